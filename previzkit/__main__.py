@@ -1,0 +1,5 @@
+import sys
+
+from previzkit.cli import main
+
+sys.exit(main())

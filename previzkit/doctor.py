@@ -1,0 +1,151 @@
+"""``previzkit doctor``: one line per part, what this machine has and how to get what is missing."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import click
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of probing one part of the machine."""
+
+    part: str
+    ok: bool
+    detail: str
+    hint: str = ""
+
+
+def _module_version(name: str) -> str | None:
+    try:
+        module = importlib.import_module(name)
+    except Exception:
+        return None
+    return str(getattr(module, "__version__", "?"))
+
+
+def check_gl() -> Check:
+    try:
+        import moderngl
+    except ImportError:
+        return Check("OpenGL", False, "moderngl not installed", "pip install 'previzkit[render]'")
+    try:
+        ctx = moderngl.create_standalone_context(backend="egl")
+    except Exception as exc:
+        return Check(
+            "OpenGL", False, f"no EGL context: {exc}",
+            "apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1",
+        )
+    info = ctx.info
+    detail = f"{info['GL_RENDERER']}, GL {ctx.version_code / 100:.1f} via EGL"
+    ctx.release()
+    return Check("OpenGL", True, detail)
+
+
+def check_openxr() -> Check:
+    try:
+        import xr
+    except ImportError:
+        return Check("OpenXR", False, "pyopenxr not installed", "pip install 'previzkit[xr]'")
+    try:
+        exts = xr.enumerate_instance_extension_properties()
+    except Exception as exc:
+        runtime = os.environ.get("XR_RUNTIME_JSON", "none set")
+        return Check(
+            "OpenXR", False, f"no runtime ({type(exc).__name__}; XR_RUNTIME_JSON={runtime})",
+            "install Monado (apt-get install monado-service libopenxr1-monado on Debian 13) "
+            "or your headset's runtime",
+        )
+    names = {e.extension_name.decode() if isinstance(e.extension_name, bytes)
+             else e.extension_name for e in exts}
+    egl = "XR_MNDX_egl_enable" in names
+    return Check("OpenXR", True, f"runtime found, {len(names)} extensions, EGL binding: {egl}")
+
+
+def check_cuda() -> Check:
+    try:
+        import cupy
+    except ImportError:
+        return Check("CUDA/CuPy", False, "cupy not installed", "pip install 'previzkit[gpu]'")
+    try:
+        if not cupy.cuda.is_available():
+            return Check("CUDA/CuPy", False, f"cupy {cupy.__version__}, no CUDA device",
+                         "GPU kernels fall back to numba/numpy")
+        props = cupy.cuda.runtime.getDeviceProperties(0)
+        name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+        return Check("CUDA/CuPy", True, f"cupy {cupy.__version__} on {name}")
+    except Exception as exc:
+        return Check("CUDA/CuPy", False, f"cupy error: {exc}", "check the NVIDIA driver")
+
+
+def check_mediapipe() -> Check:
+    version = _module_version("mediapipe")
+    if version is None:
+        return Check("MediaPipe", False, "mediapipe not installed", "pip install 'previzkit[capture]'")
+    from previzkit.paths import assets_dir
+
+    models = sorted(p.name for p in (assets_dir() / "models").glob("pose_landmarker_*.task"))
+    if not models:
+        return Check("MediaPipe", False, f"mediapipe {version}, no pose models in "
+                     f"{assets_dir() / 'models'}", "python scripts/build_pose_models.py")
+    return Check("MediaPipe", True, f"mediapipe {version}, models: {', '.join(models)}")
+
+
+def check_pyav() -> Check:
+    try:
+        import av
+    except ImportError:
+        return Check("PyAV", False, "av not installed", "pip install 'previzkit[render]'")
+    wanted = ["libx264", "h264", "aac", "mpeg4"]
+    have = [c for c in wanted if c in av.codecs_available]
+    ok = "libx264" in have or "h264" in have
+    return Check("PyAV", ok, f"av {av.__version__}, codecs: {', '.join(have) or 'none'}",
+                 "" if ok else "reinstall av from PyPI (its wheel bundles FFmpeg with x264)")
+
+
+def check_numba() -> Check:
+    try:
+        import numba
+    except ImportError:
+        return Check("numba", False, "numba not installed", "pip install 'previzkit[composite]'")
+    return Check("numba", True, f"numba {numba.__version__}, {numba.config.NUMBA_NUM_THREADS} threads")
+
+
+def check_torch() -> Check:
+    try:
+        import torch
+    except ImportError:
+        return Check("torch", False, "torch not installed", "pip install 'previzkit[genai]'")
+    device = "CUDA" if torch.cuda.is_available() else "CPU"
+    return Check("torch", True, f"torch {torch.__version__} ({device})")
+
+
+CHECKS: list[Callable[[], Check]] = [
+    check_gl, check_openxr, check_cuda, check_mediapipe, check_pyav, check_numba, check_torch,
+]
+
+
+def run_checks() -> list[Check]:
+    """Run every check; a check that raises is reported, never propagated."""
+    results = []
+    for fn in CHECKS:
+        try:
+            results.append(fn())
+        except Exception as exc:  # a probe must never take doctor down
+            results.append(Check(fn.__name__.removeprefix("check_"), False, f"probe failed: {exc}"))
+    return results
+
+
+@click.command()
+def doctor() -> None:
+    """Report what this machine has for each part, and how to get what is missing."""
+    for c in run_checks():
+        mark = "ok  " if c.ok else "MISS"
+        line = f"{mark} {c.part:<10} {c.detail}"
+        if c.hint and not c.ok:
+            line += f"  -> {c.hint}"
+        click.echo(line)

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install previzkit and what it needs to run, on Debian 12 or 13 (as root or with sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+if command -v apt-get >/dev/null; then
+  # Headless OpenGL (Mesa EGL + llvmpipe) and Vulkan (lavapipe, for OpenXR runtimes).
+  pkgs="libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 libgl1 libgles2 libvulkan1 mesa-vulkan-drivers"
+  missing=$(for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
+  if [ -n "$missing" ]; then
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing
+  fi
+fi
+PY=${PYTHON:-python3}
+"$PY" -m pip install -q -e ".[all${PREVIZKIT_EXTRAS:+,$PREVIZKIT_EXTRAS}]"
