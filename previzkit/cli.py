@@ -49,16 +49,21 @@ class LazyGroup(click.Group):
     """A click group whose subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(n for n in SUBCOMMANDS if _available(n))
+        return sorted({*self.commands, *(n for n in SUBCOMMANDS if _available(n))})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
         if cmd_name not in SUBCOMMANDS or not _available(cmd_name):
             return None
         module, attr, _ = SUBCOMMANDS[cmd_name]
         return getattr(importlib.import_module(module), attr)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(n, SUBCOMMANDS[n][2]) for n in self.list_commands(ctx)]
+        rows = [
+            (n, SUBCOMMANDS[n][2] if n in SUBCOMMANDS else self.commands[n].get_short_help_str())
+            for n in self.list_commands(ctx)
+        ]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

@@ -37,7 +37,9 @@ def check_gl() -> Check:
         ctx = moderngl.create_standalone_context(backend="egl")
     except Exception as exc:
         return Check(
-            "OpenGL", False, f"no EGL context: {exc}",
+            "OpenGL",
+            False,
+            f"no EGL context: {exc}",
             "apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1",
         )
     info = ctx.info
@@ -56,12 +58,16 @@ def check_openxr() -> Check:
     except Exception as exc:
         runtime = os.environ.get("XR_RUNTIME_JSON", "none set")
         return Check(
-            "OpenXR", False, f"no runtime ({type(exc).__name__}; XR_RUNTIME_JSON={runtime})",
+            "OpenXR",
+            False,
+            f"no runtime ({type(exc).__name__}; XR_RUNTIME_JSON={runtime})",
             "install Monado (apt-get install monado-service libopenxr1-monado on Debian 13) "
             "or your headset's runtime",
         )
-    names = {e.extension_name.decode() if isinstance(e.extension_name, bytes)
-             else e.extension_name for e in exts}
+    names = {
+        e.extension_name.decode() if isinstance(e.extension_name, bytes) else e.extension_name
+        for e in exts
+    }
     egl = "XR_MNDX_egl_enable" in names
     return Check("OpenXR", True, f"runtime found, {len(names)} extensions, EGL binding: {egl}")
 
@@ -73,8 +79,12 @@ def check_cuda() -> Check:
         return Check("CUDA/CuPy", False, "cupy not installed", "pip install 'previzkit[gpu]'")
     try:
         if not cupy.cuda.is_available():
-            return Check("CUDA/CuPy", False, f"cupy {cupy.__version__}, no CUDA device",
-                         "GPU kernels fall back to numba/numpy")
+            return Check(
+                "CUDA/CuPy",
+                False,
+                f"cupy {cupy.__version__}, no CUDA device",
+                "GPU kernels fall back to numba/numpy",
+            )
         props = cupy.cuda.runtime.getDeviceProperties(0)
         name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
         return Check("CUDA/CuPy", True, f"cupy {cupy.__version__} on {name}")
@@ -85,13 +95,19 @@ def check_cuda() -> Check:
 def check_mediapipe() -> Check:
     version = _module_version("mediapipe")
     if version is None:
-        return Check("MediaPipe", False, "mediapipe not installed", "pip install 'previzkit[capture]'")
+        return Check(
+            "MediaPipe", False, "mediapipe not installed", "pip install 'previzkit[capture]'"
+        )
     from previzkit.paths import assets_dir
 
     models = sorted(p.name for p in (assets_dir() / "models").glob("pose_landmarker_*.task"))
     if not models:
-        return Check("MediaPipe", False, f"mediapipe {version}, no pose models in "
-                     f"{assets_dir() / 'models'}", "python scripts/build_pose_models.py")
+        return Check(
+            "MediaPipe",
+            False,
+            f"mediapipe {version}, no pose models in {assets_dir() / 'models'}",
+            "python scripts/build_pose_models.py",
+        )
     return Check("MediaPipe", True, f"mediapipe {version}, models: {', '.join(models)}")
 
 
@@ -103,8 +119,12 @@ def check_pyav() -> Check:
     wanted = ["libx264", "h264", "aac", "mpeg4"]
     have = [c for c in wanted if c in av.codecs_available]
     ok = "libx264" in have or "h264" in have
-    return Check("PyAV", ok, f"av {av.__version__}, codecs: {', '.join(have) or 'none'}",
-                 "" if ok else "reinstall av from PyPI (its wheel bundles FFmpeg with x264)")
+    return Check(
+        "PyAV",
+        ok,
+        f"av {av.__version__}, codecs: {', '.join(have) or 'none'}",
+        "" if ok else "reinstall av from PyPI (its wheel bundles FFmpeg with x264)",
+    )
 
 
 def check_numba() -> Check:
@@ -112,7 +132,9 @@ def check_numba() -> Check:
         import numba
     except ImportError:
         return Check("numba", False, "numba not installed", "pip install 'previzkit[composite]'")
-    return Check("numba", True, f"numba {numba.__version__}, {numba.config.NUMBA_NUM_THREADS} threads")
+    return Check(
+        "numba", True, f"numba {numba.__version__}, {numba.config.NUMBA_NUM_THREADS} threads"
+    )
 
 
 def check_torch() -> Check:
@@ -125,7 +147,13 @@ def check_torch() -> Check:
 
 
 CHECKS: list[Callable[[], Check]] = [
-    check_gl, check_openxr, check_cuda, check_mediapipe, check_pyav, check_numba, check_torch,
+    check_gl,
+    check_openxr,
+    check_cuda,
+    check_mediapipe,
+    check_pyav,
+    check_numba,
+    check_torch,
 ]
 
 
