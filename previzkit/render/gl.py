@@ -1,0 +1,96 @@
+"""Thin helpers over moderngl: shader programs cached per context, uniform writes.
+
+Programs are compiled once per ``moderngl.Context`` and kept in a weak map keyed on
+the context, so every drawable of a scene (and every scene on that context) shares
+them. :func:`release_programs` frees them explicitly.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from previzkit.errors import PrevizError
+from previzkit.render import shaders
+
+if TYPE_CHECKING:
+    import moderngl
+
+_PROGRAMS: weakref.WeakKeyDictionary[Any, dict[str, moderngl.Program]] = weakref.WeakKeyDictionary()
+
+
+class ShaderError(PrevizError):
+    """A previzkit shader failed to compile or link on this GL driver."""
+
+
+def program(ctx: moderngl.Context, name: str) -> moderngl.Program:
+    """The shader program ``name`` (see :mod:`previzkit.render.shaders`) on ``ctx``, cached."""
+    cache = _PROGRAMS.setdefault(ctx, {})
+    prog = cache.get(name)
+    if prog is None:
+        try:
+            vs, fs = shaders.PROGRAMS[name]
+        except KeyError:
+            raise ShaderError(
+                f"no shader program {name!r} (programs: {', '.join(shaders.PROGRAMS)})"
+            ) from None
+        try:
+            prog = ctx.program(vertex_shader=vs, fragment_shader=fs)
+        except Exception as exc:
+            raise ShaderError(f"shader program {name!r} failed to build: {exc}") from None
+        cache[name] = prog
+    return prog
+
+
+def release_programs(ctx: moderngl.Context) -> None:
+    """Release every cached program of ``ctx``."""
+    for prog in _PROGRAMS.pop(ctx, {}).values():
+        prog.release()
+
+
+def set_uniform(prog: moderngl.Program, name: str, value: Any) -> None:
+    """Write a uniform if the program uses it (drivers drop unused ones).
+
+    Matrices are given as float64 numpy arrays with column vectors and uploaded
+    column-major; vectors as sequences; scalars as numbers.
+    """
+    try:
+        member = prog[name]
+    except KeyError:
+        return
+    if isinstance(value, np.ndarray) and value.ndim == 2:
+        member.write(np.ascontiguousarray(value.astype(np.float32).T).tobytes())
+    elif isinstance(value, np.ndarray):
+        member.value = tuple(float(v) for v in value.ravel())
+    else:
+        member.value = value
+
+
+def vertex_array(
+    ctx: moderngl.Context,
+    prog: moderngl.Program,
+    buffers: list[tuple[moderngl.Buffer, str, str]],
+    index_buffer: moderngl.Buffer | None = None,
+    mode: int | None = None,
+    optional: tuple[str, ...] = (),
+) -> moderngl.VertexArray:
+    """A VAO binding ``(buffer, format, attribute)`` triples (one attribute per buffer).
+
+    Buffers for attributes the program does not use are left out; an attribute the
+    program needs that no buffer provides raises, naming both sides, unless it is
+    listed in ``optional`` (GL then feeds it the constant (0, 0, 0, 1)).
+    """
+    import moderngl
+
+    provided = [attr for _, _, attr in buffers]
+    needed = [n for n in prog if isinstance(prog[n], moderngl.Attribute)]
+    missing = [n for n in needed if n not in provided and n not in optional]
+    if missing:
+        raise ShaderError(
+            f"program expects attributes {needed}, buffers provide {provided} (missing {missing})"
+        )
+    content = [(buf, fmt, attr) for buf, fmt, attr in buffers if attr in needed]
+    kwargs = {} if mode is None else {"mode": mode}
+    return ctx.vertex_array(prog, content, index_buffer=index_buffer, **kwargs)

@@ -1,0 +1,71 @@
+"""The stage floor: a lit plane with a grid and the stage's border, optionally a
+tiled ground texture (image or GAN) that extends past the stage."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from previzkit.render.drawable import FrameUniforms
+from previzkit.render.gl import program, set_uniform, vertex_array
+from previzkit.render.lighting import write_frame
+from previzkit.render.setfile import StageDef
+
+if TYPE_CHECKING:
+    import moderngl
+
+GROUND_EXTENT_M = 200.0  # half size of a textured ground plane
+
+
+class Ground:
+    """Floor + grid at y = 0. ``ground`` is an (S, S, 3|4) uint8 tileable texture or None."""
+
+    def __init__(
+        self,
+        ctx: moderngl.Context,
+        stage: StageDef,
+        ground: np.ndarray | None = None,
+        tile_m: float = 4.0,
+    ) -> None:
+        self.stage = stage
+        self.visible = True
+        self.tile_m = tile_m
+        self._prog = program(ctx, "ground")
+        self.texture = None
+        if ground is not None:
+            img = np.ascontiguousarray(ground[..., :3], dtype=np.uint8)
+            self.texture = ctx.texture((img.shape[1], img.shape[0]), 3, img.tobytes())
+            self.texture.repeat_x = self.texture.repeat_y = True
+            self.texture.build_mipmaps()
+            self.texture.anisotropy = 8.0
+            hx = hz = GROUND_EXTENT_M
+        else:
+            hx, hz = stage.width / 2, stage.depth / 2
+        quad = np.array([[-hx, 0, -hz], [hx, 0, -hz], [-hx, 0, hz], [hx, 0, hz]], dtype=np.float32)
+        self._vbo = ctx.buffer(quad.tobytes())
+        self._vao = vertex_array(ctx, self._prog, [(self._vbo, "3f", "in_position")])
+
+    def draw(self, ctx: moderngl.Context, frame: FrameUniforms) -> None:
+        if not self.visible:
+            return
+        import moderngl
+
+        prog = self._prog
+        write_frame(prog, frame)
+        set_uniform(prog, "u_stage_half", (self.stage.width / 2, self.stage.depth / 2))
+        set_uniform(prog, "u_grid", float(self.stage.grid))
+        set_uniform(prog, "u_floor_color", tuple(self.stage.floor_color))
+        set_uniform(prog, "u_grid_color", tuple(self.stage.grid_color))
+        set_uniform(prog, "u_use_ground", self.texture is not None)
+        set_uniform(prog, "u_ground_tile", float(self.tile_m))
+        if self.texture is not None:
+            self.texture.use(0)
+            set_uniform(prog, "u_ground", 0)
+        self._vao.render(moderngl.TRIANGLE_STRIP)
+
+    def release(self) -> None:
+        self._vao.release()
+        self._vbo.release()
+        if self.texture is not None:
+            self.texture.release()

@@ -1,0 +1,105 @@
+"""Props: meshes from files, shaded with normals, material colours and textures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from previzkit.render.drawable import FrameUniforms
+from previzkit.render.gl import program, set_uniform, vertex_array
+from previzkit.render.lighting import write_frame
+from previzkit.render.mesh import MeshPart, load_mesh
+
+if TYPE_CHECKING:
+    import moderngl
+
+
+class _GPUPart:
+    def __init__(self, ctx: moderngl.Context, part: MeshPart) -> None:
+        prog = program(ctx, "lit")
+        self.buffers = [
+            ctx.buffer(np.ascontiguousarray(part.positions, np.float32)),
+            ctx.buffer(np.ascontiguousarray(part.normals, np.float32)),
+        ]
+        content = [(self.buffers[0], "3f", "in_position"), (self.buffers[1], "3f", "in_normal")]
+        if part.uvs is not None:
+            self.buffers.append(ctx.buffer(np.ascontiguousarray(part.uvs, np.float32)))
+            content.append((self.buffers[-1], "2f", "in_uv"))
+        if part.colors is not None:
+            self.buffers.append(ctx.buffer(np.ascontiguousarray(part.colors, np.float32)))
+            content.append((self.buffers[-1], "4f", "in_color"))
+        self.index = ctx.buffer(np.ascontiguousarray(part.indices, np.uint32))
+        self.vao = vertex_array(
+            ctx, prog, content, index_buffer=self.index, optional=("in_uv", "in_color")
+        )
+        self.texture = None
+        if part.texture is not None:
+            h, w = part.texture.shape[:2]
+            self.texture = ctx.texture((w, h), 4, np.ascontiguousarray(part.texture).tobytes())
+            self.texture.build_mipmaps()
+            self.texture.anisotropy = 8.0
+        self.color = part.base_color
+        self.use_vertex_color = part.colors is not None
+        self.triangles = part.triangle_count
+
+    def release(self) -> None:
+        self.vao.release()
+        for b in self.buffers:
+            b.release()
+        self.index.release()
+        if self.texture is not None:
+            self.texture.release()
+
+
+class MeshDrawable:
+    """A mesh (list of parts) with a model matrix; ``color`` tints untextured parts."""
+
+    def __init__(
+        self,
+        ctx: moderngl.Context,
+        parts: list[MeshPart],
+        model: np.ndarray | None = None,
+        color: tuple[float, float, float] | None = None,
+        name: str = "mesh",
+    ) -> None:
+        self.name = name
+        self.model = np.eye(4) if model is None else np.asarray(model, dtype=np.float64)
+        self.tint = color
+        self.visible = True
+        self._prog = program(ctx, "lit")
+        self._parts = [_GPUPart(ctx, p) for p in parts]
+
+    @classmethod
+    def from_file(cls, ctx: moderngl.Context, path: str | Path, **kwargs) -> MeshDrawable:
+        return cls(ctx, load_mesh(path), **kwargs)
+
+    @property
+    def triangle_count(self) -> int:
+        return sum(p.triangles for p in self._parts)
+
+    def draw(self, ctx: moderngl.Context, frame: FrameUniforms) -> None:
+        if not self.visible:
+            return
+        prog = self._prog
+        write_frame(prog, frame)
+        set_uniform(prog, "u_model", self.model)
+        normal_matrix = np.linalg.inv(self.model[:3, :3]).T
+        set_uniform(prog, "u_normal_matrix", normal_matrix)
+        for part in self._parts:
+            color = part.color
+            if self.tint is not None and part.texture is None and not part.use_vertex_color:
+                color = (*self.tint, color[3])
+            set_uniform(prog, "u_color", tuple(float(c) for c in color))
+            set_uniform(prog, "u_use_texture", part.texture is not None)
+            set_uniform(prog, "u_use_vertex_color", part.use_vertex_color)
+            if part.texture is not None:
+                part.texture.use(0)
+                set_uniform(prog, "u_texture", 0)
+            part.vao.render()
+
+    def release(self) -> None:
+        for p in self._parts:
+            p.release()
+        self._parts = []

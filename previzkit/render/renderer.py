@@ -1,0 +1,438 @@
+"""The set renderer: a :class:`Scene` of GL drawables built from a :class:`SetDef`, and a
+:class:`Renderer` that draws it into any framebuffer (offscreen, a window's screen,
+an OpenXR swapchain image).
+
+Frames: right-handed, y up, metres; cameras look down -z. ``view`` is world-to-camera,
+``proj`` an OpenGL clip matrix (see :mod:`previzkit.render.camera`). Images come back
+as (H, W, 3) uint8 with row 0 at the top.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+import numpy as np
+
+from previzkit.errors import InputError, PrevizError, ShapeError, VideoOpenError
+from previzkit.render.camera import (
+    Lens,
+    perspective_from_fov_angles,
+    perspective_from_lens,
+    view_matrix,
+)
+from previzkit.render.drawable import Drawable
+from previzkit.render.frustums import Frustums
+from previzkit.render.ground import Ground
+from previzkit.render.lighting import SceneFrame
+from previzkit.render.marks import Marks
+from previzkit.render.props import MeshDrawable
+from previzkit.render.setfile import CameraDef, SetDef, load_set
+from previzkit.render.skybox import Skybox
+from previzkit.types import Mat4
+
+if TYPE_CHECKING:
+    import moderngl
+
+log = logging.getLogger(__name__)
+
+NEAR_M = 0.05
+FAR_M = 500.0
+
+# What render_image accepts as a camera: a name in the set, a CameraDef, or
+# (camera-to-world 4x4, Lens).
+CameraLike = Union[str, CameraDef, tuple[np.ndarray, Lens]]  # noqa: UP007
+
+
+@dataclass(frozen=True)
+class Eye:
+    """One stereo eye: its camera-to-world pose and OpenXR XrFovf angles (radians,
+    ``(angle_left, angle_right, angle_up, angle_down)``, left and down negative)."""
+
+    camera_to_world: Mat4
+    fov: tuple[float, float, float, float]
+
+    @property
+    def proj(self) -> Mat4:
+        return perspective_from_fov_angles(*self.fov, near=NEAR_M, far=FAR_M)
+
+
+def stereo_eyes(
+    head_to_world: Mat4,
+    ipd_m: float = 0.063,
+    fov: tuple[float, float, float, float] = (-0.785, 0.698, 0.733, -0.785),
+    fov_right: tuple[float, float, float, float] | None = None,
+) -> tuple[Eye, Eye]:
+    """Left and right eyes ``ipd_m`` apart along the head's x axis.
+
+    ``fov`` is the left eye's XrFovf; the right eye's defaults to its mirror image
+    (left and right angles swapped and negated), as headsets report them.
+    """
+    if ipd_m < 0:
+        raise InputError(f"ipd_m must be >= 0, got {ipd_m}")
+    head = np.asarray(head_to_world, dtype=np.float64)
+    if head.shape != (4, 4):
+        raise ShapeError(f"head_to_world must be (4, 4), got {head.shape}")
+    if fov_right is None:
+        fov_right = (-fov[1], -fov[0], fov[2], fov[3])
+    eyes = []
+    for sign, f in ((-1.0, fov), (1.0, fov_right)):
+        m = head.copy()
+        m[:3, 3] = head[:3, 3] + head[:3, 0] * (sign * ipd_m / 2)
+        eyes.append(Eye(m, tuple(float(a) for a in f)))  # type: ignore[arg-type]
+    return eyes[0], eyes[1]
+
+
+class Scene:
+    """GL objects of one set on one context: ground, props, marks, camera frustums,
+    skybox, characters, plus any drawables added with :meth:`add`."""
+
+    def __init__(self, ctx: moderngl.Context, set_def: SetDef) -> None:
+        self.ctx = ctx
+        self.set = set_def
+        self._released = False
+        self.props: dict[str, MeshDrawable] = {}
+        self.characters: dict[str, Drawable] = {}
+        self.extras: list[Drawable] = []
+        bg = set_def.background
+        self.skybox = Skybox(ctx, _panorama(set_def), bg.yaw_deg, bg.color)
+        self.ground = Ground(ctx, set_def.stage, _ground_texture(set_def), bg.ground_tile_m)
+        try:
+            for prop in set_def.props:
+                self.props[prop.name] = MeshDrawable.from_file(
+                    ctx, prop.mesh, model=prop.model_matrix(), color=prop.color, name=prop.name
+                )
+        except PrevizError as exc:
+            self.release()
+            raise InputError(f"{set_def.path or set_def.name}: props.{prop.name}: {exc}") from None
+        self.marks = Marks(ctx, list(set_def.marks.values()))
+        self.frustums = Frustums(ctx, list(set_def.cameras.values()))
+        self._load_characters()
+
+    def _load_characters(self) -> None:
+        defs = self.set.characters
+        if not defs:
+            return
+        try:
+            from previzkit.render.character import character_from_def
+        except ModuleNotFoundError as exc:
+            if exc.name != "previzkit.render.character":
+                raise
+            log.info(
+                "%d character(s) skipped: previzkit.render.character is not installed yet",
+                len(defs),
+            )
+            return
+        for cdef in defs:
+            self.characters[cdef.name] = character_from_def(self.ctx, cdef)
+
+    @property
+    def triangle_count(self) -> int:
+        return sum(p.triangle_count for p in self.props.values())
+
+    def add(self, drawable: Drawable) -> Drawable:
+        """Draw ``drawable`` with the set from now on (after props and characters)."""
+        if not isinstance(drawable, Drawable):
+            raise InputError(
+                f"{drawable!r} is not a Drawable (needs draw(ctx, frame) and release())"
+            )
+        self.extras.append(drawable)
+        return drawable
+
+    def remove(self, drawable: Drawable) -> None:
+        self.extras.remove(drawable)
+
+    def opaque(self) -> list[Drawable]:
+        return [self.ground, *self.props.values(), *self.characters.values(), *self.extras]
+
+    def release(self) -> None:
+        """Free every GL object of the scene (programs stay cached on the context)."""
+        if self._released:
+            return
+        self._released = True
+        for d in [
+            *self.props.values(),
+            *self.characters.values(),
+            *self.extras,
+            getattr(self, "ground", None),
+            getattr(self, "skybox", None),
+            getattr(self, "marks", None),
+            getattr(self, "frustums", None),
+        ]:
+            if d is not None:
+                d.release()
+
+
+class Renderer:
+    """Draws a set. ``scene`` is a Scene, a SetDef or a set file path.
+
+    ``ctx`` may be any moderngl context: standalone EGL (:func:`headless.create_context`)
+    or a window's. :meth:`render_view` draws into whatever framebuffer it is given;
+    :meth:`render_image` and :meth:`render_stereo` render offscreen and read back.
+    """
+
+    def __init__(self, ctx: moderngl.Context, scene: Scene | SetDef | str | Path) -> None:
+        self.ctx = ctx
+        self._owns_scene = not isinstance(scene, Scene)
+        if isinstance(scene, str | Path):
+            scene = load_set(scene)
+        if isinstance(scene, SetDef):
+            scene = Scene(ctx, scene)
+        if not isinstance(scene, Scene):
+            raise InputError(
+                f"Renderer needs a Scene, SetDef or set file path, got {type(scene).__name__}"
+            )
+        self.scene = scene
+        self.show_frustums = True
+        self.show_marks = True
+        self._targets: dict[tuple[int, int, int, int], tuple] = {}
+        self._t0 = time.perf_counter()
+
+    # --- frame setup
+    def frame_uniforms(
+        self, view: Mat4, proj: Mat4, camera_position: np.ndarray | None = None
+    ) -> SceneFrame:
+        """FrameUniforms for one view, with the set's lights."""
+        view = np.asarray(view, dtype=np.float64)
+        if camera_position is None:
+            camera_position = -view[:3, :3].T @ view[:3, 3]
+        s = self.scene.set
+        lights = [(np.asarray(li.direction), li.radiance) for li in s.directional_lights]
+        key = lights[0] if lights else (np.array([0.0, -1.0, 0.0]), np.zeros(3))
+        return SceneFrame(
+            view=view,
+            proj=np.asarray(proj, dtype=np.float64),
+            camera_position=np.asarray(camera_position, dtype=np.float64),
+            light_direction=key[0],
+            light_color=key[1],
+            ambient=s.ambient,
+            time=time.perf_counter() - self._t0,
+            lights=lights,
+        )
+
+    @property
+    def clear_color(self) -> tuple[float, float, float, float]:
+        return (*self.scene.set.background.color, 1.0)
+
+    def render_view(
+        self,
+        fbo: moderngl.Framebuffer,
+        view: Mat4,
+        proj: Mat4,
+        *,
+        viewport: tuple[int, int, int, int] | None = None,
+        camera_position: np.ndarray | None = None,
+        exclude_cameras: Sequence[str] = (),
+        clear: bool = True,
+    ) -> None:
+        """Draw the whole set into ``fbo`` (bound here) within ``viewport`` (x, y, w, h;
+        default the whole framebuffer). Frustums of ``exclude_cameras`` and of any camera
+        at the eye are not drawn."""
+        import moderngl
+
+        ctx = self.ctx
+        if viewport is None:
+            viewport = (0, 0, *fbo.size)
+        fbo.use()
+        fbo.viewport = viewport
+        if clear:
+            fbo.clear(*self.clear_color, depth=1.0, viewport=viewport)
+        ctx.enable(moderngl.DEPTH_TEST)
+        ctx.disable(moderngl.CULL_FACE)
+        ctx.depth_func = "<"
+        frame = self.frame_uniforms(view, proj, camera_position)
+        for d in self.scene.opaque():
+            d.draw(ctx, frame)
+        self.scene.skybox.draw(ctx, frame)
+        if self.show_marks:
+            self.scene.marks.draw(ctx, frame)
+        if self.show_frustums:
+            self.scene.frustums.draw(ctx, frame, exclude=tuple(exclude_cameras))
+
+    # --- offscreen
+    def camera(self, camera: CameraLike) -> tuple[Mat4, Lens, str | None]:
+        """(camera-to-world, lens, name or None) of a camera name, CameraDef or (pose, Lens)."""
+        if isinstance(camera, str):
+            cam = self.scene.set.camera(camera)
+            return cam.camera_to_world(), cam.lens, cam.name
+        if isinstance(camera, CameraDef):
+            return camera.camera_to_world(), camera.lens, camera.name
+        if isinstance(camera, tuple) and len(camera) == 2 and isinstance(camera[1], Lens):
+            pose = np.asarray(camera[0], dtype=np.float64)
+            if pose.shape != (4, 4):
+                raise ShapeError(
+                    f"camera pose must be a (4, 4) camera-to-world matrix, got {pose.shape}"
+                )
+            return pose, camera[1], None
+        raise InputError(
+            f"camera must be a camera name, a CameraDef or (camera_to_world, Lens), got {type(camera).__name__}"
+        )
+
+    def target(
+        self, width: int, height: int, samples: int = 0, slot: int = 0
+    ) -> moderngl.Framebuffer:
+        """An offscreen RGBA8 + depth framebuffer of this size, created once and reused
+        (``slot`` tells apart targets of the same size needed at once)."""
+        _check_size(width, height)
+        key = (int(width), int(height), int(samples), int(slot))
+        if key not in self._targets:
+            if len(self._targets) >= 6:  # keep a few sizes, release the oldest
+                old = self._targets.pop(next(iter(self._targets)))
+                for obj in old:
+                    if obj is not None:
+                        obj.release()
+            ctx = self.ctx
+            if samples > ctx.max_samples:
+                raise InputError(
+                    f"samples={samples} exceeds this GL's max_samples={ctx.max_samples}"
+                )
+            color = ctx.renderbuffer(key[:2], 4, samples=samples)
+            depth = ctx.depth_renderbuffer(key[:2], samples=samples)
+            fbo = ctx.framebuffer(color_attachments=[color], depth_attachment=depth)
+            resolve = resolve_color = None
+            if samples:
+                resolve_color = ctx.renderbuffer(key[:2], 4)
+                resolve = ctx.framebuffer(color_attachments=[resolve_color])
+            self._targets[key] = (fbo, color, depth, resolve, resolve_color)
+        return self._targets[key][0]
+
+    def _read(self, width: int, height: int, samples: int, slot: int = 0) -> np.ndarray:
+        fbo, _, _, resolve, _ = self._targets[(width, height, samples, slot)]
+        if resolve is not None:
+            self.ctx.copy_framebuffer(resolve, fbo)
+            fbo = resolve
+        data = fbo.read(components=3, alignment=1)
+        return np.frombuffer(data, np.uint8).reshape(height, width, 3)[::-1].copy()
+
+    def render_image(
+        self,
+        camera: CameraLike,
+        width: int,
+        height: int,
+        *,
+        samples: int = 0,
+        near: float = NEAR_M,
+        far: float = FAR_M,
+    ) -> np.ndarray:
+        """Render through ``camera`` to an (H, W, 3) uint8 image; the lens fills the
+        image width (sensor width), the height follows the image aspect."""
+        pose, lens, name = self.camera(camera)
+        proj = perspective_from_lens(lens, width / height, near, far)
+        fbo = self.target(width, height, samples)
+        self.render_view(fbo, view_matrix(pose), proj, exclude_cameras=(name,) if name else ())
+        return self._read(width, height, samples)
+
+    def render_eyes(
+        self,
+        targets: Sequence[tuple[moderngl.Framebuffer, tuple[int, int, int, int] | None]],
+        eyes: Sequence[Eye],
+    ) -> None:
+        """Draw each eye into its (framebuffer, viewport) -- e.g. two swapchain images,
+        or two halves of one framebuffer."""
+        if len(targets) != len(eyes):
+            raise InputError(f"render_eyes got {len(targets)} targets for {len(eyes)} eyes")
+        for (fbo, viewport), eye in zip(targets, eyes, strict=True):
+            pose = np.asarray(eye.camera_to_world, dtype=np.float64)
+            self.render_view(fbo, view_matrix(pose), eye.proj, viewport=viewport)
+
+    def render_stereo(
+        self,
+        eyes: Sequence[Eye],
+        width: int,
+        height: int,
+        *,
+        side_by_side: bool = True,
+        samples: int = 0,
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Render two eyes of ``width`` x ``height`` each.
+
+        ``side_by_side``: one (H, 2W, 3) image, left eye on the left, drawn into one
+        framebuffer; otherwise two (H, W, 3) images from two framebuffers.
+        """
+        if len(eyes) != 2:
+            raise InputError(f"render_stereo needs 2 eyes, got {len(eyes)}")
+        if side_by_side:
+            fbo = self.target(2 * width, height, samples)
+            self.render_eyes([(fbo, (0, 0, width, height)), (fbo, (width, 0, width, height))], eyes)
+            return self._read(2 * width, height, samples)
+        images = []
+        for i, eye in enumerate(eyes):
+            fbo = self.target(width, height, samples, slot=1 + i)  # one target per eye
+            self.render_eyes([(fbo, None)], [eye])
+            images.append(self._read(width, height, samples, slot=1 + i))
+        return images[0], images[1]
+
+    def release(self) -> None:
+        """Free the offscreen targets, and the scene if the renderer built it."""
+        for objs in self._targets.values():
+            for obj in objs:
+                if obj is not None:
+                    obj.release()
+        self._targets.clear()
+        if self._owns_scene:
+            self.scene.release()
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _check_size(width: int, height: int) -> None:
+    if not (isinstance(width, int) and isinstance(height, int)) or width <= 0 or height <= 0:
+        raise InputError(f"image size must be positive integers, got {width}x{height}")
+
+
+def _panorama(set_def: SetDef) -> np.ndarray | None:
+    bg = set_def.background
+    if bg.image is not None:
+        return read_image(bg.image)
+    if bg.model is not None:
+        try:
+            from previzkit.genai.panorama import panorama_image
+        except ModuleNotFoundError as exc:
+            if exc.name != "previzkit.genai.panorama":
+                raise
+            raise PrevizError(
+                f"{set_def.path or set_def.name}: background.model: GAN panoramas need "
+                "previzkit.genai.panorama, which this install lacks; use background.image instead"
+            ) from None
+        return panorama_image(bg.model, bg.seed, bg.size[0], bg.size[1])
+    return None
+
+
+def _ground_texture(set_def: SetDef) -> np.ndarray | None:
+    bg = set_def.background
+    if bg.ground_image is not None:
+        return read_image(bg.ground_image)
+    if bg.ground_model is not None:
+        try:
+            from previzkit.genai.panorama import ground_texture
+        except ModuleNotFoundError as exc:
+            if exc.name != "previzkit.genai.panorama":
+                raise
+            raise PrevizError(
+                f"{set_def.path or set_def.name}: background.ground_model: GAN ground textures "
+                "need previzkit.genai.panorama, which this install lacks; use ground_image instead"
+            ) from None
+        return ground_texture(bg.ground_model, bg.seed, bg.ground_size)
+    return None
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """An image file as (H, W, 3) uint8 (8-bit RGB; HDR is tone-clipped by Pillow)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return np.asarray(im.convert("RGB"), dtype=np.uint8)
+    except (OSError, UnidentifiedImageError) as exc:
+        raise VideoOpenError(f"{path}: cannot read image: {exc}") from None
+
+
+__all__ = ["CameraLike", "Eye", "Renderer", "Scene", "read_image", "stereo_eyes"]

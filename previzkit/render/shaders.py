@@ -1,0 +1,230 @@
+"""GLSL 3.30 sources of previzkit's render programs, by name.
+
+World frame: right-handed, y up, metres. Matrices arrive column-major (see
+:func:`previzkit.render.drawable.gl_mat4`). Lighting: ``u_light_dir[i]`` is the
+direction light i travels (unit), ``u_light_rad[i]`` its colour x intensity,
+``u_ambient`` the ambient radiance; shading is Lambert + a faint Blinn highlight,
+two-sided.
+"""
+
+from __future__ import annotations
+
+MAX_LIGHTS = 4
+
+_LIGHTING = """
+uniform vec3 u_light_dir[4];
+uniform vec3 u_light_rad[4];
+uniform int u_light_count;
+uniform vec3 u_ambient;
+uniform vec3 u_camera_pos;
+
+vec3 shade(vec3 base, vec3 n, vec3 world) {
+    vec3 v = normalize(u_camera_pos - world);
+    n = normalize(n);
+    if (dot(n, v) < 0.0) n = -n;
+    vec3 c = u_ambient * base;
+    for (int i = 0; i < u_light_count; ++i) {
+        vec3 l = -u_light_dir[i];
+        float d = max(dot(n, l), 0.0);
+        vec3 h = normalize(l + v);
+        float s = d > 0.0 ? pow(max(dot(n, h), 0.0), 32.0) * 0.12 : 0.0;
+        c += u_light_rad[i] * (base * d + vec3(s));
+    }
+    return c;
+}
+"""
+
+LIT_VS = """
+#version 330
+uniform mat4 u_model;
+uniform mat4 u_view;
+uniform mat4 u_proj;
+uniform mat3 u_normal_matrix;
+in vec3 in_position;
+in vec3 in_normal;
+in vec2 in_uv;
+in vec4 in_color;
+out vec3 v_world;
+out vec3 v_normal;
+out vec2 v_uv;
+out vec4 v_color;
+void main() {
+    vec4 w = u_model * vec4(in_position, 1.0);
+    v_world = w.xyz;
+    v_normal = u_normal_matrix * in_normal;
+    v_uv = in_uv;
+    v_color = in_color;
+    gl_Position = u_proj * (u_view * w);
+}
+"""
+
+LIT_FS = (
+    """
+#version 330
+uniform vec4 u_color;
+uniform bool u_use_texture;
+uniform bool u_use_vertex_color;
+uniform sampler2D u_texture;
+in vec3 v_world;
+in vec3 v_normal;
+in vec2 v_uv;
+in vec4 v_color;
+out vec4 f_color;
+"""
+    + _LIGHTING
+    + """
+void main() {
+    vec4 base = u_color;
+    if (u_use_texture) base *= texture(u_texture, v_uv);
+    if (u_use_vertex_color) base *= v_color;
+    f_color = vec4(shade(base.rgb, v_normal, v_world), base.a);
+}
+"""
+)
+
+GROUND_VS = """
+#version 330
+uniform mat4 u_view;
+uniform mat4 u_proj;
+in vec3 in_position;
+out vec3 v_world;
+void main() {
+    v_world = in_position;
+    gl_Position = u_proj * (u_view * vec4(in_position, 1.0));
+}
+"""
+
+GROUND_FS = (
+    """
+#version 330
+uniform vec2 u_stage_half;
+uniform float u_grid;
+uniform vec3 u_floor_color;
+uniform vec3 u_grid_color;
+uniform bool u_use_ground;
+uniform sampler2D u_ground;
+uniform float u_ground_tile;
+in vec3 v_world;
+out vec4 f_color;
+"""
+    + _LIGHTING
+    + """
+void main() {
+    vec2 p = v_world.xz;
+    bool inside = all(lessThanEqual(abs(p), u_stage_half));
+    vec3 base = u_floor_color;
+    if (u_use_ground) base = texture(u_ground, p / u_ground_tile).rgb;
+    else if (!inside) discard;
+    if (inside) {
+        if (u_grid > 0.0) {
+            vec2 g = p / u_grid;
+            vec2 w = max(fwidth(g), vec2(1e-6));
+            vec2 d = abs(fract(g - 0.5) - 0.5) / w;
+            float line = 1.0 - min(min(d.x, d.y), 1.0);
+            line *= 1.0 - smoothstep(0.25, 0.5, max(w.x, w.y));
+            base = mix(base, u_grid_color, 0.85 * line);
+        }
+        vec2 e = (u_stage_half - abs(p)) / max(fwidth(p), vec2(1e-6));
+        float border = 1.0 - clamp(min(e.x, e.y) - 1.0, 0.0, 1.0);
+        base = mix(base, u_grid_color, border);
+    }
+    f_color = vec4(shade(base, vec3(0.0, 1.0, 0.0), v_world), 1.0);
+}
+"""
+)
+
+MARK_VS = """
+#version 330
+uniform mat4 u_view;
+uniform mat4 u_proj;
+in vec3 in_position;
+in vec2 in_local;
+in vec3 in_color;
+out vec2 v_local;
+out vec3 v_color;
+void main() {
+    v_local = in_local;
+    v_color = in_color;
+    gl_Position = u_proj * (u_view * vec4(in_position, 1.0));
+}
+"""
+
+MARK_FS = """
+#version 330
+in vec2 v_local;
+in vec3 v_color;
+out vec4 f_color;
+void main() {
+    float r = length(v_local);
+    float aa = max(fwidth(r), 1e-4);
+    float ring = smoothstep(0.78 - aa, 0.78 + aa, r) * (1.0 - smoothstep(1.0 - aa, 1.0 + aa, r));
+    vec2 a = abs(v_local);
+    vec2 aw = max(fwidth(v_local), vec2(1e-4));
+    float bar = max(1.0 - smoothstep(0.07 - aw.x, 0.07 + aw.x, a.x),
+                    1.0 - smoothstep(0.07 - aw.y, 0.07 + aw.y, a.y));
+    bar *= 1.0 - smoothstep(0.6 - aa, 0.6 + aa, r);
+    float disc = 0.22 * (1.0 - smoothstep(1.0 - aa, 1.0 + aa, r));
+    float alpha = max(max(ring, bar), disc);
+    if (alpha <= 0.003) discard;
+    f_color = vec4(v_color, alpha);
+}
+"""
+
+LINES_VS = """
+#version 330
+uniform mat4 u_view;
+uniform mat4 u_proj;
+in vec3 in_position;
+in vec3 in_color;
+out vec3 v_color;
+void main() {
+    v_color = in_color;
+    gl_Position = u_proj * (u_view * vec4(in_position, 1.0));
+}
+"""
+
+LINES_FS = """
+#version 330
+in vec3 v_color;
+out vec4 f_color;
+void main() { f_color = vec4(v_color, 1.0); }
+"""
+
+SKY_VS = """
+#version 330
+out vec2 v_ndc;
+void main() {
+    vec2 p = vec2(float((gl_VertexID & 1) << 2) - 1.0, float((gl_VertexID & 2) << 1) - 1.0);
+    v_ndc = p;
+    gl_Position = vec4(p, 1.0, 1.0);
+}
+"""
+
+SKY_FS = """
+#version 330
+const float PI = 3.14159265358979;
+uniform mat4 u_inv_proj;
+uniform mat3 u_cam_rot;
+uniform bool u_use_pano;
+uniform sampler2D u_pano;
+uniform float u_yaw;
+uniform vec3 u_color;
+in vec2 v_ndc;
+out vec4 f_color;
+void main() {
+    if (!u_use_pano) { f_color = vec4(u_color, 1.0); return; }
+    vec4 p = u_inv_proj * vec4(v_ndc, 1.0, 1.0);
+    vec3 d = normalize(u_cam_rot * (p.xyz / p.w));
+    float u = 0.5 + (atan(d.x, -d.z) + u_yaw) / (2.0 * PI);
+    float v = acos(clamp(d.y, -1.0, 1.0)) / PI;
+    f_color = vec4(texture(u_pano, vec2(u, v)).rgb, 1.0);
+}
+"""
+
+PROGRAMS: dict[str, tuple[str, str]] = {
+    "lit": (LIT_VS, LIT_FS),
+    "ground": (GROUND_VS, GROUND_FS),
+    "mark": (MARK_VS, MARK_FS),
+    "lines": (LINES_VS, LINES_FS),
+    "sky": (SKY_VS, SKY_FS),
+}

@@ -1,0 +1,82 @@
+"""Equirectangular skybox, drawn behind everything (depth 1.0, after opaque geometry).
+
+Convention: the panorama's centre column looks down -z; u grows toward +x (to the
+right when looking down -z), row 0 is straight up. ``yaw_deg`` turns the panorama
+about +y (positive: counterclockwise seen from above).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from previzkit.errors import ShapeError
+from previzkit.render.gl import program, set_uniform
+
+if TYPE_CHECKING:
+    import moderngl
+
+    from previzkit.render.drawable import FrameUniforms
+
+
+def direction_to_equirect_uv(direction: np.ndarray, yaw_deg: float = 0.0) -> np.ndarray:
+    """(N, 3) world directions -> (N, 2) panorama (u, v) in [0, 1), v = 0 at the top row."""
+    d = np.atleast_2d(np.asarray(direction, dtype=np.float64))
+    d = d / np.linalg.norm(d, axis=1, keepdims=True)
+    u = 0.5 + (np.arctan2(d[:, 0], -d[:, 2]) + math.radians(yaw_deg)) / (2 * math.pi)
+    v = np.arccos(np.clip(d[:, 1], -1, 1)) / math.pi
+    return np.c_[np.mod(u, 1.0), v]
+
+
+class Skybox:
+    """The panorama (H, W, 3) uint8, or a solid colour when ``image`` is None."""
+
+    def __init__(
+        self,
+        ctx: moderngl.Context,
+        image: np.ndarray | None,
+        yaw_deg: float = 0.0,
+        color: tuple[float, float, float] = (0.12, 0.13, 0.16),
+    ) -> None:
+        self.visible = True
+        self.yaw_deg = yaw_deg
+        self.color = color
+        self.texture = None
+        self._prog = program(ctx, "sky")
+        self._vao = ctx.vertex_array(self._prog, [])
+        if image is not None:
+            img = np.asarray(image)
+            if img.ndim != 3 or img.shape[2] not in (3, 4) or img.dtype != np.uint8:
+                raise ShapeError(f"panorama must be (H, W, 3|4) uint8, got {img.shape} {img.dtype}")
+            img = np.ascontiguousarray(img[..., :3])
+            self.texture = ctx.texture((img.shape[1], img.shape[0]), 3, img.tobytes())
+            self.texture.repeat_x = True
+            self.texture.repeat_y = False
+            self.texture.filter = (ctx.LINEAR, ctx.LINEAR)
+
+    @property
+    def has_panorama(self) -> bool:
+        return self.texture is not None
+
+    def draw(self, ctx: moderngl.Context, frame: FrameUniforms) -> None:
+        if not self.visible or self.texture is None:
+            return  # a solid background is the clear colour
+        prog = self._prog
+        set_uniform(prog, "u_inv_proj", np.linalg.inv(frame.proj))
+        set_uniform(prog, "u_cam_rot", np.asarray(frame.view)[:3, :3].T.copy())
+        set_uniform(prog, "u_use_pano", True)
+        set_uniform(prog, "u_yaw", math.radians(self.yaw_deg))
+        self.texture.use(0)
+        set_uniform(prog, "u_pano", 0)
+        ctx.depth_func = "<="  # the sky sits exactly on the far plane (depth 1.0)
+        try:
+            self._vao.render(vertices=3)
+        finally:
+            ctx.depth_func = "<"  # moderngl's default
+
+    def release(self) -> None:
+        self._vao.release()
+        if self.texture is not None:
+            self.texture.release()
