@@ -85,7 +85,9 @@ void main() {
 """
 
 
-def placement_matrix(position: Any = (0.0, 0.0, 0.0), yaw_deg: float = 0.0) -> npt.NDArray[np.float64]:
+def placement_matrix(
+    position: Any = (0.0, 0.0, 0.0), yaw_deg: float = 0.0
+) -> npt.NDArray[np.float64]:
     """Skeleton frame -> set: translate to ``position`` (m), turn ``yaw_deg`` about +y."""
     a = math.radians(float(yaw_deg))
     m = np.eye(4)
@@ -126,7 +128,14 @@ class Character:
         uvs = mesh.uvs if mesh.uvs is not None else np.zeros((len(mesh.positions), 2), np.float32)
         f32 = np.float32
         self._vbo = ctx.buffer(
-            np.hstack([mesh.positions.astype(f32), mesh.normals.astype(f32), mesh.weights.astype(f32), uvs.astype(f32)]).tobytes()
+            np.hstack(
+                [
+                    mesh.positions.astype(f32),
+                    mesh.normals.astype(f32),
+                    mesh.weights.astype(f32),
+                    uvs.astype(f32),
+                ]
+            ).tobytes()
         )
         self._jbo = ctx.buffer(mesh.joints.astype(np.int32).tobytes())
         self._ibo = ctx.buffer(mesh.indices.astype(np.uint32).tobytes())
@@ -282,7 +291,9 @@ def load_character_mesh(
     return load_skinned_gltf(path, skeleton)
 
 
-def character_from_def(ctx: moderngl.Context, cdef: Any, skeleton: Skeleton | None = None) -> Character:
+def character_from_def(
+    ctx: moderngl.Context, cdef: Any, skeleton: Skeleton | None = None
+) -> Character:
     """A :class:`Character` from a set file's ``CharacterDef``.
 
     ``cdef`` needs ``name``, ``model`` ("mannequin" or a .glb/.gltf path), ``position``
@@ -310,6 +321,8 @@ def character_from_def(ctx: moderngl.Context, cdef: Any, skeleton: Skeleton | No
         mesh,
         skeleton,
         name=name,
-        placement=placement_matrix(getattr(cdef, "position", (0.0, 0.0, 0.0)), getattr(cdef, "yaw_deg", 0.0)),
+        placement=placement_matrix(
+            getattr(cdef, "position", (0.0, 0.0, 0.0)), getattr(cdef, "yaw_deg", 0.0)
+        ),
         color=tuple(getattr(cdef, "color", (0.75, 0.72, 0.68))),
     )

@@ -33,7 +33,9 @@ def _capsule(a: np.ndarray, b: np.ndarray, radius: float):
     d = b - a
     length = float(np.linalg.norm(d))
     radius = min(radius, length / 2 * 0.999)
-    mesh = trimesh.creation.capsule(height=max(length - 2 * radius, 1e-6), radius=radius, count=[16, 12])
+    mesh = trimesh.creation.capsule(
+        height=max(length - 2 * radius, 1e-6), radius=radius, count=[16, 12]
+    )
     rot = trimesh.geometry.align_vectors((0.0, 0.0, 1.0), d / length)
     mesh.apply_transform(rot)
     mesh.apply_translation((a + b) / 2)
@@ -67,11 +69,18 @@ def mannequin_solids(skeleton: Skeleton) -> dict[str, object]:
     t = lambda n: tail[ix(n)]  # noqa: E731
     hip_y = min(p("left_upper_leg")[1], p("right_upper_leg")[1])
     half_hips = abs(p("left_upper_leg")[0] - p("right_upper_leg")[0]) / 2
-    out["hips"] = _box((-half_hips - 0.07 * s, hip_y - 0.06 * s, -0.09 * s), (half_hips + 0.07 * s, p("spine")[1], 0.09 * s))
+    out["hips"] = _box(
+        (-half_hips - 0.07 * s, hip_y - 0.06 * s, -0.09 * s),
+        (half_hips + 0.07 * s, p("spine")[1], 0.09 * s),
+    )
     out["spine"] = _box((-0.13 * s, p("spine")[1], -0.08 * s), (0.13 * s, p("chest")[1], 0.08 * s))
     sh_y = max(p("left_upper_arm")[1], p("right_upper_arm")[1])
-    out["chest"] = _box((-0.16 * s, p("chest")[1], -0.10 * s), (0.16 * s, sh_y + 0.03 * s, 0.10 * s))
-    out["neck"] = _capsule(p("neck"), p("head") + np.array([0.0, 0.03 * s, 0.0]), _LIMB_RADIUS["neck"] * s)
+    out["chest"] = _box(
+        (-0.16 * s, p("chest")[1], -0.10 * s), (0.16 * s, sh_y + 0.03 * s, 0.10 * s)
+    )
+    out["neck"] = _capsule(
+        p("neck"), p("head") + np.array([0.0, 0.03 * s, 0.0]), _LIMB_RADIUS["neck"] * s
+    )
     head_top = t("head")
     head_r = float(np.linalg.norm(head_top - p("head"))) / 2
     sphere = trimesh.creation.icosphere(subdivisions=3, radius=head_r)

@@ -4,7 +4,7 @@ A :class:`SkinnedMesh` is what the GPU draws: vertices in bind space with up to 
 joint influences, the skin's joints (names, parents, bind transforms, inverse bind
 matrices) and each skin joint's previzkit skeleton joint (or -1). Both the procedural
 mannequin and glTF/GLB characters end up as one (see :mod:`.mannequin` and
-:mod:`.gltf_io`). :func:`skin_matrices` turns skeleton forward kinematics into the
+:mod:`.character_gltf`). :func:`skin_matrices` turns skeleton forward kinematics into the
 per-joint matrices of linear-blend skinning; :func:`lbs` is the numpy reference the
 vertex shader (:mod:`.character`) is tested against.
 
@@ -82,7 +82,9 @@ class SkinnedMesh:
             if np.shape(arr) != shape:
                 raise ShapeError(f"SkinnedMesh.{name} has shape {np.shape(arr)}, expected {shape}")
         if np.ndim(self.indices) != 2 or np.shape(self.indices)[1] != 3:
-            raise ShapeError(f"SkinnedMesh.indices has shape {np.shape(self.indices)}, expected (M, 3)")
+            raise ShapeError(
+                f"SkinnedMesh.indices has shape {np.shape(self.indices)}, expected (M, 3)"
+            )
         if n and (self.joints.min() < 0 or self.joints.max() >= k):
             raise ShapeError(f"SkinnedMesh.joints index outside the skin's {k} joints")
         if len(self.indices) and self.indices.max() >= n:
@@ -120,7 +122,9 @@ def skin_matrices(mesh: SkinnedMesh, skeleton: Skeleton, joint_to_world: npt.Arr
     """
     fk = np.asarray(joint_to_world, dtype=np.float64)
     if fk.shape != (skeleton.num_joints, 4, 4):
-        raise ShapeError(f"joint_to_world has shape {fk.shape}, expected ({skeleton.num_joints}, 4, 4)")
+        raise ShapeError(
+            f"joint_to_world has shape {fk.shape}, expected ({skeleton.num_joints}, 4, 4)"
+        )
     rest = skeleton.rest_positions()
     bind = mesh.bind_world()
     posed = np.empty_like(bind)
