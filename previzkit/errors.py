@@ -118,6 +118,10 @@ class FountainError(InputError):
     """A Fountain screenplay could not be read."""
 
 
+class ShotPlanError(InputError):
+    """A shot plan YAML file is malformed; names the file and the key path."""
+
+
 class LutError(InputError):
     """A .cube LUT file is malformed; names the line."""
 
