@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from previzkit.capture import models  # noqa: E402
-from previzkit.paths import assets_dir  # noqa: E402
+from previzkit.capture import models
+from previzkit.paths import assets_dir
 
 WHEEL_DETECTOR = "mediapipe/modules/pose_detection/pose_detection.tflite"
 WHEEL_FULL = "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"
@@ -40,9 +40,22 @@ def fetch(tmp: Path, npm_tgz: Path | None, wheel: Path | None) -> tuple[Path, Pa
         npm_tgz = next(tmp.glob("mediapipe-pose-*.tgz"))
     if wheel is None:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "mediapipe==0.10.21",
-             "--python-version", "3.11", "--platform", "manylinux_2_28_x86_64",
-             "--only-binary=:all:", "-d", str(tmp)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "mediapipe==0.10.21",
+                "--python-version",
+                "3.11",
+                "--platform",
+                "manylinux_2_28_x86_64",
+                "--only-binary=:all:",
+                "-d",
+                str(tmp),
+            ],
             check=True,
         )
         wheel = next(tmp.glob("mediapipe-0.10.21-*.whl"))
@@ -66,15 +79,25 @@ def sources(npm_tgz: Path, wheel: Path) -> dict[str, bytes]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--variant", action="append", choices=models.VARIANTS,
-                    help="variant(s) to build (default: lite and full)")
+    ap.add_argument(
+        "--variant",
+        action="append",
+        choices=models.VARIANTS,
+        help="variant(s) to build (default: lite and full)",
+    )
     ap.add_argument("--npm-tgz", type=Path, help="an already packed @mediapipe/pose .tgz")
     ap.add_argument("--wheel", type=Path, help="an already downloaded mediapipe 0.10.21 wheel")
-    ap.add_argument("--out", type=Path, help="output folder (default: assets/models for lite "
-                    "and full, the user cache for heavy)")
-    ap.add_argument("--keep-sources", action="store_true",
-                    help="also copy the raw .tflite files into the cache's sources folder so "
-                    "any variant can be built on demand later")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        help="output folder (default: assets/models for lite and full, the user cache for heavy)",
+    )
+    ap.add_argument(
+        "--keep-sources",
+        action="store_true",
+        help="also copy the raw .tflite files into the cache's sources folder so "
+        "any variant can be built on demand later",
+    )
     args = ap.parse_args()
     variants = args.variant or ["lite", "full"]
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -94,7 +117,8 @@ def main() -> int:
         else:
             folder = assets_dir() / "models"
         out = models.build_bundle(
-            raw[models.DETECTOR_SOURCE], raw[models.landmark_source_name(variant)],
+            raw[models.DETECTOR_SOURCE],
+            raw[models.landmark_source_name(variant)],
             folder / models.bundle_name(variant),
         )
         digest = hashlib.sha256(out.read_bytes()).hexdigest()[:16]

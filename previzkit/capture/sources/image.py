@@ -1,0 +1,63 @@
+"""Still images and image folders (Pillow)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from previzkit.capture.sources.base import IMAGE_SUFFIXES, Frame, Source, as_rgb
+from previzkit.errors import InputError, VideoOpenError
+
+
+def read_image(path: Path) -> np.ndarray:
+    """RGB uint8 (H, W, 3) of an image file; :class:`VideoOpenError` names it if unreadable."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return as_rgb(np.asarray(im.convert("RGB")), str(path))
+    except (UnidentifiedImageError, OSError) as exc:
+        raise VideoOpenError(f"cannot read image {path}: {exc}") from None
+
+
+class ImageSource(Source):
+    """One still image as a one-frame source."""
+
+    def __init__(self, path: str | Path, fps: float = 30.0) -> None:
+        self.path = Path(path)
+        self.name = self.path.name
+        self._image = read_image(self.path)
+        self.height, self.width = self._image.shape[:2]
+        self.fps = fps
+        self.count = 1
+
+    def frames(self) -> Iterator[Frame]:
+        yield Frame(0, 0.0, self._image, self.path.name)
+
+
+class ImageFolderSource(Source):
+    """Images of a folder in name order, one frame each at ``fps``.
+
+    Frames may differ in size; ``width``/``height`` are the first image's.
+    """
+
+    def __init__(self, folder: str | Path, fps: float = 30.0) -> None:
+        self.path = Path(folder)
+        self.name = self.path.name
+        self.files = sorted(
+            p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+        )
+        if not self.files:
+            raise InputError(
+                f"image folder {self.path} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))})"
+            )
+        first = read_image(self.files[0])
+        self.height, self.width = first.shape[:2]
+        self.fps = fps
+        self.count = len(self.files)
+
+    def frames(self) -> Iterator[Frame]:
+        for i, path in enumerate(self.files):
+            yield Frame(i, i / self.fps, read_image(path), path.name)
