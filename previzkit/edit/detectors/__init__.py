@@ -8,6 +8,7 @@ F1 with a frame tolerance).
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Sequence
@@ -126,10 +127,8 @@ def detect_video(
         finally:
             stop.set()
             while worker.is_alive():
-                try:
+                with contextlib.suppress(queue.Empty):
                     frames.get(timeout=0.05)
-                except queue.Empty:
-                    pass
             worker.join()
         if failure:
             raise VideoOpenError(f"video {src}: decoding failed at frame {count} ({failure[0]})")

@@ -1,0 +1,83 @@
+"""Editorial exporters, found by format name or file suffix.
+
+One module per format (``otio_native``, ``edl``, ``fcp7``, ``fcpx``, ``aaf``), each
+defining ``EXPORTER``; a format is available when its module imports and OTIO has
+its adapter plugin (opentimelineio-plugins, otio-fcpx-xml-adapter). An unknown or
+missing format raises :class:`ExportError` listing what is available.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from previzkit.edit.exporters.base import Exporter
+from previzkit.errors import ExportError
+
+_MODULES = ("otio_native", "edl", "fcp7", "fcpx", "aaf")
+
+__all__ = ["Exporter", "available_exporters", "export", "find_exporter"]
+
+
+def _all() -> list[Exporter]:
+    out = []
+    for name in _MODULES:
+        try:
+            module = importlib.import_module(f"previzkit.edit.exporters.{name}")
+        except ImportError:
+            continue
+        out.append(module.EXPORTER)
+    return out
+
+
+def available_exporters() -> dict[str, Exporter]:
+    """Formats whose module imports and whose OTIO adapter is installed, by name."""
+    import opentimelineio as otio
+
+    adapters = set(otio.adapters.available_adapter_names())
+    return {e.name: e for e in _all() if e.adapter in adapters}
+
+
+def _listing(found: dict[str, Exporter]) -> str:
+    return ", ".join(f"{e.name} ({'/'.join(e.suffixes)})" for e in found.values()) or "none"
+
+
+def find_exporter(path: str | Path, fmt: str | None = None) -> Exporter:
+    """The exporter named ``fmt`` (``edl``, ``cmx_3600``, ``fcp_xml``, ``fcpxml``, ...)
+    or, without one, the one whose suffix matches ``path``."""
+    found = available_exporters()
+    if fmt:
+        key = fmt.lower().lstrip(".")
+        for e in found.values():
+            if key in (e.name, e.adapter.lower()) or f".{key}" in e.suffixes:
+                return e
+        raise ExportError(f"export format {fmt!r}: unknown; available: {_listing(found)}")
+    suffix = Path(path).suffix.lower()
+    for e in found.values():
+        if suffix in e.suffixes:
+            return e
+    raise ExportError(
+        f"{path}: no exporter for suffix {suffix or '(none)'!r}; available: {_listing(found)}"
+    )
+
+
+def export(timeline: Any, path: str | Path, fmt: str | None = None) -> Path:
+    """Write ``timeline`` (an OTIO Timeline) to ``path`` in ``fmt`` or the suffix's format."""
+    import opentimelineio as otio
+
+    exporter = find_exporter(path, fmt)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shaped = exporter.prepare(timeline) if exporter.prepare else timeline
+    try:
+        if exporter.finish is not None:
+            text = otio.adapters.write_to_string(shaped, exporter.adapter, **exporter.options)
+            out.write_text(exporter.finish(text, timeline), encoding="utf-8")
+        else:
+            otio.adapters.write_to_file(
+                shaped, str(out), adapter_name=exporter.adapter, **exporter.options
+            )
+    except (otio.exceptions.OTIOError, ValueError, KeyError, TypeError) as exc:
+        raise ExportError(f"{out}: {exporter.name} export failed: {exc}") from exc
+    return out
