@@ -8,6 +8,7 @@ z away from the camera), ``confidence`` = mean landmark presence.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +105,7 @@ class PoseEstimator:
         img = check_image(image)
         mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=img)
         if self.mode == "video":
-            ms = max(int(round(timestamp * 1000.0)), self._last_ms + 1)
+            ms = max(round(timestamp * 1000.0), self._last_ms + 1)
             self._last_ms = ms
             result = self._landmarker.detect_for_video(mp_image, ms)
         else:
@@ -123,10 +124,8 @@ class PoseEstimator:
         self.close()
 
     def __del__(self) -> None:  # pragma: no cover - safety net
-        try:
+        with contextlib.suppress(Exception):
             self.close()
-        except Exception:
-            pass
 
 
 def poses_from_result(result, width: int, height: int, timestamp: float) -> list[Pose]:
