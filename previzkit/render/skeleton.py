@@ -306,8 +306,9 @@ def skeleton_with_bone_lengths(
     ``lengths`` uses the keys of :meth:`Skeleton.bone_lengths` (joint names measured
     between their MediaPipe head and tail landmarks, and ``hip_width``); joints not in
     ``lengths`` keep the base's length. ``hips``, ``spine`` and ``chest`` all measure the
-    torso (mid-hip to mid-shoulder): the first one given sets it. Left and right are set
-    independently. The result still stands on y = 0 (the hips' height follows the legs).
+    torso (mid-hip to mid-shoulder): the first one given sets it. ``left_shoulder`` and
+    ``right_shoulder`` both measure half the shoulder width: their mean sets both
+    sides. Other left and right bones are set independently. The result still stands on y = 0 (the hips' height follows the legs).
     """
     base = base or default_skeleton()
     known = set(base.names) | {"hip_width"}
@@ -349,9 +350,12 @@ def skeleton_with_bone_lengths(
             tails[toe] *= k
             lm_off[base.landmark_joint == toe] *= k
             lm_off[_LM[f"{side}_heel"]] *= k
-        if f"{side}_shoulder" in lengths:
-            # half the shoulder width: scale the x of clavicle and upper-arm offsets
-            k = lengths[f"{side}_shoulder"] / rest[f"{side}_shoulder"]
+    shoulders = [lengths[k] for k in ("left_shoulder", "right_shoulder") if k in lengths]
+    if shoulders:
+        # mid-shoulder to each shoulder is half the shoulder width (the same both sides):
+        # scale the x of the clavicle and upper-arm offsets on both sides
+        k = float(np.mean(shoulders)) / rest["left_shoulder"]
+        for side in _SIDE:
             sh, ua = ix(f"{side}_shoulder"), ix(f"{side}_upper_arm")
             off[sh, 0] *= k
             off[ua, 0] *= k
@@ -381,14 +385,16 @@ def skeleton_with_bone_lengths(
         lm_off[base.landmark_joint == head] *= k
         tails[head] *= k
     if "neck" in lengths:
-        # mid-shoulder to mid-ear, measured after the other changes: the head joint's
-        # offset along y absorbs the difference
+        # mid-shoulder to mid-ear, measured after the other changes: the neck's and the
+        # head's offsets along y share the difference in proportion
         now = replace(base, offsets=off, tails=tails, landmark_offset=lm_off, _index={})
-        head = ix("head")
-        off[head, 1] = max(
-            off[head, 1] + lengths["neck"] - now.bone_lengths()["neck"], 0.01 * base.height_m
-        )
-        tails[ix("neck")] = off[head]
+        neck, head = ix("neck"), ix("head")
+        span = off[neck, 1] + off[head, 1]
+        k = max(span + lengths["neck"] - now.bone_lengths()["neck"], 0.1 * span) / span
+        off[neck, 1] *= k
+        off[head, 1] *= k
+        tails[ix("chest")] = off[neck]
+        tails[neck] = off[head]
     # stand on the floor: the hips' height follows the legs (soles stay where they were)
     out = replace(base, offsets=off, tails=tails, landmark_offset=lm_off, _index={})
     off[0, 1] += _sole_height(base) - _sole_height(out)
