@@ -276,7 +276,7 @@ def _scene(scene: Scene, cast_re: re.Pattern[str] | None, timing: TimingModel) -
             words += len(el.plain.split())
         elif el.type is ET.TRANSITION:
             transitions += 1
-        elif el.type in (ET.ACTION, ET.CENTERED, ET.LYRICS):
+        elif el.type in (ET.ACTION, ET.LYRICS):
             text = el.plain
             action_lines += printed_lines(el) - 1
             if cast_re is not None:

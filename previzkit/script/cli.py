@@ -76,16 +76,12 @@ def breakdown_cmd(file: Path, as_json: bool, wpm: float, action_line_s: float) -
 def shots_cmd(file: Path, output: Path | None, assets: Path | None) -> None:
     """Plan coverage per scene and save it as editable YAML."""
     from previzkit.script.locations import assets_exists
-    from previzkit.script.shots import plan_shots, plan_to_dict, save_shot_plan
+    from previzkit.script.shots import dump_yaml, plan_shots, plan_to_dict, save_shot_plan
 
     s = _read(file)
     plan = plan_shots(s, exists=assets_exists(assets))
     if output is None:
-        import yaml
-
-        click.echo(
-            yaml.safe_dump(plan_to_dict(plan), sort_keys=False, allow_unicode=True), nl=False
-        )
+        click.echo(dump_yaml(plan_to_dict(plan)), nl=False)
     else:
         save_shot_plan(plan, output)
         n = sum(len(sc.shots) for sc in plan.scenes)

@@ -187,7 +187,8 @@ def plan_shots(
         axis = list(oriented[0]) if oriented else present[:2] if len(present) >= 2 else []
 
         first_action = next((e.line for e in els if e.type is ET.ACTION), None)
-        if ext or sb.location != prev_location:
+        place = sb.location.split(" - ")[0]
+        if ext or place != prev_location:
             add(
                 "establishing",
                 [],
@@ -195,7 +196,7 @@ def plan_shots(
                 [scene.line] + ([first_action] if first_action else []),
                 f"establish {sb.location or scene.heading.plain}",
             )
-        prev_location = sb.location
+        prev_location = place
         add(
             "master",
             present,
@@ -387,16 +388,30 @@ def plan_from_dict(data: object, path: str = "<shot plan>") -> ShotPlan:
     return ShotPlan(str(title), None if source is None else str(source), scenes, version)
 
 
+def dump_yaml(data: dict) -> str:
+    """YAML text with lists of scalars (subjects, covers, axis) on one line."""
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def _list(dumper: yaml.SafeDumper, value: list) -> yaml.Node:
+        flow = all(isinstance(v, (str, int, float)) for v in value)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+    _Dumper.add_representer(list, _list)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
 def save_shot_plan(plan: ShotPlan, path: str | Path) -> Path:
     """Write the plan as YAML (block style, keys in schema order)."""
-    import yaml
 
     path = Path(path)
     header = (
         "# previzkit shot plan: edit freely, keep ids unique. Schema: docs/script.md\n"
         "# covers: source line numbers in the screenplay; side: camera side of the axis\n"
     )
-    text = yaml.safe_dump(plan_to_dict(plan), sort_keys=False, allow_unicode=True, width=100)
+    text = dump_yaml(plan_to_dict(plan))
     path.write_text(header + text, encoding="utf-8")
     return path
 
