@@ -93,8 +93,8 @@ def cut_events(timeline: Any) -> list[CutClip]:
             continue
         rng = track.range_of_child(item)
         rate = rng.duration.rate
-        rec = int(round(rng.start_time.to_frames(rate)))
-        dur = int(round(rng.duration.to_frames(rate)))
+        rec = round(rng.start_time.to_frames(rate))
+        dur = round(rng.duration.to_frames(rate))
         meta = dict(item.metadata.get("previzkit", {}))
         if isinstance(item, otio.schema.Gap):
             out.append(CutClip("", "", rec, 0, dur, meta, meta.get("slate") or {}))
@@ -103,6 +103,6 @@ def cut_events(timeline: Any) -> list[CutClip]:
         media = getattr(ref, "target_url", "") or ""
         if media.startswith("file://"):
             media = media[7:]
-        src = int(round(item.source_range.start_time.to_frames(rate)))
+        src = round(item.source_range.start_time.to_frames(rate))
         out.append(CutClip(item.name, media, rec, src, dur, meta))
     return out

@@ -1,0 +1,99 @@
+"""``previzkit takes``: list, show, rate, circle, note and export recorded takes."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+def _store(project: str):
+    from previzkit.takes.store import TakeStore
+
+    return TakeStore(project, create=False)
+
+
+_project = click.option(
+    "--project", "-p", default=".", show_default=True, help="Project folder (holds takes.sqlite)."
+)
+
+
+@click.group("takes")
+def takes() -> None:
+    """List, rate and export recorded takes."""
+
+
+@takes.command("list")
+@_project
+@click.option("--scene", help="Only this scene.")
+@click.option("--shot", help="Only this shot.")
+@click.option("--circled", is_flag=True, help="Only circled takes.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_(project: str, scene: str | None, shot: str | None, circled: bool, as_json: bool) -> None:
+    """List takes in scene/shot/take order."""
+    with _store(project) as store:
+        found = store.list(scene=scene, shot=shot, circled=True if circled else None)
+    if as_json:
+        click.echo(json.dumps([t.to_dict() for t in found], indent=2))
+        return
+    click.echo(f"{'scene':<6} {'shot':<8} {'take':>4}  {'start':<12} {'dur s':>6} rate  * ok")
+    for t in found:
+        mark = "O" if t.circled else " "
+        stars = "*" * t.rating
+        click.echo(
+            f"{t.scene:<6} {t.shot:<8} {t.take:>4}  {t.start_tc:<12} {t.duration_s:6.1f} "
+            f"{t.rate:<5} {mark} {t.status:<9} {stars}"
+        )
+
+
+@takes.command("show")
+@_project
+@click.argument("scene")
+@click.argument("shot")
+@click.argument("take", type=int)
+def show(project: str, scene: str, shot: str, take: int) -> None:
+    """Show one take: timecodes, files, rating, notes."""
+    with _store(project) as store:
+        t = store.get(scene, shot, take)
+        d = t.to_dict()
+        d["end_tc"] = t.end_tc
+        d["folder"] = str(store.take_dir(t))
+    click.echo(json.dumps(d, indent=2))
+
+
+@takes.command("rate")
+@_project
+@click.argument("scene")
+@click.argument("shot")
+@click.argument("take", type=int)
+@click.argument("rating", type=int)
+@click.option("--circle/--uncircle", default=None, help="Also circle or uncircle the take.")
+@click.option("--note", help="Add a line to the take's notes.")
+def rate(
+    project: str,
+    scene: str,
+    shot: str,
+    take: int,
+    rating: int,
+    circle: bool | None,
+    note: str | None,
+) -> None:
+    """Rate a take 0-5 (and optionally circle it or add a note)."""
+    with _store(project) as store:
+        t = store.rate(scene, shot, take, rating)
+        if circle is not None:
+            t = store.circle(scene, shot, take, circle)
+        if note:
+            t = store.note(scene, shot, take, note)
+    click.echo(f"{t.label}: rating {t.rating}{', circled' if t.circled else ''}")
+
+
+@takes.command("export")
+@_project
+@click.option("--scene", help="Only this scene.")
+@click.option("-o", "--output", required=True, help="Output .json or .csv.")
+def export(project: str, scene: str | None, output: str) -> None:
+    """Export the catalogue as JSON or CSV."""
+    with _store(project) as store:
+        out = store.export(output, scene=scene)
+    click.echo(str(out))

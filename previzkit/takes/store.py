@@ -1,0 +1,281 @@
+"""The take store: a project folder with a SQLite catalogue and files per take.
+
+Layout::
+
+    <project>/takes.sqlite            catalogue (WAL journal, one transaction per change)
+    <project>/takes/<scene>/<shot>/<take>/   the take's files (pose.*, video.mp4, ...)
+
+File paths in the catalogue are relative to the take's folder, so a project folder
+can be moved or copied whole.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from previzkit.errors import InputError, MissingFileError, TakeStoreError
+from previzkit.takes.model import FILE_KINDS, Take
+
+CATALOGUE = "takes.sqlite"
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS takes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    scene TEXT NOT NULL,
+    shot TEXT NOT NULL,
+    take INTEGER NOT NULL,
+    start_tc TEXT NOT NULL,
+    rate TEXT NOT NULL,
+    duration_frames INTEGER NOT NULL,
+    files TEXT NOT NULL,
+    notes TEXT NOT NULL DEFAULT '',
+    rating INTEGER NOT NULL DEFAULT 0,
+    circled INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'ok',
+    recorded_at TEXT NOT NULL,
+    UNIQUE (scene, shot, take)
+);
+CREATE INDEX IF NOT EXISTS takes_by_shot ON takes (scene, shot);
+"""
+_COLUMNS = (
+    "id, scene, shot, take, start_tc, rate, duration_frames, files, notes, rating, "
+    "circled, status, recorded_at"
+)
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _safe(part: str) -> str:
+    return _SAFE.sub("_", part).strip("._") or "_"
+
+
+class TakeStore:
+    """The catalogue and files of one project folder (see module doc).
+
+    ``TakeStore(path, create=True)`` makes the folder and catalogue if missing; with
+    ``create=False`` a folder without a catalogue raises :class:`TakeStoreError`.
+    """
+
+    def __init__(self, root: str | Path, create: bool = True) -> None:
+        self.root = Path(root)
+        db = self.root / CATALOGUE
+        if not db.exists() and not create:
+            raise TakeStoreError(
+                f"take store {self.root}: no {CATALOGUE} (not a previzkit project folder)"
+            )
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(db, timeout=10.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            with self._tx() as cur:
+                for stmt in filter(str.strip, _SCHEMA.split(";")):
+                    cur.execute(stmt)
+                cur.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+            version = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise TakeStoreError(f"take store {db}: unusable catalogue ({exc})") from exc
+        if int(version[0]) > SCHEMA_VERSION:
+            raise TakeStoreError(
+                f"take store {db}: schema {version[0]} is newer than this previzkit "
+                f"({SCHEMA_VERSION}); upgrade previzkit"
+            )
+
+    # -- plumbing -------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Cursor]:
+        cur = self._db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        else:
+            cur.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> TakeStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @staticmethod
+    def _row(row: tuple) -> Take:
+        (id_, scene, shot, take, start_tc, rate, dur, files, notes, rating, circ, status, at) = row
+        return Take(
+            scene, shot, take, start_tc, rate, dur, json.loads(files), notes, rating,
+            bool(circ), status, at, id_,
+        )  # fmt: skip
+
+    # -- paths ----------------------------------------------------------------------
+
+    def take_dir(self, take: Take) -> Path:
+        """``<project>/takes/<scene>/<shot>/<take:03d>``."""
+        return self.root / "takes" / _safe(take.scene) / _safe(take.shot) / f"{take.take:03d}"
+
+    def file(self, take: Take, kind: str) -> Path | None:
+        """Absolute path of one of the take's files, or None when it has none."""
+        if kind not in FILE_KINDS:
+            raise InputError(f"file kind {kind!r}: not one of {FILE_KINDS}")
+        rel = take.files.get(kind)
+        return None if rel is None else self.take_dir(take) / rel
+
+    # -- catalogue --------------------------------------------------------------------
+
+    def next_take_number(self, scene: str, shot: str) -> int:
+        """1 + the highest take number of ``scene``/``shot``."""
+        row = self._db.execute(
+            "SELECT MAX(take) FROM takes WHERE scene=? AND shot=?", (scene, shot)
+        ).fetchone()
+        return int(row[0] or 0) + 1
+
+    def add(
+        self, take: Take, files: dict[str, str | Path] | None = None, move: bool = False
+    ) -> Take:
+        """Catalogue ``take`` and copy (or move) ``files`` (kind -> path) into its folder.
+
+        Files already named in ``take.files`` must exist in the take's folder. Raises
+        :class:`TakeStoreError` when scene/shot/take is already catalogued.
+        """
+        folder = self.take_dir(take)
+        folder.mkdir(parents=True, exist_ok=True)
+        stored = dict(take.files)
+        for kind, src in (files or {}).items():
+            if kind not in FILE_KINDS:
+                raise InputError(f"take {take.label}: file kind {kind!r} not in {FILE_KINDS}")
+            src_path = Path(src)
+            if not src_path.is_file():
+                raise MissingFileError(f"take {take.label}: {kind} file {src_path} does not exist")
+            name = f"{kind}{''.join(src_path.suffixes)}"
+            dst = folder / name
+            if src_path.resolve() != dst.resolve():
+                (shutil.move if move else shutil.copy2)(src_path, dst)
+            stored[kind] = name
+        for kind, rel in stored.items():
+            if not (folder / rel).is_file():
+                raise MissingFileError(f"take {take.label}: {kind} file {folder / rel} missing")
+        take.files = stored
+        take.recorded_at = take.recorded_at or _dt.datetime.now(_dt.UTC).isoformat(
+            timespec="seconds"
+        )
+        try:
+            with self._tx() as cur:
+                cur.execute(
+                    f"INSERT INTO takes ({_COLUMNS}) VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        take.scene, take.shot, take.take, take.start_tc, take.rate,
+                        take.duration_frames, json.dumps(stored, sort_keys=True), take.notes,
+                        take.rating, int(take.circled), take.status, take.recorded_at,
+                    ),
+                )  # fmt: skip
+                take.id = cur.lastrowid
+        except sqlite3.IntegrityError as exc:
+            raise TakeStoreError(f"take {take.label}: already in {self.root / CATALOGUE}") from exc
+        return take
+
+    def list(
+        self, scene: str | None = None, shot: str | None = None, circled: bool | None = None
+    ) -> list[Take]:
+        """Takes, filtered, in scene / shot / take order (natural: 2 before 10)."""
+        sql = f"SELECT {_COLUMNS} FROM takes WHERE 1=1"
+        args: list[object] = []
+        if scene is not None:
+            sql += " AND scene=?"
+            args.append(str(scene))
+        if shot is not None:
+            sql += " AND shot=?"
+            args.append(str(shot))
+        if circled is not None:
+            sql += " AND circled=?"
+            args.append(int(circled))
+        takes = [self._row(r) for r in self._db.execute(sql, args)]
+        return sorted(takes, key=lambda t: (_natural(t.scene), _natural(t.shot), t.take))
+
+    def get(self, scene: str, shot: str, take: int) -> Take:
+        """One take; :class:`TakeStoreError` naming it when absent."""
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM takes WHERE scene=? AND shot=? AND take=?",
+            (str(scene), str(shot), int(take)),
+        ).fetchone()
+        if row is None:
+            raise TakeStoreError(f"take {scene}/{shot}/{take}: not in {self.root / CATALOGUE}")
+        return self._row(row)
+
+    def _update(self, take: Take, column: str, value: object) -> Take:
+        with self._tx() as cur:
+            cur.execute(
+                f"UPDATE takes SET {column}=? WHERE scene=? AND shot=? AND take=?",
+                (value, take.scene, take.shot, take.take),
+            )
+            if cur.rowcount != 1:
+                raise TakeStoreError(f"take {take.label}: not in {self.root / CATALOGUE}")
+        return self.get(take.scene, take.shot, take.take)
+
+    def rate(self, scene: str, shot: str, take: int, rating: int) -> Take:
+        """Set a take's rating (0-5)."""
+        if int(rating) != rating or not 0 <= rating <= 5:
+            raise InputError(f"rating {rating!r}: must be a whole number 0-5")
+        return self._update(self.get(scene, shot, take), "rating", int(rating))
+
+    def circle(self, scene: str, shot: str, take: int, circled: bool = True) -> Take:
+        """Circle (or uncircle) a take: the director's pick for its shot."""
+        return self._update(self.get(scene, shot, take), "circled", int(bool(circled)))
+
+    def note(self, scene: str, shot: str, take: int, text: str, append: bool = True) -> Take:
+        """Add a line to (or replace) a take's notes."""
+        t = self.get(scene, shot, take)
+        notes = f"{t.notes}\n{text}".strip() if append else text
+        return self._update(t, "notes", notes)
+
+    def set_status(self, scene: str, shot: str, take: int, status: str) -> Take:
+        """Mark a take ``ok``, ``recovered``, ``recording`` or ``failed``."""
+        t = self.get(scene, shot, take)
+        Take(t.scene, t.shot, t.take, status=status)  # validates the status
+        return self._update(t, "status", status)
+
+    def export(self, path: str | Path, scene: str | None = None) -> Path:
+        """Write the catalogue (filtered by ``scene``) as JSON or CSV by suffix."""
+        out = Path(path)
+        takes = self.list(scene=scene)
+        rows = []
+        for t in takes:
+            d = t.to_dict()
+            d["end_tc"] = t.end_tc
+            d["files"] = {k: str(self.take_dir(t) / v) for k, v in t.files.items()}
+            rows.append(d)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".json":
+            out.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        elif out.suffix.lower() == ".csv":
+            import csv
+
+            fields = list(rows[0]) if rows else ["scene", "shot", "take"]
+            with out.open("w", newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, fieldnames=fields)
+                w.writeheader()
+                for r in rows:
+                    r["files"] = json.dumps(r["files"])
+                    w.writerow(r)
+        else:
+            raise InputError(f"{out}: export suffix {out.suffix!r}; use .json or .csv")
+        return out
+
+
+def _natural(text: str) -> list[object]:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
