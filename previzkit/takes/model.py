@@ -43,7 +43,7 @@ class Take:
         if int(self.take) != self.take or self.take < 1:
             raise InputError(f"take {self.scene}/{self.shot}: take number {self.take!r} < 1")
         self.rate = tc.rate(self.rate).name
-        self.start_frame  # validates start_tc
+        tc.timecode_to_frames(self.start_tc, self.rate)  # validates start_tc
         if self.duration_frames < 0:
             raise InputError(f"take {self.label}: duration_frames {self.duration_frames} < 0")
         if not 0 <= self.rating <= 5:
