@@ -1,1 +1,15 @@
-"""previzkit.xr."""
+"""previzkit.xr: OpenXR headset sessions through pyopenxr.
+
+Importing this package is light (no ``xr``, no ``moderngl``). The parts:
+
+- :mod:`previzkit.xr.instance`   instance + HMD system selection, runtime facts
+- :mod:`previzkit.xr.graphics`   OpenGL binding from a moderngl context (EGL/GLX/Win32)
+- :mod:`previzkit.xr.session`    session lifecycle as an explicit state machine
+- :mod:`previzkit.xr.swapchain`  swapchains whose images are moderngl textures
+- :mod:`previzkit.xr.views`      XrView (pose + FOV) -> view/projection matrices (pure)
+- :mod:`previzkit.xr.actions`    action set + suggested bindings (simple, Touch, Index)
+- :mod:`previzkit.xr.events`     controller input -> stage events (pure)
+- :mod:`previzkit.xr.loop`       the frame loop: headset, mirror window, offscreen
+- :mod:`previzkit.xr.check`      ``previzkit xr --check``
+- :mod:`previzkit.xr.monado_remote`  drive Monado's remote driver (tests, rehearsal)
+"""

@@ -1,0 +1,103 @@
+"""Open a set in the headset (or offscreen): context, renderer, source, loop, teardown."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from previzkit.xr.events import Event, InteractionMapper
+from previzkit.xr.loop import FrameLoop, LoopStats, OffscreenSource
+
+VALIDATION_LAYER = "XR_APILAYER_LUNARG_core_validation"
+
+
+def open_renderer(ctx: Any, set_path: str | Path | None) -> Any:
+    """The render core's Renderer for ``set_path``; the bare TestPattern when None."""
+    if set_path is None:
+        from previzkit.xr.pattern import TestPattern
+
+        return TestPattern(ctx)
+    from previzkit.render.renderer import Renderer
+
+    return Renderer(ctx, Path(set_path))
+
+
+def mapper_for(renderer: Any) -> InteractionMapper:
+    """An InteractionMapper seeded with the set's marks and default camera's lens."""
+    scene = getattr(renderer, "scene", None)
+    set_def = getattr(scene, "set", None)
+    if set_def is None:
+        return InteractionMapper()
+    marks = {name: tuple(m.position) for name, m in set_def.marks.items()}
+    lens = None
+    cams = list(set_def.cameras.values())
+    if cams:
+        lens = cams[0].lens
+    return InteractionMapper(marks=marks, lens=lens)
+
+
+@contextlib.contextmanager
+def xr_loop(
+    set_path: str | Path | None = None,
+    *,
+    offscreen: bool = False,
+    mirror: bool = False,
+    reference: str = "stage",
+    depth: bool = True,
+    validate: bool = False,
+    on_event: Callable[[Event], None] | None = None,
+    on_eye: Callable[[int, Any], None] | None = None,
+    ctx: Any = None,
+    instance: Any = None,
+    offscreen_size: tuple[int, int] = (1280, 1280),
+    offscreen_rate_hz: float | None = 90.0,
+) -> Iterator[FrameLoop]:
+    """A ready FrameLoop over the set: the headset (OpenXR) or, with ``offscreen``, no headset.
+
+    Everything it opened (context if it made one, session, swapchains, window) is
+    closed on exit. ``instance`` shares an existing XRInstance (one per process).
+    """
+    from previzkit.render.headless import create_context
+
+    own_ctx = ctx is None
+    ctx = ctx or create_context()
+    stack = contextlib.ExitStack()
+    try:
+        renderer = open_renderer(ctx, set_path)
+        stack.callback(renderer.release)
+        if offscreen:
+            source: Any = OffscreenSource(ctx, offscreen_size, rate_hz=offscreen_rate_hz)
+        else:
+            from previzkit.xr.headset import HeadsetSource
+
+            source = HeadsetSource(
+                ctx,
+                instance=instance,
+                reference=reference,
+                depth=depth,
+                api_layers=[VALIDATION_LAYER] if validate else None,
+            )
+        stack.callback(source.close)
+        window = None
+        if mirror:
+            from previzkit.xr.mirror import MirrorWindow
+
+            window = MirrorWindow(ctx)
+            stack.callback(window.close)
+        yield FrameLoop(
+            source, renderer, mapper_for(renderer), on_event=on_event, on_eye=on_eye, mirror=window
+        )
+    finally:
+        stack.close()
+        if own_ctx:
+            ctx.release()
+
+
+def run(
+    set_path: str | Path | None, frames: int | None = None, progress: Any = None, **kwargs: Any
+) -> LoopStats:
+    """Run the loop until ``frames`` frames, the session ends, or Ctrl-C; return its stats."""
+    with xr_loop(set_path, **kwargs) as loop:
+        return loop.run(frames=frames, progress=progress)
