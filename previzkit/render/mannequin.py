@@ -2,8 +2,9 @@
 
 Each bone of the :mod:`~previzkit.render.skeleton` gets a solid (trimesh primitives)
 built on the rest (T) pose and bound rigidly (weight 1) to its joint, so it draws
-through the same GPU skinning path as glTF characters. Solids end where their bone
-ends: limb capsules span joint to tail, the hands' boxes end at the finger tips, the
+through the same GPU skinning path as glTF characters. Limb capsules are centred
+on their joint and tail (so a joint lies inside its solids), the hands' boxes end at
+the finger tips, the
 head's sphere touches the top of the head, the feet's soles lie on y = 0. Metres, y up,
 facing +z.
 """
@@ -27,17 +28,13 @@ _LIMB_RADIUS = {
 
 
 def _capsule(a: np.ndarray, b: np.ndarray, radius: float):
-    """A capsule whose round ends touch points ``a`` and ``b`` (along the segment)."""
+    """A capsule around segment ``a``-``b``: its round ends are centred on the joints."""
     import trimesh
 
     d = b - a
     length = float(np.linalg.norm(d))
-    radius = min(radius, length / 2 * 0.999)
-    mesh = trimesh.creation.capsule(
-        height=max(length - 2 * radius, 1e-6), radius=radius, count=[16, 12]
-    )
-    rot = trimesh.geometry.align_vectors((0.0, 0.0, 1.0), d / length)
-    mesh.apply_transform(rot)
+    mesh = trimesh.creation.capsule(height=length, radius=radius, count=[16, 12])
+    mesh.apply_transform(trimesh.geometry.align_vectors((0.0, 0.0, 1.0), d / length))
     mesh.apply_translation((a + b) / 2)
     return mesh
 
