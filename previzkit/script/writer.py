@@ -27,6 +27,8 @@ def _det(line: str) -> str:
 
 def _spaced(lines: list[str]) -> list[str]:
     """Empty lines inside an element are written as two spaces (Fountain's join)."""
+    if len(lines) == 1:
+        return lines
     return [ln if ln else "  " for ln in lines]
 
 
@@ -135,15 +137,29 @@ def write(script: Script) -> str:
         chunks.append("\n\n")
     bones = sorted(script.boneyard, key=lambda b: b.line)
     bi = 0
-    for k, el in enumerate(script.elements):
-        in_block = el.type in DIALOGUE_PARTS and el.character is not None
+    els = script.elements
+
+    def in_block(el: Element) -> bool:
+        return el.type in DIALOGUE_PARTS and el.character is not None
+
+    # An unclosed '/*' left as text must come after every boneyard comment.
+    cut = next((k for k, el in enumerate(els) if "/*" in el.text), len(els))
+    while 0 < cut < len(els) and in_block(els[cut]):
+        cut -= 1
+    for k, el in enumerate(els):
+        block = in_block(el)
         if k:
-            chunks.append("\n" if in_block else "\n\n")
-        if not in_block:
-            while bi < len(bones) and bones[bi].line < el.line:
+            chunks.append("\n" if block else "\n\n")
+        if not block:
+            while bi < len(bones) and (bones[bi].line <= el.line or k >= cut):
                 chunks.append(f"/*{bones[bi].text}*/\n\n")
                 bi += 1
-        chunks.append(element_text(el, first_in_file=k == 0 and not script.title_page))
+        first = k == 0 and not script.title_page
+        out = element_text(el, first_in_file=first)
+        if first and _TITLE_KEY_RE.match(out):
+            prefix = {ET.SCENE_HEADING: ".", ET.TRANSITION: "> ", ET.CHARACTER: "@"}
+            out = prefix.get(el.type, "") + out
+        chunks.append(out)
     if script.elements:
         chunks.append("\n")
     for b in bones[bi:]:
