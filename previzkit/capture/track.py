@@ -1,0 +1,270 @@
+"""The binary pose track (``.pzt``): what takes record, versioned and append-friendly.
+
+Layout (all integers little-endian)::
+
+    file   = header record*
+    header = b"PZTRACK\\0" (8 bytes) | version u16 (=1) | reserved u16 (=0)
+             | meta_len u32 | meta (msgpack map, meta_len bytes)
+    record = b"FR" | payload_len u32 | crc32(payload) u32 | payload (msgpack)
+
+``meta`` keys: ``width``, ``height`` (px), ``fps``, ``landmarks`` (the 33 names),
+``model`` (lite/full/heavy or a path), ``source``, ``created`` (ISO 8601 UTC); readers
+ignore keys they do not know. A record is one frame::
+
+    {"i": index, "t": time s, "p": [person, ...]}
+    person = {"id": actor id, "c": confidence, "tc": SMPTE timecode or "",
+              "img": 33*3 float32 (x px, y px, visibility),
+              "w": 33*3 float32 (world x, y, z m, MediaPipe frame),
+              "f": 33 uint8 flags (1 = held dropout)}
+
+Each record is written whole and flushed, so a recording cut short (crash, power) loses
+at most the frame being written: the reader stops at a torn or corrupt record, logs it
+and returns every frame before it; :class:`TrackWriter` in append mode truncates such a
+tail and goes on. Version 1 readers refuse other versions with a clear message.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from previzkit.errors import InputError
+from previzkit.render.skeleton import LANDMARK_NAMES
+from previzkit.types import Pose
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"PZTRACK\0"
+VERSION = 1
+_HEAD = struct.Struct("<8sHHI")
+_REC = struct.Struct("<2sII")
+_REC_MAGIC = b"FR"
+
+
+class TrackError(InputError):
+    """A pose track file is not one, is of an unknown version, or is corrupt."""
+
+
+@dataclass
+class PoseFrame:
+    """The people seen in one frame: 0-based ``index``, ``time`` (s), poses by id."""
+
+    index: int
+    time: float
+    people: list[Pose] = field(default_factory=list)
+
+
+@dataclass
+class PoseTrack:
+    """A clip of poses: frame size (px), rate, frames, and free-form ``meta``."""
+
+    width: int
+    height: int
+    fps: float
+    frames: list[PoseFrame] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    truncated: bool = False  # the file ended in a torn or corrupt record
+
+    def __iter__(self) -> Iterator[Pose]:
+        """Every pose in frame order (all actors; ``timestamp`` = frame time)."""
+        return (p for f in self.frames for p in f.people)
+
+    def actor_ids(self) -> list[int]:
+        return sorted({p.actor_id for f in self.frames for p in f.people})
+
+    def actor(self, actor_id: int) -> list[Pose]:
+        """Every pose of one actor, in frame order (frames without them are skipped)."""
+        return [p for f in self.frames for p in f.people if p.actor_id == actor_id]
+
+
+def _packb(obj: Any) -> bytes:
+    import msgpack
+
+    return msgpack.packb(obj, use_bin_type=True)
+
+
+def _unpackb(data: bytes) -> Any:
+    import msgpack
+
+    return msgpack.unpackb(data, raw=False, strict_map_key=False)
+
+
+def encode_frame(frame: PoseFrame) -> bytes:
+    """One frame record (header + payload)."""
+    people = []
+    for p in frame.people:
+        flags = p.flags if p.flags is not None else np.zeros(33, np.uint8)
+        people.append(
+            {
+                "id": int(p.actor_id),
+                "c": float(p.confidence),
+                "tc": p.timecode or "",
+                "img": np.ascontiguousarray(p.image, "<f4").tobytes(),
+                "w": np.ascontiguousarray(p.world, "<f4").tobytes(),
+                "f": np.ascontiguousarray(flags, np.uint8).tobytes(),
+            }
+        )
+    payload = _packb({"i": int(frame.index), "t": float(frame.time), "p": people})
+    return _REC.pack(_REC_MAGIC, len(payload), zlib.crc32(payload)) + payload
+
+
+def decode_frame(payload: bytes) -> PoseFrame:
+    d = _unpackb(payload)
+    people = []
+    for q in d["p"]:
+        img = np.frombuffer(q["img"], "<f4").reshape(33, 3).astype(np.float32)
+        world = np.frombuffer(q["w"], "<f4").reshape(33, 3).astype(np.float32)
+        flags = np.frombuffer(q["f"], np.uint8).reshape(33).copy()
+        people.append(Pose(float(d["t"]), int(q["id"]), img, world, float(q["c"]), q["tc"], flags))
+    return PoseFrame(int(d["i"]), float(d["t"]), people)
+
+
+def _read_header(f: BinaryIO, path: Path) -> dict[str, Any]:
+    head = f.read(_HEAD.size)
+    if len(head) < _HEAD.size or head[:8] != MAGIC:
+        raise TrackError(f"{path} is not a previzkit pose track (no {MAGIC[:7].decode()} header)")
+    _, version, _, meta_len = _HEAD.unpack(head)
+    if version != VERSION:
+        raise TrackError(
+            f"{path}: pose track version {version} is not supported (this previzkit reads "
+            f"version {VERSION}); update previzkit"
+        )
+    raw = f.read(meta_len)
+    if len(raw) != meta_len:
+        raise TrackError(f"{path}: pose track header is cut short")
+    try:
+        meta = _unpackb(raw)
+    except Exception as exc:
+        raise TrackError(f"{path}: pose track header is corrupt ({exc})") from None
+    if not isinstance(meta, dict):
+        raise TrackError(f"{path}: pose track header is not a map")
+    return meta
+
+
+def _records(f: BinaryIO, path: Path) -> Iterator[tuple[int, PoseFrame | None]]:
+    """(offset, frame) per good record; a final (offset, None) marks a torn/corrupt tail."""
+    while True:
+        offset = f.tell()
+        head = f.read(_REC.size)
+        if not head:
+            return
+        if len(head) < _REC.size:
+            yield offset, None
+            return
+        magic, n, crc = _REC.unpack(head)
+        payload = f.read(n) if magic == _REC_MAGIC else b""
+        if magic != _REC_MAGIC or len(payload) != n or zlib.crc32(payload) != crc:
+            yield offset, None
+            return
+        try:
+            yield offset, decode_frame(payload)
+        except Exception:
+            yield offset, None
+            return
+
+
+def read_track(path: str | Path) -> PoseTrack:
+    """Read a ``.pzt`` pose track; a torn tail is logged and skipped (``truncated``)."""
+    path = Path(path)
+    if not path.is_file():
+        from previzkit.errors import MissingFileError
+
+        raise MissingFileError(f"pose track {path} does not exist")
+    with path.open("rb") as f:
+        meta = _read_header(f, path)
+        track = PoseTrack(
+            int(meta.get("width", 0)), int(meta.get("height", 0)), float(meta.get("fps", 0.0)),
+            meta=meta,
+        )  # fmt: skip
+        for offset, frame in _records(f, path):
+            if frame is None:
+                log.warning("%s: torn or corrupt record at byte %d: frames after it dropped",
+                            path, offset)  # fmt: skip
+                track.truncated = True
+                break
+            track.frames.append(frame)
+    return track
+
+
+class TrackWriter:
+    """Append frames to a ``.pzt`` file, each flushed as it is written.
+
+    ``append=True`` continues an existing track (its meta is kept; a torn tail is cut).
+    Use ``with`` or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        width: int = 0,
+        height: int = 0,
+        fps: float = 30.0,
+        meta: dict[str, Any] | None = None,
+        append: bool = False,
+        fsync: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        self.fsync = fsync
+        if append and self.path.is_file() and self.path.stat().st_size > 0:
+            with self.path.open("rb") as f:
+                self.meta = _read_header(f, self.path)
+                end = f.tell()
+                for offset, frame in _records(f, self.path):
+                    if frame is None:
+                        log.warning("%s: cutting a torn record at byte %d", self.path, offset)
+                        break
+                    end = f.tell()
+            self._f = self.path.open("r+b")
+            self._f.seek(end)
+            self._f.truncate()
+            return
+        self.meta = {
+            "width": int(width),
+            "height": int(height),
+            "fps": float(fps),
+            "landmarks": list(LANDMARK_NAMES),
+            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            **(meta or {}),
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._f = self.path.open("wb")
+        raw = _packb(self.meta)
+        self._f.write(_HEAD.pack(MAGIC, VERSION, 0, len(raw)) + raw)
+        self._f.flush()
+
+    def write(self, frame: PoseFrame) -> None:
+        self._f.write(encode_frame(frame))
+        self._f.flush()
+        if self.fsync:
+            import os
+
+            os.fsync(self._f.fileno())
+
+    def close(self) -> None:
+        if not self._f.closed:
+            self._f.close()
+
+    def __enter__(self) -> TrackWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_track(path: str | Path, track: PoseTrack) -> Path:
+    """Write a whole :class:`PoseTrack` to ``path``."""
+    with TrackWriter(
+        path, width=track.width, height=track.height, fps=track.fps, meta=track.meta
+    ) as w:
+        for frame in track.frames:
+            w.write(frame)
+    return Path(path)
