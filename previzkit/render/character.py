@@ -245,11 +245,20 @@ class Character:
             if name in prog:
                 prog[name].write(gl_mat4(np.eye(4)))
         n = len(self.mesh.positions)
-        out = self._ctx.buffer(reserve=n * 12)
+        ctx = self._ctx
+        out = ctx.buffer(reserve=n * 12)
+        # a complete framebuffer must be bound for the draw, even with nothing rasterised
+        previous = ctx.fbo or ctx.detect_framebuffer(0)
+        pixel = ctx.renderbuffer((1, 1))
+        target = ctx.framebuffer([pixel])
         try:
+            target.use()
             self._feedback_vao.transform(out, mode=moderngl.POINTS, vertices=n)
             return np.frombuffer(out.read(), dtype=np.float32).reshape(n, 3).copy()
         finally:
+            previous.use()
+            target.release()
+            pixel.release()
             out.release()
 
     def cpu_vertices(self) -> npt.NDArray[np.float64]:

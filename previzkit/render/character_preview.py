@@ -52,7 +52,7 @@ def render_drawables(
     # framebuffer when it creates objects later, a deleted one raises GL_INVALID_OPERATION
     previous = ctx.fbo or ctx.detect_framebuffer(0)
     fbo = ctx.framebuffer([color], depth)
-    resolved = None
+    resolved = resolved_rb = None
     try:
         fbo.use()
         fbo.viewport = (0, 0, width, height)
@@ -63,13 +63,14 @@ def render_drawables(
             d.draw(ctx, frame)
         src = fbo
         if samples:
-            resolved = ctx.simple_framebuffer((width, height), components=4)
+            resolved_rb = ctx.renderbuffer((width, height), 4)
+            resolved = ctx.framebuffer([resolved_rb])
             ctx.copy_framebuffer(resolved, fbo)
             src = resolved
         data = src.read(components=3, alignment=1)
     finally:
         previous.use()
-        for obj in (fbo, color, depth, resolved):
+        for obj in (fbo, color, depth, resolved, resolved_rb):
             if obj is not None:
                 obj.release()
     return np.frombuffer(data, np.uint8).reshape(height, width, 3)[::-1].copy()
