@@ -1,0 +1,185 @@
+"""``previzkit genai``: train, sample, evaluate and strip GAN background models.
+
+Commands only parse arguments and hand off to the library.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from previzkit.errors import InputError
+
+
+def _channels(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        vals = tuple(int(v) for v in text.split(","))
+    except ValueError as exc:
+        raise InputError(f"--channels: {text!r} is not a comma-separated list of integers") from exc
+    if not vals or any(v < 1 for v in vals):
+        raise InputError(f"--channels: {text!r} must list positive integers")
+    return vals
+
+
+@click.group()
+def genai() -> None:
+    """Train, sample and evaluate GAN backgrounds (periodic spatial GAN)."""
+
+
+@genai.command()
+@click.argument("image")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Checkpoint to write (and resume from).",
+)
+@click.option("--steps", default=4000, show_default=True, help="Total training steps.")
+@click.option(
+    "--minutes", type=float, default=None, help="Stop after this many minutes (saves first)."
+)
+@click.option("--batch", default=8, show_default=True)
+@click.option(
+    "--crop",
+    default=128,
+    show_default=True,
+    help="Training crop size in pixels (multiple of the stride).",
+)
+@click.option("--lr", default=2e-4, show_default=True)
+@click.option("--seed", default=0, show_default=True)
+@click.option(
+    "--holdout",
+    default=0.25,
+    show_default=True,
+    help="Fraction of columns (right strip) held out for eval.",
+)
+@click.option("--checkpoint-every", default=250, show_default=True)
+@click.option("--threads", type=int, default=None, help="torch CPU threads.")
+@click.option("--device", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto.")
+@click.option(
+    "--channels", default=None, help="Generator widths, e.g. 128,64,32,16 (new runs only)."
+)
+@click.option(
+    "--resume/--no-resume",
+    default=True,
+    show_default=True,
+    help="Continue from OUTPUT if it exists.",
+)
+def train(image: str, out: str, channels: str | None, resume: bool, **kw: object) -> None:
+    """Train a PSGAN on IMAGE (a file or skimage:NAME, e.g. skimage:gravel)."""
+    from previzkit.genai.images import load_image
+    from previzkit.genai.model import ModelConfig
+    from previzkit.genai.train import TrainConfig
+    from previzkit.genai.train import train as run_train
+    from previzkit.progress import bar
+
+    cfg = TrainConfig(**kw)  # type: ignore[arg-type]
+    if (ch := _channels(channels)) is not None:
+        cfg.model = ModelConfig(g_channels=ch)
+    img = load_image(image)
+    if not resume and Path(out).exists():
+        Path(out).unlink()
+    with bar(f"training {Path(out).name}", total=cfg.steps, unit="step") as progress:
+        result = run_train(img, out, cfg, image_name=image, resume=resume, progress=progress)
+    click.echo(f"saved {result.path} after {result.steps} steps ({result.seconds:.0f} s this run)")
+
+
+@genai.command()
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--size", default="2048x1024", show_default=True, help="WIDTHxHEIGHT.")
+@click.option("--seed", default=0, show_default=True)
+@click.option(
+    "-o", "--output", "out", required=True, type=click.Path(dir_okay=False), help="PNG to write."
+)
+@click.option("--tile", is_flag=True, help="Wrap in y too: a tileable ground texture.")
+@click.option("--no-wrap", is_flag=True, help="Do not wrap at 360° (for comparison).")
+@click.option(
+    "--ground",
+    "ground_model",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Horizon blend: ground model below the horizon.",
+)
+@click.option(
+    "--horizon", is_flag=True, help="Horizon blend with a flat ground colour (or --ground)."
+)
+@click.option(
+    "--cubemap",
+    "cubemap_dir",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Also write six cube faces here.",
+)
+@click.option("--face-size", default=None, type=int, help="Cube face size (default width/4).")
+@click.option("--device", default="cpu", show_default=True)
+def sample(
+    model: str,
+    size: str,
+    seed: int,
+    out: str,
+    tile: bool,
+    no_wrap: bool,
+    ground_model: str | None,
+    horizon: bool,
+    cubemap_dir: str | None,
+    face_size: int | None,
+    device: str,
+) -> None:
+    """Generate a panorama (or a tileable texture) from MODEL."""
+    from PIL import Image
+
+    from previzkit.genai.horizon import HorizonBlend, apply_horizon
+    from previzkit.genai.panorama import ground_texture
+    from previzkit.genai.sample import generate, parse_size
+
+    w, h = parse_size(size)
+    img = generate(model, seed, w, h, wrap_x=not no_wrap, wrap_y=tile, device=device)
+    if horizon or ground_model:
+        blend = HorizonBlend(ground_model=ground_model)
+        tex = (
+            ground_texture(ground_model, 0, blend.ground_size, device=device)
+            if ground_model
+            else None
+        )
+        img = apply_horizon(img, tex, blend)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(img).save(out)
+    click.echo(f"wrote {out} ({w}x{h}, seed {seed})")
+    if cubemap_dir:
+        from previzkit.genai.cubemap import save_cubemap
+
+        paths = save_cubemap(img, cubemap_dir, face_size)
+        click.echo(f"wrote {len(paths)} cube faces to {cubemap_dir}")
+
+
+@genai.command("eval")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("image")
+@click.option("--tiles", default=32, show_default=True, help="Tiles per set.")
+@click.option("--tile-size", default=128, show_default=True)
+@click.option("--seed", default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def eval_(model: str, image: str, tiles: int, tile_size: int, seed: int, as_json: bool) -> None:
+    """Print SWD (model, real floor, untrained and noise ceilings) and seam metrics."""
+    from previzkit.genai.evaluate import evaluate
+    from previzkit.genai.images import load_image
+
+    report = evaluate(model, load_image(image), tiles=tiles, tile=tile_size, seed=seed)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format())
+
+
+@genai.command()
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False))
+def strip(model: str, out: str) -> None:
+    """Copy MODEL without its training state (for shipping; cannot be resumed)."""
+    from previzkit.genai.checkpoint import load_checkpoint, save_checkpoint
+
+    path = save_checkpoint(load_checkpoint(model), out, with_train_state=False)
+    click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

@@ -1,0 +1,129 @@
+"""Backgrounds for sets: 360° sky panoramas and tileable ground textures, cached.
+
+``panorama_image`` is what a set file's ``background: {model: ..., seed: ...}`` calls.
+Results are cached as PNG in ``previzkit.paths.cache_dir() / "genai"``, keyed by the
+model file's sha256, the seed, the size (and the horizon settings), so a set opens
+instantly the second time and a retrained model never reuses a stale image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from previzkit.genai.horizon import HorizonBlend
+from previzkit.paths import cache_dir
+
+CACHE_VERSION = 1
+
+
+def _model_hash(model_path: str | Path) -> str:
+    from previzkit.errors import ModelNotFound
+    from previzkit.genai.checkpoint import file_sha256
+
+    path = Path(model_path)
+    if not path.is_file():
+        raise ModelNotFound(f"GAN model {path} does not exist")
+    return file_sha256(path)
+
+
+def _cache_file(
+    kind: str, model_hash: str, seed: int, width: int, height: int, extra: str = ""
+) -> Path:
+    tag = f"-{hashlib.sha256(extra.encode()).hexdigest()[:10]}" if extra else ""
+    return (
+        cache_dir()
+        / "genai"
+        / f"{kind}-v{CACHE_VERSION}-{model_hash[:16]}-s{seed}-{width}x{height}{tag}.png"
+    )
+
+
+def _read(path: Path) -> np.ndarray | None:
+    if not path.is_file():
+        return None
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            return np.asarray(im.convert("RGB")).copy()
+    except OSError:
+        return None  # a broken cache entry is regenerated
+
+
+def _write(path: Path, img: np.ndarray) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    Image.fromarray(img).save(tmp, format="PNG", compress_level=1)
+    os.replace(tmp, path)
+
+
+def ground_texture(
+    model_path: str | Path, seed: int, size: int, *, device: str = "cpu", cache: bool = True
+) -> np.ndarray:
+    """Tileable uint8 (size, size, 3) ground texture: wraps in x and y.
+
+    Sizes that are not multiples of the generator stride (32) are resampled periodically.
+    """
+    from previzkit.genai.sample import check_size, generate
+
+    check_size(size, size)
+    key = _cache_file("ground", _model_hash(model_path), int(seed), size, size)
+    if cache and (img := _read(key)) is not None and img.shape == (size, size, 3):
+        return img
+    img = generate(model_path, int(seed), size, size, wrap_x=True, wrap_y=True, device=device)
+    if cache:
+        _write(key, img)
+    return img
+
+
+def panorama_image(
+    model_path: str | Path,
+    seed: int,
+    width: int,
+    height: int,
+    *,
+    horizon: HorizonBlend | None = None,
+    device: str = "cpu",
+    cache: bool = True,
+) -> np.ndarray:
+    """Equirectangular uint8 (height, width, 3) panorama that wraps exactly at 360°.
+
+    Row 0 is straight up, column width/2 looks down -z (see genai.cubemap). With
+    ``horizon``, the lower half shows a ground plane (a ground model's texture or a
+    flat colour) blended into the sky at the horizon.
+    """
+    from previzkit.genai.horizon import apply_horizon
+    from previzkit.genai.sample import check_size, generate
+
+    check_size(width, height)
+    extra = ""
+    ground_hash = None
+    if horizon is not None:
+        horizon.validate()
+        ground_hash = _model_hash(horizon.ground_model) if horizon.ground_model else None
+        extra = horizon.key() + str(ground_hash)
+    key = _cache_file("pano", _model_hash(model_path), int(seed), width, height, extra)
+    if cache and (img := _read(key)) is not None and img.shape == (height, width, 3):
+        return img
+    if horizon is not None:
+        sky = panorama_image(model_path, seed, width, height, device=device, cache=cache)
+        tex = None
+        if horizon.ground_model:
+            tex = ground_texture(
+                horizon.ground_model,
+                horizon.ground_seed,
+                horizon.ground_size,
+                device=device,
+                cache=cache,
+            )
+        img = apply_horizon(sky, tex, horizon)
+    else:
+        img = generate(model_path, int(seed), width, height, wrap_x=True, device=device)
+    if cache:
+        _write(key, img)
+    return img

@@ -1,0 +1,171 @@
+"""Generate images from a trained PSGAN: seeded, any size, wrapping in x (and y).
+
+:class:`FastGenerator` is the inference path: batch norm folded into the transposed
+convolutions, channels-last memory, ``torch.inference_mode``, in-place ReLU and the
+output written straight to uint8 (H, W, 3). It computes the same function as the
+training :class:`~previzkit.genai.model.Generator` in eval mode (to float rounding).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from previzkit.errors import InputError
+from previzkit.genai.checkpoint import Checkpoint, load_checkpoint
+from previzkit.genai.model import Generator, pad_wrap
+from previzkit.genai.noise import Noise, sample_noise
+
+MAX_PIXELS = 16384 * 8192
+
+
+def seeded_noise(
+    generator: Generator, seed: int, h_cells: int, w_cells: int, batch: int = 1
+) -> Noise:
+    """The noise a seed stands for: drawn on the CPU from ``torch.Generator(seed)``."""
+    g = torch.Generator().manual_seed(int(seed))
+    return sample_noise(generator.config.noise, batch, h_cells, w_cells, g)
+
+
+class FastGenerator(nn.Module):
+    """Inference-only copy of a Generator (eval-mode batch norm folded into weights)."""
+
+    def __init__(self, generator: Generator, channels_last: bool = True) -> None:
+        super().__init__()
+        generator = generator.eval()
+        self.source = generator
+        self.channels_last = channels_last
+        self.convs = nn.ModuleList()
+        for block in [*generator.blocks, generator.out]:
+            conv = block.conv
+            fused = nn.ConvTranspose2d(
+                conv.in_channels, conv.out_channels, 4, 2, padding=0, bias=True
+            )
+            with torch.no_grad():
+                w = conv.weight.detach().clone()  # (Cin, Cout, 4, 4)
+                b = (
+                    torch.zeros(conv.out_channels)
+                    if conv.bias is None
+                    else conv.bias.detach().clone()
+                )
+                if block.bn is not None:
+                    bn = block.bn
+                    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+                    w = w * scale.view(1, -1, 1, 1)
+                    b = (b - bn.running_mean) * scale + bn.bias
+                fused.weight.copy_(w)
+                fused.bias.copy_(b)
+            if channels_last:
+                fused = fused.to(memory_format=torch.channels_last)
+            self.convs.append(fused)
+        self.eval()
+
+    @property
+    def stride(self) -> int:
+        return self.source.stride
+
+    def forward_float(self, z: torch.Tensor, wrap_x: bool = True) -> torch.Tensor:
+        """Float image (B, 3, H, W) in [-1, 1] from an input tensor (see Generator.make_input)."""
+        x = z
+        last = len(self.convs) - 1
+        for i, conv in enumerate(self.convs):
+            h, w = x.shape[-2:]
+            xp = pad_wrap(x, wrap_x, True)
+            if self.channels_last:
+                xp = xp.contiguous(memory_format=torch.channels_last)
+            x = conv(xp)[..., 3 : 3 + 2 * h, 3 : 3 + 2 * w]
+            if i < last:
+                x = torch.relu_(x) if x.is_contiguous() else torch.relu(x)
+        return torch.tanh(x)
+
+    def forward(self, z: torch.Tensor, wrap_x: bool = True) -> torch.Tensor:
+        """uint8 (B, H, W, 3) image from an input tensor."""
+        y = self.forward_float(z, wrap_x)
+        return to_uint8(y)
+
+
+def to_uint8(y: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] float (B, 3, H, W) -> uint8 (B, H, W, 3), rounding to nearest."""
+    return (y.permute(0, 2, 3, 1) * 127.5 + 127.5).round_().clamp_(0, 255).to(torch.uint8)
+
+
+def _checkpoint(model: str | Path | Checkpoint) -> Checkpoint:
+    return model if isinstance(model, Checkpoint) else load_checkpoint(model)
+
+
+def check_size(width: int, height: int) -> None:
+    """Raise InputError unless the size is positive and not absurdly large."""
+    if int(width) < 1 or int(height) < 1:
+        raise InputError(f"size: {width}x{height} must be positive")
+    if int(width) * int(height) > MAX_PIXELS:
+        raise InputError(f"size: {width}x{height} exceeds the {MAX_PIXELS} pixel limit")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'4096x2048' -> (4096, 2048); raises InputError naming the text."""
+    parts = str(text).lower().split("x")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
+        raise InputError(f"size: {text!r} is not WIDTHxHEIGHT (e.g. 4096x2048)")
+    w, h = (int(p) for p in parts)
+    check_size(w, h)
+    return w, h
+
+
+def resample_periodic(img: torch.Tensor, width: int, height: int, wrap_y: bool) -> torch.Tensor:
+    """Resize float (B, C, H, W) to (height, width) keeping the x (and y) wrap."""
+    _, _, h0, w0 = img.shape
+    pad = 2
+    padded = F.pad(img, (pad, pad, 0, 0), mode="circular")
+    padded = F.pad(padded, (0, 0, pad, pad), mode="circular" if wrap_y else "replicate")
+    xs = (torch.arange(width, dtype=img.dtype) + 0.5) * (w0 / width) - 0.5 + pad
+    ys = (torch.arange(height, dtype=img.dtype) + 0.5) * (h0 / height) - 0.5 + pad
+    gx = xs / (w0 + 2 * pad - 1) * 2 - 1
+    gy = ys / (h0 + 2 * pad - 1) * 2 - 1
+    grid = torch.stack(torch.meshgrid(gy, gx, indexing="ij")[::-1], dim=-1)[None]
+    grid = grid.expand(img.shape[0], -1, -1, -1)
+    return F.grid_sample(padded, grid, mode="bilinear", align_corners=True)
+
+
+def generate(
+    model: str | Path | Checkpoint | Generator,
+    seed: int,
+    width: int,
+    height: int,
+    *,
+    wrap_x: bool = True,
+    wrap_y: bool = False,
+    device: str | torch.device = "cpu",
+    fast: bool = True,
+) -> np.ndarray:
+    """uint8 (height, width, 3) image for ``seed``; wraps at 360° in x, in y if asked.
+
+    Sizes that are not multiples of the generator stride are generated one cell
+    larger and resampled periodically. On the CPU the same seed gives the same bytes.
+    """
+    check_size(width, height)
+    gen = model if isinstance(model, Generator) else _checkpoint(model).build_generator()
+    gen = gen.to(device).eval()
+    s = gen.stride
+    hc, wc = math.ceil(height / s), math.ceil(width / s)
+    noise = seeded_noise(gen, seed, hc, wc)
+    with torch.inference_mode():
+        noise = Noise(noise.local.to(device), noise.global_.to(device), noise.phase.to(device))
+        z = gen.make_input(noise, wrap_x, wrap_y)
+        if hc * s == height and wc * s == width:
+            if fast:
+                out = FastGenerator(gen).to(device)(z, wrap_x)
+            else:
+                out = to_uint8(gen.synthesize(z, wrap_x))
+        else:
+            y = (
+                FastGenerator(gen).to(device).forward_float(z, wrap_x)
+                if fast
+                else gen.synthesize(z, wrap_x)
+            )
+            out = to_uint8(resample_periodic(y.float(), width, height, wrap_y).clamp(-1, 1))
+    return out[0].cpu().numpy()
