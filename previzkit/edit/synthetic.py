@@ -9,7 +9,9 @@ the frame where the new shot starts: the cut frame, or the middle of a transitio
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -156,3 +158,97 @@ def write_synthetic_video(
         for packet in stream.encode():
             container.mux(packet)
     return SyntheticVideo(out, fps, len(plan), cuts, spans)
+
+
+def write_take_video(
+    path: str | Path,
+    frames: int,
+    fps: float | Fraction = 24,
+    *,
+    width: int = 160,
+    height: int = 96,
+    seed: int = 0,
+    sound: tuple[int, int] | None = None,
+    flashes: tuple[int, ...] = (),
+    sample_rate: int = 48000,
+) -> Path:
+    """An H.264 + AAC take: a moving texture, a 440 Hz tone during frames ``sound``
+    [a, b) (near-silence elsewhere), and at each frame of ``flashes`` a white frame
+    with a 1 kHz click of one frame's length (to check audio/video sync)."""
+    import av
+
+    rate = Fraction(fps).limit_denominator(1001)
+    rng = np.random.default_rng(seed)
+    shot = _Shot(rng, width, height)
+    spf = sample_rate / float(rate)
+    total = int(round(frames * spf))
+    t = np.arange(total) / sample_rate
+    audio = rng.normal(0, 0.0005, total).astype(np.float32)
+    if sound is not None:
+        a, b = int(sound[0] * spf), int(sound[1] * spf)
+        audio[a:b] += 0.25 * np.sin(2 * np.pi * 440 * t[a:b]).astype(np.float32)
+    for f in flashes:
+        a, b = int(f * spf), int((f + 1) * spf)
+        audio[a:b] = 0.8 * np.sin(2 * np.pi * 1000 * t[a:b]).astype(np.float32)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(out), "w") as container:
+        vs = container.add_stream("libx264", rate=rate)
+        vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
+        vs.options = {"preset": "ultrafast", "crf": "23"}
+        aus = container.add_stream("aac", rate=sample_rate, layout="mono")
+        for i in range(frames):
+            img = (
+                np.full((height, width, 3), 255, np.uint8)
+                if i in flashes
+                else (np.clip(shot.frame(i), 0, 1) * 255).astype(np.uint8)
+            )
+            for packet in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                container.mux(packet)
+        step = 1024
+        for k in range(0, total, step):
+            chunk = audio[k : k + step].reshape(1, -1)
+            af = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
+            af.sample_rate = sample_rate
+            af.pts = k
+            for packet in aus.encode(af):
+                container.mux(packet)
+        for packet in vs.encode():
+            container.mux(packet)
+        for packet in aus.encode():
+            container.mux(packet)
+    return out
+
+
+def synthetic_pose_track(
+    frames: int,
+    fps: float,
+    action: tuple[int, int],
+    *,
+    confidence: float = 0.95,
+    dropouts: float = 0.0,
+    end_xz: tuple[float, float] = (0.0, 0.0),
+    seed: int = 0,
+) -> Any:
+    """A pose track that stands still, moves during frames ``action`` [a, b) (arms
+    swinging, walking to ``end_xz`` on the floor) and stands still again."""
+    from previzkit.takes.tracks import PoseTrack
+
+    rng = np.random.default_rng(seed)
+    times = np.arange(frames) / float(fps)
+    rest = rng.normal(0, 0.3, (33, 3)).astype(np.float32)
+    world = np.repeat(rest[None], frames, axis=0)
+    a, b = action
+    phase = np.clip((np.arange(frames) - a) / max(b - a, 1), 0, 1)
+    moving = (np.arange(frames) >= a) & (np.arange(frames) < b)
+    swing = np.sin(2 * np.pi * 1.5 * times)[:, None] * moving[:, None]
+    world[:, 11:23, 0] += 0.3 * swing
+    world += rng.normal(0, 0.002, world.shape).astype(np.float32)
+    root = np.zeros((frames, 3), np.float32)
+    root[:, 0] = end_xz[0] * phase
+    root[:, 2] = end_xz[1] * phase
+    root[:, 1] = 0.95
+    held = rng.random((frames, 33)) < dropouts
+    vis = np.full((frames, 33), 0.95, np.float32)
+    conf = np.clip(rng.normal(confidence, 0.01, frames), 0, 1).astype(np.float32)
+    return PoseTrack(times, world, vis, conf, held, root)

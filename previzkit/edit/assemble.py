@@ -1,0 +1,395 @@
+"""Assembly: the day's takes + the script's shot plan -> a previz cut (OTIO timeline).
+
+Scene after scene in script order, the scene is split into *beats*: its action
+paragraphs and dialogue blocks (cue + lines). Each beat gets a shot from the plan
+among those that cover its lines and have a usable take:
+
+- dialogue: a single on the speaker, else an over-the-shoulder on the speaker, else a
+  two-shot, else the master (so the cut changes shot when the speaker changes);
+- action: the establishing shot for the scene's opening beats, else the master,
+  else a two-shot, else whatever covers it (an insert, a POV).
+
+Consecutive beats on the same shot become one segment (no jump cut: one shot is never
+cut to itself). A segment shorter than ``min_shot_s`` is given to its neighbour's shot
+when that shot covers its lines (else to the master), until none is left that can be.
+
+Each shot uses its best take (:mod:`scoring`); its action (:mod:`trim`) is spread over
+the beats it covers in proportion to their script estimate, so a segment shows the part
+of the take where its lines are spoken. The first and last segment of a take keep
+``handles_s`` of handle. Slate cards (gaps with slate metadata) separate scenes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from previzkit.edit.scoring import ScoringRules, TakeAnalysis, TakeScore, rank_takes
+from previzkit.edit.timeline import DEFAULT_RECORD_START, clip_name, reel_name
+from previzkit.edit.trim import TrimRules
+from previzkit.errors import InputError, PrevizError, TakeStoreError
+from previzkit.progress import ProgressFn
+from previzkit.takes import timecode as tc
+
+log = logging.getLogger(__name__)
+
+DIALOGUE_ORDER = ("single", "ots", "two-shot", "master", "pov", "insert", "establishing")
+ACTION_ORDER = ("master", "two-shot", "establishing", "pov", "insert", "single", "ots")
+
+
+@dataclass
+class Beat:
+    """A unit of the scene the editor picks a shot for: an action paragraph or a
+    dialogue block. ``lines`` are source line numbers, ``estimate_s`` script time."""
+
+    scene: str
+    index: int
+    kind: str  # "action" or "dialogue"
+    speaker: str | None
+    lines: list[int]
+    text: list[str]
+    estimate_s: float
+
+
+@dataclass
+class Segment:
+    """Consecutive beats cut on one shot."""
+
+    shot: Any  # previzkit.script.shots.Shot
+    beats: list[Beat] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AssemblyRules:
+    """``min_shot_s``: shortest segment kept on its own; ``slate_s``: slate card length
+    between scenes (0: none); ``record_start``: record timecode of the first frame."""
+
+    min_shot_s: float = 1.0
+    slate_s: float = 2.0
+    record_start: str = DEFAULT_RECORD_START
+    establishing_beats: int = 1
+    trim: TrimRules = TrimRules()
+    scoring: ScoringRules = ScoringRules()
+
+
+def scene_beats(scene: Any, timing: Any = None) -> list[Beat]:
+    """The beats of one parsed scene (``previzkit.script.model.Scene``)."""
+    from previzkit.script.breakdown import WIDTH, TimingModel, wrapped_lines
+    from previzkit.script.model import ElementType as ET
+
+    timing = timing or TimingModel()
+    beats: list[Beat] = []
+    for el in scene.elements:
+        if el.type in (ET.ACTION, ET.CENTERED) or (el.type is ET.LYRICS and not el.character):
+            n = wrapped_lines(el.plain, WIDTH["action"])
+            beats.append(
+                Beat(scene.number, len(beats), "action", None, [el.line], [el.plain],
+                     max(0.5, n * timing.seconds_per_action_line))
+            )  # fmt: skip
+        elif el.type is ET.CHARACTER and el.character:
+            beats.append(
+                Beat(scene.number, len(beats), "dialogue", el.character, [el.line], [], 0.0)
+            )
+        elif el.character and beats and beats[-1].kind == "dialogue":
+            b = beats[-1]
+            b.lines.append(el.line)
+            if el.type is ET.DIALOGUE or el.type is ET.LYRICS:
+                b.text.append(el.plain)
+                b.estimate_s += len(el.plain.split()) / timing.words_per_minute * 60.0
+            elif el.type is ET.PARENTHETICAL:
+                b.text.append(el.plain)
+    for b in beats:
+        b.estimate_s = max(b.estimate_s, 0.5)
+    return beats
+
+
+def _covers(shot: Any, beat: Beat) -> bool:
+    return bool(set(shot.covers) & set(beat.lines))
+
+
+def choose_shot(beat: Beat, shots: list[Any], opening: bool) -> Any | None:
+    """The plan's shot for ``beat`` among ``shots`` (those with a usable take)."""
+    cands = [s for s in shots if _covers(s, beat)]
+    if not cands:
+        return None
+    if beat.kind == "dialogue":
+        order = DIALOGUE_ORDER
+
+        def rank(s: Any) -> tuple[int, int]:
+            on_speaker = bool(s.subjects) and s.subjects[0] == beat.speaker
+            if s.type in ("single", "ots") and not on_speaker:
+                return (len(order) + 1, 0)
+            return (order.index(s.type) if s.type in order else len(order), 0)
+    else:
+        order = (("establishing",) if opening else ()) + ACTION_ORDER
+
+        def rank(s: Any) -> tuple[int, int]:
+            return (order.index(s.type) if s.type in order else len(order), 0)
+
+    return min(cands, key=lambda s: (rank(s), shots.index(s)))
+
+
+def segments_for_scene(
+    beats: list[Beat],
+    shots: list[Any],
+    seconds: Callable[[Any, list[Beat]], float],
+    rules: AssemblyRules = AssemblyRules(),
+) -> tuple[list[Segment], list[Beat]]:
+    """Segments of one scene and the beats no usable shot covers.
+
+    ``seconds(shot, beats)`` is the screen time the beats would take on that shot.
+    """
+    chosen: list[tuple[Beat, Any]] = []
+    missing: list[Beat] = []
+    for b in beats:
+        shot = choose_shot(b, shots, opening=b.index < rules.establishing_beats)
+        if shot is None:
+            missing.append(b)
+        else:
+            chosen.append((b, shot))
+
+    def group(pairs: list[tuple[Beat, Any]]) -> list[Segment]:
+        segs: list[Segment] = []
+        for b, s in pairs:
+            if segs and segs[-1].shot is s:
+                segs[-1].beats.append(b)
+            else:
+                segs.append(Segment(s, [b]))
+        return segs
+
+    segs = group(chosen)
+    master = next((s for s in shots if s.type == "master"), None)
+    for _ in range(len(segs) + 1):
+        changed = False
+        for i, seg in enumerate(segs):
+            if len(segs) < 2 or seconds(seg.shot, seg.beats) >= rules.min_shot_s:
+                continue
+            options = []
+            if i > 0:
+                options.append(segs[i - 1].shot)
+            if i + 1 < len(segs):
+                options.append(segs[i + 1].shot)
+            if master is not None:
+                options.append(master)
+            for alt in options:
+                if alt is not seg.shot and all(_covers(alt, b) for b in seg.beats):
+                    seg.shot = alt
+                    changed = True
+                    break
+            if not changed:  # no other shot covers it: let it take over a neighbour
+                for j in (i + 1, i - 1):
+                    if 0 <= j < len(segs) and all(_covers(seg.shot, b) for b in segs[j].beats):
+                        segs[j].shot = seg.shot
+                        changed = True
+                        break
+            if changed:
+                break
+        segs = group([(b, seg.shot) for seg in segs for b in seg.beats])
+        if not changed:
+            break
+    return segs, missing
+
+
+@dataclass
+class Assembly:
+    """The result: the OTIO timeline plus the per-take scores behind it."""
+
+    timeline: Any
+    scores: dict[str, list[TakeScore]]  # shot id -> its takes, best first
+    missing: list[str]  # beats/shots that no take covers, as readable lines
+
+
+def _shot_estimates(beats: list[Beat], shot: Any) -> list[tuple[Beat, float, float]]:
+    """(beat, t0, t1) script-time span of each beat the shot covers."""
+    out, t = [], 0.0
+    for b in beats:
+        if _covers(shot, b):
+            out.append((b, t, t + b.estimate_s))
+            t += b.estimate_s
+    return out
+
+
+def assemble(
+    project: str | Path,
+    script: str | Path | Any,
+    plan: str | Path | Any | None = None,
+    rules: AssemblyRules = AssemblyRules(),
+    progress: ProgressFn | None = None,
+) -> Assembly:
+    """Build the cut from the take store at ``project`` and ``script`` (a Fountain
+    path or a parsed Script); ``plan`` is a shot plan YAML or ShotPlan (default: the
+    plan :func:`previzkit.script.plan_shots` makes from the script)."""
+    import opentimelineio as otio
+
+    from previzkit.edit.analysis import analyse_take
+    from previzkit.paths import assets_dir
+    from previzkit.script import load_shot_plan, plan_shots, read_script
+    from previzkit.script.breakdown import TimingModel
+    from previzkit.takes.store import TakeStore
+
+    parsed = read_script(script) if isinstance(script, str | Path) else script
+    if plan is None:
+        shot_plan = plan_shots(parsed)
+    elif isinstance(plan, str | Path):
+        shot_plan = load_shot_plan(plan)
+    else:
+        shot_plan = plan
+    store = TakeStore(project, create=False)
+    takes = store.list()
+    if not takes:
+        raise TakeStoreError(f"take store {project}: has no takes to assemble")
+    rates = {t.rate for t in takes}
+    if len(rates) > 1:
+        raise InputError(f"take store {project}: takes at several rates {sorted(rates)}; "
+                         "conform them to one project rate first")  # fmt: skip
+    rate = tc.rate(rates.pop())
+    fps = float(rate.fps)
+    timing = TimingModel()
+    scenes = {sc.number: sc for sc in parsed.scenes}
+    by_shot: dict[str, list[Any]] = {}
+    for t in takes:
+        by_shot.setdefault(t.shot, []).append(t)
+
+    total = sum(len(by_shot.get(sh.id, [])) for sp in shot_plan.scenes for sh in sp.shots)
+    done = 0
+    scores: dict[str, list[TakeScore]] = {}
+    best: dict[str, TakeAnalysis] = {}
+    scene_beat_lists: dict[str, list[Beat]] = {}
+    for sp in shot_plan.scenes:
+        if sp.number not in scenes:
+            raise InputError(f"shot plan scene {sp.number!r}: not in the script {parsed.source}")
+        beats = scene_beats(scenes[sp.number], timing)
+        scene_beat_lists[sp.number] = beats
+        marks = _marks(assets_dir() / sp.set_file) if sp.set_file else []
+        for sh in sp.shots:
+            shot_takes = by_shot.get(sh.id, [])
+            if not shot_takes:
+                continue
+            estimate = sum(b.estimate_s for b in beats if _covers(sh, b)) or None
+            analyses = []
+            for t in shot_takes:
+                analyses.append(analyse_take(store, t, estimate, marks, rules.trim))
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+            ranked = rank_takes(analyses, rules.scoring)
+            scores[sh.id] = ranked
+            if ranked[0].total > float("-inf"):
+                best[sh.id] = next(a for a in analyses if a.take.label == ranked[0].label)
+
+    def source_span(shot: Any, seg_beats: list[Beat], beats: list[Beat]) -> tuple[int, int]:
+        a = best[shot.id]
+        act_in, act_out, cut_in, cut_out = a.action or (0, a.frames, 0, a.frames)
+        spans = _shot_estimates(beats, shot)
+        whole = spans[-1][2] if spans else 1.0
+        t0 = next(s for b, s, _ in spans if b is seg_beats[0])
+        t1 = next(e for b, _, e in spans if b is seg_beats[-1])
+        f0 = act_in + round((act_out - act_in) * t0 / whole)
+        f1 = act_in + round((act_out - act_in) * t1 / whole)
+        if t0 <= 0:
+            f0 = cut_in
+        if t1 >= whole - 1e-9:
+            f1 = cut_out
+        return f0, max(f1, f0 + 1)
+
+    timeline = otio.schema.Timeline(name=shot_plan.title or parsed.source or "previz")
+    timeline.global_start_time = otio.opentime.RationalTime(
+        tc.timecode_to_frames(rules.record_start, rate), fps
+    )
+    video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    audio = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
+    timeline.tracks.append(video)
+    timeline.tracks.append(audio)
+    missing: list[str] = []
+    for sp in shot_plan.scenes:
+        beats = scene_beat_lists[sp.number]
+        usable = [sh for sh in sp.shots if sh.id in best]
+
+        def seconds(shot: Any, seg_beats: list[Beat], beats: list[Beat] = beats) -> float:
+            f0, f1 = source_span(shot, seg_beats, beats)
+            return (f1 - f0) / fps
+
+        segs, uncovered = segments_for_scene(beats, usable, seconds, rules)
+        missing += [f"scene {sp.number} line {b.lines[0]}: no take covers it" for b in uncovered]
+        if not segs:
+            missing.append(f"scene {sp.number}: no usable takes")
+            continue
+        if rules.slate_s > 0:
+            slate = {"scene": sp.number, "heading": sp.heading, "title": timeline.name}
+            for track in (video, audio):
+                gap = otio.schema.Gap(
+                    source_range=otio.opentime.TimeRange(
+                        duration=otio.opentime.RationalTime(round(rules.slate_s * fps), fps)
+                    )
+                )
+                gap.metadata["previzkit"] = {"slate": slate}
+                track.append(gap)
+        for seg in segs:
+            a = best[seg.shot.id]
+            t = a.take
+            f0, f1 = source_span(seg.shot, seg.beats, beats)
+            src = otio.opentime.TimeRange(
+                otio.opentime.RationalTime(t.start_frame + f0, fps),
+                otio.opentime.RationalTime(f1 - f0, fps),
+            )
+            avail = otio.opentime.TimeRange(
+                otio.opentime.RationalTime(t.start_frame, fps),
+                otio.opentime.RationalTime(a.frames, fps),
+            )
+            video_path = store.file(t, "video")
+            audio_path = store.file(t, "audio") or video_path
+            why = next(s for s in scores[seg.shot.id] if s.label == t.label)
+            meta = {
+                "scene": t.scene,
+                "shot": seg.shot.id,
+                "shot_type": seg.shot.type,
+                "take": t.take,
+                "take_id": t.id,
+                "heading": sp.heading,
+                "lines": [ln for b in seg.beats for ln in b.lines],
+                "text": [x for b in seg.beats for x in ([b.speaker] if b.speaker else []) + b.text],
+                "estimate_s": round(sum(b.estimate_s for b in seg.beats), 3),
+                "score": why.total,
+                "why": why.why,
+                "source_tc": t.start_tc,
+                "rate": t.rate,
+            }
+            name = clip_name(t.scene, seg.shot.id, t.take)
+            reel = reel_name(t.scene, seg.shot.id.split("-")[-1], t.take)
+            for track, path in ((video, video_path), (audio, audio_path)):
+                ref = otio.schema.ExternalReference(
+                    target_url=Path(path).resolve().as_uri(), available_range=avail
+                )
+                clip = otio.schema.Clip(name=name, media_reference=ref, source_range=src)
+                clip.metadata["previzkit"] = dict(meta)
+                clip.metadata["cmx_3600"] = {"reel": reel}
+                track.append(clip)
+    timeline.metadata["previzkit"] = {
+        "rate": rate.name,
+        "drop_frame": rate.drop_frame,
+        "record_start": rules.record_start,
+        "project": str(Path(project).resolve()),
+        "script": str(parsed.source or ""),
+        "missing": missing,
+        "scores": {
+            shot: [{"take": s.label, "score": s.total, "why": s.why} for s in ranked]
+            for shot, ranked in scores.items()
+        },
+    }
+    store.close()
+    return Assembly(timeline, scores, missing)
+
+
+def _marks(set_path: Path) -> list[tuple[float, float]]:
+    if not set_path.is_file():
+        return []
+    from previzkit.render.setfile import load_set
+
+    try:
+        return [tuple(m.position) for m in load_set(set_path).marks.values()]
+    except PrevizError as exc:  # a broken set file must not stop the edit
+        log.warning("marks from %s not used: %s", set_path, exc)
+        return []
