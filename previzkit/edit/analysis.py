@@ -20,11 +20,12 @@ def analyse_take(
     take: Take,
     estimate_s: float | None = None,
     marks: Sequence[tuple[float, float]] = (),
-    rules: TrimRules = TrimRules(),
+    rules: TrimRules | None = None,
 ) -> TakeAnalysis:
     """Measure ``take``: action range from pose motion and audio, tracking quality,
     distance from the nearest of ``marks`` ((x, z) metres on the floor) at the action's
     end (when the pose track has root positions)."""
+    rules = rules or TrimRules()
     video = store.file(take, "video")
     fps = float(tc.rate(take.rate).fps)
     if video is None or not video.is_file():

@@ -71,8 +71,8 @@ class AssemblyRules:
     slate_s: float = 2.0
     record_start: str = DEFAULT_RECORD_START
     establishing_beats: int = 1
-    trim: TrimRules = TrimRules()
-    scoring: ScoringRules = ScoringRules()
+    trim: TrimRules = field(default_factory=TrimRules)
+    scoring: ScoringRules = field(default_factory=ScoringRules)
 
 
 def scene_beats(scene: Any, timing: Any = None) -> list[Beat]:

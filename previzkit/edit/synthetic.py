@@ -181,7 +181,7 @@ def write_take_video(
     rng = np.random.default_rng(seed)
     shot = _Shot(rng, width, height)
     spf = sample_rate / float(rate)
-    total = int(round(frames * spf))
+    total = round(frames * spf)
     t = np.arange(total) / sample_rate
     audio = rng.normal(0, 0.0005, total).astype(np.float32)
     if sound is not None:
