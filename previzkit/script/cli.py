@@ -102,4 +102,4 @@ def check_cmd(file: Path, strict: bool) -> None:
         click.echo(f"{file}:{w.line}: {w.message} [{w.code}]")
     click.echo(f"{len(warnings)} warning(s), {len(s.scenes)} scene(s)", err=True)
     if strict and warnings:
-        raise SystemExit(1)
+        raise click.ClickException(f"{file}: {len(warnings)} warning(s) with --strict")

@@ -70,7 +70,7 @@ def test_control_characters_are_removed_with_a_warning():
 
 
 def test_missing_file_and_directory(tmp_path):
-    with pytest.raises(MissingFileError, match="nope.fountain"):
+    with pytest.raises(MissingFileError, match=r"nope\.fountain"):
         read_script(tmp_path / "nope.fountain")
     with pytest.raises(FountainError, match="directory"):
         read_script(tmp_path)
