@@ -244,6 +244,7 @@ class InteractionMapper:
                 return []
             name = self._new_mark_name()
             self.marks[name] = xz
+            self.held_mark = name  # keep holding: drag it until the button is let go
             return [MarkPlaced(name, xz)]
         if self.held_mark is not None:
             name = self.held_mark

@@ -81,9 +81,8 @@ class XRInstance:
             e for e in optional if e in have and e not in required
         ]
         missing = [e for e in required if e not in have]
-        runtime_guess = "active runtime"
         if missing:
-            raise extension_missing(missing[0], runtime_guess, have)
+            raise extension_missing(missing[0], _manifest_name(), have)
         self._xr = xr
         with translated("creating the OpenXR instance"):
             self.handle = xr.create_instance(
@@ -155,6 +154,19 @@ class XRInstance:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _manifest_name() -> str:
+    """The runtime's name from XR_RUNTIME_JSON's manifest, or 'the active runtime'."""
+    import json
+    import os
+
+    path = os.environ.get("XR_RUNTIME_JSON")
+    try:
+        name = json.loads(open(path).read())["runtime"].get("name") if path else None  # noqa: SIM115
+    except (OSError, ValueError, KeyError, AttributeError):
+        name = None
+    return name or (f"from {path}" if path else "the active runtime")
 
 
 def _text(value: bytes | str) -> str:

@@ -185,6 +185,7 @@ class FrameLoop:
                 if self.on_event is not None:
                     self.on_event(event)
             views = self._eye_views(info)
+            self.last_views = views
             for eye, v in enumerate(views):
                 fbo = src.acquire(eye)
                 self.renderer.render_view(fbo, v.view, v.proj)
@@ -193,7 +194,6 @@ class FrameLoop:
                 if self.on_eye is not None:
                     self.on_eye(eye, src)
                 src.release(eye)
-            self.last_views = views
         t3 = time.perf_counter()
         src.end_frame(info, views)
         t4 = time.perf_counter()

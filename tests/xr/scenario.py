@@ -1,0 +1,195 @@
+"""XR test scenarios, each run in its own process by tests/xr (see conftest.py).
+
+usage: scenario.py NAME OUT_DIR  -> writes OUT_DIR/result.json (+ .npy images)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+SET = REPO / "assets" / "sets" / "sample.yaml"
+
+
+def _views_json(views):
+    return [{"view": v.view.tolist(), "proj": v.proj.tolist(), "c2w": v.camera_to_world.tolist()} for v in views]
+
+
+def session(out: Path) -> dict:
+    """Sample set for 40 frames, per-eye capture + reference render; then the test pattern."""
+    from previzkit.errors import XRExtensionMissing
+    from previzkit.render.headless import create_context
+    from previzkit.xr.app import xr_loop
+    from previzkit.xr.instance import XRInstance
+    from previzkit.xr.pattern import TestPattern
+
+    res: dict = {}
+    try:
+        XRInstance(required=["XR_KHR_opengl_enable", "XR_PREVIZKIT_no_such_extension"])
+    except XRExtensionMissing as exc:
+        res["missing_extension_error"] = str(exc)
+
+    ctx = create_context()
+    inst = XRInstance()
+    res["info"] = {k: getattr(inst.info, k) for k in ("runtime_name", "runtime_version", "system_name", "view_sizes")}
+
+    captured: dict = {}
+
+    def capture_set(eye, src):
+        if loop.stats.frames == 32:
+            captured[eye] = src.read_eye(eye)
+            v = loop.last_views[eye]
+            w, h = captured[eye].shape[1], captured[eye].shape[0]
+            color, depth = ctx.texture((w, h), 4), ctx.depth_texture((w, h))
+            fbo = ctx.framebuffer([color], depth)
+            loop.renderer.render_view(fbo, v.view, v.proj)
+            ref = np.frombuffer(fbo.read(components=4, alignment=1), np.uint8).reshape(h, w, 4)[::-1]
+            np.save(out / f"set_ref_{eye}.npy", ref)
+            fbo.release(), color.release(), depth.release()
+            captured[f"views_{eye}"] = _views_json([v])[0]
+
+    aims = {"left": 0, "right": 0, "frames": 0}
+
+    with xr_loop(SET, ctx=ctx, instance=inst, on_eye=capture_set) as loop:
+        src = loop.source
+        res["binding"] = src.session.binding.kind
+        res["space"] = src.session.space_kind
+        res["profiles_suggested"] = list(src.actions.profiles)
+        res["depth_layer"] = src.swapchains[0].depth is not None
+        res["color_format"] = src.swapchains[0].color_format
+        # Simulated simple controllers: read their poses through the action system.
+        orig = src.read_input
+
+        def read_input(info, wfs, head):
+            inp = orig(info, wfs, head)
+            aims["frames"] += 1
+            aims["left"] += inp.left_aim is not None
+            aims["right"] += inp.right_aim is not None
+            if inp.left_aim is not None:
+                res["current_profiles"] = src.actions.current_profiles()
+            return inp
+
+        src.read_input = read_input
+        stats = loop.run(frames=40, timeout_s=120)
+        res["states"] = stats.states
+        res["frames"] = stats.frames
+        res["summary"] = stats.summary()
+    for eye in (0, 1):
+        np.save(out / f"set_eye_{eye}.npy", captured[eye])
+        res[f"set_views_{eye}"] = captured[f"views_{eye}"]
+    res["aims"] = aims
+
+    pattern: dict = {}
+
+    def capture_pattern(eye, src):
+        if loop.stats.frames == 10:
+            pattern[eye] = src.read_eye(eye)
+            pattern[f"views_{eye}"] = _views_json([loop.last_views[eye]])[0]
+
+    with xr_loop(None, ctx=ctx, instance=inst, on_eye=capture_pattern) as loop:
+        stats = loop.run(frames=12, timeout_s=60)
+        res["pattern_states"] = stats.states
+    for eye in (0, 1):
+        np.save(out / f"pattern_eye_{eye}.npy", pattern[eye])
+        res[f"pattern_views_{eye}"] = pattern[f"views_{eye}"]
+    inst.close()
+    ctx.release()
+    return res
+
+
+def remote(out: Path) -> dict:
+    """Monado's remote driver (Index controllers): press real buttons, collect events."""
+    from previzkit.render.headless import create_context
+    from previzkit.xr.app import xr_loop
+    from previzkit.xr.instance import XRInstance
+    from previzkit.xr.monado_remote import MonadoRemote
+
+    port = int(os.environ["PREVIZKIT_REMOTE_PORT"])
+    ctx = create_context()
+    inst = XRInstance()
+    res: dict = {"system": inst.info.system_name}
+    events = []
+    down = (math.sin(-math.pi / 8), 0.0, 0.0, math.cos(-math.pi / 8))  # pitched 45 deg down
+
+    # frame -> what the hands do; each press is held a few frames (20 Hz null compositor).
+    def script(remote, frame):
+        d = remote.data
+        for c, x in ((d.left, -0.2), (d.right, 0.2)):
+            c.active = True
+            c.set_pose((x, 1.3, -0.3), down)
+        d.left.trigger_click = 10 <= frame < 16  # use_tool = teleport
+        d.right.a_click = 20 <= frame < 26  # take start
+        d.right.squeeze_value = 1.0 if 30 <= frame < 44 else 0.0  # drop a mark, drag it
+        if 36 <= frame < 44:
+            d.right.set_pose((0.2 + 0.05 * (frame - 35), 1.3, -0.3), down)
+        d.left.a_click = 48 <= frame < 54  # place camera
+        d.right.b_click = 58 <= frame < 64  # look through
+        d.right.thumbstick[1] = 1.0 if 68 <= frame < 74 else 0.0  # next lens
+        d.right.a_click = d.right.a_click or 78 <= frame < 84  # take stop
+        remote.send()
+
+    with xr_loop(None, ctx=ctx, instance=inst, on_event=events.append) as loop:
+        remote_client = MonadoRemote(port)
+        frame = 0
+        while loop.stats.frames < 95 and frame < 2000:
+            script(remote_client, loop.stats.frames)
+            if not loop.step():
+                break
+            frame += 1
+        res["profiles"] = loop.source.actions.current_profiles()
+        stats = loop.run(frames=loop.stats.frames)  # ends the session
+        res["states"] = stats.states
+        res["world_from_space"] = loop.world_from_space.tolist()
+        remote_client.close()
+    res["events"] = [{"type": type(e).__name__, **_plain(e)} for e in events]
+    inst.close()
+    ctx.release()
+    return res
+
+
+def _plain(event) -> dict:
+    out = {}
+    for k, v in vars(event).items():
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        elif hasattr(v, "focal_mm"):
+            v = v.focal_mm
+        out[k] = v
+    return out
+
+
+def validation(out: Path) -> dict:
+    """The set under the core validation layer (XR_ENABLE_API_LAYERS, findings to a file).
+
+    Then a negative control: a deliberately invalid call the layer must report.
+    """
+    import ctypes
+
+    import xr
+
+    from previzkit.xr.app import run
+    from previzkit.xr.instance import XRInstance
+
+    log = Path(os.environ["XR_CORE_VALIDATION_FILE_NAME"])
+    stats = run(SET, frames=30)
+    clean = log.read_text() if log.exists() else ""
+    inst = XRInstance()
+    info = xr.SystemGetInfo()
+    info._form_factor = 999  # not an XrFormFactor
+    result = xr.raw_functions.xrGetSystem(inst.handle, ctypes.byref(info), ctypes.byref(xr.SystemId()))
+    inst.close()
+    return {"frames": stats.frames, "states": stats.states, "clean_log": clean, "control_result": int(result)}
+
+
+SCENARIOS = {"session": session, "remote": remote, "validation": validation}
+
+if __name__ == "__main__":
+    name, out_dir = sys.argv[1], Path(sys.argv[2])
+    result = SCENARIOS[name](out_dir)
+    (out_dir / "result.json").write_text(json.dumps(result, default=str))
