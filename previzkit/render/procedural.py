@@ -91,7 +91,13 @@ def write_sample_assets(root: str | Path) -> list[Path]:
         uv[sel] = p[sel][:, others] / 0.8 + 0.5
     mesh = trimesh.Trimesh(p, np.arange(len(p)).reshape(-1, 3), process=False)
     mesh.apply_translation((0, 0.4, 0))
-    mesh.visual = trimesh.visual.TextureVisuals(uv=uv, image=Image.fromarray(crate_texture()))
+    material = trimesh.visual.material.PBRMaterial(
+        baseColorTexture=Image.fromarray(crate_texture()),
+        baseColorFactor=[255, 255, 255, 255],  # trimesh's default factor would darken to 0.4
+        roughnessFactor=0.9,
+        metallicFactor=0.0,
+    )
+    mesh.visual = trimesh.visual.TextureVisuals(uv=uv, material=material)
     crate = root / "props" / "crate.glb"
     mesh.export(crate)
     written.append(crate)

@@ -37,7 +37,9 @@ class _GPUPart:
         self.texture = None
         if part.texture is not None:
             h, w = part.texture.shape[:2]
-            self.texture = ctx.texture((w, h), 4, np.ascontiguousarray(part.texture).tobytes())
+            # uvs have v up (OpenGL, as trimesh gives them): the image's bottom row is t = 0
+            rows = np.ascontiguousarray(part.texture[::-1])
+            self.texture = ctx.texture((w, h), 4, rows.tobytes())
             self.texture.build_mipmaps()
             self.texture.anisotropy = 8.0
         self.color = part.base_color

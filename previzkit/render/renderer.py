@@ -282,6 +282,8 @@ class Renderer:
         if key not in self._targets:
             if len(self._targets) >= 6:  # keep a few sizes, release the oldest
                 old = self._targets.pop(next(iter(self._targets)))
+                if self.ctx.fbo in (old[0], old[3]):
+                    (self.ctx.screen or self.ctx.detect_framebuffer(0)).use()
                 for obj in old:
                     if obj is not None:
                         obj.release()
@@ -317,13 +319,16 @@ class Renderer:
         samples: int = 0,
         near: float = NEAR_M,
         far: float = FAR_M,
+        exclude_cameras: Sequence[str] = (),
     ) -> np.ndarray:
         """Render through ``camera`` to an (H, W, 3) uint8 image; the lens fills the
-        image width (sensor width), the height follows the image aspect."""
+        image width (sensor width), the height follows the image aspect. The frustums
+        of the camera itself and of ``exclude_cameras`` are not drawn."""
         pose, lens, name = self.camera(camera)
         proj = perspective_from_lens(lens, width / height, near, far)
         fbo = self.target(width, height, samples)
-        self.render_view(fbo, view_matrix(pose), proj, exclude_cameras=(name,) if name else ())
+        exclude = (*exclude_cameras, name) if name else tuple(exclude_cameras)
+        self.render_view(fbo, view_matrix(pose), proj, exclude_cameras=exclude)
         return self._read(width, height, samples)
 
     def render_eyes(
@@ -368,6 +373,14 @@ class Renderer:
 
     def release(self) -> None:
         """Free the offscreen targets, and the scene if the renderer built it."""
+        ours = {objs[0] for objs in self._targets.values()} | {
+            objs[3] for objs in self._targets.values() if objs[3] is not None
+        }
+        if self.ctx.fbo in ours:
+            # moderngl rebinds the current framebuffer after creating one: never leave a
+            # deleted one current. The window's screen, else the default framebuffer.
+            screen = self.ctx.screen or self.ctx.detect_framebuffer(0)
+            screen.use()
         for objs in self._targets.values():
             for obj in objs:
                 if obj is not None:

@@ -163,8 +163,9 @@ void main() {
     float bar = max(1.0 - smoothstep(0.07 - aw.x, 0.07 + aw.x, a.x),
                     1.0 - smoothstep(0.07 - aw.y, 0.07 + aw.y, a.y));
     bar *= 1.0 - smoothstep(0.6 - aa, 0.6 + aa, r);
+    float dot_ = 1.0 - smoothstep(0.14 - aa, 0.14 + aa, r);
     float disc = 0.22 * (1.0 - smoothstep(1.0 - aa, 1.0 + aa, r));
-    float alpha = max(max(ring, bar), disc);
+    float alpha = max(max(max(ring, bar), dot_), disc);
     if (alpha <= 0.003) discard;
     f_color = vec4(v_color, alpha);
 }

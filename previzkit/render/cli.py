@@ -1,0 +1,103 @@
+"""``previzkit render``: a set to a PNG frame or an MP4 clip. Parses and hands off."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from previzkit.errors import InputError
+
+_SIZE = re.compile(r"^(\d+)x(\d+)$")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1920x1080' -> (1920, 1080)."""
+    m = _SIZE.match(text.strip().lower())
+    if not m or int(m.group(1)) == 0 or int(m.group(2)) == 0:
+        raise InputError(f"--size must look like 1920x1080, got {text!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+@click.command(
+    epilog="Examples:\n\n"
+    "  previzkit render assets/sets/sample.yaml --camera A_35mm -o frame.png\n\n"
+    "  previzkit render assets/sets/sample.yaml --camera B_85mm --frames 48 -o clip.mp4"
+)
+@click.argument("set_file", type=click.Path(path_type=Path))
+@click.option("--camera", "-c", help="Camera name in the set (default: the set's default_camera).")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output file: .png/.jpg for a frame, .mp4/.mov/.mkv for a clip.",
+)
+@click.option("--size", default="1920x1080", show_default=True, help="Image size WxH in pixels.")
+@click.option(
+    "--frames", type=int, default=None, help="Frames in a clip (default 48 for video outputs)."
+)
+@click.option("--fps", type=float, default=24.0, show_default=True, help="Clip frame rate.")
+@click.option(
+    "--move",
+    type=click.Choice(["orbit", "dolly", "static"]),
+    default="orbit",
+    show_default=True,
+    help="Camera move over a clip.",
+)
+@click.option(
+    "--amount",
+    type=float,
+    default=None,
+    help="Size of the move: degrees for orbit (30), metres for dolly (1.5).",
+)
+@click.option(
+    "--msaa",
+    type=int,
+    default=4,
+    show_default=True,
+    help="Multisample anti-aliasing samples (0 = off).",
+)
+def render(
+    set_file: Path,
+    camera: str | None,
+    output: Path,
+    size: str,
+    frames: int | None,
+    fps: float,
+    move: str,
+    amount: float | None,
+    msaa: int,
+) -> None:
+    """Render SET_FILE through a camera to a frame (PNG) or a clip (MP4, H.264)."""
+    from previzkit.render import offline
+
+    width, height = parse_size(size)
+    is_video = output.suffix.lower() in offline.VIDEO_SUFFIXES
+    if not is_video:
+        if frames is not None and frames != 1:
+            raise InputError(
+                f"--frames {frames} needs a video output ({', '.join(offline.VIDEO_SUFFIXES)}), got {output}"
+            )
+        path = offline.render_still(set_file, output, camera, width, height, samples=msaa)
+        click.echo(f"wrote {path} ({width}x{height})")
+        return
+    from previzkit.progress import bar
+
+    n = 48 if frames is None else frames
+    with bar(f"render {output.name}", total=n) as progress:
+        path = offline.render_clip(
+            set_file,
+            output,
+            n,
+            camera,
+            width,
+            height,
+            fps=fps,
+            move=move,
+            amount=amount,
+            samples=msaa,
+            progress=progress,
+        )
+    click.echo(f"wrote {path} ({n} frames, {width}x{height} @ {fps:g} fps)")

@@ -1,0 +1,194 @@
+"""Offline output: a set rendered to a still image or an H.264 clip (PyAV).
+
+Camera moves for clips are pure functions of t in [0, 1]: an ``orbit`` about the
+camera's target (or its focus point) around +y, a ``dolly`` along the lens axis, or
+``static``. Degrees and metres.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from previzkit.errors import InputError, VideoWriteError
+from previzkit.progress import ProgressFn
+from previzkit.render.camera import look_at
+from previzkit.render.setfile import CameraDef, SetDef, load_set
+from previzkit.types import Mat4
+
+if TYPE_CHECKING:
+    from previzkit.render.renderer import Renderer
+
+MOVES = ("orbit", "dolly", "static")
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+
+
+def camera_move(camera: CameraDef, move: str, t: float, amount: float | None = None) -> Mat4:
+    """Camera-to-world at ``t`` in [0, 1] of a move starting at ``camera``'s pose.
+
+    ``orbit``: ``amount`` degrees (default 30) about the vertical through the target
+    (or the point at the focus distance ahead). ``dolly``: ``amount`` metres (default
+    1.5) forward along the lens axis. ``static``: the camera's own pose.
+    """
+    if move not in MOVES:
+        raise InputError(f"unknown camera move {move!r} (moves: {', '.join(MOVES)})")
+    start = camera.camera_to_world()
+    if move == "static":
+        return start
+    forward = -start[:3, 2]
+    position = start[:3, 3]
+    if move == "dolly":
+        m = start.copy()
+        m[:3, 3] = position + forward * (1.5 if amount is None else amount) * t
+        return m
+    pivot = (
+        np.asarray(camera.target, dtype=np.float64)
+        if camera.target is not None
+        else position + forward * camera.lens.focus_m
+    )
+    angle = math.radians(30.0 if amount is None else amount) * t
+    c, s = math.cos(angle), math.sin(angle)
+    rot_y = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+    eye = pivot + rot_y @ (position - pivot)
+    if np.allclose(eye[[0, 2]], pivot[[0, 2]]):  # straight above the pivot: turn in place
+        m = start.copy()
+        m[:3, :3] = rot_y @ start[:3, :3]
+        return m
+    return look_at(eye, pivot)
+
+
+def _renderer(set_or_path: SetDef | str | Path) -> Renderer:
+    from previzkit.render.headless import create_context
+    from previzkit.render.renderer import Renderer
+
+    set_def = set_or_path if isinstance(set_or_path, SetDef) else load_set(set_or_path)
+    ctx = create_context()
+    try:
+        return Renderer(ctx, set_def)
+    except BaseException:
+        ctx.release()
+        raise
+
+
+def pick_camera(set_def: SetDef, name: str | None) -> CameraDef:
+    """The camera ``name``, else the set's default camera, else its first camera."""
+    if name is not None:
+        return set_def.camera(name)
+    if set_def.default_camera is not None:
+        return set_def.cameras[set_def.default_camera]
+    if not set_def.cameras:
+        raise InputError(
+            f"{set_def.path or set_def.name}: set has no cameras; add one under 'cameras'"
+        )
+    return next(iter(set_def.cameras.values()))
+
+
+def render_still(
+    set_or_path: SetDef | str | Path,
+    output: str | Path,
+    camera: str | None = None,
+    width: int = 1920,
+    height: int = 1080,
+    samples: int = 4,
+) -> Path:
+    """Render one frame of the set through ``camera`` into an image file; returns its path."""
+    from PIL import Image
+
+    output = Path(output)
+    _check_output(output, IMAGE_SUFFIXES, "image")
+    renderer = _renderer(set_or_path)
+    try:
+        cam = pick_camera(renderer.scene.set, camera)
+        image = renderer.render_image(cam, width, height, samples=samples)
+    finally:
+        _release(renderer)
+    try:
+        Image.fromarray(image).save(output)
+    except OSError as exc:
+        raise VideoWriteError(f"{output}: cannot write image: {exc}") from None
+    return output
+
+
+def render_clip(
+    set_or_path: SetDef | str | Path,
+    output: str | Path,
+    frames: int,
+    camera: str | None = None,
+    width: int = 1920,
+    height: int = 1080,
+    fps: float = 24.0,
+    move: str = "orbit",
+    amount: float | None = None,
+    samples: int = 4,
+    crf: int = 20,
+    progress: ProgressFn | None = None,
+) -> Path:
+    """Render ``frames`` frames of a camera move into an H.264 (yuv420p) video file."""
+    import av
+
+    output = Path(output)
+    _check_output(output, VIDEO_SUFFIXES, "video")
+    if not isinstance(frames, int) or frames < 1:
+        raise InputError(f"frames must be a positive integer, got {frames!r}")
+    if width % 2 or height % 2:
+        raise InputError(f"H.264 (yuv420p) needs an even size, got {width}x{height}")
+    if not fps > 0:
+        raise InputError(f"fps must be > 0, got {fps}")
+    if move not in MOVES:
+        raise InputError(f"unknown camera move {move!r} (moves: {', '.join(MOVES)})")
+    renderer = _renderer(set_or_path)
+    try:
+        cam = pick_camera(renderer.scene.set, camera)
+        try:
+            container = av.open(str(output), mode="w")
+        except (OSError, av.error.FFmpegError) as exc:
+            raise VideoWriteError(f"{output}: cannot open for writing: {exc}") from None
+        try:
+            from fractions import Fraction
+
+            stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
+            stream.width, stream.height = width, height
+            stream.pix_fmt = "yuv420p"
+            stream.options = {"crf": str(crf), "preset": "veryfast"}
+            for i in range(frames):
+                t = i / (frames - 1) if frames > 1 else 0.0
+                pose = camera_move(cam, move, t, amount)
+                image = renderer.render_image(
+                    (pose, cam.lens), width, height, samples=samples, exclude_cameras=(cam.name,)
+                )
+                frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+                if progress is not None:
+                    progress(i + 1, frames)
+            for packet in stream.encode():
+                container.mux(packet)
+        except av.error.FFmpegError as exc:
+            raise VideoWriteError(f"{output}: encoding failed: {exc}") from None
+        finally:
+            container.close()
+    finally:
+        _release(renderer)
+    return output
+
+
+def _check_output(output: Path, suffixes: tuple[str, ...], what: str) -> None:
+    if output.suffix.lower() not in suffixes:
+        raise InputError(
+            f"output {output}: unknown {what} suffix {output.suffix!r} (use {', '.join(suffixes)})"
+        )
+    if not output.parent.exists():
+        raise InputError(f"output {output}: folder {output.parent} does not exist")
+
+
+def _release(renderer: Renderer) -> None:
+    ctx = renderer.ctx
+    renderer.release()
+    from previzkit.render.gl import release_programs
+
+    release_programs(ctx)
+    ctx.release()
