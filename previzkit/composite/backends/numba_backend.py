@@ -596,17 +596,16 @@ def _uniform(arrays):
     return [np.ascontiguousarray(a) for a in arrays]
 
 
-_SHAPER_U8: dict[int, np.ndarray] = {}
+_SHAPER_U8: dict[Lut, np.ndarray] = {}  # keyed by identity (Lut has eq=False)
 
 
 def _shaper_u8(lut: Lut) -> np.ndarray:
-    key = id(lut)
-    t = _SHAPER_U8.get(key)
+    t = _SHAPER_U8.get(lut)
     if t is None:
         x = np.repeat((np.arange(256, dtype=np.float64) / 255.0)[:, None], 3, axis=1)
         t = np.clip(np.rint(np.clip(lut.apply_shaper(x), 0, 1) * 255), 0, 255).astype(np.uint8)
         _SHAPER_U8.clear()
-        _SHAPER_U8[key] = t
+        _SHAPER_U8[lut] = t
     return t
 
 
