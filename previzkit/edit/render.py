@@ -1,0 +1,304 @@
+"""Cut -> MP4 (H.264 + AAC) with PyAV: burn-ins, slate cards, audio in sync.
+
+Every frame of a clip carries burn-ins: scene / shot / take at the top left, the
+source timecode (take) at the bottom left and the record timecode (cut) at the
+bottom right. Slate gaps render as cards (title, scene number, heading) over
+silence. Audio comes from each clip's audio-track media (the take's audio, else its
+video's sound) and is placed at the sample where the clip's record frame starts, so
+sound and picture stay together whatever the clip lengths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from previzkit.edit.timeline import CutClip, cut_events, load_cut
+from previzkit.errors import InputError, MissingFileError, VideoOpenError, VideoWriteError
+from previzkit.progress import ProgressFn
+from previzkit.takes import timecode as tc
+
+SAMPLE_RATE = 48000
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Output ``width`` x ``height`` (even), H.264 ``crf`` and ``preset``, whether to
+    draw ``burn_ins``."""
+
+    width: int = 640
+    height: int = 360
+    crf: int = 23
+    preset: str = "veryfast"
+    burn_ins: bool = True
+
+    def __post_init__(self) -> None:
+        if self.width <= 0 or self.height <= 0 or self.width % 2 or self.height % 2:
+            raise InputError(f"render size {self.width}x{self.height}: must be positive and even")
+
+
+def _font(size: int) -> Any:
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1
+        return ImageFont.load_default()
+
+
+def _text_box(draw: Any, xy: tuple[int, int], text: str, font: Any, anchor: str) -> None:
+    box = draw.textbbox(xy, text, font=font, anchor=anchor)
+    pad = 3
+    draw.rectangle((box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad), fill=(0, 0, 0))
+    draw.text(xy, text, font=font, fill=(255, 255, 255), anchor=anchor)
+
+
+def burn_in(
+    img: npt.NDArray[np.uint8], top_left: str, bottom_left: str, bottom_right: str
+) -> npt.NDArray[np.uint8]:
+    """Draw three labels in black boxes on a copy of ``img`` (H, W, 3)."""
+    from PIL import Image, ImageDraw
+
+    h, w = img.shape[:2]
+    pil = Image.fromarray(img)
+    draw = ImageDraw.Draw(pil)
+    font = _font(max(10, h // 24))
+    m = max(4, h // 40)
+    _text_box(draw, (m, m), top_left, font, "la")
+    _text_box(draw, (m, h - m), bottom_left, font, "ld")
+    _text_box(draw, (w - m, h - m), bottom_right, font, "rd")
+    return np.asarray(pil)
+
+
+def slate_card(width: int, height: int, lines: list[str]) -> npt.NDArray[np.uint8]:
+    """A dark card with centred lines of text (the first one larger)."""
+    from PIL import Image, ImageDraw
+
+    pil = Image.new("RGB", (width, height), (24, 24, 32))
+    draw = ImageDraw.Draw(pil)
+    big, small = _font(max(14, height // 10)), _font(max(10, height // 20))
+    y = height // 2 - (len(lines) * height // 14) // 2
+    for i, line in enumerate(lines):
+        font = big if i == 0 else small
+        draw.text((width // 2, y), line, font=font, fill=(235, 235, 235), anchor="mm")
+        y += height // 8 if i == 0 else height // 14
+    return np.asarray(pil)
+
+
+def _fit(img: npt.NDArray[np.uint8], width: int, height: int) -> npt.NDArray[np.uint8]:
+    """Scale to fit inside width x height, letterboxed on black."""
+    from PIL import Image
+
+    h, w = img.shape[:2]
+    s = min(width / w, height / h)
+    nw, nh = max(1, round(w * s)), max(1, round(h * s))
+    out = np.zeros((height, width, 3), np.uint8)
+    small = np.asarray(Image.fromarray(img).resize((nw, nh), Image.BILINEAR))
+    y, x = (height - nh) // 2, (width - nw) // 2
+    out[y : y + nh, x : x + nw] = small
+    return out
+
+
+def _frames(path: str, first: int, count: int, fps: Fraction) -> Any:
+    """Yield ``count`` RGB frames of ``path`` from frame ``first`` (0-based)."""
+    import av
+
+    if not Path(path).is_file():
+        raise MissingFileError(f"clip media {path}: no such file")
+    try:
+        container = av.open(path)
+    except av.FFmpegError as exc:
+        raise VideoOpenError(f"clip media {path}: cannot open ({exc})") from exc
+    with container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if first > 0 and stream.time_base:
+            target = int(first / fps / stream.time_base)
+            container.seek(target, stream=stream, backward=True, any_frame=False)
+        last = None
+        sent = 0
+        for frame in container.decode(stream):
+            idx = round(frame.time * fps) if frame.time is not None else None
+            if idx is not None and idx < first:
+                continue
+            last = frame.to_ndarray(format="rgb24")
+            yield last
+            sent += 1
+            if sent >= count:
+                return
+    if last is None:
+        raise VideoOpenError(f"clip media {path}: no frames from frame {first}")
+    for _ in range(count - sent):  # media shorter than the clip: hold the last frame
+        yield last
+
+
+class _AudioCache:
+    def __init__(self) -> None:
+        self._data: dict[str, npt.NDArray[np.float32] | None] = {}
+
+    def get(self, path: str) -> npt.NDArray[np.float32] | None:
+        if path not in self._data:
+            self._data[path] = _decode_audio(path)
+        return self._data[path]
+
+
+def _decode_audio(path: str) -> npt.NDArray[np.float32] | None:
+    import av
+
+    if not Path(path).is_file():
+        return None
+    chunks = []
+    with av.open(path) as c:
+        if not c.streams.audio:
+            return None
+        stream = c.streams.audio[0]
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        start = None
+        for frame in c.decode(stream):
+            if start is None:
+                start = frame.time or 0.0
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray().reshape(-1))
+        for out in resampler.resample(None):
+            chunks.append(out.to_ndarray().reshape(-1))
+    data = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    if start and start > 0:  # the stream starts late: pad so sample 0 is time 0
+        data = np.concatenate([np.zeros(round(start * SAMPLE_RATE), np.float32), data])
+    return data.astype(np.float32)
+
+
+def _audio_media(timeline: Any) -> dict[float, str]:
+    """Record start (frames) -> media path of each audio-track clip."""
+    import opentimelineio as otio
+
+    out = {}
+    for track in timeline.audio_tracks()[:1]:
+        for item in track:
+            if isinstance(item, otio.schema.Clip):
+                rng = track.range_of_child(item)
+                url = getattr(item.media_reference, "target_url", "") or ""
+                out[round(rng.start_time.to_frames(rng.duration.rate))] = url.removeprefix(
+                    "file://"
+                )
+    return out
+
+
+def render_cut(
+    cut: str | Path | Any,
+    output: str | Path,
+    options: RenderOptions | None = None,
+    progress: ProgressFn | None = None,
+) -> Path:
+    """Render ``cut`` (a path any OTIO adapter reads, or a Timeline) to an MP4."""
+    import av
+
+    opts = options or RenderOptions()
+    timeline = load_cut(cut) if isinstance(cut, str | Path) else cut
+    events = cut_events(timeline)
+    if not any(e.slate is None for e in events):
+        raise InputError(f"cut {cut}: has no clips to render")
+    meta = timeline.metadata.get("previzkit", {})
+    rate = tc.rate(meta.get("rate") or timeline.video_tracks()[0].duration().rate)
+    fps = rate.fps
+    record_start = (
+        round(timeline.global_start_time.to_frames(float(fps)))
+        if timeline.global_start_time is not None
+        else 0
+    )
+    total = sum(e.duration for e in events)
+    audio_paths = _audio_media(timeline)
+    mix = np.zeros(round(total / fps * SAMPLE_RATE) + SAMPLE_RATE, np.float32)
+    cache = _AudioCache()
+    out = Path(output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    done = 0
+    try:
+        container = av.open(str(out), "w")
+    except (av.FFmpegError, OSError) as exc:
+        raise VideoWriteError(f"render {out}: cannot create ({exc})") from exc
+    with container:
+        vs = container.add_stream("libx264", rate=fps)
+        vs.width, vs.height, vs.pix_fmt = opts.width, opts.height, "yuv420p"
+        vs.options = {"preset": opts.preset, "crf": str(opts.crf)}
+        aus = container.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
+        title = timeline.name or ""
+
+        def put(img: npt.NDArray[np.uint8]) -> None:
+            nonlocal done
+            for packet in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                container.mux(packet)
+            done += 1
+            if progress is not None and done % 8 == 0:
+                progress(done, total)
+
+        for e in events:
+            if e.slate is not None:
+                card = slate_card(
+                    opts.width, opts.height,
+                    [f"SCENE {e.slate.get('scene', '')}", str(e.slate.get("heading", "")), title],
+                )  # fmt: skip
+                for _ in range(e.duration):
+                    put(card)
+                continue
+            avail_start = _available_start(timeline, e)
+            _place_audio(e, avail_start, audio_paths, cache, mix, fps)
+            first = e.source_in - avail_start
+            label = f"Sc {e.info.get('scene', '?')}  Sh {e.info.get('shot', '?')}  Tk {e.info.get('take', '?')}"
+            for k, img in enumerate(_frames(e.media, first, e.duration, fps)):
+                frame = _fit(img, opts.width, opts.height)
+                if opts.burn_ins:
+                    src = tc.frames_to_timecode(e.source_in + k, rate)
+                    rec = tc.frames_to_timecode(record_start + e.record_in + k, rate)
+                    frame = burn_in(frame, label, f"SRC {src}", f"REC {rec}")
+                put(frame)
+        for packet in vs.encode():
+            container.mux(packet)
+        n_samples = round(total / fps * SAMPLE_RATE)
+        step = 1024
+        for k in range(0, n_samples, step):
+            chunk = np.ascontiguousarray(mix[k : min(k + step, n_samples)]).reshape(1, -1)
+            af = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
+            af.sample_rate = SAMPLE_RATE
+            af.pts = k
+            for packet in aus.encode(af):
+                container.mux(packet)
+        for packet in aus.encode():
+            container.mux(packet)
+    if progress is not None:
+        progress(total, total)
+    return out
+
+
+def _available_start(timeline: Any, e: CutClip) -> int:
+    """Source frame of the clip media's first frame (the take's start timecode)."""
+    for clip in timeline.video_tracks()[0].find_clips():
+        if clip.name == e.name:
+            ref = clip.media_reference
+            if ref is not None and ref.available_range is not None:
+                r = ref.available_range.start_time
+                return round(r.to_frames(r.rate))
+    return 0
+
+
+def _place_audio(
+    e: CutClip,
+    avail_start: int,
+    audio_paths: dict[float, str],
+    cache: _AudioCache,
+    mix: npt.NDArray[np.float32],
+    fps: Fraction,
+) -> None:
+    path = audio_paths.get(e.record_in) or e.media
+    data = cache.get(path)
+    if data is None:
+        return
+    src0 = round((e.source_in - avail_start) / fps * SAMPLE_RATE)
+    dst0 = round(e.record_in / fps * SAMPLE_RATE)
+    n = round(e.duration / fps * SAMPLE_RATE)
+    piece = data[max(src0, 0) : max(src0, 0) + n]
+    mix[dst0 : dst0 + len(piece)] += piece[: max(0, len(mix) - dst0)]
