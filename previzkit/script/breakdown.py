@@ -110,6 +110,7 @@ STOPWORDS = frozenset(
         "MOTION",
     ]
 )
+_TEXT_TYPES = frozenset({ET.ACTION, ET.DIALOGUE, ET.PARENTHETICAL, ET.LYRICS, ET.CENTERED})
 _CAPS_WORD_RE = re.compile(r"\b[A-Z][A-Z0-9'’\-]*\b")
 
 
@@ -141,6 +142,7 @@ class SceneBreakdown:
     dialogue_words: int
     action_lines: int
     props: list[str] = field(default_factory=list)  # capitalised keywords in action
+    printed_lines: int = 0  # lines on a standard page, blank lines included
 
     @property
     def pages(self) -> str:
@@ -182,6 +184,9 @@ def wrapped_lines(text: str, width: int) -> int:
     """Printed lines of ``text`` word-wrapped at ``width`` characters (empty line = 1)."""
     total = 0
     for line in text.split("\n"):
+        if len(line) <= width:
+            total += 1
+            continue
         n, cur = 1, 0
         for word in line.split():
             w = len(word)
@@ -199,24 +204,28 @@ def wrapped_lines(text: str, width: int) -> int:
     return total
 
 
-def printed_lines(el: Element) -> int:
-    """Lines ``el`` takes on a standard page, counting the blank line before it."""
+def printed_lines(el: Element, plain: str | None = None) -> int:
+    """Lines ``el`` takes on a standard page, counting the blank line before it
+    (``plain``: ``el.plain`` when the caller has it already)."""
     t = el.type
     if t in (ET.SECTION, ET.SYNOPSIS, ET.NOTE, ET.PAGE_BREAK):
         return 0
+    if t in (ET.SCENE_HEADING, ET.CHARACTER, ET.TRANSITION):
+        return 2  # one line and a blank before
+    text = el.plain if plain is None else plain
     if t is ET.ACTION:
-        return 1 + wrapped_lines(el.plain, WIDTH["action"])
+        return 1 + wrapped_lines(text, WIDTH["action"])
     if t is ET.DIALOGUE:
-        return wrapped_lines(el.plain, WIDTH["dialogue"])
+        return wrapped_lines(text, WIDTH["dialogue"])
     if t is ET.PARENTHETICAL:
-        return wrapped_lines(el.plain, WIDTH["parenthetical"])
+        return wrapped_lines(text, WIDTH["parenthetical"])
     if t is ET.LYRICS:
         if el.character:
-            return wrapped_lines(el.plain, WIDTH["dialogue"])
-        return 1 + wrapped_lines(el.plain, WIDTH["action"])
+            return wrapped_lines(text, WIDTH["dialogue"])
+        return 1 + wrapped_lines(text, WIDTH["action"])
     if t is ET.CENTERED:
-        return 1 + wrapped_lines(el.plain, WIDTH["action"])
-    return 2  # heading, cue, transition: one line and a blank before
+        return 1 + wrapped_lines(text, WIDTH["action"])
+    return 2
 
 
 def cast_regex(names: list[str]) -> re.Pattern[str] | None:
@@ -269,16 +278,18 @@ def _scene(scene: Scene, cast_re: re.Pattern[str] | None, timing: TimingModel) -
     transitions = 0
     lines = printed_lines(scene.heading)
     for el in scene.elements:
-        lines += printed_lines(el)
+        plain = el.plain if el.type in _TEXT_TYPES else ""
+        n = printed_lines(el, plain)
+        lines += n
         if el.type is ET.CHARACTER and el.character:
             speaking.setdefault(el.character, None)
         elif el.type in (ET.DIALOGUE, ET.LYRICS) and el.character:
-            words += len(el.plain.split())
+            words += len(plain.split())
         elif el.type is ET.TRANSITION:
             transitions += 1
         elif el.type in (ET.ACTION, ET.LYRICS):
-            text = el.plain
-            action_lines += printed_lines(el) - 1
+            text = plain
+            action_lines += n - 1
             if cast_re is not None:
                 for m in cast_re.finditer(text):
                     in_action.setdefault(m.group(1).upper(), None)
@@ -300,6 +311,7 @@ def _scene(scene: Scene, cast_re: re.Pattern[str] | None, timing: TimingModel) -
         characters=list(speaking),
         characters_in_action=list(in_action),
         eighths=max(1, round(lines * 8 / LINES_PER_PAGE)),
+        printed_lines=lines,
         seconds=round(seconds, 1),
         dialogue_words=words,
         action_lines=action_lines,
@@ -312,7 +324,10 @@ def breakdown(script: Script, timing: TimingModel | None = None) -> Breakdown:
     timing = timing or TimingModel()
     cast_re = cast_regex(script.characters)
     scenes = [_scene(s, cast_re, timing) for s in script.scenes]
-    total_lines = sum(printed_lines(e) for e in script.elements)
+    in_scenes = {id(e) for sc in script.scenes for e in (sc.heading, *sc.elements)}
+    total_lines = sum(s.printed_lines for s in scenes) + sum(
+        printed_lines(e) for e in script.elements if id(e) not in in_scenes
+    )
     return Breakdown(
         title=script.title,
         scenes=scenes,
