@@ -85,8 +85,9 @@ def _thumbnail(path: str, frame: int) -> np.ndarray:
 
 
 def _rate_of(path: str) -> Any:
-    import av
     from fractions import Fraction
+
+    import av
 
     with av.open(path) as c:
         s = c.streams.video[0]
@@ -138,7 +139,9 @@ def write_storyboard(
         rec_out = tc.frames_to_timecode(record_start + e.record_in + e.duration, rate)
         info = e.info
         lines_html = _lines_html(info.get("text", []))
-        label = f"Sc {info.get('scene', '?')} · Sh {info.get('shot', '?')} · Tk {info.get('take', '?')}"
+        label = (
+            f"Sc {info.get('scene', '?')} · Sh {info.get('shot', '?')} · Tk {info.get('take', '?')}"
+        )
         shots.append({"name": e.name, "start": start, "end": end, "rec_in": rec_in})
         cards.append(
             f'<div class="card" id="shot-{i}" data-index="{i}" data-start="{start:.3f}">'

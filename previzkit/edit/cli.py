@@ -1,0 +1,128 @@
+"""``previzkit cut``: assemble, detect, render, storyboard and export the previz cut."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+
+@click.group("cut")
+def cut() -> None:
+    """Assemble, detect, render and export the previz cut."""
+
+
+@cut.command("assemble")
+@click.option("--project", "-p", required=True, help="Project folder (take store).")
+@click.option("--script", "-s", "script", required=True, help="Fountain screenplay.")
+@click.option("--plan", help="Shot plan YAML (default: planned from the script).")
+@click.option("-o", "--output", required=True, help="Output cut (.otio, .edl, .xml, ...).")
+@click.option("--min-shot", default=1.0, show_default=True, help="Shortest shot (s).")
+@click.option("--slate", default=2.0, show_default=True, help="Slate card between scenes (s).")
+@click.option("--record-start", default="01:00:00:00", show_default=True)
+@click.option("--explain", is_flag=True, help="Print each take's score and why.")
+def assemble_cmd(
+    project: str,
+    script: str,
+    plan: str | None,
+    output: str,
+    min_shot: float,
+    slate: float,
+    record_start: str,
+    explain: bool,
+) -> None:
+    """Assemble the takes of PROJECT into a cut following SCRIPT."""
+    from previzkit.edit.assemble import AssemblyRules, assemble
+    from previzkit.edit.exporters import export
+    from previzkit.progress import bar
+
+    rules = AssemblyRules(min_shot_s=min_shot, slate_s=slate, record_start=record_start)
+    with bar("analysing takes", unit="take") as progress:
+        result = assemble(project, script, plan, rules, progress)
+    path = export(result.timeline, output)
+    for line in result.missing:
+        click.echo(f"note: {line}", err=True)
+    if explain:
+        for shot, ranked in result.scores.items():
+            for s in ranked:
+                click.echo(f"{shot:<8} {s.label:<14} {s.total:8.1f}  " + "; ".join(s.why))
+    click.echo(str(path))
+
+
+@cut.command("detect")
+@click.argument("video")
+@click.option("--json", "as_json", is_flag=True, help="Print {fps, frames, cuts} as JSON.")
+def detect_cmd(video: str, as_json: bool) -> None:
+    """Detect shot boundaries in VIDEO (frames where a new shot starts)."""
+    from previzkit.edit.detectors import detect_video
+    from previzkit.progress import bar
+
+    if as_json:
+        result = detect_video(video)
+        click.echo(json.dumps(result.to_json()))
+        return
+    with bar("detecting", unit="frame") as progress:
+        result = detect_video(video, progress=progress)
+    click.echo(f"{result.frames} frames at {result.fps:g} fps, {len(result.cuts)} cuts")
+    for f in result.cuts:
+        click.echo(f"{f}\t{f / result.fps if result.fps else 0:.3f} s")
+
+
+@cut.command("render")
+@click.argument("cut_file", metavar="CUT")
+@click.option("-o", "--output", required=True, help="Output MP4.")
+@click.option("--size", default="640x360", show_default=True, help="WIDTHxHEIGHT.")
+@click.option("--no-burn-ins", is_flag=True, help="Leave out the burn-ins.")
+def render_cmd(cut_file: str, output: str, size: str, no_burn_ins: bool) -> None:
+    """Render CUT to an MP4 with burn-ins, slate cards and sound."""
+    from previzkit.edit.render import RenderOptions, render_cut
+    from previzkit.errors import InputError
+    from previzkit.progress import bar
+
+    try:
+        w, h = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise InputError(f"--size {size!r}: expected WIDTHxHEIGHT, e.g. 1280x720") from None
+    with bar("rendering", unit="frame") as progress:
+        path = render_cut(cut_file, output, RenderOptions(w, h, burn_ins=not no_burn_ins), progress)
+    click.echo(str(path))
+
+
+@cut.command("storyboard")
+@click.argument("cut_file", metavar="CUT")
+@click.option("-o", "--output", required=True, help="Output folder.")
+@click.option("--video", help="The cut's MP4 (default: rendered into the folder).")
+def storyboard_cmd(cut_file: str, output: str, video: str | None) -> None:
+    """Write an HTML storyboard of CUT: a card per shot playing the MP4 from it."""
+    from previzkit.edit.storyboard import write_storyboard
+    from previzkit.progress import bar
+
+    with bar("storyboard", unit="frame") as progress:
+        index = write_storyboard(cut_file, output, video, progress)
+    click.echo(str(index))
+
+
+@cut.command("export")
+@click.argument("cut_file", metavar="CUT")
+@click.option("-o", "--output", required=True, help="Output file; format from its suffix.")
+@click.option("--format", "fmt", help="Format name (otio, edl, fcp_xml, fcpxml, aaf).")
+def export_cmd(cut_file: str, output: str, fmt: str | None) -> None:
+    """Export CUT to another editorial format."""
+    from previzkit.edit.exporters import export
+    from previzkit.edit.timeline import load_cut
+
+    click.echo(str(export(load_cut(cut_file), output, fmt)))
+
+
+@cut.command("formats")
+def formats_cmd() -> None:
+    """List the export formats available here."""
+    from previzkit.edit.exporters import available_exporters
+
+    for e in available_exporters().values():
+        click.echo(f"{e.name:<8} {'/'.join(e.suffixes):<8} {e.description}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(cut())
