@@ -538,6 +538,11 @@ def forward_kinematics_arrays(
     local[..., 0, :3, 3] = root
     local[..., 3, 3] = 1.0
     world = np.empty_like(local)
+    if not lead:  # one pose: index plainly (faster than ellipsis indexing per joint)
+        world[0] = local[0]
+        for j, p in enumerate(skeleton.parents[1:].tolist(), start=1):
+            np.matmul(world[p], local[j], out=world[j])
+        return world
     world[..., 0, :, :] = local[..., 0, :, :]
     for j in range(1, j_count):
         world[..., j, :, :] = world[..., skeleton.parents[j], :, :] @ local[..., j, :, :]

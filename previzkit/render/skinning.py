@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.errors import ShapeError
-from previzkit.render.skeleton import Skeleton
+from previzkit.render.skeleton import Skeleton, skinning_matrices
 
 F = npt.NDArray[np.float64]
 
@@ -125,12 +125,14 @@ def skin_matrices(mesh: SkinnedMesh, skeleton: Skeleton, joint_to_world: npt.Arr
         raise ShapeError(
             f"joint_to_world has shape {fk.shape}, expected ({skeleton.num_joints}, 4, 4)"
         )
-    rest = skeleton.rest_positions()
-    bind = mesh.bind_world()
+    rig = _rig_cache(mesh, skeleton)
+    if rig["identity"]:  # the skin's joints are the skeleton's (mannequin, our exports)
+        return skinning_matrices(skeleton, fk)
+    rest, bind, roots = rig["rest"], rig["bind"], rig["roots"]
     posed = np.empty_like(bind)
     for k, p in enumerate(mesh.parents):
         j = int(mesh.skeleton_joint[k])
-        parent = posed[p] if p >= 0 else bind[k] @ np.linalg.inv(mesh.local_bind[k])
+        parent = posed[p] if p >= 0 else roots[k]
         if j < 0:
             posed[k] = parent @ mesh.local_bind[k]
             continue
@@ -142,6 +144,38 @@ def skin_matrices(mesh: SkinnedMesh, skeleton: Skeleton, joint_to_world: npt.Arr
             world[:3, 3] = (parent @ mesh.local_bind[k])[:3, 3]
         posed[k] = world
     return posed @ mesh.inverse_bind
+
+
+def _rig_cache(mesh: SkinnedMesh, skeleton: Skeleton) -> dict:
+    """Per (mesh, skeleton) constants of :func:`skin_matrices`, computed once.
+
+    A SkinnedMesh is treated as immutable once built.
+    """
+    key = (id(skeleton), skeleton.offsets.tobytes())
+    cache = mesh.__dict__.setdefault("_rig_cache", {})
+    rig = cache.get(key)
+    if rig is None:
+        bind = mesh.bind_world()
+        roots = {
+            k: bind[k] @ np.linalg.inv(mesh.local_bind[k]) for k in np.flatnonzero(mesh.parents < 0)
+        }
+        parents, local, inv = identity_rig(skeleton)
+        identity = (
+            mesh.num_skin_joints == skeleton.num_joints
+            and np.array_equal(mesh.skeleton_joint, np.arange(skeleton.num_joints))
+            and np.array_equal(mesh.parents, parents)
+            and np.allclose(mesh.local_bind, local, atol=1e-7)
+            and np.allclose(mesh.inverse_bind, inv, atol=1e-6)
+        )
+        rig = {
+            "rest": skeleton.rest_positions(),
+            "bind": bind,
+            "roots": roots,
+            "identity": identity,
+        }
+        cache.clear()
+        cache[key] = rig
+    return rig
 
 
 def lbs(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -110,7 +111,7 @@ def test_unmapped_skin_joints_follow_their_parent():
     m = mannequin_mesh(SK)
     unmapped = m.skeleton_joint.copy()
     unmapped[SK.index("left_hand")] = -1
-    other = SkinnedMesh(**{**m.__dict__, "skeleton_joint": unmapped})
+    other = replace(m, skeleton_joint=unmapped)
     pose = SkeletonPose(
         root=SK.rest_pose().root,
         rotations={
@@ -158,10 +159,10 @@ def test_rest_pose_vertices_are_the_bind_vertices(gl):
 def test_skinned_mesh_shapes_are_checked():
     m = mannequin_mesh(SK)
     with pytest.raises(ShapeError, match=r"weights.*expected \(\d+, 4\)"):
-        SkinnedMesh(**{**m.__dict__, "weights": m.weights[:, :3]})
+        replace(m, weights=m.weights[:, :3])
     bad = m.joints.copy()
     bad[0, 0] = 99
     with pytest.raises(ShapeError, match="joints index outside the skin's 21 joints"):
-        SkinnedMesh(**{**m.__dict__, "joints": bad})
+        replace(m, joints=bad)
     with pytest.raises(ShapeError, match="joint_to_world has shape"):
         skin_matrices(m, SK, np.eye(4))
