@@ -130,7 +130,8 @@ def timecode_to_frames(
 ) -> int:
     """0-based frame number of label ``tc`` at ``rate_``.
 
-    A ``;`` (or ``,``) before the frames field means drop-frame. Labels that do not
+    Without ``drop_frame``, a ``;`` (or ``,``) before the frames field means
+    drop-frame and ``:`` non-drop. Labels that do not
     exist (frames >= the nominal rate, minutes or seconds >= 60, frames skipped by
     drop-frame) raise :class:`TimecodeError` naming the label.
     """
@@ -139,8 +140,8 @@ def timecode_to_frames(
         raise TimecodeError(f"timecode {tc!r}: expected HH:MM:SS:FF (or HH:MM:SS;FF drop-frame)")
     hh, mm, ss, sep, ff = m.groups()
     h, mi, s, f = int(hh), int(mm), int(ss), int(ff)
-    if drop_frame is None and sep in ";,":
-        drop_frame = True
+    if drop_frame is None:  # SMPTE: ';' (or ',') before the frames marks drop-frame
+        drop_frame = sep in ";,"
     r = rate(rate_, drop_frame)
     if mi >= 60 or s >= 60 or h >= 24:
         raise TimecodeError(f"timecode {tc!r}: hours < 24, minutes and seconds < 60")

@@ -1,0 +1,37 @@
+"""Pose tracks of takes read as arrays (.npz form) and their bad inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from previzkit.edit.synthetic import synthetic_pose_track
+from previzkit.errors import InputError, MissingFileError, ShapeError
+from previzkit.takes.tracks import PoseTrack, load_pose_track, save_npz
+
+
+def test_npz_round_trip(tmp_path):
+    track = synthetic_pose_track(48, 24, (10, 30), end_xz=(1.0, -0.5))
+    back = load_pose_track(save_npz(track, tmp_path / "pose.npz"))
+    assert len(back) == 48
+    np.testing.assert_array_equal(back.world, track.world)
+    np.testing.assert_allclose(back.root[-1], [1.0, 0.95, -0.5])
+
+
+def test_bad_tracks(tmp_path):
+    with pytest.raises(MissingFileError, match="no such file"):
+        load_pose_track(tmp_path / "none.npz")
+    np.savez(tmp_path / "bad.npz", times=np.zeros(3))
+    with pytest.raises(InputError, match="not a previzkit pose track"):
+        load_pose_track(tmp_path / "bad.npz")
+    (tmp_path / "x.bin").write_bytes(b"\0" * 10)
+    with pytest.raises(InputError, match=r"x.bin"):
+        load_pose_track(tmp_path / "x.bin")
+    with pytest.raises(ShapeError, match=r"world: shape \(2, 33, 2\), expected \(2, 33, 3\)"):
+        PoseTrack(
+            np.zeros(2),
+            np.zeros((2, 33, 2)),
+            np.zeros((2, 33)),
+            np.zeros(2),
+            np.zeros((2, 33), bool),
+        )
