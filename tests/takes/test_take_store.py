@@ -78,7 +78,7 @@ def test_export_json_and_csv(store, tmp_path):
     assert rows[0]["end_tc"] == "10:00:02:00" and rows[0]["rating"] == 3
     with (store.export(tmp_path / "t.csv")).open() as fh:
         assert next(csv.DictReader(fh))["shot"] == "1-A"
-    with pytest.raises(InputError, match="use .json or .csv"):
+    with pytest.raises(InputError, match=r"use \.json or \.csv"):
         store.export(tmp_path / "t.xls")
 
 
@@ -97,7 +97,7 @@ def test_bad_inputs_name_what_is_wrong(store, tmp_path):
     store.add(Take("1", "1-A", 1))
     with pytest.raises(InputError, match="rating 7"):
         store.rate("1", "1-A", 1, 7)
-    with pytest.raises(MissingFileError, match="video file .*nope.mp4 does not exist"):
+    with pytest.raises(MissingFileError, match=r"video file .*nope\.mp4 does not exist"):
         store.add(Take("1", "1-A", 2), {"video": tmp_path / "nope.mp4"})
     with pytest.raises(InputError, match="file kind 'script'"):
         store.add(Take("1", "1-A", 3), {"script": _file(tmp_path, "s.txt")})
@@ -106,7 +106,7 @@ def test_bad_inputs_name_what_is_wrong(store, tmp_path):
 
 
 def test_not_a_project(tmp_path):
-    with pytest.raises(TakeStoreError, match="no takes.sqlite"):
+    with pytest.raises(TakeStoreError, match=r"no takes\.sqlite"):
         TakeStore(tmp_path, create=False)
     (tmp_path / CATALOGUE).write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(TakeStoreError, match="unusable catalogue"):
