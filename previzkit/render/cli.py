@@ -86,6 +86,7 @@ def render(
     from previzkit.progress import bar
 
     n = 48 if frames is None else frames
+    offline.check_clip_args(output, n, width, height, fps, move)  # fail before the bar shows
     with bar(f"render {output.name}", total=n) as progress:
         path = offline.render_clip(
             set_file,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from previzkit.errors import DependencyMissing, GLContextError
@@ -39,3 +43,36 @@ def describe(ctx: moderngl.Context) -> str:
     """One line naming the GL renderer and version, e.g. for logs and the doctor."""
     info = ctx.info
     return f"{info.get('GL_RENDERER', '?')} (OpenGL {info.get('GL_VERSION', '?')})"
+
+
+_EGL_DRAW = 0x3059
+_EGL_READ = 0x305A
+
+
+@contextmanager
+def keep_current_context() -> Iterator[None]:
+    """Restore the thread's current EGL context on exit.
+
+    Creating a standalone context makes it current, and releasing it leaves none
+    current: code that makes a temporary context (the offline renderer) wraps itself
+    in this so a caller's own context keeps working afterwards.
+    """
+    try:
+        egl = ctypes.CDLL(ctypes.util.find_library("EGL") or "libEGL.so.1")
+    except OSError:
+        yield
+        return
+    for name in ("eglGetCurrentContext", "eglGetCurrentDisplay"):
+        getattr(egl, name).restype = ctypes.c_void_p
+    egl.eglGetCurrentSurface.restype = ctypes.c_void_p
+    egl.eglGetCurrentSurface.argtypes = [ctypes.c_int]
+    egl.eglMakeCurrent.argtypes = [ctypes.c_void_p] * 4
+    previous = egl.eglGetCurrentContext()
+    display = egl.eglGetCurrentDisplay()
+    draw = egl.eglGetCurrentSurface(_EGL_DRAW)
+    read = egl.eglGetCurrentSurface(_EGL_READ)
+    try:
+        yield
+    finally:
+        if previous:
+            egl.eglMakeCurrent(display, draw, read, previous)

@@ -8,6 +8,8 @@ camera's target (or its focus point) around +y, a ``dolly`` along the lens axis,
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,8 @@ from previzkit.render.setfile import CameraDef, SetDef, load_set
 from previzkit.types import Mat4
 
 if TYPE_CHECKING:
+    import moderngl
+
     from previzkit.render.renderer import Renderer
 
 MOVES = ("orbit", "dolly", "static")
@@ -61,17 +65,36 @@ def camera_move(camera: CameraDef, move: str, t: float, amount: float | None = N
     return look_at(eye, pivot)
 
 
-def _renderer(set_or_path: SetDef | str | Path) -> Renderer:
-    from previzkit.render.headless import create_context
+@contextmanager
+def _renderer(set_def: SetDef, ctx: moderngl.Context | None) -> Iterator[Renderer]:
+    """A renderer on ``ctx``, or on a temporary EGL context released afterwards (the
+    thread's current context is restored)."""
+    from previzkit.render.gl import release_programs
+    from previzkit.render.headless import create_context, keep_current_context
     from previzkit.render.renderer import Renderer
 
-    set_def = set_or_path if isinstance(set_or_path, SetDef) else load_set(set_or_path)
-    ctx = create_context()
-    try:
-        return Renderer(ctx, set_def)
-    except BaseException:
-        ctx.release()
-        raise
+    if ctx is not None:
+        renderer = Renderer(ctx, set_def)
+        try:
+            yield renderer
+        finally:
+            renderer.release()
+        return
+    with keep_current_context():
+        own = create_context()
+        try:
+            renderer = Renderer(own, set_def)
+            try:
+                yield renderer
+            finally:
+                renderer.release()
+        finally:
+            release_programs(own)
+            own.release()
+
+
+def _set(set_or_path: SetDef | str | Path) -> SetDef:
+    return set_or_path if isinstance(set_or_path, SetDef) else load_set(set_or_path)
 
 
 def pick_camera(set_def: SetDef, name: str | None) -> CameraDef:
@@ -94,18 +117,19 @@ def render_still(
     width: int = 1920,
     height: int = 1080,
     samples: int = 4,
+    ctx: moderngl.Context | None = None,
 ) -> Path:
-    """Render one frame of the set through ``camera`` into an image file; returns its path."""
+    """Render one frame of the set through ``camera`` into an image file; returns its path.
+
+    ``ctx``: a moderngl context to use; by default a temporary EGL context."""
     from PIL import Image
 
     output = Path(output)
     _check_output(output, IMAGE_SUFFIXES, "image")
-    renderer = _renderer(set_or_path)
-    try:
-        cam = pick_camera(renderer.scene.set, camera)
+    set_def = _set(set_or_path)
+    cam = pick_camera(set_def, camera)
+    with _renderer(set_def, ctx) as renderer:
         image = renderer.render_image(cam, width, height, samples=samples)
-    finally:
-        _release(renderer)
     try:
         Image.fromarray(image).save(output)
     except OSError as exc:
@@ -126,23 +150,18 @@ def render_clip(
     samples: int = 4,
     crf: int = 20,
     progress: ProgressFn | None = None,
+    ctx: moderngl.Context | None = None,
 ) -> Path:
-    """Render ``frames`` frames of a camera move into an H.264 (yuv420p) video file."""
+    """Render ``frames`` frames of a camera move into an H.264 (yuv420p) video file.
+
+    ``ctx``: a moderngl context to use; by default a temporary EGL context."""
     import av
 
     output = Path(output)
-    _check_output(output, VIDEO_SUFFIXES, "video")
-    if not isinstance(frames, int) or frames < 1:
-        raise InputError(f"frames must be a positive integer, got {frames!r}")
-    if width % 2 or height % 2:
-        raise InputError(f"H.264 (yuv420p) needs an even size, got {width}x{height}")
-    if not fps > 0:
-        raise InputError(f"fps must be > 0, got {fps}")
-    if move not in MOVES:
-        raise InputError(f"unknown camera move {move!r} (moves: {', '.join(MOVES)})")
-    renderer = _renderer(set_or_path)
-    try:
-        cam = pick_camera(renderer.scene.set, camera)
+    check_clip_args(output, frames, width, height, fps, move)
+    set_def = _set(set_or_path)
+    cam = pick_camera(set_def, camera)
+    with _renderer(set_def, ctx) as renderer:
         try:
             container = av.open(str(output), mode="w")
         except (OSError, av.error.FFmpegError) as exc:
@@ -171,9 +190,22 @@ def render_clip(
             raise VideoWriteError(f"{output}: encoding failed: {exc}") from None
         finally:
             container.close()
-    finally:
-        _release(renderer)
     return output
+
+
+def check_clip_args(
+    output: Path, frames: int, width: int, height: int, fps: float, move: str
+) -> None:
+    """Raise InputError naming the argument when a clip cannot be made as asked."""
+    _check_output(output, VIDEO_SUFFIXES, "video")
+    if not isinstance(frames, int) or frames < 1:
+        raise InputError(f"frames must be a positive integer, got {frames!r}")
+    if width % 2 or height % 2:
+        raise InputError(f"H.264 (yuv420p) needs an even size, got {width}x{height}")
+    if not fps > 0:
+        raise InputError(f"fps must be > 0, got {fps}")
+    if move not in MOVES:
+        raise InputError(f"unknown camera move {move!r} (moves: {', '.join(MOVES)})")
 
 
 def _check_output(output: Path, suffixes: tuple[str, ...], what: str) -> None:
@@ -183,12 +215,3 @@ def _check_output(output: Path, suffixes: tuple[str, ...], what: str) -> None:
         )
     if not output.parent.exists():
         raise InputError(f"output {output}: folder {output.parent} does not exist")
-
-
-def _release(renderer: Renderer) -> None:
-    ctx = renderer.ctx
-    renderer.release()
-    from previzkit.render.gl import release_programs
-
-    release_programs(ctx)
-    ctx.release()

@@ -324,6 +324,7 @@ class Renderer:
         """Render through ``camera`` to an (H, W, 3) uint8 image; the lens fills the
         image width (sensor width), the height follows the image aspect. The frustums
         of the camera itself and of ``exclude_cameras`` are not drawn."""
+        _check_size(width, height)
         pose, lens, name = self.camera(camera)
         proj = perspective_from_lens(lens, width / height, near, far)
         fbo = self.target(width, height, samples)
@@ -360,6 +361,7 @@ class Renderer:
         """
         if len(eyes) != 2:
             raise InputError(f"render_stereo needs 2 eyes, got {len(eyes)}")
+        _check_size(width, height)
         if side_by_side:
             fbo = self.target(2 * width, height, samples)
             self.render_eyes([(fbo, (0, 0, width, height)), (fbo, (width, 0, width, height))], eyes)

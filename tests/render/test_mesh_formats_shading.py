@@ -33,7 +33,7 @@ def test_box_loads_from_each_format(tmp_path, suffix):
 
 
 def test_bad_mesh_files(tmp_path):
-    with pytest.raises(MissingFileError, match="nothere.glb"):
+    with pytest.raises(MissingFileError, match=r"nothere\.glb"):
         load_mesh(tmp_path / "nothere.glb")
     junk = tmp_path / "junk.glb"
     junk.write_bytes(b"not a gltf at all")

@@ -53,7 +53,7 @@ def _project(points, lens=LENS, pose=VIEWER):
 
 
 def _near(image, xy, color, radius=2, tol=40):
-    x, y = (int(round(c - 0.5)) for c in xy)
+    x, y = (round(c - 0.5) for c in xy)
     patch = image[max(y - radius, 0) : y + radius + 1, max(x - radius, 0) : x + radius + 1]
     diff = np.abs(patch.astype(int) - (np.asarray(color) * 255).astype(int)).max(axis=2)
     return diff.min() <= tol

@@ -38,7 +38,7 @@ def test_prop_centre_matches_pinhole_projection(
     for px, py, depth in targets:
         x = (px - W / 2) / f_px * depth
         y = -(py - H / 2) / f_px * depth
-        points.append(EYE + [x, y, -depth])
+        points.append(EYE + np.array([x, y, -depth]))
     colors = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
     props = [
         {"name": f"s{i}", "mesh": sphere_file.name, "position": list(map(float, p)), "color": c}

@@ -1,0 +1,95 @@
+"""The renderer draws into whatever framebuffer it is given (a window's screen, an XR
+swapchain image), caches programs per context, and releases what it made."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from previzkit.errors import InputError
+from previzkit.render.camera import Lens, look_at, perspective_from_lens, view_matrix
+from previzkit.render.gl import program, release_programs
+from previzkit.render.renderer import Renderer, Scene
+from previzkit.render.setfile import load_set
+
+pytestmark = pytest.mark.gl
+
+
+def test_render_view_into_a_caller_framebuffer_viewport(gl, write_set, sphere_file, isolated_set):
+    props = [{"name": "s", "mesh": sphere_file.name, "position": [0, 20, -2], "color": [1, 0, 0]}]
+    renderer = Renderer(gl, load_set(write_set(isolated_set(props))))
+    # a caller-owned framebuffer, as a window or an XR swapchain would provide
+    color = gl.texture((128, 64), 4)
+    depth = gl.depth_renderbuffer((128, 64))
+    fbo = gl.framebuffer(color_attachments=[color], depth_attachment=depth)
+    try:
+        fbo.clear(0.0, 1.0, 0.0, 1.0)  # green: what the renderer must leave alone
+        pose = look_at((0, 20, 0), (0, 20, -2))
+        proj = perspective_from_lens(Lens(35.0), 1.0)
+        renderer.render_view(fbo, view_matrix(pose), proj, viewport=(64, 0, 64, 64))
+        img = np.frombuffer(fbo.read(components=3), np.uint8).reshape(64, 128, 3)[::-1]
+        assert (img[:, :64] == [0, 255, 0]).all()  # the other half untouched
+        assert (img[32, 96] == [255, 0, 0]).all()  # the sphere in the middle of the viewport
+        assert (img[2, 66] == [0, 0, 0]).all()  # the set's background colour
+        ref = renderer.render_image((pose, Lens(35.0)), 64, 64)
+        assert np.array_equal(ref, img[:, 64:])  # same pixels as the offscreen path
+    finally:
+        renderer.release()
+        fbo.release()
+        color.release()
+        depth.release()
+
+
+def test_programs_cached_per_context(gl):
+    assert program(gl, "lit") is program(gl, "lit")
+    with pytest.raises(Exception, match="no shader program 'nope'"):
+        program(gl, "nope")
+
+
+def test_scene_shared_between_renderers_and_release(gl, write_set, sphere_file):
+    set_def = load_set(write_set({"props": [{"name": "s", "mesh": sphere_file.name}]}))
+    scene = Scene(gl, set_def)
+    a, b = Renderer(gl, scene), Renderer(gl, scene)
+    img_a = a.render_image((look_at((0, 1, 3), (0, 0, 0)), Lens(35.0)), 32, 32)
+    img_b = b.render_image((look_at((0, 1, 3), (0, 0, 0)), Lens(35.0)), 32, 32)
+    assert np.array_equal(img_a, img_b)
+    a.release()  # a renderer given a Scene does not free it
+    assert scene.props["s"]._parts
+    b.release()
+    scene.release()
+    scene.release()  # idempotent
+    assert scene.props["s"]._parts == []
+    assert gl.error == "GL_NO_ERROR"
+
+
+def test_bad_renderer_inputs(gl, write_set, sphere_file):
+    renderer = Renderer(
+        gl, load_set(write_set({"props": [{"name": "s", "mesh": sphere_file.name}]}))
+    )
+    try:
+        with pytest.raises(InputError, match=r"image size must be positive integers, got 0x10"):
+            renderer.render_image((np.eye(4), Lens()), 0, 10)
+        with pytest.raises(InputError, match=r"camera pose must be a \(4, 4\).*got \(3, 3\)"):
+            renderer.render_image((np.eye(3), Lens()), 8, 8)
+        with pytest.raises(InputError, match=r"no camera named 'X'"):
+            renderer.render_image("X", 8, 8)
+        with pytest.raises(InputError, match="render_stereo needs 2 eyes, got 1"):
+            renderer.render_stereo([None], 8, 8)
+        with pytest.raises(InputError, match="is not a Drawable"):
+            renderer.scene.add(object())
+    finally:
+        renderer.release()
+
+
+def test_msaa_render_and_release_programs(gl, write_set, sphere_file):
+    ctx = gl
+    renderer = Renderer(
+        ctx, load_set(write_set({"props": [{"name": "s", "mesh": sphere_file.name}]}))
+    )
+    try:
+        img = renderer.render_image((look_at((0, 1, 3), (0, 0, 0)), Lens(35.0)), 48, 32, samples=4)
+        assert img.shape == (32, 48, 3)
+    finally:
+        renderer.release()
+    release_programs(ctx)  # next use compiles again
+    assert program(ctx, "lit") is not None
