@@ -332,9 +332,20 @@ class OffscreenSource:
         return ["OFFSCREEN"]
 
     def close(self) -> None:
+        unbind(self.ctx, self.fbos)
         for obj in (*self.fbos, *self.color, *self.depth):
             obj.release()
         self.fbos, self.color, self.depth = [], [], []
+
+
+def unbind(ctx: moderngl.Context, fbos: list[moderngl.Framebuffer]) -> None:
+    """Bind framebuffer 0 if one of ``fbos`` (about to be released) is bound.
+
+    moderngl rebinds its current framebuffer after creating objects; a deleted one
+    would leave GL_INVALID_OPERATION behind.
+    """
+    if any(ctx.fbo is f for f in fbos):
+        ctx.detect_framebuffer(0).use()
 
 
 def _quat(r: np.ndarray) -> np.ndarray:

@@ -116,7 +116,9 @@ def write_config(config_home: str | Path, port: int) -> Path:
     path = Path(config_home) / "monado" / "config_v0.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        json.dumps({"active": "remote", "remote": {"version": 0, "port": int(port), "view_count": 2}})
+        json.dumps(
+            {"active": "remote", "remote": {"version": 0, "port": int(port), "view_count": 2}}
+        )
     )
     return path
 

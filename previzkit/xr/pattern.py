@@ -50,6 +50,8 @@ def _geometry() -> np.ndarray:
 class TestPattern:
     """Renders the pattern with the same ``render_view(fbo, view, proj)`` as the Renderer."""
 
+    __test__ = False  # not a pytest test class
+
     def __init__(self, ctx: moderngl.Context) -> None:
         self.ctx = ctx
         self.prog = ctx.program(vertex_shader=_VS, fragment_shader=_FS)

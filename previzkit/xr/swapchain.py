@@ -214,6 +214,9 @@ class EyeSwapchain:
         )
 
     def close(self) -> None:
+        from previzkit.xr.loop import unbind
+
+        unbind(self.ctx, list(self._fbos.values()))
         for fbo in self._fbos.values():
             fbo.release()
         self._fbos.clear()

@@ -20,7 +20,8 @@ import pytest
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 MANIFESTS = [
-    Path(os.environ.get("PREVIZKIT_MONADO_PREFIX", "/var/cache/previzkit/monado-25.0.0")) / "share/openxr/1/openxr_monado.json",
+    Path(os.environ.get("PREVIZKIT_MONADO_PREFIX", "/var/cache/previzkit/monado-25.0.0"))
+    / "share/openxr/1/openxr_monado.json",
     Path("/usr/share/openxr/1/openxr_monado.json"),
     Path("/etc/xdg/openxr/1/openxr_monado.json"),
 ]
@@ -71,7 +72,9 @@ def run_scenario(name: str, env: dict[str, str], out: Path, timeout: float = 240
     )
     result_file = out / "result.json"
     if proc.returncode != 0 or not result_file.exists():
-        raise AssertionError(f"scenario {name} failed (rc {proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+        raise AssertionError(
+            f"scenario {name} failed (rc {proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}"
+        )
     result = json.loads(result_file.read_text())
     result["_stdout"], result["_stderr"] = proc.stdout, proc.stderr
     return result

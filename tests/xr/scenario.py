@@ -18,7 +18,10 @@ SET = REPO / "assets" / "sets" / "sample.yaml"
 
 
 def _views_json(views):
-    return [{"view": v.view.tolist(), "proj": v.proj.tolist(), "c2w": v.camera_to_world.tolist()} for v in views]
+    return [
+        {"view": v.view.tolist(), "proj": v.proj.tolist(), "c2w": v.camera_to_world.tolist()}
+        for v in views
+    ]
 
 
 def session(out: Path) -> dict:
@@ -27,7 +30,6 @@ def session(out: Path) -> dict:
     from previzkit.render.headless import create_context
     from previzkit.xr.app import xr_loop
     from previzkit.xr.instance import XRInstance
-    from previzkit.xr.pattern import TestPattern
 
     res: dict = {}
     try:
@@ -37,7 +39,10 @@ def session(out: Path) -> dict:
 
     ctx = create_context()
     inst = XRInstance()
-    res["info"] = {k: getattr(inst.info, k) for k in ("runtime_name", "runtime_version", "system_name", "view_sizes")}
+    res["info"] = {
+        k: getattr(inst.info, k)
+        for k in ("runtime_name", "runtime_version", "system_name", "view_sizes")
+    }
 
     captured: dict = {}
 
@@ -49,7 +54,9 @@ def session(out: Path) -> dict:
             color, depth = ctx.texture((w, h), 4), ctx.depth_texture((w, h))
             fbo = ctx.framebuffer([color], depth)
             loop.renderer.render_view(fbo, v.view, v.proj)
-            ref = np.frombuffer(fbo.read(components=4, alignment=1), np.uint8).reshape(h, w, 4)[::-1]
+            ref = np.frombuffer(fbo.read(components=4, alignment=1), np.uint8).reshape(h, w, 4)[
+                ::-1
+            ]
             np.save(out / f"set_ref_{eye}.npy", ref)
             fbo.release(), color.release(), depth.release()
             captured[f"views_{eye}"] = _views_json([v])[0]
@@ -182,9 +189,16 @@ def validation(out: Path) -> dict:
     inst = XRInstance()
     info = xr.SystemGetInfo()
     info._form_factor = 999  # not an XrFormFactor
-    result = xr.raw_functions.xrGetSystem(inst.handle, ctypes.byref(info), ctypes.byref(xr.SystemId()))
+    result = xr.raw_functions.xrGetSystem(
+        inst.handle, ctypes.byref(info), ctypes.byref(xr.SystemId())
+    )
     inst.close()
-    return {"frames": stats.frames, "states": stats.states, "clean_log": clean, "control_result": int(result)}
+    return {
+        "frames": stats.frames,
+        "states": stats.states,
+        "clean_log": clean,
+        "control_result": int(result),
+    }
 
 
 SCENARIOS = {"session": session, "remote": remote, "validation": validation}

@@ -16,10 +16,14 @@ REPO = Path(__file__).resolve().parents[2]
 def test_check_reports_runtime_system_views_and_timing(xr_env):
     proc = subprocess.run(
         [sys.executable, "-m", "previzkit", "xr", "--check", "--frames", "30", "--json"],
-        env=xr_env, cwd=REPO, capture_output=True, text=True, timeout=180,
+        env=xr_env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    report = json.loads(proc.stdout[proc.stdout.index("{"):])
+    report = json.loads(proc.stdout[proc.stdout.index("{") :])
     assert report["runtime"].startswith("Monado")
     assert report["system"] == "Monado: Simulated HMD"
     assert report["view_sizes"] == [[320, 240], [320, 240]]

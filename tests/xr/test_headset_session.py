@@ -12,7 +12,18 @@ from previzkit.xr.swapchain import COLOR_PREFERENCE
 
 pytestmark = [pytest.mark.xr, pytest.mark.gl, pytest.mark.slow]
 
-LIFECYCLE = ["IDLE", "READY", "SYNCHRONIZED", "VISIBLE", "FOCUSED", "VISIBLE", "SYNCHRONIZED", "STOPPING", "IDLE", "EXITING"]
+LIFECYCLE = [
+    "IDLE",
+    "READY",
+    "SYNCHRONIZED",
+    "VISIBLE",
+    "FOCUSED",
+    "VISIBLE",
+    "SYNCHRONIZED",
+    "STOPPING",
+    "IDLE",
+    "EXITING",
+]
 
 
 def test_instance_finds_the_simulated_hmd(session_run):
@@ -77,7 +88,9 @@ def test_left_and_right_eyes_differ(session_run, out_dir):
 def test_pattern_cube_lands_where_the_eye_camera_projects_it(session_run, out_dir, eye):
     img = _eye(out_dir, "pattern", eye)
     v = session_run[f"pattern_views_{eye}"]
-    (x, y), = project_points(np.array([CUBE_CENTER]), np.array(v["view"]), np.array(v["proj"]), 320, 240)
+    ((x, y),) = project_points(
+        np.array([CUBE_CENTER]), np.array(v["view"]), np.array(v["proj"]), 320, 240
+    )
     assert 0 <= x < 320 and 0 <= y < 240, (x, y)
     r, g, b = img[int(y), int(x), :3]
     assert r > 200 and g < 60 and b < 60, (eye, x, y, img[int(y), int(x)])

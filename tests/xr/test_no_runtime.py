@@ -23,11 +23,18 @@ def _env(tmp_path):
     return env
 
 
-@pytest.mark.parametrize("args", [["xr", "--check"], ["xr", "assets/sets/sample.yaml", "--frames", "5"]])
+@pytest.mark.parametrize(
+    "args", [["xr", "--check"], ["xr", "assets/sets/sample.yaml", "--frames", "5"]]
+)
 def test_cli_prints_one_line_naming_the_missing_runtime(tmp_path, args):
     pytest.importorskip("xr")
     proc = subprocess.run(
-        [sys.executable, "-m", "previzkit", *args], env=_env(tmp_path), cwd=REPO, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "previzkit", *args],
+        env=_env(tmp_path),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
@@ -45,6 +52,8 @@ def test_library_raises_xr_runtime_unavailable(tmp_path):
         "from previzkit.errors import XRRuntimeUnavailable\n"
         "try:\n    XRInstance()\nexcept XRRuntimeUnavailable as e:\n    print('OK', e)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=_env(tmp_path), capture_output=True, text=True, timeout=60
+    )
     assert proc.stdout.startswith("OK no OpenXR runtime available"), proc.stdout + proc.stderr
     assert issubclass(XRRuntimeUnavailable, Exception)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-
 pytestmark = [pytest.mark.xr, pytest.mark.gl, pytest.mark.slow]
 
 
@@ -30,7 +29,11 @@ def test_layer_was_loaded(validated):
 def test_session_reports_no_validation_errors(validated):
     assert validated["frames"] >= 30
     assert validated["states"][-1] == "EXITING"
-    bad = [line for line in validated["clean_log"].splitlines() if "VALID_ERROR" in line or "VALID_WARNING" in line]
+    bad = [
+        line
+        for line in validated["clean_log"].splitlines()
+        if "VALID_ERROR" in line or "VALID_WARNING" in line
+    ]
     assert bad == []
 
 
