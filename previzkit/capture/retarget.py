@@ -14,7 +14,8 @@ the parent carries the bone (no invented twist). Local rotation = parent⁻¹ ·
 A joint whose landmarks are not visible keeps its rest pose relative to its parent.
 
 Bone lengths come from the actor (:func:`actor_skeleton`); the root is placed so the
-lowest foot point is on the floor (y = 0).
+lowest foot landmark (ankle, heel, toe tip) is as high as in the skeleton's rest pose,
+which stands on y = 0: the actor stands on the floor in every frame (no jumps).
 """
 
 from __future__ import annotations
@@ -153,8 +154,10 @@ def retarget(
             local[name] = quat_from_matrix(r_local)
     root_y = float(skeleton.offsets[0, 1])
     out = SkeletonPose(root=(float(root_xz[0]), root_y, float(root_xz[1])), rotations=local)
+    # the floor as the skeleton defines it: where its rest pose's foot landmarks stand
+    floor = float(skeleton.rest_landmarks()[list(_FOOT_LANDMARKS), 1].min())
     feet = landmark_positions(skeleton, out)[list(_FOOT_LANDMARKS), 1]
-    out.root = (out.root[0], root_y - float(feet.min()), out.root[2])
+    out.root = (out.root[0], root_y + floor - float(feet.min()), out.root[2])
     return out
 
 

@@ -53,8 +53,16 @@ def lite_image():
     est.close()
 
 
-def moving_frames(photo: np.ndarray, n: int, size=(320, 240), scale0=0.35, dscale=0.005,
-                  dx=4, dy=1, origin=(20, 10)):
+def moving_frames(
+    photo: np.ndarray,
+    n: int,
+    size=(320, 240),
+    scale0=0.35,
+    dscale=0.005,
+    dx=4,
+    dy=1,
+    origin=(20, 10),
+):
     """Frames of ``photo`` pasted on grey, scaled by ``scale0 + i*dscale`` and moved by
     (dx, dy) px per frame from ``origin``: yields (frame, scale, (ox, oy))."""
     from PIL import Image

@@ -56,8 +56,11 @@ def test_filtered_track_stays_close_and_flags_nothing_visible(moving_video):
 
 
 def test_two_actors_keep_their_ids(video_tools, two_people):
-    frames = list(video_tools.moving_frames(two_people, 10, size=(480, 270), scale0=0.42,
-                                            dscale=0.003, dx=3, dy=0, origin=(10, 10)))
+    frames = list(
+        video_tools.moving_frames(
+            two_people, 10, size=(480, 270), scale0=0.42, dscale=0.003, dx=3, dy=0, origin=(10, 10)
+        )
+    )
     with MultiPoseTracker("lite", max_people=2, search_every=5) as tracker:
         by_id: dict[int, list[float]] = {}
         for i, (f, s, (ox, _)) in enumerate(frames):
