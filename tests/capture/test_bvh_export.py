@@ -30,7 +30,7 @@ def _clip(n=6):
                 "right_lower_leg": quat_from_axis_angle((1, 0, 0), 0.15 * i),
                 "head": quat_from_axis_angle((0, 0, 1), 0.9),  # near-lock angles too
             },
-        )  # fmt: skip
+        )
         for i in range(n)
     ]
 

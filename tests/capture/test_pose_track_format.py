@@ -97,5 +97,5 @@ def test_foreign_and_future_files_are_refused(tmp_path):
     future.write_bytes(MAGIC + (2).to_bytes(2, "little") + b"\0\0" + b"\0\0\0\0")
     with pytest.raises(TrackError, match="version 2 is not supported"):
         read_track(future)
-    with pytest.raises(MissingFileError, match="nope.pzt"):
+    with pytest.raises(MissingFileError, match=r"nope\.pzt"):
         read_track(tmp_path / "nope.pzt")
