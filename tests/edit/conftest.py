@@ -63,3 +63,26 @@ def take_project(tmp_path_factory):
             )  # fmt: skip
             store.add(take, {"video": video, "pose": pose})
     return root
+
+
+@pytest.fixture(scope="session")
+def assembled(take_project, sample_script):
+    """The cut assembled from the test project (short takes: 0.2 s minimum shot)."""
+    from previzkit.edit.assemble import AssemblyRules, assemble
+
+    return assemble(take_project, sample_script, rules=AssemblyRules(min_shot_s=0.2))
+
+
+@pytest.fixture(scope="session")
+def cut_file(assembled, tmp_path_factory):
+    from previzkit.edit.exporters import export
+
+    return export(assembled.timeline, tmp_path_factory.mktemp("cut") / "cut.otio")
+
+
+@pytest.fixture(scope="session")
+def rendered(cut_file):
+    """The cut rendered at 320x180."""
+    from previzkit.edit.render import RenderOptions, render_cut
+
+    return render_cut(cut_file, cut_file.with_suffix(".mp4"), RenderOptions(320, 180))
