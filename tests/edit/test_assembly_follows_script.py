@@ -4,6 +4,7 @@ scoring rules (the expected take per shot is named in conftest.EXPECTED)."""
 from __future__ import annotations
 
 import importlib.util
+import itertools
 from pathlib import Path
 
 import pytest
@@ -60,14 +61,14 @@ def test_script_order_and_slates(assembled):
     assert lines == sorted(lines)  # script order, each line once
     assert len(lines) == len(set(lines))
     # record time is contiguous
-    for a, b in zip(events, events[1:], strict=False):
+    for a, b in itertools.pairwise(events):
         assert b.record_in == a.record_in + a.duration
 
 
 def test_cutting_rules(assembled):
     clips = [e for e in cut_events(assembled.timeline) if e.slate is None]
     shots = [e.info["shot"] for e in clips]
-    assert all(a != b for a, b in zip(shots, shots[1:], strict=False))  # no jump cuts
+    assert all(a != b for a, b in itertools.pairwise(shots))  # no jump cuts
     assert shots[0] == "1-A"  # the scene opens on its establishing shot
     for e in clips:
         text = e.info["text"]
@@ -140,7 +141,7 @@ def test_bad_projects(tmp_path, sample_script):
     from previzkit.takes.model import Take
     from previzkit.takes.store import TakeStore
 
-    with pytest.raises(TakeStoreError, match="no takes.sqlite"):
+    with pytest.raises(TakeStoreError, match=r"no takes\.sqlite"):
         assemble(tmp_path / "none", sample_script)
     with TakeStore(tmp_path / "empty"):
         pass

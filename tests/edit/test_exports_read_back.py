@@ -141,7 +141,7 @@ def test_other_formats_read_back(suffix, tmp_path):
 
 
 def test_native_otio_keeps_everything(tmp_path):
-    tl, expected = make_cut("29.97")
+    tl, _expected = make_cut("29.97")
     back = otio.adapters.read_from_file(str(export(tl, tmp_path / "c.otio")))
     ev = [e for e in cut_events(back) if e.slate is None]
     assert [e.info["take"] for e in ev] == [3, 1, 12]
@@ -158,7 +158,7 @@ def test_found_by_name_or_suffix(tmp_path):
         ExportError, match=r"no exporter for suffix '\.mov'; available: otio \(\.otio\), edl"
     ):
         find_exporter("cut.mov")
-    with pytest.raises(ExportError, match="export format 'premiere': unknown; available: .*aaf"):
+    with pytest.raises(ExportError, match=r"export format 'premiere': unknown; available: .*aaf"):
         export(make_cut("24")[0], tmp_path / "x.edl", "premiere")
 
 

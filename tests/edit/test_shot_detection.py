@@ -47,12 +47,12 @@ def test_ground_truth_of_the_generator(known_video):
 def test_finds_cuts_dissolves_and_fades(known_video):
     result = detect_video(known_video.path)
     assert result.frames == known_video.frames and result.fps == pytest.approx(24)
-    p, r, f1 = score_cuts(result.cuts, known_video.cuts, _tolerance(TRANSITIONS))
+    _p, _r, f1 = score_cuts(result.cuts, known_video.cuts, _tolerance(TRANSITIONS))
     assert f1 >= 0.9, (result.cuts, known_video.cuts)
     # a hard cut is found exactly
     assert known_video.cuts[0] in result.cuts and known_video.cuts[3] in result.cuts
     # each gradual transition is counted once
-    for (a, b), cut in zip(
+    for (a, b), _cut in zip(
         known_video.spans,
         [c for c, t in zip(known_video.cuts, TRANSITIONS, strict=True) if t.kind != "cut"],
         strict=True,
@@ -102,7 +102,7 @@ def test_bad_inputs(tmp_path):
         detect_video(tmp_path / "none.mp4")
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"not a video" * 100)
-    with pytest.raises(VideoOpenError, match="bad.mp4"):
+    with pytest.raises(VideoOpenError, match=r"bad\.mp4"):
         detect_video(bad)
     with pytest.raises(InputError, match="detector 'magic': unknown; available: content"):
         get_detector("magic")
