@@ -369,11 +369,16 @@ def letterbox(
     if img.dtype == np.uint8 and (fill.min() < 0 or fill.max() > 255):
         raise InputError(f"color: {color} is outside 0..255 for a uint8 image")
     fill = fill.astype(img.dtype)
-    out[:y] = fill
-    out[y + h :] = fill
-    out[y : y + h, :x] = fill
-    out[y : y + h, x + w :] = fill
-    resize(img, w, h, out[y : y + h, x : x + w], backend=backend)
+    c = _Call(backend, ("img", "out"), (img, out))
+    o = c.out("letterbox", out)
+    if not c.b.is_native(fill):
+        fill = c.b.asarray(fill)
+    o[:y] = fill
+    o[y + h :] = fill
+    o[y : y + h, :x] = fill
+    o[y : y + h, x + w :] = fill
+    c.b.resize(c.dev(img), o, (x, y, w, h))
+    c.b.to_host(o, out)
     return out
 
 

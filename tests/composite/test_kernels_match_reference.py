@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import previzkit.composite as C
 
 SETTINGS = settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -111,7 +111,7 @@ def test_refine_matte(backend, kit, h, w, seed, view, choke, blur):
 
 
 @SETTINGS
-@given(h=sizes, w=sizes, seed=seeds, view=views, n=st.integers(1, 4),
+@given(h=sizes, w=sizes, seed=seeds, view=views, n=st.integers(1, 3),
        dtype=st.sampled_from([np.uint8, np.float32]), nch=st.sampled_from([3, 4]),
        const=st.lists(st.booleans(), min_size=4, max_size=4))
 def test_depth_composite(backend, kit, h, w, seed, view, n, dtype, nch, const):

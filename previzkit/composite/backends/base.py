@@ -118,5 +118,8 @@ class Backend(ABC):
         """Shaper then trilinear 3D LUT on RGB(A) ``img`` (alpha passes through)."""
 
     @abstractmethod
-    def resize(self, img: np.ndarray, out: np.ndarray) -> None:
-        """Bilinear resample of ``img`` to ``out``'s height and width (centres aligned)."""
+    def resize(
+        self, img: np.ndarray, out: np.ndarray, region: tuple[int, int, int, int] | None = None
+    ) -> None:
+        """Bilinear resample of ``img`` into ``out`` or into its ``region`` (x, y, w, h),
+        pixel centres aligned; the rest of ``out`` is left as it is."""

@@ -226,7 +226,10 @@ class CupyBackend(Backend):
                           np.int32(nch), o, np.int64(n))
         self._done(o, out)
 
-    def resize(self, img, out):
+    def resize(self, img, out, region=None):
+        if region is not None:
+            x, y, w, h = region
+            out = out[y : y + h, x : x + w]
         img = self.asarray(img)
         o = self._out(out)
         h, w = out.shape[:2]

@@ -250,9 +250,8 @@ def _copy2(src, dst):
 
 
 @njit(**_JIT)
-def _depth_u8(colors, depths, consts, bg, out):
+def _depth_u8(colors, depths, consts, nl, bg, out):
     h, w, n = bg.shape
-    nl = len(colors)
     nan = 0
     for y in prange(h):
         dv = np.empty(nl, np.float32)
@@ -285,9 +284,8 @@ def _depth_u8(colors, depths, consts, bg, out):
 
 
 @njit(**_JIT)
-def _depth_f(colors, depths, consts, bg, out):
+def _depth_f(colors, depths, consts, nl, bg, out):
     h, w, n = bg.shape
-    nl = len(colors)
     nan = 0
     for y in prange(h):
         dv = np.empty(nl, np.float32)
@@ -423,7 +421,7 @@ def _lut_f(img, cube, shaper, use_shaper, smin, smax, dmin, dmax, out):
 
 
 @njit(**_JIT)
-def _shaper_only_f(img, shaper, smin, smax, clip, out):
+def _shaper_only_f(img, shaper, smin, smax, out):
     h, w, n = img.shape
     m = shaper.shape[0]
     for y in prange(h):
@@ -454,8 +452,11 @@ def _table_u8(img, table, out):
 
 
 @njit(**_JIT)
-def _resize(img, y0, y1, wy, x0, x1, wx, out, is_u8):
-    h, w, n = out.shape
+def _resize(img, y0, y1, wy, x0, x1, wx, out, oy, ox, is_u8):
+    """Bilinear into ``out[oy:oy+h, ox:ox+w]`` (h, w = len(y0), len(x0))."""
+    h = y0.shape[0]
+    w = x0.shape[0]
+    n = out.shape[2]
     one = np.float32(1.0)
     for y in prange(h):
         a = y0[y]
@@ -470,49 +471,74 @@ def _resize(img, y0, y1, wy, x0, x1, wx, out, is_u8):
                 bot = np.float32(img[b, l, c]) * (one - fx) + np.float32(img[b, r, c]) * fx
                 v = top * (one - fy) + bot * fy
                 if is_u8:
-                    out[y, x, c] = _u8f(v)
+                    out[oy + y, ox + x, c] = _u8f(v)
                 else:
-                    out[y, x, c] = v
+                    out[oy + y, ox + x, c] = v
+
+
+MAX_LAYERS = 8
 
 
 class NumbaBackend(Backend):
+    """Kernels compile once per dtype for C-contiguous arrays (cached on disk); other
+    layouts are copied to contiguous scratch first, so CI compiles few variants."""
+
     name = "numba"
     priority = 10
 
     def __init__(self) -> None:
         self.threads = numba.get_num_threads()
 
+    def _c(self, a, tag):
+        """``a`` itself when C-contiguous, else a contiguous copy in reused scratch."""
+        if a is None or a.flags.c_contiguous:
+            return a
+        buf = self.scratch("in." + tag, a.shape, a.dtype)
+        np.copyto(buf, a)
+        return buf
+
+    def _o(self, out, tag="out"):
+        return out if out.flags.c_contiguous else self.scratch(tag, out.shape, out.dtype)
+
+    @staticmethod
+    def _done(tmp, out):
+        if tmp is not out:
+            np.copyto(out, tmp)
+
     def over(self, fg, bg, out):
+        fg, bg, o = self._c(fg, "fg"), self._c(bg, "bg"), self._o(out)
         if bg.dtype == np.uint8:
-            _over_u8(fg, bg, out)
+            _over_u8(fg, bg, o)
         elif bg.dtype == np.float32:
-            _over_f(fg, bg, out)
+            _over_f(fg, bg, o)
         else:  # float16: numba has no half arithmetic on the CPU -> float32 strips
             strip = max(1, 65536 // bg.shape[1])
             for y in range(0, bg.shape[0], strip):
                 rows = slice(y, min(y + strip, bg.shape[0]))
                 n = rows.stop - rows.start
                 f = self.scratch("f16.fg", (strip, fg.shape[1], 4), np.float32)[:n]
-                b = self.scratch("f16.bg", (strip,) + bg.shape[1:], np.float32)[:n]
+                b = self.scratch("f16.bg", (strip, *bg.shape[1:]), np.float32)[:n]
                 np.copyto(f, fg[rows])
                 np.copyto(b, bg[rows])
                 _over_f(f, b, b)
-                np.copyto(out[rows], b, casting="same_kind")
+                np.copyto(o[rows], b, casting="same_kind")
+        self._done(o, out)
 
     def key_matte(self, plate, table, garbage, out):
-        _key_matte(plate, table, _g(garbage, out), garbage is not None, out)
+        plate, garbage, o = self._c(plate, "plate"), self._c(garbage, "garbage"), self._o(out)
+        _key_matte(plate, table, _g(garbage), garbage is not None, o)
+        self._done(o, out)
 
     def refine_matte(self, alpha, choke, blur, out):
         shape = alpha.shape
+        a, o = self._c(alpha, "alpha"), self._o(out)
         if not choke and not blur:
-            _copy2(alpha, out)
-            return
-        a = alpha
+            _copy2(a, o)
         if choke:
             t = self.scratch("choke", shape, np.uint8)
             _minmax_rows(a, t, abs(choke), choke > 0)
-            _minmax_cols(t, out, abs(choke), choke > 0)
-            a = out
+            _minmax_cols(t, o, abs(choke), choke > 0)
+            a = o
         if blur:
             f1 = self.scratch("blur1", shape, np.float32)
             f2 = self.scratch("blur2", shape, np.float32)
@@ -520,80 +546,105 @@ class NumbaBackend(Backend):
             _box_cols(f1, f2, blur)
             _box_rows(f2, f1, blur)
             _box_cols(f1, f2, blur)
-            _to_u8(f2, out)
+            _to_u8(f2, o)
+        self._done(o, out)
 
     def key_rgba(self, plate, alpha, channel, spill, out):
-        _key_rgba(plate, alpha, channel, spill, out)
+        plate, alpha, o = self._c(plate, "plate"), self._c(alpha, "alpha"), self._o(out)
+        _key_rgba(plate, alpha, channel, spill, o)
+        self._done(o, out)
 
     def despill_over(self, plate, alpha, bg, channel, spill, out):
-        _despill_over(plate, alpha, bg, channel, spill, out)
+        plate, alpha, bg = self._c(plate, "plate"), self._c(alpha, "alpha"), self._c(bg, "bg")
+        o = self._o(out)
+        _despill_over(plate, alpha, bg, channel, spill, o)
+        self._done(o, out)
 
     def key_despill_over(self, plate, table, garbage, bg, channel, spill, out, matte_out):
+        plate, garbage, bg = self._c(plate, "plate"), self._c(garbage, "garbage"), self._c(bg, "bg")
+        o = self._o(out)
+        m = None if matte_out is None else self._o(matte_out, "matte")
         _key_despill_over(
-            plate, table, _g(garbage, out), garbage is not None, bg, channel, spill, out,
-            _g(matte_out, out), matte_out is not None,
+            plate, table, _g(garbage), garbage is not None, bg, channel, spill, o,
+            _g(m), m is not None,
         )
+        self._done(o, out)
+        if m is not None:
+            self._done(m, matte_out)
 
     def depth_composite(self, colors, depths, bg, out):
         n = len(colors)
-        consts = np.full(n, np.nan, np.float32)
-        maps = []
-        for i, d in enumerate(depths):
+        if n > MAX_LAYERS:
+            raise ValueError(f"numba depth_composite: at most {MAX_LAYERS} layers, got {n}")
+        consts = np.full(MAX_LAYERS, np.nan, np.float32)
+        cols, maps = [], []
+        dummy_c = self.scratch("depth.dummy." + bg.dtype.str, (1, 1, 4), bg.dtype)
+        dummy_d = self.scratch("depth.dummy.d", (1, 1), np.float32)
+        for i in range(MAX_LAYERS):
+            if i >= n:
+                cols.append(dummy_c)
+                maps.append(dummy_d)
+                continue
+            cols.append(self._c(colors[i], f"c{i}"))
+            d = depths[i]
             if isinstance(d, float):
                 consts[i] = d
-                maps.append(self.scratch("depth.dummy", (1, 1), np.float32))
+                maps.append(dummy_d)
             else:
-                maps.append(d)
-        colors, maps = _uniform(colors), _uniform(maps)
+                maps.append(self._c(d, f"d{i}"))
+        bg, o = self._c(bg, "bg"), self._o(out)
         kern = _depth_u8 if bg.dtype == np.uint8 else _depth_f
-        return int(kern(tuple(colors), tuple(maps), consts, bg, out))
+        nan = int(kern(tuple(cols), tuple(maps), consts, n, bg, o))
+        self._done(o, out)
+        return nan
 
     def cdl(self, img, cdl: CDL, out):
+        img, o = self._c(img, "img"), self._o(out)
         if img.dtype == np.uint8:
-            _cdl_u8(img, cdl_table(cdl), cdl.saturation, out)
+            _cdl_u8(img, cdl_table(cdl), cdl.saturation, o)
         else:
             f = np.float32
             _cdl_f(img, np.array(cdl.slope, f), np.array(cdl.offset, f), np.array(cdl.power, f),
-                   cdl.saturation, out)
+                   cdl.saturation, o)
+        self._done(o, out)
 
     def lut(self, img, lut: Lut, out):
+        img, o = self._c(img, "img"), self._o(out)
+        d = np.float64
         if img.dtype == np.uint8:
             if lut.cube is None:
-                _table_u8(img, _shaper_u8(lut), out)
+                _table_u8(img, _shaper_u8(lut), o)
             else:
                 ti, tf = lut.uint8_taps
-                _lut_u8(img, lut.cube, ti, tf, out)
+                _lut_u8(img, lut.cube, ti, tf, o)
         elif lut.cube is None:
-            _shaper_only_f(img, lut.shaper.astype(np.float64), lut.shaper_min.astype(np.float64),
-                           lut.shaper_max.astype(np.float64), False, out)
+            _shaper_only_f(img, lut.shaper.astype(d), lut.shaper_min.astype(d),
+                           lut.shaper_max.astype(d), o)
         else:
             shaper = lut.shaper if lut.shaper is not None else np.zeros((2, 3), np.float32)
-            d = np.float64
             _lut_f(img, lut.cube, shaper.astype(d), lut.shaper is not None,
                    lut.shaper_min.astype(d), lut.shaper_max.astype(d),
-                   lut.domain_min.astype(d), lut.domain_max.astype(d), out)
+                   lut.domain_min.astype(d), lut.domain_max.astype(d), o)
+        self._done(o, out)
 
-    def resize(self, img, out):
-        y0, y1, wy = bilinear_axis(img.shape[0], out.shape[0])
-        x0, x1, wx = bilinear_axis(img.shape[1], out.shape[1])
-        _resize(img, y0, y1, wy, x0, x1, wx, out, img.dtype == np.uint8)
+    def resize(self, img, out, region=None):
+        img = self._c(img, "img")
+        x, y, w, h = region if region is not None else (0, 0, out.shape[1], out.shape[0])
+        y0, y1, wy = bilinear_axis(img.shape[0], h)
+        x0, x1, wx = bilinear_axis(img.shape[1], w)
+        o = self._o(out)
+        if o is not out:
+            np.copyto(o, out)
+        _resize(img, y0, y1, wy, x0, x1, wx, o, y, x, img.dtype == np.uint8)
+        self._done(o, out)
 
 
-def _g(a, like):
+def _g(a):
     """A placeholder 2D array for an absent optional argument (numba needs a type)."""
     return a if a is not None else _DUMMY
 
 
 _DUMMY = np.zeros((1, 1), np.uint8)
-
-
-def _uniform(arrays):
-    """Numba tuples index by a runtime value only when every member has one type."""
-    if len({(a.dtype, a.ndim, a.flags.c_contiguous) for a in arrays}) == 1 and all(
-        a.flags.c_contiguous for a in arrays
-    ):
-        return list(arrays)
-    return [np.ascontiguousarray(a) for a in arrays]
 
 
 _SHAPER_U8: dict[Lut, np.ndarray] = {}  # keyed by identity (Lut has eq=False)

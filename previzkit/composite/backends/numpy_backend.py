@@ -139,7 +139,10 @@ class NumpyBackend(Backend):
         if img.shape[2] == 4:
             out[..., 3] = img[..., 3]
 
-    def resize(self, img, out):
+    def resize(self, img, out, region=None):
+        if region is not None:
+            x, y, w, h = region
+            out = out[y : y + h, x : x + w]
         h, w = out.shape[:2]
         y0, y1, wy = bilinear_axis(img.shape[0], h)
         x0, x1, wx = bilinear_axis(img.shape[1], w)
