@@ -53,6 +53,7 @@ def xr_loop(
     instance: Any = None,
     offscreen_size: tuple[int, int] = (1280, 1280),
     offscreen_rate_hz: float | None = 90.0,
+    gpu_sync: bool = False,
 ) -> Iterator[FrameLoop]:
     """A ready FrameLoop over the set: the headset (OpenXR) or, with ``offscreen``, no headset.
 
@@ -87,7 +88,13 @@ def xr_loop(
             window = MirrorWindow(ctx)
             stack.callback(window.close)
         yield FrameLoop(
-            source, renderer, mapper_for(renderer), on_event=on_event, on_eye=on_eye, mirror=window
+            source,
+            renderer,
+            mapper_for(renderer),
+            on_event=on_event,
+            on_eye=on_eye,
+            mirror=window,
+            gpu_sync=gpu_sync,
         )
     finally:
         stack.close()

@@ -92,6 +92,7 @@ class FrameInfo:
 
 class FrameSource(Protocol):
     eye_count: int
+    ctx: moderngl.Context
 
     def poll(self) -> bool: ...  # False when the loop should stop
     def running(self) -> bool: ...
@@ -126,6 +127,7 @@ class FrameLoop:
         on_event: Callable[[Event], None] | None = None,
         on_eye: Callable[[int, FrameSource], None] | None = None,
         mirror: Callable[[moderngl.Framebuffer], None] | None = None,
+        gpu_sync: bool = False,
     ) -> None:
         self.source = source
         self.renderer = renderer
@@ -133,6 +135,7 @@ class FrameLoop:
         self.on_event = on_event
         self.on_eye = on_eye
         self.mirror = mirror
+        self.gpu_sync = gpu_sync
         self.world_from_space = np.eye(4)
         self.stats = LoopStats()
         self.last_views: list[EyeView] = []
@@ -193,6 +196,9 @@ class FrameLoop:
                     self.mirror(fbo)
                 if self.on_eye is not None:
                     self.on_eye(eye, src)
+                if self.gpu_sync:
+                    # Count the GL work in previzkit's time (else it lands in xrEndFrame).
+                    src.ctx.finish()
                 src.release(eye)
         t3 = time.perf_counter()
         src.end_frame(info, views)
