@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 _VERTEX = """
 #version 330
 #define MAX_JOINTS {max_joints}
+#define RIGID {rigid}
 uniform mat4 u_proj;
 uniform mat4 u_view;
 uniform mat4 u_model;
@@ -52,8 +53,12 @@ out vec3 v_world;
 out vec3 v_normal;
 out vec2 v_uv;
 void main() {{
+#if RIGID
+    mat4 skin = u_joints[in_joints.x];  // every vertex on one joint (the mannequin)
+#else
     mat4 skin = in_weights.x * u_joints[in_joints.x] + in_weights.y * u_joints[in_joints.y]
               + in_weights.z * u_joints[in_joints.z] + in_weights.w * u_joints[in_joints.w];
+#endif
     vec4 world = u_model * (skin * vec4(in_position, 1.0));
     v_world = world.xyz;
     v_normal = mat3(u_model) * mat3(skin) * in_normal;
@@ -83,6 +88,32 @@ void main() {
     f_color = vec4(base.rgb * (u_ambient + u_light_color * ndl), base.a);
 }
 """
+
+
+# Programs are shared by the characters of a context with the same joint count and
+# rigidity (rigid skins, weight 1 on one joint, skip the blend in the shader): one
+# program switch fewer per character, the same uniforms re-set per draw. Reference counted.
+_PROGRAMS: dict[tuple[int, int, int], list] = {}
+
+
+def _acquire_program(ctx: moderngl.Context, key: tuple[int, int, int], vertex_shader: str):
+    entry = _PROGRAMS.get(key)
+    if entry is None or entry[0].ctx is not ctx:
+        entry = _PROGRAMS[key] = [
+            ctx.program(vertex_shader=vertex_shader, fragment_shader=_FRAGMENT),
+            0,
+        ]
+    entry[1] += 1
+    return entry[0]
+
+
+def _release_program(key: tuple[int, int, int]) -> None:
+    entry = _PROGRAMS.get(key)
+    if entry is not None:
+        entry[1] -= 1
+        if entry[1] <= 0:
+            entry[0].release()
+            del _PROGRAMS[key]
 
 
 def placement_matrix(
@@ -121,10 +152,11 @@ class Character:
         self.version = 0  # bumped on every set_pose / placement change via set_placement
         self._ctx = ctx
         k = max(mesh.num_skin_joints, 1)
-        vs = _VERTEX.format(max_joints=k)
-        self._prog = ctx.program(vertex_shader=vs, fragment_shader=_FRAGMENT)
+        rigid = int(bool(np.all(mesh.weights[:, 0] == 1.0)))
+        self._vertex_shader = _VERTEX.format(max_joints=k, rigid=rigid)
+        self._prog_key = (id(ctx), k, rigid)
+        self._prog = _acquire_program(ctx, self._prog_key, self._vertex_shader)
         self._feedback_prog: moderngl.Program | None = None
-        self._vertex_shader = vs
         uvs = mesh.uvs if mesh.uvs is not None else np.zeros((len(mesh.positions), 2), np.float32)
         f32 = np.float32
         self._vbo = ctx.buffer(
@@ -271,7 +303,8 @@ class Character:
 
     def release(self) -> None:
         """Free the GL objects (safe to call twice)."""
-        objs = [self._vao, self._prog, self._vbo, self._jbo, self._ibo, *self._textures]
+        _release_program(self._prog_key)
+        objs = [self._vao, self._vbo, self._jbo, self._ibo, *self._textures]
         if self._feedback_prog is not None:
             objs += [self._feedback_vao, self._feedback_prog]
         for obj in objs:
