@@ -1,0 +1,234 @@
+"""Capture benchmark: pose + filter + publish vs MediaPipe alone, and pose stream latency.
+
+Run: ``python3 benchmarks/capture.py [--frames N] [--models lite,full,heavy]``
+
+1. Frames per second of previzkit's capture loop (MultiPoseTracker + One Euro +
+   PosePublisher to a live subscriber) at 640x480 and 1280x720, one actor and two,
+   for each model, next to MediaPipe alone (one PoseLandmarker in video mode on the
+   same frames) measured in the same process. Frames are real photos (scikit-image's
+   astronaut; astronaut + cameraman side by side for two actors) moving across the
+   frame. Ratios are what to compare across machines.
+2. Pose stream latency across two processes on loopback: N messages at a steady
+   rate, p50 / p99 / max of (receive time - send time), and whether any was lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def moving_frames(photo: np.ndarray, n: int, w: int, h: int) -> list[np.ndarray]:
+    from PIL import Image
+
+    frames = []
+    for i in range(n):
+        s = min(0.85 * h / photo.shape[0], 0.9 * w / photo.shape[1]) * (1 + 0.002 * i)
+        im = np.asarray(
+            Image.fromarray(photo).resize(
+                (int(photo.shape[1] * s), int(photo.shape[0] * s)), Image.BILINEAR
+            )
+        )
+        canvas = np.full((h, w, 3), 40, np.uint8)
+        ox = int(0.05 * w + 2 * i) % max(1, w - im.shape[1] - 1) if w > im.shape[1] else 0
+        oy = int(0.05 * h)
+        a = im[: h - oy, : w - ox]
+        canvas[oy : oy + a.shape[0], ox : ox + a.shape[1]] = a
+        frames.append(canvas)
+    return frames
+
+
+def mediapipe_alone(model: str, frames: list[np.ndarray], fps: float) -> tuple[float, float]:
+    """(median wall s, mean CPU s) per frame of one PoseLandmarker (video mode) alone."""
+    import mediapipe as mp
+    from mediapipe.tasks.python import vision
+    from mediapipe.tasks.python.core.base_options import BaseOptions
+
+    from previzkit.capture.models import model_path
+
+    opts = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model_path(model))),
+        running_mode=vision.RunningMode.VIDEO,
+    )
+    times, cpu = [], []
+    with vision.PoseLandmarker.create_from_options(opts) as lm:
+        for i, f in enumerate(frames):
+            t0, c0 = time.perf_counter(), time.process_time()
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=f)
+            lm.detect_for_video(image, int(i * 1000 / fps))
+            times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+    return statistics.median(times[2:]), float(np.mean(cpu[2:]))
+
+
+def previzkit_loop(
+    model: str, frames: list[np.ndarray], fps: float, people: int, pub
+) -> tuple[float, float, int]:
+    """(median s/frame, mean s/frame, people found on the last frame) of tracker +
+    One Euro + publish. The mean includes the periodic search for new actors."""
+    from previzkit.capture.filters import ActorFilters
+    from previzkit.capture.multi import MultiPoseTracker
+
+    filters = ActorFilters()
+    times, cpu = [], []
+    found = 0
+    with MultiPoseTracker(model, max_people=people, search_every=30) as tracker:
+        for i, f in enumerate(frames):
+            t0, c0 = time.perf_counter(), time.process_time()
+            poses = filters(tracker.process(f, i / fps))
+            for p in poses:
+                pub.publish(p, frame=i, fps=fps, size=(f.shape[1], f.shape[0]))
+            times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+            found = len(poses)
+    return statistics.median(times[2:]), float(np.mean(times[2:])), float(np.mean(cpu[2:])), found
+
+
+SUBSCRIBER = textwrap.dedent(
+    """
+    import json, sys, time
+    from previzkit.capture.stream import PoseSubscriber
+    sub = PoseSubscriber(sys.argv[1])
+    print("ready", flush=True)
+    lat = []
+    n = int(sys.argv[2])
+    while len(lat) < n:
+        m = sub.receive(timeout=10.0)
+        if m is None:
+            break
+        lat.append(time.time() - m.wall)
+    print(json.dumps({"lat": lat, "dropped": sub.stats.dropped}), flush=True)
+    """
+)
+
+
+def stream_latency(n: int, rate: float) -> dict:
+    from previzkit.capture.stream import PosePublisher
+    from previzkit.types import Pose
+
+    rng = np.random.default_rng(0)
+    pose = Pose(
+        0.0, 0, rng.random((33, 3)).astype(np.float32), rng.random((33, 3)).astype(np.float32)
+    )
+    with PosePublisher("tcp://127.0.0.1:0") as pub:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SUBSCRIBER, pub.endpoint, str(n)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout.readline().strip() == "ready"
+        assert pub.wait_for_subscribers(1, 10.0)
+        time.sleep(0.1)
+        start = time.perf_counter()
+        for i in range(n):
+            pose.timestamp = i / rate
+            pub.publish(pose, frame=i)
+            nxt = start + (i + 1) / rate
+            while time.perf_counter() < nxt:
+                time.sleep(max(0.0, nxt - time.perf_counter() - 0.0005))
+        out = json.loads(proc.stdout.readline())
+        proc.wait(timeout=20)
+    lat = np.array(out["lat"]) * 1000
+    return {
+        "sent": n,
+        "received": len(lat),
+        "dropped": out["dropped"],
+        "p50_ms": float(np.percentile(lat, 50)),
+        "p99_ms": float(np.percentile(lat, 99)),
+        "max_ms": float(lat.max()),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=90, help="frames per configuration")
+    ap.add_argument("--models", default="lite,full,heavy")
+    ap.add_argument("--sizes", default="640x480,1280x720")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per setting")
+    ap.add_argument("--messages", type=int, default=2000, help="pose stream messages")
+    ap.add_argument("--rate", type=float, default=500.0, help="pose stream messages/s")
+    args = ap.parse_args()
+
+    from skimage import data
+
+    from previzkit.capture.models import ModelNotFound, model_path
+    from previzkit.capture.stream import PosePublisher, PoseSubscriber
+
+    lat = stream_latency(args.messages, args.rate)
+    print(
+        f"pose stream, 2 processes, loopback, {lat['sent']} msgs at {args.rate:.0f}/s: "
+        f"received {lat['received']}, dropped {lat['dropped']}, "
+        f"p50 {lat['p50_ms']:.3f} ms, p99 {lat['p99_ms']:.3f} ms, max {lat['max_ms']:.3f} ms "
+        f"(goal p99 < 2 ms)"
+    )
+
+    astronaut = data.astronaut()
+    pair = np.concatenate([astronaut, np.repeat(data.camera()[:, :, None], 3, 2)], axis=1)
+    fps = 30.0
+    print()
+    print(
+        f"{'model':6} {'size':>9} {'actors':>6} | {'MediaPipe alone':>19} | "
+        f"{'previzkit pose+filter+publish':>33} | {'CPU ratio':>15}"
+    )
+    print(
+        f"{'':6} {'':>9} {'':>6} | {'wall ms':>9} {'CPU ms':>9} | {'wall ms':>9} {'CPU ms':>9} "
+        f"{'fps':>6} {'found':>5} | {'total':>6} {'/actor':>7}"
+    )
+    pub = PosePublisher("tcp://127.0.0.1:0")
+    sub = PoseSubscriber(pub.endpoint)
+    pub.wait_for_subscribers(1, 5.0)
+    for model in args.models.split(","):
+        try:
+            model_path(model)
+        except ModelNotFound as exc:
+            print(f"{model:6} skipped: {exc}")
+            continue
+        for size in args.sizes.split(","):
+            w, h = (int(v) for v in size.split("x"))
+            for people, photo in ((1, astronaut), (2, pair)):
+                frames = moving_frames(photo, args.frames, w, h)
+                # alternate the two, several rounds: other work on a shared machine
+                # then loads both alike; medians over the rounds
+                base_wall, base_cpu, walls, means, cpus = [], [], [], [], []
+                for _ in range(args.rounds):
+                    bw, bc = mediapipe_alone(model, frames, fps)
+                    med, mean, cpu, found = previzkit_loop(model, frames, fps, people, pub)
+                    base_wall.append(bw)
+                    base_cpu.append(bc)
+                    walls.append(med)
+                    means.append(mean)
+                    cpus.append(cpu)
+                    while sub.receive(0.0) is not None:
+                        pass
+                bw, bc, med, mean, cpu = (
+                    statistics.median(v) for v in (base_wall, base_cpu, walls, means, cpus)
+                )
+                print(
+                    f"{model:6} {size:>9} {people:>6} | {bw * 1000:9.1f} {bc * 1000:9.1f} | "
+                    f"{med * 1000:9.1f} {cpu * 1000:9.1f} {1 / mean:6.1f} {found:>5} | "
+                    f"{cpu / bc:6.2f} {cpu / bc / people:7.2f}",
+                    flush=True,
+                )
+    sub.close()
+    pub.close()
+    print(
+        "\nwall ms: median per frame; CPU ms: mean process CPU time per frame (all threads,"
+        " searches for new actors included); fps = 1 / mean wall time; ratio = previzkit"
+        " CPU / MediaPipe-alone CPU, and that per actor (MediaPipe runs its landmark model"
+        " once per person either way; goal < 1.10)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
