@@ -1,7 +1,8 @@
-"""Webcams through OpenCV's VideoCapture (V4L2 on Linux)."""
+"""Webcams through PyAV's FFmpeg devices: V4L2 on Linux, AVFoundation on macOS."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 
@@ -9,11 +10,24 @@ from previzkit.capture.sources.base import Frame, Source
 from previzkit.errors import VideoOpenError
 
 
+def device_spec(index: int) -> tuple[str, str]:
+    """(FFmpeg input, format) of camera ``index`` on this platform."""
+    if sys.platform.startswith("linux"):
+        return f"/dev/video{index}", "v4l2"
+    if sys.platform == "darwin":
+        return str(index), "avfoundation"
+    raise VideoOpenError(
+        f"camera {index}: live cameras are supported on Linux (V4L2) and macOS "
+        "(AVFoundation); on this platform capture a video file instead"
+    )
+
+
 class WebcamSource(Source):
     """Live frames from camera ``index``; time is monotonic seconds since opening.
 
-    ``width``/``height``/``fps`` request a mode; what the camera gives is reported.
-    Iteration ends when the camera stops delivering frames or :meth:`close` is called.
+    ``width``/``height``/``fps`` request a mode (the driver may pick the nearest);
+    what the camera gives is reported. Iteration ends when the camera stops or on
+    :meth:`close`.
     """
 
     def __init__(
@@ -24,39 +38,40 @@ class WebcamSource(Source):
         height: int | None = None,
         fps: float | None = None,
     ) -> None:
-        import cv2
+        import av
 
         self.index = index
         self.name = f"camera {index}"
-        self._cap = cv2.VideoCapture(index)
-        if not self._cap.isOpened():
-            raise VideoOpenError(
-                f"cannot open camera {index} (is it connected, and is /dev/video{index} readable?)"
-            )
-        if width:
-            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-        if height:
-            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        spec, fmt = device_spec(index)
+        options = {}
+        if width and height:
+            options["video_size"] = f"{width}x{height}"
         if fps:
-            self._cap.set(cv2.CAP_PROP_FPS, fps)
-        self.width = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
-        self.height = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        self.fps = float(self._cap.get(cv2.CAP_PROP_FPS) or fps or 30.0)
+            options["framerate"] = f"{fps:g}"
+        try:
+            self._container = av.open(spec, format=fmt, options=options)
+        except (av.error.FFmpegError, OSError) as exc:
+            raise VideoOpenError(
+                f"cannot open camera {index} ({spec}): {exc} (is it connected and readable?)"
+            ) from None
+        self._stream = self._container.streams.video[0]
+        self.width = int(self._stream.codec_context.width)
+        self.height = int(self._stream.codec_context.height)
+        rate = self._stream.average_rate or self._stream.guessed_rate
+        self.fps = float(rate) if rate else float(fps or 30.0)
         self.count = None
         self._t0 = time.monotonic()
 
     def frames(self) -> Iterator[Frame]:
-        import cv2
+        import av
 
-        i = 0
-        while self._cap is not None and self._cap.isOpened():
-            ok, bgr = self._cap.read()
-            if not ok:
-                return
-            yield Frame(i, time.monotonic() - self._t0, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
-            i += 1
+        try:
+            for i, frame in enumerate(self._container.decode(self._stream)):
+                yield Frame(i, time.monotonic() - self._t0, frame.to_ndarray(format="rgb24"))
+        except av.error.FFmpegError as exc:
+            raise VideoOpenError(f"camera {self.index} stopped: {exc}") from None
 
     def close(self) -> None:
-        if self._cap is not None:
-            self._cap.release()
-            self._cap = None
+        if self._container is not None:
+            self._container.close()
+            self._container = None
