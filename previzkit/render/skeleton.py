@@ -588,3 +588,22 @@ def landmark_positions(
     fk = forward_kinematics(skeleton, pose)
     m = fk[skeleton.landmark_joint]
     return np.einsum("kab,kb->ka", m[:, :3, :3], skeleton.landmark_offset) + m[:, :3, 3]
+
+
+def relaxed_pose(skeleton: Skeleton, arm_down_deg: float = 75.0) -> SkeletonPose:
+    """A standing pose with the arms lowered ``arm_down_deg`` from the T (idle, for sets).
+
+    Rotations are about +z (left arm) and -z (right arm) at the upper arms, a slight
+    elbow bend forward; the hips stay at their rest height.
+    """
+    a = math.radians(arm_down_deg)
+    bend = math.radians(10.0)
+    return SkeletonPose(
+        root=skeleton.rest_pose().root,
+        rotations={
+            "left_upper_arm": quat_from_axis_angle((0.0, 0.0, 1.0), -a),
+            "right_upper_arm": quat_from_axis_angle((0.0, 0.0, 1.0), a),
+            "left_forearm": quat_from_axis_angle((0.0, 1.0, 0.0), -bend),
+            "right_forearm": quat_from_axis_angle((0.0, 1.0, 0.0), bend),
+        },
+    )

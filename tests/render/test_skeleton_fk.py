@@ -279,3 +279,13 @@ def test_landmarks_of_the_wrong_shape_are_refused():
 def test_unknown_joint_index_lookup_lists_the_joints():
     with pytest.raises(InputError, match="hips, spine"):
         SK.index("pelvis")
+
+
+def test_relaxed_pose_lowers_both_arms_symmetrically():
+    from previzkit.render.skeleton import relaxed_pose
+
+    p = joint_positions(SK, relaxed_pose(SK))
+    left, right = pos(p, "left_hand"), pos(p, "right_hand")
+    assert left[1] < 1.0 and right[1] == pytest.approx(left[1])
+    assert right[0] == pytest.approx(-left[0]) and left[0] > 0.19
+    assert pos(p, "hips") == pytest.approx(pos(joint_positions(SK), "hips"))
