@@ -18,17 +18,25 @@ from previzkit.render import shaders
 if TYPE_CHECKING:
     import moderngl
 
-_PROGRAMS: weakref.WeakKeyDictionary[Any, dict[str, moderngl.Program]] = weakref.WeakKeyDictionary()
+_PROGRAMS: weakref.WeakKeyDictionary[Any, dict[Any, moderngl.Program]] = weakref.WeakKeyDictionary()
 
 
 class ShaderError(PrevizError):
     """A previzkit shader failed to compile or link on this GL driver."""
 
 
-def program(ctx: moderngl.Context, name: str) -> moderngl.Program:
-    """The shader program ``name`` (see :mod:`previzkit.render.shaders`) on ``ctx``, cached."""
+def program(
+    ctx: moderngl.Context, name: str, defines: dict[str, int | bool] | None = None
+) -> moderngl.Program:
+    """The shader program ``name`` (see :mod:`previzkit.render.shaders`) on ``ctx``,
+    specialised with ``defines`` (``{"NUM_LIGHTS": 2, "TEXTURED": True}``), cached."""
+    key = (
+        name
+        if not defines
+        else (name, tuple(sorted((k, int(v)) for k, v in defines.items() if v is not False)))
+    )
     cache = _PROGRAMS.setdefault(ctx, {})
-    prog = cache.get(name)
+    prog = cache.get(key)
     if prog is None:
         try:
             vs, fs = shaders.PROGRAMS[name]
@@ -36,12 +44,26 @@ def program(ctx: moderngl.Context, name: str) -> moderngl.Program:
             raise ShaderError(
                 f"no shader program {name!r} (programs: {', '.join(shaders.PROGRAMS)})"
             ) from None
+        header = "".join(
+            f"#define {k} {int(v)}\n" for k, v in sorted((defines or {}).items()) if v is not False
+        )
         try:
-            prog = ctx.program(vertex_shader=vs, fragment_shader=fs)
+            prog = ctx.program(
+                vertex_shader=_with_defines(vs, header), fragment_shader=_with_defines(fs, header)
+            )
         except Exception as exc:
-            raise ShaderError(f"shader program {name!r} failed to build: {exc}") from None
-        cache[name] = prog
+            raise ShaderError(
+                f"shader program {name!r} {defines or ''} failed to build: {exc}"
+            ) from None
+        cache[key] = prog
     return prog
+
+
+def _with_defines(source: str, header: str) -> str:
+    if not header:
+        return source
+    first, _, rest = source.lstrip().partition("\n")  # keep #version first
+    return f"{first}\n{header}{rest}"
 
 
 def release_programs(ctx: moderngl.Context) -> None:

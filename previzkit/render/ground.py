@@ -27,11 +27,12 @@ class Ground:
         stage: StageDef,
         ground: np.ndarray | None = None,
         tile_m: float = 4.0,
+        num_lights: int = 1,
     ) -> None:
         self.stage = stage
         self.visible = True
         self.tile_m = tile_m
-        self._prog = program(ctx, "ground")
+        self._prog = program(ctx, "ground", {"NUM_LIGHTS": num_lights})
         self.texture = None
         if ground is not None:
             img = np.ascontiguousarray(ground[..., :3], dtype=np.uint8)

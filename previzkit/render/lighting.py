@@ -28,14 +28,16 @@ def write_frame(prog: moderngl.Program, frame: FrameUniforms) -> None:
     set_uniform(prog, "u_view", frame.view)
     set_uniform(prog, "u_proj", frame.proj)
     set_uniform(prog, "u_camera_pos", np.asarray(frame.camera_position, dtype=np.float64))
-    lights = getattr(frame, "lights", None) or [(frame.light_direction, frame.light_color)]
+    lights = getattr(frame, "lights", None)
+    if lights is None:
+        lights = [(frame.light_direction, frame.light_color)]
     lights = lights[:MAX_LIGHTS]
-    dirs = np.zeros((MAX_LIGHTS, 3), np.float32)
-    rads = np.zeros((MAX_LIGHTS, 3), np.float32)
+    dirs = np.zeros((MAX_LIGHTS + 1, 3), np.float32)
+    rads = np.zeros((MAX_LIGHTS + 1, 3), np.float32)
     for i, (d, r) in enumerate(lights):
         dirs[i], rads[i] = d, r
-    if "u_light_dir" in prog:
-        prog["u_light_dir"].write(dirs.tobytes())
-        prog["u_light_rad"].write(rads.tobytes())
-    set_uniform(prog, "u_light_count", len(lights))
+    if "u_light_dir" in prog:  # drivers may shrink the arrays to the part a shader uses
+        prog["u_light_dir"].write(dirs[: prog["u_light_dir"].array_length].tobytes())
+    if "u_light_rad" in prog:
+        prog["u_light_rad"].write(rads[: prog["u_light_rad"].array_length].tobytes())
     set_uniform(prog, "u_ambient", np.asarray(frame.ambient, dtype=np.float64))

@@ -17,8 +17,16 @@ if TYPE_CHECKING:
 
 
 class _GPUPart:
-    def __init__(self, ctx: moderngl.Context, part: MeshPart) -> None:
-        prog = program(ctx, "lit")
+    def __init__(self, ctx: moderngl.Context, part: MeshPart, num_lights: int) -> None:
+        self.prog = prog = program(
+            ctx,
+            "lit",
+            {
+                "NUM_LIGHTS": num_lights,
+                "TEXTURED": part.texture is not None and part.uvs is not None,
+                "VERTEX_COLOR": part.colors is not None,
+            },
+        )
         self.buffers = [
             ctx.buffer(np.ascontiguousarray(part.positions, np.float32)),
             ctx.buffer(np.ascontiguousarray(part.normals, np.float32)),
@@ -31,9 +39,7 @@ class _GPUPart:
             self.buffers.append(ctx.buffer(np.ascontiguousarray(part.colors, np.float32)))
             content.append((self.buffers[-1], "4f", "in_color"))
         self.index = ctx.buffer(np.ascontiguousarray(part.indices, np.uint32))
-        self.vao = vertex_array(
-            ctx, prog, content, index_buffer=self.index, optional=("in_uv", "in_color")
-        )
+        self.vao = vertex_array(ctx, prog, content, index_buffer=self.index)
         self.texture = None
         if part.texture is not None:
             h, w = part.texture.shape[:2]
@@ -65,13 +71,13 @@ class MeshDrawable:
         model: np.ndarray | None = None,
         color: tuple[float, float, float] | None = None,
         name: str = "mesh",
+        num_lights: int = 1,
     ) -> None:
         self.name = name
         self.model = np.eye(4) if model is None else np.asarray(model, dtype=np.float64)
         self.tint = color
         self.visible = True
-        self._prog = program(ctx, "lit")
-        self._parts = [_GPUPart(ctx, p) for p in parts]
+        self._parts = [_GPUPart(ctx, p, num_lights) for p in parts]
 
     @classmethod
     def from_file(cls, ctx: moderngl.Context, path: str | Path, **kwargs) -> MeshDrawable:
@@ -84,18 +90,19 @@ class MeshDrawable:
     def draw(self, ctx: moderngl.Context, frame: FrameUniforms) -> None:
         if not self.visible:
             return
-        prog = self._prog
-        write_frame(prog, frame)
-        set_uniform(prog, "u_model", self.model)
         normal_matrix = np.linalg.inv(self.model[:3, :3]).T
-        set_uniform(prog, "u_normal_matrix", normal_matrix)
+        written = set()
         for part in self._parts:
+            prog = part.prog
+            if id(prog) not in written:  # parts share programs: write frame values once each
+                written.add(id(prog))
+                write_frame(prog, frame)
+                set_uniform(prog, "u_model", self.model)
+                set_uniform(prog, "u_normal_matrix", normal_matrix)
             color = part.color
             if self.tint is not None and part.texture is None and not part.use_vertex_color:
                 color = (*self.tint, color[3])
             set_uniform(prog, "u_color", tuple(float(c) for c in color))
-            set_uniform(prog, "u_use_texture", part.texture is not None)
-            set_uniform(prog, "u_use_vertex_color", part.use_vertex_color)
             if part.texture is not None:
                 part.texture.use(0)
                 set_uniform(prog, "u_texture", 0)

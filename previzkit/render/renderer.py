@@ -100,11 +100,19 @@ class Scene:
         self.extras: list[Drawable] = []
         bg = set_def.background
         self.skybox = Skybox(ctx, _panorama(set_def), bg.yaw_deg, bg.color)
-        self.ground = Ground(ctx, set_def.stage, _ground_texture(set_def), bg.ground_tile_m)
+        self.num_lights = len(set_def.directional_lights)
+        self.ground = Ground(
+            ctx, set_def.stage, _ground_texture(set_def), bg.ground_tile_m, self.num_lights
+        )
         try:
             for prop in set_def.props:
                 self.props[prop.name] = MeshDrawable.from_file(
-                    ctx, prop.mesh, model=prop.model_matrix(), color=prop.color, name=prop.name
+                    ctx,
+                    prop.mesh,
+                    model=prop.model_matrix(),
+                    color=prop.color,
+                    name=prop.name,
+                    num_lights=self.num_lights,
                 )
         except PrevizError as exc:
             self.release()

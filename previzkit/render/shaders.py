@@ -3,8 +3,9 @@
 World frame: right-handed, y up, metres. Matrices arrive column-major (see
 :func:`previzkit.render.drawable.gl_mat4`). Lighting: ``u_light_dir[i]`` is the
 direction light i travels (unit), ``u_light_rad[i]`` its colour x intensity,
-``u_ambient`` the ambient radiance; shading is Lambert + a faint Blinn highlight,
-two-sided.
+``u_ambient`` the ambient radiance; shading is two-sided Lambert. Programs are
+specialised with ``#define``s (``NUM_LIGHTS``, ``TEXTURED``, ``VERTEX_COLOR``, ...)
+so llvmpipe runs no branch or loop a mesh does not need.
 """
 
 from __future__ import annotations
@@ -12,25 +13,23 @@ from __future__ import annotations
 MAX_LIGHTS = 4
 
 _LIGHTING = """
-uniform vec3 u_light_dir[4];
-uniform vec3 u_light_rad[4];
-uniform int u_light_count;
+// NUM_LIGHTS directional lights (a compile-time constant: the loop unrolls)
+#ifndef NUM_LIGHTS
+#define NUM_LIGHTS 1
+#endif
+uniform vec3 u_light_dir[NUM_LIGHTS + 1];
+uniform vec3 u_light_rad[NUM_LIGHTS + 1];
 uniform vec3 u_ambient;
 uniform vec3 u_camera_pos;
 
 vec3 shade(vec3 base, vec3 n, vec3 world) {
-    vec3 v = normalize(u_camera_pos - world);
     n = normalize(n);
-    if (dot(n, v) < 0.0) n = -n;
-    vec3 c = u_ambient * base;
-    for (int i = 0; i < u_light_count; ++i) {
-        vec3 l = -u_light_dir[i];
-        float d = max(dot(n, l), 0.0);
-        vec3 h = normalize(l + v);
-        float s = d > 0.0 ? pow(max(dot(n, h), 0.0), 32.0) * 0.12 : 0.0;
-        c += u_light_rad[i] * (base * d + vec3(s));
+    if (dot(n, u_camera_pos - world) < 0.0) n = -n;  // two-sided
+    vec3 light = u_ambient;
+    for (int i = 0; i < NUM_LIGHTS; ++i) {
+        light += u_light_rad[i] * max(dot(n, -u_light_dir[i]), 0.0);
     }
-    return c;
+    return base * light;
 }
 """
 
@@ -42,18 +41,26 @@ uniform mat4 u_proj;
 uniform mat3 u_normal_matrix;
 in vec3 in_position;
 in vec3 in_normal;
-in vec2 in_uv;
-in vec4 in_color;
 out vec3 v_world;
 out vec3 v_normal;
+#ifdef TEXTURED
+in vec2 in_uv;
 out vec2 v_uv;
+#endif
+#ifdef VERTEX_COLOR
+in vec4 in_color;
 out vec4 v_color;
+#endif
 void main() {
     vec4 w = u_model * vec4(in_position, 1.0);
     v_world = w.xyz;
     v_normal = u_normal_matrix * in_normal;
+#ifdef TEXTURED
     v_uv = in_uv;
+#endif
+#ifdef VERTEX_COLOR
     v_color = in_color;
+#endif
     gl_Position = u_proj * (u_view * w);
 }
 """
@@ -62,21 +69,27 @@ LIT_FS = (
     """
 #version 330
 uniform vec4 u_color;
-uniform bool u_use_texture;
-uniform bool u_use_vertex_color;
-uniform sampler2D u_texture;
 in vec3 v_world;
 in vec3 v_normal;
+#ifdef TEXTURED
+uniform sampler2D u_texture;
 in vec2 v_uv;
+#endif
+#ifdef VERTEX_COLOR
 in vec4 v_color;
+#endif
 out vec4 f_color;
 """
     + _LIGHTING
     + """
 void main() {
     vec4 base = u_color;
-    if (u_use_texture) base *= texture(u_texture, v_uv);
-    if (u_use_vertex_color) base *= v_color;
+#ifdef TEXTURED
+    base *= texture(u_texture, v_uv);
+#endif
+#ifdef VERTEX_COLOR
+    base *= v_color;
+#endif
     f_color = vec4(shade(base.rgb, v_normal, v_world), base.a);
 }
 """

@@ -113,4 +113,5 @@ def test_offline_render_leaves_the_callers_context_current(gl, tmp_path):
         fbo.clear(0.0, 0.0, 1.0, 1.0)
         assert fbo.read(components=3)[:3] == b"\x00\x00\xff"
     finally:
+        gl.detect_framebuffer(0).use()  # never leave a released framebuffer bound
         fbo.release()

@@ -1,0 +1,204 @@
+"""Render benchmark: stereo 2 x 1920x1080 of an 80k-triangle set, previzkit's Renderer
+against a bare moderngl draw of the same mesh (one program, one VAO, same framebuffer
+size, same readback), in the same process.
+
+    python3 benchmarks/render.py [--frames 20] [--width 1920 --height 1080]
+
+Prints frames/s (median of interleaved runs) and the time ratio previzkit / bare
+(goal: <= 1.3). Two previzkit figures: the same mesh alone (ground, marks and
+frustums hidden: the like-for-like comparison) and the full set (floor with grid,
+panorama skybox, marks and a camera frustum on top).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from previzkit.render.camera import look_at, view_matrix
+from previzkit.render.headless import create_context, describe
+from previzkit.render.procedural import sky_panorama
+from previzkit.render.renderer import Renderer, stereo_eyes
+from previzkit.render.setfile import parse_set
+
+BARE_VS = """
+#version 330
+uniform mat4 u_mvp;
+uniform mat4 u_model;
+in vec3 in_position;
+in vec3 in_normal;
+out vec3 v_normal;
+void main() {
+    v_normal = mat3(u_model) * in_normal;
+    gl_Position = u_mvp * vec4(in_position, 1.0);
+}
+"""
+BARE_FS = """
+#version 330
+uniform vec3 u_light_dir;
+uniform vec3 u_color;
+in vec3 v_normal;
+out vec4 f_color;
+void main() {
+    float d = max(dot(normalize(v_normal), -u_light_dir), 0.0);
+    f_color = vec4(u_color * (0.3 + 0.85 * d), 1.0);
+}
+"""
+
+
+def make_mesh(folder: Path) -> tuple[Path, int]:
+    import trimesh
+
+    sphere = trimesh.creation.icosphere(subdivisions=6, radius=1.0)  # 81,920 triangles
+    sphere.apply_translation((0.0, 1.2, 0.0))
+    path = folder / "sphere80k.ply"
+    sphere.export(path)
+    return path, len(sphere.faces)
+
+
+class Bare:
+    """The baseline: one program, one VAO, one framebuffer, two viewports, one readback."""
+
+    def __init__(self, ctx, mesh_path: Path, width: int, height: int) -> None:
+        from previzkit.render.mesh import load_mesh
+
+        (part,) = load_mesh(mesh_path)
+        self.ctx = ctx
+        self.prog = ctx.program(vertex_shader=BARE_VS, fragment_shader=BARE_FS)
+        self.vbo_p = ctx.buffer(part.positions.tobytes())
+        self.vbo_n = ctx.buffer(part.normals.tobytes())
+        self.ibo = ctx.buffer(part.indices.tobytes())
+        self.vao = ctx.vertex_array(
+            self.prog,
+            [(self.vbo_p, "3f", "in_position"), (self.vbo_n, "3f", "in_normal")],
+            index_buffer=self.ibo,
+        )
+        self.w, self.h = width, height
+        self.color = ctx.renderbuffer((2 * width, height), 4)
+        self.depth = ctx.depth_renderbuffer((2 * width, height))
+        self.fbo = ctx.framebuffer(color_attachments=[self.color], depth_attachment=self.depth)
+        d = np.array([-0.45, -1.0, -0.35])
+        self.prog["u_light_dir"].value = tuple(d / np.linalg.norm(d))
+        self.prog["u_color"].value = (0.8, 0.8, 0.8)
+        self.prog["u_model"].write(np.eye(4, dtype="f4").tobytes())
+
+    def frame(self, eyes) -> np.ndarray:
+        import moderngl
+
+        ctx, w, h = self.ctx, self.w, self.h
+        self.fbo.use()
+        self.fbo.clear(0.1, 0.1, 0.1, 1.0, depth=1.0)
+        ctx.enable(moderngl.DEPTH_TEST)
+        for i, eye in enumerate(eyes):
+            self.fbo.viewport = (i * w, 0, w, h)
+            mvp = eye.proj @ view_matrix(eye.camera_to_world)
+            self.prog["u_mvp"].write(np.ascontiguousarray(mvp.T, dtype="f4").tobytes())
+            self.vao.render()
+        data = self.fbo.read(components=3, alignment=1)
+        return np.frombuffer(data, np.uint8).reshape(h, 2 * w, 3)[::-1].copy()
+
+    def release(self) -> None:
+        for obj in (
+            self.vao,
+            self.vbo_p,
+            self.vbo_n,
+            self.ibo,
+            self.fbo,
+            self.color,
+            self.depth,
+            self.prog,
+        ):
+            obj.release()
+
+
+def timed(fn, frames: int) -> float:
+    """Frames per second of ``frames`` calls."""
+    t0 = time.perf_counter()
+    for _ in range(frames):
+        fn()
+    return frames / (time.perf_counter() - t0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--frames", type=int, default=12, help="frames per timed run")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved runs per renderer")
+    ap.add_argument("--width", type=int, default=1920)
+    ap.add_argument("--height", type=int, default=1080)
+    args = ap.parse_args()
+    w, h = args.width, args.height
+
+    ctx = create_context()
+    print(f"GL: {describe(ctx)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        mesh, tris = make_mesh(tmp)
+        from PIL import Image
+
+        Image.fromarray(sky_panorama(1024, 512)).save(tmp / "sky.png")
+        mesh_only = parse_set(
+            {
+                "background": {"color": [0.1, 0.1, 0.1]},
+                "props": [{"name": "sphere", "mesh": mesh.name}],
+            },
+            base_dir=tmp,
+        )
+        full = parse_set(
+            {
+                "stage": {"width": 12, "depth": 10, "grid": 1.0},
+                "background": {"image": "sky.png"},
+                "props": [{"name": "sphere", "mesh": mesh.name}],
+                "marks": {"A": [-1.0, 1.0], "B": [1.0, 1.0]},
+                "cameras": {
+                    "A_35mm": {"lens": {"focal_mm": 35}, "position": [2, 1.6, 2], "target": "A"}
+                },
+            },
+            base_dir=tmp,
+        )
+        head = look_at((0.0, 1.6, 3.2), (0.0, 1.2, 0.0))
+        eyes = stereo_eyes(head, 0.063)
+
+        bare = Bare(ctx, mesh, w, h)
+        ours = Renderer(ctx, mesh_only)
+        ours.scene.ground.visible = False
+        ours_full = Renderer(ctx, full)
+        runs = {
+            "bare moderngl": lambda: bare.frame(eyes),
+            "previzkit, mesh only": lambda: ours.render_stereo(eyes, w, h),
+            "previzkit, full set": lambda: ours_full.render_stereo(eyes, w, h),
+        }
+        for fn in runs.values():  # warm up: shader compile, first-touch allocations
+            fn()
+            fn()
+        fps: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(args.rounds):
+            for name, fn in runs.items():
+                fps[name].append(timed(fn, args.frames))
+        # same pixels where the content is the same (shading differs slightly)
+        a, b = bare.frame(eyes), ours.render_stereo(eyes, w, h)
+        covered = (np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 40).mean()
+        bare.release()
+        ours.release()
+        ours_full.release()
+
+    base = statistics.median(fps["bare moderngl"])
+    print(
+        f"stereo 2 x {w}x{h}, {tris:,} triangles, readback to numpy, {args.rounds}x{args.frames} frames"
+    )
+    print(f"{'renderer':<24}{'median fps':>12}{'ms/frame':>10}{'time ratio':>12}")
+    for name, values in fps.items():
+        med = statistics.median(values)
+        print(f"{name:<24}{med:>12.1f}{1000 / med:>10.1f}{base / med:>11.2f}x")
+    ratio = base / statistics.median(fps["previzkit, mesh only"])
+    verdict = "meets" if ratio <= 1.3 else "misses"
+    print(f"previzkit / bare (same mesh): {ratio:.2f}x -> {verdict} the 1.3x goal")
+    print(f"(pixels differing by > 40 levels between the two mesh renders: {covered:.2%})")
+
+
+if __name__ == "__main__":
+    main()
