@@ -73,7 +73,7 @@ TRACK_SUFFIX = ".pzt"
 )
 def capture(
     path: Path | None, output: Path | None, camera: int | None, publish: str | None,
-    model: str, max_people: int, search_every: int, no_filter: bool,
+    curve_secret: Path | None, curve_clients: Path | None, model: str, max_people: int, search_every: int, no_filter: bool,
     min_cutoff: float | None, beta: float | None, bvh: Path | None, gltf: Path | None,
     actor: int | None, max_frames: int | None,
 ) -> None:  # fmt: skip
@@ -93,6 +93,8 @@ def capture(
 
     if (path is None) == (camera is None):
         raise InputError("capture: give either PATH or --camera INDEX")
+    if curve_secret is not None and publish is None:
+        raise InputError("capture: --curve-secret applies to --publish; give --publish too")
     if output is None and publish is None and bvh is None and gltf is None:
         raise InputError("capture: nothing to do: give -o OUT, --publish, --bvh or --gltf")
     if output is not None and output.suffix.lower() not in (".json", TRACK_SUFFIX):
@@ -113,7 +115,7 @@ def capture(
     if publish:
         from previzkit.capture.stream import PosePublisher
 
-        publisher = PosePublisher(publish)
+        publisher = PosePublisher(publish, curve_secret=curve_secret, curve_clients=curve_clients)
         click.echo(f"publishing poses on {publisher.endpoint}", err=True)
     track_path = output if output is not None and output.suffix.lower() == TRACK_SUFFIX else None
     keep = (output is not None and track_path is None) or bvh is not None or gltf is not None

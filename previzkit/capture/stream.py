@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from previzkit.capture.schema import TOPIC_PREFIX, PoseMessage, decode, encode, topic
 from previzkit.errors import InputError, PoseMessageError, PrevizError
@@ -31,6 +32,30 @@ def _zmq():
     return zmq
 
 
+def _curve_server(ctx, sock, secret_file, clients_dir):
+    """Make ``sock`` a CurveZMQ server; accept only ``clients_dir``'s public keys
+    (every client holding the server's public key if None)."""
+    import zmq
+    from zmq.auth.thread import ThreadAuthenticator
+
+    from previzkit.capture.keys import load_keys
+
+    public, secret = load_keys(secret_file, need_secret=True)
+    auth = ThreadAuthenticator(ctx)
+    auth.start()
+    if clients_dir is None:
+        auth.configure_curve(domain="*", location=zmq.auth.CURVE_ALLOW_ANY)
+    else:
+        if not Path(clients_dir).is_dir():
+            auth.stop()
+            raise InputError(f"CurveZMQ clients folder {clients_dir} does not exist")
+        auth.configure_curve(domain="*", location=str(clients_dir))
+    sock.curve_secretkey = secret
+    sock.curve_publickey = public
+    sock.curve_server = True
+    return auth
+
+
 class PosePublisher:
     """Publishes poses on ``address`` (bound by default), one topic per actor.
 
@@ -38,13 +63,28 @@ class PosePublisher:
     drops); at live rates the default never fills.
     """
 
-    def __init__(self, address: str = "tcp://*:5555", *, bind: bool = True, hwm: int = 10000):
+    def __init__(
+        self,
+        address: str = "tcp://*:5555",
+        *,
+        bind: bool = True,
+        hwm: int = 10000,
+        curve_secret: str | Path | None = None,
+        curve_clients: str | Path | None = None,
+    ):
         zmq = _zmq()
         self.address = address
         self._ctx = zmq.Context.instance()
         self._sock = self._ctx.socket(zmq.XPUB if bind else zmq.PUB)
         self._sock.setsockopt(zmq.SNDHWM, hwm)
         self._sock.setsockopt(zmq.LINGER, 500)
+        self._auth = None
+        if curve_secret is not None:
+            try:
+                self._auth = _curve_server(self._ctx, self._sock, curve_secret, curve_clients)
+            except PrevizError:
+                self._sock.close(0)
+                raise
         try:
             if bind:
                 self._sock.bind(address)
@@ -101,6 +141,9 @@ class PosePublisher:
 
     def close(self) -> None:
         self._sock.close()
+        if self._auth is not None:
+            self._auth.stop()
+            self._auth = None
 
     def __enter__(self) -> PosePublisher:
         return self
@@ -137,12 +180,27 @@ class PoseSubscriber:
         actors: list[int] | None = None,
         on_drop: Callable[[bytes, int, int], None] | None = None,
         rcvhwm: int = 10000,
+        curve_secret: str | Path | None = None,
+        curve_server: str | Path | None = None,
     ) -> None:
         zmq = _zmq()
         self._ctx = zmq.Context.instance()
         self._sock = self._ctx.socket(zmq.SUB)
         self._sock.setsockopt(zmq.RCVHWM, rcvhwm)
         self._sock.setsockopt(zmq.LINGER, 0)
+        if (curve_secret is None) != (curve_server is None):
+            raise InputError(
+                "pose stream: CurveZMQ needs both curve_secret (this "
+                "subscriber's .key_secret) and curve_server (the server's .key)"
+            )
+        if curve_secret is not None:
+            from previzkit.capture.keys import load_keys
+
+            public, secret = load_keys(curve_secret, need_secret=True)
+            server_public, _ = load_keys(curve_server, need_secret=False)
+            self._sock.curve_publickey = public
+            self._sock.curve_secretkey = secret
+            self._sock.curve_serverkey = server_public
         self.actors = None if actors is None else {int(a) for a in actors}
         self._topics = None if actors is None else {topic(a) for a in actors}
         for t in self._topics or [TOPIC_PREFIX]:

@@ -144,3 +144,45 @@ def test_schema_round_trip_and_timecode():
         decode(b"pose/5", payload)
     with pytest.raises(PoseMessageError, match="fps"):
         smpte_timecode(1.0, 0)
+
+
+def test_curve_keys_let_only_known_subscribers_in(tmp_path):
+    from previzkit.capture.keys import create_keys
+    from previzkit.cli import main
+
+    assert main(["keys", str(tmp_path / "server"), "--name", "stage"]) == 0
+    create_keys(tmp_path / "clients", "xr")
+    create_keys(tmp_path / "strangers", "eve")
+    server_secret = tmp_path / "server" / "stage.key_secret"
+    server_public = tmp_path / "server" / "stage.key"
+    with PosePublisher("tcp://127.0.0.1:0", curve_secret=server_secret,
+                       curve_clients=tmp_path / "clients") as pub:  # fmt: skip
+        ok = PoseSubscriber(pub.endpoint, curve_secret=tmp_path / "clients" / "xr.key_secret",
+                            curve_server=server_public)  # fmt: skip
+        eve = PoseSubscriber(pub.endpoint,
+                             curve_secret=tmp_path / "strangers" / "eve.key_secret",
+                             curve_server=server_public)  # fmt: skip
+        assert pub.wait_for_subscribers(1, 5.0)
+        time.sleep(0.2)
+        for i in range(3):
+            pub.publish(_pose(0, i))
+        got = [m.seq for m in iter(lambda: ok.receive(0.5), None)]
+        assert got == [0, 1, 2]
+        assert eve.receive(0.3) is None
+        ok.close()
+        eve.close()
+
+
+def test_curve_key_errors_name_the_file(tmp_path):
+    from previzkit.capture.keys import create_keys
+    from previzkit.errors import InputError, MissingFileError, StreamAuthError
+
+    pub_file, _ = create_keys(tmp_path, "a")
+    with pytest.raises(InputError, match="exists already"):
+        create_keys(tmp_path, "a")
+    with pytest.raises(StreamAuthError, match=r"a\.key holds no secret"):
+        PoseSubscriber("tcp://127.0.0.1:1", curve_secret=pub_file, curve_server=pub_file)
+    with pytest.raises(MissingFileError, match=r"none\.key_secret"):
+        PosePublisher("tcp://127.0.0.1:0", curve_secret=tmp_path / "none.key_secret")
+    with pytest.raises(InputError, match="both curve_secret"):
+        PoseSubscriber("tcp://127.0.0.1:1", curve_secret=pub_file)

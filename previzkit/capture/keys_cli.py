@@ -1,0 +1,18 @@
+"""``previzkit keys``: make CurveZMQ key pairs for pose streams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("keys")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--name", default="stage", show_default=True, help="Key pair name.")
+def keys(folder: Path, name: str) -> None:
+    """Write FOLDER/NAME.key (public) and FOLDER/NAME.key_secret (keep private)."""
+    from previzkit.capture.keys import create_keys
+
+    public, secret = create_keys(folder, name)
+    click.echo(f"public {public}\nsecret {secret}")
