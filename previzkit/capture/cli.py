@@ -22,6 +22,16 @@ TRACK_SUFFIX = ".pzt"
 @click.option("--camera", type=int, default=None, help="Capture from camera INDEX instead.")
 @click.option("--publish", metavar="ADDRESS", help="Publish live poses, e.g. tcp://*:5555.")
 @click.option(
+    "--curve-secret",
+    type=click.Path(path_type=Path),
+    help="Encrypt the stream: the publisher's .key_secret (see previzkit keys).",
+)
+@click.option(
+    "--curve-clients",
+    type=click.Path(path_type=Path),
+    help="Folder of the public .key files of the subscribers to accept.",
+)
+@click.option(
     "--model",
     type=click.Choice(["lite", "full", "heavy"]),
     default="lite",
