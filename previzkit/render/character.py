@@ -40,6 +40,7 @@ _VERTEX = """
 #version 330
 #define MAX_JOINTS {max_joints}
 #define RIGID {rigid}
+#define TEXTURED {textured}
 uniform mat4 u_proj;
 uniform mat4 u_view;
 uniform mat4 u_model;
@@ -62,7 +63,11 @@ void main() {{
     vec4 world = u_model * (skin * vec4(in_position, 1.0));
     v_world = world.xyz;
     v_normal = mat3(u_model) * mat3(skin) * in_normal;
+#if TEXTURED
     v_uv = in_uv;
+#else
+    v_uv = vec2(0.0);
+#endif
     gl_Position = u_proj * u_view * world;
 }}
 """
@@ -91,12 +96,13 @@ void main() {
 
 
 # Programs are shared by the characters of a context with the same joint count and
-# rigidity (rigid skins, weight 1 on one joint, skip the blend in the shader): one
+# variant (rigid skins, weight 1 on one joint, skip the blend; untextured skins skip
+# the uvs): one
 # program switch fewer per character, the same uniforms re-set per draw. Reference counted.
-_PROGRAMS: dict[tuple[int, int, int], list] = {}
+_PROGRAMS: dict[tuple[int, int, int, int], list] = {}
 
 
-def _acquire_program(ctx: moderngl.Context, key: tuple[int, int, int], vertex_shader: str):
+def _acquire_program(ctx: moderngl.Context, key: tuple[int, int, int, int], vertex_shader: str):
     entry = _PROGRAMS.get(key)
     if entry is None or entry[0].ctx is not ctx:
         entry = _PROGRAMS[key] = [
@@ -107,7 +113,7 @@ def _acquire_program(ctx: moderngl.Context, key: tuple[int, int, int], vertex_sh
     return entry[0]
 
 
-def _release_program(key: tuple[int, int, int]) -> None:
+def _release_program(key: tuple[int, int, int, int]) -> None:
     entry = _PROGRAMS.get(key)
     if entry is not None:
         entry[1] -= 1
@@ -153,8 +159,9 @@ class Character:
         self._ctx = ctx
         k = max(mesh.num_skin_joints, 1)
         rigid = int(bool(np.all(mesh.weights[:, 0] == 1.0)))
-        self._vertex_shader = _VERTEX.format(max_joints=k, rigid=rigid)
-        self._prog_key = (id(ctx), k, rigid)
+        textured = int(bool(mesh.textures) and mesh.uvs is not None)
+        self._vertex_shader = _VERTEX.format(max_joints=k, rigid=rigid, textured=textured)
+        self._prog_key = (id(ctx), k, rigid, textured)
         self._prog = _acquire_program(ctx, self._prog_key, self._vertex_shader)
         self._feedback_prog: moderngl.Program | None = None
         uvs = mesh.uvs if mesh.uvs is not None else np.zeros((len(mesh.positions), 2), np.float32)
