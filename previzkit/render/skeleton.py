@@ -184,6 +184,9 @@ class Skeleton:
     landmark_offset: npt.NDArray[np.float64]  # (33, 3)
     height_m: float = REFERENCE_HEIGHT_M
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _rest: dict[str, np.ndarray] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         j = len(self.names)
@@ -227,10 +230,13 @@ class Skeleton:
 
     def rest_positions(self) -> npt.NDArray[np.float64]:
         """(J, 3) joint positions in the rest pose (hips above the origin), metres."""
-        pos = np.zeros((self.num_joints, 3))
-        for j, p in enumerate(self.parents):
-            pos[j] = self.offsets[j] + (pos[p] if p >= 0 else 0.0)
-        return pos
+        if "positions" not in self._rest:
+            pos = np.zeros((self.num_joints, 3))
+            for j, p in enumerate(self.parents):
+                pos[j] = self.offsets[j] + (pos[p] if p >= 0 else 0.0)
+            pos.flags.writeable = False
+            self._rest["positions"] = pos
+        return self._rest["positions"].copy()
 
     def rest_tails(self) -> npt.NDArray[np.float64]:
         """(J, 3) bone tail (child end) positions in the rest pose, metres."""
