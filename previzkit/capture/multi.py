@@ -252,22 +252,30 @@ def find_people(
 # --- identity -----------------------------------------------------------------------------
 
 
+_PROP_A = np.array([a for a, _ in _PROPORTIONS])
+_PROP_B = np.array([b for _, b in _PROPORTIONS])
+_COL_A = np.array([a for a, _ in _COLOUR_POINTS])
+_COL_B = np.array([b for _, b in _COLOUR_POINTS])
+
+
 def appearance(pose: Pose, image: npt.NDArray[np.uint8] | None) -> npt.NDArray[np.float32]:
     """Appearance of a landmark set: body proportions (3D bone lengths over the torso
     length) and, given the frame, mean colours at five torso points (0..1)."""
-    w = pose.world.astype(np.float64)
-    torso = np.linalg.norm((w[11] + w[12]) / 2 - (w[23] + w[24]) / 2) + 1e-6
-    props = [np.linalg.norm(w[a] - w[b]) / torso for a, b in _PROPORTIONS]
-    cols: list[float] = []
-    if image is not None:
-        h, wd = image.shape[:2]
-        r = max(1, int(0.08 * _scale_px(pose)))
-        for a, b in _COLOUR_POINTS:
-            x, y = (pose.image[a, :2] + pose.image[b, :2]) / 2
-            xi, yi = int(np.clip(x, 0, wd - 1)), int(np.clip(y, 0, h - 1))
-            patch = image[max(0, yi - r) : yi + r + 1, max(0, xi - r) : xi + r + 1]
-            cols.extend((patch.reshape(-1, 3).mean(0) / 255.0).tolist())
-    return np.array(props + cols, np.float32)
+    w = pose.world
+    torso = float(np.linalg.norm((w[11] + w[12] - w[23] - w[24]) * 0.5)) + 1e-6
+    props = np.linalg.norm(w[_PROP_A] - w[_PROP_B], axis=1) / torso
+    if image is None:
+        return props.astype(np.float32)
+    h, wd = image.shape[:2]
+    r = max(1, int(0.08 * _scale_px(pose)))
+    pts = (pose.image[_COL_A, :2] + pose.image[_COL_B, :2]) * 0.5
+    xs = np.clip(pts[:, 0].astype(int), 0, wd - 1)
+    ys = np.clip(pts[:, 1].astype(int), 0, h - 1)
+    cols = [
+        image[max(0, y - r) : y + r + 1 : 2, max(0, x - r) : x + r + 1 : 2].mean(axis=(0, 1))
+        for x, y in zip(xs.tolist(), ys.tolist(), strict=True)
+    ]
+    return np.concatenate([props, np.concatenate(cols) / 255.0]).astype(np.float32)
 
 
 @dataclass
