@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from previzkit.errors import ExportError, InputError
+from previzkit.progress import ProgressFn
 from previzkit.render.skeleton import Skeleton, default_skeleton, pose_arrays
 from previzkit.render.skinning import SkinnedMesh
 from previzkit.types import SkeletonPose
@@ -199,7 +200,7 @@ def export_animation_glb(
     with_mesh: bool = True,
     name: str = "take",
     color: tuple[float, float, float] = (0.75, 0.72, 0.68),
-    progress=None,
+    progress: ProgressFn | None = None,
 ) -> Path:
     """Write ``poses`` (one per frame at ``fps``) as a glTF animation in a .glb.
 

@@ -339,3 +339,15 @@ def test_elbow_bend_in_an_exported_animation_matches_fk(tmp_path):
     q = gf.accessor(anim["samplers"][ch["sampler"]]["output"])
     assert q[0] == pytest.approx((0, 0, 0, 1))
     assert quat_to_matrix(q[1]) @ (1.0, 0.0, 0.0) == pytest.approx((0.0, 0.0, 1.0), abs=1e-6)
+
+
+def test_animation_export_reports_progress_per_frame(tmp_path):
+    calls = []
+    export_animation_glb(
+        tmp_path / "p.glb",
+        wave(5),
+        fps=24,
+        with_mesh=False,
+        progress=lambda d, t: calls.append((d, t)),
+    )
+    assert calls == [(i, 5) for i in range(1, 6)]
