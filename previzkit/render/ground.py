@@ -43,7 +43,8 @@ class Ground:
             hx = hz = GROUND_EXTENT_M
         else:
             hx, hz = stage.width / 2, stage.depth / 2
-        quad = np.array([[-hx, 0, -hz], [hx, 0, -hz], [-hx, 0, hz], [hx, 0, hz]], dtype=np.float32)
+        # strip order so the triangles wind counterclockwise seen from above (normal +y)
+        quad = np.array([[-hx, 0, hz], [hx, 0, hz], [-hx, 0, -hz], [hx, 0, -hz]], dtype=np.float32)
         self._vbo = ctx.buffer(quad.tobytes())
         self._vao = vertex_array(ctx, self._prog, [(self._vbo, "3f", "in_position")])
 

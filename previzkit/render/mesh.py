@@ -63,6 +63,9 @@ def mesh_part(mesh, transform: np.ndarray | None = None) -> MeshPart:
     """One :class:`MeshPart` from a ``trimesh.Trimesh``, with ``transform`` (4x4) applied."""
     import trimesh
 
+    if not mesh.is_winding_consistent:  # shading is two-sided by winding: make it agree
+        mesh = mesh.copy()
+        trimesh.repair.fix_winding(mesh)
     if "vertex_normals" not in mesh._cache.cache:
         mesh = trimesh.graph.smooth_shade(mesh, angle=math.radians(CREASE_ANGLE_DEG))
     positions = np.asarray(mesh.vertices, dtype=np.float64)
@@ -72,10 +75,13 @@ def mesh_part(mesh, transform: np.ndarray | None = None) -> MeshPart:
         normal_m = np.linalg.inv(transform[:3, :3]).T
         normals = normals @ normal_m.T
         normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+    faces = np.asarray(mesh.faces, dtype=np.uint32)
+    if transform is not None and np.linalg.det(transform[:3, :3]) < 0:
+        faces = faces[:, ::-1]  # a mirroring node transform flips the winding back
     part = MeshPart(
         positions=positions.astype(np.float32),
         normals=normals.astype(np.float32),
-        indices=np.asarray(mesh.faces, dtype=np.uint32),
+        indices=np.ascontiguousarray(faces),
     )
     _apply_visual(part, mesh.visual)
     return part

@@ -344,14 +344,15 @@ class Renderer:
         self,
         targets: Sequence[tuple[moderngl.Framebuffer, tuple[int, int, int, int] | None]],
         eyes: Sequence[Eye],
+        clear: bool = True,
     ) -> None:
         """Draw each eye into its (framebuffer, viewport) -- e.g. two swapchain images,
-        or two halves of one framebuffer."""
+        or two halves of one framebuffer (``clear=False`` when the caller cleared it)."""
         if len(targets) != len(eyes):
             raise InputError(f"render_eyes got {len(targets)} targets for {len(eyes)} eyes")
         for (fbo, viewport), eye in zip(targets, eyes, strict=True):
             pose = np.asarray(eye.camera_to_world, dtype=np.float64)
-            self.render_view(fbo, view_matrix(pose), eye.proj, viewport=viewport)
+            self.render_view(fbo, view_matrix(pose), eye.proj, viewport=viewport, clear=clear)
 
     def render_stereo(
         self,
@@ -372,7 +373,11 @@ class Renderer:
         _check_size(width, height)
         if side_by_side:
             fbo = self.target(2 * width, height, samples)
-            self.render_eyes([(fbo, (0, 0, width, height)), (fbo, (width, 0, width, height))], eyes)
+            fbo.use()
+            fbo.viewport = (0, 0, 2 * width, height)
+            fbo.clear(*self.clear_color, depth=1.0)  # one whole clear: llvmpipe's fast path
+            halves = [(fbo, (0, 0, width, height)), (fbo, (width, 0, width, height))]
+            self.render_eyes(halves, eyes, clear=False)
             return self._read(2 * width, height, samples)
         images = []
         for i, eye in enumerate(eyes):

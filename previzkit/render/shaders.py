@@ -20,11 +20,9 @@ _LIGHTING = """
 uniform vec3 u_light_dir[NUM_LIGHTS + 1];
 uniform vec3 u_light_rad[NUM_LIGHTS + 1];
 uniform vec3 u_ambient;
-uniform vec3 u_camera_pos;
 
-vec3 shade(vec3 base, vec3 n, vec3 world) {
-    n = normalize(n);
-    if (dot(n, u_camera_pos - world) < 0.0) n = -n;  // two-sided
+vec3 shade(vec3 base, vec3 n) {
+    n = normalize(gl_FrontFacing ? n : -n);  // two-sided (mesh winding made consistent on load)
     vec3 light = u_ambient;
     for (int i = 0; i < NUM_LIGHTS; ++i) {
         light += u_light_rad[i] * max(dot(n, -u_light_dir[i]), 0.0);
@@ -41,7 +39,6 @@ uniform mat4 u_proj;
 uniform mat3 u_normal_matrix;
 in vec3 in_position;
 in vec3 in_normal;
-out vec3 v_world;
 out vec3 v_normal;
 #ifdef TEXTURED
 in vec2 in_uv;
@@ -53,7 +50,6 @@ out vec4 v_color;
 #endif
 void main() {
     vec4 w = u_model * vec4(in_position, 1.0);
-    v_world = w.xyz;
     v_normal = u_normal_matrix * in_normal;
 #ifdef TEXTURED
     v_uv = in_uv;
@@ -69,7 +65,6 @@ LIT_FS = (
     """
 #version 330
 uniform vec4 u_color;
-in vec3 v_world;
 in vec3 v_normal;
 #ifdef TEXTURED
 uniform sampler2D u_texture;
@@ -90,7 +85,7 @@ void main() {
 #ifdef VERTEX_COLOR
     base *= v_color;
 #endif
-    f_color = vec4(shade(base.rgb, v_normal, v_world), base.a);
+    f_color = vec4(shade(base.rgb, v_normal), base.a);
 }
 """
 )
@@ -141,7 +136,7 @@ void main() {
         float border = 1.0 - clamp(min(e.x, e.y) - 1.0, 0.0, 1.0);
         base = mix(base, u_grid_color, border);
     }
-    f_color = vec4(shade(base, vec3(0.0, 1.0, 0.0), v_world), 1.0);
+    f_color = vec4(shade(base, vec3(0.0, 1.0, 0.0)), 1.0);
 }
 """
 )

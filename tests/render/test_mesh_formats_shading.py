@@ -145,3 +145,38 @@ def test_prop_transform_scale_and_yaw(gl, tmp_path, write_set, isolated_set, cen
     assert ys.max() - ys.min() > 4 * (xs.max() - xs.min())
     cx, cy = centroid(mask)
     assert cy < 100 and abs(cx - 100.5) < 1.5
+
+
+@pytest.mark.gl
+@pytest.mark.parametrize("side", [1.0, -1.0])
+def test_two_sided_shading_with_inconsistent_winding(gl, tmp_path, write_set, side):
+    import trimesh
+
+    # a 2 x 2 m wall in the z = 0 plane of four triangles, two of them wound the other way
+    v = [[-1, -1, 0], [0, -1, 0], [1, -1, 0], [-1, 1, 0], [0, 1, 0], [1, 1, 0]]
+    faces = [[0, 1, 4], [0, 4, 3], [1, 5, 4][::-1], [1, 2, 5][::-1]]
+    trimesh.Trimesh(v, faces, process=False).export(tmp_path / "wall.ply")
+    data = {
+        "stage": {"width": 0.5, "depth": 0.5, "grid": 0},
+        "background": {"color": [0, 0, 0]},
+        "lights": [
+            {
+                "type": "directional",
+                "direction": [0, 0, -side],
+                "intensity": 0.8,
+            },  # from the viewer
+            {"type": "ambient", "color": [0.1, 0.1, 0.1]},
+        ],
+        "props": [{"name": "w", "mesh": "wall.ply", "position": [0, 20, 0], "color": [1, 1, 1]}],
+    }
+    renderer = Renderer(gl, load_set(write_set(data)))
+    try:
+        eye = (0, 20, 3 * side)
+        image = renderer.render_image((look_at(eye, (0, 20, 0)), Lens(35.0)), 120, 90)
+    finally:
+        renderer.release()
+    lum = image.astype(float).mean(axis=2)
+    left, right = lum[40:50, 40:50].mean(), lum[40:50, 70:80].mean()
+    # both halves face the light from the viewer's side: equally and fully lit
+    assert left == pytest.approx(right, abs=3)
+    assert left > 0.8 * 255 * 0.85
