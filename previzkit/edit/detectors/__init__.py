@@ -58,19 +58,16 @@ _END = object()
 
 
 def _planes(frame: object) -> tuple[object, object, object]:
-    """(Y, U, V) uint8 planes of a decoded frame (converted to 4:2:0 if needed)."""
+    """(Y, U, V) uint8 planes of a decoded frame as views of its buffers (4:2:0)."""
     import numpy as np
 
-    if frame.format.name != "yuv420p":  # type: ignore[attr-defined]
+    if frame.format.name not in ("yuv420p", "yuvj420p"):  # type: ignore[attr-defined]
         frame = frame.reformat(format="yuv420p")  # type: ignore[attr-defined]
-    h, w = frame.height, frame.width  # type: ignore[attr-defined]
-    data = frame.to_ndarray()  # type: ignore[attr-defined]  # (h * 3 / 2, w)
-    flat = data.reshape(-1)
-    y = flat[: h * w].reshape(h, w)
-    ch, cw = (h + 1) // 2, (w + 1) // 2
-    u = flat[h * w : h * w + ch * cw].reshape(ch, cw)
-    v = flat[h * w + ch * cw : h * w + 2 * ch * cw].reshape(ch, cw)
-    return np.ascontiguousarray(y), u, v
+    out = []
+    for plane in frame.planes:  # type: ignore[attr-defined]
+        rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+        out.append(rows[: plane.height, : plane.width])
+    return out[0], out[1], out[2]
 
 
 def detect_video(
