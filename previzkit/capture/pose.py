@@ -34,6 +34,35 @@ def check_image(image: npt.NDArray, what: str = "image") -> npt.NDArray[np.uint8
     return img if img.flags.c_contiguous else np.ascontiguousarray(img)
 
 
+@contextlib.contextmanager
+def _quiet_native_logs():
+    """Silence MediaPipe/LiteRT's native INFO/WARNING lines (written straight to fd 2)
+    while a landmarker loads; ``PREVIZKIT_MEDIAPIPE_LOGS=1`` or debug logging keeps them."""
+    import logging
+    import os
+    import sys
+
+    if os.environ.get("PREVIZKIT_MEDIAPIPE_LOGS") or logging.getLogger().isEnabledFor(
+        logging.DEBUG
+    ):
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def resolve_model(model: str | Path) -> Path:
     """A variant name (lite, full, heavy) or a path to a ``.task`` bundle."""
     if isinstance(model, str) and model in ("lite", "full", "heavy"):
@@ -89,8 +118,10 @@ class PoseEstimator:
             min_pose_presence_confidence=float(min_presence_confidence),
             min_tracking_confidence=float(min_tracking_confidence),
         )
-        self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        with _quiet_native_logs():
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
         self._last_ms = -1
+        self._warm = False
 
     def detect(self, image: npt.NDArray[np.uint8], timestamp: float = 0.0) -> list[Pose]:
         """Poses found in an RGB uint8 (H, W, 3) frame at ``timestamp`` (s).
@@ -104,6 +135,13 @@ class PoseEstimator:
             raise InputError("PoseEstimator is closed")
         img = check_image(image)
         mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=img)
+        if not self._warm:  # the first inference logs a few native warnings too
+            self._warm = True
+            with _quiet_native_logs():
+                return self._detect(mp_image, img, timestamp)
+        return self._detect(mp_image, img, timestamp)
+
+    def _detect(self, mp_image, img, timestamp: float) -> list[Pose]:
         if self.mode == "video":
             ms = max(round(timestamp * 1000.0), self._last_ms + 1)
             self._last_ms = ms
@@ -114,7 +152,8 @@ class PoseEstimator:
 
     def close(self) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            with _quiet_native_logs():
+                self._landmarker.close()
             self._landmarker = None
 
     def __enter__(self) -> PoseEstimator:
