@@ -157,6 +157,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per setting")
     ap.add_argument("--messages", type=int, default=2000, help="pose stream messages")
     ap.add_argument("--rate", type=float, default=500.0, help="pose stream messages/s")
+    ap.add_argument("--stream-only", action="store_true", help="only the latency part")
     args = ap.parse_args()
 
     from skimage import data
@@ -172,6 +173,8 @@ def main() -> int:
         f"(goal p99 < 2 ms)"
     )
 
+    if args.stream_only:
+        return 0
     astronaut = data.astronaut()
     pair = np.concatenate([astronaut, np.repeat(data.camera()[:, :, None], 3, 2)], axis=1)
     fps = 30.0
