@@ -1,9 +1,10 @@
 """Pose tracks of takes as arrays, for the editor (scoring, trims).
 
 A take's pose track is written by the recorder in the capture area's binary track
-format (``previzkit.capture.track``) when that module is present; this module reads
-it through that module's reader. It also reads and writes a plain ``.npz`` form with
-the same arrays (the fallback, and what tools outside previzkit can produce).
+format (``.pzt``, :mod:`previzkit.capture.track`); this module reads it through that
+module's reader, one actor at a time. It also reads and writes a plain ``.npz`` form
+with the same arrays, which can carry the actor's root position in the set (needed to
+check marks; ``.pzt`` holds MediaPipe's hip-centred landmarks only).
 
 Arrays (T frames, 33 MediaPipe landmarks): ``times`` (T,) seconds from the take's
 start; ``world`` (T, 33, 3) metres, MediaPipe's hip-centred frame; ``visibility``
@@ -14,7 +15,6 @@ set frame (metres, y up), when the recorder knew it.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,20 +69,21 @@ def save_npz(track: PoseTrack, path: str | Path) -> Path:
     return out
 
 
-def _from_capture(path: Path) -> PoseTrack | None:
+def _from_capture(path: Path, actor: int | None) -> PoseTrack | None:
+    """Arrays of one actor of a ``.pzt`` track (the capture area's format)."""
     try:
-        module = importlib.import_module("previzkit.capture.track")
+        from previzkit.capture.track import read_track
     except ImportError:
         return None
-    reader = getattr(module, "read_track", None) or getattr(module, "read", None)
-    if reader is None:
-        return None
-    poses = list(reader(path))
-    poses = [p for p in poses if getattr(p, "world", None) is not None]
-    if not poses:
+    track = read_track(path)
+    ids = track.actor_ids()
+    if not ids:
         raise InputError(f"pose track {path}: holds no poses")
-    t0 = poses[0].timestamp
+    if actor is not None and actor not in ids:
+        raise InputError(f"pose track {path}: no actor {actor} (actors: {ids})")
+    poses = track.actor(ids[0] if actor is None else actor)
     flags = [p.flags if p.flags is not None else np.zeros(33, np.uint8) for p in poses]
+    t0 = poses[0].timestamp
     return PoseTrack(
         np.array([p.timestamp - t0 for p in poses], np.float64),
         np.stack([np.asarray(p.world, np.float32) for p in poses]),
@@ -93,8 +94,29 @@ def _from_capture(path: Path) -> PoseTrack | None:
     )
 
 
-def load_pose_track(path: str | Path) -> PoseTrack:
-    """Read a take's pose track (``.npz``, or the capture area's track format)."""
+def save_pzt(track: PoseTrack, path: str | Path, fps: float, actor_id: int = 0) -> Path:
+    """Write ``track`` in the capture area's ``.pzt`` format (through its writer).
+
+    Image landmarks are not known from these arrays: x, y are written as 0 with the
+    visibility; root positions are not part of that format and are dropped.
+    """
+    from previzkit.capture.track import PoseFrame, TrackWriter
+    from previzkit.types import Pose
+
+    out = Path(path)
+    with TrackWriter(out, fps=fps) as w:
+        for i in range(len(track)):
+            img = np.zeros((33, 3), np.float32)
+            img[:, 2] = track.visibility[i]
+            pose = Pose(float(track.times[i]), actor_id, img, track.world[i],
+                        float(track.confidence[i]), "", track.held[i].astype(np.uint8))  # fmt: skip
+            w.write(PoseFrame(i, float(track.times[i]), [pose]))
+    return out
+
+
+def load_pose_track(path: str | Path, actor: int | None = None) -> PoseTrack:
+    """Read one actor (default: the lowest id) of a take's pose track: the capture
+    area's ``.pzt`` format, or ``.npz`` arrays."""
     src = Path(path)
     if not src.is_file():
         raise MissingFileError(f"pose track {src}: no such file")
@@ -112,7 +134,7 @@ def load_pose_track(path: str | Path) -> PoseTrack:
                 )
         except (KeyError, ValueError, OSError) as exc:
             raise InputError(f"pose track {src}: not a previzkit pose track ({exc})") from exc
-    track = _from_capture(src)
+    track = _from_capture(src, actor)
     if track is None:
         raise InputError(
             f"pose track {src}: format {src.suffix!r} needs previzkit.capture.track "

@@ -166,3 +166,37 @@ def test_reel_names_fit_cmx():
     assert reel_name("12", "AB", 3) == "12ABT3"
     assert len(reel_name("123A", "QRSTU", 104)) == 8
     assert reel_name("1", "b!", 2) == "1BT2"
+
+
+def test_two_hour_timeline_at_23976(tmp_path):
+    import pycmx
+
+    r = tc.rate("23.976")
+    fps = float(r.fps)
+    tl = otio.schema.Timeline(name="two hours")
+    tl.metadata["previzkit"] = {"rate": "23.976"}
+    tl.global_start_time = otio.opentime.RationalTime(tc.timecode_to_frames("01:00:00:00", r), fps)
+    v = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    tl.tracks.append(v)
+    half_hour = tc.timecode_to_frames("00:30:00:00", r)
+    for i in range(4):
+        src = otio.opentime.TimeRange(
+            otio.opentime.RationalTime(tc.timecode_to_frames("10:00:00:00", r), fps),
+            otio.opentime.RationalTime(half_hour, fps),
+        )
+        clip = otio.schema.Clip(name=clip_name("1", f"1-{'ABCD'[i]}", 1), source_range=src,
+                                media_reference=otio.schema.ExternalReference(target_url=f"/m/{i}.mp4"))  # fmt: skip
+        clip.metadata["cmx_3600"] = {"reel": reel_name("1", "ABCD"[i], 1)}
+        v.append(clip)
+    assert round(tl.duration().value) == 172800  # 2 h of 23.976 labels, 7207.2 s of real time
+    assert tl.duration().to_seconds() == pytest.approx(7207.2)
+    with export(tl, tmp_path / "long.edl").open() as fh:
+        edits = [e for ev in pycmx.parse_cmx3600(fh).events for e in ev.edits]
+    assert [e.record_in for e in edits] == [
+        "01:00:00:00",
+        "01:30:00:00",
+        "02:00:00:00",
+        "02:30:00:00",
+    ]
+    assert edits[-1].record_out == "03:00:00:00"
+    assert all(e.source_out == "10:30:00:00" for e in edits)

@@ -7,7 +7,7 @@ import pytest
 
 from previzkit.edit.synthetic import synthetic_pose_track
 from previzkit.errors import InputError, MissingFileError, ShapeError
-from previzkit.takes.tracks import PoseTrack, load_pose_track, save_npz
+from previzkit.takes.tracks import PoseTrack, load_pose_track, save_npz, save_pzt
 
 
 def test_npz_round_trip(tmp_path):
@@ -16,6 +16,20 @@ def test_npz_round_trip(tmp_path):
     assert len(back) == 48
     np.testing.assert_array_equal(back.world, track.world)
     np.testing.assert_allclose(back.root[-1], [1.0, 0.95, -0.5])
+
+
+def test_pzt_through_the_capture_reader(tmp_path):
+    pytest.importorskip("msgpack")
+    track = synthetic_pose_track(30, 24, (5, 20), confidence=0.8, dropouts=0.2, seed=4)
+    path = save_pzt(track, tmp_path / "pose.pzt", 24, actor_id=3)
+    back = load_pose_track(path)
+    assert len(back) == 30 and back.root is None
+    np.testing.assert_allclose(back.world, track.world, atol=1e-6)
+    np.testing.assert_allclose(back.confidence, track.confidence, atol=1e-6)
+    np.testing.assert_array_equal(back.held, track.held)
+    np.testing.assert_allclose(back.times, track.times, atol=1e-9)
+    with pytest.raises(InputError, match=r"no actor 1 \(actors: \[3\]\)"):
+        load_pose_track(path, actor=1)
 
 
 def test_bad_tracks(tmp_path):
