@@ -43,14 +43,17 @@ def sky_panorama(width: int = 2048, height: int = 1024, seed: int = 3) -> np.nda
     for k in (2, 3, 5, 8, 13):
         hills += rng.uniform(0.2, 1.0) / k * np.sin(k * lon + rng.uniform(0, 2 * math.pi))
     hill_lat = math.radians(2.0) + math.radians(5.0) * (hills - hills.min()) / np.ptp(hills)
-    hill = (lat_g < hill_lat[None, :]) & (lat_g >= 0)
+    px = math.pi / height  # one pixel of latitude: anti-alias the hill line over it
+    hill = np.clip((hill_lat[None, :] - lat_g) / px + 0.5, 0, 1) * (lat_g >= 0)
     shade = 0.5 + 0.5 * np.clip(lat_g / np.maximum(hill_lat[None, :], 1e-6), 0, 1)
     hill_col = np.array([0.30, 0.40, 0.30])[None, None, :] * shade[..., None]
     # ground: earth tone with periodic stripes fading toward the horizon
     below = lat_g < 0
     stripes = 0.5 + 0.5 * np.sin(24 * lon_g) * np.sin(12 * lat_g)
     ground = np.array([0.36, 0.31, 0.24]) * (0.85 + 0.15 * stripes[..., None])
-    img = np.where(below[..., None], ground, np.where(hill[..., None], hill_col, sky))
+    img = np.where(
+        below[..., None], ground, hill[..., None] * hill_col + (1 - hill[..., None]) * sky
+    )
     return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
