@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 
 from previzkit.errors import InputError, MissingFileError
+from previzkit.render.camera import quat_to_matrix
 from previzkit.render.skeleton import SKELETON, Skeleton, default_skeleton
-from previzkit.render.skinning import SkinnedMesh, Submesh, normalize_weights
+from previzkit.render.skinning import SkinnedMesh, Submesh, align_bone, normalize_weights
 
 
 def _norm(name: str) -> str:
@@ -152,7 +153,6 @@ class GltfFile:
         node = self.doc["nodes"][index]
         if "matrix" in node:
             return np.asarray(node["matrix"], np.float64).reshape(4, 4).T
-        from previzkit.render.camera import quat_to_matrix
 
         m = np.eye(4)
         m[:3, :3] = quat_to_matrix(node.get("rotation", (0.0, 0.0, 0.0, 1.0))) * np.asarray(
@@ -436,10 +436,13 @@ def _vertex_normals(p: np.ndarray, tris: np.ndarray) -> np.ndarray:
 def skeleton_from_gltf(
     path: str | Path, name_map: Mapping[str, str] | None = None, height_m: float | None = None
 ) -> Skeleton:
-    """A previzkit skeleton whose mapped joints sit at the glTF skin joints' bind positions.
+    """A previzkit skeleton (T pose) with the bone lengths of the glTF skin's bind pose.
 
-    Joints the file lacks keep previzkit's proportions, scaled by the file's hip height
-    (the model keeps its own size; ``height_m`` is used only when the file has no hips).
+    Mapped joints take the distances between the skin joints' bind positions; a skin
+    bound in another pose (an A pose) is unbent to the T pose bone by bone (see
+    :func:`~previzkit.render.skinning.bind_alignment`). Joints the file lacks keep
+    previzkit's proportions, scaled by the file's hip height (the model keeps its own
+    size; ``height_m`` is used only when the file has no hips).
     """
     gf = GltfFile(path)
     skin_i = _first_skin(gf)
@@ -454,16 +457,30 @@ def skeleton_from_gltf(
     else:
         s = (height_m or ref.height_m) / ref.height_m
     base = default_skeleton(ref.height_m * s)
+    # bind positions of every joint, and each bone's alignment (T rest -> bind direction)
+    chain = base.chain_children()
     pos = np.zeros((base.num_joints, 3))
+    align = np.tile(np.eye(3), (base.num_joints, 1, 1))
     for j, p in enumerate(base.parents):
-        pos[j] = found.get(j, (pos[p] if p >= 0 else 0.0) + base.offsets[j])
-    offsets = pos - np.where(base.parents[:, None] >= 0, pos[base.parents], 0.0)
+        if j in found:
+            pos[j] = found[j]
+        else:
+            pos[j] = base.offsets[j] if p < 0 else pos[p] + align[p] @ base.offsets[j]
+        align[j] = align[p] if p >= 0 else np.eye(3)
+        c = int(chain[j])
+        if c >= 0 and c in found and j in found:
+            align[j] = align_bone(align[j], base.tails[j], found[c] - pos[j])
+    # the T-pose skeleton: bind offsets with the parent bone's alignment taken out
+    offsets = pos.copy()
+    for j, p in enumerate(base.parents):
+        if p >= 0:
+            offsets[j] = align[p].T @ (pos[j] - pos[p])
     tails = base.tails.copy()
-    for j in range(base.num_joints):
-        for c in np.flatnonzero(base.parents == j):
-            if np.allclose(base.offsets[c], base.tails[j]):
-                tails[j] = offsets[c]
+    for j, c in enumerate(chain):
+        if c >= 0:
+            tails[j] = offsets[c]
     from dataclasses import replace
 
-    top = float((pos + tails)[base.index("head"), 1])
+    rest = replace(base, offsets=offsets, tails=tails, _index={})
+    top = float(rest.rest_tails()[base.index("head"), 1])
     return replace(base, offsets=offsets, tails=tails, height_m=top, _index={})

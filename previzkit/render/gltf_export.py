@@ -21,8 +21,14 @@ import numpy as np
 
 from previzkit.errors import ExportError, InputError
 from previzkit.progress import ProgressFn
-from previzkit.render.skeleton import Skeleton, default_skeleton, pose_arrays
-from previzkit.render.skinning import SkinnedMesh
+from previzkit.render.skeleton import (
+    Skeleton,
+    default_skeleton,
+    forward_kinematics,
+    pose_arrays,
+    skinning_matrices,
+)
+from previzkit.render.skinning import SkinnedMesh, lbs
 from previzkit.types import SkeletonPose
 
 _FLOAT, _UBYTE, _USHORT, _UINT = 5126, 5121, 5123, 5125
@@ -78,10 +84,14 @@ def _glb(doc: dict, binary: bytes) -> bytes:
     )
 
 
-def _skeleton_nodes(skeleton: Skeleton) -> list[dict]:
+def _skeleton_nodes(skeleton: Skeleton, bind_pose: SkeletonPose | None = None) -> list[dict]:
     nodes: list[dict] = []
+    root, quats = pose_arrays(skeleton, bind_pose or skeleton.rest_pose())
     for j, name in enumerate(skeleton.names):
-        node: dict = {"name": name, "translation": [float(v) for v in skeleton.offsets[j]]}
+        t = root if j == 0 else skeleton.offsets[j]
+        node: dict = {"name": name, "translation": [float(v) for v in t]}
+        if not np.allclose(quats[j], (0.0, 0.0, 0.0, 1.0)):
+            node["rotation"] = [float(v) for v in quats[j]]
         kids = [int(c) for c in np.flatnonzero(skeleton.parents == j)]
         if kids:
             node["children"] = kids
@@ -95,8 +105,9 @@ def _document(
     color: tuple[float, float, float],
     builder: _GltfBuilder,
     name: str,
+    bind_pose: SkeletonPose | None = None,
 ) -> dict:
-    nodes = _skeleton_nodes(skeleton)
+    nodes = _skeleton_nodes(skeleton, bind_pose)
     doc: dict = {
         "asset": {"version": "2.0", "generator": "previzkit"},
         "scene": 0,
@@ -107,12 +118,22 @@ def _document(
         return doc
     if list(mesh.joint_names) != list(skeleton.names):
         raise ExportError("glTF export: the mesh's skin joints must be the skeleton's joints")
-    ibm = np.ascontiguousarray(np.transpose(mesh.inverse_bind, (0, 2, 1)), dtype=np.float32)
+    positions, normals, inverse_bind = mesh.positions, mesh.normals, mesh.inverse_bind
+    if bind_pose is not None:  # bake the mesh into the bind pose
+        fk = forward_kinematics(skeleton, bind_pose)
+        skin = skinning_matrices(skeleton, fk)
+        positions = lbs(mesh.positions, mesh.joints, mesh.weights, skin)
+        rot = skin.copy()
+        rot[:, :3, 3] = 0.0
+        normals = lbs(mesh.normals, mesh.joints, mesh.weights, rot)
+        normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+        inverse_bind = np.linalg.inv(fk)
+    ibm = np.ascontiguousarray(np.transpose(inverse_bind, (0, 2, 1)), dtype=np.float32)
     attrs = {
         "POSITION": builder.add(
-            mesh.positions.astype(np.float32), _FLOAT, _ARRAY_BUFFER, minmax=True
+            np.asarray(positions, np.float32), _FLOAT, _ARRAY_BUFFER, minmax=True
         ),
-        "NORMAL": builder.add(mesh.normals.astype(np.float32), _FLOAT, _ARRAY_BUFFER),
+        "NORMAL": builder.add(np.asarray(normals, np.float32), _FLOAT, _ARRAY_BUFFER),
         "JOINTS_0": builder.add(mesh.joints.astype(np.uint8), _UBYTE, _ARRAY_BUFFER),
         "WEIGHTS_0": builder.add(mesh.weights.astype(np.float32), _FLOAT, _ARRAY_BUFFER),
     }
@@ -169,13 +190,19 @@ def export_mannequin_glb(
     path: str | Path,
     skeleton: Skeleton | None = None,
     color: tuple[float, float, float] = (0.75, 0.72, 0.68),
+    bind_pose: SkeletonPose | None = None,
 ) -> Path:
-    """Write the mannequin on ``skeleton`` (default 1.75 m) as a skinned .glb in its T pose."""
+    """Write the mannequin on ``skeleton`` (default 1.75 m) as a skinned .glb.
+
+    Bound in the T pose, or in ``bind_pose`` (e.g. an A pose for a DCC tool's rig):
+    the mesh, the joint nodes' rotations and the inverse bind matrices are then baked
+    in that pose.
+    """
     from previzkit.render.mannequin import mannequin_mesh
 
     skeleton = skeleton or default_skeleton()
     builder = _GltfBuilder()
-    doc = _document(skeleton, mannequin_mesh(skeleton), color, builder, "mannequin")
+    doc = _document(skeleton, mannequin_mesh(skeleton), color, builder, "mannequin", bind_pose)
     return _write(path, doc, builder)
 
 

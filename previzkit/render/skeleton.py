@@ -242,6 +242,17 @@ class Skeleton:
         """(J, 3) bone tail (child end) positions in the rest pose, metres."""
         return self.rest_positions() + self.tails
 
+    def chain_children(self) -> npt.NDArray[np.int64]:
+        """(J,) per joint, the child joint at its bone's tail (-1 for none: leaves)."""
+        if "chain" not in self._rest:
+            out = np.full(self.num_joints, -1)
+            for c in range(1, self.num_joints):
+                p = int(self.parents[c])
+                if out[p] < 0 and np.allclose(self.offsets[c], self.tails[p], atol=1e-9):
+                    out[p] = c
+            self._rest["chain"] = out
+        return self._rest["chain"].copy()
+
     def rest_pose(self) -> SkeletonPose:
         """The rest pose: identity rotations, hips at their rest position."""
         return SkeletonPose(root=tuple(float(v) for v in self.offsets[0]), rotations={})

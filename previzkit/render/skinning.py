@@ -128,7 +128,7 @@ def skin_matrices(mesh: SkinnedMesh, skeleton: Skeleton, joint_to_world: npt.Arr
     rig = _rig_cache(mesh, skeleton)
     if rig["identity"]:  # the skin's joints are the skeleton's (mannequin, our exports)
         return skinning_matrices(skeleton, fk)
-    rest, bind, roots = rig["rest"], rig["bind"], rig["roots"]
+    rest, bind, roots, align = rig["rest"], rig["bind"], rig["roots"], rig["align"]
     posed = np.empty_like(bind)
     for k, p in enumerate(mesh.parents):
         j = int(mesh.skeleton_joint[k])
@@ -137,7 +137,9 @@ def skin_matrices(mesh: SkinnedMesh, skeleton: Skeleton, joint_to_world: npt.Arr
             posed[k] = parent @ mesh.local_bind[k]
             continue
         world = np.eye(4)
-        world[:3, :3] = fk[j, :3, :3] @ bind[k, :3, :3]  # rest rotation is the identity
+        # the skeleton joint's rotation from its (identity) rest, applied to the skin
+        # joint's bind orientation with the bind-to-T alignment taken out
+        world[:3, :3] = fk[j, :3, :3] @ align[k].T @ bind[k, :3, :3]
         if j == 0 or p < 0:  # the root: follow the skeleton root's displacement
             world[:3, 3] = bind[k, :3, 3] + (fk[j, :3, 3] - rest[j])
         else:
@@ -171,11 +173,49 @@ def _rig_cache(mesh: SkinnedMesh, skeleton: Skeleton) -> dict:
             "rest": skeleton.rest_positions(),
             "bind": bind,
             "roots": roots,
+            "align": bind_alignment(mesh, skeleton, bind),
             "identity": identity,
         }
         cache.clear()
         cache[key] = rig
     return rig
+
+
+def bind_alignment(mesh: SkinnedMesh, skeleton: Skeleton, bind: F | None = None) -> F:
+    """(K, 3, 3) per skin joint, the world rotation taking its skeleton joint's rest (T
+    pose) bone direction to the skin's bind bone direction; the identity for T-bound skins.
+
+    A bone's bind direction runs from the skin joint to the skin joint mapped to the
+    skeleton joint's tail child. Joints without one (hands, toes, head, unmapped) take
+    their skin parent's alignment; a bone's own alignment is its parent's followed by
+    the shortest arc that remains, so a twist about the bone itself is not seen.
+    """
+    bind = mesh.bind_world() if bind is None else bind
+    k_of = {int(j): k for k, j in enumerate(mesh.skeleton_joint) if j >= 0}
+    chain = skeleton.chain_children()
+    out = np.tile(np.eye(3), (mesh.num_skin_joints, 1, 1))
+    for k, p in enumerate(mesh.parents):  # parents first
+        j = int(mesh.skeleton_joint[k])
+        out[k] = out[p] if p >= 0 else np.eye(3)
+        if j < 0 or chain[j] < 0 or int(chain[j]) not in k_of:
+            continue
+        d_bind = bind[k_of[int(chain[j])], :3, 3] - bind[k, :3, 3]
+        out[k] = align_bone(out[k], skeleton.tails[j], d_bind)
+    return out
+
+
+def align_bone(inherited: F, d_rest: F, d_bind: F) -> F:
+    """``inherited`` followed by the shortest arc from ``inherited @ d_rest`` to ``d_bind``."""
+    from previzkit.render.camera import quat_to_matrix
+    from previzkit.render.skeleton import quat_between
+
+    d = inherited @ d_rest
+    n_bind, n_rest = np.linalg.norm(d_bind), np.linalg.norm(d)
+    if n_bind < 1e-9 or n_rest < 1e-9:
+        return inherited
+    if float(np.dot(d_bind, d)) / (n_bind * n_rest) > 1 - 1e-12:
+        return inherited
+    return quat_to_matrix(quat_between(d, d_bind)) @ inherited
 
 
 def lbs(

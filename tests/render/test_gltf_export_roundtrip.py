@@ -351,3 +351,47 @@ def test_animation_export_reports_progress_per_frame(tmp_path):
         progress=lambda d, t: calls.append((d, t)),
     )
     assert calls == [(i, 5) for i in range(1, 6)]
+
+
+def a_pose(sk, arms_deg=45.0, legs_deg=8.0):
+    arms, legs = math.radians(arms_deg), math.radians(legs_deg)
+    return SkeletonPose(
+        root=sk.rest_pose().root,
+        rotations={
+            "left_upper_arm": quat_from_axis_angle((0, 0, 1), -arms),
+            "right_upper_arm": quat_from_axis_angle((0, 0, 1), arms),
+            "left_upper_leg": quat_from_axis_angle((0, 0, 1), legs),
+            "right_upper_leg": quat_from_axis_angle((0, 0, 1), -legs),
+        },
+    )
+
+
+def test_a_pose_bound_file_unbends_to_the_t_pose_skeleton(tmp_path):
+    path = export_mannequin_glb(tmp_path / "a.glb", bind_pose=a_pose(SK))
+    gf = GltfFile(path)
+    assert "rotation" in gf.doc["nodes"][SKELETON.index("left_upper_arm")]
+    # the file's mesh hangs its arms (T pose finger tips: x = 0.91 m) ...
+    position = gf.doc["meshes"][0]["primitives"][0]["attributes"]["POSITION"]
+    assert gf.accessor(position)[:, 0].max() < 0.75
+    # ... but the fitted skeleton is the T pose with the same bone lengths
+    fitted = skeleton_from_gltf(path)
+    assert fitted.offsets == pytest.approx(SK.offsets, abs=1e-6)
+    assert fitted.tails == pytest.approx(SK.tails, abs=1e-6)
+
+
+@pytest.mark.gl
+def test_a_pose_bound_character_takes_t_relative_poses(gl, tmp_path):
+    path = export_mannequin_glb(tmp_path / "a.glb", bind_pose=a_pose(SK))
+    a = character_from_def(gl, cdef("mannequin"))
+    b = character_from_def(gl, cdef(path))
+    try:
+        # at rest the A-bound character stands in the T pose, like the mannequin
+        assert np.abs(b.gpu_vertices() - a.gpu_vertices()).max() < 1e-5
+        for pose in (wave(6)[5], a_pose(SK, 70.0, 0.0)):
+            a.set_pose(pose)
+            b.set_pose(pose)
+            assert b.joint_positions() == pytest.approx(a.joint_positions(), abs=1e-6)
+            assert np.abs(b.gpu_vertices() - a.gpu_vertices()).max() < 1e-5
+    finally:
+        a.release()
+        b.release()
