@@ -72,17 +72,18 @@ def mediapipe_alone(model: str, frames: list[np.ndarray], fps: float) -> tuple[f
 
 
 def previzkit_loop(
-    model: str, frames: list[np.ndarray], fps: float, people: int, pub
-) -> tuple[float, float, int]:
-    """(median s/frame, mean s/frame, people found on the last frame) of tracker +
-    One Euro + publish. The mean includes the periodic search for new actors."""
+    model: str, frames: list[np.ndarray], fps: float, people: int, pub, threads: bool = True
+) -> tuple[float, float, float, int]:
+    """(median wall s, mean wall s, mean CPU s) per frame and the people found on the
+    last frame, of tracker + One Euro + publish. Means include the periodic search for
+    new actors."""
     from previzkit.capture.filters import ActorFilters
     from previzkit.capture.multi import MultiPoseTracker
 
     filters = ActorFilters()
     times, cpu = [], []
     found = 0
-    with MultiPoseTracker(model, max_people=people, search_every=30) as tracker:
+    with MultiPoseTracker(model, max_people=people, search_every=30, threads=threads) as tracker:
         for i, f in enumerate(frames):
             t0, c0 = time.perf_counter(), time.process_time()
             poses = filters(tracker.process(f, i / fps))
@@ -157,6 +158,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per setting")
     ap.add_argument("--messages", type=int, default=2000, help="pose stream messages")
     ap.add_argument("--rate", type=float, default=500.0, help="pose stream messages/s")
+    ap.add_argument("--no-threads", action="store_true", help="run actor lanes one by one")
+    ap.add_argument("--actors", default="1,2", help="actor counts to run")
     ap.add_argument("--stream-only", action="store_true", help="only the latency part")
     args = ap.parse_args()
 
@@ -198,14 +201,19 @@ def main() -> int:
             continue
         for size in args.sizes.split(","):
             w, h = (int(v) for v in size.split("x"))
+            wanted = {int(a) for a in args.actors.split(",")}
             for people, photo in ((1, astronaut), (2, pair)):
+                if people not in wanted:
+                    continue
                 frames = moving_frames(photo, args.frames, w, h)
                 # alternate the two, several rounds: other work on a shared machine
                 # then loads both alike; medians over the rounds
                 base_wall, base_cpu, walls, means, cpus = [], [], [], [], []
                 for _ in range(args.rounds):
                     bw, bc = mediapipe_alone(model, frames, fps)
-                    med, mean, cpu, found = previzkit_loop(model, frames, fps, people, pub)
+                    med, mean, cpu, found = previzkit_loop(
+                        model, frames, fps, people, pub, not args.no_threads
+                    )
                     base_wall.append(bw)
                     base_cpu.append(bc)
                     walls.append(med)

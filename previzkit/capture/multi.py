@@ -353,9 +353,10 @@ class _Lane:
 class MultiPoseTracker:
     """Pose of every actor in a video, frame after frame, each with a stable id.
 
-    ``max_people`` lanes at most (one PoseLandmarker each, created when needed);
-    ``search_every`` frames (and on the first frame) an idle lane searches the frame
-    with everyone known masked. ``max_people=1`` is plain MediaPipe tracking plus ids.
+    ``max_people`` lanes at most (one PoseLandmarker each, created when needed), run
+    side by side in threads when ``threads``; ``search_every`` frames (and on the first
+    frame) an idle lane searches the frame with everyone known masked.
+    ``max_people=1`` is plain MediaPipe tracking plus ids.
     Use ``with`` or call :meth:`close`.
     """
 
@@ -370,6 +371,7 @@ class MultiPoseTracker:
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        threads: bool = True,
     ) -> None:
         if not (isinstance(max_people, int) and max_people >= 1):
             raise InputError(f"max_people must be a positive integer, got {max_people!r}")
@@ -388,6 +390,8 @@ class MultiPoseTracker:
         self._lanes: list[_Lane] = []
         self.ids = IdTracker()
         self._frame = 0
+        self.threads = threads
+        self._pool = None
         self._image_estimator: PoseEstimator | None = None
         self._grey = np.full((64, 64, 3), MASK_VALUE, np.uint8)
         self._new_lane()  # load the model now: a bad model fails here, not mid-take
@@ -411,6 +415,7 @@ class MultiPoseTracker:
         h, w = img.shape[:2]
         active = [lane for lane in self._lanes if lane.pose is not None]
         results: list[tuple[_Lane, Pose]] = []
+        jobs = []
         for lane in active:
             others = [o.pose for o in active if o is not lane and o.pose is not None]
             frame = img
@@ -419,7 +424,19 @@ class MultiPoseTracker:
                 for o in others:
                     x0, y0, x1, y1 = visible_box(o, w, h, margin=0.1)
                     frame[y0:y1, x0:x1] = MASK_VALUE
-            poses = lane.estimator.detect(frame, timestamp)
+            jobs.append((lane, frame))
+        if len(jobs) > 1 and self.threads:
+            # each lane is its own landmarker: run them side by side (MediaPipe
+            # releases the GIL while it infers)
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(self.max_people, thread_name_prefix="pose-lane")
+            futures = [self._pool.submit(lane.estimator.detect, f, timestamp) for lane, f in jobs]
+            found = [fut.result() for fut in futures]
+        else:
+            found = [lane.estimator.detect(f, timestamp) for lane, f in jobs]
+        for (lane, _), poses in zip(jobs, found, strict=True):
             if poses and _clearly_visible(poses[0], self.min_visibility * 0.5):
                 lane.missed = 0
                 results.append((lane, poses[0]))
@@ -484,6 +501,9 @@ class MultiPoseTracker:
         if self._image_estimator is not None:
             self._image_estimator.close()
             self._image_estimator = None
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def __enter__(self) -> MultiPoseTracker:
         return self
