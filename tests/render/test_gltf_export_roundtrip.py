@@ -88,6 +88,9 @@ def test_shipped_mannequin_glb_is_the_exported_mannequin(tmp_path):
     assert a.bounds == pytest.approx(b.bounds, abs=1e-6)
     assert a.bounds[:, 1] == pytest.approx((0.0, 1.75), abs=1e-3)
     mesh = load_skinned_gltf(shipped, SK)
+    assert mesh.positions == pytest.approx(mannequin_mesh(SK).positions, abs=1e-6), (
+        "assets/characters/mannequin.glb is stale: regenerate it with export_mannequin_glb"
+    )
     assert mesh.joint_names == list(SKELETON)
     assert list(mesh.skeleton_joint) == list(range(len(SKELETON)))
 
