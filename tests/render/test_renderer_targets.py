@@ -93,3 +93,18 @@ def test_msaa_render_and_release_programs(gl, write_set, sphere_file):
         renderer.release()
     release_programs(ctx)  # next use compiles again
     assert program(ctx, "lit") is not None
+
+
+def test_vertex_array_mismatch_names_both_sides(gl):
+    from previzkit.render.gl import ShaderError, vertex_array
+
+    prog = program(gl, "lit", {"NUM_LIGHTS": 1, "TEXTURED": True})
+    buf = gl.buffer(reserve=36)
+    try:
+        with pytest.raises(ShaderError) as e:
+            vertex_array(gl, prog, [(buf, "3f", "in_position")])
+        msg = str(e.value)
+        assert "program expects attributes" in msg and "in_uv" in msg and "in_normal" in msg
+        assert "buffers provide ['in_position']" in msg
+    finally:
+        buf.release()

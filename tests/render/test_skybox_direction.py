@@ -95,3 +95,38 @@ def test_equirect_uv_convention():
     # yaw turns the panorama counterclockwise seen from above: its centre moves toward -x
     left = np.array([[-math.sin(math.radians(30)), 0, -math.cos(math.radians(30))]])
     assert np.isclose(direction_to_equirect_uv(left, 30.0)[0, 0], 0.5)
+
+
+@pytest.mark.slow
+def test_gan_background_through_genai_panorama(gl, tmp_path, write_set, monkeypatch):
+    """A set's ``background: {model, seed, size}`` shows genai's panorama for that seed."""
+    torch = pytest.importorskip("torch")
+    panorama = pytest.importorskip("previzkit.genai.panorama")
+    from previzkit.genai.checkpoint import Checkpoint, save_checkpoint
+    from previzkit.genai.model import Generator, ModelConfig, init_weights
+
+    monkeypatch.setenv("PREVIZKIT_CACHE", str(tmp_path / "cache"))
+    torch.manual_seed(0)
+    config = ModelConfig(g_channels=(16, 8, 8, 8))
+    gen = Generator(config)
+    gen.apply(init_weights)
+    save_checkpoint(Checkpoint(config, gen.state_dict()), tmp_path / "sky.pt")
+    set_def = load_set(
+        write_set(
+            {
+                "stage": {"width": 0.5, "depth": 0.5},
+                "background": {"model": "sky.pt", "seed": 7, "size": [256, 128]},
+            }
+        )
+    )
+    pano = panorama.panorama_image(tmp_path / "sky.pt", 7, 256, 128)
+    assert pano.shape == (128, 256, 3)
+    renderer = Renderer(gl, set_def)
+    try:
+        for d in DIRECTIONS[:3]:
+            d = np.asarray(d) / np.linalg.norm(d)
+            image = renderer.render_image((look_at(EYE, EYE + d), Lens(50.0)), 65, 65)
+            ((u, v),) = direction_to_equirect_uv(d)
+            assert np.abs(image[32, 32] - _bilinear(pano, u, v)).max() <= 2.0, d
+    finally:
+        renderer.release()
