@@ -51,7 +51,7 @@ def xr_loop(
     on_eye: Callable[[int, Any], None] | None = None,
     ctx: Any = None,
     instance: Any = None,
-    offscreen_size: tuple[int, int] = (1280, 1280),
+    offscreen_size: tuple[int, int] = (1024, 1024),
     offscreen_rate_hz: float | None = 90.0,
     gpu_sync: bool = False,
 ) -> Iterator[FrameLoop]:

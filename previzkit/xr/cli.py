@@ -10,6 +10,17 @@ import click
 from previzkit.errors import InputError
 
 
+def parse_size(text: str) -> tuple[int, int]:
+    """'WxH' -> (W, H), both positive."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise InputError(f"--eye-size must be WxH, e.g. 1024x1024, got {text!r}") from None
+    if w <= 0 or h <= 0:
+        raise InputError(f"--eye-size must be positive, got {text!r}")
+    return w, h
+
+
 @click.command("xr")
 @click.argument("set_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -24,6 +35,12 @@ from previzkit.errors import InputError
     help="Stop after N frames (default: until the session ends or Ctrl-C; 30 with --check).",
 )
 @click.option("--offscreen", is_flag=True, help="No headset: run the same frame loop offscreen.")
+@click.option(
+    "--eye-size",
+    default="1024x1024",
+    show_default=True,
+    help="With --offscreen: pixels per eye, WxH.",
+)
 @click.option("--mirror", is_flag=True, help="Show the left eye in a desktop window.")
 @click.option(
     "--reference",
@@ -40,6 +57,7 @@ def xr(
     check: bool,
     frames: int | None,
     offscreen: bool,
+    eye_size: str,
     mirror: bool,
     reference: str,
     no_depth: bool,
@@ -57,6 +75,7 @@ def xr(
         return
     if set_file is None:
         raise click.UsageError("give a SET_FILE to open, or --check")
+    size = parse_size(eye_size)
     from previzkit.progress import bar
     from previzkit.xr.app import run
 
@@ -66,6 +85,7 @@ def xr(
             frames=frames,
             progress=progress,
             offscreen=offscreen,
+            offscreen_size=size,
             mirror=mirror,
             reference=reference,
             depth=not no_depth,

@@ -252,7 +252,7 @@ class OffscreenSource:
     def __init__(
         self,
         ctx: moderngl.Context,
-        size: tuple[int, int] = (1280, 1280),
+        size: tuple[int, int] = (1024, 1024),
         head: np.ndarray | None = None,
         ipd_m: float = 0.063,
         fov: Fov | None = None,
