@@ -43,7 +43,7 @@ from previzkit.render.camera import SENSORS_MM, Lens, look_at, pose_matrix
 from previzkit.types import Mat4
 
 MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl", ".off")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".exr", ".hdr", ".tif", ".tiff", ".bmp", ".webp")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")  # 8-bit, via Pillow
 MARK_TARGET_HEIGHT_M = 1.2  # a camera targeting a mark looks at this height above it
 
 RGB = tuple[float, float, float]

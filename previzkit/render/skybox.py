@@ -50,6 +50,12 @@ class Skybox:
             img = np.asarray(image)
             if img.ndim != 3 or img.shape[2] not in (3, 4) or img.dtype != np.uint8:
                 raise ShapeError(f"panorama must be (H, W, 3|4) uint8, got {img.shape} {img.dtype}")
+            limit = int(ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384))
+            if max(img.shape[:2]) > limit:
+                raise ShapeError(
+                    f"panorama of {img.shape[1]}x{img.shape[0]} exceeds this GL's texture limit "
+                    f"{limit}x{limit}; use a smaller image or background.size"
+                )
             img = np.ascontiguousarray(img[..., :3])
             self.texture = ctx.texture((img.shape[1], img.shape[0]), 3, img.tobytes())
             self.texture.repeat_x = True
