@@ -72,26 +72,38 @@ void main() {{
 }}
 """
 
+MAX_LIGHTS = 4  # directional lights, as the set renderer's
+
 _FRAGMENT = """
 #version 330
-uniform vec3 u_light_dir;
-uniform vec3 u_light_color;
+#define TEXTURED {textured}
+#define MAX_LIGHTS {max_lights}
+uniform vec3 u_light_dir[MAX_LIGHTS];  // the direction each light travels
+uniform vec3 u_light_rad[MAX_LIGHTS];  // colour x intensity
+uniform int u_num_lights;
 uniform vec3 u_ambient;
 uniform vec4 u_color;
+#if TEXTURED
 uniform bool u_textured;
 uniform sampler2D u_texture;
+#endif
 in vec3 v_world;
 in vec3 v_normal;
 in vec2 v_uv;
 out vec4 f_color;
-void main() {
-    vec3 n = normalize(v_normal);
-    if (!gl_FrontFacing) n = -n;
-    float ndl = max(dot(n, -u_light_dir), 0.0);
+void main() {{
+    vec3 n = normalize(gl_FrontFacing ? v_normal : -v_normal);  // two-sided Lambert
+    vec3 light = u_ambient;
+    for (int i = 0; i < MAX_LIGHTS; ++i) {{
+        if (i >= u_num_lights) break;
+        light += u_light_rad[i] * max(dot(n, -u_light_dir[i]), 0.0);
+    }}
     vec4 base = u_color;
+#if TEXTURED
     if (u_textured) base *= texture(u_texture, v_uv);
-    f_color = vec4(base.rgb * (u_ambient + u_light_color * ndl), base.a);
-}
+#endif
+    f_color = vec4(base.rgb * light, base.a);
+}}
 """
 
 
@@ -106,7 +118,10 @@ def _acquire_program(ctx: moderngl.Context, key: tuple[int, int, int, int], vert
     entry = _PROGRAMS.get(key)
     if entry is None or entry[0].ctx is not ctx:
         entry = _PROGRAMS[key] = [
-            ctx.program(vertex_shader=vertex_shader, fragment_shader=_FRAGMENT),
+            ctx.program(
+                vertex_shader=vertex_shader,
+                fragment_shader=_FRAGMENT.format(textured=key[3], max_lights=MAX_LIGHTS),
+            ),
             0,
         ]
     entry[1] += 1
@@ -253,17 +268,31 @@ class Character:
         self._upload(prog)
         prog["u_view"].write(gl_mat4(frame.view))
         prog["u_proj"].write(gl_mat4(frame.proj))
-        prog["u_light_dir"].value = tuple(float(v) for v in frame.light_direction)
-        prog["u_light_color"].value = tuple(float(v) for v in frame.light_color)
+        # every directional light of a set frame (the renderer's SceneFrame.lights), else
+        # the FrameUniforms key light
+        lights = getattr(frame, "lights", None)
+        if lights is None:
+            lights = [(frame.light_direction, frame.light_color)]
+        lights = list(lights)[:MAX_LIGHTS]
+        dirs = np.zeros((MAX_LIGHTS, 3), np.float32)
+        rads = np.zeros((MAX_LIGHTS, 3), np.float32)
+        for i, (d, r) in enumerate(lights):
+            dirs[i], rads[i] = d, r
+        for name, arr in (("u_light_dir", dirs), ("u_light_rad", rads)):
+            if name in prog:  # drivers may shrink arrays to the part a shader uses
+                prog[name].write(arr[: prog[name].array_length].tobytes())
+        prog["u_num_lights"].value = len(lights)
         prog["u_ambient"].value = tuple(float(v) for v in frame.ambient)
+        textured_program = "u_textured" in prog
         for sub in self.mesh.submeshes:
             color = sub.base_color or (*self.color, 1.0)
             prog["u_color"].value = tuple(float(c) for c in color)
-            textured = 0 <= sub.texture < len(self._textures)
-            prog["u_textured"].value = textured
-            if textured:
-                self._textures[sub.texture].use(0)
-                prog["u_texture"].value = 0
+            if textured_program:
+                textured = 0 <= sub.texture < len(self._textures)
+                prog["u_textured"].value = textured
+                if textured:
+                    self._textures[sub.texture].use(0)
+                    prog["u_texture"].value = 0
             self._vao.render(vertices=sub.count, first=sub.first)
 
     def gpu_vertices(self) -> npt.NDArray[np.float32]:
