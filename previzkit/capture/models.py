@@ -94,8 +94,8 @@ def model_path(variant: str = "lite") -> Path:
 
 def _install_metadata_version_standin() -> None:
     """mediapipe 1.x lacks the compiled module the metadata writer imports for the
-    minimum parser version; a stand-in answering "1.0.0" gives byte-identical output
-    to 0.10.21's writer for these models (see docs/capture.md)."""
+    minimum parser version; a stand-in answering "1.0.0" is enough (the project's
+    notes found the output byte-identical to 0.10.21's writer; see docs/capture.md)."""
     name = "mediapipe.tasks.cc.metadata.python._pywrap_metadata_version"
     if name in sys.modules:
         return
