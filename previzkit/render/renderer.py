@@ -98,14 +98,22 @@ class Scene:
         self.props: dict[str, MeshDrawable] = {}
         self.characters: dict[str, Drawable] = {}
         self.extras: list[Drawable] = []
+        try:
+            self._build()
+        except BaseException:
+            self.release()  # free whatever was made before the failure
+            raise
+
+    def _build(self) -> None:
+        ctx, set_def = self.ctx, self.set
         bg = set_def.background
         self.skybox = Skybox(ctx, _panorama(set_def), bg.yaw_deg, bg.color)
         self.num_lights = len(set_def.directional_lights)
         self.ground = Ground(
             ctx, set_def.stage, _ground_texture(set_def), bg.ground_tile_m, self.num_lights
         )
-        try:
-            for prop in set_def.props:
+        for i, prop in enumerate(set_def.props):
+            try:
                 self.props[prop.name] = MeshDrawable.from_file(
                     ctx,
                     prop.mesh,
@@ -114,9 +122,9 @@ class Scene:
                     name=prop.name,
                     num_lights=self.num_lights,
                 )
-        except PrevizError as exc:
-            self.release()
-            raise InputError(f"{set_def.path or set_def.name}: props.{prop.name}: {exc}") from None
+            except PrevizError as exc:
+                where = set_def.path or set_def.name
+                raise InputError(f"{where}: props[{i}].mesh ({prop.name}): {exc}") from None
         self.marks = Marks(ctx, list(set_def.marks.values()))
         self.frustums = Frustums(ctx, list(set_def.cameras.values()))
         self._load_characters()

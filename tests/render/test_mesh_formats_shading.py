@@ -180,3 +180,13 @@ def test_two_sided_shading_with_inconsistent_winding(gl, tmp_path, write_set, si
     # both halves face the light from the viewer's side: equally and fully lit
     assert left == pytest.approx(right, abs=3)
     assert left > 0.8 * 255 * 0.85
+
+
+@pytest.mark.gl
+def test_unreadable_mesh_in_a_set_names_set_and_prop(gl, tmp_path, write_set):
+    (tmp_path / "broken.glb").write_bytes(b"glTF but not really")
+    path = write_set({"props": [{"name": "crate", "mesh": "broken.glb"}]})
+    with pytest.raises(InputError) as e:
+        Renderer(gl, load_set(path))
+    msg = str(e.value)
+    assert str(path) in msg and "props[0].mesh (crate)" in msg and "broken.glb" in msg
