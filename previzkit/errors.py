@@ -69,6 +69,11 @@ class GLContextError(PrevizError):
     """No OpenGL context could be created (no EGL, no display)."""
 
 
+class ShaderError(PrevizError):
+    """A shader failed to build on this GL driver, or its inputs do not match the
+    buffers given (the message names both sides)."""
+
+
 class BackendUnavailable(PrevizError):
     """A requested compute backend (numba, cupy, ...) is not present; says why."""
 

@@ -12,17 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from previzkit.errors import PrevizError
+from previzkit.errors import ShaderError
 from previzkit.render import shaders
 
 if TYPE_CHECKING:
     import moderngl
 
 _PROGRAMS: weakref.WeakKeyDictionary[Any, dict[Any, moderngl.Program]] = weakref.WeakKeyDictionary()
-
-
-class ShaderError(PrevizError):
-    """A previzkit shader failed to compile or link on this GL driver."""
 
 
 def program(
