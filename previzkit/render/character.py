@@ -77,10 +77,9 @@ MAX_LIGHTS = 4  # directional lights, as the set renderer's
 _FRAGMENT = """
 #version 330
 #define TEXTURED {textured}
-#define MAX_LIGHTS {max_lights}
-uniform vec3 u_light_dir[MAX_LIGHTS];  // the direction each light travels
-uniform vec3 u_light_rad[MAX_LIGHTS];  // colour x intensity
-uniform int u_num_lights;
+#define NUM_LIGHTS {num_lights}
+uniform vec3 u_light_dir[NUM_LIGHTS];  // the direction each light travels
+uniform vec3 u_light_rad[NUM_LIGHTS];  // colour x intensity
 uniform vec3 u_ambient;
 uniform vec4 u_color;
 #if TEXTURED
@@ -94,8 +93,7 @@ out vec4 f_color;
 void main() {{
     vec3 n = normalize(gl_FrontFacing ? v_normal : -v_normal);  // two-sided Lambert
     vec3 light = u_ambient;
-    for (int i = 0; i < MAX_LIGHTS; ++i) {{
-        if (i >= u_num_lights) break;
+    for (int i = 0; i < NUM_LIGHTS; ++i) {{  // a constant bound: unrolled
         light += u_light_rad[i] * max(dot(n, -u_light_dir[i]), 0.0);
     }}
     vec4 base = u_color;
@@ -109,26 +107,25 @@ void main() {{
 
 # Programs are shared by the characters of a context with the same joint count and
 # variant (rigid skins, weight 1 on one joint, skip the blend; untextured skins skip
-# the uvs): one
+# the uvs; one per number of lights): one
 # program switch fewer per character, the same uniforms re-set per draw. Reference counted.
-_PROGRAMS: dict[tuple[int, int, int, int], list] = {}
+_PROGRAMS: dict[tuple[int, ...], list] = {}
 
 
-def _acquire_program(ctx: moderngl.Context, key: tuple[int, int, int, int], vertex_shader: str):
+def _acquire_program(ctx: moderngl.Context, key: tuple[int, ...], vertex_shader: str):
+    """The shared program for ``key`` = (id(ctx), joints, rigid, textured, lights)."""
     entry = _PROGRAMS.get(key)
     if entry is None or entry[0].ctx is not ctx:
+        fragment = _FRAGMENT.format(textured=key[3], num_lights=key[4])
         entry = _PROGRAMS[key] = [
-            ctx.program(
-                vertex_shader=vertex_shader,
-                fragment_shader=_FRAGMENT.format(textured=key[3], max_lights=MAX_LIGHTS),
-            ),
+            ctx.program(vertex_shader=vertex_shader, fragment_shader=fragment),
             0,
         ]
     entry[1] += 1
     return entry[0]
 
 
-def _release_program(key: tuple[int, int, int, int]) -> None:
+def _release_program(key: tuple[int, ...]) -> None:
     entry = _PROGRAMS.get(key)
     if entry is not None:
         entry[1] -= 1
@@ -177,7 +174,7 @@ class Character:
         textured = int(bool(mesh.textures) and mesh.uvs is not None)
         self._vertex_shader = _VERTEX.format(max_joints=k, rigid=rigid, textured=textured)
         self._prog_key = (id(ctx), k, rigid, textured)
-        self._prog = _acquire_program(ctx, self._prog_key, self._vertex_shader)
+        self._programs: dict[int, tuple[moderngl.Program, moderngl.VertexArray]] = {}
         self._feedback_prog: moderngl.Program | None = None
         uvs = mesh.uvs if mesh.uvs is not None else np.zeros((len(mesh.positions), 2), np.float32)
         f32 = np.float32
@@ -193,13 +190,20 @@ class Character:
         )
         self._jbo = ctx.buffer(mesh.joints.astype(np.int32).tobytes())
         self._ibo = ctx.buffer(mesh.indices.astype(np.uint32).tobytes())
-        self._vao = self._make_vao(self._prog, index=True)
         self._textures = [self._texture(img) for img in mesh.textures]
         self._pose = skeleton.rest_pose()
         self._fk = forward_kinematics_arrays(skeleton, *pose_arrays(skeleton, self._pose))
         self._skin = skin_matrices(mesh, skeleton, self._fk)
 
     # --- GL objects ----------------------------------------------------------------
+
+    def _program(self, num_lights: int) -> tuple[moderngl.Program, moderngl.VertexArray]:
+        """The shared program for ``num_lights`` lights and this character's vertex array on it."""
+        if num_lights not in self._programs:
+            key = (*self._prog_key, num_lights)
+            prog = _acquire_program(self._ctx, key, self._vertex_shader)
+            self._programs[num_lights] = (prog, self._make_vao(prog, index=True))
+        return self._programs[num_lights]
 
     def _make_vao(self, prog: moderngl.Program, index: bool) -> moderngl.VertexArray:
         names = ("in_position", "in_normal", "in_weights", "in_uv")
@@ -264,24 +268,21 @@ class Character:
 
     def draw(self, ctx: moderngl.Context, frame: FrameUniforms) -> None:
         """Draw into the bound framebuffer (depth test is the renderer's)."""
-        prog = self._prog
-        self._upload(prog)
-        prog["u_view"].write(gl_mat4(frame.view))
-        prog["u_proj"].write(gl_mat4(frame.proj))
         # every directional light of a set frame (the renderer's SceneFrame.lights), else
-        # the FrameUniforms key light
+        # the FrameUniforms key light; one program variant per light count
         lights = getattr(frame, "lights", None)
         if lights is None:
             lights = [(frame.light_direction, frame.light_color)]
-        lights = list(lights)[:MAX_LIGHTS]
-        dirs = np.zeros((MAX_LIGHTS, 3), np.float32)
-        rads = np.zeros((MAX_LIGHTS, 3), np.float32)
-        for i, (d, r) in enumerate(lights):
-            dirs[i], rads[i] = d, r
+        lights = list(lights)[:MAX_LIGHTS] or [(frame.light_direction, np.zeros(3))]
+        prog, vao = self._program(len(lights))
+        self._upload(prog)
+        prog["u_view"].write(gl_mat4(frame.view))
+        prog["u_proj"].write(gl_mat4(frame.proj))
+        dirs = np.array([d for d, _ in lights], np.float32)
+        rads = np.array([r for _, r in lights], np.float32)
         for name, arr in (("u_light_dir", dirs), ("u_light_rad", rads)):
             if name in prog:  # drivers may shrink arrays to the part a shader uses
                 prog[name].write(arr[: prog[name].array_length].tobytes())
-        prog["u_num_lights"].value = len(lights)
         prog["u_ambient"].value = tuple(float(v) for v in frame.ambient)
         textured_program = "u_textured" in prog
         for sub in self.mesh.submeshes:
@@ -293,7 +294,7 @@ class Character:
                 if textured:
                     self._textures[sub.texture].use(0)
                     prog["u_texture"].value = 0
-            self._vao.render(vertices=sub.count, first=sub.first)
+            vao.render(vertices=sub.count, first=sub.first)
 
     def gpu_vertices(self) -> npt.NDArray[np.float32]:
         """(N, 3) skinned vertex positions in the set frame, computed by the vertex shader.
@@ -339,15 +340,17 @@ class Character:
 
     def release(self) -> None:
         """Free the GL objects (safe to call twice)."""
-        _release_program(self._prog_key)
-        objs = [self._vao, self._vbo, self._jbo, self._ibo, *self._textures]
+        for n, (_, vao) in self._programs.items():
+            vao.release()
+            _release_program((*self._prog_key, n))
+        self._programs = {}
+        objs = [self._vbo, self._jbo, self._ibo, *self._textures]
         if self._feedback_prog is not None:
             objs += [self._feedback_vao, self._feedback_prog]
         for obj in objs:
             obj.release()
         self._textures = []
         self._feedback_prog = None
-        self._vao = self._prog = None  # type: ignore[assignment]
         self.release = lambda: None  # type: ignore[method-assign]
 
 
