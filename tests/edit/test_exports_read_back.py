@@ -200,3 +200,23 @@ def test_two_hour_timeline_at_23976(tmp_path):
     ]
     assert edits[-1].record_out == "03:00:00:00"
     assert all(e.source_out == "10:30:00:00" for e in edits)
+
+
+@pytest.mark.media
+def test_assembled_cut_edl_carries_picture_and_sound(assembled, tmp_path):
+    import pycmx
+
+    path = export(assembled.timeline, tmp_path / "cut.edl")
+    with path.open() as fh:
+        edits = [e for ev in pycmx.parse_cmx3600(fh).events for e in ev.edits]
+    clips = [e for e in cut_events(assembled.timeline) if e.slate is None]
+    assert len(edits) == len(clips)
+    assert all(e.channels.video and e.channels.a1 for e in edits)  # channel B
+    assert [e.clip_name for e in edits] == [c.name for c in clips]
+    r = tc.rate("24")
+    assert [e.record_in for e in edits] == [
+        tc.frames_to_timecode(86400 + c.record_in, r) for c in clips
+    ]
+    assert [e.source_in for e in edits] == [tc.frames_to_timecode(c.source_in, r) for c in clips]
+    back = otio.adapters.read_from_file(str(path), rate=24)
+    assert [len(list(t.find_clips())) for t in back.tracks] == [len(clips), len(clips)]

@@ -3,12 +3,16 @@
 The adapter counts record timecode from zero and writes no FCM line; this exporter
 starts the record side at the timeline's ``global_start_time`` (a leading gap, which
 an EDL writes as nothing) and adds ``FCM: DROP FRAME`` / ``FCM: NON-DROP FRAME``.
+It writes the video track's events; when the audio track carries the same clips (a
+previzkit cut: each shot with its own sound) the events' channel is ``B`` (video and
+audio 1) instead of ``V``.
 Reel names (8 characters at most) come from each clip's ``metadata["cmx_3600"]["reel"]``.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from previzkit.edit.exporters.base import Exporter
@@ -30,8 +34,32 @@ def prepare(timeline: Any) -> Any:
     return out
 
 
+_EVENT = re.compile(r"^(\d{3,}  \S+\s+)V    ( [CD] )", re.M)
+
+
+def _audio_mirrors_video(timeline: Any) -> bool:
+    """True when the first audio track holds the same clips at the same times as the
+    first video track (a previzkit cut: each shot's picture with its own sound)."""
+    import opentimelineio as otio
+
+    videos, audios = timeline.video_tracks(), timeline.audio_tracks()
+    if not videos or not audios:
+        return False
+
+    def layout(track: Any) -> list[tuple[str, Any, Any]]:
+        return [
+            (c.name, track.range_of_child(c), c.source_range)
+            for c in track
+            if isinstance(c, otio.schema.Clip)
+        ]
+
+    return layout(videos[0]) == layout(audios[0])
+
+
 def finish(text: str, timeline: Any) -> str:
     fcm = "FCM: DROP FRAME" if is_drop_frame(timeline_rate(timeline)) else "FCM: NON-DROP FRAME"
+    if _audio_mirrors_video(timeline):  # picture and its sound: channel B (V + A1)
+        text = _EVENT.sub(lambda m: f"{m.group(1)}B    {m.group(2)}", text)
     head, sep, rest = text.partition("\n\n")
     if head.startswith("TITLE:") and sep:
         return f"{head}\n{fcm}\n\n{rest}"
