@@ -94,11 +94,14 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     try:
         obj = torch.load(io.BytesIO(data), map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        lines = [ln.strip() for ln in str(exc).splitlines() if "Unsupported" in ln]
-        first = lines[0] if lines else type(exc).__name__
+        lines = [ln.strip() for ln in str(exc).splitlines() if "Unsupported global" in ln]
+        if lines:
+            raise CheckpointError(
+                f"{path}: refused, the file names Python code ({lines[0]}); "
+                "a previzkit GAN checkpoint holds only tensors and plain data"
+            ) from exc
         raise CheckpointError(
-            f"{path}: refused, the file holds Python objects other than tensors and plain "
-            f"data, so it is not a previzkit GAN checkpoint ({first})"
+            f"{path}: corrupt or not a torch checkpoint (unreadable pickle)"
         ) from exc
     except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, OSError, KeyError) as exc:
         raise CheckpointError(

@@ -83,6 +83,7 @@ def train(image: str, out: str, channels: str | None, resume: bool, **kw: object
     if (ch := _channels(channels)) is not None:
         cfg.model = ModelConfig(g_channels=ch)
     img = load_image(image)
+    cfg.validate(img.shape)
     if not resume and Path(out).exists():
         Path(out).unlink()
     with bar(f"training {Path(out).name}", total=cfg.steps, unit="step") as progress:

@@ -39,7 +39,7 @@ class TrainConfig:
     crop: int = 128
     lr: float = 2e-4
     beta1: float = 0.5
-    ema: float = 0.999
+    ema: float = 0.995
     seed: int = 0
     holdout: float = 0.25
     checkpoint_every: int = 250
