@@ -82,6 +82,15 @@ def current_egl() -> tuple[int, int, int] | None:
     return display, context, config.value
 
 
+def release_current_egl() -> None:
+    """Make no EGL context current on this thread (before switching to a GLX one)."""
+    cur = current_egl()
+    if cur is not None:
+        egl = _egl()
+        egl.eglMakeCurrent.argtypes = [ctypes.c_void_p] * 4
+        egl.eglMakeCurrent(cur[0], None, None, None)
+
+
 def gl_proc_address(name: str) -> int:
     """Address of a GL function in the current context (EGL, GLX or WGL); 0 if absent."""
     if sys.platform == "win32":  # pragma: no cover - Windows only

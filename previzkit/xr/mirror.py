@@ -60,6 +60,9 @@ class MirrorWindow:
         import glfw
         import moderngl
 
+        from previzkit.xr.graphics import release_current_egl
+
+        release_current_egl()  # glfw makes its new GLX context current while creating it
         if not glfw.init():
             raise XRError("glfw could not initialise the display for the mirror window")
         self._glfw = glfw
@@ -68,9 +71,10 @@ class MirrorWindow:
         glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
         self.window = glfw.create_window(size[0], size[1], title, None, None)
         if not self.window:
+            loop_ctx.__enter__()
             raise XRError("glfw could not open the mirror window")
         self.loop_ctx = loop_ctx
-        glfw.make_context_current(self.window)
+        self._to_window()
         glfw.swap_interval(0)  # never let the mirror pace the headset
         self.ctx = moderngl.create_context()
         self.prog = self.ctx.program(vertex_shader=_VS, fragment_shader=_FS)
@@ -79,6 +83,18 @@ class MirrorWindow:
         self.vao = self.ctx.vertex_array(self.prog, [(self.vbo, "2f", "in_pos")])
         self.tex: moderngl.Texture | None = None
         self.closed = False
+        self._to_loop()
+
+    def _to_window(self) -> None:
+        # glvnd will not switch a thread from a current EGL context straight to GLX:
+        # release the EGL one first.
+        from previzkit.xr.graphics import release_current_egl
+
+        release_current_egl()
+        self._glfw.make_context_current(self.window)
+
+    def _to_loop(self) -> None:
+        self._glfw.make_context_current(None)
         self.loop_ctx.__enter__()
 
     def __call__(self, fbo: moderngl.Framebuffer) -> None:
@@ -87,7 +103,7 @@ class MirrorWindow:
         glfw = self._glfw
         w, h = fbo.size
         pixels = fbo.read(components=3, alignment=1)
-        glfw.make_context_current(self.window)
+        self._to_window()
         try:
             if self.tex is None or self.tex.size != (w, h):
                 self.tex = self.ctx.texture((w, h), 3)
@@ -103,10 +119,25 @@ class MirrorWindow:
             glfw.poll_events()
             self.closed = bool(glfw.window_should_close(self.window))
         finally:
-            self.loop_ctx.__enter__()
+            self._to_loop()
+
+    def read(self) -> np.ndarray:
+        """What the window shows now: uint8 (H, W, 3), row 0 at the top."""
+        self._to_window()
+        try:
+            w, h = self._glfw.get_framebuffer_size(self.window)
+            raw = self.ctx.screen.read(viewport=(0, 0, w, h), components=3, alignment=1)
+        finally:
+            self._to_loop()
+        return np.frombuffer(raw, np.uint8).reshape(h, w, 3)[::-1].copy()
 
     def close(self) -> None:
         if getattr(self, "window", None) is not None:
+            self._to_window()
+            for obj in (self.vao, self.vbo, self.prog, self.tex):
+                if obj is not None:
+                    obj.release()
+            self._glfw.make_context_current(None)
             self._glfw.destroy_window(self.window)
             self.window = None
             self.loop_ctx.__enter__()

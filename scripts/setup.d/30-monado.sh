@@ -6,6 +6,8 @@
 #             cmake + ninja (in-process runtime: XRT_FEATURE_SERVICE=OFF, hardware
 #             drivers off) into a prefix cached outside the repo, skipped when built.
 # Idempotent; run as root. Prints the runtime manifest path at the end.
+# PREVIZKIT_MONADO_PREFIX / PREVIZKIT_MONADO_SRC move the install prefix / source cache;
+# PREVIZKIT_MONADO_FETCH_ONLY=1 stops after fetching and unpacking the source.
 set -euo pipefail
 
 PREFIX="${PREVIZKIT_MONADO_PREFIX:-/var/cache/previzkit/monado-25.0.0}"
@@ -27,7 +29,8 @@ apt_install() {
 major="${VERSION_ID%%.*}"
 
 # Runtime needs on every release: a Vulkan device even headless (lavapipe), EGL/GL.
-runtime_deps=(libvulkan1 mesa-vulkan-drivers libegl1 libgl1 libegl-mesa0)
+# Xvfb: the tests open the desktop mirror window on a virtual display.
+runtime_deps=(libvulkan1 mesa-vulkan-drivers libegl1 libgl1 libegl-mesa0 xvfb xauth)
 
 if [ "${ID}" = "debian" ] && [ "${major:-0}" -ge 13 ]; then
   apt_install "${runtime_deps[@]}" monado-service libopenxr1-monado
@@ -51,17 +54,15 @@ apt_install dpkg-dev cmake ninja-build pkg-config g++ glslang-tools libvulkan-de
   libxcb-randr0-dev libxrandr-dev libudev-dev libcjson-dev libbsd-dev libusb-1.0-0-dev \
   debian-archive-keyring
 
-# Source only from trixie (no binaries from it): Debian's own monado source package.
-srcs=/etc/apt/sources.list.d/previzkit-trixie-src.list
-if ! grep -qs "trixie main" "$srcs"; then
-  echo "deb-src http://deb.debian.org/debian trixie main" > "$srcs"
-  apt-get update -qq
-fi
-
 mkdir -p "$SRC_CACHE"
 cd "$SRC_CACHE"
 srcdir="$(find . -maxdepth 1 -type d -name 'monado-*25*' | head -n1)"
 if [ -z "$srcdir" ]; then
+  # Source only from trixie (no binaries from it): Debian's own monado source package.
+  srcs=/etc/apt/sources.list.d/previzkit-trixie-src.list
+  echo "deb-src http://deb.debian.org/debian trixie main" > "$srcs"
+  trap 'rm -f "$srcs"' EXIT  # leave apt's sources as they were
+  apt-get update -qq
   # apt verifies each file's hash against the signed index; a mirror may lag on the
   # .dsc/.debian.tar.xz, and the upstream (orig) tarball alone builds.
   apt-get source -qq --download-only monado || true
@@ -73,6 +74,10 @@ if [ -z "$srcdir" ]; then
   srcdir="$(find . -maxdepth 1 -type d -name 'monado-*25*' | head -n1)"
 fi
 [ -n "$srcdir" ] || { echo "monado source package not found" >&2; exit 1; }
+if [ -n "${PREVIZKIT_MONADO_FETCH_ONLY:-}" ]; then
+  echo "monado source: $SRC_CACHE/${srcdir#./}"
+  exit 0
+fi
 
 build="$SRC_CACHE/build"
 rm -rf "$build"

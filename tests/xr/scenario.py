@@ -201,7 +201,25 @@ def validation(out: Path) -> dict:
     }
 
 
-SCENARIOS = {"session": session, "remote": remote, "validation": validation}
+def mirror(out: Path) -> dict:
+    """Headset loop with the desktop mirror window (needs DISPLAY: Xvfb in the tests)."""
+    from previzkit.xr.app import xr_loop
+
+    left: dict = {}
+
+    def grab(eye, src):
+        if eye == 0:
+            left["img"] = src.read_eye(0)
+
+    with xr_loop(None, mirror=True, on_eye=grab) as loop:
+        stats = loop.run(frames=10, timeout_s=60)
+        window = loop.mirror.read()
+    np.save(out / "window.npy", window)
+    np.save(out / "left.npy", left["img"])
+    return {"frames": stats.frames, "states": stats.states}
+
+
+SCENARIOS = {"session": session, "remote": remote, "validation": validation, "mirror": mirror}
 
 if __name__ == "__main__":
     name, out_dir = sys.argv[1], Path(sys.argv[2])
