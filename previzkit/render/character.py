@@ -170,6 +170,12 @@ class Character:
         self.version = 0  # bumped on every set_pose / placement change via set_placement
         self._ctx = ctx
         k = max(mesh.num_skin_joints, 1)
+        limit = int(ctx.info.get("GL_MAX_VERTEX_UNIFORM_COMPONENTS", 4096))
+        if 16 * (k + 3) > limit:
+            raise InputError(
+                f"character {name!r}: its skin has {k} joints; this GL's vertex shaders take "
+                f"at most {limit // 16 - 3} (GL_MAX_VERTEX_UNIFORM_COMPONENTS = {limit})"
+            )
         rigid = int(bool(np.all(mesh.weights[:, 0] == 1.0)))
         textured = int(bool(mesh.textures) and mesh.uvs is not None)
         self._vertex_shader = _VERTEX.format(max_joints=k, rigid=rigid, textured=textured)

@@ -130,3 +130,22 @@ def test_pose_with_unknown_joint_is_refused(gl):
         assert np.all(np.isfinite(ch.joint_positions()))
     finally:
         ch.release()
+
+
+def test_skin_with_more_joints_than_the_gl_allows_is_refused(gl):
+    from dataclasses import replace
+
+    from previzkit.render.mannequin import mannequin_mesh
+
+    m = mannequin_mesh(default_skeleton())
+    k = gl.info["GL_MAX_VERTEX_UNIFORM_COMPONENTS"] // 16
+    big = replace(
+        m,
+        joint_names=[f"j{i}" for i in range(k)],
+        parents=np.arange(k) - 1,
+        local_bind=np.tile(np.eye(4), (k, 1, 1)),
+        inverse_bind=np.tile(np.eye(4), (k, 1, 1)),
+        skeleton_joint=np.full(k, -1),
+    )
+    with pytest.raises(InputError, match=rf"'crowd'.*{k} joints.*GL_MAX_VERTEX_UNIFORM_COMPONENTS"):
+        Character(gl, big, default_skeleton(), name="crowd")
