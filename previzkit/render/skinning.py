@@ -243,3 +243,13 @@ def normalize_weights(weights: npt.ArrayLike) -> npt.NDArray[np.float32]:
     w[zero] = (1.0, 0.0, 0.0, 0.0)
     s[zero] = 1.0
     return (w / s).astype(np.float32)
+
+
+def load_gltf_skin(path, skeleton: Skeleton | None = None, name_map=None) -> SkinnedMesh:
+    """A skinned .glb/.gltf as a :class:`SkinnedMesh` mapped onto ``skeleton``.
+
+    Shorthand for :func:`previzkit.render.character_gltf.load_skinned_gltf`.
+    """
+    from previzkit.render.character_gltf import load_skinned_gltf
+
+    return load_skinned_gltf(path, skeleton, name_map)
