@@ -17,7 +17,9 @@ Unmapped joints keep their bind local transform. Metres, y up.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -245,7 +247,9 @@ def normalize_weights(weights: npt.ArrayLike) -> npt.NDArray[np.float32]:
     return (w / s).astype(np.float32)
 
 
-def load_gltf_skin(path, skeleton: Skeleton | None = None, name_map=None) -> SkinnedMesh:
+def load_gltf_skin(
+    path: str | Path, skeleton: Skeleton | None = None, name_map: Mapping[str, str] | None = None
+) -> SkinnedMesh:
     """A skinned .glb/.gltf as a :class:`SkinnedMesh` mapped onto ``skeleton``.
 
     Shorthand for :func:`previzkit.render.character_gltf.load_skinned_gltf`.
