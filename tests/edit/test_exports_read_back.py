@@ -220,3 +220,26 @@ def test_assembled_cut_edl_carries_picture_and_sound(assembled, tmp_path):
     assert [e.source_in for e in edits] == [tc.frames_to_timecode(c.source_in, r) for c in clips]
     back = otio.adapters.read_from_file(str(path), rate=24)
     assert [len(list(t.find_clips())) for t in back.tracks] == [len(clips), len(clips)]
+
+
+@pytest.mark.parametrize("rate", ["23.976", "24", "25", "29.97"])
+def test_fcpxml_spine_has_source_in_points(rate, tmp_path):
+    """The FCPXML spine clips start at each clip's source in (rational seconds); OTIO's
+    fcpx reader does not give these back, so the XML is checked directly."""
+    import xml.etree.ElementTree as ET
+    from fractions import Fraction
+
+    tl, expected = make_cut(rate)
+    root = ET.parse(export(tl, tmp_path / "c.fcpxml")).getroot()
+    clips = root.findall(".//spine/clip")
+    r = tc.rate(rate)
+    assert [c.get("name") for c in clips] == [e["name"] for e in expected]
+    got = [
+        tc.frames_to_timecode(round(Fraction(c.get("start").rstrip("s")) * r.fps), r) for c in clips
+    ]
+    assert got == [e["src_in"] for e in expected]
+    frame = root.find(".//format").get("frameDuration")
+    assert (
+        frame
+        == {"23.976": "1001/24000s", "24": "25/600s", "25": "1/25s", "29.97": "1001/30000s"}[rate]
+    )
