@@ -8,11 +8,14 @@ environment once per process, and other areas' tests share this process's GL con
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -59,17 +62,51 @@ def xr_env(tmp_path_factory) -> dict[str, str]:
     return env
 
 
+def needs_service(env: dict[str, str]) -> bool:
+    """Debian's packaged Monado is an IPC client of monado-service; ours runs in-process."""
+    prefix = os.environ.get("PREVIZKIT_MONADO_PREFIX", "/var/cache/previzkit/monado-25.0.0")
+    return (
+        not env["XR_RUNTIME_JSON"].startswith(prefix) and shutil.which("monado-service") is not None
+    )
+
+
+@contextlib.contextmanager
+def monado_service(env: dict[str, str]):
+    """Run monado-service with ``env`` (devices, compositor) while the block runs, if needed."""
+    if not needs_service(env):
+        yield
+        return
+    sock = Path(env["XDG_RUNTIME_DIR"]) / "monado_comp_ipc"
+    with contextlib.suppress(FileNotFoundError):
+        sock.unlink()
+    proc = subprocess.Popen(
+        ["monado-service"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not sock.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def run_scenario(name: str, env: dict[str, str], out: Path, timeout: float = 240.0) -> dict:
     """Run scenario ``name`` of scenario.py in a subprocess; return its JSON result."""
     out.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(
-        [sys.executable, str(HERE / "scenario.py"), name, str(out)],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    with monado_service(env):
+        proc = subprocess.run(
+            [sys.executable, str(HERE / "scenario.py"), name, str(out)],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     result_file = out / "result.json"
     if proc.returncode != 0 or not result_file.exists():
         raise AssertionError(
@@ -78,6 +115,12 @@ def run_scenario(name: str, env: dict[str, str], out: Path, timeout: float = 240
     result = json.loads(result_file.read_text())
     result["_stdout"], result["_stderr"] = proc.stdout, proc.stderr
     return result
+
+
+@pytest.fixture(scope="session")
+def runtime_service():
+    """monado_service(env): runs monado-service around a block where the runtime needs one."""
+    return monado_service
 
 
 @pytest.fixture(scope="session")

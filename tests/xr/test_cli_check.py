@@ -13,15 +13,16 @@ pytestmark = [pytest.mark.xr, pytest.mark.gl, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_check_reports_runtime_system_views_and_timing(xr_env):
-    proc = subprocess.run(
-        [sys.executable, "-m", "previzkit", "xr", "--check", "--frames", "30", "--json"],
-        env=xr_env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+def test_check_reports_runtime_system_views_and_timing(xr_env, runtime_service):
+    with runtime_service(xr_env):
+        proc = subprocess.run(
+            [sys.executable, "-m", "previzkit", "xr", "--check", "--frames", "30", "--json"],
+            env=xr_env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(proc.stdout[proc.stdout.index("{") :])
     assert report["runtime"].startswith("Monado")
