@@ -243,3 +243,19 @@ def test_fcpxml_spine_has_source_in_points(rate, tmp_path):
         frame
         == {"23.976": "1001/24000s", "24": "25/600s", "25": "1/25s", "29.97": "1001/30000s"}[rate]
     )
+
+
+@pytest.mark.parametrize("rate", ["24", "29.97"])
+def test_fcp7_file_timecode_and_reels(rate, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    tl, expected = make_cut(rate)
+    root = ET.parse(export(tl, tmp_path / "c.xml")).getroot()
+    files = {}
+    for f in root.iter("file"):
+        if f.find("timecode") is not None:
+            files[f.get("id")] = f
+    tcs = [f.find("timecode") for f in files.values()]
+    assert [t.findtext("reel/name") for t in tcs] == [e["reel"] for e in expected]
+    assert [t.findtext("string") for t in tcs] == [e["src_in"] for e in expected]
+    assert {t.findtext("displayformat") for t in tcs} == {"DF" if rate == "29.97" else "NDF"}
