@@ -51,6 +51,24 @@ def matte_from_cbcr(cb: np.ndarray, cr: np.ndarray, p: KeyParams) -> np.ndarray:
 
 
 @lru_cache(maxsize=32)
+def matte_coeffs(p: KeyParams) -> np.ndarray:
+    """The matte as arithmetic, for kernels that compute it rather than look it up:
+    float32 [key Cb, key Cr, 1/chroma, tolerance, 1/softness, clip_black,
+    1/(clip_white - clip_black)] (softness 0 gives a step: 1/softness = 1e30)."""
+    kcb, kcr = (float(v) for v in cbcr8(np.array(p.color, dtype=np.uint8)))
+    chroma = float(np.hypot(kcb - 128.0, kcr - 128.0))
+    matte_from_cbcr(np.array([128]), np.array([128]), p)  # validates the key colour
+    inv_soft = min(1.0 / p.softness, 1e30) if p.softness > 0 else 1e30
+    c = np.array(
+        [kcb, kcr, 1.0 / chroma, p.tolerance, inv_soft, p.clip_black,
+         1.0 / (p.clip_white - p.clip_black)],
+        np.float32,
+    )
+    c.flags.writeable = False
+    return c
+
+
+@lru_cache(maxsize=32)
 def matte_table(p: KeyParams) -> np.ndarray:
     """The matte for every (Cb, Cr): uint8 (256, 256), indexed ``[cb, cr]``. Cached."""
     cb, cr = np.meshgrid(np.arange(256), np.arange(256), indexing="ij")

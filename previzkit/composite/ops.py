@@ -101,7 +101,7 @@ def key_matte(
     out = _alloc(out, plate.shape[:2], np.uint8, "key_matte")
     c = _Call(backend, ("plate", "garbage", "out"), (plate, garbage, out))
     o = c.out("matte", out)
-    c.b.key_matte(c.dev(plate), c.b.asarray(matte_table(params)), c.dev(garbage), o)
+    c.b.key_matte(c.dev(plate), c.b.asarray(matte_table(params)), c.dev(garbage), o, params)
     if params.choke or params.blur:
         c.b.refine_matte(o, params.choke, params.blur, o)
     c.b.to_host(o, out)
@@ -154,7 +154,9 @@ def key(
     if matte is None:
         a = c.b.scratch("key.matte", plate.shape[:2], np.uint8)
         b_plate = c.dev(plate)
-        c.b.key_matte(b_plate, c.b.asarray(matte_table(params)), c.dev(_garbage(garbage, plate)), a)
+        c.b.key_matte(
+            b_plate, c.b.asarray(matte_table(params)), c.dev(_garbage(garbage, plate)), a, params
+        )
         if params.choke or params.blur:
             c.b.refine_matte(a, params.choke, params.blur, a)
     else:
@@ -217,12 +219,13 @@ def key_despill_over(
     dplate = c.dev(plate)
     if params.choke or params.blur:
         a = m if m is not None else c.b.scratch("kdo.a", plate.shape[:2], np.uint8)
-        c.b.key_matte(dplate, table, c.dev(garbage), a)
+        c.b.key_matte(dplate, table, c.dev(garbage), a, params)
         c.b.refine_matte(a, params.choke, params.blur, a)
         c.b.despill_over(dplate, a, c.dev(bg), params.spill_channel, params.spill, o)
     else:
         c.b.key_despill_over(
-            dplate, table, c.dev(garbage), c.dev(bg), params.spill_channel, params.spill, o, m
+            dplate, table, c.dev(garbage), c.dev(bg), params.spill_channel, params.spill, o, m,
+            params,
         )
     c.b.to_host(o, out)
     if m is not None:

@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from previzkit.composite.lut import Lut
-from previzkit.composite.params import CDL
+from previzkit.composite.params import CDL, KeyParams
 
 
 class Backend(ABC):
@@ -58,7 +58,12 @@ class Backend(ABC):
 
     @abstractmethod
     def key_matte(
-        self, plate: np.ndarray, table: np.ndarray, garbage: np.ndarray | None, out: np.ndarray
+        self,
+        plate: np.ndarray,
+        table: np.ndarray,
+        garbage: np.ndarray | None,
+        out: np.ndarray,
+        params: KeyParams | None = None,
     ) -> None:
         """Matte of uint8 RGB ``plate`` via the (256, 256) Cb/Cr ``table``, times ``garbage``."""
 
@@ -95,8 +100,10 @@ class Backend(ABC):
         spill: float,
         out: np.ndarray,
         matte_out: np.ndarray | None,
+        params: KeyParams | None = None,
     ) -> None:
-        """Key, despill and composite in one pass (the fused hot path)."""
+        """Key, despill and composite in one pass (the fused hot path). ``params`` lets a
+        backend compute the matte arithmetically instead of through ``table``."""
 
     @abstractmethod
     def depth_composite(

@@ -111,7 +111,7 @@ class CupyBackend(Backend):
             o[...] = b32.astype(cp.float16)
         self._done(o, out)
 
-    def key_matte(self, plate, table, garbage, out):
+    def key_matte(self, plate, table, garbage, out, params=None):
         plate, table = self.asarray(plate), self.asarray(table)
         g = self.asarray(garbage) if garbage is not None else plate
         o = self._out(out)
@@ -149,7 +149,9 @@ class CupyBackend(Backend):
                   np.float32(spill), o, np.int64(n))
         self._done(o, out)
 
-    def key_despill_over(self, plate, table, garbage, bg, channel, spill, out, matte_out):
+    def key_despill_over(
+        self, plate, table, garbage, bg, channel, spill, out, matte_out, params=None
+    ):
         plate, table, bg = self.asarray(plate), self.asarray(table), self.asarray(bg)
         g = self.asarray(garbage) if garbage is not None else plate
         o = self._out(out)

@@ -24,6 +24,7 @@ from previzkit.composite.formulas import (
     LUMA709,
     bilinear_axis,
     cdl_table,
+    matte_coeffs,
 )
 from previzkit.composite.lut import Lut, lattice_coords
 from previzkit.composite.params import CDL
@@ -51,124 +52,216 @@ def _u8f(v):
     return np.uint8(v)
 
 
-# --- over ---------------------------------------------------------------------------
+# Kernels are a parallel loop over rows calling a serial row function on flat row
+# views: inside a serial loop LLVM knows indices are non-negative, so it vectorizes
+# (a prange body cannot prove it and stays scalar). uint8 maths is float32 rounded
+# with +0.5: every quotient is m / 255 with integer m, at least 1/510 from a tie, far
+# more than float32's error, so results equal the reference's exactly.
+
+_H = np.float32(0.5)
+_K = np.float32(1.0 / 255.0)
+
+
+@njit(cache=True)
+def _over_row_u8(f, b, o, w, n):
+    if n == 3:
+        for x in range(w):
+            ia = (np.float32(255.0) - np.float32(f[4 * x + 3])) * _K
+            for c in range(3):
+                v = np.float32(f[4 * x + c]) + np.float32(b[3 * x + c]) * ia + _H
+                o[3 * x + c] = np.uint8(min(v, np.float32(255.0)))
+    else:
+        for x in range(w):
+            ia = (np.float32(255.0) - np.float32(f[4 * x + 3])) * _K
+            for c in range(4):
+                v = np.float32(f[4 * x + c]) + np.float32(b[4 * x + c]) * ia + _H
+                o[4 * x + c] = np.uint8(min(v, np.float32(255.0)))
+
+
+@njit(cache=True)
+def _over_row_f(f, b, o, w, n):
+    if n == 3:
+        for x in range(w):
+            ia = np.float32(1.0) - f[4 * x + 3]
+            for c in range(3):
+                o[3 * x + c] = f[4 * x + c] + b[3 * x + c] * ia
+    else:
+        for x in range(w):
+            ia = np.float32(1.0) - f[4 * x + 3]
+            for c in range(4):
+                o[4 * x + c] = f[4 * x + c] + b[4 * x + c] * ia
 
 
 @njit(**_JIT)
 def _over_u8(fg, bg, out):
     h, w, n = bg.shape
     for y in prange(h):
-        for x in range(w):
-            ia = np.int32(255) - np.int32(fg[y, x, 3])
-            for c in range(n):
-                v = np.int32(fg[y, x, c]) + _div255(np.int32(bg[y, x, c]) * ia)
-                out[y, x, c] = np.uint8(min(v, 255))
+        _over_row_u8(fg[y].reshape(w * 4), bg[y].reshape(w * n), out[y].reshape(w * n), w, n)
 
 
 @njit(**_JIT)
 def _over_f(fg, bg, out):
     h, w, n = bg.shape
     for y in prange(h):
-        for x in range(w):
-            ia = np.float32(1.0) - np.float32(fg[y, x, 3])
-            for c in range(n):
-                out[y, x, c] = np.float32(fg[y, x, c]) + np.float32(bg[y, x, c]) * ia
+        _over_row_f(fg[y].reshape(w * 4), bg[y].reshape(w * n), out[y].reshape(w * n), w, n)
 
 
 # --- key ----------------------------------------------------------------------------
+# Cb/Cr in float32 are exact: every partial sum is an integer below 2**24.
 
 
 @njit(inline="always")
-def _cbcr(r, g, b):
-    cb = (CB_R * r + CB_G * g + CB_B * b + FIX_BIAS) >> 16
-    cr = (CR_R * r + CR_G * g + CR_B * b + FIX_BIAS) >> 16
-    return min(cb, 255), min(cr, 255)
+def _cbcr_f(r, g, b):
+    cb = (np.float32(CB_R) * r + np.float32(CB_G) * g + np.float32(CB_B) * b
+          + np.float32(FIX_BIAS)) * np.float32(1.0 / 65536.0)
+    cr = (np.float32(CR_R) * r + np.float32(CR_G) * g + np.float32(CR_B) * b
+          + np.float32(FIX_BIAS)) * np.float32(1.0 / 65536.0)
+    return (np.float32(min(np.int32(cb), np.int32(255))),
+            np.float32(min(np.int32(cr), np.int32(255))))
+
+
+@njit(inline="always")
+def _alpha(r, g, b, k, table, use_table):
+    """Matte 0..255 (float32, integral) of one pixel."""
+    cb, cr = _cbcr_f(r, g, b)
+    if use_table:
+        return np.float32(table[np.uint64(cb) * np.uint64(256) + np.uint64(cr)])
+    dcb = cb - k[0]
+    dcr = cr - k[1]
+    d = np.sqrt(dcb * dcb + dcr * dcr) * k[2]
+    a = min(max((d - k[3]) * k[4], np.float32(0.0)), np.float32(1.0))
+    a = min(max((a - k[5]) * k[6], np.float32(0.0)), np.float32(1.0))
+    return np.float32(np.int32(a * np.float32(255.0) + _H))
+
+
+@njit(inline="always")
+def _garb(a, gv):
+    return np.float32(np.int32(a * np.float32(gv) * _K + _H))
+
+
+@njit(inline="always")
+def _spill(s, o1, o2, amount):
+    """The screen channel ``s`` pulled toward mean(o1, o2), rounded half to even."""
+    ex = s - (o1 + o2) * _H
+    return np.rint(s - amount * max(ex, np.float32(0.0)))
+
+
+@njit(inline="always")
+def _despill3(r, g, b, channel, amount):
+    if channel == 1:
+        g = _spill(g, r, b, amount)
+    elif channel == 2:
+        b = _spill(b, r, g, amount)
+    else:
+        r = _spill(r, g, b, amount)
+    return r, g, b
+
+
+@njit(cache=True)
+def _key_matte_row(p, k, table, use_table, gar, use_g, o, w):
+    for x in range(w):
+        a = _alpha(np.float32(p[3 * x]), np.float32(p[3 * x + 1]), np.float32(p[3 * x + 2]),
+                   k, table, use_table)
+        if use_g:
+            a = _garb(a, gar[x])
+        o[x] = np.uint8(a)
 
 
 @njit(**_JIT)
-def _key_matte(plate, table, garbage, use_garbage, out):
+def _key_matte(plate, k, table, use_table, garbage, use_garbage, out):
     h, w, _ = plate.shape
+    t = table.reshape(table.size)
     for y in prange(h):
-        for x in range(w):
-            cb, cr = _cbcr(np.int32(plate[y, x, 0]), np.int32(plate[y, x, 1]), np.int32(plate[y, x, 2]))
-            a = np.int32(table[cb, cr])
-            if use_garbage:
-                a = _div255(a * np.int32(garbage[y, x]))
-            out[y, x] = a
+        g = garbage[y] if use_garbage else garbage[0]
+        _key_matte_row(plate[y].reshape(w * 3), k, t, use_table, g, use_garbage, out[y], w)
 
 
-@njit(inline="always")
-def _despill_px(r, g, b, channel, spill):
-    """Despilled (r, g, b) as int32, mirroring the reference's float rounding."""
-    if channel == 1:
-        lim = (np.float32(r) + np.float32(b)) * np.float32(0.5)
-        ex = np.float32(g) - lim
-        if ex > 0:
-            g = np.int32(np.rint(np.float32(g) - spill * ex))
-    elif channel == 2:
-        lim = (np.float32(r) + np.float32(g)) * np.float32(0.5)
-        ex = np.float32(b) - lim
-        if ex > 0:
-            b = np.int32(np.rint(np.float32(b) - spill * ex))
-    else:
-        lim = (np.float32(g) + np.float32(b)) * np.float32(0.5)
-        ex = np.float32(r) - lim
-        if ex > 0:
-            r = np.int32(np.rint(np.float32(r) - spill * ex))
-    return r, g, b
+@njit(cache=True)
+def _key_rgba_row(p, al, channel, amount, o, w):
+    for x in range(w):
+        r, g, b = _despill3(np.float32(p[3 * x]), np.float32(p[3 * x + 1]),
+                            np.float32(p[3 * x + 2]), channel, amount)
+        a = np.float32(al[x]) * _K
+        o[4 * x] = np.uint8(r * a + _H)
+        o[4 * x + 1] = np.uint8(g * a + _H)
+        o[4 * x + 2] = np.uint8(b * a + _H)
+        o[4 * x + 3] = al[x]
 
 
 @njit(**_JIT)
 def _key_rgba(plate, alpha, channel, spill, out):
     h, w, _ = plate.shape
-    s = np.float32(spill)
     for y in prange(h):
-        for x in range(w):
-            r, g, b = _despill_px(np.int32(plate[y, x, 0]), np.int32(plate[y, x, 1]), np.int32(plate[y, x, 2]), channel, s)
-            a = np.int32(alpha[y, x])
-            out[y, x, 0] = _div255(r * a)
-            out[y, x, 1] = _div255(g * a)
-            out[y, x, 2] = _div255(b * a)
-            out[y, x, 3] = a
+        _key_rgba_row(plate[y].reshape(w * 3), alpha[y], channel, np.float32(spill),
+                      out[y].reshape(w * 4), w)
 
 
 @njit(inline="always")
-def _blend_px(out, bg, y, x, r, g, b, a):
-    ia = np.int32(255) - a
-    out[y, x, 0] = _div255(r * a + np.int32(bg[y, x, 0]) * ia)
-    out[y, x, 1] = _div255(g * a + np.int32(bg[y, x, 1]) * ia)
-    out[y, x, 2] = _div255(b * a + np.int32(bg[y, x, 2]) * ia)
-    if bg.shape[2] == 4:
-        out[y, x, 3] = _div255(np.int32(255) * a + np.int32(bg[y, x, 3]) * ia)
+def _blend(o, b, x, n, r, g, bl, a):
+    ak = a * _K
+    ia = np.float32(1.0) - ak
+    o[n * x] = np.uint8(r * ak + np.float32(b[n * x]) * ia + _H)
+    o[n * x + 1] = np.uint8(g * ak + np.float32(b[n * x + 1]) * ia + _H)
+    o[n * x + 2] = np.uint8(bl * ak + np.float32(b[n * x + 2]) * ia + _H)
+    if n == 4:
+        o[4 * x + 3] = np.uint8(a + np.float32(b[4 * x + 3]) * ia + _H)
+
+
+@njit(cache=True)
+def _kdo_row(p, k, table, use_table, gar, use_g, bgr, n, channel, amount, o, m, use_m, w):
+    if n == 3:
+        for x in range(w):
+            r = np.float32(p[3 * x])
+            g = np.float32(p[3 * x + 1])
+            b = np.float32(p[3 * x + 2])
+            a = _alpha(r, g, b, k, table, use_table)
+            if use_g:
+                a = _garb(a, gar[x])
+            if use_m:
+                m[x] = np.uint8(a)
+            r, g, b = _despill3(r, g, b, channel, amount)
+            _blend(o, bgr, x, 3, r, g, b, a)
+    else:
+        for x in range(w):
+            r = np.float32(p[3 * x])
+            g = np.float32(p[3 * x + 1])
+            b = np.float32(p[3 * x + 2])
+            a = _alpha(r, g, b, k, table, use_table)
+            if use_g:
+                a = _garb(a, gar[x])
+            if use_m:
+                m[x] = np.uint8(a)
+            r, g, b = _despill3(r, g, b, channel, amount)
+            _blend(o, bgr, x, 4, r, g, b, a)
+
+
+@njit(**_JIT)
+def _key_despill_over(plate, k, table, use_table, garbage, use_garbage, bg, channel, spill,
+                      out, matte, use_matte):
+    h, w, n = bg.shape
+    t = table.reshape(table.size)
+    s = np.float32(spill)
+    for y in prange(h):
+        g = garbage[y] if use_garbage else garbage[0]
+        m = matte[y] if use_matte else matte[0]
+        _kdo_row(plate[y].reshape(w * 3), k, t, use_table, g, use_garbage, bg[y].reshape(w * n),
+                 n, channel, s, out[y].reshape(w * n), m, use_matte, w)
+
+
+@njit(cache=True)
+def _despill_over_row(p, al, bgr, n, channel, amount, o, w):
+    for x in range(w):
+        r, g, b = _despill3(np.float32(p[3 * x]), np.float32(p[3 * x + 1]),
+                            np.float32(p[3 * x + 2]), channel, amount)
+        _blend(o, bgr, x, n, r, g, b, np.float32(al[x]))
 
 
 @njit(**_JIT)
 def _despill_over(plate, alpha, bg, channel, spill, out):
-    h, w, _ = plate.shape
-    s = np.float32(spill)
+    h, w, n = bg.shape
     for y in prange(h):
-        for x in range(w):
-            r, g, b = _despill_px(np.int32(plate[y, x, 0]), np.int32(plate[y, x, 1]), np.int32(plate[y, x, 2]), channel, s)
-            _blend_px(out, bg, y, x, r, g, b, np.int32(alpha[y, x]))
-
-
-@njit(**_JIT)
-def _key_despill_over(plate, table, garbage, use_garbage, bg, channel, spill, out, matte, use_matte):
-    h, w, _ = plate.shape
-    s = np.float32(spill)
-    for y in prange(h):
-        for x in range(w):
-            r0 = np.int32(plate[y, x, 0])
-            g0 = np.int32(plate[y, x, 1])
-            b0 = np.int32(plate[y, x, 2])
-            cb, cr = _cbcr(r0, g0, b0)
-            a = np.int32(table[cb, cr])
-            if use_garbage:
-                a = _div255(a * np.int32(garbage[y, x]))
-            if use_matte:
-                matte[y, x] = a
-            r, g, b = _despill_px(r0, g0, b0, channel, s)
-            _blend_px(out, bg, y, x, r, g, b, a)
+        _despill_over_row(plate[y].reshape(w * 3), alpha[y], bg[y].reshape(w * n), n, channel,
+                          np.float32(spill), out[y].reshape(w * n), w)
 
 
 # --- matte refinement ---------------------------------------------------------------
@@ -315,6 +408,41 @@ def _depth_f(colors, depths, consts, nl, bg, out):
     return nan
 
 
+# --- two-layer depth fast path (a rendered character and the keyed actor) --------------
+
+
+@njit(cache=True)
+def _depth2_row_u8(c0, c1, d0, d1, k0, k1, map0, map1, b, n, o, w):
+    nan = 0
+    for x in range(w):
+        z0 = d0[x] if map0 else k0
+        z1 = d1[x] if map1 else k1
+        nan += np.isnan(z0) + np.isnan(z1)
+        first = z0 <= z1 or not z1 <= z0  # ties (and NaN) put layer 0 in front
+        fa = np.float32(c0[4 * x + 3]) if first else np.float32(c1[4 * x + 3])
+        ba = np.float32(c1[4 * x + 3]) if first else np.float32(c0[4 * x + 3])
+        fia = (np.float32(255.0) - fa) * _K
+        bia = (np.float32(255.0) - ba) * _K
+        for c in range(n):
+            fc = np.float32(c0[4 * x + c]) if first else np.float32(c1[4 * x + c])
+            bc = np.float32(c1[4 * x + c]) if first else np.float32(c0[4 * x + c])
+            t = np.float32(np.int32(min(bc + np.float32(b[n * x + c]) * bia + _H, np.float32(255.0))))
+            o[n * x + c] = np.uint8(min(fc + t * fia + _H, np.float32(255.0)))
+    return nan
+
+
+@njit(**_JIT)
+def _depth2_u8(c0, c1, d0, d1, k0, k1, map0, map1, bg, out):
+    h, w, n = bg.shape
+    nan = 0
+    for y in prange(h):
+        r0 = d0[y] if map0 else d0[0]
+        r1 = d1[y] if map1 else d1[0]
+        nan += _depth2_row_u8(c0[y].reshape(w * 4), c1[y].reshape(w * 4), r0, r1, k0, k1, map0,
+                              map1, bg[y].reshape(w * n), n, out[y].reshape(w * n), w)
+    return nan
+
+
 # --- colour ---------------------------------------------------------------------------
 
 
@@ -327,18 +455,27 @@ def _sat(r, g, b, sat):
     return r, g, b
 
 
+@njit(cache=True)
+def _cdl_row_u8(im, t0, t1, t2, s, n, o, w):
+    for x in range(w):
+        r, g, b = _sat(t0[np.uint64(im[n * x])], t1[np.uint64(im[n * x + 1])],
+                       t2[np.uint64(im[n * x + 2])], s)
+        o[n * x] = np.uint8(np.rint(r * np.float32(255.0)))
+        o[n * x + 1] = np.uint8(np.rint(g * np.float32(255.0)))
+        o[n * x + 2] = np.uint8(np.rint(b * np.float32(255.0)))
+        if n == 4:
+            o[4 * x + 3] = im[4 * x + 3]
+
+
 @njit(**_JIT)
 def _cdl_u8(img, table, sat, out):
     h, w, n = img.shape
     s = np.float32(sat)
+    t0 = np.ascontiguousarray(table[:, 0])
+    t1 = np.ascontiguousarray(table[:, 1])
+    t2 = np.ascontiguousarray(table[:, 2])
     for y in prange(h):
-        for x in range(w):
-            r, g, b = _sat(table[img[y, x, 0], 0], table[img[y, x, 1], 1], table[img[y, x, 2], 2], s)
-            out[y, x, 0] = _u8f(r * np.float32(255.0))
-            out[y, x, 1] = _u8f(g * np.float32(255.0))
-            out[y, x, 2] = _u8f(b * np.float32(255.0))
-            if n == 4:
-                out[y, x, 3] = img[y, x, 3]
+        _cdl_row_u8(img[y].reshape(w * n), t0, t1, t2, s, n, out[y].reshape(w * n), w)
 
 
 @njit(inline="always")
@@ -377,21 +514,44 @@ def _trilinear(cube, ir, ig, ib, fr, fg, fb, c):
     return c0 * (one - fb) + c1 * fb
 
 
+@njit(cache=True)
+def _lut_row_u8(im, flat, size, ti, tf, n, o, w):
+    """Trilinear on the flattened cube ``flat`` ([r][g][b][3]) with unsigned offsets."""
+    one = np.float32(1.0)
+    sb = np.uint64(3)
+    sg = np.uint64(3 * size)
+    sr = np.uint64(3 * size * size)
+    for x in range(w):
+        vr = np.uint64(im[n * x])
+        vg = np.uint64(im[n * x + 1])
+        vb = np.uint64(im[n * x + 2])
+        base = (np.uint64(ti[vr * np.uint64(3)]) * sr + np.uint64(ti[vg * np.uint64(3) + np.uint64(1)]) * sg
+                + np.uint64(ti[vb * np.uint64(3) + np.uint64(2)]) * sb)
+        fr = tf[vr * np.uint64(3)]
+        fg = tf[vg * np.uint64(3) + np.uint64(1)]
+        fb = tf[vb * np.uint64(3) + np.uint64(2)]
+        for c in range(3):
+            q = base + np.uint64(c)
+            c00 = flat[q] * (one - fr) + flat[q + sr] * fr
+            c10 = flat[q + sg] * (one - fr) + flat[q + sr + sg] * fr
+            c01 = flat[q + sb] * (one - fr) + flat[q + sr + sb] * fr
+            c11 = flat[q + sg + sb] * (one - fr) + flat[q + sr + sg + sb] * fr
+            v = (c00 * (one - fg) + c10 * fg) * (one - fb) + (c01 * (one - fg) + c11 * fg) * fb
+            v = min(max(v * np.float32(255.0), np.float32(0.0)), np.float32(255.0))
+            o[n * x + c] = np.uint8(np.rint(v))
+        if n == 4:
+            o[4 * x + 3] = im[4 * x + 3]
+
+
 @njit(**_JIT)
 def _lut_u8(img, cube, taps_i, taps_f, out):
     h, w, n = img.shape
+    size = cube.shape[0]
+    flat = cube.reshape(cube.size)
+    ti = taps_i.reshape(taps_i.size)
+    tf = taps_f.reshape(taps_f.size)
     for y in prange(h):
-        for x in range(w):
-            vr = img[y, x, 0]
-            vg = img[y, x, 1]
-            vb = img[y, x, 2]
-            ir, ig, ib = taps_i[vr, 0], taps_i[vg, 1], taps_i[vb, 2]
-            fr, fg, fb = taps_f[vr, 0], taps_f[vg, 1], taps_f[vb, 2]
-            for c in range(3):
-                v = _trilinear(cube, ir, ig, ib, fr, fg, fb, c)
-                out[y, x, c] = _u8f(v * np.float32(255.0))
-            if n == 4:
-                out[y, x, 3] = img[y, x, 3]
+        _lut_row_u8(img[y].reshape(w * n), flat, size, ti, tf, n, out[y].reshape(w * n), w)
 
 
 @njit(**_JIT)
@@ -400,9 +560,9 @@ def _lut_f(img, cube, shaper, use_shaper, smin, smax, dmin, dmax, out):
     size = cube.shape[0]
     m = shaper.shape[0]
     for y in prange(h):
+        ii = np.empty(3, np.int64)
+        ff = np.empty(3, np.float32)
         for x in range(w):
-            ii = np.empty(3, np.int64)
-            ff = np.empty(3, np.float32)
             for c in range(3):
                 v = np.float64(img[y, x, c])
                 if use_shaper:
@@ -449,6 +609,38 @@ def _table_u8(img, table, out):
 
 
 # --- resize ---------------------------------------------------------------------------
+# Separable, as OpenCV does it: blend the two source rows (contiguous, vectorizes),
+# then gather along x.
+
+
+@njit(cache=True)
+def _vblend_row(a, b, fy, tmp, m):
+    one = np.float32(1.0)
+    for i in range(m):
+        tmp[i] = np.float32(a[i]) * (one - fy) + np.float32(b[i]) * fy
+
+
+@njit(cache=True)
+def _hgather_row_u8(tmp, x0, x1, wx, n, o, w):
+    one = np.float32(1.0)
+    for x in range(w):
+        l = np.uint64(x0[x]) * np.uint64(n)
+        r = np.uint64(x1[x]) * np.uint64(n)
+        fx = wx[x]
+        for c in range(n):
+            v = tmp[l + np.uint64(c)] * (one - fx) + tmp[r + np.uint64(c)] * fx
+            o[n * x + c] = np.uint8(min(max(np.rint(v), np.float32(0.0)), np.float32(255.0)))
+
+
+@njit(cache=True)
+def _hgather_row_f(tmp, x0, x1, wx, n, o, w):
+    one = np.float32(1.0)
+    for x in range(w):
+        l = np.uint64(x0[x]) * np.uint64(n)
+        r = np.uint64(x1[x]) * np.uint64(n)
+        fx = wx[x]
+        for c in range(n):
+            o[n * x + c] = tmp[l + np.uint64(c)] * (one - fx) + tmp[r + np.uint64(c)] * fx
 
 
 @njit(**_JIT)
@@ -457,23 +649,16 @@ def _resize(img, y0, y1, wy, x0, x1, wx, out, oy, ox, is_u8):
     h = y0.shape[0]
     w = x0.shape[0]
     n = out.shape[2]
-    one = np.float32(1.0)
+    win = img.shape[1]
+    wout = out.shape[1]
     for y in prange(h):
-        a = y0[y]
-        b = y1[y]
-        fy = wy[y]
-        for x in range(w):
-            l = x0[x]
-            r = x1[x]
-            fx = wx[x]
-            for c in range(n):
-                top = np.float32(img[a, l, c]) * (one - fx) + np.float32(img[a, r, c]) * fx
-                bot = np.float32(img[b, l, c]) * (one - fx) + np.float32(img[b, r, c]) * fx
-                v = top * (one - fy) + bot * fy
-                if is_u8:
-                    out[oy + y, ox + x, c] = _u8f(v)
-                else:
-                    out[oy + y, ox + x, c] = v
+        tmp = np.empty(win * n, np.float32)
+        _vblend_row(img[y0[y]].reshape(win * n), img[y1[y]].reshape(win * n), wy[y], tmp, win * n)
+        row = out[oy + y].reshape(wout * n)[ox * n : (ox + w) * n]
+        if is_u8:
+            _hgather_row_u8(tmp, x0, x1, wx, n, row, w)
+        else:
+            _hgather_row_f(tmp, x0, x1, wx, n, row, w)
 
 
 MAX_LAYERS = 8
@@ -524,9 +709,10 @@ class NumbaBackend(Backend):
                 np.copyto(o[rows], b, casting="same_kind")
         self._done(o, out)
 
-    def key_matte(self, plate, table, garbage, out):
+    def key_matte(self, plate, table, garbage, out, params=None):
         plate, garbage, o = self._c(plate, "plate"), self._c(garbage, "garbage"), self._o(out)
-        _key_matte(plate, table, _g(garbage), garbage is not None, o)
+        k, use_table = _matte_mode(params)
+        _key_matte(plate, k, table, use_table, _g(garbage), garbage is not None, o)
         self._done(o, out)
 
     def refine_matte(self, alpha, choke, blur, out):
@@ -560,12 +746,15 @@ class NumbaBackend(Backend):
         _despill_over(plate, alpha, bg, channel, spill, o)
         self._done(o, out)
 
-    def key_despill_over(self, plate, table, garbage, bg, channel, spill, out, matte_out):
+    def key_despill_over(
+        self, plate, table, garbage, bg, channel, spill, out, matte_out, params=None
+    ):
         plate, garbage, bg = self._c(plate, "plate"), self._c(garbage, "garbage"), self._c(bg, "bg")
         o = self._o(out)
         m = None if matte_out is None else self._o(matte_out, "matte")
+        k, use_table = _matte_mode(params)
         _key_despill_over(
-            plate, table, _g(garbage), garbage is not None, bg, channel, spill, o,
+            plate, k, table, use_table, _g(garbage), garbage is not None, bg, channel, spill, o,
             _g(m), m is not None,
         )
         self._done(o, out)
@@ -593,6 +782,12 @@ class NumbaBackend(Backend):
             else:
                 maps.append(self._c(d, f"d{i}"))
         bg, o = self._c(bg, "bg"), self._o(out)
+        if n == 2 and bg.dtype == np.uint8:
+            nan = int(_depth2_u8(cols[0], cols[1], maps[0], maps[1], consts[0], consts[1],
+                                 not isinstance(depths[0], float),
+                                 not isinstance(depths[1], float), bg, o))
+            self._done(o, out)
+            return nan
         kern = _depth_u8 if bg.dtype == np.uint8 else _depth_f
         nan = int(kern(tuple(cols), tuple(maps), consts, n, bg, o))
         self._done(o, out)
@@ -637,6 +832,19 @@ class NumbaBackend(Backend):
             np.copyto(o, out)
         _resize(img, y0, y1, wy, x0, x1, wx, o, y, x, img.dtype == np.uint8)
         self._done(o, out)
+
+
+def _matte_mode(params):
+    """Arithmetic matte coefficients, and whether to use the exact table instead: for
+    near-step mattes, where float32 rounding of the distance could flip a pixel."""
+    if params is None:
+        return _NO_COEFFS, True
+    k = matte_coeffs(params)
+    steep = 255.0 * float(k[4]) * float(k[6])
+    return k, bool(steep > 2000.0)
+
+
+_NO_COEFFS = np.zeros(7, np.float32)
 
 
 def _g(a):

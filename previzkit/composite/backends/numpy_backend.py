@@ -50,7 +50,7 @@ class NumpyBackend(Backend):
             v = fg[..., :n].astype(np.float64) + bg.astype(np.float64) * (1.0 - a)
             out[...] = v.astype(out.dtype)
 
-    def key_matte(self, plate, table, garbage, out):
+    def key_matte(self, plate, table, garbage, out, params=None):
         cb, cr = cbcr8(plate)
         a = table[cb, cr]
         if garbage is not None:
@@ -85,7 +85,9 @@ class NumpyBackend(Backend):
     def despill_over(self, plate, alpha, bg, channel, spill, out):
         out[...] = _blend(_despill(plate, channel, spill), alpha, bg)
 
-    def key_despill_over(self, plate, table, garbage, bg, channel, spill, out, matte_out):
+    def key_despill_over(
+        self, plate, table, garbage, bg, channel, spill, out, matte_out, params=None
+    ):
         a = np.empty(plate.shape[:2], np.uint8)
         self.key_matte(plate, table, garbage, a)
         if matte_out is not None:

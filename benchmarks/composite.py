@@ -1,0 +1,237 @@
+"""Compositing kernels: medians (ms) per op at 1080p and 2160p for numpy, OpenCV (the
+baseline a user would reach for; Pillow where OpenCV has no such op), Numba, CuPy (where
+a CUDA device is), and the memory-bandwidth floor (bytes moved / measured copy
+bandwidth). One process. Run: ``python3 benchmarks/composite.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+import numpy as np
+
+import previzkit.composite as C
+from previzkit.composite.formulas import letterbox_rect
+
+SIZES = {"1080p": (1920, 1080), "2160p": (3840, 2160)}
+
+
+def median_ms(fn, reps: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times) * 1e3
+
+
+def copy_bandwidth() -> float:
+    """Bytes/s of a parallel Numba copy (read + write counted), 256 MiB buffers."""
+    from numba import njit, prange
+
+    @njit(parallel=True, cache=True)
+    def copy(src, dst):
+        n = src.shape[0]
+        chunk = 1 << 16
+        for i in prange((n + chunk - 1) // chunk):
+            lo = i * chunk
+            hi = min(lo + chunk, n)
+            dst[lo:hi] = src[lo:hi]
+
+    src = np.random.default_rng(0).integers(0, 255, 128 << 20, dtype=np.uint8)
+    dst = np.empty_like(src)
+    t = median_ms(lambda: copy(src, dst), 9) / 1e3
+    return 2 * src.nbytes / t
+
+
+# --- inputs -----------------------------------------------------------------------------
+
+
+def plate_and_bg(w, h, rng):
+    """A green-screen plate with an actor-like blob and a background frame."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    plate = np.empty((h, w, 3), np.uint8)
+    plate[...] = (18, 170, 62)
+    noise = rng.integers(-12, 13, (h, w, 1), dtype=np.int16)
+    plate = np.clip(plate + noise, 0, 255).astype(np.uint8)
+    blob = ((xx - w / 2) / (w / 5)) ** 2 + ((yy - h / 2) / (h / 2.5)) ** 2 < 1
+    plate[blob] = (190, 140, 120)
+    bg = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    return plate, bg
+
+
+def premul(w, h, rng):
+    fg = rng.integers(0, 256, (h, w, 4), dtype=np.uint8)
+    a = fg[..., 3]
+    a[: h // 3] = 0
+    a[h // 3 : 2 * h // 3] = 255
+    fg[..., :3] = (fg[..., :3].astype(np.uint16) * a[..., None] // 255).astype(np.uint8)
+    return fg
+
+
+# --- OpenCV baselines (what a user would write) --------------------------------------
+
+
+def cv_over(cv2, fg, bg, out):
+    inv = cv2.bitwise_not(fg[..., 3].copy())
+    inv3 = cv2.merge([inv, inv, inv])
+    scaled = cv2.multiply(bg, inv3, scale=1 / 255)
+    return cv2.add(cv2.cvtColor(fg, cv2.COLOR_RGBA2RGB), scaled, dst=out)
+
+
+def cv_key_despill_over(cv2, plate, bg, out, key_cbcr, chroma, p):
+    ycrcb = cv2.cvtColor(plate, cv2.COLOR_RGB2YCrCb)
+    cr = ycrcb[..., 1].astype(np.float32) - key_cbcr[1]
+    cb = ycrcb[..., 2].astype(np.float32) - key_cbcr[0]
+    d = cv2.magnitude(cb, cr) * (1 / chroma)
+    a = cv2.min(cv2.max((d - p.tolerance) * (1 / p.softness), 0.0), 1.0)
+    r, g, b = cv2.split(plate)
+    lim = cv2.addWeighted(r, 0.5, b, 0.5, 0)
+    g = cv2.min(g, lim)
+    fgc = cv2.merge([r, g, b])
+    return cv2.blendLinear(fgc, bg, a, 1.0 - a, dst=out)
+
+
+def cv_depth(cv2, c1, d1, c2, d2, bg, out):
+    near_is_1 = cv2.compare(d1, d2, cv2.CMP_LE)
+    near = c2.copy()
+    cv2.copyTo(c1, near_is_1, near)
+    far = c1.copy()
+    cv2.copyTo(c2, near_is_1, far)
+    tmp = cv_over(cv2, far, bg, None)
+    return cv_over(cv2, near, tmp, out)
+
+
+def cv_cdl(cv2, img, cdl, out):
+    from previzkit.composite.formulas import cdl_table
+
+    lut = np.clip(np.rint(cdl_table(cdl) * 255), 0, 255).astype(np.uint8).reshape(256, 1, 3)
+    sop = cv2.LUT(img, lut)
+    s = cdl.saturation
+    luma = np.array([0.2126, 0.7152, 0.0722])
+    m = (1 - s) * np.tile(luma, (3, 1)) + s * np.eye(3)
+    return cv2.transform(sop, m, dst=out)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="1080p only, fewer repetitions")
+    ap.add_argument("--ops", default="", help="comma-separated subset of ops")
+    args = ap.parse_args()
+    try:
+        import cv2
+    except ImportError:
+        cv2 = None
+    from PIL import Image, ImageFilter
+
+    backends = [b for b in ("numba", "cupy") if b in C.available_backends()]
+    bw = copy_bandwidth()
+    import numba
+
+    print(f"# copy bandwidth {bw / 1e9:.1f} GB/s (numba parallel copy, {numba.get_num_threads()} threads)")
+    print(f"# backends: {', '.join(['numpy', *backends])}; absent: {C.unavailable_backends()}")
+    rng = np.random.default_rng(1)
+    params = C.KeyParams(tolerance=0.35, softness=0.35, spill=1.0)
+    cdl = C.CDL(slope=(1.1, 1.0, 0.9), offset=(0.02, 0.0, -0.01), power=(1.0, 1.1, 0.95), saturation=0.8)
+    lut = C.Lut.identity(33)
+    lut = C.Lut(cube=np.clip(lut.cube ** np.float32(0.9), 0, 1))
+    key_cb, key_cr = (float(v) for v in C.formulas.cbcr8(np.array(params.color, np.uint8)))
+    chroma = float(np.hypot(key_cb - 128, key_cr - 128))
+    pil_lut = ImageFilter.Color3DLUT(33, lut.cube.transpose(2, 1, 0, 3).reshape(-1, 3).tolist())
+
+    rows = []
+    sizes = {"1080p": SIZES["1080p"]} if args.quick else SIZES
+    only = set(filter(None, args.ops.split(",")))
+    for label, (w, h) in sizes.items():
+        reps = 5 if args.quick else (9 if label == "1080p" else 7)
+        plate, bg = plate_and_bg(w, h, rng)
+        fg = premul(w, h, rng)
+        fg2 = premul(w, h, rng)
+        d1 = (rng.random((h, w), dtype=np.float32) * 4 + 1).astype(np.float32)
+        d2 = np.full((h, w), 3.0, np.float32)
+        out3 = np.empty((h, w, 3), np.uint8)
+        small = np.ascontiguousarray(bg[::2, ::2])
+        dci = rng.integers(0, 256, (h, int(w * 2048 / 1920), 3), dtype=np.uint8)
+        lx, ly, lw, lh = letterbox_rect(dci.shape[1], dci.shape[0], w, h)
+        px = w * h
+        ops = {
+            # name: (bytes per output pixel, {impl: fn}, baseline label)
+            "over": (10, {
+                "numpy": lambda b="numpy": C.over(fg, bg, out3, backend=b),
+                "opencv": lambda: cv_over(cv2, fg, bg, out3),
+            }, "OpenCV"),
+            "key+despill+over": (9, {
+                "numpy": lambda b="numpy": C.key_despill_over(plate, bg, params, out=out3, backend=b),
+                "opencv": lambda: cv_key_despill_over(cv2, plate, bg, out3, (key_cb, key_cr), chroma, params),
+            }, "OpenCV"),
+            "depth (2 layers)": (22, {
+                "numpy": lambda b="numpy": C.depth_composite([(fg, d1), (fg2, d2)], bg, out3, backend=b),
+                "opencv": lambda: cv_depth(cv2, fg, d1, fg2, d2, bg, out3),
+            }, "OpenCV"),
+            "cdl": (6, {
+                "numpy": lambda b="numpy": C.apply_cdl(bg, cdl, out3, backend=b),
+                "opencv": lambda: cv_cdl(cv2, bg, cdl, out3),
+            }, "OpenCV"),
+            "lut 33^3": (6, {
+                "numpy": lambda b="numpy": C.apply_lut(bg, lut, out3, backend=b),
+                "opencv": lambda: Image.fromarray(bg).filter(pil_lut),
+            }, "Pillow"),
+            "resize 2x up": (3.75, {
+                "numpy": lambda b="numpy": C.resize(small, w, h, out3, backend=b),
+                "opencv": lambda: cv2.resize(small, (w, h), dst=out3, interpolation=cv2.INTER_LINEAR),
+            }, "OpenCV"),
+            "letterbox DCI": (3 + 3 * dci.shape[0] * dci.shape[1] / px, {
+                "numpy": lambda b="numpy": C.letterbox(dci, w, h, out3, backend=b),
+                "opencv": lambda: cv_letterbox(cv2, dci, out3, (lx, ly, lw, lh)),
+            }, "OpenCV"),
+        }
+        for name, (bpp, impls, base_label) in ops.items():
+            if only and name not in only:
+                continue
+            res = {}
+            res["numpy"] = median_ms(impls["numpy"], 3 if label == "2160p" else reps, warmup=1)
+            if cv2 is not None or base_label == "Pillow":
+                res["baseline"] = median_ms(impls["opencv"], reps)
+            for b in backends:
+                res[b] = median_ms(lambda b=b: impls["numpy"](b), reps)
+            floor = bpp * px / bw * 1e3
+            rows.append((label, name, base_label, res, floor))
+            print(_fmt(label, name, base_label, res, floor, backends), flush=True)
+    print()
+    print(f"| size | op | numpy | baseline | {' | '.join(backends)} | floor | {' | '.join(b + '/floor' for b in backends)} | {' | '.join('baseline/' + b for b in backends)} |")
+    print("|" + "---|" * (5 + 3 * len(backends)))
+    for label, name, base_label, res, floor in rows:
+        cells = [label, name, f"{res['numpy']:.2f}", f"{res.get('baseline', float('nan')):.2f} ({base_label})"]
+        cells += [f"{res[b]:.2f}" for b in backends]
+        cells.append(f"{floor:.2f}")
+        cells += [f"{res[b] / floor:.1f}x" for b in backends]
+        cells += [f"{res.get('baseline', float('nan')) / res[b]:.1f}x" for b in backends]
+        print("| " + " | ".join(cells) + " |")
+    return 0
+
+
+def cv_letterbox(cv2, src, out, rect):
+    x, y, w, h = rect
+    out[:y] = 0
+    out[y + h :] = 0
+    out[:, :x] = 0
+    out[:, x + w :] = 0
+    roi = out[y : y + h, x : x + w]
+    cv2.resize(src, (w, h), dst=roi, interpolation=cv2.INTER_LINEAR)
+    return out
+
+
+def _fmt(label, name, base_label, res, floor, backends):
+    parts = [f"{label:6s} {name:18s} numpy {res['numpy']:8.2f}  {base_label} {res.get('baseline', float('nan')):7.2f}"]
+    parts += [f"{b} {res[b]:7.2f} ({res[b] / floor:4.1f}x floor)" for b in backends]
+    parts.append(f"floor {floor:5.2f} ms")
+    return "  ".join(parts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
