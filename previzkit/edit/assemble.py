@@ -222,12 +222,7 @@ def assemble(
     """Build the cut from the take store at ``project`` and ``script`` (a Fountain
     path or a parsed Script); ``plan`` is a shot plan YAML or ShotPlan (default: the
     plan :func:`previzkit.script.plan_shots` makes from the script)."""
-    import opentimelineio as otio
-
-    from previzkit.edit.analysis import analyse_take
-    from previzkit.paths import assets_dir
     from previzkit.script import load_shot_plan, plan_shots, read_script
-    from previzkit.script.breakdown import TimingModel
     from previzkit.takes.store import TakeStore
 
     parsed = read_script(script) if isinstance(script, str | Path) else script
@@ -237,7 +232,24 @@ def assemble(
         shot_plan = load_shot_plan(plan)
     else:
         shot_plan = plan
-    store = TakeStore(project, create=False)
+    with TakeStore(project, create=False) as store:
+        return _build(store, parsed, shot_plan, project, rules, progress)
+
+
+def _build(
+    store: Any,
+    parsed: Any,
+    shot_plan: Any,
+    project: str | Path,
+    rules: AssemblyRules,
+    progress: ProgressFn | None,
+) -> Assembly:
+    import opentimelineio as otio
+
+    from previzkit.edit.analysis import analyse_take
+    from previzkit.paths import assets_dir
+    from previzkit.script.breakdown import TimingModel
+
     takes = store.list()
     if not takes:
         raise TakeStoreError(f"take store {project}: has no takes to assemble")
@@ -379,7 +391,6 @@ def assemble(
             for shot, ranked in scores.items()
         },
     }
-    store.close()
     return Assembly(timeline, scores, missing)
 
 

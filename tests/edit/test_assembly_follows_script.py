@@ -152,3 +152,15 @@ def test_bad_projects(tmp_path, sample_script):
         s.add(Take("1", "1-B", 1, rate="25"))
     with pytest.raises(InputError, match=r"several rates \['24', '25'\]"):
         assemble(tmp_path / "mixed", sample_script)
+
+
+def test_plan_from_yaml_gives_the_same_cut(take_project, sample_script, assembled, tmp_path):
+    from previzkit.edit.assemble import assemble
+    from previzkit.script import plan_shots, read_script, save_shot_plan
+
+    plan = save_shot_plan(plan_shots(read_script(sample_script)), tmp_path / "plan.yaml")
+    again = assemble(take_project, sample_script, plan, AssemblyRules(min_shot_s=0.2))
+    key = [(e.name, e.record_in, e.source_in, e.duration) for e in cut_events(assembled.timeline)]
+    assert [
+        (e.name, e.record_in, e.source_in, e.duration) for e in cut_events(again.timeline)
+    ] == key
