@@ -219,7 +219,44 @@ def mirror(out: Path) -> dict:
     return {"frames": stats.frames, "states": stats.states}
 
 
-SCENARIOS = {"session": session, "remote": remote, "validation": validation, "mirror": mirror}
+def glx(out: Path) -> dict:
+    """A session with the GLX (Xlib) binding from a glfw window's context (needs DISPLAY)."""
+    import glfw
+    import moderngl
+
+    from previzkit.xr.app import xr_loop
+    from previzkit.xr.instance import OPENGL, XRInstance
+
+    glfw.init()
+    glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
+    glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
+    glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
+    glfw.window_hint(glfw.VISIBLE, False)
+    window = glfw.create_window(64, 64, "previzkit xr test", None, None)
+    glfw.make_context_current(window)
+    ctx = moderngl.create_context()
+    inst = XRInstance(required=[OPENGL])  # no EGL extension needed
+    eyes: dict = {}
+
+    def grab(eye, src):
+        eyes[eye] = src.read_eye(eye)
+
+    with xr_loop(None, ctx=ctx, instance=inst, on_eye=grab) as loop:
+        binding = loop.source.session.binding.kind
+        stats = loop.run(frames=10, timeout_s=60)
+    inst.close()
+    glfw.destroy_window(window)
+    centre = [eyes[e][120, 160].tolist() for e in (0, 1)]
+    return {"binding": binding, "frames": stats.frames, "states": stats.states, "centre": centre}
+
+
+SCENARIOS = {
+    "session": session,
+    "remote": remote,
+    "validation": validation,
+    "mirror": mirror,
+    "glx": glx,
+}
 
 if __name__ == "__main__":
     name, out_dir = sys.argv[1], Path(sys.argv[2])

@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-
 import numpy as np
 import pytest
 
 pytestmark = [pytest.mark.xr, pytest.mark.gl, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def display():
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
-        pytest.skip("Xvfb not installed (scripts/setup.d/30-monado.sh installs it)")
-    r, w = os.pipe()
-    proc = subprocess.Popen(
-        [xvfb, "-displayfd", str(w), "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
-        pass_fds=(w,),
-    )
-    os.close(w)
-    number = b""
-    while not number.endswith(b"\n"):
-        chunk = os.read(r, 16)
-        if not chunk:
-            break
-        number += chunk
-    yield f":{number.decode().strip()}"
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 def test_mirror_window_shows_the_left_eye(xr_env, scenario, display, tmp_path):
