@@ -227,7 +227,9 @@ def assemble(
 
     parsed = read_script(script) if isinstance(script, str | Path) else script
     if plan is None:
-        shot_plan = plan_shots(parsed)
+        from previzkit.script.locations import assets_exists
+
+        shot_plan = plan_shots(parsed, exists=assets_exists())
     elif isinstance(plan, str | Path):
         shot_plan = load_shot_plan(plan)
     else:
