@@ -206,6 +206,7 @@ class Renderer:
         self.show_frustums = True
         self.show_marks = True
         self._targets: dict[tuple[int, int, int, int], tuple] = {}
+        self._wrapped: dict[int, tuple] = {}  # id(colour) -> (colour, fbo, depth)
         self._t0 = time.perf_counter()
 
     # --- frame setup
@@ -318,6 +319,21 @@ class Renderer:
             self._targets[key] = (fbo, color, depth, resolve, resolve_color)
         return self._targets[key][0]
 
+    def framebuffer_for(self, color) -> moderngl.Framebuffer:
+        """A framebuffer drawing into ``color`` (a texture, e.g. an OpenXR swapchain
+        image wrapped with ``ctx.external_texture``, or a renderbuffer) with a depth
+        buffer of its size; created once per colour object and reused."""
+        key = id(color)
+        cached = self._wrapped.get(key)
+        if cached is not None and cached[0] is color:
+            return cached[1]
+        size = tuple(color.size)
+        samples = getattr(color, "samples", 0)
+        depth = self.ctx.depth_renderbuffer(size, samples=samples)
+        fbo = self.ctx.framebuffer(color_attachments=[color], depth_attachment=depth)
+        self._wrapped[key] = (color, fbo, depth)
+        return fbo
+
     def _read(self, width: int, height: int, samples: int, slot: int = 0) -> np.ndarray:
         fbo, _, _, resolve, _ = self._targets[(width, height, samples, slot)]
         if resolve is not None:
@@ -396,9 +412,11 @@ class Renderer:
 
     def release(self) -> None:
         """Free the offscreen targets, and the scene if the renderer built it."""
-        ours = {objs[0] for objs in self._targets.values()} | {
-            objs[3] for objs in self._targets.values() if objs[3] is not None
-        }
+        ours = (
+            {objs[0] for objs in self._targets.values()}
+            | {objs[3] for objs in self._targets.values() if objs[3] is not None}
+            | {w[1] for w in self._wrapped.values()}
+        )
         if self.ctx.fbo in ours:
             # moderngl rebinds the current framebuffer after creating one: never leave a
             # deleted one current. The window's screen, else the default framebuffer.
@@ -409,6 +427,10 @@ class Renderer:
                 if obj is not None:
                     obj.release()
         self._targets.clear()
+        for _, fbo, depth in self._wrapped.values():
+            fbo.release()
+            depth.release()
+        self._wrapped.clear()
         if self._owns_scene:
             self.scene.release()
 

@@ -201,10 +201,16 @@ void main() { f_color = vec4(v_color, 1.0); }
 
 SKY_VS = """
 #version 330
-out vec2 v_ndc;
+// one full-screen triangle at depth 1.0; the view direction is affine in NDC for a
+// perspective projection (w of inverse(proj) * (x, y, 1, 1) is constant), so it is
+// computed per vertex and interpolated
+uniform mat4 u_inv_proj;
+uniform mat3 u_cam_rot;
+out vec3 v_dir;
 void main() {
     vec2 p = vec2(float((gl_VertexID & 1) << 2) - 1.0, float((gl_VertexID & 2) << 1) - 1.0);
-    v_ndc = p;
+    vec4 c = u_inv_proj * vec4(p, 1.0, 1.0);
+    v_dir = u_cam_rot * (c.xyz / c.w);
     gl_Position = vec4(p, 1.0, 1.0);
 }
 """
@@ -212,18 +218,12 @@ void main() {
 SKY_FS = """
 #version 330
 const float PI = 3.14159265358979;
-uniform mat4 u_inv_proj;
-uniform mat3 u_cam_rot;
-uniform bool u_use_pano;
 uniform sampler2D u_pano;
 uniform float u_yaw;
-uniform vec3 u_color;
-in vec2 v_ndc;
+in vec3 v_dir;
 out vec4 f_color;
 void main() {
-    if (!u_use_pano) { f_color = vec4(u_color, 1.0); return; }
-    vec4 p = u_inv_proj * vec4(v_ndc, 1.0, 1.0);
-    vec3 d = normalize(u_cam_rot * (p.xyz / p.w));
+    vec3 d = normalize(v_dir);
     float u = 0.5 + (atan(d.x, -d.z) + u_yaw) / (2.0 * PI);
     float v = acos(clamp(d.y, -1.0, 1.0)) / PI;
     f_color = vec4(texture(u_pano, vec2(u, v)).rgb, 1.0);

@@ -72,7 +72,6 @@ class Skybox:
         prog = self._prog
         set_uniform(prog, "u_inv_proj", np.linalg.inv(frame.proj))
         set_uniform(prog, "u_cam_rot", np.asarray(frame.view)[:3, :3].T.copy())
-        set_uniform(prog, "u_use_pano", True)
         set_uniform(prog, "u_yaw", math.radians(self.yaw_deg))
         self.texture.use(0)
         set_uniform(prog, "u_pano", 0)

@@ -108,3 +108,25 @@ def test_vertex_array_mismatch_names_both_sides(gl):
         assert "buffers provide ['in_position']" in msg
     finally:
         buf.release()
+
+
+def test_framebuffer_for_a_colour_texture_adds_depth(gl, write_set, sphere_file, isolated_set):
+    """As for an OpenXR swapchain image: a bare colour texture gets a depth buffer."""
+    props = [
+        {"name": "near", "mesh": sphere_file.name, "position": [0, 20, -2], "color": [1, 0, 0]},
+        {"name": "far", "mesh": sphere_file.name, "position": [0, 20, -3], "color": [0, 0, 1]},
+    ]
+    renderer = Renderer(gl, load_set(write_set(isolated_set(props))))
+    tex = gl.texture((64, 64), 4)
+    try:
+        fbo = renderer.framebuffer_for(tex)
+        assert renderer.framebuffer_for(tex) is fbo
+        pose = look_at((0, 20, 0), (0, 20, -2))
+        proj = perspective_from_lens(Lens(35.0), 1.0)
+        renderer.render_view(fbo, view_matrix(pose), proj)
+        img = np.frombuffer(tex.read(), np.uint8).reshape(64, 64, 4)[::-1, :, :3]
+        assert (img[32, 32] == [255, 0, 0]).all()  # the near sphere wins the depth test
+        assert np.array_equal(img, renderer.render_image((pose, Lens(35.0)), 64, 64))
+    finally:
+        renderer.release()
+        tex.release()
