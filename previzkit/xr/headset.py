@@ -97,7 +97,7 @@ class HeadsetSource:
     def views(self, info: FrameInfo, world_from_space: np.ndarray) -> list[EyeView]:
         xr = self._xr
         with translated("locating the eye views"):
-            _, self.xr_views = xr.locate_views(
+            state, views = xr.locate_views(
                 self.session.handle,
                 xr.ViewLocateInfo(
                     view_configuration_type=self.instance.view_config,
@@ -105,6 +105,11 @@ class HeadsetSource:
                     space=self.session.space,
                 ),
             )
+        flags = xr.ViewStateFlags
+        valid = flags.ORIENTATION_VALID_BIT | flags.POSITION_VALID_BIT
+        if (state.view_state_flags & valid) == valid or not self.xr_views:
+            self.xr_views = views
+        # else tracking is lost this frame: keep the last good eye poses (no lurch to 0)
         return [from_xr_view(v, world_from_space, self.near, self.far) for v in self.xr_views]
 
     def read_input(

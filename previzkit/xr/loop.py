@@ -168,6 +168,8 @@ class FrameLoop:
     def step(self) -> bool:
         """One frame. Returns False when the session has ended."""
         src = self.source
+        if getattr(self.mirror, "closed", False):
+            return False  # the user closed the mirror window: end the session
         if not src.poll():
             return False
         if not src.running():

@@ -95,3 +95,19 @@ def test_mirror_letterbox_keeps_aspect():
     assert (sx, sy) == (0.5, 1.0)
     sx, sy = letterbox((200, 100), (100, 100))
     assert (sx, sy) == (1.0, 0.5)
+
+
+def test_closing_the_mirror_window_ends_the_loop(gl, pattern):
+    class Mirror:
+        closed = False
+        shown = 0
+
+        def __call__(self, fbo):
+            self.shown += 1
+            self.closed = self.shown >= 3
+
+    src = OffscreenSource(gl, (32, 32), rate_hz=None)
+    mirror = Mirror()
+    stats = FrameLoop(src, pattern, mirror=mirror).run(frames=100)
+    assert stats.frames == 3 and mirror.shown == 3
+    src.close()
