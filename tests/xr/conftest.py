@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -44,7 +43,7 @@ def xr_env(tmp_path_factory) -> dict[str, str]:
             + ", ".join(str(m) for m in MANIFESTS)
             + "): run scripts/setup.d/30-monado.sh as root"
         )
-    runtime_dir = Path(tempfile.mkdtemp(prefix="previzkit-xdg-"))
+    runtime_dir = tmp_path_factory.mktemp("xdg-runtime")
     runtime_dir.chmod(0o700)
     env = dict(os.environ)
     env.update(
