@@ -226,7 +226,13 @@ void main() {
     vec3 d = normalize(v_dir);
     float u = 0.5 + (atan(d.x, -d.z) + u_yaw) / (2.0 * PI);
     float v = acos(clamp(d.y, -1.0, 1.0)) / PI;
-    f_color = vec4(texture(u_pano, vec2(u, v)).rgb, 1.0);
+    // mip selection without a seam: u jumps by 1 where atan wraps, so take the
+    // derivative of whichever of u and fract(u + 0.5) is continuous here
+    vec2 du = vec2(dFdx(u), dFdy(u));
+    vec2 du2 = vec2(dFdx(fract(u + 0.5)), dFdy(fract(u + 0.5)));
+    du = vec2(abs(du.x) < abs(du2.x) ? du.x : du2.x, abs(du.y) < abs(du2.y) ? du.y : du2.y);
+    vec2 dv = vec2(dFdx(v), dFdy(v));
+    f_color = vec4(textureGrad(u_pano, vec2(u, v), vec2(du.x, dv.x), vec2(du.y, dv.y)).rgb, 1.0);
 }
 """
 

@@ -60,7 +60,8 @@ class Skybox:
             self.texture = ctx.texture((img.shape[1], img.shape[0]), 3, img.tobytes())
             self.texture.repeat_x = True
             self.texture.repeat_y = False
-            self.texture.filter = (ctx.LINEAR, ctx.LINEAR)
+            self.texture.build_mipmaps()  # no shimmer when the view is smaller than the panorama
+            self.texture.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
 
     @property
     def has_panorama(self) -> bool:

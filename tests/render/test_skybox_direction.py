@@ -130,3 +130,24 @@ def test_gan_background_through_genai_panorama(gl, tmp_path, write_set, monkeypa
             assert np.abs(image[32, 32] - _bilinear(pano, u, v)).max() <= 2.0, d
     finally:
         renderer.release()
+
+
+def test_minified_panorama_is_filtered_not_aliased(gl, tmp_path, write_set):
+    """A panorama finer than the view is mip-filtered: a 1-texel checker reads as grey."""
+    checker = ((np.indices((512, 1024)).sum(axis=0) % 2) * 255).astype(np.uint8)
+    Image.fromarray(np.repeat(checker[..., None], 3, axis=2)).save(tmp_path / "checker.png")
+    set_def = load_set(
+        write_set({"stage": {"width": 0.5, "depth": 0.5}, "background": {"image": "checker.png"}})
+    )
+    renderer = Renderer(gl, set_def)
+    try:
+        for d in [(0, 0, -1), (0.001, 0.2, 1.0)]:  # straight ahead, and across the seam
+            pose = look_at(EYE, EYE + np.asarray(d))
+            image = renderer.render_image((pose, Lens(50.0)), 32, 32).astype(float)
+            assert abs(image.mean() - 127.5) < 12 and image.std() < 20, (
+                d,
+                image.mean(),
+                image.std(),
+            )
+    finally:
+        renderer.release()
