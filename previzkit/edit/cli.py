@@ -74,7 +74,11 @@ def detect_cmd(video: str, as_json: bool) -> None:
 @click.option("-o", "--output", required=True, help="Output MP4.")
 @click.option("--size", default="640x360", show_default=True, help="WIDTHxHEIGHT.")
 @click.option("--no-burn-ins", is_flag=True, help="Leave out the burn-ins.")
-def render_cmd(cut_file: str, output: str, size: str, no_burn_ins: bool) -> None:
+@click.option("--preset", default="veryfast", show_default=True, help="x264 preset.")
+@click.option("--crf", default=23, show_default=True, help="x264 quality (lower: better).")
+def render_cmd(
+    cut_file: str, output: str, size: str, no_burn_ins: bool, preset: str, crf: int
+) -> None:
     """Render CUT to an MP4 with burn-ins, slate cards and sound."""
     from previzkit.edit.render import RenderOptions, render_cut
     from previzkit.errors import InputError
@@ -85,7 +89,8 @@ def render_cmd(cut_file: str, output: str, size: str, no_burn_ins: bool) -> None
     except ValueError:
         raise InputError(f"--size {size!r}: expected WIDTHxHEIGHT, e.g. 1280x720") from None
     with bar("rendering", unit="frame") as progress:
-        path = render_cut(cut_file, output, RenderOptions(w, h, burn_ins=not no_burn_ins), progress)
+        opts = RenderOptions(w, h, crf=crf, preset=preset, burn_ins=not no_burn_ins)
+        path = render_cut(cut_file, output, opts, progress)
     click.echo(str(path))
 
 
