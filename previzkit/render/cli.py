@@ -53,6 +53,14 @@ def parse_size(text: str) -> tuple[int, int]:
     help="Size of the move: degrees for orbit (30), metres for dolly (1.5).",
 )
 @click.option(
+    "--stereo",
+    is_flag=True,
+    help="Side-by-side stereo pair (left eye left), each eye --size; eyes --ipd apart.",
+)
+@click.option(
+    "--ipd", type=float, default=63.0, show_default=True, help="Interpupillary distance, mm."
+)
+@click.option(
     "--msaa",
     type=int,
     default=4,
@@ -68,20 +76,26 @@ def render(
     fps: float,
     move: str,
     amount: float | None,
+    stereo: bool,
+    ipd: float,
     msaa: int,
 ) -> None:
     """Render SET_FILE through a camera to a frame (PNG) or a clip (MP4, H.264)."""
     from previzkit.render import offline
 
     width, height = parse_size(size)
+    ipd_m = ipd / 1000.0 if stereo else None
+    offline.check_ipd(ipd_m)
     is_video = output.suffix.lower() in offline.VIDEO_SUFFIXES
     if not is_video:
         if frames is not None and frames != 1:
             raise InputError(
                 f"--frames {frames} needs a video output ({', '.join(offline.VIDEO_SUFFIXES)}), got {output}"
             )
-        path = offline.render_still(set_file, output, camera, width, height, samples=msaa)
-        click.echo(f"wrote {path} ({width}x{height})")
+        path = offline.render_still(
+            set_file, output, camera, width, height, samples=msaa, ipd_m=ipd_m
+        )
+        click.echo(f"wrote {path} ({width * (2 if stereo else 1)}x{height})")
         return
     from previzkit.progress import bar
 
@@ -100,5 +114,6 @@ def render(
             amount=amount,
             samples=msaa,
             progress=progress,
+            ipd_m=ipd_m,
         )
     click.echo(f"wrote {path} ({n} frames, {width}x{height} @ {fps:g} fps)")

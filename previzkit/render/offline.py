@@ -17,7 +17,7 @@ import numpy as np
 
 from previzkit.errors import InputError, VideoWriteError
 from previzkit.progress import ProgressFn
-from previzkit.render.camera import look_at
+from previzkit.render.camera import Lens, look_at
 from previzkit.render.setfile import CameraDef, SetDef, load_set
 from previzkit.types import Mat4
 
@@ -97,6 +97,31 @@ def _set(set_or_path: SetDef | str | Path) -> SetDef:
     return set_or_path if isinstance(set_or_path, SetDef) else load_set(set_or_path)
 
 
+def render_frame(
+    renderer: Renderer,
+    pose: Mat4,
+    lens: Lens,
+    width: int,
+    height: int,
+    samples: int = 0,
+    exclude_cameras: tuple[str, ...] = (),
+    ipd_m: float | None = None,
+) -> np.ndarray:
+    """One (H, W, 3) frame through ``lens`` at ``pose``; with ``ipd_m`` a side-by-side
+    stereo pair (H, 2W, 3), the eyes ``ipd_m`` apart about ``pose``, parallel axes."""
+    if ipd_m is None:
+        return renderer.render_image(
+            (pose, lens), width, height, samples=samples, exclude_cameras=exclude_cameras
+        )
+    from previzkit.render.renderer import lens_fov, stereo_eyes
+
+    fov = lens_fov(lens, width / height)
+    eyes = stereo_eyes(pose, ipd_m, fov, fov_right=fov)
+    return renderer.render_stereo(
+        eyes, width, height, samples=samples, exclude_cameras=exclude_cameras
+    )
+
+
 def pick_camera(set_def: SetDef, name: str | None) -> CameraDef:
     """The camera ``name``, else the set's default camera, else its first camera."""
     if name is not None:
@@ -118,18 +143,23 @@ def render_still(
     height: int = 1080,
     samples: int = 4,
     ctx: moderngl.Context | None = None,
+    ipd_m: float | None = None,
 ) -> Path:
     """Render one frame of the set through ``camera`` into an image file; returns its path.
 
-    ``ctx``: a moderngl context to use; by default a temporary EGL context."""
+    ``ctx``: a moderngl context to use; by default a temporary EGL context. ``ipd_m``:
+    a side-by-side stereo pair (left eye on the left), the image twice as wide."""
     from PIL import Image
 
     output = Path(output)
     _check_output(output, IMAGE_SUFFIXES, "image")
     set_def = _set(set_or_path)
     cam = pick_camera(set_def, camera)
+    check_ipd(ipd_m)
     with _renderer(set_def, ctx) as renderer:
-        image = renderer.render_image(cam, width, height, samples=samples)
+        image = render_frame(
+            renderer, cam.camera_to_world(), cam.lens, width, height, samples, (cam.name,), ipd_m
+        )
     try:
         Image.fromarray(image).save(output)
     except OSError as exc:
@@ -151,14 +181,17 @@ def render_clip(
     crf: int = 20,
     progress: ProgressFn | None = None,
     ctx: moderngl.Context | None = None,
+    ipd_m: float | None = None,
 ) -> Path:
     """Render ``frames`` frames of a camera move into an H.264 (yuv420p) video file.
 
-    ``ctx``: a moderngl context to use; by default a temporary EGL context."""
+    ``ctx``: a moderngl context to use; by default a temporary EGL context. ``ipd_m``:
+    side-by-side stereo frames, twice as wide."""
     import av
 
     output = Path(output)
     check_clip_args(output, frames, width, height, fps, move)
+    check_ipd(ipd_m)
     set_def = _set(set_or_path)
     cam = pick_camera(set_def, camera)
     with _renderer(set_def, ctx) as renderer:
@@ -170,14 +203,14 @@ def render_clip(
             from fractions import Fraction
 
             stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
-            stream.width, stream.height = width, height
+            stream.width, stream.height = width * (2 if ipd_m is not None else 1), height
             stream.pix_fmt = "yuv420p"
             stream.options = {"crf": str(crf), "preset": "veryfast"}
             for i in range(frames):
                 t = i / (frames - 1) if frames > 1 else 0.0
                 pose = camera_move(cam, move, t, amount)
-                image = renderer.render_image(
-                    (pose, cam.lens), width, height, samples=samples, exclude_cameras=(cam.name,)
+                image = render_frame(
+                    renderer, pose, cam.lens, width, height, samples, (cam.name,), ipd_m
                 )
                 frame = av.VideoFrame.from_ndarray(image, format="rgb24")
                 for packet in stream.encode(frame):
@@ -206,6 +239,12 @@ def check_clip_args(
         raise InputError(f"fps must be > 0, got {fps}")
     if move not in MOVES:
         raise InputError(f"unknown camera move {move!r} (moves: {', '.join(MOVES)})")
+
+
+def check_ipd(ipd_m: float | None) -> None:
+    """Raise InputError unless ``ipd_m`` is None or a plausible eye distance in metres."""
+    if ipd_m is not None and not 0 < ipd_m < 1:
+        raise InputError(f"ipd must be between 0 and 1 m, got {ipd_m} m")
 
 
 def _check_output(output: Path, suffixes: tuple[str, ...], what: str) -> None:

@@ -10,6 +10,7 @@ as (H, W, 3) uint8 with row 0 at the top.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,6 +60,14 @@ class Eye:
     @property
     def proj(self) -> Mat4:
         return perspective_from_fov_angles(*self.fov, near=NEAR_M, far=FAR_M)
+
+
+def lens_fov(lens: Lens, aspect: float) -> tuple[float, float, float, float]:
+    """Symmetric XrFovf angles (left, right, up, down; radians) of ``lens`` on an image
+    of ``aspect`` = width / height cut across the sensor width."""
+    half_w = math.atan(lens.sensor_width_mm / (2.0 * lens.focal_mm))
+    half_h = math.atan(lens.sensor_width_mm / aspect / (2.0 * lens.focal_mm))
+    return (-half_w, half_w, half_h, -half_h)
 
 
 def stereo_eyes(
@@ -369,14 +378,23 @@ class Renderer:
         targets: Sequence[tuple[moderngl.Framebuffer, tuple[int, int, int, int] | None]],
         eyes: Sequence[Eye],
         clear: bool = True,
+        exclude_cameras: Sequence[str] = (),
     ) -> None:
         """Draw each eye into its (framebuffer, viewport) -- e.g. two swapchain images,
-        or two halves of one framebuffer (``clear=False`` when the caller cleared it)."""
+        or two halves of one framebuffer (``clear=False`` when the caller cleared it).
+        Frustums of ``exclude_cameras`` are not drawn."""
         if len(targets) != len(eyes):
             raise InputError(f"render_eyes got {len(targets)} targets for {len(eyes)} eyes")
         for (fbo, viewport), eye in zip(targets, eyes, strict=True):
             pose = np.asarray(eye.camera_to_world, dtype=np.float64)
-            self.render_view(fbo, view_matrix(pose), eye.proj, viewport=viewport, clear=clear)
+            self.render_view(
+                fbo,
+                view_matrix(pose),
+                eye.proj,
+                viewport=viewport,
+                clear=clear,
+                exclude_cameras=exclude_cameras,
+            )
 
     def render_stereo(
         self,
@@ -386,11 +404,13 @@ class Renderer:
         *,
         side_by_side: bool = True,
         samples: int = 0,
+        exclude_cameras: Sequence[str] = (),
     ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Render two eyes of ``width`` x ``height`` each.
 
         ``side_by_side``: one (H, 2W, 3) image, left eye on the left, drawn into one
-        framebuffer; otherwise two (H, W, 3) images from two framebuffers.
+        framebuffer; otherwise two (H, W, 3) images from two framebuffers. Frustums of
+        ``exclude_cameras`` (e.g. the set camera the eyes are placed at) are not drawn.
         """
         if len(eyes) != 2:
             raise InputError(f"render_stereo needs 2 eyes, got {len(eyes)}")
@@ -401,12 +421,12 @@ class Renderer:
             fbo.viewport = (0, 0, 2 * width, height)
             fbo.clear(*self.clear_color, depth=1.0)  # one whole clear: llvmpipe's fast path
             halves = [(fbo, (0, 0, width, height)), (fbo, (width, 0, width, height))]
-            self.render_eyes(halves, eyes, clear=False)
+            self.render_eyes(halves, eyes, clear=False, exclude_cameras=exclude_cameras)
             return self._read(2 * width, height, samples)
         images = []
         for i, eye in enumerate(eyes):
             fbo = self.target(width, height, samples, slot=1 + i)  # one target per eye
-            self.render_eyes([(fbo, None)], [eye])
+            self.render_eyes([(fbo, None)], [eye], exclude_cameras=exclude_cameras)
             images.append(self._read(width, height, samples, slot=1 + i))
         return images[0], images[1]
 
@@ -493,4 +513,4 @@ def read_image(path: str | Path) -> np.ndarray:
         raise VideoOpenError(f"{path}: cannot read image: {exc}") from None
 
 
-__all__ = ["CameraLike", "Eye", "Renderer", "Scene", "read_image", "stereo_eyes"]
+__all__ = ["CameraLike", "Eye", "Renderer", "Scene", "lens_fov", "read_image", "stereo_eyes"]

@@ -68,6 +68,7 @@ def test_cli_renders_mp4_with_frame_count(tmp_path):
         (["-o", "{tmp}/x.mp4", "--size", "161x90"], "needs an even size, got 161x90"),
         (["-o", "{tmp}/x.gif"], "unknown image suffix '.gif'"),
         (["-o", "{tmp}/no/such/dir/x.png"], "does not exist"),
+        (["-o", "{tmp}/x.png", "--stereo", "--ipd", "-5"], "ipd must be between 0 and 1 m"),
     ],
 )
 def test_cli_bad_arguments_fail_with_one_line(tmp_path, capsys, args, message):
@@ -115,3 +116,30 @@ def test_offline_render_leaves_the_callers_context_current(gl, tmp_path):
     finally:
         gl.detect_framebuffer(0).use()  # never leave a released framebuffer bound
         fbo.release()
+
+
+@pytest.mark.gl
+def test_cli_stereo_png_is_side_by_side(tmp_path):
+    out = tmp_path / "sbs.png"
+    rc = main(
+        [
+            "render",
+            SAMPLE,
+            "-c",
+            "A_35mm",
+            "-o",
+            str(out),
+            "--size",
+            "96x54",
+            "--stereo",
+            "--msaa",
+            "0",
+        ]
+    )
+    assert rc == 0
+    with Image.open(out) as im:
+        assert im.size == (192, 54)
+        pixels = np.asarray(im.convert("RGB")).astype(int)
+    left, right = pixels[:, :96], pixels[:, 96:]
+    assert np.abs(left - right).mean() > 1  # two viewpoints
+    assert np.abs(left - right).mean() < 40  # of the same scene

@@ -73,3 +73,15 @@ def test_asymmetric_fov_angles_project_like_pinhole(
     assert np.allclose(
         eyes[1].camera_to_world[:3, 3] - eyes[0].camera_to_world[:3, 3], [0.064, 0, 0]
     )
+
+
+def test_lens_fov_matches_lens_projection():
+    from previzkit.render.camera import Lens, perspective_from_lens
+    from previzkit.render.renderer import lens_fov
+
+    for focal in (18.0, 35.0, 85.0):
+        lens = Lens(focal)
+        assert np.allclose(
+            perspective_from_fov_angles(*lens_fov(lens, 16 / 9)),
+            perspective_from_lens(lens, 16 / 9),
+        )
