@@ -215,3 +215,16 @@ def _rot(q):
     from previzkit.render.camera import quat_to_matrix
 
     return quat_to_matrix(q)
+
+
+def test_duplicate_keys_are_refused(tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text(
+        "cameras:\n"
+        "  A: {lens: {focal_mm: 35}, position: [0, 1, 5]}\n"
+        "  A: {lens: {focal_mm: 85}, position: [0, 1, 5]}\n"
+    )
+    with pytest.raises(
+        SetFileError, match=r"dup\.yaml: not valid YAML at line 3.*duplicate key 'A'"
+    ):
+        load_set(path)
