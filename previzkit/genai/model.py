@@ -53,6 +53,8 @@ class ModelConfig:
 
 def pad_wrap(x: torch.Tensor, wrap_x: bool = True, wrap_y: bool = True, n: int = 1) -> torch.Tensor:
     """Pad ``n`` cells on each side: circular along wrapping axes, zeros otherwise."""
+    if wrap_x and wrap_y:
+        return F.pad(x, (n, n, n, n), mode="circular")
     x = F.pad(x, (n, n, 0, 0), mode="circular" if wrap_x else "constant")
     return F.pad(x, (0, 0, n, n), mode="circular" if wrap_y else "constant")
 
@@ -62,14 +64,14 @@ class UpBlock(nn.Module):
 
     def __init__(self, cin: int, cout: int, last: bool = False) -> None:
         super().__init__()
-        self.conv = nn.ConvTranspose2d(cin, cout, 4, 2, padding=0, bias=last)
+        # padding=3 crops the 3 extra output pixels that the 1-cell wrap pad makes.
+        self.conv = nn.ConvTranspose2d(cin, cout, 4, 2, padding=3, bias=last)
         self.bn = None if last else nn.BatchNorm2d(cout)
         self.last = last
 
     def forward(self, x: torch.Tensor, wrap_x: bool = True, wrap_y: bool = True) -> torch.Tensor:
-        h, w = x.shape[-2:]
-        # One padded cell each side feeds output pixels -1..2H; crop 3 to get 2H.
-        y = self.conv(pad_wrap(x, wrap_x, wrap_y))[..., 3 : 3 + 2 * h, 3 : 3 + 2 * w]
+        # One padded cell each side feeds output pixels -1..2H; the conv crops to 2H.
+        y = self.conv(pad_wrap(x, wrap_x, wrap_y))
         if self.last:
             return torch.tanh(y)
         return F.relu(self.bn(y))

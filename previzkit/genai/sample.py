@@ -44,7 +44,7 @@ class FastGenerator(nn.Module):
         for block in [*generator.blocks, generator.out]:
             conv = block.conv
             fused = nn.ConvTranspose2d(
-                conv.in_channels, conv.out_channels, 4, 2, padding=0, bias=True
+                conv.in_channels, conv.out_channels, 4, 2, padding=3, bias=True
             )
             with torch.no_grad():
                 w = conv.weight.detach().clone()  # (Cin, Cout, 4, 4)
@@ -74,14 +74,12 @@ class FastGenerator(nn.Module):
         x = z
         last = len(self.convs) - 1
         for i, conv in enumerate(self.convs):
-            h, w = x.shape[-2:]
             xp = pad_wrap(x, wrap_x, True)
             if self.channels_last:
                 xp = xp.contiguous(memory_format=torch.channels_last)
-            x = conv(xp)[..., 3 : 3 + 2 * h, 3 : 3 + 2 * w]
-            if i < last:
-                x = torch.relu_(x) if x.is_contiguous() else torch.relu(x)
-        return torch.tanh(x)
+            x = conv(xp)
+            x = torch.relu_(x) if i < last else torch.tanh_(x)
+        return x
 
     def forward(self, z: torch.Tensor, wrap_x: bool = True) -> torch.Tensor:
         """uint8 (B, H, W, 3) image from an input tensor."""
@@ -91,7 +89,7 @@ class FastGenerator(nn.Module):
 
 def to_uint8(y: torch.Tensor) -> torch.Tensor:
     """[-1, 1] float (B, 3, H, W) -> uint8 (B, H, W, 3), rounding to nearest."""
-    return (y.permute(0, 2, 3, 1) * 127.5 + 127.5).round_().clamp_(0, 255).to(torch.uint8)
+    return y.permute(0, 2, 3, 1).mul(127.5).add_(127.5).round_().clamp_(0, 255).to(torch.uint8)
 
 
 def _checkpoint(model: str | Path | Checkpoint) -> Checkpoint:
