@@ -18,11 +18,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 
 def main() -> None:
     import torch
 
+    from previzkit.genai.checkpoint import load_checkpoint
     from previzkit.genai.model import Generator, ModelConfig, init_weights
     from previzkit.genai.sample import FastGenerator, seeded_noise, to_uint8
     from previzkit.genai.train import recalibrate_batchnorm
