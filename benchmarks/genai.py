@@ -51,18 +51,10 @@ def main() -> None:
 
     baseline = make(ModelConfig(g_channels=(192, 96, 48, 24)))
     shipped = make(ModelConfig())
-    if args.model or True:
-        from pathlib import Path
-
-        from previzkit.genai.checkpoint import load_checkpoint
-
-        path = (
-            Path(args.model)
-            if args.model
-            else Path(__file__).resolve().parents[1] / "assets/models/genai/night_sky.pt"
-        )
-        if path.exists():
-            shipped = load_checkpoint(path).build_generator(dev)
+    default = Path(__file__).resolve().parents[1] / "assets/models/genai/night_sky.pt"
+    path = Path(args.model) if args.model else default
+    if path.exists():  # the trained weights (an untrained net costs the same)
+        shipped = load_checkpoint(path).build_generator(dev)
 
     def sync() -> None:
         if dev.type == "cuda":
