@@ -57,7 +57,7 @@ def cue_name(cue: str) -> str:
 
 
 def _cut_boneyard(
-    text: str, warnings: list[ParseWarning]
+    text: str, warnings: list[ParseWarning] | None, nums_in: list[int] | None = None
 ) -> tuple[list[str], list[int], list[Boneyard]]:
     """Remove ``/* ... */`` spans; returns kept lines, their 1-based numbers, the boneyard.
 
@@ -65,8 +65,9 @@ def _cut_boneyard(
     a comment between a cue and its dialogue does not split the dialogue block.
     """
     lines = text.split("\n")
+    numbers = nums_in or list(range(1, len(lines) + 1))
     if "/*" not in text:
-        return lines, list(range(1, len(lines) + 1)), []
+        return lines, numbers, []
     spans: list[tuple[int, int]] = []
     bones: list[Boneyard] = []
     pos = 0
@@ -75,8 +76,10 @@ def _cut_boneyard(
         if start < 0:
             break
         end = text.find("*/", start + 2)
-        line = text.count("\n", 0, start) + 1
+        line = numbers[text.count("\n", 0, start)]
         if end < 0:
+            if warnings is None:
+                break
             warnings.append(
                 ParseWarning(
                     line, "unterminated-boneyard", "'/*' is never closed by '*/'; kept as text"
@@ -90,7 +93,7 @@ def _cut_boneyard(
     nums: list[int] = []
     offset = 0
     si = 0
-    for no, line in enumerate(lines, 1):
+    for no, line in zip(numbers, lines, strict=True):
         ls, le = offset, offset + len(line)
         offset = le + 1
         while si < len(spans) and spans[si][1] <= ls:
@@ -215,7 +218,7 @@ class _Parser:
                     self.buf.append(s)
                 continue
             next_blank = i + 1 >= n or not lines[i + 1].strip()
-            if _PAGE_BREAK_RE.match(det):
+            if _PAGE_BREAK_RE.match(s):
                 self.flush()
                 self.add(Element(ET.PAGE_BREAK, "", no))
                 prev_blank = True
@@ -226,13 +229,13 @@ class _Parser:
                 self.buf.append(raw.lstrip()[1:].rstrip().expandtabs(4))
                 prev_blank = False
                 continue
-            if det.startswith("#"):
+            if s.startswith("#"):
                 self.flush()
                 depth = len(s) - len(s.lstrip("#"))
                 self.add(Element(ET.SECTION, s[depth:].strip(), no, True, depth=depth))
                 prev_blank = True
                 continue
-            if det.startswith("="):
+            if s.startswith("="):
                 self.flush()
                 self.add(Element(ET.SYNOPSIS, s[1:].strip(), no, True))
                 prev_blank = True
@@ -279,7 +282,7 @@ class _Parser:
                     self.add(Element(ET.TRANSITION, s, no))
                     prev_blank = False
                     continue
-                forced_cue = s.startswith("@") and len(det) > 1
+                forced_cue = s.startswith("@") and bool(cue_name(s[1:]).rstrip(" ^"))
                 if not next_blank and (forced_cue or (not heading_like and is_character_cue(det))):
                     self.flush()
                     self._cue(s[1:].strip() if forced_cue else s, no, forced_cue)
@@ -303,8 +306,9 @@ class _Parser:
     def _cue(self, text: str, no: int, forced: bool) -> None:
         dual = None
         if strip_notes(text).rstrip().endswith("^"):
-            cut = text.rfind("^")
-            text = (text[:cut] + text[cut + 1 :]).strip()
+            while strip_notes(text).rstrip().endswith("^"):
+                cut = text.rfind("^")
+                text = (text[:cut] + text[cut + 1 :]).strip()
             partner = self._dual_partner()
             if partner is None:
                 self.warnings.append(
@@ -348,6 +352,12 @@ def parse(text: str) -> Script:
                 )
         text = _CTRL_RE.sub("", text)
     lines, nums, bones = _cut_boneyard(text, warnings)
+    while bones:  # cutting "*/ /* x */ *" can join a new "/* ... */": cut until none is left
+        lines2, nums2, more = _cut_boneyard("\n".join(lines), None, nums)
+        if not more:
+            break
+        lines, nums = lines2, nums2
+        bones = sorted(bones + more, key=lambda b: b.line)
     title, start = _title_page(lines, nums)
     p = _Parser()
     p.run(lines, nums, start)

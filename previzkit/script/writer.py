@@ -101,7 +101,11 @@ def element_text(el: Element, first_in_file: bool = False) -> str:
         return "\n".join("~" + ln for ln in el.text.split("\n"))
     if t is ET.TRANSITION:
         det = _det(el.text)
-        plain = is_transition(det) and not el.text.startswith((*_MARKERS, ".", "@"))
+        plain = (
+            is_transition(det)
+            and HEADING_RE.match(det) is None
+            and not el.text.startswith((*_MARKERS, ".", "@"))
+        )
         return el.text if plain else "> " + el.text
     if t is ET.CENTERED:
         return f"> {el.text} <"
@@ -112,7 +116,9 @@ def element_text(el: Element, first_in_file: bool = False) -> str:
     if t is ET.SYNOPSIS:
         return "= " + el.text
     if t is ET.NOTE:
-        return "[[" + "\n".join(_spaced(el.text.split("\n"))) + "]]"
+        lines = el.text.split("\n")
+        inner = [ln or "  " if 0 < i < len(lines) - 1 else ln for i, ln in enumerate(lines)]
+        return "[[" + "\n".join(inner) + "]]"
     raise ValueError(f"unknown element type {t!r}")
 
 
@@ -132,10 +138,14 @@ def write(script: Script) -> str:
     """The script as Fountain text; boneyard comments go back before the element that
     followed them in the source."""
     chunks: list[str] = []
+    bones = sorted(script.boneyard, key=lambda b: b.line)
+    if any("/*" in f.value for f in script.title_page):
+        # An unclosed '/*' left in the title page must come after every comment.
+        chunks.extend(f"/*{b.text}*/\n\n" for b in bones)
+        bones = []
     if script.title_page:
         chunks.append(_title_page(script))
         chunks.append("\n\n")
-    bones = sorted(script.boneyard, key=lambda b: b.line)
     bi = 0
     els = script.elements
 
