@@ -142,6 +142,9 @@ def _title_page(lines: list[str], nums: list[int]) -> tuple[list[TitleField], in
             fields.append((m.group(1).strip(), [value] if value else [], nums[k]))
         else:
             fields[-1][1].append(line.strip())
+    if any(not v for _, v, _ in fields):
+        # "FADE IN:" opening a script is not a title page: every key needs a value.
+        return [], 0
     return [TitleField(k, "\n".join(v), n) for k, v, n in fields], end
 
 

@@ -311,3 +311,9 @@ def test_heading_parts():
     )
     assert parse_heading("EXT. HOUSE - KITCHEN") == ("EXT", "HOUSE - KITCHEN", "")
     assert parse_heading("FLASHBACK") == ("", "FLASHBACK", "")
+
+
+def test_fade_in_opening_is_not_a_title_page():
+    s = parse("FADE IN:\n\nINT. HOUSE - DAY\n\nx\n")
+    assert s.title_page == []
+    assert [e.type.value for e in s.elements] == ["action", "scene_heading", "action"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -103,3 +104,24 @@ def test_generated_scripts_write_and_parse_back(script):
     back = parse(write(script))
     assert back.elements == script.elements
     assert back.title_page == script.title_page
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[[]]#",  # a note before a marker is not a section
+        "TO:/**//*",  # unclosed '/*' in the title page
+        ">INT. TO:",  # forced transition that looks like a heading
+        "B^^\na",  # several dual markers
+        "@^\na",  # forced cue with no name: action
+        "[[\n]]",  # note made of empty lines
+        "*//**/**/",  # cutting a boneyard joins a new one
+        "Title: X\n\nEXT A: B\n\nx",
+        "EXT A:\n\nx",  # a heading that looks like a title page key
+        "BOOM\nThe door.\n\n!BOOM\nThe door.",
+        "a\n  \n  \nb\n  ",  # spacer lines in action
+    ],
+)
+def test_fuzz_found_cases_round_trip(text):
+    a, b = roundtrip(text)
+    assert_same(a, b)
