@@ -24,6 +24,7 @@ from previzkit.render.camera import (
     Lens,
     perspective_from_fov_angles,
     perspective_from_lens,
+    pose_matrix,
     view_matrix,
 )
 from previzkit.render.drawable import Drawable
@@ -60,6 +61,19 @@ class Eye:
     @property
     def proj(self) -> Mat4:
         return perspective_from_fov_angles(*self.fov, near=NEAR_M, far=FAR_M)
+
+    @classmethod
+    def from_pose(
+        cls,
+        position: Sequence[float],
+        orientation: Sequence[float],
+        fov: Sequence[float],
+    ) -> Eye:
+        """From an OpenXR view: pose position (m), orientation (x, y, z, w), XrFovf angles."""
+        if len(fov) != 4:
+            raise ShapeError(f"fov must be 4 angles (left, right, up, down), got {len(fov)}")
+        m = pose_matrix(position, orientation)
+        return cls(m, tuple(float(a) for a in fov))  # type: ignore[arg-type]
 
 
 def lens_fov(lens: Lens, aspect: float) -> tuple[float, float, float, float]:

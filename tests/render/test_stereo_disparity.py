@@ -85,3 +85,13 @@ def test_lens_fov_matches_lens_projection():
             perspective_from_fov_angles(*lens_fov(lens, 16 / 9)),
             perspective_from_lens(lens, 16 / 9),
         )
+
+
+def test_eye_from_openxr_view_pose():
+    from previzkit.render.renderer import Eye
+
+    half = math.sqrt(0.5)
+    eye = Eye.from_pose((0.1, 1.6, 0.0), (0.0, half, 0.0, half), (-0.8, 0.7, 0.6, -0.7))
+    assert np.allclose(eye.camera_to_world[:3, 3], [0.1, 1.6, 0.0])
+    assert np.allclose(-eye.camera_to_world[:3, 2], [-1.0, 0.0, 0.0])  # yaw +90: looks down -x
+    assert np.allclose(eye.proj, perspective_from_fov_angles(-0.8, 0.7, 0.6, -0.7))
