@@ -1,0 +1,341 @@
+"""The stage loop: poses in, characters posed, the set rendered through the virtual
+camera, composited over the camera plate, presented to every output, recorded.
+
+One frame (:meth:`StageLoop.step`), all on the thread that owns the GL context:
+
+1. poll: new poses from the source (its own thread or process), set-state edits
+   from the other views (:mod:`previzkit.stage.sync`), the plate's next frame;
+2. retarget: each actor's newest pose onto its character;
+3. render: the set through the camera into an offscreen target (with a plate: no
+   sky or floor, cleared transparent, so the plate shows where nothing virtual is);
+4. composite: read back; premultiplied over the plate (:func:`previzkit.composite.over`);
+5. present: the headset (OpenXR eyes through :class:`previzkit.xr.loop.FrameLoop`),
+   the desktop window, frame callbacks;
+6. record: every :class:`~previzkit.stage.sink.TakeSink`.
+
+Each frame's latency (pose captured -> received -> rendered -> presented) and the
+time of each step go to :class:`~previzkit.stage.latency.LatencyStats`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from previzkit.errors import InputError
+from previzkit.stage.actors import Actors
+from previzkit.stage.latency import FrameRecord, LatencyStats
+from previzkit.stage.sink import CameraSample, TakeSink
+from previzkit.stage.sources import PoseSample, PoseSource
+from previzkit.stage.state import SetState, changes_since, save_set_state
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StageOptions:
+    """``width`` x ``height`` output pixels; ``camera``: a set camera (default: the
+    set's default camera, else its first); ``samples``: MSAA; ``fps``: the loop rate in
+    real time (default the pose source's); ``realtime``: pace frames to ``fps``
+    (offline, the loop runs as fast as it can, one source frame per loop frame);
+    ``backend``: composite kernels ("auto", "numpy", "numba", "cupy");
+    ``writer``: this view's id in the shared set state."""
+
+    width: int = 1280
+    height: int = 720
+    camera: str | None = None
+    samples: int = 0
+    fps: float | None = None
+    realtime: bool = False
+    backend: str = "auto"
+    writer: str = "stage"
+
+
+class StageLoop:
+    """The loop over one set. ``set_def`` is a SetDef or a set file path; ``source`` a
+    :class:`~previzkit.stage.sources.PoseSource`; ``actors`` maps actor ids to character
+    names (unmapped ids take free characters in set order).
+
+    ``plate`` is a :class:`~previzkit.stage.plate.PlateReader` (or anything with
+    ``next() -> (H, W, 3) uint8 | None``); ``sinks`` receive every presented frame;
+    ``on_frame(index, image)`` too. ``sync`` a :class:`~previzkit.stage.sync.StateSync`
+    over :attr:`state`; ``headset`` an :class:`previzkit.xr.loop.FrameLoop` drawing
+    this loop's renderer; ``window`` a callable taking the output framebuffer.
+    """
+
+    def __init__(
+        self,
+        ctx: Any,
+        set_def: Any,
+        source: PoseSource,
+        options: StageOptions | None = None,
+        *,
+        actors: Mapping[int, str] | None = None,
+        plate: Any = None,
+        sinks: Sequence[TakeSink] = (),
+        on_frame: Callable[[int, np.ndarray], None] | None = None,
+        state: SetState | None = None,
+        sync: Any = None,
+        headset: Any = None,
+        window: Callable[[Any], None] | None = None,
+        set_path: str | Path | None = None,
+    ) -> None:
+        from previzkit.render.renderer import Renderer
+        from previzkit.render.setfile import load_set
+
+        self.options = opts = options or StageOptions()
+        if isinstance(set_def, str | Path):
+            set_path = set_path or set_def
+            set_def = load_set(set_def)
+        self.set_path = None if set_path is None else Path(set_path)
+        self.base_set = set_def
+        if opts.camera is None:
+            opts.camera = set_def.default_camera or next(iter(set_def.cameras), None)
+        if opts.camera is None:
+            raise InputError(f"set {set_def.path or set_def.name}: has no camera to render through")
+        set_def.camera(opts.camera)  # names the set's cameras when unknown
+        if opts.width < 2 or opts.height < 2:
+            raise InputError(
+                f"stage: output size must be at least 2x2, got {opts.width}x{opts.height}"
+            )
+        self.ctx = ctx
+        self.renderer = Renderer(ctx, set_def)
+        self.scene = self.renderer.scene
+        self.source = source
+        self.actors = Actors(self.scene.characters, actors)
+        self.plate = plate
+        self.sinks = list(sinks)
+        self.on_frame = on_frame
+        self.state = state or SetState.from_set(set_def, opts.writer)
+        self.sync = sync
+        self.headset = headset
+        self.window = window
+        self.stats = LatencyStats()
+        self.index = 0
+        self.last_image: np.ndarray | None = None
+        self.last_camera: CameraSample | None = None
+        self._log_index = 0
+        self._t0: float | None = None
+        self._latest: dict[int, PoseSample] = {}
+        self._ended = False
+        self._closed = False
+        if plate is not None:
+            self.scene.skybox.visible = False
+            self.scene.ground.visible = False
+
+    # --- set state -------------------------------------------------------------------
+
+    def edit(self, key: str, **fields: Any) -> None:
+        """Move an object here (and in every view when shared)."""
+        if self.sync is not None:
+            self.sync.edit(key, **fields)
+        else:
+            self.state.edit(key, **fields)
+
+    def save_set(self, out: str | Path | None = None) -> Path:
+        """Write the edited set state back into the set file (or ``out`` beside it)."""
+        if self.set_path is None:
+            raise InputError("stage: the set did not come from a file; nothing to save to")
+        return save_set_state(self.state, self.set_path, out)
+
+    def _apply_state(self) -> None:
+        change, self._log_index = changes_since(self.state, self._log_index)
+        if not (change.marks or change.cameras or change.props or change.characters):
+            return
+        from previzkit.render.frustums import Frustums
+        from previzkit.render.marks import Marks
+
+        new = self.state.apply_to(self.base_set)
+        scene = self.scene
+        scene.set = new
+        if change.marks:
+            scene.marks.release()
+            scene.marks = Marks(self.ctx, list(new.marks.values()))
+        if change.cameras:
+            scene.frustums.release()
+            scene.frustums = Frustums(self.ctx, list(new.cameras.values()))
+        for name in change.props:
+            prop = next(p for p in new.props if p.name == name)
+            if name in scene.props:
+                scene.props[name].model = prop.model_matrix()
+        for name in change.characters:
+            cdef = next(c for c in new.characters if c.name == name)
+            ch = scene.characters.get(name)
+            if ch is not None:
+                ch.set_placement(cdef.position, cdef.yaw_deg)
+
+    def on_xr_event(self, event: Any) -> None:
+        """Turn headset controller events into shared set-state edits."""
+        from previzkit.render.skeleton import quat_from_matrix
+        from previzkit.xr.events import CameraPlaced, LensChanged, MarkMoved, MarkPlaced
+
+        if isinstance(event, MarkPlaced | MarkMoved) and f"mark/{event.name}" in self.state.objects:
+            self.edit(f"mark/{event.name}", position=list(event.position))
+        elif isinstance(event, CameraPlaced):
+            m = np.asarray(event.camera_to_world)
+            self.edit(f"camera/{self.options.camera}", position=m[:3, 3].tolist(),
+                      orientation=list(quat_from_matrix(m)), focal_mm=event.lens.focal_mm)  # fmt: skip
+        elif isinstance(event, LensChanged):
+            self.edit(f"camera/{self.options.camera}", focal_mm=event.lens.focal_mm)
+
+    # --- the frame -------------------------------------------------------------------
+
+    def camera(self) -> CameraSample:
+        cam = self.scene.set.camera(self.options.camera)
+        return CameraSample(cam.camera_to_world(), cam.lens)
+
+    @property
+    def fps(self) -> float:
+        return float(self.options.fps or getattr(self.source, "fps", 30.0) or 30.0)
+
+    def _render(self, camera: CameraSample) -> Any:
+        from previzkit.render.camera import perspective_from_lens, view_matrix
+
+        o = self.options
+        fbo = self.renderer.target(o.width, o.height, o.samples)
+        proj = perspective_from_lens(camera.lens, o.width / o.height)
+        fbo.use()
+        fbo.viewport = (0, 0, o.width, o.height)
+        if self.plate is not None:
+            fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        else:
+            fbo.clear(*self.renderer.clear_color, depth=1.0)
+        self.renderer.render_view(fbo, view_matrix(camera.camera_to_world), proj,
+                                  exclude_cameras=(o.camera,), clear=False)  # fmt: skip
+        self.ctx.finish()
+        return fbo
+
+    def _read(self, fbo: Any, components: int) -> np.ndarray:
+        o = self.options
+        r = self.renderer
+        key = (o.width, o.height, o.samples, 0)
+        resolve = r._targets[key][3]
+        if resolve is not None:
+            self.ctx.copy_framebuffer(resolve, fbo)
+            fbo = resolve
+        data = fbo.read(components=components, alignment=1)
+        return np.frombuffer(data, np.uint8).reshape(o.height, o.width, components)[::-1]
+
+    def step(self) -> bool:
+        """One frame; False when the source has ended (or the plate, offline)."""
+        if self._ended:
+            return False
+        o = self.options
+        rec = FrameRecord(self.index)
+        w = rec.work
+        if self._t0 is None:
+            self._t0 = time.perf_counter()
+            self.source.start()
+        # 1. poll
+        t = time.perf_counter()
+        samples = self.source.poll()
+        if self.sync is not None:
+            self.sync.poll()
+        self._apply_state()
+        plate = self.plate.next() if self.plate is not None else None
+        if not samples and self.source.finished and not o.realtime:
+            self._ended = True
+            return False
+        if self.plate is not None and plate is None:
+            self._ended = True
+            return False
+        fresh: dict[int, PoseSample] = {}
+        for s in samples:
+            if s.pose.actor_id >= 0:
+                fresh[s.pose.actor_id] = s  # the newest per actor
+        self._latest.update(fresh)
+        if fresh:
+            newest = max(fresh.values(), key=lambda s: s.received)
+            rec.captured, rec.received = newest.captured, newest.received
+        t1 = time.perf_counter()
+        w["poll"] = t1 - t
+        # 2. retarget
+        self.actors.apply([s.pose for s in fresh.values()])
+        t2 = time.perf_counter()
+        w["retarget"] = t2 - t1
+        # 3. render
+        camera = self.camera()
+        fbo = self._render(camera)
+        rec.rendered = time.time()
+        t3 = time.perf_counter()
+        w["render"] = t3 - t2
+        # 4. composite
+        if plate is not None:
+            from previzkit.composite import over
+
+            fg = self._read(fbo, 4)
+            image = over(np.ascontiguousarray(fg), np.ascontiguousarray(plate), backend=o.backend)
+        else:
+            image = self._read(fbo, 3).copy()
+        t4 = time.perf_counter()
+        w["composite"] = t4 - t3
+        # 5. present
+        if self.window is not None:
+            self.window(fbo)
+        if self.headset is not None:
+            if not self.headset.step():
+                self._ended = True
+        if self.on_frame is not None:
+            self.on_frame(self.index, image)
+        rec.presented = time.time()
+        t5 = time.perf_counter()
+        w["present"] = t5 - t4
+        # 6. record
+        if self.sinks:
+            poses = [s.pose for s in self._latest.values()]
+            when = self.index / self.fps
+            for sink in self.sinks:
+                sink.write_frame(when, poses, camera, image)
+        w["record"] = time.perf_counter() - t5
+        self.last_image = image
+        self.last_camera = camera
+        self.stats.add(rec)
+        self.index += 1
+        if o.realtime and self.headset is None:
+            due = self._t0 + self.index / self.fps
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+        return not self._ended
+
+    def run(self, frames: int | None = None, progress: Any = None) -> LatencyStats:
+        """Run until ``frames`` frames, the source (or an offline plate) ends, or Ctrl-C."""
+        if frames is not None and frames < 0:
+            raise InputError(f"--frames must be >= 0, got {frames}")
+        try:
+            while frames is None or self.index < frames:
+                if not self.step():
+                    break
+                if progress is not None:
+                    progress(self.index, frames)
+        except KeyboardInterrupt:
+            log.info("interrupted after %d frames", self.index)
+        return self.stats
+
+    def close(self) -> list[dict[str, Any]]:
+        """Close sinks (returns their summaries), the source, the plate and GL objects."""
+        if self._closed:
+            return []
+        self._closed = True
+        out = []
+        try:
+            for sink in self.sinks:
+                out.append(sink.close())
+        finally:
+            self.source.close()
+            if self.plate is not None:
+                self.plate.close()
+            self.renderer.release()
+        return out
+
+    def __enter__(self) -> StageLoop:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,114 @@
+"""The camera plate: a video decoded in a thread of its own (PyAV), each frame resized
+to the loop's output size, handed over in order (loop frame *i* gets plate frame *i*,
+starting over at the end when ``loop``) or, in real time, the newest frame."""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from previzkit.errors import MissingFileError, VideoOpenError
+
+
+class PlateReader:
+    """Frames of ``path`` as (H, W, 3) uint8 at ``size`` = (width, height)."""
+
+    def __init__(
+        self, path: str | Path, size: tuple[int, int], *, loop: bool = True, realtime: bool = False
+    ) -> None:
+        import av
+
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise MissingFileError(f"plate {self.path}: no such file")
+        try:
+            with av.open(str(self.path)) as c:
+                if not c.streams.video:
+                    raise VideoOpenError(f"plate {self.path}: has no video stream")
+                s = c.streams.video[0]
+                self.fps = float(s.average_rate or 30)
+                self.source_size = (s.codec_context.width, s.codec_context.height)
+        except av.FFmpegError as exc:
+            raise VideoOpenError(f"plate {self.path}: cannot open: {exc}") from None
+        self.size = size
+        self.loop = loop
+        self.realtime = realtime
+        self.frames_read = 0
+        self._queue: collections.deque[np.ndarray] = collections.deque()
+        self._space = threading.Semaphore(4)
+        self._stop = threading.Event()
+        self._done = False
+        self._error: BaseException | None = None
+        self._last: np.ndarray | None = None
+        self._thread = threading.Thread(target=self._run, name="plate", daemon=True)
+        self._thread.start()
+
+    def _resize(self, img: np.ndarray) -> np.ndarray:
+        w, h = self.size
+        if img.shape[1] == w and img.shape[0] == h:
+            return img
+        from previzkit.composite import resize
+
+        return resize(img, w, h)
+
+    def _run(self) -> None:
+        import av
+
+        try:
+            while not self._stop.is_set():
+                got = 0
+                with av.open(str(self.path)) as c:
+                    t0 = time.perf_counter()
+                    for frame in c.decode(video=0):
+                        img = self._resize(frame.to_ndarray(format="rgb24"))
+                        got += 1
+                        if self.realtime:
+                            due = t0 + got / self.fps
+                            if self._stop.wait(max(0.0, due - time.perf_counter())):
+                                return
+                            self._queue.append(img)
+                            while len(self._queue) > 2:
+                                self._queue.popleft()
+                            continue
+                        while not self._space.acquire(timeout=0.1):
+                            if self._stop.is_set():
+                                return
+                        self._queue.append(img)
+                if not self.loop or got == 0:
+                    break
+        except (av.FFmpegError, OSError) as exc:
+            self._error = VideoOpenError(f"plate {self.path}: decode failed: {exc}")
+        finally:
+            self._done = True
+
+    def next(self) -> np.ndarray | None:
+        """The next frame (offline: waits for it; real time: the newest, or the last
+        one again). None once a non-looping plate has ended."""
+        if self._error is not None:
+            raise self._error
+        if self.realtime:
+            while self._queue:
+                self._last = self._queue.popleft()
+            if self._last is None:
+                while not self._queue and not self._done:
+                    time.sleep(0.001)
+                if self._queue:
+                    self._last = self._queue.popleft()
+            return self._last
+        while not self._queue and not self._done:
+            time.sleep(0.0005)
+        if self._error is not None:
+            raise self._error
+        if not self._queue:
+            return None
+        self._space.release()
+        self.frames_read += 1
+        return self._queue.popleft()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5.0)

@@ -1,0 +1,171 @@
+"""Where the loop's frames go when a take is recorded: the :class:`TakeSink` interface,
+and :class:`FileTakeSink`, which writes a take as files next to its video.
+
+The take recorder (:mod:`previzkit.takes.recorder`, crash-safe journal + take store) is
+one TakeSink; the loop calls every sink the same way, on the render thread, once per
+presented frame.
+
+FileTakeSink writes, for ``out = take.mp4``:
+
+- ``take.mp4``: the presented frames, H.264 yuv420p (PyAV), with the take's start
+  timecode on the video stream and a QuickTime timecode track (``tmcd``);
+- ``take.pzt``: every pose the frame used, in the capture area's pose-track format;
+- ``take.camera.jsonl``: one line per frame: ``{"frame", "time", "tc",
+  "camera_to_world" (4x4 rows), "focal_mm", "sensor_mm", "focus_m"}``;
+- ``take.take.json``: ``{"start_tc", "rate", "frames", "width", "height", "files"}``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from previzkit.errors import InputError, VideoWriteError
+from previzkit.takes import timecode as tc
+from previzkit.types import Pose
+
+
+@dataclass(frozen=True)
+class CameraSample:
+    """The virtual camera of one frame: camera-to-world (4x4, m) and its lens."""
+
+    camera_to_world: np.ndarray
+    lens: Any  # previzkit.render.camera.Lens
+
+
+@runtime_checkable
+class TakeSink(Protocol):
+    """Receives each presented frame of a take; ``time`` is seconds from the take's start."""
+
+    def write_frame(
+        self, time: float, poses: list[Pose], camera: CameraSample, image: np.ndarray
+    ) -> None: ...
+
+    def close(self) -> dict[str, Any]: ...
+
+
+class FileTakeSink:
+    """A take as files (see module doc). ``rate`` is a timecode rate name ("24",
+    "29.97", ...); ``start_tc`` the first frame's timecode (default: the clock)."""
+
+    def __init__(
+        self,
+        out: str | Path,
+        width: int,
+        height: int,
+        rate: str = "30",
+        start_tc: str | None = None,
+        *,
+        crf: int = 20,
+        preset: str = "veryfast",
+    ) -> None:
+        import av
+
+        self.path = Path(out)
+        if self.path.suffix.lower() not in (".mp4", ".mov", ".mkv"):
+            raise InputError(f"take output {self.path}: expected .mp4, .mov or .mkv")
+        if not self.path.parent.is_dir():
+            raise InputError(f"take output {self.path}: folder {self.path.parent} does not exist")
+        if width % 2 or height % 2:
+            raise InputError(
+                f"take output {self.path}: H.264 needs an even size, got {width}x{height}"
+            )
+        self.rate = tc.rate(rate)
+        self.start_tc = start_tc or tc.timecode_from_clock(self.rate.name)
+        self.start_frame = tc.timecode_to_frames(self.start_tc, self.rate.name)
+        self.width, self.height = width, height
+        self.frames = 0
+        try:
+            self._container = av.open(str(self.path), "w")
+            self._stream = self._container.add_stream("libx264", rate=self.rate.fps)
+        except av.FFmpegError as exc:
+            raise VideoWriteError(f"take output {self.path}: cannot open: {exc}") from None
+        self._stream.width, self._stream.height = width, height
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"crf": str(crf), "preset": preset}
+        self._stream.metadata["timecode"] = self.start_tc
+        from previzkit.capture.track import TrackWriter
+
+        self._poses = TrackWriter(self.path.with_suffix(".pzt"), width=width, height=height,
+                                  fps=float(self.rate.fps), meta={"source": "previzkit stage"})  # fmt: skip
+        self._camera = self.path.with_suffix(".camera.jsonl").open("w", encoding="utf-8")
+        self._closed = False
+
+    def write_frame(
+        self, time: float, poses: list[Pose], camera: CameraSample, image: np.ndarray
+    ) -> None:
+        import av
+
+        from previzkit.capture.track import PoseFrame
+
+        if image.shape != (self.height, self.width, 3) or image.dtype != np.uint8:
+            raise InputError(f"take output {self.path}: frame {self.frames} is {image.shape} "
+                             f"{image.dtype}, expected ({self.height}, {self.width}, 3) uint8")  # fmt: skip
+        label = tc.frames_to_timecode(self.start_frame + self.frames, self.rate.name)
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+        frame.pts = self.frames
+        try:
+            for packet in self._stream.encode(frame):
+                self._container.mux(packet)
+        except av.FFmpegError as exc:
+            raise VideoWriteError(f"take output {self.path}: encode failed: {exc}") from None
+        stamped = [Pose(p.timestamp, p.actor_id, p.image, p.world, p.confidence, label, p.flags)
+                   for p in poses]  # fmt: skip
+        self._poses.write(PoseFrame(self.frames, float(time), stamped))
+        lens = camera.lens
+        row = {
+            "frame": self.frames,
+            "time": round(float(time), 6),
+            "tc": label,
+            "camera_to_world": np.round(np.asarray(camera.camera_to_world), 6).tolist(),
+            "focal_mm": lens.focal_mm,
+            "sensor_mm": [lens.sensor_width_mm, lens.sensor_height_mm],
+            "focus_m": lens.focus_m,
+        }
+        self._camera.write(json.dumps(row) + "\n")
+        self._camera.flush()
+        self.frames += 1
+
+    def close(self) -> dict[str, Any]:
+        """Finish the files; returns the take's summary (also written as ``.take.json``)."""
+        import av
+
+        if self._closed:
+            return self.summary
+        self._closed = True
+        try:
+            for packet in self._stream.encode():
+                self._container.mux(packet)
+        except av.FFmpegError as exc:
+            raise VideoWriteError(f"take output {self.path}: flush failed: {exc}") from None
+        finally:
+            self._container.close()
+            self._poses.close()
+            self._camera.close()
+        self.summary = {
+            "start_tc": self.start_tc,
+            "end_tc": tc.frames_to_timecode(self.start_frame + self.frames, self.rate.name),
+            "rate": self.rate.name,
+            "frames": self.frames,
+            "width": self.width,
+            "height": self.height,
+            "files": {
+                "video": self.path.name,
+                "pose": self.path.with_suffix(".pzt").name,
+                "camera": self.path.with_suffix(".camera.jsonl").name,
+            },
+        }
+        self.path.with_suffix(".take.json").write_text(json.dumps(self.summary, indent=2))
+        return self.summary
+
+
+def rate_for_fps(fps: float) -> str:
+    """The timecode rate name nearest ``fps`` (29.97 for 29.97..., 30 for 30)."""
+    best = min(tc.RATES, key=lambda n: abs(float(tc.RATES[n]) - fps))
+    if abs(float(tc.RATES[best]) - fps) > 0.05:
+        raise InputError(f"frame rate {fps:g} is not a timecode rate ({', '.join(tc.RATES)})")
+    return best

@@ -1,0 +1,345 @@
+"""Pose sources for the stage loop: a recorded ``.pzt`` pose track (played back in
+real time or one track frame per loop frame), the live pose stream (pyzmq, in its own
+thread), or local capture (MediaPipe on a camera or video, in its own thread).
+
+A source's :meth:`~PoseSource.poll` never blocks the render thread: it returns the
+samples that arrived since the last call. Instants are wall-clock seconds
+(``time.time()``).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from previzkit.errors import InputError, MissingFileError
+from previzkit.types import Pose
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PoseSample:
+    """A pose as the loop receives it: ``captured`` (wall s, when the camera saw it),
+    ``received`` (wall s, when this process got it), source ``frame`` index, and the
+    camera ``image`` it came from when the source has one (local capture: the plate)."""
+
+    pose: Pose
+    captured: float
+    received: float
+    frame: int = 0
+    image: np.ndarray | None = None
+
+
+@runtime_checkable
+class PoseSource(Protocol):
+    """Where the loop's poses come from."""
+
+    fps: float
+
+    def start(self) -> None: ...
+    def poll(self) -> list[PoseSample]: ...
+    @property
+    def finished(self) -> bool: ...
+    def close(self) -> None: ...
+
+
+class TrackSource:
+    """Plays a ``.pzt`` pose track (:mod:`previzkit.capture.track`).
+
+    ``realtime=True``: a thread releases each track frame at its time after
+    :meth:`start` (a rehearsal played back live). ``realtime=False``: every
+    :meth:`poll` returns the next track frame, so loop frame *i* shows track frame *i*
+    (offline renders, tests, benchmarks). ``loop=True`` starts over at the end.
+    """
+
+    def __init__(self, path: str | Path, *, realtime: bool = False, loop: bool = False) -> None:
+        from previzkit.capture.track import read_track
+
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise MissingFileError(f"pose track {self.path}: no such file")
+        track = read_track(self.path)
+        if not track.frames:
+            raise InputError(f"pose track {self.path}: holds no frames")
+        self.track = track
+        self.fps = float(track.fps) or 30.0
+        self.realtime = realtime
+        self.loop = loop
+        self._next = 0
+        self._queue: collections.deque[PoseSample] = collections.deque()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._done = False
+
+    def __len__(self) -> int:
+        return len(self.track.frames)
+
+    def _samples(self, i: int, now: float) -> list[PoseSample]:
+        frame = self.track.frames[i % len(self.track.frames)]
+        return [PoseSample(p, now, now, frame.index) for p in frame.people]
+
+    def _run(self) -> None:
+        t0 = time.perf_counter()
+        first = self.track.frames[0].time
+        offset = 0.0
+        i = 0
+        n = len(self.track.frames)
+        while not self._stop.is_set():
+            if i >= n and not self.loop:
+                break
+            frame = self.track.frames[i % n]
+            if i and i % n == 0:
+                offset += self.track.frames[-1].time - first + 1.0 / self.fps
+            due = t0 + offset + frame.time - first
+            wait = due - time.perf_counter()
+            if wait > 0 and self._stop.wait(wait):
+                break
+            self._queue.extend(self._samples(i, time.time()))
+            i += 1
+        self._done = True
+
+    def start(self) -> None:
+        if self.realtime and self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="pose-track", daemon=True)
+            self._thread.start()
+
+    def poll(self) -> list[PoseSample]:
+        if self.realtime:
+            if self._thread is None:
+                self.start()
+            out = []
+            while self._queue:
+                out.append(self._queue.popleft())
+            return out
+        if self._next >= len(self.track.frames) and not self.loop:
+            self._done = True
+            return []
+        out = self._samples(self._next, time.time())
+        self._next += 1
+        if self._next >= len(self.track.frames) and not self.loop:
+            self._done = True
+        return out
+
+    @property
+    def finished(self) -> bool:
+        return self._done and not self._queue
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+
+
+class StreamSource:
+    """The live pose stream (:class:`previzkit.capture.stream.PoseSubscriber`) read by
+    a thread of its own; ``captured`` is the publisher's send time (``wall``).
+
+    ``address`` is one endpoint or a list; ``actors`` limits the actor ids.
+    """
+
+    def __init__(
+        self,
+        address: str | list[str],
+        *,
+        actors: list[int] | None = None,
+        fps: float = 30.0,
+        curve_secret: str | Path | None = None,
+        curve_server: str | Path | None = None,
+    ) -> None:
+        if not address:
+            raise InputError("pose stream: no address given (e.g. tcp://stage-pc:5555)")
+        for a in [address] if isinstance(address, str) else address:
+            if "://" not in a:
+                raise InputError(f"pose stream: address {a!r} is not a ZeroMQ endpoint "
+                                 "(e.g. tcp://127.0.0.1:5555)")  # fmt: skip
+        self.address = address
+        self.actors = actors
+        self.fps = fps
+        self._curve = (curve_secret, curve_server)
+        self._queue: collections.deque[PoseSample] = collections.deque(maxlen=4096)
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self.stats = None
+
+    def _run(self) -> None:
+        from previzkit.capture.stream import PoseSubscriber
+
+        try:
+            sub = PoseSubscriber(
+                self.address,
+                actors=self.actors,
+                curve_secret=self._curve[0],
+                curve_server=self._curve[1],
+            )
+        except BaseException as exc:  # reported on the render thread by poll()
+            self._error = exc
+            self._ready.set()
+            return
+        self.stats = sub.stats
+        self._ready.set()
+        try:
+            while not self._stop.is_set():
+                msg = sub.receive(timeout=0.05)
+                if msg is None:
+                    continue
+                if msg.fps:
+                    self.fps = float(msg.fps)
+                self._queue.append(PoseSample(msg.pose, msg.wall, time.time(), msg.frame))
+        finally:
+            sub.close()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="pose-stream", daemon=True)
+            self._thread.start()
+            self._ready.wait(5.0)
+        if self._error is not None:
+            raise self._error
+
+    def poll(self) -> list[PoseSample]:
+        if self._thread is None:
+            self.start()
+        out = []
+        while self._queue:
+            out.append(self._queue.popleft())
+        return out
+
+    @property
+    def finished(self) -> bool:
+        return False  # a live stream never ends by itself
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+
+
+class CaptureSource:
+    """Local capture: MediaPipe (:class:`previzkit.capture.multi.MultiPoseTracker`) on a
+    camera index or a video file, in a thread of its own. Each sample carries its camera
+    frame, which the loop can use as the plate. ``realtime=False`` on a video processes
+    every frame and hands them over in order (loop frame *i* gets video frame *i*).
+    """
+
+    def __init__(
+        self,
+        spec: str | Path | int,
+        *,
+        model: str = "lite",
+        max_people: int = 2,
+        realtime: bool = True,
+    ) -> None:
+        from previzkit.capture.sources import open_source
+
+        self.spec = spec
+        self._source = open_source(spec)
+        self.fps = float(self._source.fps or 30.0)
+        self.model = model
+        self.max_people = max_people
+        self.realtime = realtime
+        self._queue: collections.deque[list[PoseSample]] = collections.deque(
+            maxlen=None if not realtime else 8
+        )
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._done = False
+        self._error: BaseException | None = None
+        self._space = threading.Semaphore(4)  # offline: bounded read-ahead
+
+    def _run(self) -> None:
+        from previzkit.capture.multi import MultiPoseTracker
+
+        try:
+            with MultiPoseTracker(self.model, max_people=self.max_people) as tracker:
+                for frame in self._source.frames():
+                    if self._stop.is_set():
+                        break
+                    captured = time.time()
+                    poses = tracker.process(frame.image, frame.time)
+                    now = time.time()
+                    samples = [
+                        PoseSample(p, captured, now, frame.index, frame.image) for p in poses
+                    ]
+                    if not samples:  # keep the plate moving with nobody in view
+                        empty = Pose(frame.time, -1, np.zeros((33, 3), np.float32),
+                                     np.zeros((33, 3), np.float32), 0.0)  # fmt: skip
+                        samples = [PoseSample(empty, captured, now, frame.index, frame.image)]
+                    if not self.realtime:
+                        while not self._space.acquire(timeout=0.1):
+                            if self._stop.is_set():
+                                return
+                    self._queue.append(samples)
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._done = True
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="pose-capture", daemon=True)
+            self._thread.start()
+
+    def poll(self) -> list[PoseSample]:
+        if self._thread is None:
+            self.start()
+        if self._error is not None:
+            err, self._error = self._error, None
+            raise err
+        if not self.realtime:
+            while not self._queue and not self._done:
+                time.sleep(0.001)
+            if not self._queue:
+                return []
+            self._space.release()
+            return self._queue.popleft()
+        out: list[PoseSample] = []
+        while self._queue:
+            out.extend(self._queue.popleft())
+        return out
+
+    @property
+    def finished(self) -> bool:
+        return self._done and not self._queue
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+        self._source.close()
+
+
+def open_pose_source(
+    poses: str | Path | None = None,
+    subscribe: str | list[str] | None = None,
+    capture: str | int | None = None,
+    *,
+    realtime: bool = False,
+    actors: list[int] | None = None,
+) -> PoseSource:
+    """The one source named: a ``.pzt`` file, a stream address, or a capture device/video."""
+    given = [x for x in (poses, subscribe, capture) if x is not None]
+    if len(given) != 1:
+        raise InputError(
+            "stage: give exactly one pose source: --poses FILE.pzt, --subscribe tcp://... "
+            f"or --capture CAMERA|VIDEO (got {len(given)})"
+        )
+    if poses is not None:
+        p = Path(poses)
+        if p.suffix.lower() != ".pzt":
+            raise InputError(
+                f"--poses {p}: expected a .pzt pose track (previzkit capture -o x.pzt)"
+            )
+        return TrackSource(p, realtime=realtime)
+    if subscribe is not None:
+        return StreamSource(subscribe, actors=actors)
+    return CaptureSource(capture, realtime=realtime)  # type: ignore[arg-type]

@@ -1,0 +1,113 @@
+"""Fixtures for the stage tests: pose tracks synthesized from the skeleton (the
+landmarks a real MediaPipe run would report for a known pose), a real video plate
+encoded with PyAV, and a small set."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_SET = ROOT / "assets" / "sets" / "sample.yaml"
+
+
+def wave_pose(skeleton, t: float):
+    """A pose at time ``t`` (s): the left arm raised and waving, the right arm down."""
+    from previzkit.render.skeleton import quat_from_axis_angle
+    from previzkit.types import SkeletonPose
+
+    up = quat_from_axis_angle((0, 0, 1), math.radians(60 + 25 * math.sin(2 * math.pi * t)))
+    down = quat_from_axis_angle((0, 0, 1), math.radians(70))
+    return SkeletonPose(root=(0.0, float(skeleton.offsets[0, 1]), 0.0),
+                        rotations={"left_upper_arm": tuple(up), "right_upper_arm": tuple(down)})  # fmt: skip
+
+
+def landmarks_for(skeleton, sk_pose, actor_id: int, t: float):
+    """A MediaPipe-like Pose whose world landmarks are those of ``sk_pose`` (hip-centred,
+    y down, z away from the camera), all visible."""
+    from previzkit.render.skeleton import landmark_positions
+    from previzkit.types import Pose
+
+    lm = landmark_positions(skeleton, sk_pose)
+    hips = (lm[23] + lm[24]) / 2
+    world = (lm - hips) * np.array([1.0, -1.0, -1.0])
+    img = np.zeros((33, 3), np.float32)
+    img[:, 0] = 320 + world[:, 0] * 200
+    img[:, 1] = 240 + world[:, 1] * 200
+    img[:, 2] = 1.0
+    return Pose(t, actor_id, img, world.astype(np.float32), 0.99)
+
+
+def write_wave_track(path: Path, frames: int, fps: float = 30.0, actors=(0,)) -> Path:
+    from previzkit.capture.track import PoseFrame, TrackWriter
+    from previzkit.render.skeleton import default_skeleton
+
+    sk = default_skeleton(1.75)
+    with TrackWriter(path, width=640, height=480, fps=fps) as w:
+        for i in range(frames):
+            t = i / fps
+            people = [landmarks_for(sk, wave_pose(sk, t + 0.3 * a), a, t) for a in actors]
+            w.write(PoseFrame(i, t, people))
+    return path
+
+
+def write_plate(path: Path, frames: int, size=(320, 180), fps: int = 30) -> Path:
+    """A real H.264 plate: a vertical gradient with a moving bright bar."""
+    import av
+
+    w, h = size
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=fps)
+        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+        base = np.zeros((h, w, 3), np.uint8)
+        base[..., 0] = np.linspace(20, 60, h, dtype=np.uint8)[:, None]
+        base[..., 1] = 140
+        base[..., 2] = 60
+        for i in range(frames):
+            img = base.copy()
+            x = (i * 7) % (w - 10)
+            img[:, x : x + 10] = 230
+            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return path
+
+
+@pytest.fixture
+def wave_track(tmp_path):
+    return write_wave_track(tmp_path / "wave.pzt", 12)
+
+
+@pytest.fixture
+def plate_video(tmp_path):
+    return write_plate(tmp_path / "plate.mp4", 20)
+
+
+@pytest.fixture
+def small_set(tmp_path):
+    """A set with one mannequin on mark A, no props, a solid background, one camera."""
+    text = """
+name: small
+stage: {width: 8, depth: 8, grid: 1.0}
+default_camera: CAM
+marks:
+  A: {position: [0.0, 0.0], color: [1.0, 0.8, 0.1]}
+  B: {position: [1.5, -1.0]}
+cameras:
+  CAM: {lens: {focal_mm: 35}, position: [0.0, 1.2, 4.5], target: [0.0, 1.0, 0.0]}
+  SIDE: {lens: {focal_mm: 50}, position: [4.0, 1.5, 0.0], target: A}
+props:
+  - {name: ball, mesh: ball.glb, position: [1.5, 0, -1.0], color: [0.85, 0.15, 0.12]}
+characters:
+  - {name: ALEX, model: mannequin, mark: A, yaw_deg: 0, color: [0.95, 0.2, 0.9]}
+"""
+    import shutil
+
+    shutil.copy(ROOT / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
+    p = tmp_path / "small.yaml"
+    p.write_text(text)
+    return p
