@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from previzkit.script.inline import plain_text
+
 
 class ElementType(StrEnum):
     """Kinds of Fountain 1.1 elements."""
@@ -76,8 +78,6 @@ class Element:
     @property
     def plain(self) -> str:
         """Text without notes, emphasis markup and escapes."""
-        from previzkit.script.inline import plain_text
-
         return plain_text(self.text)
 
     @property
@@ -180,8 +180,6 @@ class Script:
     @property
     def title(self) -> str:
         """The title page's Title, without markup and joined onto one line."""
-        from previzkit.script.inline import plain_text
-
         return " ".join(plain_text(self.title_value("title")).split())
 
     @property
