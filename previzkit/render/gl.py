@@ -112,3 +112,13 @@ def vertex_array(
     content = [(buf, fmt, attr) for buf, fmt, attr in buffers if attr in needed]
     kwargs = {} if mode is None else {"mode": mode}
     return ctx.vertex_array(prog, content, index_buffer=index_buffer, **kwargs)
+
+
+def max_anisotropy(ctx: moderngl.Context) -> float:
+    """Anisotropic filtering to ask for: 8x on a GPU, off on software rasterizers.
+
+    llvmpipe filters anisotropically in software; at grazing angles over a large
+    framebuffer one draw can take tens of seconds, which stalls a headset's frame loop.
+    """
+    renderer = str(ctx.info.get("GL_RENDERER", "")).lower()
+    return 1.0 if ("llvmpipe" in renderer or "softpipe" in renderer) else 8.0

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from previzkit.render.drawable import FrameUniforms
-from previzkit.render.gl import program, set_uniform, vertex_array
+from previzkit.render.gl import max_anisotropy, program, set_uniform, vertex_array
 from previzkit.render.lighting import write_frame
 from previzkit.render.setfile import StageDef
 
@@ -39,7 +39,7 @@ class Ground:
             self.texture = ctx.texture((img.shape[1], img.shape[0]), 3, img.tobytes())
             self.texture.repeat_x = self.texture.repeat_y = True
             self.texture.build_mipmaps()
-            self.texture.anisotropy = 8.0
+            self.texture.anisotropy = max_anisotropy(ctx)
             hx = hz = GROUND_EXTENT_M
         else:
             hx, hz = stage.width / 2, stage.depth / 2

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from previzkit.render.drawable import FrameUniforms
-from previzkit.render.gl import program, set_uniform, vertex_array
+from previzkit.render.gl import max_anisotropy, program, set_uniform, vertex_array
 from previzkit.render.lighting import write_frame
 from previzkit.render.mesh import MeshPart, load_mesh
 
@@ -47,7 +47,7 @@ class _GPUPart:
             rows = np.ascontiguousarray(part.texture[::-1])
             self.texture = ctx.texture((w, h), 4, rows.tobytes())
             self.texture.build_mipmaps()
-            self.texture.anisotropy = 8.0
+            self.texture.anisotropy = max_anisotropy(ctx)
         self.color = part.base_color
         self.use_vertex_color = part.colors is not None
         self.triangles = part.triangle_count
