@@ -118,10 +118,13 @@ def plan_shots(
     """Plan coverage for every scene of ``script``.
 
     ``exists(relative_path)`` says which set files exist under the assets folder
-    (default: none, so every scene gets the fallback set); pass
-    :func:`previzkit.script.locations.assets_exists` to look on disk.
+    (default: :func:`previzkit.script.locations.assets_exists`, which looks on disk;
+    pass ``lambda rel: False`` for a pure call where every scene gets the fallback set).
     """
-    exists = exists or (lambda rel: False)
+    if exists is None:
+        from previzkit.script.locations import assets_exists
+
+        exists = assets_exists()
     bd = bd or breakdown(script)
     cast_re = cast_regex(script.characters)
     plans: list[ScenePlan] = []

@@ -74,7 +74,7 @@ def test_props_skip_screenplay_vocabulary_and_cast():
 
 
 def test_sample_shot_plan_rules(sample):
-    plan = plan_shots(sample)
+    plan = plan_shots(sample, exists=lambda rel: False)
     s1, s2, s3 = plan.scenes
     assert [sh.type for sh in s1.shots[:7]] == [
         "establishing",
@@ -125,6 +125,18 @@ def test_pov_heading_and_monologue():
     kinds = [(sh.type, sh.subjects, sh.lens_mm) for sh in sc.shots]
     assert ("single", ["MARA"], 50.0) in kinds
     assert ("pov", ["MARA"], 35.0) in kinds
+
+
+def test_set_file_found_on_disk(tmp_path):
+    from previzkit.script.locations import assets_exists
+
+    (tmp_path / "sets").mkdir()
+    (tmp_path / "sets" / "rooftop.yaml").write_text("stage: {}\n")
+    plan = plan_shots(
+        parse("EXT. ROOFTOP - NIGHT\n\nx\n\nINT. CELLAR - DAY\n\ny\n"),
+        exists=assets_exists(tmp_path),
+    )
+    assert [sc.set_file for sc in plan.scenes] == ["sets/rooftop.yaml", "sets/sample.yaml"]
 
 
 def test_set_file_lookup_by_slug():
