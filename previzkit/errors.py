@@ -141,3 +141,18 @@ class TakeStoreError(PrevizError):
 
 class ExportError(PrevizError):
     """An editorial export failed or the format is unknown."""
+
+
+class RecordingError(PrevizError):
+    """A take could not be recorded (disk full, I/O error); what was flushed is kept."""
+
+
+class JournalError(InputError):
+    """A take journal is not one, is of an unknown version, or its header is corrupt."""
+
+
+# --- on-set tracking ---------------------------------------------------------------
+
+
+class TrackingError(InputError):
+    """Camera tracking input (FreeD packet, board file, calibration) is malformed."""

@@ -1,0 +1,335 @@
+"""The take journal: an append-only file of length-prefixed, CRC'd records.
+
+While a take records, everything that cannot be regenerated (poses, the virtual
+camera's pose, lens and focus per frame) goes to ``journal.pzj`` in the take's folder.
+The writer keeps records in memory and writes + ``fsync``s them at least every
+``flush_interval`` seconds (0.5 s by default; a background thread flushes even when
+the loop stalls), so a killed process loses at most the last interval. The reader
+stops at the first torn or corrupt record (a cut write) and returns everything before
+it; :func:`truncate_torn_tail` cuts such a tail off the file.
+
+Layout (little-endian)::
+
+    file   = header record*
+    header = b"PZJOURN\\0" | version u16 (=1) | reserved u16 | meta_len u32 | meta (msgpack)
+    record = kind u8 | payload_len u32 | crc32(kind byte + payload) u32 | payload
+
+Record kinds: ``F`` frame tick (index u32, time f64: seconds since the take's start;
+written last of a frame's records, so a frame counts once its tick is on disk),
+``P`` pose frame (the payload of a ``.pzt`` record, :mod:`previzkit.capture.track`),
+``C`` camera sample (:class:`CameraSample`, fixed 100 bytes), ``M`` marker (msgpack
+map, e.g. ``{"event": "stop"}``), ``E`` clean end of take.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from previzkit.errors import InputError, JournalError, MissingFileError, RecordingError
+
+MAGIC = b"PZJOURN\0"
+VERSION = 1
+_HEAD = struct.Struct("<8sHHI")
+_REC = struct.Struct("<BII")
+_TICK = struct.Struct("<Id")
+_CAM = struct.Struct("<Id3d4d4d")  # index, time, position, orientation xyzw, lens
+KIND_FRAME, KIND_POSE, KIND_CAMERA, KIND_MARK, KIND_END = (ord(c) for c in "FPCME")
+KINDS = frozenset({KIND_FRAME, KIND_POSE, KIND_CAMERA, KIND_MARK, KIND_END})
+MAX_PAYLOAD = 64 << 20
+
+
+@dataclass(frozen=True)
+class CameraSample:
+    """The virtual (or tracked) camera at one frame.
+
+    ``index`` frame number in the take (0-based), ``time`` seconds since the take's
+    start, ``position`` metres in the set frame (right-handed, y up), ``orientation``
+    quaternion (x, y, z, w) camera-to-world (the camera looks down its -z),
+    ``focal_mm``, ``sensor_width_mm``, ``sensor_height_mm``, ``focus_m`` the lens.
+    """
+
+    index: int
+    time: float
+    position: tuple[float, float, float]
+    orientation: tuple[float, float, float, float]
+    focal_mm: float
+    sensor_width_mm: float
+    sensor_height_mm: float
+    focus_m: float
+
+    def encode(self) -> bytes:
+        return _CAM.pack(
+            self.index, self.time, *self.position, *self.orientation,
+            self.focal_mm, self.sensor_width_mm, self.sensor_height_mm, self.focus_m,
+        )  # fmt: skip
+
+    @classmethod
+    def decode(cls, payload: bytes) -> CameraSample:
+        v = _CAM.unpack(payload)
+        return cls(v[0], v[1], tuple(v[2:5]), tuple(v[5:9]), *v[9:13])  # type: ignore[arg-type]
+
+    @classmethod
+    def from_lens(cls, index: int, time_s: float, position, orientation, lens) -> CameraSample:
+        """From a :class:`previzkit.render.camera.Lens` and a pose."""
+        return cls(
+            int(index), float(time_s), tuple(map(float, position)),  # type: ignore[arg-type]
+            tuple(map(float, orientation)), float(lens.focal_mm),  # type: ignore[arg-type]
+            float(lens.sensor_width_mm), float(lens.sensor_height_mm), float(lens.focus_m),
+        )  # fmt: skip
+
+
+def encode_tick(index: int, time_s: float) -> bytes:
+    return _TICK.pack(index, time_s)
+
+
+def decode_tick(payload: bytes) -> tuple[int, float]:
+    index, t = _TICK.unpack(payload)
+    return int(index), float(t)
+
+
+def encode_record(kind: int, payload: bytes) -> bytes:
+    """One record: kind, length, CRC-32 of kind + payload, payload."""
+    if kind not in KINDS:
+        raise ValueError(f"journal record kind {kind!r} unknown")
+    crc = zlib.crc32(payload, zlib.crc32(bytes((kind,))))
+    return _REC.pack(kind, len(payload), crc) + payload
+
+
+def _packb(obj: Any) -> bytes:
+    import msgpack
+
+    return msgpack.packb(obj, use_bin_type=True)
+
+
+def _unpackb(data: bytes) -> Any:
+    import msgpack
+
+    return msgpack.unpackb(data, raw=False, strict_map_key=False)
+
+
+def encode_mark(data: dict[str, Any]) -> bytes:
+    return _packb(data)
+
+
+def decode_mark(payload: bytes) -> dict[str, Any]:
+    return _unpackb(payload)
+
+
+class JournalWriter:
+    """Append records to a new journal; flushed + fsync'd every ``flush_interval`` s.
+
+    ``append()`` only queues bytes in memory (cheap, safe to call from the render
+    thread); a daemon thread writes and fsyncs them on time. ``on_flush(n)`` is called
+    (on that thread) after each durable flush with the number of records on disk. An
+    OS error (disk full, I/O error) stops the journal: the next :meth:`append` or
+    :meth:`flush` raises :class:`RecordingError`, everything flushed before stays.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        meta: dict[str, Any],
+        flush_interval: float = 0.5,
+        on_flush: Callable[[int], None] | None = None,
+    ) -> None:
+        if not 0 < flush_interval <= 1.0:
+            raise InputError(f"journal flush_interval {flush_interval} s: must be in (0, 1]")
+        self.path = Path(path)
+        self.flush_interval = float(flush_interval)
+        self.on_flush = on_flush
+        self.records_written = 0  # records durable on disk
+        self._pending: list[bytes] = []
+        self._pending_count = 0
+        self._lock = threading.Lock()
+        self._io_lock = threading.Lock()
+        self._error: OSError | None = None
+        self._closed = False
+        raw = _packb(meta)
+        try:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            _write_all(self._fd, _HEAD.pack(MAGIC, VERSION, 0, len(raw)) + raw)
+            os.fsync(self._fd)
+            _fsync_dir(self.path.parent)
+        except OSError as exc:
+            raise RecordingError(f"journal {self.path}: cannot create ({exc})") from exc
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="journal-flush", daemon=True)
+        self._thread.start()
+
+    @property
+    def error(self) -> OSError | None:
+        """The OS error that stopped the journal, if any."""
+        return self._error
+
+    def _check(self) -> None:
+        if self._error is not None:
+            raise RecordingError(
+                f"journal {self.path}: stopped by a write error ({self._error}); "
+                f"{self.records_written} records were flushed and are kept"
+            )
+        if self._closed:
+            raise RecordingError(f"journal {self.path}: already closed")
+
+    def append(self, kind: int, payload: bytes) -> None:
+        """Queue one record (written at the next flush)."""
+        self._check()
+        rec = encode_record(kind, payload)
+        with self._lock:
+            self._pending.append(rec)
+            self._pending_count += 1
+
+    def flush(self) -> int:
+        """Write and fsync everything queued; returns the records now on disk."""
+        with self._io_lock:
+            if self._error is None:
+                with self._lock:
+                    data, n = b"".join(self._pending), self._pending_count
+                    self._pending, self._pending_count = [], 0
+                if data:
+                    try:
+                        _write_all(self._fd, data)
+                        os.fsync(self._fd)
+                    except OSError as exc:
+                        self._error = exc
+                    else:
+                        self.records_written += n
+                        if self.on_flush is not None:
+                            self.on_flush(self.records_written)
+        self._check_error_only()
+        return self.records_written
+
+    def _check_error_only(self) -> None:
+        if self._error is not None:
+            self._check()
+
+    def _run(self) -> None:
+        while not self._closed:
+            self._wake.wait(self.flush_interval)
+            if self._closed:
+                return
+            try:
+                self.flush()
+            except RecordingError:
+                return  # kept in self._error; the recorder sees it on its next call
+
+    def close(self) -> None:
+        """Flush what is queued and close the file (idempotent)."""
+        if self._closed:
+            return
+        try:
+            self.flush()
+        finally:
+            self._closed = True
+            self._wake.set()
+            self._thread.join(timeout=5.0)
+            os.close(self._fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Journal:
+    """A journal as read back: ``meta``, records ``(kind, payload)`` in order,
+    ``valid_bytes`` (the length of the intact prefix), ``truncated`` (a torn or
+    corrupt record followed it) and ``ended`` (the take was stopped cleanly)."""
+
+    path: Path
+    meta: dict[str, Any]
+    records: list[tuple[int, bytes]] = field(default_factory=list)
+    valid_bytes: int = 0
+    truncated: bool = False
+
+    @property
+    def ended(self) -> bool:
+        return any(k == KIND_END for k, _ in self.records)
+
+    def of_kind(self, kind: int) -> Iterator[bytes]:
+        return (p for k, p in self.records if k == kind)
+
+    def ticks(self) -> list[tuple[int, float]]:
+        return [decode_tick(p) for p in self.of_kind(KIND_FRAME)]
+
+    def cameras(self) -> list[CameraSample]:
+        return [CameraSample.decode(p) for p in self.of_kind(KIND_CAMERA)]
+
+    def marks(self) -> list[dict[str, Any]]:
+        return [decode_mark(p) for p in self.of_kind(KIND_MARK)]
+
+
+def read_journal(path: str | Path) -> Journal:
+    """Read a journal; stops at the first torn or corrupt record (``truncated``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"journal {path} does not exist")
+    data = path.read_bytes()
+    if len(data) < _HEAD.size or data[:8] != MAGIC:
+        raise JournalError(f"{path} is not a previzkit take journal (no PZJOURN header)")
+    _, version, _, meta_len = _HEAD.unpack_from(data)
+    if version != VERSION:
+        raise JournalError(
+            f"{path}: journal version {version} is not supported (this previzkit reads "
+            f"version {VERSION}); update previzkit"
+        )
+    pos = _HEAD.size + meta_len
+    if pos > len(data):
+        raise JournalError(f"{path}: journal header is cut short")
+    try:
+        meta = _unpackb(data[_HEAD.size : pos])
+    except Exception as exc:
+        raise JournalError(f"{path}: journal header is corrupt ({exc})") from None
+    if not isinstance(meta, dict):
+        raise JournalError(f"{path}: journal header is not a map")
+    journal = Journal(path, meta, valid_bytes=pos)
+    while pos < len(data):
+        if pos + _REC.size > len(data):
+            journal.truncated = True
+            break
+        kind, n, crc = _REC.unpack_from(data, pos)
+        start, end = pos + _REC.size, pos + _REC.size + n
+        if kind not in KINDS or n > MAX_PAYLOAD or end > len(data):
+            journal.truncated = True
+            break
+        payload = data[start:end]
+        if zlib.crc32(payload, zlib.crc32(bytes((kind,)))) != crc:
+            journal.truncated = True
+            break
+        journal.records.append((kind, payload))
+        pos = journal.valid_bytes = end
+    return journal
+
+
+def truncate_torn_tail(path: str | Path) -> Journal:
+    """Read a journal and cut a torn or corrupt tail off the file; returns what is kept."""
+    journal = read_journal(path)
+    if journal.truncated:
+        with open(journal.path, "r+b") as f:
+            f.truncate(journal.valid_bytes)
+            f.flush()
+            os.fsync(f.fileno())
+        journal.truncated = False
+    return journal

@@ -1,0 +1,356 @@
+"""The take recorder: poses, the virtual camera, video, plate, audio and timecode.
+
+::
+
+    with TakeStore("day1") as store:
+        with Recorder(store, "1", "1-B", rate="24", size=(1280, 720)) as rec:
+            for ...:                                   # the stage loop, one call per frame
+                rec.frame(image=rgb, poses=poses, camera=cam, plate=plate_rgb)
+        rec.take                                       # Take(status="ok", duration_frames=...)
+
+On :meth:`Recorder.start` the take is catalogued with status ``recording`` and its
+folder holds ``journal.pzj`` (poses + camera per frame, :mod:`previzkit.takes.journal`),
+``video.mp4`` / ``plate.mp4`` (fragmented H.264, :mod:`previzkit.takes.video`) and
+``audio.wav``. The recorder holds an exclusive ``flock`` on ``recording.lock`` until it
+stops, which is how :mod:`previzkit.takes.recovery` tells a live take from a dead one.
+:meth:`Recorder.stop` replays the journal into ``pose.pzt`` and ``camera.npz`` (the
+same code recovery runs) and marks the take ``ok``.
+
+A disk error (full, I/O) stops the recording cleanly: writers are closed, what was
+flushed is replayed into the take's files, the take is marked ``recovered`` with a
+note naming the error, and :class:`RecordingError` is raised to the caller. If even
+that fails the take stays ``recording`` and the next start's recovery finishes it.
+
+Frames are stamped with SMPTE timecode at ``rate`` from ``start_tc`` (a label, or the
+system clock's time of day when None). The recorder does not depend on the stage loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import fcntl
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from previzkit.errors import InputError, PrevizError, RecordingError, ShapeError
+from previzkit.takes import timecode as tc
+from previzkit.takes.journal import (
+    KIND_CAMERA,
+    KIND_END,
+    KIND_FRAME,
+    KIND_MARK,
+    KIND_POSE,
+    CameraSample,
+    JournalWriter,
+    encode_mark,
+    encode_tick,
+)
+from previzkit.takes.model import Take
+from previzkit.takes.store import TakeStore
+from previzkit.types import Pose
+
+JOURNAL = "journal.pzj"
+LOCK = "recording.lock"
+VIDEO, PLATE, AUDIO = "video.mp4", "plate.mp4", "audio.wav"
+
+
+class Recorder:
+    """Record one take into ``store`` (see module doc).
+
+    ``size`` (width, height) of the rendered/composited video, None for no video;
+    ``plate_size`` likewise for the camera plate; ``audio`` (sample_rate, channels) or
+    None; ``flush_interval`` seconds (<= 1) between journal fsyncs; ``take`` the take
+    number (default: the next free one); ``on_flush(records)`` is called after each
+    durable journal flush (from the flusher thread).
+    """
+
+    def __init__(
+        self,
+        store: TakeStore,
+        scene: str,
+        shot: str,
+        *,
+        rate: str | float = "24",
+        start_tc: str | None = None,
+        size: tuple[int, int] | None = None,
+        plate_size: tuple[int, int] | None = None,
+        audio: tuple[int, int] | None = None,
+        flush_interval: float = 0.5,
+        take: int | None = None,
+        notes: str = "",
+        gop: int | None = None,
+        meta: dict[str, Any] | None = None,
+        on_flush: Callable[[int], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.rate = tc.rate(rate)
+        self.scene, self.shot = str(scene), str(shot)
+        self._start_tc = start_tc
+        if start_tc is not None:
+            tc.timecode_to_frames(start_tc, self.rate)  # validates it now
+        for name, sz in (("size", size), ("plate_size", plate_size)):
+            if sz is not None and (len(sz) != 2 or min(sz) <= 0 or sz[0] % 2 or sz[1] % 2):
+                raise InputError(f"recorder {name} {sz!r}: width and height must be even > 0")
+        self.size, self.plate_size, self.audio_format = size, plate_size, audio
+        self.flush_interval = flush_interval
+        self._take_number, self._notes, self._gop = take, notes, gop
+        self._meta, self._on_flush = dict(meta or {}), on_flush
+        self.take: Take | None = None
+        self.frames = 0
+        self._t0 = 0.0
+        self._journal: JournalWriter | None = None
+        self._writers: dict[str, Any] = {}
+        self._lock_fd: int | None = None
+        self._state = "new"
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    @property
+    def folder(self) -> Path:
+        if self.take is None:
+            raise RecordingError("recorder: not started")
+        return self.store.take_dir(self.take)
+
+    def start(self) -> Take:
+        """Catalogue the take (status ``recording``), open its journal and writers."""
+        if self._state != "new":
+            raise RecordingError(f"recorder {self.scene}/{self.shot}: already {self._state}")
+        start_tc = self._start_tc or tc.timecode_from_clock(self.rate)
+        number = self._take_number or self.store.next_take_number(self.scene, self.shot)
+        take = Take(
+            self.scene, self.shot, number, start_tc, self.rate.name, 0,
+            notes=self._notes, status="recording",
+        )  # fmt: skip
+        # lock first, catalogue second: recovery never sees an unlocked live take
+        folder = self.store.take_dir(take)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._lock_fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.write(self._lock_fd, f"{os.getpid()}@{socket.gethostname()}\n".encode())
+            self.take = self.store.add(take)
+        except (OSError, PrevizError) as exc:
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+            if isinstance(exc, PrevizError):
+                raise
+            raise RecordingError(f"take {take.label}: cannot start recording ({exc})") from exc
+        self._state = "recording"
+        try:
+            meta = {
+                **self._meta,
+                "scene": self.scene, "shot": self.shot, "take": number,
+                "rate": self.rate.name, "start_tc": start_tc,
+                "drop_frame": self.rate.drop_frame,
+                "width": self.size[0] if self.size else 0,
+                "height": self.size[1] if self.size else 0,
+                "plate": list(self.plate_size) if self.plate_size else None,
+                "audio": list(self.audio_format) if self.audio_format else None,
+                "pid": os.getpid(), "host": socket.gethostname(),
+                "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds"),
+            }  # fmt: skip
+            self._journal = JournalWriter(
+                folder / JOURNAL, meta, self.flush_interval, on_flush=self._flushed
+            )
+            from previzkit.takes.video import FragmentedVideoWriter, WavWriter
+
+            if self.size:
+                self._writers["video"] = FragmentedVideoWriter(
+                    folder / VIDEO, *self.size, self.rate.fps, gop=self._gop
+                )
+            if self.plate_size:
+                self._writers["plate"] = FragmentedVideoWriter(
+                    folder / PLATE, *self.plate_size, self.rate.fps, gop=self._gop
+                )
+            if self.audio_format:
+                self._writers["audio"] = WavWriter(folder / AUDIO, *self.audio_format)
+        except (OSError, PrevizError) as exc:
+            self._fail(exc)
+        self._t0 = time.monotonic()
+        return self.take
+
+    def _flushed(self, records: int) -> None:
+        # the media files become durable together with the journal records
+        for w in list(self._writers.values()):
+            # a closed or failing writer reports on its own next call
+            with contextlib.suppress(OSError, ValueError):
+                w.sync()
+        if self._on_flush is not None:
+            self._on_flush(records)
+
+    def timecode(self, index: int | None = None) -> str:
+        """SMPTE label of frame ``index`` (default: the next frame)."""
+        if self.take is None:
+            raise RecordingError("recorder: not started")
+        n = self.frames if index is None else index
+        return tc.frames_to_timecode(self.take.start_frame + n, self.rate)
+
+    def frame(
+        self,
+        image: npt.NDArray[np.uint8] | None = None,
+        *,
+        poses: Iterable[Pose] = (),
+        camera: CameraSample | tuple[Any, Any, Any] | None = None,
+        plate: npt.NDArray[np.uint8] | None = None,
+        time_s: float | None = None,
+    ) -> int:
+        """Record one frame; returns its index.
+
+        ``image`` the rendered/composited RGB frame (size ``size``), ``poses`` every
+        actor's pose this frame, ``camera`` a :class:`CameraSample` or ``(position,
+        orientation xyzw, Lens)``, ``plate`` the camera plate (size ``plate_size``),
+        ``time_s`` seconds since the take's start (default: the monotonic clock).
+        """
+        if self._state != "recording" or self._journal is None:
+            raise RecordingError(f"recorder {self.scene}/{self.shot}: not recording")
+        index = self.frames
+        t = time.monotonic() - self._t0 if time_s is None else float(time_s)
+        # check everything first: a rejected frame leaves nothing in the journal
+        if image is not None:
+            self._check_media("video", image)
+        if plate is not None:
+            self._check_media("plate", plate)
+        try:
+            people = list(poses)
+            if people:
+                from previzkit.capture.track import PoseFrame, encode_frame
+
+                label = self.timecode(index)
+                for p in people:
+                    p.timecode = p.timecode or label
+                rec = encode_frame(PoseFrame(index, t, people))
+                self._journal.append(KIND_POSE, rec[10:])  # the .pzt payload, header cut
+            if camera is not None:
+                if not isinstance(camera, CameraSample):
+                    pos, rot, lens = camera
+                    camera = CameraSample.from_lens(index, t, pos, rot, lens)
+                elif camera.index != index:
+                    camera = CameraSample(index, t, *_fields(camera)[2:])
+                self._journal.append(KIND_CAMERA, camera.encode())
+            # the tick closes the frame: replay keeps only frames whose tick is on disk
+            self._journal.append(KIND_FRAME, encode_tick(index, t))
+            if image is not None:
+                self._media("video", image)
+            if plate is not None:
+                self._media("plate", plate)
+        except (OSError, PrevizError) as exc:
+            self._fail(exc)
+        self.frames += 1
+        return index
+
+    def _check_media(self, kind: str, frame: npt.NDArray[np.uint8]) -> None:
+        label = self.take.label if self.take else ""
+        size = self.size if kind == "video" else self.plate_size
+        if size is None or kind not in self._writers:
+            raise InputError(
+                f"recorder {label}: got a {kind} frame but "
+                f"no {'size' if kind == 'video' else 'plate_size'} was given"
+            )
+        want = (size[1], size[0], 3)
+        if np.shape(frame) != want or getattr(frame, "dtype", None) != np.uint8:
+            raise ShapeError(
+                f"recorder {label}: {kind} frame {np.shape(frame)} "
+                f"{getattr(frame, 'dtype', type(frame).__name__)}, expected {want} uint8"
+            )
+
+    def _media(self, kind: str, frame: npt.NDArray[np.uint8]) -> None:
+        self._writers[kind].write(frame)
+
+    def audio(self, samples: npt.NDArray) -> None:
+        """Append audio samples ((n,) or (n, channels), int16 or float in [-1, 1])."""
+        writer = self._writers.get("audio")
+        if writer is None or self._state != "recording":
+            raise RecordingError("recorder: no audio track (pass audio=(rate, channels))")
+        try:
+            writer.write(samples)
+        except (OSError, PrevizError) as exc:
+            if isinstance(exc, InputError):
+                raise
+            self._fail(exc)
+
+    def mark(self, **data: Any) -> None:
+        """Journal a marker (e.g. ``rec.mark(event="action")``) at the current frame."""
+        if self._journal is None:
+            raise RecordingError("recorder: not started")
+        self._journal.append(KIND_MARK, encode_mark({"frame": self.frames, **data}))
+
+    def stop(self) -> Take:
+        """Close everything, replay the journal into the take's files, mark it ``ok``."""
+        if self._state == "stopped" and self.take is not None:
+            return self.take
+        if self._state != "recording" or self._journal is None:
+            raise RecordingError(f"recorder {self.scene}/{self.shot}: not recording")
+        try:
+            self._journal.append(KIND_END, b"")
+            self._close_writers(raise_errors=True)
+        except (OSError, PrevizError) as exc:
+            self._fail(exc)
+        return self._finish("ok", "")
+
+    def _close_writers(self, raise_errors: bool) -> None:
+        first: BaseException | None = None
+        for w in [self._journal, *self._writers.values()]:
+            if w is None:
+                continue
+            try:
+                w.close()
+            except (OSError, PrevizError) as exc:
+                first = first or exc
+        if first is not None and raise_errors:
+            raise first
+
+    def _finish(self, status: str, note: str) -> Take:
+        from previzkit.takes.recovery import finalize
+
+        self._state = "stopped"
+        try:
+            self.take = finalize(self.store, self.take, status=status, note=note)
+        finally:
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)  # releases the flock
+                self._lock_fd = None
+        return self.take
+
+    def _fail(self, exc: BaseException) -> None:
+        """Stop cleanly after an I/O error, keep what was flushed, raise RecordingError."""
+        self._state = "failing"
+        self._close_writers(raise_errors=False)
+        label = self.take.label if self.take else f"{self.scene}/{self.shot}"
+        note = f"recording stopped by an error: {exc}"
+        try:
+            self._finish("recovered", note)
+        except (OSError, PrevizError) as exc2:
+            raise RecordingError(
+                f"take {label}: {note}; finishing it failed too ({exc2}); it stays "
+                f"'recording' and the next start recovers it"
+            ) from exc
+        raise RecordingError(f"take {label}: {note}; what was flushed is kept") from exc
+
+    def __enter__(self) -> Recorder:
+        self.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._state == "recording":
+            if exc is not None and self._journal is not None:
+                with contextlib.suppress(PrevizError):
+                    self._journal.append(
+                        KIND_MARK, encode_mark({"event": "error", "why": str(exc)})
+                    )
+            self.stop()
+
+
+def _fields(c: CameraSample) -> Sequence[Any]:
+    return (
+        c.index, c.time, c.position, c.orientation,
+        c.focal_mm, c.sensor_width_mm, c.sensor_height_mm, c.focus_m,
+    )  # fmt: skip

@@ -1,0 +1,239 @@
+"""Crash recovery: finish takes whose recording process died.
+
+A recording take is catalogued with status ``recording`` and its recorder holds an
+exclusive ``flock`` on ``<take>/recording.lock``; the kernel drops that lock when the
+process dies, however it dies (SIGKILL, power cut of the process, OOM). At the next
+start :func:`recover` finds every ``recording`` take whose lock it can take, and
+:func:`finalize` replays its journal:
+
+- a torn journal tail (a cut write) is cut; every record up to the last flush is kept;
+- ``pose.pzt`` (:mod:`previzkit.capture.track`) and ``camera.npz`` are rebuilt from it;
+- ``video.mp4`` / ``plate.mp4`` are cut after their last complete fragment;
+- ``audio.wav`` gets its RIFF sizes repaired;
+- the catalogue row gets the duration, the files, status ``recovered`` and a note.
+
+The recorder's clean :meth:`~previzkit.takes.recorder.Recorder.stop` runs the same
+:func:`finalize`, so a recovered take and a clean one have the same files.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from previzkit.errors import JournalError, PrevizError, TakeStoreError
+from previzkit.takes.journal import (
+    KIND_CAMERA,
+    KIND_POSE,
+    Journal,
+    read_journal,
+    truncate_torn_tail,
+)
+from previzkit.takes.model import Take
+from previzkit.takes.store import TakeStore
+
+log = logging.getLogger(__name__)
+
+JOURNAL, LOCK = "journal.pzj", "recording.lock"
+MEDIA = {"video": "video.mp4", "plate": "plate.mp4", "audio": "audio.wav"}
+POSE_FILE, CAMERA_FILE = "pose.pzt", "camera.npz"
+
+
+@dataclass
+class Replay:
+    """What a journal replay produced: ``frames`` (frame ticks), ``pose_frames``,
+    ``camera_samples``, ``files`` (kind -> name in the take's folder),
+    ``media_frames`` (kind -> decodable frames or audio sample frames),
+    ``journal_truncated`` (a torn tail was cut), ``ended`` (stopped cleanly)."""
+
+    frames: int = 0
+    pose_frames: int = 0
+    camera_samples: int = 0
+    files: dict[str, str] = field(default_factory=dict)
+    media_frames: dict[str, int] = field(default_factory=dict)
+    journal_truncated: bool = False
+    ended: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def write_camera_track(journal: Journal, path: Path, frames: set[int] | None = None) -> int:
+    """Write the journal's camera samples (of ``frames`` only, when given) as ``.npz``
+    (see :func:`load_camera_track`)."""
+    cams = [c for c in journal.cameras() if frames is None or c.index in frames]
+    meta = {k: journal.meta.get(k) for k in ("rate", "start_tc", "scene", "shot", "take")}
+    np.savez(
+        path,
+        index=np.array([c.index for c in cams], np.int64),
+        time=np.array([c.time for c in cams], np.float64),
+        position=np.array([c.position for c in cams], np.float64).reshape(-1, 3),
+        orientation=np.array([c.orientation for c in cams], np.float64).reshape(-1, 4),
+        focal_mm=np.array([c.focal_mm for c in cams], np.float64),
+        sensor_mm=np.array([(c.sensor_width_mm, c.sensor_height_mm) for c in cams]).reshape(-1, 2),
+        focus_m=np.array([c.focus_m for c in cams], np.float64),
+        meta=np.array(json.dumps(meta)),
+    )
+    return len(cams)
+
+
+def load_camera_track(path: str | Path) -> dict[str, np.ndarray]:
+    """A take's ``camera.npz``: ``index`` (N,), ``time`` (N,) s, ``position`` (N, 3) m,
+    ``orientation`` (N, 4) xyzw camera-to-world, ``focal_mm``, ``sensor_mm`` (N, 2),
+    ``focus_m``, and ``meta`` (dict: rate, start_tc, scene, shot, take)."""
+    with np.load(path) as z:
+        out = {k: z[k] for k in z.files if k != "meta"}
+        out["meta"] = json.loads(str(z["meta"]))
+    return out
+
+
+def replay(folder: str | Path) -> Replay:
+    """Rebuild a take's files in ``folder`` from its journal and media (idempotent)."""
+    from previzkit.capture.track import PoseFrame, TrackWriter, decode_frame
+    from previzkit.takes.video import count_frames, repair_wav, trim_fragmented_mp4
+
+    folder = Path(folder)
+    journal_path = folder / JOURNAL
+    out = Replay()
+    journal = None
+    if journal_path.exists():
+        try:
+            journal = read_journal(journal_path)
+        except JournalError as exc:
+            out.notes.append(f"journal unreadable ({exc})")
+        else:
+            out.journal_truncated = journal.truncated
+            if journal.truncated:
+                truncate_torn_tail(journal_path)
+    else:
+        out.notes.append("no journal (the process died before writing one)")
+    if journal is not None:
+        ticks = journal.ticks()
+        out.frames = len(ticks)
+        out.ended = journal.ended
+        meta = journal.meta
+        done = {i for i, _ in ticks}  # a frame's tick is its last record: frames after
+        poses = [f for f in map(decode_frame, journal.of_kind(KIND_POSE)) if f.index in done]
+        if poses:
+            tmp = folder / (POSE_FILE + ".tmp")
+            with TrackWriter(
+                tmp, width=int(meta.get("width") or 0), height=int(meta.get("height") or 0),
+                fps=float(_fps(meta.get("rate", "24"))),
+                meta={"source": "take journal", "start_tc": meta.get("start_tc", "")},
+            ) as w:  # fmt: skip
+                for f in poses:
+                    w.write(PoseFrame(f.index, f.time, f.people))
+            _replace(tmp, folder / POSE_FILE)
+            out.files["pose"] = POSE_FILE
+            out.pose_frames = len(poses)
+        if any(True for _ in journal.of_kind(KIND_CAMERA)):
+            tmp = folder / "camera.tmp.npz"
+            out.camera_samples = write_camera_track(journal, tmp, done)
+            _replace(tmp, folder / CAMERA_FILE)
+            out.files["camera"] = CAMERA_FILE
+    for kind, name in MEDIA.items():
+        path = folder / name
+        if not path.exists():
+            continue
+        try:
+            if kind == "audio":
+                out.media_frames[kind] = repair_wav(path)
+            else:
+                cut = trim_fragmented_mp4(path)
+                if cut:
+                    out.notes.append(f"{name}: a torn last fragment ({cut} bytes) was cut")
+                out.media_frames[kind] = count_frames(path)
+        except PrevizError as exc:
+            out.notes.append(f"{name}: not playable ({exc}); kept as {name}.broken")
+            _replace(path, folder / f"{name}.broken")
+            continue
+        if out.media_frames[kind] == 0 and kind != "audio":
+            out.notes.append(f"{name}: no complete fragment was written")
+            _replace(path, folder / f"{name}.broken")
+            continue
+        out.files[kind] = name
+    return out
+
+
+def finalize(store: TakeStore, take: Take, status: str = "recovered", note: str = "") -> Take:
+    """Replay ``take``'s folder and update its catalogue row (duration, files, status,
+    note). Used by the recorder's clean stop (``ok``) and by :func:`recover`."""
+    folder = store.take_dir(take)
+    r = replay(folder)
+    notes = [note] if note else []
+    if status != "ok":
+        notes.append(
+            f"{status}: {r.frames} frames from the journal"
+            + (", torn tail cut" if r.journal_truncated else "")
+            + "".join(f", {k} {n}" for k, n in sorted(r.media_frames.items()))
+        )
+        notes.extend(r.notes)
+    elif r.notes:
+        notes.extend(r.notes)
+    if status != "ok" and r.frames == 0 and not r.files:
+        status = "failed"
+    # the store has no public call to rewrite a row's files/duration: one transaction here
+    with store._tx() as cur:
+        cur.execute(
+            "UPDATE takes SET duration_frames=?, files=?, status=?, notes=? "
+            "WHERE scene=? AND shot=? AND take=?",
+            (
+                r.frames, json.dumps(r.files, sort_keys=True), status,
+                "\n".join(filter(None, [take.notes, *notes])).strip(),
+                take.scene, take.shot, take.take,
+            ),
+        )  # fmt: skip
+        if cur.rowcount != 1:
+            raise TakeStoreError(f"take {take.label}: not in {store.root}")
+    return store.get(take.scene, take.shot, take.take)
+
+
+def is_alive(folder: str | Path) -> bool:
+    """True while a recorder holds the take's ``recording.lock``."""
+    path = Path(folder) / LOCK
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def recover(store: TakeStore) -> list[Take]:
+    """Finish every take left ``recording`` by a dead process; returns them (``recovered``,
+    or ``failed`` when nothing was recorded). Takes still being recorded are left alone."""
+    done = []
+    for take in store.list():
+        if take.status != "recording":
+            continue
+        folder = store.take_dir(take)
+        if is_alive(folder):
+            continue
+        log.warning("take %s: its recorder died; recovering from %s", take.label, folder)
+        done.append(finalize(store, take, "recovered", "recovered after the recorder died"))
+    return done
+
+
+def _fps(rate: str) -> float:
+    from previzkit.takes.timecode import rate as _rate
+
+    return float(_rate(rate).fps)
+
+
+def _replace(src: Path, dst: Path) -> None:
+    os.replace(src, dst)
+    fd = os.open(dst.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
