@@ -30,8 +30,8 @@ def median_ms(fn, reps: int, warmup: int = 2) -> float:
     return statistics.median(times) * 1e3
 
 
-def copy_bandwidth() -> float:
-    """Bytes/s of a parallel Numba copy (read + write counted), 256 MiB buffers."""
+def _copy_kernel():
+    """A parallel Numba copy in 64 KiB chunks (memcpy per chunk)."""
     from numba import njit, prange
 
     @njit(parallel=True, cache=True)
@@ -43,6 +43,11 @@ def copy_bandwidth() -> float:
             hi = min(lo + chunk, n)
             dst[lo:hi] = src[lo:hi]
 
+    return copy
+
+
+def copy_bandwidth(copy) -> float:
+    """Bytes/s of ``copy`` (read + write counted), 128 MiB buffers."""
     src = np.random.default_rng(0).integers(0, 255, 128 << 20, dtype=np.uint8)
     dst = np.empty_like(src)
     t = median_ms(lambda: copy(src, dst), 9) / 1e3
@@ -122,97 +127,165 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="1080p only, fewer repetitions")
     ap.add_argument("--ops", default="", help="comma-separated subset of ops")
+    ap.add_argument("--rounds", type=int, default=9, help="interleaved rounds per op")
     args = ap.parse_args()
-    try:
-        import cv2
-    except ImportError:
-        cv2 = None
-    from PIL import Image, ImageFilter
-
-    backends = [b for b in ("numba", "cupy") if b in C.available_backends()]
-    bw = copy_bandwidth()
+    import cv2
     import numba
 
-    print(f"# copy bandwidth {bw / 1e9:.1f} GB/s (numba parallel copy, {numba.get_num_threads()} threads)")
+    backends = [b for b in ("numba", "cupy") if b in C.available_backends()]
+    copy = _copy_kernel()
+    bw = copy_bandwidth(copy)
+    print(
+        f"# copy bandwidth {bw / 1e9:.1f} GB/s (numba parallel copy, {numba.get_num_threads()} threads)"
+    )
     print(f"# backends: {', '.join(['numpy', *backends])}; absent: {C.unavailable_backends()}")
-    rng = np.random.default_rng(1)
-    params = C.KeyParams(tolerance=0.35, softness=0.35, spill=1.0)
-    cdl = C.CDL(slope=(1.1, 1.0, 0.9), offset=(0.02, 0.0, -0.01), power=(1.0, 1.1, 0.95), saturation=0.8)
-    lut = C.Lut.identity(33)
-    lut = C.Lut(cube=np.clip(lut.cube ** np.float32(0.9), 0, 1))
-    key_cb, key_cr = (float(v) for v in C.formulas.cbcr8(np.array(params.color, np.uint8)))
-    chroma = float(np.hypot(key_cb - 128, key_cr - 128))
-    pil_lut = ImageFilter.Color3DLUT(33, lut.cube.transpose(2, 1, 0, 3).reshape(-1, 3).tolist())
-
-    rows = []
+    print("# floor: an op's bytes moved, copied by the same kernel in the same rounds")
     sizes = {"1080p": SIZES["1080p"]} if args.quick else SIZES
     only = set(filter(None, args.ops.split(",")))
+    rows = []
     for label, (w, h) in sizes.items():
-        reps = 5 if args.quick else (9 if label == "1080p" else 7)
-        plate, bg = plate_and_bg(w, h, rng)
-        fg = premul(w, h, rng)
-        fg2 = premul(w, h, rng)
-        d1 = (rng.random((h, w), dtype=np.float32) * 4 + 1).astype(np.float32)
-        d2 = np.full((h, w), 3.0, np.float32)
-        out3 = np.empty((h, w, 3), np.uint8)
-        small = np.ascontiguousarray(bg[::2, ::2])
-        dci = rng.integers(0, 256, (h, int(w * 2048 / 1920), 3), dtype=np.uint8)
-        lx, ly, lw, lh = letterbox_rect(dci.shape[1], dci.shape[0], w, h)
-        px = w * h
-        ops = {
-            # name: (bytes per output pixel, {impl: fn}, baseline label)
-            "over": (10, {
-                "numpy": lambda b="numpy": C.over(fg, bg, out3, backend=b),
-                "opencv": lambda: cv_over(cv2, fg, bg, out3),
-            }, "OpenCV"),
-            "key+despill+over": (9, {
-                "numpy": lambda b="numpy": C.key_despill_over(plate, bg, params, out=out3, backend=b),
-                "opencv": lambda: cv_key_despill_over(cv2, plate, bg, out3, (key_cb, key_cr), chroma, params),
-            }, "OpenCV"),
-            "depth (2 layers)": (22, {
-                "numpy": lambda b="numpy": C.depth_composite([(fg, d1), (fg2, d2)], bg, out3, backend=b),
-                "opencv": lambda: cv_depth(cv2, fg, d1, fg2, d2, bg, out3),
-            }, "OpenCV"),
-            "cdl": (6, {
-                "numpy": lambda b="numpy": C.apply_cdl(bg, cdl, out3, backend=b),
-                "opencv": lambda: cv_cdl(cv2, bg, cdl, out3),
-            }, "OpenCV"),
-            "lut 33^3": (6, {
-                "numpy": lambda b="numpy": C.apply_lut(bg, lut, out3, backend=b),
-                "opencv": lambda: Image.fromarray(bg).filter(pil_lut),
-            }, "Pillow"),
-            "resize 2x up": (3.75, {
-                "numpy": lambda b="numpy": C.resize(small, w, h, out3, backend=b),
-                "opencv": lambda: cv2.resize(small, (w, h), dst=out3, interpolation=cv2.INTER_LINEAR),
-            }, "OpenCV"),
-            "letterbox DCI": (3 + 3 * dci.shape[0] * dci.shape[1] / px, {
-                "numpy": lambda b="numpy": C.letterbox(dci, w, h, out3, backend=b),
-                "opencv": lambda: cv_letterbox(cv2, dci, out3, (lx, ly, lw, lh)),
-            }, "OpenCV"),
-        }
-        for name, (bpp, impls, base_label) in ops.items():
+        for name, bpp, impls, base_label in build_ops(w, h, cv2):
             if only and name not in only:
                 continue
-            res = {}
-            res["numpy"] = median_ms(impls["numpy"], 3 if label == "2160p" else reps, warmup=1)
-            if cv2 is not None or base_label == "Pillow":
-                res["baseline"] = median_ms(impls["opencv"], reps)
+            nbytes = int(bpp * w * h)
+            src = np.ones(nbytes // 2, np.uint8)
+            dst = np.empty_like(src)
+            res = {"numpy": median_ms(impls["numpy"], 1 if label == "2160p" else 3, warmup=0)}
+            runs = {"floor": lambda src=src, dst=dst: copy(src, dst), "baseline": impls["baseline"]}
             for b in backends:
-                res[b] = median_ms(lambda b=b: impls["numpy"](b), reps)
-            floor = bpp * px / bw * 1e3
+                runs[b] = lambda b=b, f=impls["numpy"]: f(b)
+            res.update(interleaved(runs, args.rounds))
+            floor = res.pop("floor")
             rows.append((label, name, base_label, res, floor))
             print(_fmt(label, name, base_label, res, floor, backends), flush=True)
     print()
-    print(f"| size | op | numpy | baseline | {' | '.join(backends)} | floor | {' | '.join(b + '/floor' for b in backends)} | {' | '.join('baseline/' + b for b in backends)} |")
+    print(
+        f"| size | op | numpy | baseline | {' | '.join(backends)} | floor "
+        f"| {' | '.join(b + '/floor' for b in backends)} "
+        f"| {' | '.join('baseline/' + b for b in backends)} |"
+    )
     print("|" + "---|" * (5 + 3 * len(backends)))
     for label, name, base_label, res, floor in rows:
-        cells = [label, name, f"{res['numpy']:.2f}", f"{res.get('baseline', float('nan')):.2f} ({base_label})"]
+        cells = [label, name, f"{res['numpy']:.1f}", f"{res['baseline']:.2f} ({base_label})"]
         cells += [f"{res[b]:.2f}" for b in backends]
         cells.append(f"{floor:.2f}")
         cells += [f"{res[b] / floor:.1f}x" for b in backends]
-        cells += [f"{res.get('baseline', float('nan')) / res[b]:.1f}x" for b in backends]
+        cells += [f"{res['baseline'] / res[b]:.1f}x" for b in backends]
         print("| " + " | ".join(cells) + " |")
     return 0
+
+
+def interleaved(runs: dict, rounds: int) -> dict[str, float]:
+    """Median ms of each callable, run round-robin so that load from other processes
+    falls on all of them alike."""
+    for fn in runs.values():
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in runs}
+    for _ in range(rounds):
+        for k, fn in runs.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) * 1e3 for k, v in times.items()}
+
+
+def build_ops(w: int, h: int, cv2):
+    """(name, bytes moved per output pixel, {numpy(backend), baseline}, baseline label)."""
+    from PIL import Image, ImageFilter
+
+    rng = np.random.default_rng(1)
+    params = C.KeyParams(tolerance=0.35, softness=0.35, spill=1.0)
+    cdl = C.CDL(
+        slope=(1.1, 1.0, 0.9), offset=(0.02, 0.0, -0.01), power=(1.0, 1.1, 0.95), saturation=0.8
+    )
+    ident = C.Lut.identity(33)
+    lut = C.Lut(cube=np.clip(ident.cube ** np.float32(0.9), 0, 1))
+    key_cb, key_cr = (float(v) for v in C.formulas.cbcr8(np.array(params.color, np.uint8)))
+    chroma = float(np.hypot(key_cb - 128, key_cr - 128))
+    pil_lut = ImageFilter.Color3DLUT(33, lut.cube.transpose(2, 1, 0, 3).reshape(-1, 3).tolist())
+    plate, bg = plate_and_bg(w, h, rng)
+    fg = premul(w, h, rng)
+    fg2 = premul(w, h, rng)
+    d1 = (rng.random((h, w), dtype=np.float32) * 4 + 1).astype(np.float32)
+    d2 = np.full((h, w), 3.0, np.float32)
+    out3 = np.empty((h, w, 3), np.uint8)
+    small = np.ascontiguousarray(bg[::2, ::2])
+    dci = rng.integers(0, 256, (h, int(w * 2048 / 1920), 3), dtype=np.uint8)
+    rect = letterbox_rect(dci.shape[1], dci.shape[0], w, h)
+    px = w * h
+    return [
+        (
+            "over",
+            10,
+            {
+                "numpy": lambda b="numpy": C.over(fg, bg, out3, backend=b),
+                "baseline": lambda: cv_over(cv2, fg, bg, out3),
+            },
+            "OpenCV",
+        ),
+        (
+            "key+despill+over",
+            9,
+            {
+                "numpy": lambda b="numpy": C.key_despill_over(
+                    plate, bg, params, out=out3, backend=b
+                ),
+                "baseline": lambda: cv_key_despill_over(
+                    cv2, plate, bg, out3, (key_cb, key_cr), chroma, params
+                ),
+            },
+            "OpenCV",
+        ),
+        (
+            "depth (2 layers)",
+            22,
+            {
+                "numpy": lambda b="numpy": C.depth_composite(
+                    [(fg, d1), (fg2, d2)], bg, out3, backend=b
+                ),
+                "baseline": lambda: cv_depth(cv2, fg, d1, fg2, d2, bg, out3),
+            },
+            "OpenCV",
+        ),
+        (
+            "cdl",
+            6,
+            {
+                "numpy": lambda b="numpy": C.apply_cdl(bg, cdl, out3, backend=b),
+                "baseline": lambda: cv_cdl(cv2, bg, cdl, out3),
+            },
+            "OpenCV",
+        ),
+        (
+            "lut 33^3",
+            6,
+            {
+                "numpy": lambda b="numpy": C.apply_lut(bg, lut, out3, backend=b),
+                "baseline": lambda: Image.fromarray(bg).filter(pil_lut),
+            },
+            "Pillow",
+        ),
+        (
+            "resize 2x up",
+            3.75,
+            {
+                "numpy": lambda b="numpy": C.resize(small, w, h, out3, backend=b),
+                "baseline": lambda: cv2.resize(
+                    small, (w, h), dst=out3, interpolation=cv2.INTER_LINEAR
+                ),
+            },
+            "OpenCV",
+        ),
+        (
+            "letterbox DCI",
+            3 + 3 * dci.shape[0] * dci.shape[1] / px,
+            {
+                "numpy": lambda b="numpy": C.letterbox(dci, w, h, out3, backend=b),
+                "baseline": lambda: cv_letterbox(cv2, dci, out3, rect),
+            },
+            "OpenCV",
+        ),
+    ]
 
 
 def cv_letterbox(cv2, src, out, rect):
@@ -227,7 +300,9 @@ def cv_letterbox(cv2, src, out, rect):
 
 
 def _fmt(label, name, base_label, res, floor, backends):
-    parts = [f"{label:6s} {name:18s} numpy {res['numpy']:8.2f}  {base_label} {res.get('baseline', float('nan')):7.2f}"]
+    parts = [
+        f"{label:6s} {name:18s} numpy {res['numpy']:8.2f}  {base_label} {res.get('baseline', float('nan')):7.2f}"
+    ]
     parts += [f"{b} {res[b]:7.2f} ({res[b] / floor:4.1f}x floor)" for b in backends]
     parts.append(f"floor {floor:5.2f} ms")
     return "  ".join(parts)

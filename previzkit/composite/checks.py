@@ -44,9 +44,7 @@ def check_matte(name: str, a: object, hw: tuple[int, int], ref: str) -> np.ndarr
     if not is_array(a):
         raise ShapeError(f"{name}: expected a numpy array, got {type(a).__name__}")
     if a.ndim != 2 or a.shape != hw or a.dtype != np.uint8:
-        raise ShapeError(
-            f"{name}: expected uint8 shape {hw} to match {ref}, got {_desc(a)}"
-        )
+        raise ShapeError(f"{name}: expected uint8 shape {hw} to match {ref}, got {_desc(a)}")
     return a
 
 
@@ -57,9 +55,7 @@ def check_same(name: str, a: np.ndarray, ref_name: str, ref: np.ndarray, channel
         raise ShapeError(f"{name} {_desc(a)} does not match {ref_name} {_desc(ref)}")
 
 
-def check_out(
-    out: object, shape: tuple[int, ...], dtype: np.dtype, what: str
-) -> np.ndarray:
+def check_out(out: object, shape: tuple[int, ...], dtype: np.dtype, what: str) -> np.ndarray:
     """A preallocated ``out`` must have exactly the result's shape and dtype and be writable."""
     if not is_array(out):
         raise ShapeError(f"out: expected a numpy array, got {type(out).__name__}")

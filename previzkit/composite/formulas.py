@@ -43,7 +43,8 @@ def matte_from_cbcr(cb: np.ndarray, cr: np.ndarray, p: KeyParams) -> np.ndarray:
         )
     d = np.hypot(np.asarray(cb, np.float64) - kcb, np.asarray(cr, np.float64) - kcr) / chroma
     if p.softness > 0:
-        a = np.clip((d - p.tolerance) / p.softness, 0.0, 1.0)
+        with np.errstate(over="ignore"):
+            a = np.clip((d - p.tolerance) / p.softness, 0.0, 1.0)
     else:
         a = (d > p.tolerance).astype(np.float64)
     a = np.clip((a - p.clip_black) / (p.clip_white - p.clip_black), 0.0, 1.0)
@@ -60,8 +61,15 @@ def matte_coeffs(p: KeyParams) -> np.ndarray:
     matte_from_cbcr(np.array([128]), np.array([128]), p)  # validates the key colour
     inv_soft = min(1.0 / p.softness, 1e30) if p.softness > 0 else 1e30
     c = np.array(
-        [kcb, kcr, 1.0 / chroma, p.tolerance, inv_soft, p.clip_black,
-         1.0 / (p.clip_white - p.clip_black)],
+        [
+            kcb,
+            kcr,
+            1.0 / chroma,
+            p.tolerance,
+            inv_soft,
+            p.clip_black,
+            1.0 / (p.clip_white - p.clip_black),
+        ],
         np.float32,
     )
     c.flags.writeable = False

@@ -37,12 +37,15 @@ class _Call:
     def __init__(self, backend: str | Backend, names: Sequence[str], arrays: Sequence) -> None:
         self.b = get_backend(backend)
         for n, a in zip(names, arrays, strict=True):
-            if a is not None and not isinstance(a, (int, float)) and not self.b.is_native(a):
-                if not isinstance(a, np.ndarray):
-                    raise ShapeError(
-                        f"{n}: a device array cannot be used by the {self.b.name} backend; "
-                        "pass a numpy array or backend='cupy'"
-                    )
+            if (
+                a is not None
+                and not isinstance(a, (int, float, np.ndarray))
+                and not self.b.is_native(a)
+            ):
+                raise ShapeError(
+                    f"{n}: a device array cannot be used by the {self.b.name} backend; "
+                    "pass a numpy array or backend='cupy'"
+                )
 
     def dev(self, a):
         return None if a is None else self.b.asarray(a)
@@ -51,8 +54,12 @@ class _Call:
         return out if self.b.is_native(out) else self.b.scratch(tag, out.shape, out.dtype)
 
 
-def _alloc(out, shape, dtype, what: str):
+def _alloc(out, shape, dtype, what: str, like=None):
     if out is None:
+        if like is not None and not isinstance(like, np.ndarray):  # a CuPy array in
+            import cupy
+
+            return cupy.empty(shape, dtype)
         return np.empty(shape, dtype)
     return check_out(out, tuple(shape), np.dtype(dtype), what)
 
@@ -70,7 +77,7 @@ def over(
     check_image("fg", fg, (4,), FLOATS)
     check_image("bg", bg, (3, 4), FLOATS)
     check_same("fg", fg, "bg", bg, channels=False)
-    out = _alloc(out, bg.shape, bg.dtype, "over")
+    out = _alloc(out, bg.shape, bg.dtype, "over", bg)
     c = _Call(backend, ("fg", "bg", "out"), (fg, bg, out))
     o = c.out("over", out)
     c.b.over(c.dev(fg), c.dev(bg), o)
@@ -98,7 +105,7 @@ def key_matte(
     params = params or KeyParams()
     check_image("plate", plate, (3,), U8)
     garbage = _garbage(garbage, plate)
-    out = _alloc(out, plate.shape[:2], np.uint8, "key_matte")
+    out = _alloc(out, plate.shape[:2], np.uint8, "key_matte", plate)
     c = _Call(backend, ("plate", "garbage", "out"), (plate, garbage, out))
     o = c.out("matte", out)
     c.b.key_matte(c.dev(plate), c.b.asarray(matte_table(params)), c.dev(garbage), o, params)
@@ -123,7 +130,7 @@ def refine_matte(
         got = f"shape {tuple(alpha.shape)} {alpha.dtype}" if is_array(alpha) else type(alpha)
         raise ShapeError(f"alpha: expected a uint8 (H, W) matte, got {got}")
     KeyParams(choke=choke, blur=blur)  # validates the ranges
-    out = _alloc(out, alpha.shape, np.uint8, "refine_matte")
+    out = _alloc(out, alpha.shape, np.uint8, "refine_matte", alpha)
     c = _Call(backend, ("alpha", "out"), (alpha, out))
     o = c.out("refine", out)
     c.b.refine_matte(c.dev(alpha), int(choke), int(blur), o)
@@ -149,7 +156,7 @@ def key(
     ``matte`` (uint8 (H, W)) is used instead of pulling one."""
     params = params or KeyParams()
     check_image("plate", plate, (3,), U8)
-    out = _alloc(out, plate.shape[:2] + (4,), np.uint8, "key")
+    out = _alloc(out, (*plate.shape[:2], 4), np.uint8, "key", plate)
     c = _Call(backend, ("plate", "out"), (plate, out))
     if matte is None:
         a = c.b.scratch("key.matte", plate.shape[:2], np.uint8)
@@ -178,11 +185,11 @@ def despill(
     the mean of the other two by ``params.spill`` (0..1). Returns uint8 RGB."""
     params = params or KeyParams()
     check_image("plate", plate, (3,), U8)
-    out = _alloc(out, plate.shape, np.uint8, "despill")
+    out = _alloc(out, plate.shape, np.uint8, "despill", plate)
     c = _Call(backend, ("plate", "out"), (plate, out))
     ones = c.b.scratch("despill.ones", plate.shape[:2], np.uint8)
     ones[...] = 255
-    rgba = c.b.scratch("despill.rgba", plate.shape[:2] + (4,), np.uint8)
+    rgba = c.b.scratch("despill.rgba", (*plate.shape[:2], 4), np.uint8)
     c.b.key_rgba(c.dev(plate), ones, params.spill_channel, params.spill, rgba)
     o = c.out("despill", out)
     o[...] = rgba[..., :3]
@@ -210,9 +217,12 @@ def key_despill_over(
     garbage = _garbage(garbage, plate)
     if matte_out is not None:
         matte_out = check_out(matte_out, plate.shape[:2], np.dtype(np.uint8), "the matte")
-    out = _alloc(out, bg.shape, np.uint8, "key_despill_over")
-    c = _Call(backend, ("plate", "bg", "garbage", "out", "matte_out"),
-              (plate, bg, garbage, out, matte_out))
+    out = _alloc(out, bg.shape, np.uint8, "key_despill_over", bg)
+    c = _Call(
+        backend,
+        ("plate", "bg", "garbage", "out", "matte_out"),
+        (plate, bg, garbage, out, matte_out),
+    )
     table = c.b.asarray(matte_table(params))
     o = c.out("kdo", out)
     m = None if matte_out is None else c.out("kdo.matte", matte_out)
@@ -224,7 +234,14 @@ def key_despill_over(
         c.b.despill_over(dplate, a, c.dev(bg), params.spill_channel, params.spill, o)
     else:
         c.b.key_despill_over(
-            dplate, table, c.dev(garbage), c.dev(bg), params.spill_channel, params.spill, o, m,
+            dplate,
+            table,
+            c.dev(garbage),
+            c.dev(bg),
+            params.spill_channel,
+            params.spill,
+            o,
+            m,
             params,
         )
     c.b.to_host(o, out)
@@ -265,7 +282,7 @@ def depth_composite(
         check_same(f"layers[{i}] color", col, "bg", bg, channels=False)
         colors.append(col)
         depths.append(check_depth(f"layers[{i}] depth", dep, hw, f"bg {tuple(bg.shape)}"))
-    out = _alloc(out, bg.shape, bg.dtype, "depth_composite")
+    out = _alloc(out, bg.shape, bg.dtype, "depth_composite", bg)
     arrays = [*colors, *(d for d in depths if not isinstance(d, float)), bg, out]
     c = _Call(backend, [f"layers[{i}]" for i in range(len(arrays) - 2)] + ["bg", "out"], arrays)
     o = c.out("depth", out)
@@ -297,7 +314,7 @@ def apply_cdl(
     check_image("img", img, (3, 4), (np.uint8, np.float32))
     if not isinstance(cdl, CDL):
         raise InputError(f"cdl: expected a CDL, got {type(cdl).__name__}")
-    out = _alloc(out, img.shape, img.dtype, "apply_cdl")
+    out = _alloc(out, img.shape, img.dtype, "apply_cdl", img)
     c = _Call(backend, ("img", "out"), (img, out))
     o = c.out("cdl", out)
     c.b.cdl(c.dev(img), cdl, o)
@@ -317,7 +334,7 @@ def apply_lut(
     check_image("img", img, (3, 4), (np.uint8, np.float32))
     if not isinstance(lut, Lut):
         raise InputError(f"lut: expected a Lut (see load_cube), got {type(lut).__name__}")
-    out = _alloc(out, img.shape, img.dtype, "apply_lut")
+    out = _alloc(out, img.shape, img.dtype, "apply_lut", img)
     c = _Call(backend, ("img", "out"), (img, out))
     o = c.out("lut", out)
     c.b.lut(c.dev(img), lut, o)
@@ -345,7 +362,7 @@ def resize(
     pixels, pixel centres aligned as OpenCV's INTER_LINEAR (no anti-aliasing)."""
     check_image("img", img, (1, 2, 3, 4), (np.uint8, np.float32))
     width, height = _size(width, height)
-    out = _alloc(out, (height, width, img.shape[2]), img.dtype, "resize")
+    out = _alloc(out, (height, width, img.shape[2]), img.dtype, "resize", img)
     c = _Call(backend, ("img", "out"), (img, out))
     o = c.out("resize", out)
     c.b.resize(c.dev(img), o)
@@ -366,7 +383,7 @@ def letterbox(
     bars of ``color`` above/below or left/right (see :func:`letterbox_rect`)."""
     check_image("img", img, (1, 2, 3, 4), (np.uint8, np.float32))
     width, height = _size(width, height)
-    out = _alloc(out, (height, width, img.shape[2]), img.dtype, "letterbox")
+    out = _alloc(out, (height, width, img.shape[2]), img.dtype, "letterbox", img)
     x, y, w, h = letterbox_rect(img.shape[1], img.shape[0], width, height)
     fill = np.broadcast_to(np.asarray(color, dtype=np.float64), (img.shape[2],))
     if img.dtype == np.uint8 and (fill.min() < 0 or fill.max() > 255):

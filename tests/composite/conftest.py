@@ -57,7 +57,9 @@ def premultiplied(rng, h, w, dtype=np.uint8, view=False, alpha_mode="mixed"):
             alpha[pick == 1] = full
         a[..., 3] = alpha
     if dtype == np.uint8:
-        a[..., :3] = (a[..., :3].astype(np.uint32) * a[..., 3:].astype(np.uint32) // 255).astype(np.uint8)
+        a[..., :3] = (a[..., :3].astype(np.uint32) * a[..., 3:].astype(np.uint32) // 255).astype(
+            np.uint8
+        )
     else:
         a[..., :3] = a[..., :3] * a[..., 3:]
     return a
@@ -70,7 +72,9 @@ def assert_within(a, b, tol=1, what=""):
     assert a.shape == b.shape and a.dtype == b.dtype, (a.shape, a.dtype, b.shape, b.dtype)
     if a.dtype == np.uint8:
         d = np.abs(a.astype(np.int32) - b.astype(np.int32))
-        assert d.max(initial=0) <= tol, f"{what}: max diff {d.max()} levels at {np.argwhere(d > tol)[:5].tolist()}"
+        assert d.max(initial=0) <= tol, (
+            f"{what}: max diff {d.max()} levels at {np.argwhere(d > tol)[:5].tolist()}"
+        )
     else:
         f = np.abs(a.astype(np.float64) - b.astype(np.float64))
         lim = tol / 255 + (1e-3 if a.dtype == np.float16 else 1e-5)

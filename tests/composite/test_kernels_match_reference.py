@@ -25,9 +25,15 @@ def _both(fn, backend):
 
 
 @SETTINGS
-@given(h=sizes, w=sizes, seed=seeds, view=views, nch=st.sampled_from([3, 4]),
-       dtype=st.sampled_from([np.uint8, np.float16, np.float32]),
-       alpha=st.sampled_from(["mixed", "zero", "full", "random"]))
+@given(
+    h=sizes,
+    w=sizes,
+    seed=seeds,
+    view=views,
+    nch=st.sampled_from([3, 4]),
+    dtype=st.sampled_from([np.uint8, np.float16, np.float32]),
+    alpha=st.sampled_from(["mixed", "zero", "full", "random"]),
+)
 def test_over(backend, kit, h, w, seed, view, nch, dtype, alpha):
     rng = np.random.default_rng(seed)
     fg = kit.premultiplied(rng, h, w, dtype, view, alpha)
@@ -80,8 +86,16 @@ def test_key_matte_and_key(backend, kit, h, w, seed, view, params, garbage):
 
 
 @SETTINGS
-@given(h=sizes, w=sizes, seed=seeds, view=views, params=params_st, garbage=st.booleans(),
-       nch=st.sampled_from([3, 4]), refine=st.sampled_from([(0, 0), (1, 0), (-2, 1), (0, 2)]))
+@given(
+    h=sizes,
+    w=sizes,
+    seed=seeds,
+    view=views,
+    params=params_st,
+    garbage=st.booleans(),
+    nch=st.sampled_from([3, 4]),
+    refine=st.sampled_from([(0, 0), (1, 0), (-2, 1), (0, 2)]),
+)
 def test_key_despill_over(backend, kit, h, w, seed, view, params, garbage, nch, refine):
     import dataclasses
 
@@ -111,9 +125,16 @@ def test_refine_matte(backend, kit, h, w, seed, view, choke, blur):
 
 
 @SETTINGS
-@given(h=sizes, w=sizes, seed=seeds, view=views, n=st.integers(1, 3),
-       dtype=st.sampled_from([np.uint8, np.float32]), nch=st.sampled_from([3, 4]),
-       const=st.lists(st.booleans(), min_size=4, max_size=4))
+@given(
+    h=sizes,
+    w=sizes,
+    seed=seeds,
+    view=views,
+    n=st.integers(1, 3),
+    dtype=st.sampled_from([np.uint8, np.float32]),
+    nch=st.sampled_from([3, 4]),
+    const=st.lists(st.booleans(), min_size=4, max_size=4),
+)
 def test_depth_composite(backend, kit, h, w, seed, view, n, dtype, nch, const):
     rng = np.random.default_rng(seed)
     layers = []
@@ -142,8 +163,15 @@ cdl_st = st.builds(
 
 
 @SETTINGS
-@given(h=sizes, w=sizes, seed=seeds, view=views, cdl=cdl_st, nch=st.sampled_from([3, 4]),
-       dtype=st.sampled_from([np.uint8, np.float32]))
+@given(
+    h=sizes,
+    w=sizes,
+    seed=seeds,
+    view=views,
+    cdl=cdl_st,
+    nch=st.sampled_from([3, 4]),
+    dtype=st.sampled_from([np.uint8, np.float32]),
+)
 def test_cdl(backend, kit, h, w, seed, view, cdl, nch, dtype):
     rng = np.random.default_rng(seed)
     img = kit.image(rng, h, w, nch, dtype, view)
@@ -162,9 +190,16 @@ def _random_lut(rng, size, shaper):
 
 
 @SETTINGS
-@given(h=sizes, w=sizes, seed=seeds, view=views, size=st.sampled_from([2, 5, 17, 33]),
-       shaper=st.booleans(), nch=st.sampled_from([3, 4]),
-       dtype=st.sampled_from([np.uint8, np.float32]))
+@given(
+    h=sizes,
+    w=sizes,
+    seed=seeds,
+    view=views,
+    size=st.sampled_from([2, 5, 17, 33]),
+    shaper=st.booleans(),
+    nch=st.sampled_from([3, 4]),
+    dtype=st.sampled_from([np.uint8, np.float32]),
+)
 def test_lut(backend, kit, h, w, seed, view, size, shaper, nch, dtype):
     rng = np.random.default_rng(seed)
     lut = _random_lut(rng, size, shaper)
@@ -186,8 +221,16 @@ def test_shaper_only_lut(backend, kit, dtype):
 
 
 @SETTINGS
-@given(h=sizes, w=sizes, oh=st.integers(1, 40), ow=st.integers(1, 40), seed=seeds, view=views,
-       nch=st.sampled_from([1, 3, 4]), dtype=st.sampled_from([np.uint8, np.float32]))
+@given(
+    h=sizes,
+    w=sizes,
+    oh=st.integers(1, 40),
+    ow=st.integers(1, 40),
+    seed=seeds,
+    view=views,
+    nch=st.sampled_from([1, 3, 4]),
+    dtype=st.sampled_from([np.uint8, np.float32]),
+)
 def test_resize_and_letterbox(backend, kit, h, w, oh, ow, seed, view, nch, dtype):
     rng = np.random.default_rng(seed)
     img = kit.image(rng, h, w, nch, dtype, view)

@@ -14,7 +14,9 @@ from previzkit.errors import BackendUnavailable
 try:
     import cupy as cp
 except ImportError as exc:  # pragma: no cover - depends on the machine
-    raise BackendUnavailable(f"cupy does not import ({exc}); pip install 'previzkit[gpu]'")
+    raise BackendUnavailable(
+        f"cupy does not import ({exc}); pip install 'previzkit[gpu]'"
+    ) from None
 
 
 def _probe() -> None:
@@ -145,8 +147,18 @@ class CupyBackend(Backend):
         plate, alpha, bg = self.asarray(plate), self.asarray(alpha), self.asarray(bg)
         o = self._out(out)
         n = plate.shape[0] * plate.shape[1]
-        self._run("despill_over", n, plate, alpha, bg, np.int32(bg.shape[2]), np.int32(channel),
-                  np.float32(spill), o, np.int64(n))
+        self._run(
+            "despill_over",
+            n,
+            plate,
+            alpha,
+            bg,
+            np.int32(bg.shape[2]),
+            np.int32(channel),
+            np.float32(spill),
+            o,
+            np.int64(n),
+        )
         self._done(o, out)
 
     def key_despill_over(
@@ -157,9 +169,22 @@ class CupyBackend(Backend):
         o = self._out(out)
         m = self._out(matte_out) if matte_out is not None else plate
         n = plate.shape[0] * plate.shape[1]
-        self._run("key_despill_over", n, plate, table, g, np.int32(garbage is not None), bg,
-                  np.int32(bg.shape[2]), np.int32(channel), np.float32(spill), o, m,
-                  np.int32(matte_out is not None), np.int64(n))
+        self._run(
+            "key_despill_over",
+            n,
+            plate,
+            table,
+            g,
+            np.int32(garbage is not None),
+            bg,
+            np.int32(bg.shape[2]),
+            np.int32(channel),
+            np.float32(spill),
+            o,
+            m,
+            np.int32(matte_out is not None),
+            np.int64(n),
+        )
         self._done(o, out)
         if matte_out is not None:
             self._done(m, matte_out)
@@ -175,8 +200,19 @@ class CupyBackend(Backend):
         n = bg.shape[0] * bg.shape[1]
         nan = cp.zeros(1, cp.int32)
         name = "depth_u8" if bg.dtype == np.uint8 else "depth_f32"
-        self._run(name, n, cptr, dptr, consts, np.int32(len(colors)), bg, np.int32(bg.shape[2]),
-                  o, np.int64(n), nan)
+        self._run(
+            name,
+            n,
+            cptr,
+            dptr,
+            consts,
+            np.int32(len(colors)),
+            bg,
+            np.int32(bg.shape[2]),
+            o,
+            np.int64(n),
+            nan,
+        )
         count = int(nan.get()[0])
         if not count:
             self._done(o, out)
@@ -188,12 +224,17 @@ class CupyBackend(Backend):
         n, nch = img.shape[0] * img.shape[1], img.shape[2]
         if img.dtype == np.uint8:
             t = self._const(("cdl", cdl), lambda: cp.asarray(cdl_table(cdl)))
-            self._run("cdl_u8", n, img, t, np.float32(cdl.saturation), np.int32(nch), o, np.int64(n))
+            self._run(
+                "cdl_u8", n, img, t, np.float32(cdl.saturation), np.int32(nch), o, np.int64(n)
+            )
         else:
-            sop = self._const(("sop", cdl), lambda: cp.asarray(
-                np.array([*cdl.slope, *cdl.offset, *cdl.power], np.float32)))
-            self._run("cdl_f32", n, img, sop, np.float32(cdl.saturation), np.int32(nch), o,
-                      np.int64(n))
+            sop = self._const(
+                ("sop", cdl),
+                lambda: cp.asarray(np.array([*cdl.slope, *cdl.offset, *cdl.power], np.float32)),
+            )
+            self._run(
+                "cdl_f32", n, img, sop, np.float32(cdl.saturation), np.int32(nch), o, np.int64(n)
+            )
         self._done(o, out)
 
     def lut(self, img, lut: Lut, out):
@@ -201,31 +242,67 @@ class CupyBackend(Backend):
         o = self._out(out)
         n, nch = img.shape[0] * img.shape[1], img.shape[2]
         key = lut
-        cube = self._const(("cube", key), lambda: cp.asarray(
-            lut.cube if lut.cube is not None else np.zeros((2, 2, 2, 3), np.float32)))
+        cube = self._const(
+            ("cube", key),
+            lambda: cp.asarray(
+                lut.cube if lut.cube is not None else np.zeros((2, 2, 2, 3), np.float32)
+            ),
+        )
         size = 0 if lut.cube is None else lut.cube.shape[0]
         if img.dtype == np.uint8 and lut.cube is not None:
             ti = self._const(("ti", key), lambda: cp.asarray(lut.uint8_taps[0]))
             tf = self._const(("tf", key), lambda: cp.asarray(lut.uint8_taps[1]))
             self._run("lut_u8", n, img, cube, np.int32(size), ti, tf, np.int32(nch), o, np.int64(n))
         else:
-            shaper = self._const(("shaper", key), lambda: cp.asarray(
-                lut.shaper if lut.shaper is not None else np.zeros((2, 3), np.float32)))
+            shaper = self._const(
+                ("shaper", key),
+                lambda: cp.asarray(
+                    lut.shaper if lut.shaper is not None else np.zeros((2, 3), np.float32)
+                ),
+            )
             m = 0 if lut.shaper is None else lut.shaper.shape[0]
-            dom = self._const(("dom", key), lambda: cp.asarray(np.concatenate(
-                [lut.shaper_min, lut.shaper_max, lut.domain_min, lut.domain_max]).astype(np.float32)))
+            dom = self._const(
+                ("dom", key),
+                lambda: cp.asarray(
+                    np.concatenate(
+                        [lut.shaper_min, lut.shaper_max, lut.domain_min, lut.domain_max]
+                    ).astype(np.float32)
+                ),
+            )
             if img.dtype == np.uint8:  # shaper-only LUT on uint8: float path, then round
                 f = img.astype(cp.float32) / 255.0
                 r = cp.empty_like(f)
-                self._run("lut_f32", n, f, cube, np.int32(size), shaper, np.int32(m), dom,
-                          np.int32(nch), r, np.int64(n))
+                self._run(
+                    "lut_f32",
+                    n,
+                    f,
+                    cube,
+                    np.int32(size),
+                    shaper,
+                    np.int32(m),
+                    dom,
+                    np.int32(nch),
+                    r,
+                    np.int64(n),
+                )
                 r[..., :3] = cp.clip(r[..., :3], 0.0, 1.0) * 255.0
                 if nch == 4:
                     r[..., 3] = f[..., 3] * 255.0
                 o[...] = cp.clip(cp.rint(r), 0, 255).astype(cp.uint8)
             else:
-                self._run("lut_f32", n, img, cube, np.int32(size), shaper, np.int32(m), dom,
-                          np.int32(nch), o, np.int64(n))
+                self._run(
+                    "lut_f32",
+                    n,
+                    img,
+                    cube,
+                    np.int32(size),
+                    shaper,
+                    np.int32(m),
+                    dom,
+                    np.int32(nch),
+                    o,
+                    np.int64(n),
+                )
         self._done(o, out)
 
     def resize(self, img, out, region=None):
@@ -235,11 +312,33 @@ class CupyBackend(Backend):
         img = self.asarray(img)
         o = self._out(out)
         h, w = out.shape[:2]
-        ax = [self._const(("axis", img.shape[0], h, i), lambda i=i: cp.asarray(bilinear_axis(img.shape[0], h)[i])) for i in range(3)]
-        bx = [self._const(("axis", img.shape[1], w, i), lambda i=i: cp.asarray(bilinear_axis(img.shape[1], w)[i])) for i in range(3)]
+        ax = [
+            self._const(
+                ("axis", img.shape[0], h, i),
+                lambda i=i: cp.asarray(bilinear_axis(img.shape[0], h)[i]),
+            )
+            for i in range(3)
+        ]
+        bx = [
+            self._const(
+                ("axis", img.shape[1], w, i),
+                lambda i=i: cp.asarray(bilinear_axis(img.shape[1], w)[i]),
+            )
+            for i in range(3)
+        ]
         name = "resize_u8" if img.dtype == np.uint8 else "resize_f32"
-        self._run(name, h * w, img, np.int32(img.shape[1]), np.int32(img.shape[2]), *ax, *bx, o,
-                  np.int32(h), np.int32(w))
+        self._run(
+            name,
+            h * w,
+            img,
+            np.int32(img.shape[1]),
+            np.int32(img.shape[2]),
+            *ax,
+            *bx,
+            o,
+            np.int32(h),
+            np.int32(w),
+        )
         self._done(o, out)
 
 

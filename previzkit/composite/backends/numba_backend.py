@@ -14,7 +14,9 @@ try:
     import numba
     from numba import njit, prange
 except ImportError as exc:  # pragma: no cover - depends on the machine
-    raise BackendUnavailable(f"numba does not import ({exc}); pip install 'previzkit[composite]'")
+    raise BackendUnavailable(
+        f"numba does not import ({exc}); pip install 'previzkit[composite]'"
+    ) from None
 
 from previzkit.composite.backends.base import Backend
 from previzkit.composite.formulas import (
@@ -112,17 +114,22 @@ def _over_f(fg, bg, out):
 
 @njit(inline="always")
 def _cbcr_f(r, g, b):
-    cb = (np.float32(CB_R) * r + np.float32(CB_G) * g + np.float32(CB_B) * b
-          + np.float32(FIX_BIAS)) * np.float32(1.0 / 65536.0)
-    cr = (np.float32(CR_R) * r + np.float32(CR_G) * g + np.float32(CR_B) * b
-          + np.float32(FIX_BIAS)) * np.float32(1.0 / 65536.0)
-    return (np.float32(min(np.int32(cb), np.int32(255))),
-            np.float32(min(np.int32(cr), np.int32(255))))
+    cb = (
+        np.float32(CB_R) * r + np.float32(CB_G) * g + np.float32(CB_B) * b + np.float32(FIX_BIAS)
+    ) * np.float32(1.0 / 65536.0)
+    cr = (
+        np.float32(CR_R) * r + np.float32(CR_G) * g + np.float32(CR_B) * b + np.float32(FIX_BIAS)
+    ) * np.float32(1.0 / 65536.0)
+    return (
+        np.float32(min(np.int32(cb), np.int32(255))),
+        np.float32(min(np.int32(cr), np.int32(255))),
+    )
 
 
 @njit(inline="always")
 def _alpha(r, g, b, k, table, use_table):
-    """Matte 0..255 (float32, integral) of one pixel."""
+    """Matte 0..255 (float32, integral) of one pixel; ``k`` a tuple of 7 float32
+    scalars (loaded before the loop: array loads there would block vectorization)."""
     cb, cr = _cbcr_f(r, g, b)
     if use_table:
         return np.float32(table[np.uint64(cb) * np.uint64(256) + np.uint64(cr)])
@@ -132,6 +139,11 @@ def _alpha(r, g, b, k, table, use_table):
     a = min(max((d - k[3]) * k[4], np.float32(0.0)), np.float32(1.0))
     a = min(max((a - k[5]) * k[6], np.float32(0.0)), np.float32(1.0))
     return np.float32(np.int32(a * np.float32(255.0) + _H))
+
+
+@njit(inline="always")
+def _ktuple(k):
+    return (k[0], k[1], k[2], k[3], k[4], k[5], k[6])
 
 
 @njit(inline="always")
@@ -158,10 +170,17 @@ def _despill3(r, g, b, channel, amount):
 
 
 @njit(cache=True)
-def _key_matte_row(p, k, table, use_table, gar, use_g, o, w):
+def _key_matte_row(p, karr, table, use_table, gar, use_g, o, w):
+    k = _ktuple(karr)
     for x in range(w):
-        a = _alpha(np.float32(p[3 * x]), np.float32(p[3 * x + 1]), np.float32(p[3 * x + 2]),
-                   k, table, use_table)
+        a = _alpha(
+            np.float32(p[3 * x]),
+            np.float32(p[3 * x + 1]),
+            np.float32(p[3 * x + 2]),
+            k,
+            table,
+            use_table,
+        )
         if use_g:
             a = _garb(a, gar[x])
         o[x] = np.uint8(a)
@@ -179,8 +198,13 @@ def _key_matte(plate, k, table, use_table, garbage, use_garbage, out):
 @njit(cache=True)
 def _key_rgba_row(p, al, channel, amount, o, w):
     for x in range(w):
-        r, g, b = _despill3(np.float32(p[3 * x]), np.float32(p[3 * x + 1]),
-                            np.float32(p[3 * x + 2]), channel, amount)
+        r, g, b = _despill3(
+            np.float32(p[3 * x]),
+            np.float32(p[3 * x + 1]),
+            np.float32(p[3 * x + 2]),
+            channel,
+            amount,
+        )
         a = np.float32(al[x]) * _K
         o[4 * x] = np.uint8(r * a + _H)
         o[4 * x + 1] = np.uint8(g * a + _H)
@@ -192,8 +216,9 @@ def _key_rgba_row(p, al, channel, amount, o, w):
 def _key_rgba(plate, alpha, channel, spill, out):
     h, w, _ = plate.shape
     for y in prange(h):
-        _key_rgba_row(plate[y].reshape(w * 3), alpha[y], channel, np.float32(spill),
-                      out[y].reshape(w * 4), w)
+        _key_rgba_row(
+            plate[y].reshape(w * 3), alpha[y], channel, np.float32(spill), out[y].reshape(w * 4), w
+        )
 
 
 @njit(inline="always")
@@ -207,52 +232,77 @@ def _blend(o, b, x, n, r, g, bl, a):
         o[4 * x + 3] = np.uint8(a + np.float32(b[4 * x + 3]) * ia + _H)
 
 
+@njit(inline="always")
+def _kdo_loop(p, karr, table, use_table, gar, use_g, bgr, n, channel, amount, o, m, use_m, w):
+    k = _ktuple(karr)
+    for x in range(w):
+        r = np.float32(p[3 * x])
+        g = np.float32(p[3 * x + 1])
+        b = np.float32(p[3 * x + 2])
+        a = _alpha(r, g, b, k, table, use_table)
+        if use_g:
+            a = _garb(a, gar[x])
+        if use_m:
+            m[x] = np.uint8(a)
+        r, g, b = _despill3(r, g, b, channel, amount)
+        _blend(o, bgr, x, n, r, g, b, a)
+
+
 @njit(cache=True)
 def _kdo_row(p, k, table, use_table, gar, use_g, bgr, n, channel, amount, o, m, use_m, w):
-    if n == 3:
-        for x in range(w):
-            r = np.float32(p[3 * x])
-            g = np.float32(p[3 * x + 1])
-            b = np.float32(p[3 * x + 2])
-            a = _alpha(r, g, b, k, table, use_table)
-            if use_g:
-                a = _garb(a, gar[x])
-            if use_m:
-                m[x] = np.uint8(a)
-            r, g, b = _despill3(r, g, b, channel, amount)
-            _blend(o, bgr, x, 3, r, g, b, a)
+    # Literal flags let LLVM fold the branches and vectorize the common cases.
+    if use_table or channel == 0:
+        _kdo_loop(p, k, table, use_table, gar, use_g, bgr, n, channel, amount, o, m, use_m, w)
+    elif n == 3 and channel == 1 and not use_g and not use_m:
+        _kdo_loop(p, k, table, False, gar, False, bgr, 3, 1, amount, o, m, False, w)
+    elif n == 3 and channel == 1 and not use_g:
+        _kdo_loop(p, k, table, False, gar, False, bgr, 3, 1, amount, o, m, True, w)
+    elif n == 3 and channel == 2 and not use_g and not use_m:
+        _kdo_loop(p, k, table, False, gar, False, bgr, 3, 2, amount, o, m, False, w)
+    elif n == 4 and channel == 1 and not use_g and not use_m:
+        _kdo_loop(p, k, table, False, gar, False, bgr, 4, 1, amount, o, m, False, w)
     else:
-        for x in range(w):
-            r = np.float32(p[3 * x])
-            g = np.float32(p[3 * x + 1])
-            b = np.float32(p[3 * x + 2])
-            a = _alpha(r, g, b, k, table, use_table)
-            if use_g:
-                a = _garb(a, gar[x])
-            if use_m:
-                m[x] = np.uint8(a)
-            r, g, b = _despill3(r, g, b, channel, amount)
-            _blend(o, bgr, x, 4, r, g, b, a)
+        _kdo_loop(p, k, table, False, gar, use_g, bgr, n, channel, amount, o, m, use_m, w)
 
 
 @njit(**_JIT)
-def _key_despill_over(plate, k, table, use_table, garbage, use_garbage, bg, channel, spill,
-                      out, matte, use_matte):
+def _key_despill_over(
+    plate, k, table, use_table, garbage, use_garbage, bg, channel, spill, out, matte, use_matte
+):
     h, w, n = bg.shape
     t = table.reshape(table.size)
     s = np.float32(spill)
     for y in prange(h):
         g = garbage[y] if use_garbage else garbage[0]
         m = matte[y] if use_matte else matte[0]
-        _kdo_row(plate[y].reshape(w * 3), k, t, use_table, g, use_garbage, bg[y].reshape(w * n),
-                 n, channel, s, out[y].reshape(w * n), m, use_matte, w)
+        _kdo_row(
+            plate[y].reshape(w * 3),
+            k,
+            t,
+            use_table,
+            g,
+            use_garbage,
+            bg[y].reshape(w * n),
+            n,
+            channel,
+            s,
+            out[y].reshape(w * n),
+            m,
+            use_matte,
+            w,
+        )
 
 
 @njit(cache=True)
 def _despill_over_row(p, al, bgr, n, channel, amount, o, w):
     for x in range(w):
-        r, g, b = _despill3(np.float32(p[3 * x]), np.float32(p[3 * x + 1]),
-                            np.float32(p[3 * x + 2]), channel, amount)
+        r, g, b = _despill3(
+            np.float32(p[3 * x]),
+            np.float32(p[3 * x + 1]),
+            np.float32(p[3 * x + 2]),
+            channel,
+            amount,
+        )
         _blend(o, bgr, x, n, r, g, b, np.float32(al[x]))
 
 
@@ -260,8 +310,16 @@ def _despill_over_row(p, al, bgr, n, channel, amount, o, w):
 def _despill_over(plate, alpha, bg, channel, spill, out):
     h, w, n = bg.shape
     for y in prange(h):
-        _despill_over_row(plate[y].reshape(w * 3), alpha[y], bg[y].reshape(w * n), n, channel,
-                          np.float32(spill), out[y].reshape(w * n), w)
+        _despill_over_row(
+            plate[y].reshape(w * 3),
+            alpha[y],
+            bg[y].reshape(w * n),
+            n,
+            channel,
+            np.float32(spill),
+            out[y].reshape(w * n),
+            w,
+        )
 
 
 # --- matte refinement ---------------------------------------------------------------
@@ -426,7 +484,9 @@ def _depth2_row_u8(c0, c1, d0, d1, k0, k1, map0, map1, b, n, o, w):
         for c in range(n):
             fc = np.float32(c0[4 * x + c]) if first else np.float32(c1[4 * x + c])
             bc = np.float32(c1[4 * x + c]) if first else np.float32(c0[4 * x + c])
-            t = np.float32(np.int32(min(bc + np.float32(b[n * x + c]) * bia + _H, np.float32(255.0))))
+            t = np.float32(
+                np.int32(min(bc + np.float32(b[n * x + c]) * bia + _H, np.float32(255.0)))
+            )
             o[n * x + c] = np.uint8(min(fc + t * fia + _H, np.float32(255.0)))
     return nan
 
@@ -438,8 +498,20 @@ def _depth2_u8(c0, c1, d0, d1, k0, k1, map0, map1, bg, out):
     for y in prange(h):
         r0 = d0[y] if map0 else d0[0]
         r1 = d1[y] if map1 else d1[0]
-        nan += _depth2_row_u8(c0[y].reshape(w * 4), c1[y].reshape(w * 4), r0, r1, k0, k1, map0,
-                              map1, bg[y].reshape(w * n), n, out[y].reshape(w * n), w)
+        nan += _depth2_row_u8(
+            c0[y].reshape(w * 4),
+            c1[y].reshape(w * 4),
+            r0,
+            r1,
+            k0,
+            k1,
+            map0,
+            map1,
+            bg[y].reshape(w * n),
+            n,
+            out[y].reshape(w * n),
+            w,
+        )
     return nan
 
 
@@ -458,8 +530,9 @@ def _sat(r, g, b, sat):
 @njit(cache=True)
 def _cdl_row_u8(im, t0, t1, t2, s, n, o, w):
     for x in range(w):
-        r, g, b = _sat(t0[np.uint64(im[n * x])], t1[np.uint64(im[n * x + 1])],
-                       t2[np.uint64(im[n * x + 2])], s)
+        r, g, b = _sat(
+            t0[np.uint64(im[n * x])], t1[np.uint64(im[n * x + 1])], t2[np.uint64(im[n * x + 2])], s
+        )
         o[n * x] = np.uint8(np.rint(r * np.float32(255.0)))
         o[n * x + 1] = np.uint8(np.rint(g * np.float32(255.0)))
         o[n * x + 2] = np.uint8(np.rint(b * np.float32(255.0)))
@@ -525,8 +598,11 @@ def _lut_row_u8(im, flat, size, ti, tf, n, o, w):
         vr = np.uint64(im[n * x])
         vg = np.uint64(im[n * x + 1])
         vb = np.uint64(im[n * x + 2])
-        base = (np.uint64(ti[vr * np.uint64(3)]) * sr + np.uint64(ti[vg * np.uint64(3) + np.uint64(1)]) * sg
-                + np.uint64(ti[vb * np.uint64(3) + np.uint64(2)]) * sb)
+        base = (
+            np.uint64(ti[vr * np.uint64(3)]) * sr
+            + np.uint64(ti[vg * np.uint64(3) + np.uint64(1)]) * sg
+            + np.uint64(ti[vb * np.uint64(3) + np.uint64(2)]) * sb
+        )
         fr = tf[vr * np.uint64(3)]
         fg = tf[vg * np.uint64(3) + np.uint64(1)]
         fb = tf[vb * np.uint64(3) + np.uint64(2)]
@@ -624,11 +700,11 @@ def _vblend_row(a, b, fy, tmp, m):
 def _hgather_row_u8(tmp, x0, x1, wx, n, o, w):
     one = np.float32(1.0)
     for x in range(w):
-        l = np.uint64(x0[x]) * np.uint64(n)
+        lo = np.uint64(x0[x]) * np.uint64(n)
         r = np.uint64(x1[x]) * np.uint64(n)
         fx = wx[x]
         for c in range(n):
-            v = tmp[l + np.uint64(c)] * (one - fx) + tmp[r + np.uint64(c)] * fx
+            v = tmp[lo + np.uint64(c)] * (one - fx) + tmp[r + np.uint64(c)] * fx
             o[n * x + c] = np.uint8(min(max(np.rint(v), np.float32(0.0)), np.float32(255.0)))
 
 
@@ -636,11 +712,11 @@ def _hgather_row_u8(tmp, x0, x1, wx, n, o, w):
 def _hgather_row_f(tmp, x0, x1, wx, n, o, w):
     one = np.float32(1.0)
     for x in range(w):
-        l = np.uint64(x0[x]) * np.uint64(n)
+        lo = np.uint64(x0[x]) * np.uint64(n)
         r = np.uint64(x1[x]) * np.uint64(n)
         fx = wx[x]
         for c in range(n):
-            o[n * x + c] = tmp[l + np.uint64(c)] * (one - fx) + tmp[r + np.uint64(c)] * fx
+            o[n * x + c] = tmp[lo + np.uint64(c)] * (one - fx) + tmp[r + np.uint64(c)] * fx
 
 
 @njit(**_JIT)
@@ -754,8 +830,18 @@ class NumbaBackend(Backend):
         m = None if matte_out is None else self._o(matte_out, "matte")
         k, use_table = _matte_mode(params)
         _key_despill_over(
-            plate, k, table, use_table, _g(garbage), garbage is not None, bg, channel, spill, o,
-            _g(m), m is not None,
+            plate,
+            k,
+            table,
+            use_table,
+            _g(garbage),
+            garbage is not None,
+            bg,
+            channel,
+            spill,
+            o,
+            _g(m),
+            m is not None,
         )
         self._done(o, out)
         if m is not None:
@@ -783,9 +869,20 @@ class NumbaBackend(Backend):
                 maps.append(self._c(d, f"d{i}"))
         bg, o = self._c(bg, "bg"), self._o(out)
         if n == 2 and bg.dtype == np.uint8:
-            nan = int(_depth2_u8(cols[0], cols[1], maps[0], maps[1], consts[0], consts[1],
-                                 not isinstance(depths[0], float),
-                                 not isinstance(depths[1], float), bg, o))
+            nan = int(
+                _depth2_u8(
+                    cols[0],
+                    cols[1],
+                    maps[0],
+                    maps[1],
+                    consts[0],
+                    consts[1],
+                    not isinstance(depths[0], float),
+                    not isinstance(depths[1], float),
+                    bg,
+                    o,
+                )
+            )
             self._done(o, out)
             return nan
         kern = _depth_u8 if bg.dtype == np.uint8 else _depth_f
@@ -799,8 +896,14 @@ class NumbaBackend(Backend):
             _cdl_u8(img, cdl_table(cdl), cdl.saturation, o)
         else:
             f = np.float32
-            _cdl_f(img, np.array(cdl.slope, f), np.array(cdl.offset, f), np.array(cdl.power, f),
-                   cdl.saturation, o)
+            _cdl_f(
+                img,
+                np.array(cdl.slope, f),
+                np.array(cdl.offset, f),
+                np.array(cdl.power, f),
+                cdl.saturation,
+                o,
+            )
         self._done(o, out)
 
     def lut(self, img, lut: Lut, out):
@@ -813,13 +916,22 @@ class NumbaBackend(Backend):
                 ti, tf = lut.uint8_taps
                 _lut_u8(img, lut.cube, ti, tf, o)
         elif lut.cube is None:
-            _shaper_only_f(img, lut.shaper.astype(d), lut.shaper_min.astype(d),
-                           lut.shaper_max.astype(d), o)
+            _shaper_only_f(
+                img, lut.shaper.astype(d), lut.shaper_min.astype(d), lut.shaper_max.astype(d), o
+            )
         else:
             shaper = lut.shaper if lut.shaper is not None else np.zeros((2, 3), np.float32)
-            _lut_f(img, lut.cube, shaper.astype(d), lut.shaper is not None,
-                   lut.shaper_min.astype(d), lut.shaper_max.astype(d),
-                   lut.domain_min.astype(d), lut.domain_max.astype(d), o)
+            _lut_f(
+                img,
+                lut.cube,
+                shaper.astype(d),
+                lut.shaper is not None,
+                lut.shaper_min.astype(d),
+                lut.shaper_max.astype(d),
+                lut.domain_min.astype(d),
+                lut.domain_max.astype(d),
+                o,
+            )
         self._done(o, out)
 
     def resize(self, img, out, region=None):

@@ -32,7 +32,7 @@ def _blend(c: np.ndarray, a: np.ndarray, bg: np.ndarray) -> np.ndarray:
     """round((c * a + bg * (255 - a)) / 255) with an opaque 4th channel for RGBA bg."""
     a = a.astype(np.float64)[..., None]
     if bg.shape[2] == 4:
-        c = np.concatenate([c, np.full(c.shape[:2] + (1,), 255, np.uint8)], axis=2)
+        c = np.concatenate([c, np.full((*c.shape[:2], 1), 255, np.uint8)], axis=2)
     return _u8((c.astype(np.float64) * a + bg.astype(np.float64) * (255.0 - a)) / 255.0)
 
 
@@ -44,7 +44,9 @@ class NumpyBackend(Backend):
         a = fg[..., 3:4].astype(np.float64)
         n = bg.shape[2]
         if bg.dtype == np.uint8:
-            v = fg[..., :n].astype(np.float64) + np.rint(bg.astype(np.float64) * (255.0 - a) / 255.0)
+            v = fg[..., :n].astype(np.float64) + np.rint(
+                bg.astype(np.float64) * (255.0 - a) / 255.0
+            )
             out[...] = np.minimum(v, 255).astype(np.uint8)
         else:
             v = fg[..., :n].astype(np.float64) + bg.astype(np.float64) * (1.0 - a)
