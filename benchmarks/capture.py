@@ -72,7 +72,7 @@ def mediapipe_alone(model: str, frames: list[np.ndarray], fps: float) -> tuple[f
 
 
 def previzkit_loop(
-    model: str, frames: list[np.ndarray], fps: float, people: int, pub, threads: bool = True
+    model: str, frames: list[np.ndarray], fps: float, people: int, pub, threads: bool | None
 ) -> tuple[float, float, float, int]:
     """(median wall s, mean wall s, mean CPU s) per frame and the people found on the
     last frame, of tracker + One Euro + publish. Means include the periodic search for
@@ -158,7 +158,12 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per setting")
     ap.add_argument("--messages", type=int, default=2000, help="pose stream messages")
     ap.add_argument("--rate", type=float, default=500.0, help="pose stream messages/s")
-    ap.add_argument("--no-threads", action="store_true", help="run actor lanes one by one")
+    ap.add_argument(
+        "--threads",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="actor lanes side by side in threads (auto: on with >= 4 cores)",
+    )
     ap.add_argument("--actors", default="1,2", help="actor counts to run")
     ap.add_argument("--stream-only", action="store_true", help="only the latency part")
     args = ap.parse_args()
@@ -178,6 +183,7 @@ def main() -> int:
 
     if args.stream_only:
         return 0
+    threads = {"auto": None, "on": True, "off": False}[args.threads]
     astronaut = data.astronaut()
     pair = np.concatenate([astronaut, np.repeat(data.camera()[:, :, None], 3, 2)], axis=1)
     fps = 30.0
@@ -211,9 +217,7 @@ def main() -> int:
                 base_wall, base_cpu, walls, means, cpus = [], [], [], [], []
                 for _ in range(args.rounds):
                     bw, bc = mediapipe_alone(model, frames, fps)
-                    med, mean, cpu, found = previzkit_loop(
-                        model, frames, fps, people, pub, not args.no_threads
-                    )
+                    med, mean, cpu, found = previzkit_loop(model, frames, fps, people, pub, threads)
                     base_wall.append(bw)
                     base_cpu.append(bc)
                     walls.append(med)

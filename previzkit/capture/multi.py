@@ -354,7 +354,8 @@ class MultiPoseTracker:
     """Pose of every actor in a video, frame after frame, each with a stable id.
 
     ``max_people`` lanes at most (one PoseLandmarker each, created when needed), run
-    side by side in threads when ``threads``; ``search_every`` frames (and on the first
+    side by side in threads when ``threads`` (default: on machines with 4 or more cores;
+    on 2 cores MediaPipe's own threads already fill them and it was slower); ``search_every`` frames (and on the first
     frame) an idle lane searches the frame with everyone known masked.
     ``max_people=1`` is plain MediaPipe tracking plus ids.
     Use ``with`` or call :meth:`close`.
@@ -371,7 +372,7 @@ class MultiPoseTracker:
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
-        threads: bool = True,
+        threads: bool | None = None,
     ) -> None:
         if not (isinstance(max_people, int) and max_people >= 1):
             raise InputError(f"max_people must be a positive integer, got {max_people!r}")
@@ -390,6 +391,10 @@ class MultiPoseTracker:
         self._lanes: list[_Lane] = []
         self.ids = IdTracker()
         self._frame = 0
+        if threads is None:  # side by side only pays where cores are free (measured)
+            import os
+
+            threads = (os.cpu_count() or 1) >= 4
         self.threads = threads
         self._pool = None
         self._image_estimator: PoseEstimator | None = None
