@@ -278,9 +278,8 @@ class StageLoop:
         # 5. present
         if self.window is not None:
             self.window(fbo)
-        if self.headset is not None:
-            if not self.headset.step():
-                self._ended = True
+        if self.headset is not None and not self.headset.step():
+            self._ended = True
         if self.on_frame is not None:
             self.on_frame(self.index, image)
         rec.presented = time.time()

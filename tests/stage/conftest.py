@@ -19,7 +19,7 @@ def wave_pose(skeleton, t: float):
     from previzkit.render.skeleton import quat_from_axis_angle
     from previzkit.types import SkeletonPose
 
-    up = quat_from_axis_angle((0, 0, 1), math.radians(60 + 25 * math.sin(2 * math.pi * t)))
+    up = quat_from_axis_angle((0, 0, 1), math.radians(30 + 35 * math.sin(4 * math.pi * t)))
     down = quat_from_axis_angle((0, 0, 1), math.radians(70))
     return SkeletonPose(root=(0.0, float(skeleton.offsets[0, 1]), 0.0),
                         rotations={"left_upper_arm": tuple(up), "right_upper_arm": tuple(down)})  # fmt: skip
@@ -98,7 +98,7 @@ marks:
   A: {position: [0.0, 0.0], color: [1.0, 0.8, 0.1]}
   B: {position: [1.5, -1.0]}
 cameras:
-  CAM: {lens: {focal_mm: 35}, position: [0.0, 1.2, 4.5], target: [0.0, 1.0, 0.0]}
+  CAM: {lens: {focal_mm: 35}, position: [0.0, 1.3, 6.0], target: [0.0, 1.1, 0.0]}
   SIDE: {lens: {focal_mm: 50}, position: [4.0, 1.5, 0.0], target: A}
 props:
   - {name: ball, mesh: ball.glb, position: [1.5, 0, -1.0], color: [0.85, 0.15, 0.12]}

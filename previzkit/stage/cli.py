@@ -1,0 +1,91 @@
+"""``previzkit stage``: parse and hand off to :func:`previzkit.stage.session.run_stage`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from previzkit.errors import InputError
+
+
+def _size(text: str) -> tuple[int, int]:
+    from previzkit.render.cli import parse_size
+
+    return parse_size(text)
+
+
+@click.command(
+    epilog="Examples:\n\n"
+    "  previzkit stage assets/sets/sample.yaml --poses take.pzt --plate plate.mp4 -o take.mp4 --stats\n\n"
+    "  previzkit stage SET --subscribe tcp://capture-pc:5555 --realtime --headset --share tcp://*:5560\n\n"
+    "  previzkit stage SET --subscribe tcp://capture-pc:5555 --window --peer tcp://director:5560"
+)
+@click.argument("set_file", type=click.Path(path_type=Path))
+@click.option("--poses", type=click.Path(path_type=Path), help="A recorded .pzt pose track.")
+@click.option(
+    "--subscribe", multiple=True, help="Pose stream address (tcp://host:5555); repeatable."
+)
+@click.option("--capture", "capture_src", help="Local capture: a camera index or a video file.")
+@click.option(
+    "--plate", type=click.Path(path_type=Path), help="Camera plate video to composite over."
+)
+@click.option("--frames", type=int, default=None, help="Stop after N frames.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Record the take: out.mp4 (+ .pzt, .camera.jsonl, .take.json).",
+)
+@click.option("--stats", is_flag=True, help="Print latency p50/p99 per stage at the end.")
+@click.option("--camera", "-c", help="Set camera to render through (default: the set's default).")
+@click.option("--size", default="1280x720", show_default=True, help="Output size WxH.")
+@click.option("--fps", type=float, default=None, help="Loop rate (default: the pose source's).")
+@click.option("--realtime/--fast", default=False, show_default=True,
+              help="Pace a recorded track and plate in real time, or one frame per loop frame.")  # fmt: skip
+@click.option(
+    "--actor",
+    "actors",
+    multiple=True,
+    help="ACTOR_ID=CHARACTER (repeatable); others take free characters.",
+)
+@click.option("--start-tc", help="Timecode of the take's first frame (default: the clock).")
+@click.option(
+    "--share", help="Share the set state: bind address for the other views (tcp://*:5560)."
+)
+@click.option("--peer", "peers", multiple=True, help="Another view's --share address (repeatable).")
+@click.option("--writer", help="This view's id in the shared set state (default host-pid).")
+@click.option(
+    "--save-set", is_flag=True, help="Save moved marks/cameras/props back to the set file."
+)
+@click.option("--headset", is_flag=True, help="Also render to the OpenXR headset.")
+@click.option("--window", is_flag=True, help="Also show the output in a desktop window.")
+@click.option("--msaa", type=int, default=0, show_default=True, help="MSAA samples (0 = off).")
+def stage(set_file, poses, subscribe, capture_src, plate, frames, output, stats, camera, size,
+          fps, realtime, actors, start_tc, share, peers, writer, save_set, headset, window, msaa):  # fmt: skip
+    """Run the real-time stage loop over SET_FILE: poses -> characters -> render ->
+    composite over the plate -> outputs (offscreen, window, headset) -> take."""
+    from previzkit.progress import bar
+    from previzkit.stage.actors import parse_actor_map
+    from previzkit.stage.session import StageRun, run_stage
+
+    if frames is not None and frames < 1:
+        raise InputError(f"--frames must be >= 1, got {frames}")
+    if msaa < 0:
+        raise InputError(f"--msaa must be >= 0, got {msaa}")
+    run = StageRun(
+        set_path=set_file, poses=poses, subscribe=list(subscribe), capture=capture_src,
+        plate=plate, output=output, frames=frames, size=_size(size), camera=camera, fps=fps,
+        realtime=realtime, actors=parse_actor_map(actors), start_tc=start_tc, share=share,
+        peers=list(peers), writer=writer, save_set=save_set, headset=headset, window=window,
+        samples=msaa,
+    )  # fmt: skip
+    with bar("stage", total=frames) as progress:
+        result = run_stage(run, progress=progress)
+    for take in result.takes:
+        click.echo(f"take {output}: {take['frames']} frames, {take['start_tc']} - "
+                   f"{take['end_tc']} at {take['rate']} fps")  # fmt: skip
+    if result.saved is not None:
+        click.echo(f"set saved: {result.saved}")
+    if stats:
+        click.echo(result.stats.format())

@@ -1,0 +1,121 @@
+"""``run_stage``: everything ``previzkit stage`` sets up around a :class:`StageLoop`
+(context, pose source, plate, take sink, shared set state, outputs) and tears down."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from previzkit.errors import InputError
+from previzkit.stage.latency import LatencyStats
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StageRun:
+    """What ``previzkit stage`` was asked to do (see ``previzkit stage --help``)."""
+
+    set_path: Path
+    poses: Path | None = None
+    subscribe: list[str] = field(default_factory=list)
+    capture: str | None = None
+    plate: Path | None = None
+    output: Path | None = None
+    frames: int | None = None
+    size: tuple[int, int] = (1280, 720)
+    camera: str | None = None
+    fps: float | None = None
+    realtime: bool = False
+    actors: dict[int, str] = field(default_factory=dict)
+    start_tc: str | None = None
+    share: str | None = None
+    peers: list[str] = field(default_factory=list)
+    writer: str | None = None
+    save_set: bool = False
+    headset: bool = False
+    window: bool = False
+    samples: int = 0
+
+
+@dataclass
+class StageResult:
+    stats: LatencyStats
+    frames: int
+    takes: list[dict[str, Any]]
+    saved: Path | None = None
+
+
+def run_stage(run: StageRun, progress: Any = None) -> StageResult:
+    """Run the loop as ``run`` says; returns its latency stats and the takes written."""
+    from previzkit.render.headless import create_context
+    from previzkit.render.setfile import load_set
+    from previzkit.stage.loop import StageLoop, StageOptions
+    from previzkit.stage.plate import PlateReader
+    from previzkit.stage.sink import FileTakeSink, rate_for_fps
+    from previzkit.stage.sources import open_pose_source
+    from previzkit.stage.state import SetState, save_set_state
+
+    set_def = load_set(run.set_path)
+    w, h = run.size
+    if run.output is not None and (w % 2 or h % 2):
+        raise InputError(f"--size {w}x{h}: a video output needs an even width and height")
+    live = bool(run.subscribe) or run.capture is not None
+    writer = run.writer or f"{socket.gethostname()}-{os.getpid()}"
+    with contextlib.ExitStack() as stack:
+        source = open_pose_source(run.poses, run.subscribe or None, run.capture,
+                                  realtime=run.realtime or live)  # fmt: skip
+        stack.callback(source.close)
+        fps = float(run.fps or getattr(source, "fps", 30.0) or 30.0)
+        ctx = create_context()
+        stack.callback(ctx.release)
+        plate = None
+        if run.plate is not None:
+            plate = PlateReader(run.plate, (w, h), realtime=run.realtime or live)
+            stack.callback(plate.close)
+        sinks = []
+        if run.output is not None:
+            sink = FileTakeSink(run.output, w, h, rate_for_fps(fps), run.start_tc)
+            sinks.append(sink)
+        state = SetState.from_set(set_def, writer)
+        sync = None
+        holder: dict[str, Any] = {}
+
+        def save() -> None:
+            holder["saved"] = save_set_state(state, run.set_path)
+            log.info("set state saved to %s", holder["saved"])
+
+        if run.share is not None or run.peers:
+            from previzkit.stage.sync import StateSync
+
+            sync = StateSync(state, set_def.name, run.share or "tcp://*:0", run.peers,
+                             on_save=save if run.save_set else None)  # fmt: skip
+            stack.callback(sync.close)
+            log.info("set state shared on %s as %r", sync.endpoint, writer)
+        opts = StageOptions(width=w, height=h, camera=run.camera, samples=run.samples,
+                            fps=fps, realtime=run.realtime or live, writer=writer)  # fmt: skip
+        loop = StageLoop(ctx, set_def, source, opts, actors=run.actors, plate=plate,
+                         sinks=sinks, state=state, sync=sync, set_path=run.set_path)  # fmt: skip
+        stack.callback(loop.close)
+        if run.headset:
+            from previzkit.stage.outputs import HeadsetOutput
+
+            hs = HeadsetOutput(loop)
+            stack.callback(hs.close)
+            loop.headset = hs
+        if run.window:
+            from previzkit.stage.outputs import window_output
+
+            win = window_output(ctx, (min(w, 1280), min(h, 720)))
+            stack.callback(win.close)
+            loop.window = win
+        stats = loop.run(run.frames, progress=progress)
+        takes = loop.close()
+        if run.save_set and state.edited():
+            save()
+        return StageResult(stats, loop.index, takes, holder.get("saved"))
