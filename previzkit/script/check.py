@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from previzkit.script.headings import parse_heading
-from previzkit.script.locations import CARRY_TIMES, DAY_TIMES, NIGHT_TIMES, time_key
 from previzkit.script.model import ElementType, ParseWarning, Script
 
 ET = ElementType
-KNOWN_TIMES = NIGHT_TIMES | DAY_TIMES | CARRY_TIMES
 
 
 def _close(a: str, b: str) -> bool:
@@ -53,21 +51,16 @@ def check(script: Script) -> list[ParseWarning]:
                 )
             seen_numbers.add(s.heading.scene_number)
         if not s.heading.forced and not h.time:
-            out.append(
-                ParseWarning(
-                    s.line,
-                    "no-time-of-day",
-                    f"heading {s.heading.plain!r} has no time of day (- DAY, - NIGHT)",
+            last = h.location.rsplit(" - ", 1)[-1] if " - " in h.location else ""
+            if last:
+                msg = (
+                    f"{last!r} in {s.heading.plain!r} is not a time of day previzkit knows "
+                    "(DAY, NIGHT, DUSK, CONTINUOUS, ...): read as part of the location"
                 )
-            )
-        elif h.time and time_key(h.time) not in KNOWN_TIMES:
-            out.append(
-                ParseWarning(
-                    s.line,
-                    "unknown-time-of-day",
-                    f"time of day {h.time!r} is not one previzkit maps to a background",
-                )
-            )
+                out.append(ParseWarning(s.line, "unknown-time-of-day", msg))
+            else:
+                msg = f"heading {s.heading.plain!r} has no time of day (- DAY, - NIGHT)"
+                out.append(ParseWarning(s.line, "no-time-of-day", msg))
         if not [e for e in s.elements if e.type not in (ET.NOTE, ET.SECTION, ET.SYNOPSIS)]:
             out.append(
                 ParseWarning(s.line, "empty-scene", f"scene {s.number} has no action or dialogue")
