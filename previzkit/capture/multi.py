@@ -399,7 +399,12 @@ class MultiPoseTracker:
         self._pool = None
         self._image_estimator: PoseEstimator | None = None
         self._grey = np.full((64, 64, 3), MASK_VALUE, np.uint8)
-        self._new_lane()  # load the model now: a bad model fails here, not mid-take
+        # load every landmarker now: a bad model fails here, and a person walking in
+        # mid-take costs no model load (a hitch of a few hundred ms) in the live loop
+        for _ in range(max_people):
+            self._new_lane()
+        if max_people > 1:
+            self._verifier()
 
     def _new_lane(self) -> _Lane:
         lane = _Lane(PoseEstimator(self.model, mode="video", **self._conf))

@@ -52,6 +52,9 @@ def test_filtered_track_stays_close_and_flags_nothing_visible(moving_video):
         # 5 px/frame motion: the One Euro lag stays under 1.6 frames of motion
         assert np.abs(pa.image[KEY, :2] - pb.image[KEY, :2]).max() < 8.0
         assert pb.flags is not None and pb.flags[KEY].sum() == 0
+        # exactly the low-visibility landmarks (here hands over the helmet) are flagged
+        low = pb.image[:, 2] < 0.5
+        assert np.array_equal(pb.flags.astype(bool), low)
         assert pb.timecode.startswith("00:00:00:")
 
 
