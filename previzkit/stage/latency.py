@@ -27,9 +27,10 @@ WORK: tuple[str, ...] = ("poll", "retarget", "render", "composite", "present", "
 @dataclass
 class FrameRecord:
     """One frame's instants (wall s; ``captured``/``received`` None when the frame had
-    no new pose) and its work durations (s) by :data:`WORK` name."""
+    no new pose; ``polled`` when it took its inputs) and its work durations (s) by :data:`WORK` name."""
 
     index: int
+    polled: float = 0.0  # when the frame took its inputs (poses, set-state edits)
     captured: float | None = None
     received: float | None = None
     rendered: float = 0.0

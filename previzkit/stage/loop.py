@@ -234,6 +234,7 @@ class StageLoop:
             self.source.start()
         # 1. poll
         t = time.perf_counter()
+        rec.polled = time.time()
         samples = self.source.poll()
         if self.sync is not None:
             self.sync.poll()

@@ -78,7 +78,7 @@ def test_loop_writes_take_with_character_where_pose_says(
     hands = np.array([h for _, _, h in seen])
     assert np.ptp(hands[:, 1]) > 8  # pixels of vertical travel over the wave
     for (i, img, (x, y)), video in zip(seen, decoded, strict=True):
-        xi, yi = int(round(x)), int(round(y))
+        xi, yi = round(float(x)), round(float(y))
         assert 3 <= xi < W - 3 and 3 <= yi < H - 3, f"frame {i}: hand off screen at {x, y}"
         assert magenta(img[yi - 3 : yi + 4, xi - 3 : xi + 4]), (
             f"frame {i}: no character at the hand"
@@ -88,7 +88,7 @@ def test_loop_writes_take_with_character_where_pose_says(
         )
     # where the hand was at its lowest, the frame with the hand at its highest shows plate
     lo, hi = int(np.argmax(hands[:, 1])), int(np.argmin(hands[:, 1]))
-    x, y = (int(round(v)) for v in hands[lo])
+    x, y = (round(float(v)) for v in hands[lo])
     assert not magenta(seen[hi][1][y - 1 : y + 2, x - 1 : x + 2])
     # the plate shows where nothing virtual is drawn (its colour: green 140)
     corner = seen[0][1][2:10, W - 10 : W - 2].reshape(-1, 3).astype(int)
