@@ -134,7 +134,9 @@ def load_board(path: str | Path) -> BoardDef:
 
 def _number(v: Any, path: Path, key: str) -> float:
     if not isinstance(v, int | float) or not math.isfinite(v) or v <= 0:
-        raise TrackingError(f"board file {path}: board.{key}: expected a positive number, got {v!r}")
+        raise TrackingError(
+            f"board file {path}: board.{key}: expected a positive number, got {v!r}"
+        )
     return float(v)
 
 
@@ -284,7 +286,7 @@ class BoardTracker:
             return None
         rvec, tvec = cv2.solvePnPRefineLM(obj, img, cal.camera_matrix, cal.dist, rvec, tvec)
         proj, _ = cv2.projectPoints(obj, rvec, tvec, cal.camera_matrix, cal.dist)
-        err = float(np.sqrt(np.mean(np.sum((proj - img) ** 2, axis=-1))))
+        err = float(np.sqrt(np.mean(np.sum((proj.reshape(-1, 2) - img.reshape(-1, 2)) ** 2, 1))))
         return BoardPose(self.pose_from_cv(rvec, tvec), len(ids), err, rvec, tvec)
 
     def pose_from_cv(self, rvec: np.ndarray, tvec: np.ndarray) -> np.ndarray:
