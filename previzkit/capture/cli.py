@@ -130,10 +130,16 @@ def capture(
     track_path = output if output is not None and output.suffix.lower() == TRACK_SUFFIX else None
     keep = (output is not None and track_path is None) or bvh is not None or gltf is not None
     source = camera if camera is not None else path
+    seen = {"frames": 0, "actors": set()}
+
+    def count(frame) -> None:
+        seen["frames"] += 1
+        seen["actors"].update(p.actor_id for p in frame.people)
+
     try:
         with bar("pose", None) as progress:
             track = run(source, opts, track_path=track_path, publisher=publisher, keep=keep,
-                        max_frames=max_frames, progress=progress)  # fmt: skip
+                        max_frames=max_frames, on_frame=count, progress=progress)  # fmt: skip
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
         return
@@ -148,5 +154,4 @@ def capture(
         from previzkit.capture.export import export_clip
 
         export_clip(track, bvh=bvh, gltf=gltf, actor_id=actor)
-    people = len(track.actor_ids()) if keep else "-"
-    click.echo(f"{len(track.frames) if keep else 'done'} frames, actors: {people}", err=True)
+    click.echo(f"{seen['frames']} frames, actors: {len(seen['actors'])}", err=True)
