@@ -200,8 +200,11 @@ class _Parser:
             no = nums[i]
             s = raw.strip()
             if not s:
-                if len(raw) >= 2 and not raw.strip(" ") and not prev_blank and self.buf_type:
+                spacer = len(raw) >= 2 and not raw.strip(" ") and not prev_blank
+                if spacer and (self.buf_type or speaker is not None):
                     # Two spaces join paragraphs: an empty line inside the element.
+                    if self.buf_type is None:  # right after a parenthetical
+                        self.open(ET.DIALOGUE, no, False, speaker)
                     self.buf.append("")
                     continue
                 self.flush()

@@ -120,6 +120,7 @@ def test_generated_scripts_write_and_parse_back(script):
         "EXT A:\n\nx",  # a heading that looks like a title page key
         "BOOM\nThe door.\n\n!BOOM\nThe door.",
         "a\n  \n  \nb\n  ",  # spacer lines in action
+        "BOB\n(beat)\n  \nMore.\n\nx",  # spacer right after a parenthetical
     ],
 )
 def test_fuzz_found_cases_round_trip(text):
