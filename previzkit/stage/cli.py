@@ -37,6 +37,14 @@ def _size(text: str) -> tuple[int, int]:
     type=click.Path(path_type=Path),
     help="Record the take: out.mp4 (+ .pzt, .camera.jsonl, .take.json).",
 )
+@click.option(
+    "--project",
+    "-p",
+    type=click.Path(path_type=Path),
+    help="Record the take into this take store (previzkit takes).",
+)
+@click.option("--scene", default="1", show_default=True, help="Scene of the recorded take.")
+@click.option("--shot", default="1-A", show_default=True, help="Shot of the recorded take.")
 @click.option("--stats", is_flag=True, help="Print latency p50/p99 per stage at the end.")
 @click.option("--camera", "-c", help="Set camera to render through (default: the set's default).")
 @click.option("--size", default="1280x720", show_default=True, help="Output size WxH.")
@@ -61,7 +69,7 @@ def _size(text: str) -> tuple[int, int]:
 @click.option("--headset", is_flag=True, help="Also render to the OpenXR headset.")
 @click.option("--window", is_flag=True, help="Also show the output in a desktop window.")
 @click.option("--msaa", type=int, default=0, show_default=True, help="MSAA samples (0 = off).")
-def stage(set_file, poses, subscribe, capture_src, plate, frames, output, stats, camera, size,
+def stage(set_file, poses, subscribe, capture_src, plate, frames, output, project, scene, shot, stats, camera, size,
           fps, realtime, actors, start_tc, share, peers, writer, save_set, headset, window, msaa):  # fmt: skip
     """Run the real-time stage loop over SET_FILE: poses -> characters -> render ->
     composite over the plate -> outputs (offscreen, window, headset) -> take."""
@@ -78,12 +86,13 @@ def stage(set_file, poses, subscribe, capture_src, plate, frames, output, stats,
         plate=plate, output=output, frames=frames, size=_size(size), camera=camera, fps=fps,
         realtime=realtime, actors=parse_actor_map(actors), start_tc=start_tc, share=share,
         peers=list(peers), writer=writer, save_set=save_set, headset=headset, window=window,
-        samples=msaa,
+        samples=msaa, project=project, scene=scene, shot=shot,
     )  # fmt: skip
     with bar("stage", total=frames) as progress:
         result = run_stage(run, progress=progress)
     for take in result.takes:
-        click.echo(f"take {output}: {take['frames']} frames, {take['start_tc']} - "
+        where = take.get("folder") or output
+        click.echo(f"take {where}: {take['frames']} frames, {take['start_tc']} - "
                    f"{take['end_tc']} at {take['rate']} fps")  # fmt: skip
     if result.saved is not None:
         click.echo(f"set saved: {result.saved}")

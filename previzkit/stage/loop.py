@@ -291,7 +291,7 @@ class StageLoop:
             poses = [s.pose for s in self._latest.values()]
             when = self.index / self.fps
             for sink in self.sinks:
-                sink.write_frame(when, poses, camera, image)
+                sink.write_frame(when, poses, camera, image, plate=plate)
         w["record"] = time.perf_counter() - t5
         self.last_image = image
         self.last_camera = camera

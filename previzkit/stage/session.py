@@ -41,6 +41,9 @@ class StageRun:
     headset: bool = False
     window: bool = False
     samples: int = 0
+    project: Path | None = None
+    scene: str = "1"
+    shot: str = "1-A"
 
 
 @dataclass
@@ -63,7 +66,7 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
 
     set_def = load_set(run.set_path)
     w, h = run.size
-    if run.output is not None and (w % 2 or h % 2):
+    if (run.output is not None or run.project is not None) and (w % 2 or h % 2):
         raise InputError(f"--size {w}x{h}: a video output needs an even width and height")
     live = bool(run.subscribe) or run.capture is not None
     writer = run.writer or f"{socket.gethostname()}-{os.getpid()}"
@@ -82,6 +85,17 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
         if run.output is not None:
             sink = FileTakeSink(run.output, w, h, rate_for_fps(fps), run.start_tc)
             sinks.append(sink)
+        if run.project is not None:
+            from previzkit.stage.sink import RecorderSink
+            from previzkit.takes.recorder import Recorder
+            from previzkit.takes.store import TakeStore
+
+            store = stack.enter_context(TakeStore(run.project))
+            rec = Recorder(store, run.scene, run.shot, rate=rate_for_fps(fps),
+                           start_tc=run.start_tc, size=(w, h),
+                           plate_size=(w, h) if run.plate is not None else None,
+                           meta={"set": str(run.set_path)})  # fmt: skip
+            sinks.append(RecorderSink(rec))
         state = SetState.from_set(set_def, writer)
         sync = None
         holder: dict[str, Any] = {}

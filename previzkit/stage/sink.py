@@ -1,9 +1,9 @@
 """Where the loop's frames go when a take is recorded: the :class:`TakeSink` interface,
 and :class:`FileTakeSink`, which writes a take as files next to its video.
 
-The take recorder (:mod:`previzkit.takes.recorder`, crash-safe journal + take store) is
-one TakeSink; the loop calls every sink the same way, on the render thread, once per
-presented frame.
+:class:`RecorderSink` records through the take recorder (:mod:`previzkit.takes.recorder`:
+crash-safe journal, fragmented MP4, take store catalogue); the loop calls every sink
+the same way, on the render thread, once per presented frame.
 
 FileTakeSink writes, for ``out = take.mp4``:
 
@@ -42,10 +42,58 @@ class TakeSink(Protocol):
     """Receives each presented frame of a take; ``time`` is seconds from the take's start."""
 
     def write_frame(
-        self, time: float, poses: list[Pose], camera: CameraSample, image: np.ndarray
+        self,
+        time: float,
+        poses: list[Pose],
+        camera: CameraSample,
+        image: np.ndarray,
+        plate: np.ndarray | None = None,
     ) -> None: ...
 
     def close(self) -> dict[str, Any]: ...
+
+
+class RecorderSink:
+    """A take in the take store through :class:`previzkit.takes.recorder.Recorder`
+    (started here). ``close()`` stops it and returns the take's record as a dict plus
+    its ``folder``. ``plate`` frames are recorded when the recorder has a ``plate_size``."""
+
+    def __init__(self, recorder: Any) -> None:
+        self.recorder = recorder
+        if recorder.take is None:
+            recorder.start()
+        self.frames = 0
+
+    def write_frame(
+        self,
+        time: float,
+        poses: list[Pose],
+        camera: CameraSample,
+        image: np.ndarray,
+        plate: np.ndarray | None = None,
+    ) -> None:
+        from previzkit.render.skeleton import quat_from_matrix
+
+        m = np.asarray(camera.camera_to_world, dtype=np.float64)
+        cam = (tuple(float(x) for x in m[:3, 3]), tuple(quat_from_matrix(m)), camera.lens)
+        rec = self.recorder
+        self.recorder.frame(
+            image if rec.size is not None else None,
+            poses=[Pose(p.timestamp, p.actor_id, p.image, p.world, p.confidence, "", p.flags)
+                   for p in poses],
+            camera=cam,
+            plate=plate if rec.plate_size is not None else None,
+            time_s=time,
+        )  # fmt: skip
+        self.frames += 1
+
+    def close(self) -> dict[str, Any]:
+        take = self.recorder.stop()
+        out = take.to_dict()
+        out["end_tc"] = take.end_tc
+        out["frames"] = take.duration_frames
+        out["folder"] = str(self.recorder.store.take_dir(take))
+        return out
 
 
 class FileTakeSink:
@@ -96,8 +144,14 @@ class FileTakeSink:
         self._closed = False
 
     def write_frame(
-        self, time: float, poses: list[Pose], camera: CameraSample, image: np.ndarray
+        self,
+        time: float,
+        poses: list[Pose],
+        camera: CameraSample,
+        image: np.ndarray,
+        plate: np.ndarray | None = None,
     ) -> None:
+        """Encode ``image``, append the poses and the camera (``plate`` is not kept)."""
         import av
 
         from previzkit.capture.track import PoseFrame

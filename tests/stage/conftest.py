@@ -49,7 +49,7 @@ def write_wave_track(path: Path, frames: int, fps: float = 30.0, actors=(0,)) ->
     with TrackWriter(path, width=640, height=480, fps=fps) as w:
         for i in range(frames):
             t = i / fps
-            people = [landmarks_for(sk, wave_pose(sk, t + 0.3 * a), a, t) for a in actors]
+            people = [landmarks_for(sk, wave_pose(sk, t + 0.13 * a), a, t) for a in actors]
             w.write(PoseFrame(i, t, people))
     return path
 
@@ -111,3 +111,9 @@ characters:
     p = tmp_path / "small.yaml"
     p.write_text(text)
     return p
+
+
+@pytest.fixture
+def make_track():
+    """``make_track(path, frames, fps=30.0, actors=(0,))`` writes a waving .pzt track."""
+    return write_wave_track

@@ -20,7 +20,9 @@ def set_def(small_set):
 
 def test_objects_cover_marks_cameras_props_characters(set_def):
     s = SetState.from_set(set_def, "a")
-    assert {"mark/A", "mark/B", "camera/CAM", "camera/SIDE", "prop/ball", "character/ALEX"} <= set(s.objects)
+    assert {"mark/A", "mark/B", "camera/CAM", "camera/SIDE", "prop/ball", "character/ALEX"} <= set(
+        s.objects
+    )
     assert s.get("mark/B")["position"] == [1.5, -1.0]
     assert s.get("camera/CAM")["focal_mm"] == 35.0
 
@@ -101,7 +103,12 @@ def test_saved_set_file_reads_back_with_the_edits(set_def, small_set):
     s = SetState.from_set(set_def, "a")
     s.edit("mark/B", position=[-2.0, 1.5])
     s.edit("prop/ball", position=[-1.0, 0.0, 2.0])
-    s.edit("camera/SIDE", position=[3.0, 1.4, 1.0], orientation=[0.0, 0.38268343, 0.0, 0.92387953], focal_mm=85)
+    s.edit(
+        "camera/SIDE",
+        position=[3.0, 1.4, 1.0],
+        orientation=[0.0, 0.38268343, 0.0, 0.92387953],
+        focal_mm=85,
+    )
     out = save_set_state(s, small_set)
     back = load_set(out)
     assert back.marks["B"].position == (-2.0, 1.5)

@@ -39,7 +39,9 @@ def _line(proc, prefix: str, timeout: float = 60.0) -> str:
     raise AssertionError(f"view process never printed {prefix!r}: {proc.stderr.read()[-2000:]}")
 
 
-def test_mark_moved_in_one_view_appears_in_the_other_within_one_frame(small_set, wave_track, tmp_path):
+def test_mark_moved_in_one_view_appears_in_the_other_within_one_frame(
+    small_set, wave_track, tmp_path
+):
     set_def = load_set(small_set)
     state = SetState.from_set(set_def, "viewA")
     out = tmp_path / "viewB.json"
@@ -57,7 +59,9 @@ def test_mark_moved_in_one_view_appears_in_the_other_within_one_frame(small_set,
             end = time.monotonic() + 30
             while state.get("prop/ball")["position"] != [-1.5, 0.0, 1.0] and time.monotonic() < end:
                 a.poll(timeout=0.05)
-            assert state.get("prop/ball")["position"] == [-1.5, 0.0, 1.0], "B's edit never came back"
+            assert state.get("prop/ball")["position"] == [-1.5, 0.0, 1.0], (
+                "B's edit never came back"
+            )
             a.request_save()
             proc.wait(timeout=60)
         finally:
@@ -74,7 +78,7 @@ def test_mark_moved_in_one_view_appears_in_the_other_within_one_frame(small_set,
     between = [p for p in polled[:k] if p > edit.wall]
     assert len(between) <= 1, f"edit sent at {edit.wall}, frames polled after it: {between}"
     assert polled[k] >= edit.wall
-    (key, wall, applied_at), *_ = rep["applied"]
+    (key, wall, _applied_at), *_ = rep["applied"]
     assert key == "mark/A" and wall == pytest.approx(edit.wall)
     # B's frame k draws the mark at its new place; frame k-1 did not
     imgs = np.load(str(out) + ".npz")

@@ -1,0 +1,352 @@
+"""The on-set AR overlay: the set and its characters rendered through the tracked camera
+and lens, composited over the live plate, the actor matted out so characters pass
+behind them.
+
+One frame (:meth:`Overlay.process`), on the thread that owns the GL context:
+
+1. track: the camera's pose and lens from a :class:`CameraTracker` (a ChArUco board
+   seen in the plate, FreeD packets over UDP, or a fixed set camera); a frame where
+   tracking is lost keeps the last good pose;
+2. render: set pieces and characters through that camera into an offscreen RGBA +
+   depth target (``backdrop``: the set's sky and floor too, for a green-screen stage;
+   without it the plate shows wherever nothing virtual is drawn);
+3. read back colour (premultiplied: cleared transparent) and depth (metres in front of
+   the camera, :func:`previzkit.composite.zbuffer_to_depth`);
+4. matte: the actor pulled from the plate with the composite keyer (``matte="green"``
+   or ``"blue"``), or no actor layer (``"none"``);
+5. composite: :func:`previzkit.composite.depth_composite` of the virtual layer (its
+   depth map) and the actor layer (a plane facing the camera at the actor's distance)
+   over the plate: a character farther than the actor passes behind them.
+
+Person segmentation without a green screen (MediaPipe) needs a segmentation model
+shipped in ``assets/models``; none is shipped yet (see docs/overlay.md).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from previzkit.errors import InputError, ModelNotFound, ShapeError
+
+MATTES = ("green", "blue", "none", "segment")
+STAGES = ("track", "render", "readback", "matte", "composite")
+
+
+@dataclass
+class OverlayOptions:
+    """``width`` x ``height`` of the plate and output; ``matte`` one of :data:`MATTES`;
+    ``key`` the keyer's settings (default: the ``matte`` screen colour);
+    ``actor_depth_m`` the actor's distance in front of the camera (metres), or
+    ``actor_position`` a set point (metres, y up) where the actor stands (their depth is
+    measured from the tracked camera each frame); ``backdrop`` draws the set's sky and
+    floor (default: with a green/blue screen); ``backend`` the composite kernels."""
+
+    width: int = 1280
+    height: int = 720
+    matte: str = "green"
+    key: Any = None  # previzkit.composite.KeyParams
+    actor_depth_m: float = 3.0
+    actor_position: tuple[float, float, float] | None = None
+    backdrop: bool | None = None
+    backend: str = "auto"
+    near: float = 0.05
+    far: float = 500.0
+
+    def __post_init__(self) -> None:
+        if self.matte not in MATTES:
+            raise InputError(f"overlay matte {self.matte!r}: expected one of {MATTES}")
+        if self.width <= 0 or self.height <= 0:
+            raise InputError(f"overlay size {self.width}x{self.height}: must be positive")
+        if not self.actor_depth_m > 0:
+            raise InputError(f"overlay actor_depth_m {self.actor_depth_m}: must be > 0 metres")
+        if self.backdrop is None:
+            self.backdrop = self.matte in ("green", "blue")
+
+
+@runtime_checkable
+class CameraTracker(Protocol):
+    """Gives the camera's pose (camera-to-world 4x4, set frame) and lens for a plate
+    frame, or None when it cannot tell this frame."""
+
+    def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any] | None: ...
+
+    def close(self) -> None: ...
+
+
+class FixedCamera:
+    """A camera that does not move: a set camera's pose and lens."""
+
+    def __init__(self, camera_to_world: np.ndarray, lens: Any) -> None:
+        self.pose = (np.asarray(camera_to_world, np.float64), lens)
+
+    def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any]:
+        return self.pose
+
+    def close(self) -> None:
+        pass
+
+
+class BoardCamera:
+    """Tracking from a ChArUco board in the plate (:mod:`previzkit.stage.tracking.charuco`);
+    the lens is the calibration's."""
+
+    def __init__(self, board: Any, calibration: Any, focus_m: float = 3.0) -> None:
+        from previzkit.stage.tracking.charuco import BoardTracker
+
+        self.tracker = BoardTracker(board, calibration)
+        self.focus_m = focus_m
+        self.last_error_px: float | None = None
+
+    def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any] | None:
+        found = self.tracker.track(plate)
+        if found is None:
+            return None
+        self.last_error_px = found.error_px
+        return found.camera_to_world, self.tracker.calibration.lens(self.focus_m)
+
+    def close(self) -> None:
+        pass
+
+
+class FreeDCamera:
+    """Tracking from FreeD D1 packets (:mod:`previzkit.stage.tracking.freed`): the newest
+    packet of ``camera_id`` (any camera when None), its zoom/focus through ``lens_table``.
+    ``origin`` (4x4) places the tracker's frame in the set (default: the same)."""
+
+    def __init__(
+        self,
+        receiver: Any,
+        lens_table: Any = None,
+        sensor_mm: tuple[float, float] = (24.89, 18.66),
+        camera_id: int | None = None,
+        origin: np.ndarray | None = None,
+    ) -> None:
+        from previzkit.stage.tracking.freed import LensTable
+
+        self.receiver = receiver
+        self.lens_table = lens_table or LensTable()
+        self.sensor_mm = sensor_mm
+        self.camera_id = camera_id
+        self.origin = np.eye(4) if origin is None else np.asarray(origin, np.float64)
+
+    def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any] | None:
+        got = self.receiver.latest(self.camera_id)
+        if got is None:
+            return None
+        packet = got[0]
+        return self.origin @ packet.camera_to_world(), self.lens_table.lens(packet, self.sensor_mm)
+
+    def close(self) -> None:
+        self.receiver.close()
+
+
+@dataclass
+class OverlayFrame:
+    """One composed frame: ``image`` uint8 (H, W, 3); the camera used; ``tracked``
+    False when tracking was lost this frame (the last good pose was used);
+    ``actor_depth_m``; ``matte`` the actor's matte (uint8 (H, W)) or None;
+    ``timings`` seconds per stage (see :data:`STAGES`)."""
+
+    image: npt.NDArray[np.uint8]
+    camera_to_world: np.ndarray
+    lens: Any
+    tracked: bool
+    actor_depth_m: float | None
+    matte: npt.NDArray[np.uint8] | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def compose(
+    plate: npt.NDArray[np.uint8],
+    virtual_rgba: npt.NDArray[np.uint8],
+    virtual_depth: npt.NDArray[np.float32],
+    actor_rgba: npt.NDArray[np.uint8] | None,
+    actor_depth_m: float | None,
+    backend: str = "auto",
+) -> npt.NDArray[np.uint8]:
+    """The overlay's composite (pure): premultiplied ``virtual_rgba`` at
+    ``virtual_depth`` (metres, inf where empty) and the premultiplied actor layer at
+    ``actor_depth_m`` over ``plate``; the nearer layer wins per pixel."""
+    from previzkit.composite import depth_composite, over
+
+    if actor_rgba is None or actor_depth_m is None:
+        return over(virtual_rgba, plate, backend=backend)
+    layers = [(virtual_rgba, virtual_depth), (actor_rgba, float(actor_depth_m))]
+    return depth_composite(layers, plate, backend=backend)
+
+
+class Overlay:
+    """The overlay over one set (a SetDef, a set file path or a Scene) on ``ctx``.
+
+    ``tracker`` a :class:`CameraTracker`; :meth:`process` composes one plate frame.
+    The initial camera (before the first good track) is ``initial`` or the set's
+    default camera.
+    """
+
+    def __init__(
+        self,
+        ctx: Any,
+        set_def: Any,
+        tracker: CameraTracker,
+        options: OverlayOptions | None = None,
+        initial: tuple[np.ndarray, Any] | None = None,
+    ) -> None:
+        from previzkit.render.renderer import Renderer
+
+        self.ctx = ctx
+        self.options = o = options or OverlayOptions()
+        if o.matte == "segment":
+            raise ModelNotFound(
+                "overlay matte 'segment': no person segmentation model is shipped in "
+                "assets/models (MediaPipe 1.x has none in its wheel); use a green or blue "
+                "screen (--matte green) or --matte none"
+            )
+        self.tracker = tracker
+        self.renderer = Renderer(ctx, set_def)
+        self.renderer.show_frustums = False
+        self.renderer.show_marks = False
+        scene = self.renderer.scene
+        scene.skybox.visible = bool(o.backdrop)
+        if getattr(scene, "ground", None) is not None:
+            scene.ground.visible = bool(o.backdrop)
+        if initial is None:
+            if scene.set.cameras:
+                cam = scene.set.camera(scene.set.default_camera or next(iter(scene.set.cameras)))
+                initial = (cam.camera_to_world(), cam.lens)
+            else:
+                from previzkit.render.camera import Lens, look_at
+
+                initial = (look_at((0.0, 1.6, 5.0), (0.0, 1.0, 0.0)), Lens())
+        self.camera: tuple[np.ndarray, Any] = initial
+        self.frames = 0
+        self.lost = 0
+        self._key = o.key
+        if o.matte in ("green", "blue") and self._key is None:
+            from previzkit.composite import KeyParams
+
+            self._key = KeyParams(screen=o.matte)
+        self._fbo = ctx.framebuffer(
+            color_attachments=[ctx.renderbuffer((o.width, o.height), 4)],
+            depth_attachment=ctx.depth_renderbuffer((o.width, o.height)),
+        )
+
+    def actor_depth(self, camera_to_world: np.ndarray) -> float:
+        """The actor's distance in front of the camera (metres)."""
+        o = self.options
+        if o.actor_position is None:
+            return o.actor_depth_m
+        from previzkit.render.camera import view_matrix
+
+        p = view_matrix(camera_to_world) @ np.array([*o.actor_position, 1.0])
+        return float(max(-p[2], o.near))
+
+    def render(self, camera_to_world: np.ndarray, lens: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Premultiplied RGBA (H, W, 4) uint8 and depth (H, W) float32 metres (inf empty)."""
+        from previzkit.render.camera import perspective_from_lens, view_matrix
+
+        o = self.options
+        proj = perspective_from_lens(lens, o.width / o.height, o.near, o.far)
+        fbo = self._fbo
+        fbo.use()
+        fbo.viewport = (0, 0, o.width, o.height)
+        if o.backdrop:
+            fbo.clear(*self.renderer.clear_color, depth=1.0)
+        else:
+            fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        self.renderer.render_view(fbo, view_matrix(camera_to_world), proj, clear=False)
+        self._proj = proj
+        return fbo, proj
+
+    def _readback(self, proj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        from previzkit.composite import zbuffer_to_depth
+
+        o = self.options
+        fbo = self._fbo
+        rgba = np.frombuffer(fbo.read(components=4, alignment=1), np.uint8)
+        rgba = rgba.reshape(o.height, o.width, 4)[::-1]
+        z = np.frombuffer(
+            fbo.read(components=1, attachment=-1, dtype="f4", alignment=1), np.float32
+        )
+        z = z.reshape(o.height, o.width)[::-1]
+        depth = zbuffer_to_depth(z, proj)
+        if o.backdrop:
+            depth[np.isinf(depth)] = np.float32(o.far)  # the sky: behind everything, drawn
+        return np.ascontiguousarray(rgba), np.ascontiguousarray(depth)
+
+    def _actor_layer(self, plate: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        o = self.options
+        if o.matte == "none":
+            return None, None
+        from previzkit.composite import key, key_matte
+
+        matte = key_matte(plate, self._key, backend=o.backend)
+        layer = key(plate, self._key, matte=matte, backend=o.backend)
+        return layer, matte
+
+    def process(self, plate: npt.NDArray[np.uint8]) -> OverlayFrame:
+        """Compose one plate frame (uint8 (height, width, 3) RGB, row 0 at the top)."""
+        o = self.options
+        if plate.shape != (o.height, o.width, 3) or plate.dtype != np.uint8:
+            raise ShapeError(
+                f"overlay plate: {plate.shape} {plate.dtype}, expected ({o.height}, "
+                f"{o.width}, 3) uint8 (set --size to the plate's size)"
+            )
+        plate = np.ascontiguousarray(plate)
+        t0 = time.perf_counter()
+        found = self.tracker.update(plate)
+        tracked = found is not None
+        if tracked:
+            self.camera = found
+        else:
+            self.lost += 1
+        pose, lens = self.camera
+        t1 = time.perf_counter()
+        _, proj = self.render(pose, lens)
+        self.ctx.finish()
+        t2 = time.perf_counter()
+        rgba, depth = self._readback(proj)
+        t3 = time.perf_counter()
+        actor, matte = self._actor_layer(plate)
+        actor_depth = self.actor_depth(pose) if actor is not None else None
+        t4 = time.perf_counter()
+        image = compose(plate, rgba, depth, actor, actor_depth, o.backend)
+        t5 = time.perf_counter()
+        self.frames += 1
+        timings = dict(zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True))
+        return OverlayFrame(image, pose, lens, tracked, actor_depth, matte, timings)
+
+    def close(self) -> None:
+        self._fbo.release()
+        self.renderer.release()
+        self.tracker.close()
+
+    def __enter__(self) -> Overlay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def camera_sample_args(frame: OverlayFrame) -> tuple[tuple, tuple, Any]:
+    """``(position, orientation xyzw, lens)`` of a frame's camera, as the take recorder
+    takes it (:meth:`previzkit.takes.recorder.Recorder.frame`)."""
+    from previzkit.stage.tracking.freed import matrix_to_quat
+
+    m = frame.camera_to_world
+    return tuple(float(v) for v in m[:3, 3]), matrix_to_quat(m[:3, :3]), frame.lens
+
+
+def set_path(value: str | Path) -> Path:
+    """A set file path, checked."""
+    from previzkit.errors import MissingFileError
+
+    p = Path(value)
+    if not p.is_file():
+        raise MissingFileError(f"set file {p} does not exist")
+    return p

@@ -1,0 +1,202 @@
+"""The AR overlay composes a correct frame: a virtual prop over the plate, a character
+behind a keyed actor where its depth is larger; the camera tracked from a ChArUco
+board in the plate or from FreeD packets over UDP."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from previzkit.errors import InputError, ModelNotFound, ShapeError
+from previzkit.render.camera import Lens, look_at, perspective_from_lens, project_points, view_matrix
+from previzkit.stage.overlay import FixedCamera, Overlay, OverlayOptions, compose
+
+pytestmark = pytest.mark.gl
+
+ROOT = Path(__file__).resolve().parents[2]
+W, H = 640, 360
+SET = """
+name: overlay stage
+stage: {width: 8, depth: 8, grid: 1.0}
+background: {color: [0.2, 0.3, 0.8]}
+lights:
+  - {type: ambient, color: [1.0, 1.0, 1.0]}
+cameras:
+  CAM: {lens: {focal_mm: 35}, position: [0.0, 1.2, 5.0], target: [0.0, 1.0, 0.0]}
+props:
+  - {name: ball, mesh: ball.glb, position: [0.25, 0.95, 3.5], scale: 0.5, color: [0.9, 0.1, 0.1]}
+characters:
+  - {name: ALEX, model: mannequin, position: [-0.3, 0, 0.0], yaw_deg: 0, color: [0.95, 0.2, 0.9]}
+"""
+GREEN, SKIN = (40, 200, 60), (200, 150, 120)
+ACTOR = (slice(60, 330), slice(300, 380))  # rows, columns of the actor in the plate
+
+
+@pytest.fixture
+def set_file(tmp_path):
+    shutil.copy(ROOT / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
+    p = tmp_path / "set.yaml"
+    p.write_text(SET)
+    return p
+
+
+def _plate():
+    plate = np.empty((H, W, 3), np.uint8)
+    plate[:] = GREEN
+    plate[ACTOR] = SKIN
+    return plate
+
+
+def _camera(set_file):
+    from previzkit.render.setfile import load_set
+
+    cam = load_set(set_file).camera("CAM")
+    return cam.camera_to_world(), cam.lens
+
+
+def _px(point, pose, lens):
+    proj = perspective_from_lens(lens, W / H)
+    x, y = project_points(np.array([point]), view_matrix(pose), proj, W, H)[0]
+    return int(y), int(x)
+
+
+def _is(rgb, color, tol=40):
+    return bool(np.all(np.abs(rgb.astype(int) - color) <= tol))
+
+
+def test_a_character_passes_behind_the_keyed_actor_and_a_prop_in_front(gl, set_file):
+    pose, lens = _camera(set_file)
+    opts = OverlayOptions(W, H, matte="green", actor_depth_m=2.5)
+    with Overlay(gl, set_file, FixedCamera(pose, lens), opts) as ov:
+        frame = ov.process(_plate())
+    img = frame.image
+    assert frame.tracked and frame.actor_depth_m == 2.5
+    assert set(frame.timings) == {"track", "render", "readback", "matte", "composite"}
+    magenta = (242, 51, 230)
+    # the character's chest (5 m away) left of the actor: drawn
+    assert _is(img[_px((-0.3, 1.3, 0.0), pose, lens)], magenta, 60)
+    # its right hand reaches behind the actor (2.5 m): the actor covers it
+    hand = _px((0.35, 1.42, 0.0), pose, lens)
+    assert ACTOR[1].start <= hand[1] < ACTOR[1].stop
+    assert _is(img[hand], SKIN, 30)
+    # the ball (1.5 m away) is in front of the actor: drawn over them
+    ball = _px((0.25, 0.95, 3.5), pose, lens)
+    assert ACTOR[1].start <= ball[1] < ACTOR[1].stop
+    assert img[ball][0] > 150 and img[ball][1] < 80
+    # the green screen is replaced by the set's backdrop everywhere
+    green = np.all(np.abs(img.astype(int) - GREEN) <= 30, axis=-1)
+    assert green.sum() == 0
+    assert _is(img[10, 10], (51, 77, 204), 10)
+    assert frame.matte[ACTOR].min() == 255 and frame.matte[5, 5] == 0
+
+
+def test_the_plate_shows_wherever_nothing_virtual_is_drawn(gl, set_file):
+    pose, lens = _camera(set_file)
+    plate = _plate()
+    with Overlay(gl, set_file, FixedCamera(pose, lens), OverlayOptions(W, H, matte="none")) as ov:
+        frame = ov.process(plate)
+    img = frame.image
+    assert frame.matte is None and frame.actor_depth_m is None
+    np.testing.assert_array_equal(img[10, 10], GREEN)  # no sky, no floor: the plate
+    np.testing.assert_array_equal(img[350, 5], GREEN)
+    ball = _px((0.25, 0.95, 3.5), pose, lens)
+    assert img[ball][0] > 150 and img[ball][1] < 80  # the prop over the plate
+    hand = _px((0.35, 1.42, 0.0), pose, lens)
+    assert _is(img[hand], (242, 51, 230), 60)  # without a matte the character covers the actor
+
+
+def test_the_actor_depth_follows_a_set_position(gl, set_file):
+    pose, lens = _camera(set_file)
+    opts = OverlayOptions(W, H, actor_position=(0.0, 0.0, -1.0))  # behind the character
+    with Overlay(gl, set_file, FixedCamera(pose, lens), opts) as ov:
+        frame = ov.process(_plate())
+    assert frame.actor_depth_m == pytest.approx(-(view_matrix(pose) @ [0, 0, -1, 1])[2])
+    hand = _px((0.35, 1.42, 0.0), pose, lens)
+    assert _is(frame.image[hand], (242, 51, 230), 60)  # the character is in front now
+
+
+def test_a_board_in_the_plate_places_the_camera(gl, set_file, tmp_path):
+    from previzkit.render.renderer import Renderer
+    from previzkit.stage.overlay import BoardCamera
+    from previzkit.stage.tracking.board_drawable import BoardDrawable
+    from previzkit.stage.tracking.charuco import BoardDef, Calibration
+
+    board = BoardDef(square_m=0.08, marker_m=0.06, position=(-0.28, 0.002, 1.8))  # on the floor
+    lens = Lens(24.0, 24.89, 18.66, 3.0)
+    truth = look_at((0.3, 1.3, 3.4), (0.0, 0.3, 1.9))
+    stage = tmp_path / "board_stage.yaml"
+    stage.write_text("name: s\nbackground: {color: [0.5, 0.5, 0.5]}\n"
+                     "lights:\n  - {type: ambient, color: [1, 1, 1]}\n")  # fmt: skip
+    with Renderer(gl, stage) as film:
+        film.scene.add(BoardDrawable(gl, board))
+        plate = film.render_image((truth, lens), W, H, samples=4)
+    tracker = BoardCamera(board, Calibration.from_lens(lens, W, H))
+    initial = (look_at((3, 3, 3), (0, 0, 0)), Lens())
+    opts = OverlayOptions(W, H, matte="none")
+    with Overlay(gl, set_file, tracker, opts, initial=initial) as ov:
+        frame = ov.process(plate)
+        lost = ov.process(np.full((H, W, 3), 128, np.uint8))  # board out of view
+    assert frame.tracked
+    assert np.linalg.norm(frame.camera_to_world[:3, 3] - truth[:3, 3]) < 0.01
+    assert frame.lens.focal_mm == pytest.approx(24.0, rel=1e-6)
+    ball = _px((0.25, 0.95, 3.5), truth, lens)
+    assert frame.image[ball][0] > 150 and frame.image[ball][1] < 80
+    assert not lost.tracked and ov.lost == 1
+    np.testing.assert_allclose(lost.camera_to_world, frame.camera_to_world)  # kept
+
+
+def test_freed_packets_drive_the_camera(gl, set_file):
+    from previzkit.stage.overlay import FreeDCamera
+    from previzkit.stage.tracking.freed import FreeDPacket, FreeDReceiver, LensTable, encode
+
+    rx = FreeDReceiver("udp://127.0.0.1:0")
+    table = LensTable(zoom=[(0, 20.0), (10000, 100.0)], focus=[(0, 1.0), (10000, 11.0)])
+    cam = FreeDCamera(rx, table, camera_id=2)
+    # pan 0, tilt -2.3 deg, at x 0, height 1.2 m, 5 m back from the origin (FreeD Y = -5000 mm)
+    packet = FreeDPacket(2, 0.0, -2.3, 0.0, 0.0, -5000.0, 1200.0, zoom=1875, focus=2000)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        tx.sendto(encode(packet), rx.address)
+        assert rx.wait(1)
+    finally:
+        tx.close()
+    with Overlay(gl, set_file, cam, OverlayOptions(W, H, matte="none")) as ov:
+        frame = ov.process(_plate())
+    assert frame.tracked
+    np.testing.assert_allclose(frame.camera_to_world[:3, 3], (0.0, 1.2, 5.0), atol=1e-6)
+    assert frame.lens.focal_mm == pytest.approx(35.0) and frame.lens.focus_m == pytest.approx(3.0)
+    forward = -frame.camera_to_world[:3, 2]
+    assert np.degrees(np.arcsin(forward[1])) == pytest.approx(-2.3, abs=1e-4)
+    ball = _px((0.25, 0.95, 3.5), frame.camera_to_world, frame.lens)
+    assert frame.image[ball][0] > 150 and frame.image[ball][1] < 80
+
+
+def test_compose_is_a_depth_composite_over_the_plate():
+    plate = np.zeros((2, 2, 3), np.uint8)
+    virt = np.zeros((2, 2, 4), np.uint8)
+    virt[:, 0] = (255, 0, 0, 255)
+    depth = np.full((2, 2), np.inf, np.float32)
+    depth[0, 0], depth[1, 0] = 1.0, 9.0
+    actor = np.zeros((2, 2, 4), np.uint8)
+    actor[:, :] = (0, 0, 255, 255)
+    out = compose(plate, virt, depth, actor, 3.0, backend="numpy")
+    assert out[0, 0].tolist() == [255, 0, 0]  # virtual nearer
+    assert out[1, 0].tolist() == [0, 0, 255]  # actor nearer
+    assert compose(plate, virt, depth, None, None, backend="numpy")[1, 0].tolist() == [255, 0, 0]
+
+
+def test_bad_inputs_are_named(gl, set_file):
+    pose, lens = _camera(set_file)
+    with pytest.raises(InputError, match="matte 'chroma'"):
+        OverlayOptions(matte="chroma")
+    with pytest.raises(InputError, match="actor_depth_m"):
+        OverlayOptions(actor_depth_m=0)
+    with pytest.raises(ModelNotFound, match="segmentation model"):
+        Overlay(gl, set_file, FixedCamera(pose, lens), OverlayOptions(W, H, matte="segment"))
+    with Overlay(gl, set_file, FixedCamera(pose, lens), OverlayOptions(W, H)) as ov:
+        with pytest.raises(ShapeError, match=r"\(360, 640, 3\)"):
+            ov.process(np.zeros((H, W + 2, 3), np.uint8))
