@@ -471,12 +471,24 @@ def _depth_f(colors, depths, consts, nl, bg, out):
 
 @njit(cache=True)
 def _depth2_row_u8(c0, c1, d0, d1, k0, k1, map0, map1, b, n, o, w):
+    # Literal channel counts and flags let LLVM vectorize across pixels.
+    if n == 3 and map0 and map1:
+        return _depth2_loop(c0, c1, d0, d1, k0, k1, True, True, b, 3, o, w)
+    if n == 3 and map0:
+        return _depth2_loop(c0, c1, d0, d1, k0, k1, True, False, b, 3, o, w)
+    if n == 3 and map1:
+        return _depth2_loop(c0, c1, d0, d1, k0, k1, False, True, b, 3, o, w)
+    return _depth2_loop(c0, c1, d0, d1, k0, k1, map0, map1, b, n, o, w)
+
+
+@njit(inline="always")
+def _depth2_loop(c0, c1, d0, d1, k0, k1, map0, map1, b, n, o, w):
     nan = 0
     for x in range(w):
         z0 = d0[x] if map0 else k0
         z1 = d1[x] if map1 else k1
         nan += np.isnan(z0) + np.isnan(z1)
-        first = z0 <= z1 or not z1 <= z0  # ties (and NaN) put layer 0 in front
+        first = not z1 < z0  # ties (and NaN) put layer 0 in front
         fa = np.float32(c0[4 * x + 3]) if first else np.float32(c1[4 * x + 3])
         ba = np.float32(c1[4 * x + 3]) if first else np.float32(c0[4 * x + 3])
         fia = (np.float32(255.0) - fa) * _K
@@ -529,6 +541,14 @@ def _sat(r, g, b, sat):
 
 @njit(cache=True)
 def _cdl_row_u8(im, t0, t1, t2, s, n, o, w):
+    if n == 3:
+        _cdl_loop_u8(im, t0, t1, t2, s, 3, o, w)
+    else:
+        _cdl_loop_u8(im, t0, t1, t2, s, 4, o, w)
+
+
+@njit(inline="always")
+def _cdl_loop_u8(im, t0, t1, t2, s, n, o, w):
     for x in range(w):
         r, g, b = _sat(
             t0[np.uint64(im[n * x])], t1[np.uint64(im[n * x + 1])], t2[np.uint64(im[n * x + 2])], s
@@ -698,6 +718,18 @@ def _vblend_row(a, b, fy, tmp, m):
 
 @njit(cache=True)
 def _hgather_row_u8(tmp, x0, x1, wx, n, o, w):
+    if n == 3:
+        _hgather_loop_u8(tmp, x0, x1, wx, 3, o, w)
+    elif n == 4:
+        _hgather_loop_u8(tmp, x0, x1, wx, 4, o, w)
+    elif n == 1:
+        _hgather_loop_u8(tmp, x0, x1, wx, 1, o, w)
+    else:
+        _hgather_loop_u8(tmp, x0, x1, wx, n, o, w)
+
+
+@njit(inline="always")
+def _hgather_loop_u8(tmp, x0, x1, wx, n, o, w):
     one = np.float32(1.0)
     for x in range(w):
         lo = np.uint64(x0[x]) * np.uint64(n)
@@ -705,7 +737,7 @@ def _hgather_row_u8(tmp, x0, x1, wx, n, o, w):
         fx = wx[x]
         for c in range(n):
             v = tmp[lo + np.uint64(c)] * (one - fx) + tmp[r + np.uint64(c)] * fx
-            o[n * x + c] = np.uint8(min(max(np.rint(v), np.float32(0.0)), np.float32(255.0)))
+            o[n * x + c] = np.uint8(min(max(v + _H, np.float32(0.0)), np.float32(255.0)))
 
 
 @njit(cache=True)
