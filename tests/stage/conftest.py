@@ -1,10 +1,9 @@
-"""Fixtures for the stage tests: pose tracks synthesized from the skeleton (the
-landmarks a real MediaPipe run would report for a known pose), a real video plate
+"""Fixtures for the stage tests: pose tracks synthesized from the skeleton
+(:mod:`previzkit.stage.synth`: the landmarks a MediaPipe run would report for a known pose), a real video plate
 encoded with PyAV, and a small set."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -14,44 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_SET = ROOT / "assets" / "sets" / "sample.yaml"
 
 
-def wave_pose(skeleton, t: float):
-    """A pose at time ``t`` (s): the left arm raised and waving, the right arm down."""
-    from previzkit.render.skeleton import quat_from_axis_angle
-    from previzkit.types import SkeletonPose
+from previzkit.stage.synth import pose_landmarks as landmarks_for  # noqa: E402
+from previzkit.stage.synth import wave_pose, write_wave_track  # noqa: E402
 
-    up = quat_from_axis_angle((0, 0, 1), math.radians(30 + 35 * math.sin(4 * math.pi * t)))
-    down = quat_from_axis_angle((0, 0, 1), math.radians(70))
-    return SkeletonPose(root=(0.0, float(skeleton.offsets[0, 1]), 0.0),
-                        rotations={"left_upper_arm": tuple(up), "right_upper_arm": tuple(down)})  # fmt: skip
-
-
-def landmarks_for(skeleton, sk_pose, actor_id: int, t: float):
-    """A MediaPipe-like Pose whose world landmarks are those of ``sk_pose`` (hip-centred,
-    y down, z away from the camera), all visible."""
-    from previzkit.render.skeleton import landmark_positions
-    from previzkit.types import Pose
-
-    lm = landmark_positions(skeleton, sk_pose)
-    hips = (lm[23] + lm[24]) / 2
-    world = (lm - hips) * np.array([1.0, -1.0, -1.0])
-    img = np.zeros((33, 3), np.float32)
-    img[:, 0] = 320 + world[:, 0] * 200
-    img[:, 1] = 240 + world[:, 1] * 200
-    img[:, 2] = 1.0
-    return Pose(t, actor_id, img, world.astype(np.float32), 0.99)
-
-
-def write_wave_track(path: Path, frames: int, fps: float = 30.0, actors=(0,)) -> Path:
-    from previzkit.capture.track import PoseFrame, TrackWriter
-    from previzkit.render.skeleton import default_skeleton
-
-    sk = default_skeleton(1.75)
-    with TrackWriter(path, width=640, height=480, fps=fps) as w:
-        for i in range(frames):
-            t = i / fps
-            people = [landmarks_for(sk, wave_pose(sk, t + 0.13 * a), a, t) for a in actors]
-            w.write(PoseFrame(i, t, people))
-    return path
+__all__ = ["landmarks_for", "wave_pose", "write_wave_track"]
 
 
 def write_plate(path: Path, frames: int, size=(320, 180), fps: int = 30) -> Path:
