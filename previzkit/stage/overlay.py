@@ -322,6 +322,8 @@ class Overlay:
         return OverlayFrame(image, pose, lens, tracked, actor_depth, matte, timings)
 
     def close(self) -> None:
+        if self.ctx.fbo is self._fbo:  # never leave a released framebuffer bound
+            (self.ctx.screen or self.ctx.detect_framebuffer(0)).use()
         self._fbo.release()
         self.renderer.release()
         self.tracker.close()
