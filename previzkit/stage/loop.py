@@ -122,6 +122,7 @@ class StageLoop:
         self.last_camera: CameraSample | None = None
         self._log_index = 0
         self._t0: float | None = None
+        self._frame_start = 0.0
         self._latest: dict[int, PoseSample] = {}
         self._ended = False
         self._closed = False
@@ -230,7 +231,7 @@ class StageLoop:
         rec = FrameRecord(self.index)
         w = rec.work
         if self._t0 is None:
-            self._t0 = time.perf_counter()
+            self._t0 = self._frame_start = time.perf_counter()
             self.source.start()
         # 1. poll
         t = time.perf_counter()
@@ -298,11 +299,26 @@ class StageLoop:
         self.stats.add(rec)
         self.index += 1
         if o.realtime and self.headset is None:
-            due = self._t0 + self.index / self.fps
-            delay = due - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
+            self._pace()
         return not self._ended
+
+    def _pace(self) -> None:
+        """Real time without a headset: start the next frame when a pose arrives (no
+        earlier than half a frame period after this one started) or when it is due."""
+        period = 1.0 / self.fps
+        now = time.perf_counter()
+        start = self._frame_start
+        earliest, due = start + period / 2, start + period
+        if now < earliest:
+            time.sleep(earliest - now)
+        wait = getattr(self.source, "wait", None)
+        left = due - time.perf_counter()
+        if left > 0:
+            if wait is not None:
+                wait(left)
+            else:
+                time.sleep(left)
+        self._frame_start = time.perf_counter()
 
     def run(self, frames: int | None = None, progress: Any = None) -> LatencyStats:
         """Run until ``frames`` frames, the source (or an offline plate) ends, or Ctrl-C."""

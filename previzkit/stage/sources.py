@@ -3,7 +3,8 @@ real time or one track frame per loop frame), the live pose stream (pyzmq, in it
 thread), or local capture (MediaPipe on a camera or video, in its own thread).
 
 A source's :meth:`~PoseSource.poll` never blocks the render thread: it returns the
-samples that arrived since the last call. Instants are wall-clock seconds
+samples that arrived since the last call; :meth:`~PoseSource.wait` sleeps until a pose
+arrives (or ``timeout``), so a real-time loop renders as soon as a pose is there. Instants are wall-clock seconds
 (``time.time()``).
 """
 
@@ -46,6 +47,7 @@ class PoseSource(Protocol):
 
     def start(self) -> None: ...
     def poll(self) -> list[PoseSample]: ...
+    def wait(self, timeout: float) -> bool: ...
     @property
     def finished(self) -> bool: ...
     def close(self) -> None: ...
@@ -77,6 +79,7 @@ class TrackSource:
         self._queue: collections.deque[PoseSample] = collections.deque()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._arrived = threading.Event()
         self._done = False
 
     def __len__(self) -> int:
@@ -103,6 +106,7 @@ class TrackSource:
             if wait > 0 and self._stop.wait(wait):
                 break
             self._queue.extend(self._samples(i, time.time()))
+            self._arrived.set()
             i += 1
         self._done = True
 
@@ -110,6 +114,18 @@ class TrackSource:
         if self.realtime and self._thread is None:
             self._thread = threading.Thread(target=self._run, name="pose-track", daemon=True)
             self._thread.start()
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep until a new pose is queued or ``timeout`` s pass; True if one is."""
+        if not self.realtime:  # one track frame per loop frame: the next is always there
+            time.sleep(max(0.0, timeout))
+            return True
+        if self._queue:
+            return True
+        self._arrived.clear()
+        if self._queue:
+            return True
+        return self._arrived.wait(max(0.0, timeout))
 
     def poll(self) -> list[PoseSample]:
         if self.realtime:
@@ -168,6 +184,7 @@ class StreamSource:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._ready = threading.Event()
+        self._arrived = threading.Event()
         self._error: BaseException | None = None
         self.stats = None
 
@@ -195,6 +212,7 @@ class StreamSource:
                 if msg.fps:
                     self.fps = float(msg.fps)
                 self._queue.append(PoseSample(msg.pose, msg.wall, time.time(), msg.frame))
+                self._arrived.set()
         finally:
             sub.close()
 
@@ -205,6 +223,15 @@ class StreamSource:
             self._ready.wait(5.0)
         if self._error is not None:
             raise self._error
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep until a new pose is queued or ``timeout`` s pass; True if one is."""
+        if self._queue:
+            return True
+        self._arrived.clear()
+        if self._queue:
+            return True
+        return self._arrived.wait(max(0.0, timeout))
 
     def poll(self) -> list[PoseSample]:
         if self._thread is None:
@@ -255,6 +282,7 @@ class CaptureSource:
         self._done = False
         self._error: BaseException | None = None
         self._space = threading.Semaphore(4)  # offline: bounded read-ahead
+        self._arrived = threading.Event()
 
     def _run(self) -> None:
         from previzkit.capture.multi import MultiPoseTracker
@@ -279,6 +307,7 @@ class CaptureSource:
                             if self._stop.is_set():
                                 return
                     self._queue.append(samples)
+                    self._arrived.set()
         except BaseException as exc:
             self._error = exc
         finally:
@@ -288,6 +317,15 @@ class CaptureSource:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="pose-capture", daemon=True)
             self._thread.start()
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep until a new pose is queued or ``timeout`` s pass; True if one is."""
+        if self._queue:
+            return True
+        self._arrived.clear()
+        if self._queue:
+            return True
+        return self._arrived.wait(max(0.0, timeout))
 
     def poll(self) -> list[PoseSample]:
         if self._thread is None:
