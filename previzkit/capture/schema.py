@@ -131,6 +131,21 @@ def decode(topic_frame: bytes, payload: bytes) -> PoseMessage:
             f"message on {topic_frame!r}: landmark arrays have {len(d['img'])}/"
             f"{len(d['world'])}/{len(d['flags'])} bytes, expected 396/396/33"
         )
+    for key in ("t", "wall", "fps", "conf"):
+        if not math.isfinite(d[key]):
+            raise PoseMessageError(f"message on {topic_frame!r}: {key!r} is {d[key]!r}, not finite")
+    for key in ("fps", "seq", "frame"):
+        if d[key] < 0 or (key == "fps" and d[key] == 0):
+            raise PoseMessageError(f"message on {topic_frame!r}: {key!r} is {d[key]!r}, "
+                                   "must be positive")  # fmt: skip
+    size = d.get("size") or (0, 0)
+    if (
+        not isinstance(size, list | tuple)
+        or len(size) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in size)
+    ):
+        raise PoseMessageError(f"message on {topic_frame!r}: 'size' must be [width, height] "
+                               f"pixels, got {size!r}")  # fmt: skip
     if topic_frame != topic(d["actor"]):
         raise PoseMessageError(f"message on {topic_frame!r} carries actor {d['actor']}")
     pose = Pose(
@@ -142,6 +157,5 @@ def decode(topic_frame: bytes, payload: bytes) -> PoseMessage:
         timecode=d["tc"],
         flags=np.frombuffer(d["flags"], np.uint8).copy(),
     )
-    size = d.get("size") or (0, 0)
     return PoseMessage(int(d["seq"]), pose, int(d["frame"]), float(d["fps"]), float(d["wall"]),
                        (int(size[0]), int(size[1])))  # fmt: skip
