@@ -344,6 +344,143 @@ def camera_sample_args(frame: OverlayFrame) -> tuple[tuple, tuple, Any]:
     return tuple(float(v) for v in m[:3, 3]), matrix_to_quat(m[:3, :3]), frame.lens
 
 
+@dataclass
+class OverlayRun:
+    """What ``previzkit overlay`` runs: a set, a plate ``source`` (camera index, video
+    file or image folder) and one way of tracking: ``board`` (+ ``calibration``, else the
+    set camera's lens), ``freed`` (``udp://HOST:PORT`` + ``lens_table``), or a fixed
+    ``set_camera``. ``output`` an MP4 of the composed frames; ``project`` records a take
+    (composite, plate, camera track) into that take store."""
+
+    set_file: Path
+    source: str
+    options: OverlayOptions = field(default_factory=OverlayOptions)
+    board: Path | None = None
+    calibration: Path | None = None
+    freed: str | None = None
+    freed_camera: int | None = None
+    lens_table: Path | None = None
+    set_camera: str | None = None
+    frames: int | None = None
+    output: Path | None = None
+    project: Path | None = None
+    scene: str = "1"
+    shot: str = "1-A"
+    rate: str = "24"
+    start_tc: str | None = None
+
+
+@dataclass
+class OverlayResult:
+    """``frames`` composed, ``lost`` frames without tracking, ``timings`` p50/p99
+    seconds per stage, the ``output`` file and the recorded ``take`` (dicts)."""
+
+    frames: int
+    lost: int
+    timings: dict[str, tuple[float, float]]
+    output: Path | None = None
+    take: dict[str, Any] | None = None
+
+
+def make_tracker(run: OverlayRun, set_def: Any, width: int, height: int) -> CameraTracker:
+    """The :class:`CameraTracker` a run asks for."""
+    chosen = [n for n, v in (("board", run.board), ("freed", run.freed)) if v is not None]
+    if len(chosen) > 1:
+        raise InputError("overlay: --board and --freed are exclusive; pick one tracker")
+    cam_name = run.set_camera or set_def.default_camera or next(iter(set_def.cameras), None)
+    set_cam = set_def.camera(cam_name) if cam_name else None
+    if run.board is not None:
+        from previzkit.stage.tracking.charuco import Calibration, load_board, load_calibration
+
+        board = load_board(run.board)
+        if run.calibration is not None:
+            cal = load_calibration(run.calibration)
+        elif set_cam is not None:
+            cal = Calibration.from_lens(set_cam.lens, width, height)
+        else:
+            raise InputError("overlay --board: give --calibration (previzkit overlay calibrate)")
+        return BoardCamera(board, cal, set_cam.lens.focus_m if set_cam else 3.0)
+    if run.freed is not None:
+        from previzkit.stage.tracking.freed import FreeDReceiver, LensTable, load_lens_table
+
+        table, sensor = (
+            load_lens_table(run.lens_table) if run.lens_table else (LensTable(), (24.89, 18.66))
+        )
+        return FreeDCamera(FreeDReceiver(run.freed), table, sensor, run.freed_camera)
+    if set_cam is None:
+        raise InputError(f"overlay: set {set_def.name!r} has no camera; give --board or --freed")
+    return FixedCamera(set_cam.camera_to_world(), set_cam.lens)
+
+
+def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResult:
+    """Run the overlay over ``run.source`` until it ends or ``run.frames`` frames."""
+    from previzkit.capture.sources import open_source
+    from previzkit.render.setfile import load_set
+
+    set_def = load_set(set_path(run.set_file))
+    source = open_source(run.source)
+    writer = recorder = store = None
+    times: dict[str, list[float]] = {k: [] for k in STAGES}
+    n = lost = 0
+    take = None
+    try:
+        w, h = source.width or run.options.width, source.height or run.options.height
+        opts = run.options
+        opts.width, opts.height = int(w), int(h)
+        tracker = make_tracker(run, set_def, opts.width, opts.height)
+        try:
+            overlay = Overlay(ctx, set_def, tracker, opts)
+        except BaseException:
+            tracker.close()
+            raise
+        try:
+            even = (opts.width // 2 * 2, opts.height // 2 * 2)
+            if run.output is not None:
+                from previzkit.takes.video import FragmentedVideoWriter
+
+                writer = FragmentedVideoWriter(run.output, *even, float(source.fps or 24.0))
+            if run.project is not None:
+                from previzkit.takes.recorder import Recorder
+                from previzkit.takes.store import TakeStore
+
+                store = TakeStore(run.project)
+                recorder = Recorder(store, run.scene, run.shot, rate=run.rate,
+                                    start_tc=run.start_tc, size=even, plate_size=even)  # fmt: skip
+                recorder.start()
+            for frame in source:
+                if run.frames is not None and n >= run.frames:
+                    break
+                out = overlay.process(frame.image)
+                for k, v in out.timings.items():
+                    times[k].append(v)
+                crop = out.image[: even[1], : even[0]]
+                if writer is not None:
+                    writer.write(np.ascontiguousarray(crop))
+                if recorder is not None:
+                    recorder.frame(np.ascontiguousarray(crop),
+                                   plate=np.ascontiguousarray(frame.image[: even[1], : even[0]]),
+                                   camera=camera_sample_args(out), time_s=frame.time)  # fmt: skip
+                n += 1
+                lost += not out.tracked
+                if progress is not None:
+                    progress(n, run.frames or source.count)
+        finally:
+            overlay.close()
+            if writer is not None:
+                writer.close()
+            if recorder is not None and recorder.take is not None:
+                t = recorder.stop()
+                take = {**t.to_dict(), "folder": str(store.take_dir(t))}
+            if store is not None:
+                store.close()
+    finally:
+        source.close()
+    stats = {
+        k: (float(np.percentile(v, 50)), float(np.percentile(v, 99))) for k, v in times.items() if v
+    }
+    return OverlayResult(n, lost, stats, run.output, take)
+
+
 def set_path(value: str | Path) -> Path:
     """A set file path, checked."""
     from previzkit.errors import MissingFileError

@@ -35,6 +35,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
@@ -210,6 +211,31 @@ class LensTable:
         from previzkit.render.camera import Lens
 
         return Lens(self.focal_mm(p.zoom), sensor_mm[0], sensor_mm[1], self.focus_m(p.focus))
+
+
+def load_lens_table(path: str | Path) -> tuple[LensTable, tuple[float, float]]:
+    """Read a lens table YAML: ``zoom: [[counts, focal_mm], ...]``, ``focus: [[counts,
+    focus_m], ...]``, optional ``sensor_mm: [width, height]``; returns (table, sensor)."""
+    import yaml
+
+    from previzkit.errors import MissingFileError
+
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"lens table {path} does not exist")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        table = LensTable(
+            zoom=[(float(a), float(b)) for a, b in doc.get("zoom", LensTable.zoom)],
+            focus=[(float(a), float(b)) for a, b in doc.get("focus", LensTable.focus)],
+        )
+        w, h = doc.get("sensor_mm", (24.89, 18.66))
+        sensor = (float(w), float(h))
+    except TrackingError as exc:
+        raise TrackingError(f"lens table {path}: {exc}") from None
+    except (yaml.YAMLError, AttributeError, TypeError, ValueError) as exc:
+        raise TrackingError(f"lens table {path}: malformed ({exc})") from None
+    return table, sensor
 
 
 def parse_udp_url(url: str) -> tuple[str, int]:

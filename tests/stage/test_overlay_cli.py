@@ -1,0 +1,148 @@
+"""``previzkit overlay`` end to end on a real H.264 plate of a rendered board: the
+overlay video, a recorded take with the tracked camera; ``overlay board`` and
+``overlay calibrate``; bad arguments end in one line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from previzkit.cli import main
+from previzkit.render.camera import Lens, look_at
+
+pytestmark = [pytest.mark.gl, pytest.mark.media]
+
+ROOT = Path(__file__).resolve().parents[2]
+W, H = 640, 360
+BOARD = """
+board:
+  dictionary: DICT_5X5_100
+  squares: [7, 5]
+  square_m: 0.2
+  marker_m: 0.15
+  position: [-0.7, 0.003, 2.2]
+"""
+SET = """
+name: overlay stage
+stage: {width: 8, depth: 8, grid: 1.0}
+background: {color: [0.2, 0.3, 0.8]}
+lights:
+  - {type: ambient, color: [1.0, 1.0, 1.0]}
+marks:
+  A: {position: [0.0, 0.0]}
+cameras:
+  CAM: {lens: {focal_mm: 24, sensor: super35, focus_m: 3.0}, position: [0.0, 1.4, 5.6], target: [0.0, 0.4, 3.0]}
+props:
+  - {name: ball, mesh: ball.glb, position: [0.05, 0.8, 3.5], scale: 0.5, color: [0.9, 0.1, 0.1]}
+"""
+LENS = Lens(24.0, 24.89, 18.66, 3.0)
+
+
+def _truth(i: int) -> np.ndarray:
+    return look_at((0.3 - 0.05 * i, 1.4, 5.6), (0.0, 0.4, 3.0))
+
+
+def _board_views(gl, board_file, poses, lens, size):
+    from previzkit.render.renderer import Renderer
+    from previzkit.stage.tracking.board_drawable import BoardDrawable
+    from previzkit.stage.tracking.charuco import load_board
+
+    stage = board_file.parent / "board_stage.yaml"
+    stage.write_text("name: s\nbackground: {color: [0.5, 0.5, 0.5]}\n"
+                     "lights:\n  - {type: ambient, color: [1, 1, 1]}\n")  # fmt: skip
+    with Renderer(gl, stage) as film:
+        film.scene.add(BoardDrawable(gl, load_board(board_file)))
+        return [film.render_image((p, lens), *size, samples=4) for p in poses]
+
+
+@pytest.fixture
+def files(tmp_path):
+    shutil.copy(ROOT / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
+    (tmp_path / "set.yaml").write_text(SET)
+    (tmp_path / "board.yaml").write_text(BOARD)
+    return tmp_path
+
+
+def test_overlay_a_plate_tracked_from_a_board_and_record_the_take(gl, files, capsys):
+    import av
+
+    from previzkit.takes.recovery import load_camera_track
+    from previzkit.takes.store import TakeStore
+
+    frames = _board_views(gl, files / "board.yaml", [_truth(i) for i in range(6)], LENS, (W, H))
+    plate = files / "plate.mp4"
+    with av.open(str(plate), "w") as c:
+        s = c.add_stream("libx264", rate=24)
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        s.options = {"crf": "12"}
+        for img in frames:
+            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    out, project = files / "overlay.mp4", files / "proj"
+    args = ["overlay", "--plate", str(plate), "--board", str(files / "board.yaml"),
+            str(files / "set.yaml"), "--matte", "none", "-o", str(out), "-p", str(project),
+            "--scene", "3", "--shot", "3-A", "--start-tc", "01:00:00:00", "--stats"]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    said = capsys.readouterr().out
+    assert "overlay: 6 frames, tracking lost on 0" in said
+    assert "render" in said and "p99" in said
+    with av.open(str(out)) as c:
+        decoded = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    assert len(decoded) == 6
+    red = (decoded[3][..., 0] > 150) & (decoded[3][..., 1] < 90) & (decoded[3][..., 2] < 90)
+    assert red.sum() > 300  # the virtual ball over the plate
+    with TakeStore(project) as store:
+        take = store.get("3", "3-A", 1)
+        cams = load_camera_track(store.file(take, "camera"))
+    assert take.status == "ok" and take.duration_frames == 6 and take.start_tc == "01:00:00:00"
+    assert set(take.files) >= {"video", "plate", "camera"}
+    for i in range(6):
+        assert np.linalg.norm(cams["position"][i] - _truth(i)[:3, 3]) < 0.02
+    np.testing.assert_allclose(cams["focal_mm"], 24.0, rtol=1e-6)
+
+
+def test_board_image_and_calibration_commands(gl, files, capsys):
+    from PIL import Image
+
+    png = files / "board.png"
+    assert main(["overlay", "board", str(files / "board.yaml"), "-o", str(png)]) == 0
+    assert "print at 140.0 x 100.0 cm" in capsys.readouterr().out
+    assert Image.open(png).size == (1400, 1000)
+
+    lens = Lens(28.0, 24.89, 18.66, 3.0)
+    eyes = [(1.2, 1.3, 4.2), (-1.2, 1.1, 4.0), (0.1, 2.2, 3.9), (0.0, 0.9, 4.6), (0.9, 1.9, 4.4)]
+    views = _board_views(gl, files / "board.yaml", [look_at(e, (0.0, 0.0, 2.7)) for e in eyes],
+                         lens, (960, 540))  # fmt: skip
+    folder = files / "views"
+    folder.mkdir()
+    for i, v in enumerate(views):
+        Image.fromarray(v).save(folder / f"v{i:02d}.png")
+    cal = files / "cam.yaml"
+    args = ["overlay", "calibrate", "--board", str(files / "board.yaml"), "--plate", str(folder),
+            "--every", "1", "-o", str(cal)]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    assert "5 views" in capsys.readouterr().out
+    from previzkit.stage.tracking.charuco import load_calibration
+
+    assert load_calibration(cal).lens().focal_mm == pytest.approx(28.0, rel=0.03)
+
+
+def test_bad_arguments_end_in_one_line(files, capsys):
+    set_file = str(files / "set.yaml")
+    assert main(["overlay", set_file]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: overlay: give exactly one of --camera INDEX or --plate VIDEO"
+    )
+    assert main(["overlay", "--plate", "x.mp4", "--camera", "0", set_file]) == 2
+    capsys.readouterr()
+    assert main(["overlay", "--plate", str(files / "none.mp4"), set_file]) == 2
+    assert "none.mp4" in capsys.readouterr().err
+    assert main(["overlay", "--plate", str(files / "set.yaml"), "--actor-mark", "Z", set_file]) == 2
+    assert "--actor-mark 'Z'" in capsys.readouterr().err
+    assert main(["overlay", "board", str(files / "nope.yaml"), "-o", str(files / "b.png")]) == 2
+    assert "nope.yaml" in capsys.readouterr().err
