@@ -212,8 +212,13 @@ def format_cube(lut: Lut) -> str:
     if lut.shaper is not None:
         lines.append(f"LUT_1D_SIZE {lut.shaper.shape[0]}")
         lo, hi = lut.shaper_min, lut.shaper_max
-        if lo.min() == lo.max() and hi.min() == hi.max():
+        if lut.cube is None:
+            lines.append("DOMAIN_MIN " + " ".join(f"{v:.6f}" for v in lo))
+            lines.append("DOMAIN_MAX " + " ".join(f"{v:.6f}" for v in hi))
+        elif lo.min() == lo.max() and hi.min() == hi.max():
             lines.append(f"LUT_1D_INPUT_RANGE {lo[0]:.6f} {hi[0]:.6f}")
+        else:
+            raise LutError("LUT: a per-channel shaper range with a cube cannot be written as .cube")
     if lut.cube is not None:
         lines.append(f"LUT_3D_SIZE {lut.cube.shape[0]}")
         if lut.shaper is not None:

@@ -133,3 +133,13 @@ def test_missing_size_and_missing_file(tmp_path):
         C.parse_cube(
             "LUT_3D_SIZE 2\nDOMAIN_MIN 1 1 1\nDOMAIN_MAX 0 0 0\n" + "0 0 0\n" * 8, "d.cube"
         )
+
+
+def test_shaper_only_round_trip():
+    x = (np.linspace(0, 1, 6)[:, None] ** np.array([0.5, 1.0, 2.0])).astype(np.float32)
+    lut = C.Lut(shaper=x, shaper_min=(0, 0, -0.5), shaper_max=(1, 2, 1))
+    back = C.parse_cube(C.format_cube(lut))
+    assert back.cube is None
+    np.testing.assert_allclose(back.shaper, x, atol=1e-6)
+    np.testing.assert_allclose(back.shaper_min, (0, 0, -0.5))
+    np.testing.assert_allclose(back.shaper_max, (1, 2, 1))
