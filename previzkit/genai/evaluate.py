@@ -10,7 +10,14 @@ import torch
 
 from previzkit.genai.checkpoint import Checkpoint, load_checkpoint
 from previzkit.genai.images import image_digest, split_holdout
-from previzkit.genai.metrics import EvalReport, SWDRow, random_tiles, seam_ratio, swd
+from previzkit.genai.metrics import (
+    EvalReport,
+    SWDRow,
+    random_tiles,
+    seam_phase_ratio,
+    seam_ratio,
+    swd,
+)
 from previzkit.genai.model import Generator, init_weights
 from previzkit.genai.sample import generate
 from previzkit.genai.train import recalibrate_batchnorm
@@ -45,11 +52,14 @@ def evaluate(
     levels: int = 3,
     patches: int = 128,
     seed: int = 0,
+    seam_seeds: int = 16,
+    seam_size: tuple[int, int] = (1024, 512),
 ) -> EvalReport:
     """SWD of generated tiles, real tiles (floor), untrained generator and noise (ceilings).
 
     Every set is compared against ``tiles`` random tiles of the held-out right strip
-    of ``image`` (the fraction the checkpoint recorded). If ``image`` is not the one
+    of ``image`` (the fraction the checkpoint recorded). Seams are pooled over
+    ``seam_seeds`` panoramas of ``seam_size`` (width, height). If ``image`` is not the one
     the model was trained on, the whole image is the reference and real tiles are
     drawn from it too.
     """
@@ -69,7 +79,12 @@ def evaluate(
     gw, gh = side * tile * 2 // s * s, side * tile // s * s
     gen = ckpt.build_generator()
     fake_img = generate(gen, seed, gw, gh)
-    fake_nowrap = generate(gen, seed, gw, gh, wrap_x=False)
+    sw, sh = seam_size
+    seeds = range(seed, seed + seam_seeds)
+    wrapped = np.stack([generate(gen, s_, sw, sh) for s_ in seeds])
+    seam_wrap = seam_ratio(wrapped)
+    seam_phase = seam_phase_ratio(wrapped, s)
+    seam_plain = seam_ratio(np.stack([generate(gen, s_, sw, sh, wrap_x=False) for s_ in seeds]))
     untrained_img = generate(untrained_generator(ckpt, seed), seed, gw, gh)
     noise = noise_image(train_part, (gh, gw), seed)
     rows = []
@@ -82,4 +97,4 @@ def evaluate(
         t = real if img is None else random_tiles(img, tiles, tile, seed + 2)
         v = swd(t, reference, levels=levels, patches_per_image=patches, seed=seed)
         rows.append(SWDRow(label, v[:-1], v[-1]))
-    return EvalReport(rows, seam_ratio(fake_img), seam_ratio(fake_nowrap), tiles, tile)
+    return EvalReport(rows, seam_wrap, seam_plain, seam_phase, tiles, tile)

@@ -139,21 +139,47 @@ def generate(
     wrap_y: bool = False,
     device: str | torch.device = "cpu",
     fast: bool = True,
+    _noise: Noise | None = None,
+    _unrounded: bool = False,
 ) -> np.ndarray:
     """uint8 (height, width, 3) image for ``seed``; wraps at 360° in x, in y if asked.
 
     Sizes that are not multiples of the generator stride are generated one cell
     larger and resampled periodically. On the CPU the same seed gives the same bytes.
+    ``wrap_x=False`` gives a plain panorama whose left and right edges do not join
+    (a crop of a wider texture), for comparison.
     """
     check_size(width, height)
     gen = model if isinstance(model, Generator) else _checkpoint(model).build_generator()
     gen = gen.to(device).eval()
     s = gen.stride
     hc, wc = math.ceil(height / s), math.ceil(width / s)
-    noise = seeded_noise(gen, seed, hc, wc)
+    if not wrap_x:
+        # A plain (non-wrapping) panorama: one extra cell each side, cropped off
+        # below, so that no column sees the zero padding.
+        noise = seeded_noise(gen, seed, hc, wc + 2)
+        img = generate(
+            gen,
+            0,
+            (wc + 2) * s,
+            hc * s,
+            wrap_x=True,
+            device=device,
+            fast=fast,
+            _noise=noise,
+            _unrounded=True,
+        )
+        img = img[:, s : s + wc * s]
+        if img.shape[:2] != (height, width):
+            y = torch.from_numpy(img).permute(2, 0, 1)[None].float() / 127.5 - 1
+            img = to_uint8(
+                F.interpolate(y, size=(height, width), mode="bilinear", align_corners=False)
+            )[0].numpy()
+        return img
+    noise = _noise if _noise is not None else seeded_noise(gen, seed, hc, wc)
     with torch.inference_mode():
         noise = Noise(noise.local.to(device), noise.global_.to(device), noise.phase.to(device))
-        z = gen.make_input(noise, wrap_x, wrap_y)
+        z = gen.make_input(noise, not _unrounded, wrap_y)
         if hc * s == height and wc * s == width:
             if fast:
                 out = FastGenerator(gen).to(device)(z, wrap_x)

@@ -41,6 +41,7 @@ def test_random_bytes_are_corrupt(tmp_path):
         load_checkpoint(bad)
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_code_in_a_pickle_never_runs(tmp_path):
     evil = tmp_path / "evil.pt"
     torch.save({"format": "previzkit.genai.psgan", "x": Payload()}, evil)

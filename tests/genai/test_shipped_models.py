@@ -7,13 +7,13 @@ import pytest
 
 pytest.importorskip("torch")
 
-from previzkit.genai import SHIPPED_MODELS, shipped_model  # noqa: E402
-from previzkit.genai.checkpoint import load_checkpoint  # noqa: E402
-from previzkit.genai.evaluate import evaluate  # noqa: E402
-from previzkit.genai.images import load_image  # noqa: E402
-from previzkit.genai.metrics import seam_ratio  # noqa: E402
-from previzkit.genai.panorama import ground_texture, panorama_image  # noqa: E402
-from previzkit.genai.sample import generate  # noqa: E402
+from previzkit.genai import SHIPPED_MODELS, shipped_model
+from previzkit.genai.checkpoint import load_checkpoint
+from previzkit.genai.evaluate import evaluate
+from previzkit.genai.images import load_image
+from previzkit.genai.metrics import seam_phase_ratio, seam_ratio
+from previzkit.genai.panorama import ground_texture, panorama_image
+from previzkit.genai.sample import generate, seeded_noise
 
 TRAINED_ON = {"night_sky": "skimage:hubble_deep_field", "ground_gravel": "skimage:gravel"}
 
@@ -33,12 +33,29 @@ def test_checkpoint_is_small_safe_and_documented(shipped):
 
 
 def test_panoramas_wrap_at_360_degrees(shipped):
+    name, path = shipped
+    wrapped = np.stack([generate(path, s, 512, 256) for s in range(12)])
+    plain = np.stack([generate(path, s, 512, 256, wrap_x=False) for s in range(12)])
+    assert seam_ratio(plain) > 1.8
+    # The seam is as smooth as the same cell-boundary pairs inside the image ...
+    assert seam_phase_ratio(wrapped, 32) < 1.15
+    if name == "night_sky":
+        # ... and, for the sky, smoother than the average neighbouring pair. The
+        # gravel model's cell boundaries are rougher than its average pair, so its
+        # seam ratio is about 1.08 (see assets/models/genai/README.md).
+        assert seam_ratio(wrapped) <= 1.0
+
+
+def test_wrap_is_exact_the_image_of_twice_the_noise_is_twice_the_image(shipped):
+    import torch
+
     _, path = shipped
-    for seed in (0, 1, 2):
-        img = generate(path, seed, 1024, 512)
-        assert seam_ratio(img) <= 1.0, seed
-    unwrapped = generate(path, 0, 1024, 512, wrap_x=False)
-    assert seam_ratio(unwrapped) > 1.2
+    g = load_checkpoint(path).build_generator()
+    with torch.inference_mode():
+        z = g.make_input(seeded_noise(g, 3, 4, 8))  # wave numbers rounded for 8 cells
+        one = g.synthesize(z)
+        two = g.synthesize(torch.cat([z, z], dim=-1))
+    assert (torch.cat([one, one], dim=-1) - two).abs().max() < 1e-5
 
 
 def test_same_seed_same_bytes_and_other_seed_differs(shipped):
@@ -52,7 +69,15 @@ def test_same_seed_same_bytes_and_other_seed_differs(shipped):
 
 def test_beats_noise_and_the_untrained_generator_on_swd(shipped):
     name, path = shipped
-    report = evaluate(path, load_image(TRAINED_ON[name]), tiles=12, tile=128, patches=64)
+    report = evaluate(
+        path,
+        load_image(TRAINED_ON[name]),
+        tiles=12,
+        tile=128,
+        patches=64,
+        seam_seeds=2,
+        seam_size=(256, 128),
+    )
     model = report.row("model").mean
     assert model < 0.8 * report.row("untrained generator").mean, report.format()
     assert model < 0.8 * report.row("noise").mean, report.format()
@@ -63,5 +88,6 @@ def test_ground_texture_tiles(shipped):
     name, path = shipped
     if name != "ground_gravel":
         pytest.skip("ground texture check is for the ground model")
-    t = ground_texture(path, 0, 256)
-    assert seam_ratio(t) <= 1.0 and seam_ratio(t.transpose(1, 0, 2)) <= 1.0
+    t = np.stack([ground_texture(path, s, 256) for s in range(8)])
+    assert seam_phase_ratio(t, 32) < 1.15
+    assert seam_phase_ratio(t.transpose(0, 2, 1, 3), 32) < 1.15
