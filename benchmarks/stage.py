@@ -6,7 +6,8 @@ Run: ``python3 benchmarks/stage.py [--frames 60] [--size 1280x720] [--set assets
 In one process, on one EGL context, the sample set through its default camera with one
 stand-in actor (:mod:`previzkit.stage.synth`, driving ALEX):
 
-- loop (no plate): poll, retarget, render, readback, present, record (H.264 take);
+- loop (no plate): poll, retarget, render, readback, present, record (an H.264 take,
+  encoded in its writer thread: "record" is the hand-over);
 - loop (plate): the same over a 1280x720 H.264 camera plate, composited with
   ``previzkit.composite.over`` (sky and floor off);
 - baseline: ``Renderer.render_image`` of the same camera and size, interleaved frame by
@@ -87,12 +88,12 @@ def frame_times(ctx, set_path, track, plate, size, frames, out_dir, warmup=5):
     """Per-stage times of the loop and of the interleaved render-only baseline."""
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.plate import PlateReader
-    from previzkit.stage.sink import FileTakeSink
+    from previzkit.stage.sink import FileTakeSink, ThreadedSink
     from previzkit.stage.sources import TrackSource
 
     w, h = size
     tag = "plate" if plate else "noplate"
-    sink = FileTakeSink(out_dir / f"bench_{tag}.mp4", w, h, "30", "01:00:00:00")
+    sink = ThreadedSink(FileTakeSink(out_dir / f"bench_{tag}.mp4", w, h, "30", "01:00:00:00"))
     reader = PlateReader(plate, size) if plate else None
     loop = StageLoop(ctx, set_path, TrackSource(track, loop=True), StageOptions(w, h),
                      plate=reader, sinks=[sink])  # fmt: skip

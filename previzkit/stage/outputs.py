@@ -11,9 +11,17 @@ from typing import Any
 class HeadsetOutput:
     """The OpenXR frame loop (:class:`previzkit.xr.loop.FrameLoop`) over the stage's
     renderer; one :meth:`step` per stage frame renders both eyes and submits them
-    (xrWaitFrame paces the loop to the headset)."""
+    (xrWaitFrame paces the loop to the headset). ``on_eye(eye, source)`` as in
+    :class:`~previzkit.xr.loop.FrameLoop` (e.g. ``source.read_eye(eye)``)."""
 
-    def __init__(self, loop: Any, *, reference: str = "stage", depth: bool = True) -> None:
+    def __init__(
+        self,
+        loop: Any,
+        *,
+        reference: str = "stage",
+        depth: bool = True,
+        on_eye: Any = None,
+    ) -> None:
         from previzkit.xr.app import mapper_for
         from previzkit.xr.headset import HeadsetSource
         from previzkit.xr.loop import FrameLoop
@@ -21,7 +29,11 @@ class HeadsetOutput:
         self.source = HeadsetSource(loop.ctx, reference=reference, depth=depth)
         try:
             self.frame_loop = FrameLoop(
-                self.source, loop.renderer, mapper_for(loop.renderer), on_event=loop.on_xr_event
+                self.source,
+                loop.renderer,
+                mapper_for(loop.renderer),
+                on_event=loop.on_xr_event,
+                on_eye=on_eye,
             )
         except BaseException:
             self.source.close()

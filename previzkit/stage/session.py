@@ -60,7 +60,7 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
     from previzkit.render.setfile import load_set
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.plate import PlateReader
-    from previzkit.stage.sink import FileTakeSink, rate_for_fps
+    from previzkit.stage.sink import FileTakeSink, ThreadedSink, rate_for_fps
     from previzkit.stage.sources import open_pose_source
     from previzkit.stage.state import SetState, save_set_state
 
@@ -83,8 +83,9 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
             stack.callback(plate.close)
         sinks = []
         if run.output is not None:
-            sink = FileTakeSink(run.output, w, h, rate_for_fps(fps), run.start_tc)
-            sinks.append(sink)
+            sinks.append(
+                ThreadedSink(FileTakeSink(run.output, w, h, rate_for_fps(fps), run.start_tc))
+            )
         if run.project is not None:
             from previzkit.stage.sink import RecorderSink
             from previzkit.takes.recorder import Recorder
@@ -95,7 +96,7 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
                            start_tc=run.start_tc, size=(w, h),
                            plate_size=(w, h) if run.plate is not None else None,
                            meta={"set": str(run.set_path)})  # fmt: skip
-            sinks.append(RecorderSink(rec))
+            sinks.append(ThreadedSink(RecorderSink(rec)))
         state = SetState.from_set(set_def, writer)
         sync = None
         holder: dict[str, Any] = {}

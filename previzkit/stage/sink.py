@@ -223,3 +223,57 @@ def rate_for_fps(fps: float) -> str:
     if abs(float(tc.RATES[best]) - fps) > 0.05:
         raise InputError(f"frame rate {fps:g} is not a timecode rate ({', '.join(tc.RATES)})")
     return best
+
+
+class ThreadedSink:
+    """Runs another sink's :meth:`write_frame` in a thread of its own, so encoding
+    (H.264, journal) does not hold up the render thread. Frames queue up to
+    ``maxsize`` (then the render thread waits: no frame of a take is dropped). An error
+    in the writer thread is raised on the next call or by :meth:`close`."""
+
+    def __init__(self, sink: TakeSink, maxsize: int = 8) -> None:
+        import queue
+        import threading
+
+        self.sink = sink
+        self._queue: queue.Queue = queue.Queue(maxsize=maxsize)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="take-writer", daemon=True)
+        self._thread.start()
+        self._closed = False
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self._error is not None:
+                continue  # drain after a failure; close() reports it
+            try:
+                self.sink.write_frame(*item[:4], plate=item[4])
+            except BaseException as exc:
+                self._error = exc
+
+    def write_frame(
+        self,
+        time: float,
+        poses: list[Pose],
+        camera: CameraSample,
+        image: np.ndarray,
+        plate: np.ndarray | None = None,
+    ) -> None:
+        if self._error is not None:
+            err, self._error = self._error, None
+            raise err
+        self._queue.put((time, list(poses), camera, image, plate))
+
+    def close(self) -> dict[str, Any]:
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            err, self._error = self._error, None
+            self.sink.close()
+            raise err
+        return self.sink.close()
