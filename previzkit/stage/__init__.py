@@ -5,8 +5,12 @@
 - :mod:`previzkit.stage.actors` actor id -> character mapping and retargeting
 - :mod:`previzkit.stage.latency` per-frame latency accounting, p50/p99 per stage
 - :mod:`previzkit.stage.state` / :mod:`previzkit.stage.sync` the shared, versioned set state
-- :mod:`previzkit.stage.sink` the ``TakeSink`` interface and a file take sink
-- :mod:`previzkit.stage.outputs` offscreen, window and headset outputs
+- :mod:`previzkit.stage.sink` ``TakeSink``: files, the take recorder, a writer thread
+- :mod:`previzkit.stage.plate` the camera plate, decoded in its own thread
+- :mod:`previzkit.stage.outputs` headset (OpenXR) and desktop window outputs
+- :mod:`previzkit.stage.session` ``run_stage``: what ``previzkit stage`` sets up
+- :mod:`previzkit.stage.synth` stand-in actors computed from the skeleton
 
+The AR camera overlay (``overlay``, ``tracking/``) lives beside it.
 Importing this package imports no GL, zmq or media module.
 """
