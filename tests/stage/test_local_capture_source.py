@@ -46,5 +46,5 @@ def test_capture_source_missing_input_is_named(tmp_path):
     from previzkit.errors import MissingFileError
     from previzkit.stage.sources import CaptureSource
 
-    with pytest.raises(MissingFileError, match="nowhere.mp4"):
+    with pytest.raises(MissingFileError, match=r"nowhere\.mp4"):
         CaptureSource(tmp_path / "nowhere.mp4")
