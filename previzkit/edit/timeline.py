@@ -71,15 +71,30 @@ def load_cut(path: str | Path) -> Any:
     src = Path(path)
     if not src.is_file():
         raise MissingFileError(f"cut {src}: no such file")
+    if src.suffix.lower() == ".otio":
+        _check_json(src)  # OTIO's C++ reader crashes the process on some broken JSON
     try:
         timeline = otio.adapters.read_from_file(str(src))
-    except (otio.exceptions.OTIOError, ValueError, KeyError) as exc:
-        raise InputError(f"cut {src}: cannot be read by OpenTimelineIO ({exc})") from exc
+    except Exception as exc:  # adapters raise anything on malformed files (fuzzed)
+        raise InputError(
+            f"cut {src}: cannot be read by OpenTimelineIO ({type(exc).__name__}: {exc})"
+        ) from exc
     if not isinstance(timeline, otio.schema.Timeline):
         raise InputError(f"cut {src}: holds a {type(timeline).__name__}, not a Timeline")
     if not timeline.video_tracks():
         raise InputError(f"cut {src}: has no video track")
     return timeline
+
+
+def _check_json(src: Path) -> None:
+    """Refuse an ``.otio`` file that is not well-formed JSON, naming line and column
+    (opentimelineio 0.18 segfaults on some, e.g. an object missing its closing brace)."""
+    import json
+
+    try:
+        json.loads(src.read_bytes())
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"cut {src}: not valid OTIO JSON ({exc})") from None
 
 
 def cut_events(timeline: Any) -> list[CutClip]:

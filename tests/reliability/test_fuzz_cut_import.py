@@ -1,0 +1,89 @@
+"""Fuzz the cut import paths (EDL and OTIO JSON through OpenTimelineIO): a mutated cut
+loads as a Timeline whose events are read, or raises an InputError naming the file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+
+sys.path.insert(0, str(Path(__file__).parent))
+from fuzzkit import fuzz_settings, mutated_text
+
+from previzkit.errors import InputError
+
+otio = pytest.importorskip("opentimelineio")
+
+
+def _timeline():
+    tl = otio.schema.Timeline("fuzz cut")
+    track = otio.schema.Track("V1")
+    tl.tracks.append(track)
+    rate = 24
+    for i, name in enumerate(["1-A_take1", "1-B_take2", "2-A_take1"]):
+        clip = otio.schema.Clip(
+            name,
+            media_reference=otio.schema.ExternalReference(f"/takes/{name}.mp4"),
+            source_range=otio.opentime.TimeRange(
+                otio.opentime.RationalTime(86400 + 10 * i, rate),
+                otio.opentime.RationalTime(48 + i, rate),
+            ),
+            metadata={"previzkit": {"scene": str(i + 1)}},
+        )
+        track.append(clip)
+        if i == 0:
+            track.append(otio.schema.Gap(duration=otio.opentime.RationalTime(12, rate)))
+    return tl
+
+
+SEEDS = {
+    "edl": otio.adapters.write_to_string(_timeline(), "cmx_3600"),
+    "otio": otio.adapters.write_to_string(_timeline(), "otio_json"),
+}
+
+
+def _check(folder: Path, suffix: str, text: str) -> None:
+    from previzkit.edit.timeline import cut_events, load_cut
+
+    p = folder / f"fuzz.{suffix}"
+    p.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        tl = load_cut(p)
+    except InputError as exc:
+        assert str(p) in str(exc)
+        return
+    cut_events(tl)
+
+
+@fuzz_settings()
+@given(text=mutated_text(SEEDS["edl"], max_ops=6))
+def test_fuzz_edl_import(tmp_path_factory, text):
+    _check(tmp_path_factory.mktemp("edl"), "edl", text)
+
+
+@fuzz_settings()
+@given(text=mutated_text(SEEDS["otio"], max_ops=6))
+def test_fuzz_otio_import(tmp_path_factory, text):
+    _check(tmp_path_factory.mktemp("otio"), "otio", text)
+
+
+# regressions found by the fuzzer
+EDL_DUPLICATE_EVENT = (
+    "TITLE: fuzz cut\n\n"
+    "001  1Atake1m V     C        01:00:00:00 01:00:02:00 00:00:00:00 00:00:02:00\n"
+    "001  1Atake1m V     C        01:00:00:00 01:00:02:00 00:00:00:00 00:00:02:00\n"
+    "* FROM CLIP NAME:  1-A_take1\n"
+    "002  1Btake2m V     C        01:00:00:10 01:00:02:11 00:00:02:12 00:00:04:13\n"
+)
+
+
+def test_regression_edl_adapter_attribute_error_is_an_input_error(tmp_path):
+    """The CMX adapter raised AttributeError (its own typo) on a repeated event line."""
+    from previzkit.edit.timeline import load_cut
+
+    p = tmp_path / "dup.edl"
+    p.write_text(EDL_DUPLICATE_EVENT)
+    with pytest.raises(InputError, match=r"dup\.edl"):
+        load_cut(p)
