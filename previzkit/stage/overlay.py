@@ -10,13 +10,14 @@ One frame (:meth:`Overlay.process`), on the thread that owns the GL context:
 2. render: set pieces and characters through that camera into an offscreen RGBA +
    depth target (``backdrop``: the set's sky and floor too, for a green-screen stage;
    without it the plate shows wherever nothing virtual is drawn);
-3. read back colour (premultiplied: cleared transparent) and depth (metres in front of
-   the camera, :func:`previzkit.composite.zbuffer_to_depth`);
+3. read back colour (premultiplied: cleared transparent) and the z-buffer (rows
+   top-first: the projection is flipped in y, so no copy is needed);
 4. matte: the actor pulled from the plate with the composite keyer (``matte="green"``
    or ``"blue"``), or no actor layer (``"none"``);
 5. composite: :func:`previzkit.composite.depth_composite` of the virtual layer (its
-   depth map) and the actor layer (a plane facing the camera at the actor's distance)
-   over the plate: a character farther than the actor passes behind them.
+   z-buffer) and the actor layer (a plane facing the camera at the actor's distance,
+   mapped to its z-buffer value) over the plate: a character farther than the actor
+   passes behind them.
 
 Person segmentation without a green screen (MediaPipe) needs a segmentation model
 shipped in ``assets/models``; none is shipped yet (see docs/overlay.md).
@@ -162,6 +163,16 @@ class OverlayFrame:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+_FLIP_Y = np.diag([1.0, -1.0, 1.0, 1.0])
+
+
+def zbuffer_of_depth(depth_m: float, proj: np.ndarray) -> float:
+    """The OpenGL z-buffer value (0..1) of a point ``depth_m`` metres in front of a
+    camera with perspective ``proj`` (the inverse of ``zbuffer_to_depth``)."""
+    ndc = (proj[2, 3] - proj[2, 2] * depth_m) / depth_m
+    return float(np.clip(ndc * 0.5 + 0.5, 0.0, 1.0))
+
+
 def compose(
     plate: npt.NDArray[np.uint8],
     virtual_rgba: npt.NDArray[np.uint8],
@@ -171,8 +182,10 @@ def compose(
     backend: str = "auto",
 ) -> npt.NDArray[np.uint8]:
     """The overlay's composite (pure): premultiplied ``virtual_rgba`` at
-    ``virtual_depth`` (metres, inf where empty) and the premultiplied actor layer at
-    ``actor_depth_m`` over ``plate``; the nearer layer wins per pixel."""
+    ``virtual_depth`` and the premultiplied actor layer at ``actor_depth_m`` over
+    ``plate``; the nearer layer wins per pixel. Depths are metres in front of the camera
+    (inf where empty) or any monotonic function of them used for both, such as z-buffer
+    values (:func:`zbuffer_of_depth`)."""
     from previzkit.composite import depth_composite, over
 
     if actor_rgba is None or actor_depth_m is None:
@@ -246,8 +259,10 @@ class Overlay:
         p = view_matrix(camera_to_world) @ np.array([*o.actor_position, 1.0])
         return float(max(-p[2], o.near))
 
-    def render(self, camera_to_world: np.ndarray, lens: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Premultiplied RGBA (H, W, 4) uint8 and depth (H, W) float32 metres (inf empty)."""
+    def render(self, camera_to_world: np.ndarray, lens: Any) -> np.ndarray:
+        """Draw the set through the camera into the overlay's target; returns the
+        (unflipped) projection. The target holds rows top-first (the projection is
+        flipped in y; the renderer draws without face culling, so winding is moot)."""
         from previzkit.render.camera import perspective_from_lens, view_matrix
 
         o = self.options
@@ -259,35 +274,34 @@ class Overlay:
             fbo.clear(*self.renderer.clear_color, depth=1.0)
         else:
             fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-        self.renderer.render_view(fbo, view_matrix(camera_to_world), proj, clear=False)
-        self._proj = proj
-        return fbo, proj
+        self.renderer.render_view(fbo, view_matrix(camera_to_world), _FLIP_Y @ proj, clear=False)
+        return proj
 
-    def _readback(self, proj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        from previzkit.composite import zbuffer_to_depth
-
+    def _readback(self) -> tuple[np.ndarray, np.ndarray]:
+        """Premultiplied RGBA (H, W, 4) uint8 and the z-buffer (H, W) float32 in [0, 1]
+        (1 = nothing drawn or the sky), both row 0 at the top, read without copies."""
         o = self.options
         fbo = self._fbo
         rgba = np.frombuffer(fbo.read(components=4, alignment=1), np.uint8)
-        rgba = rgba.reshape(o.height, o.width, 4)[::-1]
         z = np.frombuffer(
             fbo.read(components=1, attachment=-1, dtype="f4", alignment=1), np.float32
         )
-        z = z.reshape(o.height, o.width)[::-1]
-        depth = zbuffer_to_depth(z, proj)
-        if o.backdrop:
-            depth[np.isinf(depth)] = np.float32(o.far)  # the sky: behind everything, drawn
-        return np.ascontiguousarray(rgba), np.ascontiguousarray(depth)
+        return rgba.reshape(o.height, o.width, 4), z.reshape(o.height, o.width)
+
+    def depth_m(self, zbuffer: np.ndarray, proj: np.ndarray) -> np.ndarray:
+        """Metres in front of the camera of a z-buffer read back here (inf where empty)."""
+        from previzkit.composite import zbuffer_to_depth
+
+        return zbuffer_to_depth(zbuffer, proj)
 
     def _actor_layer(self, plate: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         o = self.options
         if o.matte == "none":
             return None, None
-        from previzkit.composite import key, key_matte
+        from previzkit.composite import key
 
-        matte = key_matte(plate, self._key, backend=o.backend)
-        layer = key(plate, self._key, matte=matte, backend=o.backend)
-        return layer, matte
+        layer = key(plate, self._key, backend=o.backend)  # premultiplied: alpha = the matte
+        return layer, layer[..., 3]
 
     def process(self, plate: npt.NDArray[np.uint8]) -> OverlayFrame:
         """Compose one plate frame (uint8 (height, width, 3) RGB, row 0 at the top)."""
@@ -307,15 +321,18 @@ class Overlay:
             self.lost += 1
         pose, lens = self.camera
         t1 = time.perf_counter()
-        _, proj = self.render(pose, lens)
+        proj = self.render(pose, lens)
         self.ctx.finish()
         t2 = time.perf_counter()
-        rgba, depth = self._readback(proj)
+        rgba, z = self._readback()
         t3 = time.perf_counter()
         actor, matte = self._actor_layer(plate)
         actor_depth = self.actor_depth(pose) if actor is not None else None
         t4 = time.perf_counter()
-        image = compose(plate, rgba, depth, actor, actor_depth, o.backend)
+        # depth order in z-buffer units: the actor's plane mapped through the projection
+        # (monotonic in metres), so the depth buffer needs no per-pixel linearising
+        actor_z = None if actor_depth is None else zbuffer_of_depth(actor_depth, proj)
+        image = compose(plate, rgba, z, actor, actor_z, o.backend)
         t5 = time.perf_counter()
         self.frames += 1
         timings = dict(zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True))

@@ -220,3 +220,15 @@ def test_bad_inputs_are_named(gl, set_file):
             ov.process(np.zeros((H, W + 2, 3), np.uint8))
     finally:
         ov.close()
+
+
+def test_the_actor_plane_maps_to_the_z_buffer_and_back():
+    from previzkit.composite import zbuffer_to_depth
+    from previzkit.stage.overlay import zbuffer_of_depth
+
+    proj = perspective_from_lens(Lens(), W / H, 0.05, 500.0)
+    for d in (0.1, 1.0, 2.5, 40.0, 400.0):
+        z = zbuffer_of_depth(d, proj)
+        assert 0.0 < z < 1.0
+        assert float(zbuffer_to_depth(np.array([z]), proj)[0]) == pytest.approx(d, rel=1e-5)
+    assert zbuffer_of_depth(1.0, proj) < zbuffer_of_depth(2.0, proj)  # the order is kept
