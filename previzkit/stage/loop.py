@@ -65,8 +65,10 @@ class StageLoop:
     ``plate`` is a :class:`~previzkit.stage.plate.PlateReader` (or anything with
     ``next() -> (H, W, 3) uint8 | None``); ``sinks`` receive every presented frame;
     ``on_frame(index, image)`` too. ``sync`` a :class:`~previzkit.stage.sync.StateSync`
-    over :attr:`state`; ``headset`` an :class:`previzkit.xr.loop.FrameLoop` drawing
-    this loop's renderer; ``window`` a callable taking the output framebuffer.
+    over :attr:`state`; ``headset`` a :class:`~previzkit.stage.outputs.HeadsetOutput`
+    (anything with ``step() -> bool``) drawing this loop's renderer; ``window`` a
+    callable taking each presented (H, W, 3) image
+    (:class:`~previzkit.stage.outputs.WindowOutput`).
     """
 
     def __init__(
@@ -83,7 +85,7 @@ class StageLoop:
         state: SetState | None = None,
         sync: Any = None,
         headset: Any = None,
-        window: Callable[[Any], None] | None = None,
+        window: Callable[[np.ndarray], None] | None = None,
         set_path: str | Path | None = None,
     ) -> None:
         from previzkit.render.renderer import Renderer
@@ -279,7 +281,9 @@ class StageLoop:
         w["composite"] = t4 - t3
         # 5. present
         if self.window is not None:
-            self.window(fbo)
+            self.window(image)
+            if getattr(self.window, "closed", False):
+                self._ended = True  # the user closed the window
         if self.headset is not None and not self.headset.step():
             self._ended = True
         if self.on_frame is not None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 
 class HeadsetOutput:
     """The OpenXR frame loop (:class:`previzkit.xr.loop.FrameLoop`) over the stage's
@@ -49,9 +51,42 @@ class HeadsetOutput:
             self.source.close()
 
 
-def window_output(ctx: Any, size: tuple[int, int], title: str = "previzkit stage") -> Any:
-    """A desktop window showing the output framebuffer each frame (needs DISPLAY or
-    WAYLAND_DISPLAY); call it with the framebuffer, ``close()`` it at the end."""
-    from previzkit.xr.mirror import MirrorWindow
+class _ImageFramebuffer:
+    """An (H, W, 3) image seen as the framebuffer the mirror window reads."""
 
-    return MirrorWindow(ctx, size=size, title=title)
+    def __init__(self, image: np.ndarray) -> None:
+        self.image = image
+        self.size = (image.shape[1], image.shape[0])
+
+    def read(self, components: int = 3, alignment: int = 1) -> bytes:
+        return np.ascontiguousarray(self.image[::-1, :, :components]).tobytes()
+
+
+class WindowOutput:
+    """A desktop window (glfw; needs DISPLAY or WAYLAND_DISPLAY) showing each output
+    image as presented, plate composite included. Call it with the (H, W, 3) uint8
+    image; :attr:`closed` turns True when the user closes it; :meth:`read` returns
+    what it shows."""
+
+    def __init__(self, ctx: Any, size: tuple[int, int], title: str = "previzkit stage") -> None:
+        from previzkit.xr.mirror import MirrorWindow
+
+        self.mirror = MirrorWindow(ctx, size=size, title=title)
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.mirror.closed)
+
+    def __call__(self, image: np.ndarray) -> None:
+        self.mirror(_ImageFramebuffer(image))
+
+    def read(self) -> np.ndarray:
+        return self.mirror.read()
+
+    def close(self) -> None:
+        self.mirror.close()
+
+
+def window_output(ctx: Any, size: tuple[int, int], title: str = "previzkit stage") -> WindowOutput:
+    """A :class:`WindowOutput` of ``size`` (width, height) pixels."""
+    return WindowOutput(ctx, size, title)
