@@ -95,6 +95,11 @@ class PosePublisher:
             raise InputError(f"pose stream: cannot {'bind' if bind else 'connect'} "
                              f"{address!r}: {exc}") from None  # fmt: skip
         self.bound = bind
+        self.handshakes = None  # a HandshakeLog (accepted/refused counts) with CurveZMQ
+        if curve_secret is not None:
+            from previzkit.capture.auth_log import HandshakeLog
+
+            self.handshakes = HandshakeLog(self._sock, "publisher")
         self._seq: dict[int, int] = {}
         self.sent = 0
         self.subscriptions: set[bytes] = set()
@@ -140,6 +145,8 @@ class PosePublisher:
         self._sock.send_multipart(frames)
 
     def close(self) -> None:
+        if self.handshakes is not None:
+            self.handshakes.close()
         self._sock.close()
         if self._auth is not None:
             self._auth.stop()
@@ -201,6 +208,11 @@ class PoseSubscriber:
             self._sock.curve_publickey = public
             self._sock.curve_secretkey = secret
             self._sock.curve_serverkey = server_public
+        self.handshakes = None  # a HandshakeLog (accepted/refused counts) with CurveZMQ
+        if curve_secret is not None:
+            from previzkit.capture.auth_log import HandshakeLog
+
+            self.handshakes = HandshakeLog(self._sock, "subscriber")
         self.actors = None if actors is None else {int(a) for a in actors}
         self._topics = None if actors is None else {topic(a) for a in actors}
         for t in self._topics or [TOPIC_PREFIX]:
@@ -209,6 +221,8 @@ class PoseSubscriber:
             try:
                 self._sock.connect(a)
             except zmq.ZMQError as exc:
+                if self.handshakes is not None:
+                    self.handshakes.close()
                 self._sock.close(0)
                 raise InputError(f"pose stream: cannot connect to {a!r}: {exc}") from None
         self.stats = StreamStats()
@@ -273,6 +287,8 @@ class PoseSubscriber:
             yield msg
 
     def close(self) -> None:
+        if self.handshakes is not None:
+            self.handshakes.close()
         self._sock.close()
 
     def __enter__(self) -> PoseSubscriber:

@@ -87,3 +87,29 @@ def test_regression_edl_adapter_attribute_error_is_an_input_error(tmp_path):
     p.write_text(EDL_DUPLICATE_EVENT)
     with pytest.raises(InputError, match=r"dup\.edl"):
         load_cut(p)
+
+
+# opentimelineio 0.18's C++ JSON reader dies with SIGSEGV on this (found by the fuzzer,
+# minimised): a RationalTime missing its closing brace. Run in a child process so a
+# regression fails this test instead of killing the test run.
+OTIO_SEGFAULT = '{\n                            "OTIO_SCHEMA": "TimeRange.1",\n                            "duration": {\n                                "OTIO_SCHEMA": "RationalTime.1",\n                                "rate": 24.0,\n                                "value": 48.0\n                            },\n                            "start_time": {\n                                "OTIO_SCHEMA": "RationalTime.1",\n                                "rate": 24.0,\n                                "value": 86400.0\n                        },\n                            "DEFAULT_MEDIA": {\n                                "OTIO_SCHEMA": "ExternalReference.1",\n                                "target_url": "/takes/1-A_take1.mp4"\n                        },\n                        "active_media_reference_key": "DEFAULT_MEDIA"\n                    },\n'
+
+
+def test_regression_broken_otio_json_is_an_input_error_not_a_crash(tmp_path):
+    import subprocess
+
+    p = tmp_path / "crash.otio"
+    p.write_text(OTIO_SEGFAULT)
+    code = (
+        "import sys\n"
+        "from previzkit.edit.timeline import load_cut\n"
+        "from previzkit.errors import InputError\n"
+        "try:\n"
+        "    load_cut(sys.argv[1])\n"
+        "except InputError as exc:\n"
+        "    print(exc)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True,
+                       timeout=120)  # fmt: skip
+    assert r.returncode == 0, f"load_cut crashed (rc {r.returncode}): {r.stderr[-500:]}"
+    assert str(p) in r.stdout and "not valid OTIO JSON" in r.stdout

@@ -1,0 +1,135 @@
+"""CurveZMQ pose streams across two processes: the allowed subscriber receives; a
+subscriber whose key is not on the allow list, a subscriber without CurveZMQ, and a
+publisher (impostor) that cannot prove the server key the subscriber trusts are
+refused, and each refusal is logged on the side that sees it."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from previzkit.capture.keys import create_keys, load_keys
+from previzkit.capture.stream import PoseSubscriber
+from previzkit.errors import InputError, MissingFileError, StreamAuthError
+
+pytest.importorskip("zmq")
+HERE = Path(__file__).parent
+SECONDS = 6.0
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    root = tmp_path_factory.mktemp("keys")
+    create_keys(root / "server", "stage")
+    create_keys(root / "clients", "director")  # the allow list: public keys only
+    (root / "clients" / "director.key_secret").rename(root / "director.key_secret")
+    create_keys(root / "elsewhere", "intruder")
+    create_keys(root / "elsewhere", "impostor")
+    return root
+
+
+def _start(secret: Path, clients: Path):
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "curve_publisher.py"), str(secret), str(clients), str(SECONDS)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    line = proc.stdout.readline().split()
+    if not line or line[0] != "endpoint":
+        proc.kill()
+        pytest.fail(f"publisher did not start: {proc.stderr.read()}")
+    return proc, line[1]
+
+
+def _finish(proc) -> tuple[str, str]:
+    out, err = proc.communicate(timeout=SECONDS + 20)
+    assert proc.returncode == 0, err
+    return out, err
+
+
+def _receive(sub: PoseSubscriber, seconds: float) -> int:
+    n = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if sub.receive(0.1) is not None:
+            n += 1
+    return n
+
+
+def test_allowed_subscriber_receives_and_others_are_refused_and_logged(keys, caplog):
+    caplog.set_level(logging.WARNING, logger="previzkit.capture.stream")
+    proc, ep = _start(keys / "server" / "stage.key_secret", keys / "clients")
+    try:
+        good = PoseSubscriber(ep, curve_secret=keys / "director.key_secret",
+                              curve_server=keys / "server" / "stage.key")  # fmt: skip
+        intruder = PoseSubscriber(ep, curve_secret=keys / "elsewhere" / "intruder.key_secret",
+                                  curve_server=keys / "server" / "stage.key")  # fmt: skip
+        plain = PoseSubscriber(ep)  # no CurveZMQ at all
+        try:
+            got_good = _receive(good, 1.5)
+            got_bad = _receive(intruder, 0.5) + _receive(plain, 0.5)
+            assert good.handshakes.accepted >= 1 and good.handshakes.refused == 0
+            assert intruder.handshakes.refused >= 1 and intruder.handshakes.accepted == 0
+            assert "auth" in intruder.handshakes.reasons
+        finally:
+            for s in (good, intruder, plain):
+                s.close()
+    finally:
+        out, err = _finish(proc)
+    assert got_good >= 10, "the allowed subscriber received nothing"
+    assert got_bad == 0, "a refused subscriber received poses"
+    # the publisher process logged both refusals (not on the allow list; no CurveZMQ)
+    assert "refused a subscriber" in err and "not on the allow list" in err
+    assert "CurveZMQ handshake failed" in err
+    accepted, refused = (int(x.split("=")[1]) for x in out.split("handshakes")[1].split())
+    assert accepted >= 1 and refused >= 2
+    # ... and this side logged its own refusal
+    assert any("refused this subscriber's key" in r.getMessage() for r in caplog.records)
+
+
+def test_impostor_publisher_is_refused_and_logged(keys, caplog):
+    """A publisher holding another secret key: the subscriber trusts only stage.key."""
+    caplog.set_level(logging.WARNING, logger="previzkit.capture.stream")
+    proc, ep = _start(keys / "elsewhere" / "impostor.key_secret", keys / "clients")
+    try:
+        sub = PoseSubscriber(ep, curve_secret=keys / "director.key_secret",
+                             curve_server=keys / "server" / "stage.key")  # fmt: skip
+        try:
+            got = _receive(sub, 1.5)
+            refused = sub.handshakes.refused
+        finally:
+            sub.close()
+    finally:
+        _out, err = _finish(proc)
+    assert got == 0 and refused >= 1
+    assert any("did not prove the expected server key" in r.getMessage() for r in caplog.records)
+    assert "CurveZMQ handshake failed" in err
+
+
+def test_key_file_errors_name_the_file(keys, tmp_path):
+    with pytest.raises(MissingFileError, match=r"nope\.key"):
+        load_keys(tmp_path / "nope.key", need_secret=False)
+    junk = tmp_path / "junk.key"
+    junk.write_text("not a certificate\n")
+    with pytest.raises(StreamAuthError, match=r"junk\.key"):
+        load_keys(junk, need_secret=True)
+    with pytest.raises(StreamAuthError, match=r"stage\.key.*no secret"):
+        load_keys(keys / "server" / "stage.key", need_secret=True)
+    with pytest.raises(InputError, match="curve_server"):
+        PoseSubscriber("tcp://127.0.0.1:1", curve_secret=keys / "director.key_secret")
+    with pytest.raises(InputError, match="exists already"):
+        create_keys(keys / "server", "stage")
+
+
+def test_keys_cli_writes_a_pair_with_a_private_secret(tmp_path):
+    from previzkit.cli import main
+
+    assert main(["keys", str(tmp_path / "k"), "--name", "cam1"]) == 0
+    pub, sec = tmp_path / "k" / "cam1.key", tmp_path / "k" / "cam1.key_secret"
+    assert pub.is_file() and sec.is_file()
+    assert sec.stat().st_mode & 0o077 == 0
+    assert load_keys(sec, need_secret=True)[1]
