@@ -84,21 +84,25 @@ def main() -> None:
     print(f"device {dev}, torch {torch.__version__}, {torch.get_num_threads()} threads")
     for size in args.sizes.split(","):
         w, h = (int(v) for v in size.split("x"))
-        base = None
         print(f"\n{w}x{h}")
-        for label, g, fn in rows:
+        for _, g, fn in rows:
             fn(g, 0, w, h)  # warm up
-            sync()
-            times = []
-            for r in range(args.reps):
+        times: list[list[float]] = [[] for _ in rows]
+        # Interleaved: each repetition times every variant, so load changes on a
+        # shared machine hit all of them alike.
+        for r in range(args.reps):
+            for i, (_, g, fn) in enumerate(rows):
+                sync()
                 t = time.perf_counter()
                 fn(g, r, w, h)
                 sync()
-                times.append(time.perf_counter() - t)
-            med = statistics.median(times)
-            base = base or med
+                times[i].append(time.perf_counter() - t)
+        base = statistics.median(times[0])
+        for (label, g, _), ts in zip(rows, times, strict=True):
+            med = statistics.median(ts)
             print(
-                f"  {label:<30} {nparams[id(g)] / 1e6:4.2f} M  median {med:6.3f} s  min {min(times):6.3f} s  x{base / med:4.2f} vs baseline"
+                f"  {label:<30} {nparams[id(g)] / 1e6:4.2f} M  median {med:6.3f} s"
+                f"  min {min(ts):6.3f} s  x{base / med:4.2f} vs baseline"
             )
 
 

@@ -74,9 +74,7 @@ class FastGenerator(nn.Module):
         x = z
         last = len(self.convs) - 1
         for i, conv in enumerate(self.convs):
-            xp = pad_wrap(x, wrap_x, True)
-            if self.channels_last:
-                xp = xp.contiguous(memory_format=torch.channels_last)
+            xp = pad_wrap_into(x, wrap_x) if self.channels_last else pad_wrap(x, wrap_x, True)
             x = conv(xp)
             x = torch.relu_(x) if i < last else torch.tanh_(x)
         return x
@@ -85,6 +83,28 @@ class FastGenerator(nn.Module):
         """uint8 (B, H, W, 3) image from an input tensor."""
         y = self.forward_float(z, wrap_x)
         return to_uint8(y)
+
+
+def pad_wrap_into(x: torch.Tensor, wrap_x: bool = True) -> torch.Tensor:
+    """One-cell wrap pad (as ``pad_wrap(x, wrap_x, True)``) into a channels-last buffer.
+
+    One strided copy of the interior plus the thin borders, instead of the several
+    slice copies and the layout conversion of ``F.pad(mode="circular")``.
+    """
+    n, c, h, w = x.shape
+    out = torch.empty(
+        (n, c, h + 2, w + 2), dtype=x.dtype, device=x.device, memory_format=torch.channels_last
+    )
+    out[:, :, 1:-1, 1:-1] = x
+    if wrap_x:
+        out[:, :, 1:-1, 0] = x[:, :, :, -1]
+        out[:, :, 1:-1, -1] = x[:, :, :, 0]
+    else:
+        out[:, :, 1:-1, 0] = 0
+        out[:, :, 1:-1, -1] = 0
+    out[:, :, 0, :] = out[:, :, -2, :]
+    out[:, :, -1, :] = out[:, :, 1, :]
+    return out
 
 
 def to_uint8(y: torch.Tensor) -> torch.Tensor:
