@@ -285,7 +285,12 @@ def _build(
             estimate = sum(b.estimate_s for b in beats if _covers(sh, b)) or None
             analyses = []
             for t in shot_takes:
-                analyses.append(analyse_take(store, t, estimate, marks, rules.trim))
+                try:
+                    analyses.append(analyse_take(store, t, estimate, marks, rules.trim))
+                except PrevizError as exc:  # a corrupt take: carry on with the next one
+                    log.warning("take %s: skipped, its media cannot be read: %s", t.label, exc)
+                    analyses.append(TakeAnalysis(t, fps, t.duration_frames, has_video=False,
+                                                 estimate_s=estimate))  # fmt: skip
                 done += 1
                 if progress is not None:
                     progress(done, total)

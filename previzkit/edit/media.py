@@ -34,6 +34,8 @@ def video_info(path: str | Path) -> VideoInfo:
             if not c.streams.video:
                 raise VideoOpenError(f"video {src}: has no video stream")
             s = c.streams.video[0]
+            if s.codec_context is None:  # a codec FFmpeg has no decoder for
+                raise VideoOpenError(f"video {src}: its codec cannot be decoded here")
             fps = float(s.average_rate or s.guessed_rate or 0)
             frames = s.frames
             if not frames:

@@ -30,6 +30,8 @@ class PlateReader:
                 if not c.streams.video:
                     raise VideoOpenError(f"plate {self.path}: has no video stream")
                 s = c.streams.video[0]
+                if s.codec_context is None:  # a codec FFmpeg has no decoder for
+                    raise VideoOpenError(f"plate {self.path}: its codec cannot be decoded here")
                 self.fps = float(s.average_rate or 30)
                 self.source_size = (s.codec_context.width, s.codec_context.height)
         except av.FFmpegError as exc:

@@ -25,6 +25,11 @@ class VideoSource(Source):
             self._container.close()
             raise VideoOpenError(f"{self.path} has no video stream")
         self._stream = self._container.streams.video[0]
+        if self._stream.codec_context is None:  # a codec FFmpeg has no decoder for
+            self._container.close()
+            raise VideoOpenError(
+                f"{self.path}: its video codec cannot be decoded here; convert it to H.264"
+            )
         self._stream.thread_type = "AUTO"
         self.width = int(self._stream.codec_context.width)
         self.height = int(self._stream.codec_context.height)
