@@ -13,14 +13,15 @@ One frame (:meth:`Overlay.process`), on the thread that owns the GL context:
 3. read back colour (premultiplied: cleared transparent) and the z-buffer (rows
    top-first: the projection is flipped in y, so no copy is needed);
 4. matte: the actor pulled from the plate with the composite keyer (``matte="green"``
-   or ``"blue"``), or no actor layer (``"none"``);
+   or ``"blue"``), by person segmentation (``"segment"``), or no actor layer (``"none"``);
 5. composite: :func:`previzkit.composite.depth_composite` of the virtual layer (its
    z-buffer) and the actor layer (a plane facing the camera at the actor's distance,
    mapped to its z-buffer value) over the plate: a character farther than the actor
    passes behind them.
 
-Person segmentation without a green screen (MediaPipe) needs a segmentation model
-shipped in ``assets/models``; none is shipped yet (see docs/overlay.md).
+Without a green screen, ``matte="segment"`` mattes people with MediaPipe's person
+segmentation (:mod:`previzkit.stage.segmentation`); the set's sky and floor are then
+not drawn by default (the real set is the plate).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import InputError, ModelNotFound, ShapeError
+from previzkit.errors import InputError, ShapeError
 
 MATTES = ("green", "blue", "none", "segment")
 STAGES = ("track", "render", "readback", "matte", "composite")
@@ -214,14 +215,18 @@ class Overlay:
 
         self.ctx = ctx
         self.options = o = options or OverlayOptions()
+        self._segmenter = None
         if o.matte == "segment":
-            raise ModelNotFound(
-                "overlay matte 'segment': no person segmentation model is shipped in "
-                "assets/models (MediaPipe 1.x has none in its wheel); use a green or blue "
-                "screen (--matte green) or --matte none"
-            )
+            from previzkit.stage.segmentation import PersonSegmenter
+
+            self._segmenter = PersonSegmenter()
         self.tracker = tracker
-        self.renderer = Renderer(ctx, set_def)
+        try:
+            self.renderer = Renderer(ctx, set_def)
+        except BaseException:
+            if self._segmenter is not None:
+                self._segmenter.close()
+            raise
         self.renderer.show_frustums = False
         self.renderer.show_marks = False
         scene = self.renderer.scene
@@ -244,6 +249,10 @@ class Overlay:
             from previzkit.composite import KeyParams
 
             self._key = KeyParams(screen=o.matte)
+        if o.matte == "segment":
+            from previzkit.composite import KeyParams
+
+            self._key = KeyParams(spill=0.0)  # a given matte; no screen colour to despill
         self._fbo = ctx.framebuffer(
             color_attachments=[ctx.renderbuffer((o.width, o.height), 4)],
             depth_attachment=ctx.depth_renderbuffer((o.width, o.height)),
@@ -300,7 +309,9 @@ class Overlay:
             return None, None
         from previzkit.composite import key
 
-        layer = key(plate, self._key, backend=o.backend)  # premultiplied: alpha = the matte
+        matte = self._segmenter.matte(plate) if self._segmenter is not None else None
+        # premultiplied: alpha = the matte (pulled by the keyer, or the segmenter's)
+        layer = key(plate, self._key, matte=matte, backend=o.backend)
         return layer, layer[..., 3]
 
     def process(self, plate: npt.NDArray[np.uint8]) -> OverlayFrame:
@@ -339,6 +350,8 @@ class Overlay:
         return OverlayFrame(image, pose, lens, tracked, actor_depth, matte, timings)
 
     def close(self) -> None:
+        if self._segmenter is not None:
+            self._segmenter.close()
         if self.ctx.fbo is self._fbo:  # never leave a released framebuffer bound
             (self.ctx.screen or self.ctx.detect_framebuffer(0)).use()
         self._fbo.release()

@@ -54,8 +54,9 @@ def _source(camera: str | None, plate: Path | None) -> str:
 @click.option("--lens-table", type=click.Path(path_type=Path),
               help="FreeD zoom/focus counts -> focal mm / focus m (YAML).")  # fmt: skip
 @click.option("--set-camera", help="Without a tracker: a fixed set camera (default: the set's).")
-@click.option("--matte", type=click.Choice(["green", "blue", "none", "segment"]), default="green",
-              show_default=True, help="How the actor is matted out of the plate.")  # fmt: skip
+@click.option("--matte", type=click.Choice(["green", "blue", "segment", "none"]), default="green",
+              show_default=True,
+              help="Actor matte: a green/blue screen key, person segmentation (no screen), none.")  # fmt: skip
 @click.option("--actor-depth", type=float, default=3.0, show_default=True,
               help="The actor's distance in front of the camera, metres.")  # fmt: skip
 @click.option("--actor-mark", help="A set mark where the actor stands (overrides --actor-depth).")

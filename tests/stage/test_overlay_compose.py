@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from previzkit.errors import InputError, ModelNotFound, ShapeError
+from previzkit.errors import InputError, ShapeError
 from previzkit.render.camera import (
     Lens,
     look_at,
@@ -212,8 +212,8 @@ def test_bad_inputs_are_named(gl, set_file):
         OverlayOptions(matte="chroma")
     with pytest.raises(InputError, match="actor_depth_m"):
         OverlayOptions(actor_depth_m=0)
-    with pytest.raises(ModelNotFound, match="segmentation model"):
-        Overlay(gl, set_file, FixedCamera(pose, lens), OverlayOptions(W, H, matte="segment"))
+    assert OverlayOptions(matte="segment").backdrop is False  # the plate is the real set
+    assert OverlayOptions(matte="green").backdrop is True
     ov = Overlay(gl, set_file, FixedCamera(pose, lens), OverlayOptions(W, H))
     try:
         with pytest.raises(ShapeError, match=r"\(360, 640, 3\)"):
