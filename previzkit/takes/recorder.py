@@ -40,7 +40,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import InputError, PrevizError, RecordingError, ShapeError
+from previzkit.errors import (
+    InputError,
+    PrevizError,
+    RecordingError,
+    ShapeError,
+    TakeStoreError,
+)
 from previzkit.takes import timecode as tc
 from previzkit.takes.journal import (
     KIND_CAMERA,
@@ -89,8 +95,12 @@ class Recorder:
         gop: int | None = None,
         meta: dict[str, Any] | None = None,
         on_flush: Callable[[int], None] | None = None,
+        recover: bool = True,
+        encode_thread: bool = True,
     ) -> None:
         self.store = store
+        self._recover, self._encode_thread = recover, encode_thread
+        self.recovered: list[Take] = []
         self.rate = tc.rate(rate)
         self.scene, self.shot = str(scene), str(shot)
         self._start_tc = start_tc
@@ -123,27 +133,45 @@ class Recorder:
         """Catalogue the take (status ``recording``), open its journal and writers."""
         if self._state != "new":
             raise RecordingError(f"recorder {self.scene}/{self.shot}: already {self._state}")
+        if self._recover:  # finish takes whose recorder died, before numbering this one
+            from previzkit.takes.recovery import recover
+
+            self.recovered = recover(self.store)
         start_tc = self._start_tc or tc.timecode_from_clock(self.rate)
         number = self._take_number or self.store.next_take_number(self.scene, self.shot)
-        take = Take(
-            self.scene, self.shot, number, start_tc, self.rate.name, 0,
-            notes=self._notes, status="recording",
-        )  # fmt: skip
-        # lock first, catalogue second: recovery never sees an unlocked live take
-        folder = self.store.take_dir(take)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._lock_fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            os.write(self._lock_fd, f"{os.getpid()}@{socket.gethostname()}\n".encode())
-            self.take = self.store.add(take)
-        except (OSError, PrevizError) as exc:
-            if self._lock_fd is not None:
-                os.close(self._lock_fd)
-                self._lock_fd = None
-            if isinstance(exc, PrevizError):
-                raise
-            raise RecordingError(f"take {take.label}: cannot start recording ({exc})") from exc
+        for _attempt in range(100):
+            take = Take(
+                self.scene, self.shot, number, start_tc, self.rate.name, 0,
+                notes=self._notes, status="recording",
+            )  # fmt: skip
+            # lock first, catalogue second: recovery never sees an unlocked live take
+            folder = self.store.take_dir(take)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                self._lock_fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os.write(self._lock_fd, f"{os.getpid()}@{socket.gethostname()}\n".encode())
+                self.take = self.store.add(take)
+                break
+            except (OSError, PrevizError) as exc:
+                if self._lock_fd is not None:
+                    os.close(self._lock_fd)
+                    self._lock_fd = None
+                # another recorder on this project took the number first (it holds the
+                # lock, or catalogued it): an automatic number moves on to the next one
+                taken = isinstance(exc, BlockingIOError) or (
+                    isinstance(exc, TakeStoreError) and "already in" in str(exc)
+                )
+                if taken and self._take_number is None:
+                    number = max(number + 1, self.store.next_take_number(self.scene, self.shot))
+                    continue
+                if isinstance(exc, PrevizError):
+                    raise
+                if isinstance(exc, BlockingIOError):
+                    raise RecordingError(
+                        f"take {take.label}: another recorder is recording it"
+                    ) from exc
+                raise RecordingError(f"take {take.label}: cannot start recording ({exc})") from exc
         self._state = "recording"
         try:
             meta = {
@@ -161,15 +189,20 @@ class Recorder:
             self._journal = JournalWriter(
                 folder / JOURNAL, meta, self.flush_interval, on_flush=self._flushed
             )
-            from previzkit.takes.video import FragmentedVideoWriter, WavWriter
+            from previzkit.takes.video import FragmentedVideoWriter, ThreadedWriter, WavWriter
+
+            def media(writer: Any) -> Any:
+                return ThreadedWriter(writer) if self._encode_thread else writer
 
             if self.size:
-                self._writers["video"] = FragmentedVideoWriter(
-                    folder / VIDEO, *self.size, self.rate.fps, gop=self._gop
+                self._writers["video"] = media(
+                    FragmentedVideoWriter(folder / VIDEO, *self.size, self.rate.fps, gop=self._gop)
                 )
             if self.plate_size:
-                self._writers["plate"] = FragmentedVideoWriter(
-                    folder / PLATE, *self.plate_size, self.rate.fps, gop=self._gop
+                self._writers["plate"] = media(
+                    FragmentedVideoWriter(
+                        folder / PLATE, *self.plate_size, self.rate.fps, gop=self._gop
+                    )
                 )
             if self.audio_format:
                 self._writers["audio"] = WavWriter(folder / AUDIO, *self.audio_format)

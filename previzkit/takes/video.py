@@ -121,6 +121,72 @@ class FragmentedVideoWriter:
         self.close()
 
 
+class ThreadedWriter:
+    """Runs a writer's ``write`` on a background thread, so encoding overlaps the
+    caller's next frame. Frames are copied into a queue of ``depth`` frames; a full
+    queue blocks the caller (nothing is dropped). An error on the thread is raised by
+    the next :meth:`write` or by :meth:`close`. ``sync`` is passed through."""
+
+    def __init__(self, writer: FragmentedVideoWriter, depth: int = 4) -> None:
+        import queue
+        import threading
+
+        self.writer = writer
+        self.path = writer.path
+        self._q: queue.Queue = queue.Queue(maxsize=max(1, depth))
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=f"encode-{writer.path.name}",
+                                        daemon=True)  # fmt: skip
+        self._thread.start()
+        self._closed = False
+
+    @property
+    def frames(self) -> int:
+        return self.writer.frames
+
+    def _run(self) -> None:
+        while True:
+            frame = self._q.get()
+            if frame is None:
+                return
+            if self._error is None:
+                try:
+                    self.writer.write(frame)
+                except BaseException as exc:  # kept, raised on the caller's thread
+                    self._error = exc
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def write(self, frame: npt.NDArray[np.uint8]) -> None:
+        self._raise()
+        if self._closed:
+            raise VideoWriteError(f"video {self.path}: already closed")
+        w = self.writer
+        if frame.shape != (w.height, w.width, 3) or frame.dtype != np.uint8:
+            raise ShapeError(
+                f"video {w.path}: frame {frame.shape} {frame.dtype}, expected "
+                f"({w.height}, {w.width}, 3) uint8"
+            )
+        self._q.put(np.array(frame, copy=True))
+
+    def sync(self) -> None:
+        self.writer.sync()
+
+    def close(self) -> None:
+        """Encode what is queued, then close the writer (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._q.put(None)
+        self._thread.join()
+        try:
+            self._raise()
+        finally:
+            self.writer.close()
+
+
 def mp4_boxes(path: str | Path) -> list[tuple[str, int, int]]:
     """Top-level ISO BMFF boxes ``(type, offset, size)``; a box running past the end
     of the file (torn) is listed with the size its header claims."""

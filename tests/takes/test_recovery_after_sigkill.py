@@ -192,3 +192,15 @@ def test_a_take_that_died_before_its_journal_is_marked_failed(tmp_path):
         (t,) = recover(store)
         assert t.status == "failed" and t.duration_frames == 0
         assert "no journal" in t.notes
+
+
+def test_the_next_recorder_start_recovers_dead_takes_first(tmp_path):
+    from previzkit.takes.model import Take
+
+    with TakeStore(tmp_path / "proj") as store:
+        store.add(Take("7", "7-A", 1, status="recording"))  # its process is gone
+        with Recorder(store, "7", "7-A", start_tc="00:00:00:00") as rec:
+            rec.frame()
+        assert [t.label for t in rec.recovered] == ["7/7-A/1"]
+        assert store.get("7", "7-A", 1).status == "failed"
+        assert rec.take.take == 2 and rec.take.status == "ok"
