@@ -1,0 +1,211 @@
+"""A shot plan's shots as cameras on a set: where each camera stands for its shot.
+
+Pure: takes the set (a :class:`~previzkit.render.setfile.SetDef`) and a planned shot
+(:mod:`previzkit.script.shots`) and returns a new SetDef with the scene's cast on the
+set's marks, facing each other, the scene's background, and one camera per shot.
+
+Frames: metres, y up, floor y = 0; a character with yaw 0 faces +z. The 180° line
+runs from the axis's first character A to B; ``side: right`` puts the camera on the
+right of that line seen from above looking from A to B, so A is frame-left and B
+frame-right (docs/script.md). Lenses are full-frame (36 x 24 mm), as the plan's
+``lens_mm`` is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from previzkit.errors import InputError
+from previzkit.render.camera import Lens
+from previzkit.render.setfile import BackgroundDef, CameraDef, CharacterDef, SetDef
+
+FULL_FRAME = (36.0, 24.0)
+EYE_M = 1.55  # eye line of a standing actor
+COLORS = ((0.85, 0.55, 0.35), (0.35, 0.55, 0.85), (0.55, 0.8, 0.4), (0.8, 0.4, 0.7))
+
+
+def _floor(p: Sequence[float]) -> np.ndarray:
+    return np.array([float(p[0]), 0.0, float(p[1])])
+
+
+def cast_positions(set_def: SetDef, cast: Sequence[str]) -> dict[str, np.ndarray]:
+    """Each cast member on a mark (marks in set order; more cast than marks stand in a
+    row beside the last mark, 1.2 m apart). Floor points (x, 0, z)."""
+    marks = [_floor(m.position) for m in set_def.marks.values()]
+    if not marks:
+        marks = [np.array([-1.0, 0.0, 0.0]), np.array([1.0, 0.0, 0.0])]
+    out = {}
+    for i, name in enumerate(cast):
+        out[name] = (
+            marks[i] if i < len(marks) else marks[-1] + np.array([1.2 * (i - len(marks) + 1), 0, 0])
+        )
+    return out
+
+
+def yaw_towards(src: np.ndarray, dst: np.ndarray) -> float:
+    """Yaw (degrees about +y; 0 faces +z) of a character at ``src`` facing ``dst``."""
+    d = dst - src
+    return math.degrees(math.atan2(d[0], d[2]))
+
+
+def _lens(focal_mm: float, focus_m: float) -> Lens:
+    return Lens(float(focal_mm), FULL_FRAME[0], FULL_FRAME[1], max(0.3, float(focus_m)))
+
+
+def _fit_distance(width_m: float, height_m: float, lens: Lens, aspect: float) -> float:
+    """Distance at which a ``width_m`` x ``height_m`` subject fills the frame."""
+    half_w = math.tan(lens.hfov / 2)
+    half_h = half_w / aspect
+    return max(width_m / 2 / half_w, height_m / 2 / half_h)
+
+
+def _side_normal(a: np.ndarray, b: np.ndarray, side: str) -> np.ndarray:
+    u = b - a
+    n = np.linalg.norm(u)
+    u = u / n if n > 1e-6 else np.array([1.0, 0.0, 0.0])
+    right = np.array([-u[2], 0.0, u[0]])
+    return right if side == "right" else -right
+
+
+def shot_camera(
+    shot: Any,
+    positions: dict[str, np.ndarray],
+    axis: Sequence[str],
+    props: dict[str, np.ndarray] | None = None,
+    aspect: float = 16 / 9,
+) -> CameraDef:
+    """The camera for one planned shot (``type``, ``subjects``, ``lens_mm``, ``side``).
+
+    establishing: wide and high on the whole cast; master / two-shot: level, framing the
+    pair; ots: over the shoulder of the second subject onto the first; single: a medium
+    close-up of the subject from the camera's side of the line; insert: the prop (or the
+    floor between the cast) close; pov: from the subject's eyes onto the other.
+    """
+    kind = str(shot.type)
+    cast = list(positions)
+    if not cast:
+        raise InputError(f"shot {shot.id}: the scene has no cast to frame")
+    a_name = axis[0] if axis else cast[0]
+    b_name = axis[1] if len(axis) > 1 else (cast[1] if len(cast) > 1 else cast[0])
+    a, b = positions.get(a_name, positions[cast[0]]), positions.get(b_name, positions[cast[-1]])
+    mid = sum(positions.values()) / len(positions)
+    normal = _side_normal(a, b, shot.side)
+    up = np.array([0.0, 1.0, 0.0])
+    subjects = [s for s in shot.subjects if s in positions]
+    lens = _lens(shot.lens_mm, 3.0)
+    spread = max(float(np.linalg.norm(p - mid)) for p in positions.values()) * 2
+    if kind in ("establishing", "master", "two-shot"):
+        group = (
+            [positions[s] for s in subjects]
+            if subjects and kind == "two-shot"
+            else list(positions.values())
+        )
+        centre = sum(group) / len(group)
+        width = max(float(np.linalg.norm(p - centre)) for p in group) * 2 + 1.4
+        margin = {"establishing": 2.2, "master": 1.3, "two-shot": 1.0}[kind]
+        dist = _fit_distance(width * margin, 2.1 * margin, lens, aspect)
+        height = 3.2 if kind == "establishing" else 1.6
+        pos = centre + normal * dist + up * height
+        target = centre + up * (1.0 if kind == "establishing" else 1.2)
+    elif kind == "ots" and len(subjects) >= 2:
+        front, back = positions[subjects[0]], positions[subjects[1]]
+        d = front - back
+        d = d / (np.linalg.norm(d) + 1e-9)
+        pos = back - d * 0.9 + normal * 0.45 + up * 1.65
+        target = front + up * 1.45
+    elif kind == "pov" and subjects:
+        eye = positions[subjects[0]]
+        others = [p for n, p in positions.items() if n != subjects[0]] or [mid + normal]
+        pos = eye + up * EYE_M
+        target = others[0] + up * 1.3
+    elif kind == "insert":
+        where = None
+        for name in shot.subjects:
+            key = str(name).lower().replace(" ", "_")
+            where = (props or {}).get(key)
+            if where is not None:
+                break
+        spot = where if where is not None else (a + b) / 2
+        dist = _fit_distance(0.9, 0.6, lens, aspect)
+        pos = spot + normal * dist * 0.8 + up * (0.6 + dist * 0.5)
+        target = spot + up * 0.5
+    else:  # single (and an ots or pov without enough subjects)
+        subject = subjects[0] if subjects else a_name
+        s = positions[subject]
+        others = [p for n, p in positions.items() if n != subject]
+        toward = (others[0] - s) if others else normal
+        toward = toward / (np.linalg.norm(toward) + 1e-9)
+        dist = _fit_distance(0.7, 0.75, lens, aspect)
+        d = toward * math.cos(math.radians(35)) + normal * math.sin(math.radians(35))
+        pos = s + d / np.linalg.norm(d) * dist + up * 1.5
+        target = s + up * 1.45
+    if spread <= 0:
+        spread = 1.0
+    focus = float(np.linalg.norm(target - pos))
+    return CameraDef(
+        name=str(shot.id),
+        lens=_lens(shot.lens_mm, focus),
+        position=tuple(float(x) for x in pos),
+        target=tuple(float(x) for x in target),
+    )
+
+
+def scene_set(
+    base: SetDef,
+    scene: Any,
+    assets: Path,
+    *,
+    sky_size: tuple[int, int] = (1024, 512),
+    seed: int = 7,
+) -> SetDef:
+    """The set for one scene of the plan: its cast (the axis first) on the marks facing
+    each other, the planned sky (GAN) and ground, a camera per shot. ``assets``
+    resolves the plan's model paths; a missing model keeps the set's own background."""
+    cast = list(scene.axis)
+    for shot in scene.shots:
+        for s in shot.subjects:
+            if s.isupper() and s not in cast and shot.type not in ("insert",):
+                cast.append(s)
+    if not cast:
+        cast = [c.name for c in base.characters][:2]
+    positions = cast_positions(base, cast)
+    mark_names = list(base.marks)
+    chars = []
+    centre = sum(positions.values()) / len(positions)
+    for i, name in enumerate(cast):
+        p = positions[name]
+        others = [q for n, q in positions.items() if n != name]
+        look = others[0] if len(others) == 1 else centre + np.array([0.0, 0.0, 4.0])
+        chars.append(CharacterDef(
+            name=name, model="mannequin", mark=mark_names[i] if i < len(mark_names) else None,
+            position=tuple(float(x) for x in p), yaw_deg=yaw_towards(p, look),
+            color=COLORS[i % len(COLORS)],
+        ))  # fmt: skip
+    props = {p.name.lower(): np.array(p.position, dtype=float) for p in base.props}
+    cameras = {}
+    for shot in scene.shots:
+        cameras[shot.id] = shot_camera(shot, positions, scene.axis, props)
+    bg = base.background
+    sky = getattr(scene, "sky_model", None)
+    if sky:
+        sky_path = assets / sky
+        if sky_path.is_file():
+            bg = dataclasses.replace(bg, image=None, model=sky_path, seed=seed, size=sky_size)
+    ground = getattr(scene, "ground_model", None)
+    if ground:
+        gpath = assets / ground
+        if not gpath.is_file():  # the plan names grass; the shipped ground may differ
+            found = sorted((assets / "models" / "genai").glob("ground_*.pt"))
+            gpath = found[0] if found else gpath
+        if gpath.is_file():
+            bg = dataclasses.replace(bg, ground_model=gpath, ground_image=None, ground_size=256)
+    if not isinstance(bg, BackgroundDef):  # pragma: no cover - defensive
+        raise InputError("scene set: background is not a BackgroundDef")
+    return dataclasses.replace(base, characters=chars, cameras=cameras,
+                               default_camera=next(iter(cameras), None), background=bg)  # fmt: skip
