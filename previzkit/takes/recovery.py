@@ -217,10 +217,24 @@ def recover(store: TakeStore) -> list[Take]:
         if take.status != "recording":
             continue
         folder = store.take_dir(take)
-        if is_alive(folder):
-            continue
-        log.warning("take %s: its recorder died; recovering from %s", take.label, folder)
-        done.append(finalize(store, take, "recovered", "recovered after the recorder died"))
+        # hold the take's lock while recovering it, and read its status again under the
+        # lock: its recorder may have finished it since store.list() (another process)
+        try:
+            fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            continue  # no folder to lock (or no permission): nothing this process can do
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # alive: being recorded (or recovered by another process)
+            take = store.get(take.scene, take.shot, take.take)
+            if take.status != "recording":
+                continue
+            log.warning("take %s: its recorder died; recovering from %s", take.label, folder)
+            done.append(finalize(store, take, "recovered", "recovered after the recorder died"))
+        finally:
+            os.close(fd)
     return done
 
 
