@@ -76,7 +76,7 @@ def run(set_file, camera, plate, board, calibration, freed, freed_camera, lens_t
         start_tc, stats):  # fmt: skip
     """Run the overlay over SET_FILE."""
     from previzkit.progress import bar
-    from previzkit.render.headless import create_context
+    from previzkit.render.headless import create_context, keep_current_context
     from previzkit.stage.overlay import OverlayOptions, OverlayRun, run_overlay
 
     if frames is not None and frames < 1:
@@ -98,12 +98,13 @@ def run(set_file, camera, plate, board, calibration, freed, freed_camera, lens_t
         set_camera=set_camera, frames=frames, output=output, project=project, scene=scene,
         shot=shot, rate=rate, start_tc=start_tc,
     )  # fmt: skip
-    ctx = create_context()
-    try:
-        with bar("overlay", total=frames) as progress:
-            result = run_overlay(ctx, job, progress=progress)
-    finally:
-        ctx.release()
+    with keep_current_context():  # a caller's own GL context stays current afterwards
+        ctx = create_context()
+        try:
+            with bar("overlay", total=frames) as progress:
+                result = run_overlay(ctx, job, progress=progress)
+        finally:
+            ctx.release()
     click.echo(f"overlay: {result.frames} frames, tracking lost on {result.lost}")
     if result.output is not None:
         click.echo(f"written: {result.output}")
