@@ -68,7 +68,11 @@ def record(project: str, name: str, scene: str, shot: str, takes: int, frames: i
 
 
 def fill(project: str) -> None:
+    import signal
+
     from previzkit.errors import RecordingError
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # RLIMIT_FSIZE fallback: EFBIG, no kill
     from previzkit.takes.recorder import Recorder
     from previzkit.takes.store import TakeStore
 
