@@ -38,22 +38,27 @@ RECORD_START = "10:00:00:00"  # the shoot day's first take
 @dataclass(frozen=True)
 class DemoOptions:
     """``takes``: per shot; ``size``: recorded takes (w, h); ``cut_size``: previz.mp4;
-    ``rate``: project timecode rate; ``max_take_s``: cap on a take's length;
-    ``scenes``: scene numbers to shoot (None: all)."""
+    ``rate``: project timecode rate; ``time_scale``: takes last the script's time
+    for their shot times this; ``handle_s``: pre/post-roll; ``max_take_s``: cap on a
+    take's length; ``min_shot_s``: the editor's shortest shot; ``scenes``: scene
+    numbers to shoot (None: all)."""
 
     takes: int = 3
     size: tuple[int, int] = (512, 288)
     cut_size: tuple[int, int] = (640, 360)
     rate: str = "24"
+    time_scale: float = 1.0
+    handle_s: float = 1.0
     max_take_s: float | None = None
+    min_shot_s: float = 1.0
     sky_size: tuple[int, int] = (1024, 512)
     scenes: tuple[str, ...] | None = None
 
     @classmethod
     def quick(cls) -> DemoOptions:
-        """CI-sized: 2 takes a shot, small frames, takes of at most 2.5 s."""
-        return cls(takes=2, size=(192, 108), cut_size=(320, 180), max_take_s=2.5,
-                   sky_size=(512, 256))  # fmt: skip
+        """CI-sized: 2 takes a shot, small frames, the script played 4x as fast."""
+        return cls(takes=2, size=(192, 108), cut_size=(320, 180), time_scale=0.25,
+                   handle_s=0.5, min_shot_s=0.25, sky_size=(512, 256))  # fmt: skip
 
 
 @dataclass
@@ -108,10 +113,7 @@ def record_plan(
     from previzkit.takes.store import TakeStore
 
     clips_by_name = {n: assets / p for n, p in CAST_CLIPS.items()}
-    specs = record.take_specs(script, plan, options.takes, options.rate,
-                              max_s=options.max_take_s)  # fmt: skip
-    if options.scenes is not None:
-        specs = [s for s in specs if s.scene in options.scenes]
+    specs = _specs(script, plan, options)
     starts = _start_timecodes(specs, options.rate)
     total = sum(s.frames for s in specs)
     scenes = {sp.number: sp for sp in plan.scenes}
@@ -199,7 +201,7 @@ def run_demo(
 
     t = time.perf_counter()
     with bars("score + assemble", None, "take") as progress:
-        result = assemble(project, script, plan=files["shots"], rules=AssemblyRules(),
+        result = assemble(project, script, plan=files["shots"], rules=AssemblyRules(min_shot_s=opts.min_shot_s),
                           progress=progress)  # fmt: skip
     for name, suffix in (("otio", ".otio"), ("edl", ".edl"), ("fcpxml", ".fcpxml")):
         files[name] = export(result.timeline, out / f"cut{suffix}")
@@ -225,7 +227,8 @@ def run_demo(
 def _specs(script: Any, plan: Any, opts: DemoOptions) -> list[Any]:
     from previzkit.batchjobs.record import take_specs
 
-    specs = take_specs(script, plan, opts.takes, opts.rate, max_s=opts.max_take_s)
+    specs = take_specs(script, plan, opts.takes, opts.rate, max_s=opts.max_take_s,
+                       scale=opts.time_scale, handle_s=opts.handle_s)  # fmt: skip
     return [s for s in specs if opts.scenes is None or s.scene in opts.scenes]
 
 

@@ -64,10 +64,12 @@ def shot_estimates(script: Any, plan: Any) -> dict[str, float]:
 
 def take_specs(
     script: Any, plan: Any, takes_per_shot: int, rate: str = "24",
-    clip_s: float = 15.0, max_s: float | None = None,
+    clip_s: float = 15.0, max_s: float | None = None, scale: float = 1.0,
+    handle_s: float = HANDLE_S,
 ) -> list[TakeSpec]:  # fmt: skip
-    """Every take to record, in plan order (scene, shot, take). ``clip_s`` is the
-    pose clips' length; ``max_s`` caps a take's length (quick runs)."""
+    """Every take to record, in plan order (scene, shot, take): the shot's script time
+    x ``scale`` (+/- 12 % between takes) plus ``handle_s`` before and after. ``clip_s``
+    is the pose clips' length; ``max_s`` caps a take's length."""
     from previzkit.takes import timecode as tc
 
     if takes_per_shot < 1:
@@ -79,7 +81,7 @@ def take_specs(
         for sh in sp.shots:
             for k in range(takes_per_shot):
                 speed, shift = TAKE_TIMING[k % len(TAKE_TIMING)]
-                length = est[sh.id] * (1.0 + 0.12 * ((k % 3) - 1)) + 2 * HANDLE_S
+                length = est[sh.id] * scale * (1.0 + 0.12 * ((k % 3) - 1)) + 2 * handle_s
                 if max_s is not None:
                     length = min(length, max_s)
                 span = length * speed  # clip seconds the take plays

@@ -1,0 +1,142 @@
+"""`previzkit demo --quick` in a temporary folder: every output checked with the real
+libraries (OTIO, pycmx, PyAV, the HTML page's files)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.gl, pytest.mark.media, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "previzkit", "demo", "--quick", "-o", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, proc.stdout
+
+
+def _plan(out: Path):
+    from previzkit.script import load_shot_plan
+
+    return load_shot_plan(out / "shots.yaml")
+
+
+def _clips(out: Path):
+    import opentimelineio as otio
+
+    timeline = otio.adapters.read_from_file(str(out / "cut.otio"))
+    track = timeline.video_tracks()[0]
+    return timeline, [c for c in track if isinstance(c, otio.schema.Clip)]
+
+
+def test_every_output_is_written_and_summarised(demo_run) -> None:
+    out, stdout = demo_run
+    for name in ("cut.otio", "cut.edl", "cut.fcpxml", "previz.mp4", "index.html", "shots.yaml"):
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    assert re.search(r"recorded (\d+) takes", stdout)
+    assert "cut: " in stdout and str(out / "previz.mp4") in stdout
+
+
+def test_takes_recorded_per_planned_shot(demo_run) -> None:
+    from previzkit.takes.store import TakeStore
+
+    out, stdout = demo_run
+    plan = _plan(out)
+    planned = [sh.id for sp in plan.scenes for sh in sp.shots]
+    with TakeStore(out / "project", create=False) as store:
+        takes = store.list()
+    assert len(takes) == 2 * len(planned)  # --quick: 2 takes a shot
+    assert {t.shot for t in takes} == set(planned)
+    assert all(t.status == "ok" and t.duration_frames > 0 for t in takes)
+    # different timing per take: the two takes of a shot differ in length
+    by_shot: dict[str, set[int]] = {}
+    for t in takes:
+        by_shot.setdefault(t.shot, set()).add(t.duration_frames)
+    assert all(len(v) == 2 for v in by_shot.values())
+    assert f"recorded {len(takes)} takes" in stdout
+
+
+def test_otio_clips_are_planned_shots_in_script_order(demo_run) -> None:
+    out, _ = demo_run
+    plan = _plan(out)
+    scene_order = [sp.number for sp in plan.scenes]
+    shots = {sh.id: sp.number for sp in plan.scenes for sh in sp.shots}
+    _, clips = _clips(out)
+    assert clips
+    seen_scenes, last = [], (-1, -1)
+    for c in clips:
+        m = c.metadata["previzkit"]
+        assert m["shot"] in shots and shots[m["shot"]] == m["scene"]  # one planned shot each
+        key = (scene_order.index(m["scene"]), min(m["lines"]))
+        assert key > last, f"{c.name} out of script order"
+        last = (key[0], max(m["lines"]))
+        if m["scene"] not in seen_scenes:
+            seen_scenes.append(m["scene"])
+    assert seen_scenes == scene_order  # every scene is in the cut, in order
+
+
+def test_edl_reads_back_with_the_same_events(demo_run) -> None:
+    import opentimelineio as otio
+    import pycmx
+
+    out, _ = demo_run
+    _, clips = _clips(out)
+    edl = otio.adapters.read_from_file(str(out / "cut.edl"), rate=24)
+    edl_clips = [c for c in edl.video_tracks()[0] if isinstance(c, otio.schema.Clip)]
+    assert [c.name for c in edl_clips] == [c.name for c in clips]
+    assert [c.source_range for c in edl_clips] == [c.source_range for c in clips]
+    with (out / "cut.edl").open() as f:
+        events = list(pycmx.parse_cmx3600(f).events)
+    assert len(events) == len(clips)
+
+
+def test_fcpxml_reads_back(demo_run) -> None:
+    import opentimelineio as otio
+
+    out, _ = demo_run
+    _, clips = _clips(out)
+    fcp = otio.adapters.read_from_file(str(out / "cut.fcpxml"))
+    tl = fcp if isinstance(fcp, otio.schema.Timeline) else next(fcp.find_children(
+        descended_from_type=otio.schema.Timeline))  # fmt: skip
+    video = [c for t in tl.video_tracks() for c in t.find_clips()]
+    assert [c.name for c in video] == [c.name for c in clips]
+
+
+def test_mp4_has_the_cut_duration_and_frame_count(demo_run) -> None:
+    import av
+
+    out, _ = demo_run
+    timeline, _ = _clips(out)
+    expected = round(timeline.duration().to_frames(24))
+    with av.open(str(out / "previz.mp4")) as c:
+        v = c.streams.video[0]
+        assert v.average_rate == Fraction(24)
+        frames = sum(1 for _ in c.decode(v))
+        assert frames == expected
+        duration = float(c.duration) / av.time_base
+    assert duration == pytest.approx(expected / 24, abs=2 / 24)
+
+
+def test_storyboard_references_thumbnails_that_exist(demo_run) -> None:
+    from PIL import Image
+
+    out, _ = demo_run
+    _, clips = _clips(out)
+    page = (out / "index.html").read_text(encoding="utf-8")
+    thumbs = re.findall(r'<img src="([^"]+)"', page)
+    assert len(thumbs) == len(clips)
+    for t in thumbs:
+        with Image.open(out / t) as im:
+            assert im.size[0] > 0
+    video = re.search(r'<video[^>]*src="([^"]+)"', page) or re.search(r'src="([^"]+\.mp4)"', page)
+    assert video and (out / video.group(1)).is_file()
