@@ -247,28 +247,18 @@ class Recorder:
             raise RecordingError(f"recorder {self.scene}/{self.shot}: not recording")
         index = self.frames
         t = time.monotonic() - self._t0 if time_s is None else float(time_s)
-        # check everything first: a rejected frame leaves nothing in the journal
+        # encode and check everything first: a rejected frame leaves nothing behind
         if image is not None:
             self._check_media("video", image)
         if plate is not None:
             self._check_media("plate", plate)
+        pose_payload = self._pose_payload(index, t, list(poses))
+        cam_payload = None if camera is None else self._camera_sample(index, t, camera).encode()
         try:
-            people = list(poses)
-            if people:
-                from previzkit.capture.track import PoseFrame, encode_frame
-
-                label = self.timecode(index)
-                for p in people:
-                    p.timecode = p.timecode or label
-                rec = encode_frame(PoseFrame(index, t, people))
-                self._journal.append(KIND_POSE, rec[10:])  # the .pzt payload, header cut
-            if camera is not None:
-                if not isinstance(camera, CameraSample):
-                    pos, rot, lens = camera
-                    camera = CameraSample.from_lens(index, t, pos, rot, lens)
-                elif camera.index != index:
-                    camera = CameraSample(index, t, *_fields(camera)[2:])
-                self._journal.append(KIND_CAMERA, camera.encode())
+            if pose_payload is not None:
+                self._journal.append(KIND_POSE, pose_payload)
+            if cam_payload is not None:
+                self._journal.append(KIND_CAMERA, cam_payload)
             # the tick closes the frame: replay keeps only frames whose tick is on disk
             self._journal.append(KIND_FRAME, encode_tick(index, t))
             if image is not None:
@@ -279,6 +269,51 @@ class Recorder:
             self._fail(exc)
         self.frames += 1
         return index
+
+    def _pose_payload(self, index: int, t: float, people: list[Pose]) -> bytes | None:
+        """The ``.pzt`` record payload of this frame's poses (checked), or None."""
+        if not people:
+            return None
+        from previzkit.capture.track import PoseFrame, encode_frame
+
+        label = self.timecode(index)
+        stamped = []
+        for i, p in enumerate(people):
+            if not isinstance(p, Pose):
+                raise InputError(f"recorder: poses[{i}] is a {type(p).__name__}, not a Pose")
+            for name in ("image", "world"):
+                arr = getattr(p, name)
+                if np.shape(arr) != (33, 3):
+                    raise ShapeError(
+                        f"recorder: poses[{i}] (actor {p.actor_id}) {name} has shape "
+                        f"{np.shape(arr)}, expected (33, 3)"
+                    )
+            if p.flags is not None and np.shape(p.flags) != (33,):
+                raise ShapeError(f"recorder: poses[{i}] flags shape {np.shape(p.flags)} != (33,)")
+            stamped.append(
+                Pose(p.timestamp, p.actor_id, p.image, p.world, p.confidence,
+                     p.timecode or label, p.flags)
+            )  # fmt: skip
+        rec = encode_frame(PoseFrame(index, t, stamped))
+        return rec[10:]  # the .pzt record's payload (its 10-byte header cut)
+
+    def _camera_sample(self, index: int, t: float, camera: Any) -> CameraSample:
+        if isinstance(camera, CameraSample):
+            return camera if camera.index == index else CameraSample(index, t, *_fields(camera)[2:])
+        try:
+            pos, rot, lens = camera
+            sample = CameraSample.from_lens(index, t, pos, rot, lens)
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise InputError(
+                f"recorder: camera must be a CameraSample or (position, orientation xyzw, "
+                f"Lens), got {type(camera).__name__} ({exc})"
+            ) from None
+        if len(sample.position) != 3 or len(sample.orientation) != 4:
+            raise ShapeError(
+                f"recorder: camera position {len(sample.position)} values (3) / orientation "
+                f"{len(sample.orientation)} (4)"
+            )
+        return sample
 
     def _check_media(self, kind: str, frame: npt.NDArray[np.uint8]) -> None:
         label = self.take.label if self.take else ""

@@ -144,6 +144,16 @@ def test_bad_inputs_name_what_is_wrong(store):
         rec.frame(plate=np.zeros((48, 64, 3), np.uint8))
     with pytest.raises(RecordingError, match="audio"):
         rec.audio(np.zeros(10))
+    with pytest.raises(ShapeError, match=r"poses\[1\] \(actor 4\) world has shape \(33, 2\)"):
+        bad = _pose(0, 4)
+        bad.world = np.zeros((33, 2), np.float32)
+        rec.frame(poses=[_pose(0), bad])
+    with pytest.raises(InputError, match="not a Pose"):
+        rec.frame(poses=["nope"])
+    with pytest.raises(InputError, match="camera must be"):
+        rec.frame(camera=((0, 0, 0), (0, 0, 0, 1), "not a lens"))
+    with pytest.raises(ShapeError, match="orientation"):
+        rec.frame(camera=((0, 0, 0), (0, 0, 1), Lens()))
     rec.frame(np.zeros((48, 64, 3), np.uint8))  # a bad frame does not stop the take
     take = rec.stop()
     assert rec.stop() is take
