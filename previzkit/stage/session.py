@@ -56,7 +56,7 @@ class StageResult:
 
 def run_stage(run: StageRun, progress: Any = None) -> StageResult:
     """Run the loop as ``run`` says; returns its latency stats and the takes written."""
-    from previzkit.render.headless import create_context
+    from previzkit.render.headless import create_context, keep_current_context
     from previzkit.render.setfile import load_set
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.plate import PlateReader
@@ -71,6 +71,8 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
     live = bool(run.subscribe) or run.capture is not None
     writer = run.writer or f"{socket.gethostname()}-{os.getpid()}"
     with contextlib.ExitStack() as stack:
+        # the context made here is released at the end: put the caller's back then
+        stack.enter_context(keep_current_context())
         source = open_pose_source(run.poses, run.subscribe or None, run.capture,
                                   realtime=run.realtime or live)  # fmt: skip
         stack.callback(source.close)
