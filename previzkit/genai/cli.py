@@ -108,6 +108,9 @@ def train(image: str, out: str, channels: str | None, resume: bool, **kw: object
     help="Horizon blend: ground model below the horizon.",
 )
 @click.option(
+    "--ground-gain", default=1.0, show_default=True, help="Horizon blend: ground brightness factor."
+)
+@click.option(
     "--horizon", is_flag=True, help="Horizon blend with a flat ground colour (or --ground)."
 )
 @click.option(
@@ -127,6 +130,7 @@ def sample(
     tile: bool,
     no_wrap: bool,
     ground_model: str | None,
+    ground_gain: float,
     horizon: bool,
     cubemap_dir: str | None,
     face_size: int | None,
@@ -142,7 +146,7 @@ def sample(
     w, h = parse_size(size)
     img = generate(model, seed, w, h, wrap_x=not no_wrap, wrap_y=tile, device=device)
     if horizon or ground_model:
-        blend = HorizonBlend(ground_model=ground_model)
+        blend = HorizonBlend(ground_model=ground_model, ground_gain=ground_gain)
         tex = (
             ground_texture(ground_model, 0, blend.ground_size, device=device)
             if ground_model
@@ -165,13 +169,20 @@ def sample(
 @click.option("--tiles", default=32, show_default=True, help="Tiles per set.")
 @click.option("--tile-size", default=128, show_default=True)
 @click.option("--seed", default=0, show_default=True)
+@click.option(
+    "--seam-seeds", default=16, show_default=True, help="Panoramas pooled for the seam figures."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def eval_(model: str, image: str, tiles: int, tile_size: int, seed: int, as_json: bool) -> None:
+def eval_(
+    model: str, image: str, tiles: int, tile_size: int, seed: int, seam_seeds: int, as_json: bool
+) -> None:
     """Print SWD (model, real floor, untrained and noise ceilings) and seam metrics."""
     from previzkit.genai.evaluate import evaluate
     from previzkit.genai.images import load_image
 
-    report = evaluate(model, load_image(image), tiles=tiles, tile=tile_size, seed=seed)
+    report = evaluate(
+        model, load_image(image), tiles=tiles, tile=tile_size, seed=seed, seam_seeds=seam_seeds
+    )
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format())
 
 

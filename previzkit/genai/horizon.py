@@ -4,7 +4,7 @@ Pure numpy on equirectangular images (see :mod:`previzkit.genai.cubemap` for the
 convention: row 0 is straight up, the middle row the horizon, column W/2 looks
 down -z). Below the horizon each pixel shows the ground plane ``camera_height_m``
 below the viewer, textured with a tileable ground image repeated every
-``tile_m`` metres and fading with distance into a haze colour; a soft band blends
+``tile_m`` metres and fading with distance into the colour of the sky just above the horizon; a soft band blends
 sky and ground at the horizon.
 """
 
@@ -25,7 +25,9 @@ class HorizonBlend:
     horizon: where the horizon sits, as a fraction of the height from the top (0.5 =
     the equator, level with the viewer's eye). softness: blend band, fraction of the
     height. camera_height_m: eye height above the ground (metres). tile_m: size of one
-    ground texture tile (metres). haze_m: distance at which the ground is 63% haze.
+    ground texture tile (metres). haze_m: distance at which the ground is 63% haze
+    (the colour of the sky just above the horizon). ground_gain: brightness factor
+    of the ground texture (e.g. 0.3 under a night sky).
     """
 
     ground_model: str | None = None
@@ -36,7 +38,8 @@ class HorizonBlend:
     softness: float = 0.02
     camera_height_m: float = 1.7
     tile_m: float = 4.0
-    haze_m: float = 60.0
+    haze_m: float = 20.0
+    ground_gain: float = 1.0
 
     def validate(self) -> None:
         """Raise InputError naming the bad field."""
@@ -44,7 +47,7 @@ class HorizonBlend:
             raise InputError(f"horizon.horizon: {self.horizon} must be in (0, 1)")
         if not 0.0 <= self.softness < 0.5:
             raise InputError(f"horizon.softness: {self.softness} must be in [0, 0.5)")
-        for name in ("camera_height_m", "tile_m", "haze_m"):
+        for name in ("camera_height_m", "tile_m", "haze_m", "ground_gain"):
             if getattr(self, name) <= 0:
                 raise InputError(f"horizon.{name}: {getattr(self, name)} must be > 0")
         if len(self.ground_color) != 3 or not all(0 <= c <= 1 for c in self.ground_color):
@@ -93,13 +96,15 @@ def apply_horizon(
     )
     lon = ((np.arange(w) + 0.5) / w - 0.5) * 2 * np.pi
     out = sky.astype(np.float32)
+    gt = None
     if ground_texture is not None:
         gt = np.asarray(ground_texture)
         if gt.ndim != 3 or gt.shape[2] != 3:
             raise ShapeError(f"apply_horizon: ground texture must be (S, S, 3), got {gt.shape}")
-        haze = gt.reshape(-1, 3).mean(0).astype(np.float32)
-    else:
-        haze = np.asarray(blend.ground_color, np.float32) * 255
+    # Distant ground fades into the colour of the sky just above the horizon.
+    top = max(0, int((blend.horizon - 0.05) * h))
+    bottom = max(top + 1, int(blend.horizon * h))
+    haze = out[top:bottom].reshape(-1, 3).mean(0)
     # Ground for the rows below the horizon (and the blend band above it).
     band = blend.softness
     g_rows = np.nonzero(rows >= blend.horizon - band)[0]
@@ -108,10 +113,11 @@ def apply_horizon(
         dist = blend.camera_height_m / np.tan(-e)  # metres along the floor
         x = dist * np.sin(lon)[None, :]
         z = -dist * np.cos(lon)[None, :]
-        if ground_texture is not None:
-            ground = _sample_tiled(gt, x / blend.tile_m, z / blend.tile_m)
+        if gt is not None:
+            ground = _sample_tiled(gt, x / blend.tile_m, z / blend.tile_m) * blend.ground_gain
         else:
-            ground = np.broadcast_to(haze, (*x.shape, 3)).astype(np.float32)
+            color = np.asarray(blend.ground_color, np.float32) * 255
+            ground = np.broadcast_to(color, (*x.shape, 3)).astype(np.float32)
         fog = (1.0 - np.exp(-dist / blend.haze_m))[..., None]
         ground = ground * (1 - fog) + haze * fog
         # Smoothstep from sky (above the band) to ground (below it).

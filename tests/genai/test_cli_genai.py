@@ -105,6 +105,8 @@ def test_eval_prints_the_table_and_json(tiny_model, capsys):
                 "8",
                 "--tile-size",
                 "64",
+                "--seam-seeds",
+                "2",
             ]
         )
         == 0
@@ -123,6 +125,8 @@ def test_eval_prints_the_table_and_json(tiny_model, capsys):
                 "8",
                 "--tile-size",
                 "64",
+                "--seam-seeds",
+                "2",
                 "--json",
             ]
         )
