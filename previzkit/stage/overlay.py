@@ -96,14 +96,32 @@ class FixedCamera:
 
 class BoardCamera:
     """Tracking from a ChArUco board in the plate (:mod:`previzkit.stage.tracking.charuco`);
-    the lens is the calibration's."""
+    the lens is the calibration's. When the calibration has lens distortion (or an
+    off-centre principal point) the board is tracked on the plate as shot and
+    :meth:`plate_for_overlay` remaps the plate to the renderer's pinhole
+    (``undistort=False`` keeps it as shot)."""
 
-    def __init__(self, board: Any, calibration: Any, focus_m: float = 3.0) -> None:
-        from previzkit.stage.tracking.charuco import BoardTracker
+    def __init__(
+        self, board: Any, calibration: Any, focus_m: float = 3.0, undistort: bool = True
+    ) -> None:
+        from previzkit.stage.tracking.charuco import BoardTracker, Undistorter
 
         self.tracker = BoardTracker(board, calibration)
         self.focus_m = focus_m
         self.last_error_px: float | None = None
+        self._undistort = undistort and Undistorter.needed(calibration)
+        self._undistorter: Any = None
+
+    def plate_for_overlay(self, plate: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """The plate as the renderer's pinhole sees it (undistorted when needed)."""
+        if not self._undistort:
+            return plate
+        from previzkit.stage.tracking.charuco import Undistorter
+
+        cal = self.tracker.calibration
+        if self._undistorter is None or self._undistorter.size != (cal.width, cal.height):
+            self._undistorter = Undistorter(cal)
+        return self._undistorter.apply(plate)
 
     def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any] | None:
         found = self.tracker.track(plate)
@@ -330,6 +348,9 @@ class Overlay:
             self.camera = found
         else:
             self.lost += 1
+        undistort = getattr(self.tracker, "plate_for_overlay", None)
+        if undistort is not None:
+            plate = np.ascontiguousarray(undistort(plate))
         pose, lens = self.camera
         t1 = time.perf_counter()
         proj = self.render(pose, lens)

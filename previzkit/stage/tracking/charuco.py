@@ -228,6 +228,47 @@ def load_calibration(path: str | Path) -> Calibration:
     return Calibration(w, h, k, dist, float(c.get("rms_px", 0.0)), sensor, int(c.get("views", 0)))
 
 
+class Undistorter:
+    """Remaps images of a calibrated camera to the renderer's pinhole: focal length fx
+    (square pixels), principal point at the image centre, no distortion, so a render
+    through :meth:`Calibration.lens` lines up with the plate. Maps are built once per
+    size (``cv2.initUndistortRectifyMap``); :meth:`apply` is one ``cv2.remap``."""
+
+    def __init__(self, calibration: Calibration) -> None:
+        import cv2
+
+        c = calibration
+        f = float(c.camera_matrix[0, 0])
+        self.target = np.array([[f, 0, c.width / 2 - 0.5], [0, f, c.height / 2 - 0.5], [0, 0, 1.0]])
+        self.size = (c.width, c.height)
+        self._maps = cv2.initUndistortRectifyMap(
+            c.camera_matrix, np.asarray(c.dist, np.float64), None, self.target, self.size,
+            cv2.CV_16SC2,
+        )  # fmt: skip
+
+    @staticmethod
+    def needed(calibration: Calibration, tolerance_px: float = 0.25) -> bool:
+        """True when the calibration differs from the renderer's pinhole by more than
+        ``tolerance_px`` anywhere that matters (distortion, off-centre principal point,
+        non-square pixels)."""
+        c = calibration
+        k = c.camera_matrix
+        off = max(abs(k[0, 2] - (c.width / 2 - 0.5)), abs(k[1, 2] - (c.height / 2 - 0.5)))
+        square = abs(k[0, 0] - k[1, 1]) * max(c.width, c.height) / (2 * k[0, 0])
+        return bool(np.any(np.abs(np.asarray(c.dist)) > 1e-6) or off > tolerance_px
+                    or square > tolerance_px)  # fmt: skip
+
+    def apply(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        import cv2
+
+        if (image.shape[1], image.shape[0]) != self.size:
+            raise TrackingError(
+                f"undistort: image {image.shape[1]}x{image.shape[0]}, calibration "
+                f"{self.size[0]}x{self.size[1]}"
+            )
+        return cv2.remap(image, *self._maps, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
 @dataclass
 class BoardPose:
     """A tracked camera: ``camera_to_world`` (4, 4) in the set frame, ``corners`` used,
