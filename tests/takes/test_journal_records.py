@@ -114,3 +114,43 @@ def test_bad_journals_and_arguments_are_named(tmp_path):
     w.close()
     with pytest.raises(RecordingError, match="closed"):
         w.append(KIND_FRAME, encode_tick(0, 0.0))
+
+
+def _journal_bytes(tmp_path, n=12):
+    path = tmp_path / "base.pzj"
+    w = JournalWriter(path, {"scene": "1"}, flush_interval=0.5)
+    for i in range(n):
+        w.append(KIND_FRAME, encode_tick(i, i / 24))
+        w.append(KIND_MARK, encode_mark({"i": i, "pad": "x" * (i % 5)}))
+    w.close()
+    return path.read_bytes(), read_journal(path).records
+
+
+def test_any_cut_or_flipped_byte_leaves_an_intact_prefix(tmp_path):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    data, records = _journal_bytes(tmp_path)
+    head = len(data) - sum(9 + len(p) for _, p in records)
+
+    @settings(
+        max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(cut=st.integers(0, len(data)), flip=st.integers(0, len(data) - 1), bit=st.integers(0, 7))
+    def check(cut, flip, bit):
+        for variant in (
+            data[:cut],
+            data[:flip] + bytes([data[flip] ^ (1 << bit)]) + data[flip + 1 :],
+        ):
+            p = tmp_path / "v.pzj"
+            p.write_bytes(variant)
+            try:
+                j = read_journal(p)
+            except JournalError:
+                assert len(variant) < head or variant[:head] != data[:head]  # the header
+                continue
+            assert j.records == records[: len(j.records)]  # never a damaged record
+            if variant == data:
+                assert not j.truncated and j.records == records
+
+    check()
