@@ -160,6 +160,10 @@ class StageLoop:
         if change.marks:
             scene.marks.release()
             scene.marks = Marks(self.ctx, list(new.marks.values()))
+            mapper = getattr(getattr(self.headset, "frame_loop", None), "mapper", None)
+            if mapper is not None:  # the headset grabs marks where the other views put them
+                for name, m in new.marks.items():
+                    mapper.marks[name] = tuple(m.position)
         if change.cameras:
             scene.frustums.release()
             scene.frustums = Frustums(self.ctx, list(new.cameras.values()))
