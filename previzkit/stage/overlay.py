@@ -137,7 +137,9 @@ class BoardCamera:
 class FreeDCamera:
     """Tracking from FreeD D1 packets (:mod:`previzkit.stage.tracking.freed`): the newest
     packet of ``camera_id`` (any camera when None), its zoom/focus through ``lens_table``.
-    ``origin`` (4x4) places the tracker's frame in the set (default: the same)."""
+    ``origin`` (4x4) places the tracker's frame in the set (default: the same).
+    ``delay_s`` uses the packet that arrived that long before each plate frame is
+    processed (the plate's extra latency over the tracker's; 0 = the newest)."""
 
     def __init__(
         self,
@@ -146,9 +148,13 @@ class FreeDCamera:
         sensor_mm: tuple[float, float] = (24.89, 18.66),
         camera_id: int | None = None,
         origin: np.ndarray | None = None,
+        delay_s: float = 0.0,
     ) -> None:
         from previzkit.stage.tracking.freed import LensTable
 
+        if delay_s < 0:
+            raise InputError(f"FreeD delay {delay_s} s: must be >= 0")
+        self.delay_s = float(delay_s)
         self.receiver = receiver
         self.lens_table = lens_table or LensTable()
         self.sensor_mm = sensor_mm
@@ -156,7 +162,8 @@ class FreeDCamera:
         self.origin = np.eye(4) if origin is None else np.asarray(origin, np.float64)
 
     def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any] | None:
-        got = self.receiver.latest(self.camera_id)
+        before = time.monotonic() - self.delay_s if self.delay_s > 0 else None
+        got = self.receiver.latest(self.camera_id, before=before)
         if got is None:
             return None
         packet = got[0]
@@ -410,6 +417,7 @@ class OverlayRun:
     calibration: Path | None = None
     freed: str | None = None
     freed_camera: int | None = None
+    freed_delay_s: float = 0.0
     lens_table: Path | None = None
     set_camera: str | None = None
     frames: int | None = None
@@ -457,7 +465,8 @@ def make_tracker(run: OverlayRun, set_def: Any, width: int, height: int) -> Came
         table, sensor = (
             load_lens_table(run.lens_table) if run.lens_table else (LensTable(), (24.89, 18.66))
         )
-        return FreeDCamera(FreeDReceiver(run.freed), table, sensor, run.freed_camera)
+        return FreeDCamera(FreeDReceiver(run.freed), table, sensor, run.freed_camera,
+                           delay_s=run.freed_delay_s)  # fmt: skip
     if set_cam is None:
         raise InputError(f"overlay: set {set_def.name!r} has no camera; give --board or --freed")
     return FixedCamera(set_cam.camera_to_world(), set_cam.lens)

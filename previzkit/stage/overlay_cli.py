@@ -51,6 +51,8 @@ def _source(camera: str | None, plate: Path | None) -> str:
               help="Lens calibration from 'overlay calibrate' (default: the set camera's lens).")  # fmt: skip
 @click.option("--freed", help="Track from FreeD D1 packets: udp://HOST:PORT.")
 @click.option("--freed-camera", type=int, help="FreeD camera id (default: any).")
+@click.option("--freed-delay", type=float, default=0.0, show_default=True,
+              help="Milliseconds the plate lags the FreeD packets (picks older packets).")  # fmt: skip
 @click.option("--lens-table", type=click.Path(path_type=Path),
               help="FreeD zoom/focus counts -> focal mm / focus m (YAML).")  # fmt: skip
 @click.option("--set-camera", help="Without a tracker: a fixed set camera (default: the set's).")
@@ -71,8 +73,8 @@ def _source(camera: str | None, plate: Path | None) -> str:
 @click.option("--rate", default="24", show_default=True, help="Timecode rate of the take.")
 @click.option("--start-tc", help="Timecode of the take's first frame (default: the clock).")
 @click.option("--stats", is_flag=True, help="Print p50/p99 time per stage at the end.")
-def run(set_file, camera, plate, board, calibration, freed, freed_camera, lens_table, set_camera,
-        matte, actor_depth, actor_mark, backdrop, frames, output, project, scene, shot, rate,
+def run(set_file, camera, plate, board, calibration, freed, freed_camera, freed_delay, lens_table,
+        set_camera, matte, actor_depth, actor_mark, backdrop, frames, output, project, scene, shot, rate,
         start_tc, stats):  # fmt: skip
     """Run the overlay over SET_FILE."""
     from previzkit.progress import bar
@@ -94,7 +96,8 @@ def run(set_file, camera, plate, board, calibration, freed, freed_camera, lens_t
                           backdrop=backdrop)  # fmt: skip
     job = OverlayRun(
         set_file=set_file, source=_source(camera, plate), options=opts, board=board,
-        calibration=calibration, freed=freed, freed_camera=freed_camera, lens_table=lens_table,
+        calibration=calibration, freed=freed, freed_camera=freed_camera,
+        freed_delay_s=freed_delay / 1000.0, lens_table=lens_table,
         set_camera=set_camera, frames=frames, output=output, project=project, scene=scene,
         shot=shot, rate=rate, start_tc=start_tc,
     )  # fmt: skip

@@ -141,3 +141,24 @@ def test_binding_a_busy_port_is_named():
         port = rx.address[1]
         with pytest.raises(TrackingError, match=f"udp://127.0.0.1:{port}"):
             FreeDReceiver(f"udp://127.0.0.1:{port}")
+
+
+def test_a_delayed_look_up_picks_the_packet_that_matches_a_late_plate():
+    import time
+
+    with FreeDReceiver("udp://127.0.0.1:0") as rx:
+        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            tx.sendto(encode(FreeDPacket(1, 10.0, 0, 0, 0, 0, 0, 0, 0)), rx.address)
+            assert rx.wait(1)
+            between = time.monotonic()
+            time.sleep(0.05)
+            tx.sendto(encode(FreeDPacket(1, 20.0, 0, 0, 0, 0, 0, 0, 0)), rx.address)
+            assert rx.wait(2)
+        finally:
+            tx.close()
+        assert rx.latest(1)[0].pan == 20.0
+        assert rx.latest(1, before=between)[0].pan == 10.0
+        assert rx.latest(before=between)[0].pan == 10.0
+        assert rx.latest(1, before=0.0)[0].pan == 10.0  # older than all: the oldest kept
+        assert rx.latest(1, before=time.monotonic())[0].pan == 20.0

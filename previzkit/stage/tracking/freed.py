@@ -33,6 +33,7 @@ import math
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ PACKET_SIZE = 29
 MSG_D1 = 0xD1
 ANGLE_SCALE = 32768.0  # units per degree
 POS_SCALE = 64.0  # units per mm
+HISTORY = 256  # packets kept per camera for delayed look-ups (~4 s at 60 Hz)
 
 
 @dataclass(frozen=True)
@@ -277,6 +279,7 @@ class FreeDReceiver:
         self.address: tuple[str, int] = self._sock.getsockname()
         self.stats = ReceiverStats()
         self._latest: dict[int, tuple[FreeDPacket, float]] = {}
+        self._history: dict[int, deque[tuple[FreeDPacket, float]]] = {}
         self._lock = threading.Lock()
         self._new = threading.Condition(self._lock)
         self._stop = threading.Event()
@@ -306,14 +309,36 @@ class FreeDReceiver:
                         self.stats.per_camera.get(p.camera_id, 0) + 1
                     )
                     self._latest[p.camera_id] = (p, now)
+                    self._history.setdefault(p.camera_id, deque(maxlen=HISTORY)).append((p, now))
                 self._new.notify_all()
 
-    def latest(self, camera_id: int | None = None) -> tuple[FreeDPacket, float] | None:
-        """The newest good packet (of ``camera_id``, or of any camera) and its arrival time."""
+    def latest(
+        self, camera_id: int | None = None, before: float | None = None
+    ) -> tuple[FreeDPacket, float] | None:
+        """The newest good packet (of ``camera_id``, or of any camera) and its arrival
+        time (``time.monotonic()``); with ``before``, the newest that arrived at or
+        before that time (the oldest kept when all are newer), to line tracking up with
+        a plate that reaches the computer later than the tracker's packets."""
         with self._lock:
-            if camera_id is not None:
-                return self._latest.get(camera_id)
-            return max(self._latest.values(), key=lambda v: v[1], default=None)
+            if before is None:
+                if camera_id is not None:
+                    return self._latest.get(camera_id)
+                return max(self._latest.values(), key=lambda v: v[1], default=None)
+            ids = [camera_id] if camera_id is not None else list(self._history)
+            best = None
+            for cid in ids:
+                hist = self._history.get(cid)
+                if not hist:
+                    continue
+                pick = hist[0]
+                for item in hist:
+                    if item[1] <= before:
+                        pick = item
+                    else:
+                        break
+                if best is None or pick[1] > best[1]:
+                    best = pick
+            return best
 
     def wait(self, count: int, timeout: float = 5.0) -> bool:
         """Block until :attr:`stats` has seen ``count`` datagrams in all (good or bad)."""
