@@ -1,0 +1,64 @@
+"""Controller events from the headset (previzkit.xr.events) become set-state edits
+that the loop draws from its next frame, and that can be saved to the set file."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from previzkit.errors import InputError
+from previzkit.render.camera import Lens, look_at
+from previzkit.render.setfile import load_set
+
+pytestmark = pytest.mark.gl
+
+
+def test_events_move_marks_and_the_camera(gl, small_set, wave_track, tmp_path):
+    from previzkit.stage.loop import StageLoop, StageOptions
+    from previzkit.stage.sources import TrackSource
+    from previzkit.xr.events import CameraPlaced, LensChanged, MarkMoved, MarkPlaced
+
+    with StageLoop(gl, small_set, TrackSource(wave_track), StageOptions(160, 90)) as loop:
+        loop.step()
+        loop.on_xr_event(MarkMoved("B", (-2.0, 1.0), final=True))
+        loop.on_xr_event(MarkPlaced("NEW", (0.0, 3.0)))  # not a mark of this set: ignored
+        pose = look_at((2.0, 1.7, 4.0), (0.0, 1.0, 0.0))
+        loop.on_xr_event(CameraPlaced(pose, Lens(24.0)))
+        loop.on_xr_event(LensChanged(Lens(50.0)))
+        loop.step()
+        assert loop.scene.set.marks["B"].position == (-2.0, 1.0)
+        assert "NEW" not in loop.scene.set.marks
+        cam = loop.camera()
+        np.testing.assert_allclose(cam.camera_to_world, pose, atol=1e-9)
+        assert cam.lens.focal_mm == 50.0
+        loop.edit("prop/ball", position=[0.0, 0.0, 2.0])
+        loop.step()
+        np.testing.assert_allclose(loop.scene.props["ball"].model[:3, 3], (0.0, 0.0, 2.0))
+        saved = loop.save_set()
+    back = load_set(saved)
+    assert back.marks["B"].position == (-2.0, 1.0)
+    assert back.cameras["CAM"].lens.focal_mm == 50.0 and back.cameras["CAM"].target is None
+    assert back.props[0].position == (0.0, 0.0, 2.0)
+
+
+def test_save_needs_a_set_file(gl, small_set, wave_track):
+    from previzkit.stage.loop import StageLoop, StageOptions
+    from previzkit.stage.sources import TrackSource
+
+    loop = StageLoop(gl, load_set(small_set), TrackSource(wave_track), StageOptions(64, 36))
+    with loop, pytest.raises(InputError, match="did not come from a file"):
+        loop.save_set()
+
+
+def test_loop_input_errors(gl, small_set, wave_track, tmp_path):
+    from previzkit.stage.loop import StageLoop, StageOptions
+    from previzkit.stage.sources import TrackSource
+
+    with pytest.raises(InputError, match="no camera named 'X'"):
+        StageLoop(gl, small_set, TrackSource(wave_track), StageOptions(64, 36, camera="X"))
+    with pytest.raises(InputError, match="at least 2x2"):
+        StageLoop(gl, small_set, TrackSource(wave_track), StageOptions(1, 36))
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("name: bare\n")
+    with pytest.raises(InputError, match="has no camera to render through"):
+        StageLoop(gl, bare, TrackSource(wave_track), StageOptions(64, 36))
