@@ -108,8 +108,9 @@ def pad_wrap_into(x: torch.Tensor, wrap_x: bool = True) -> torch.Tensor:
 
 
 def to_uint8(y: torch.Tensor) -> torch.Tensor:
-    """[-1, 1] float (B, 3, H, W) -> uint8 (B, H, W, 3), rounding to nearest."""
-    return y.permute(0, 2, 3, 1).mul(127.5).add_(127.5).round_().clamp_(0, 255).to(torch.uint8)
+    """[-1, 1] float (B, 3, H, W) -> uint8 (B, H, W, 3), rounding to nearest (reuses ``y``)."""
+    y = y if y.is_inference() or not y.requires_grad else y.detach()
+    return y.permute(0, 2, 3, 1).mul_(127.5).add_(127.5).round_().clamp_(0, 255).to(torch.uint8)
 
 
 def _checkpoint(model: str | Path | Checkpoint) -> Checkpoint:
