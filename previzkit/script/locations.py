@@ -16,7 +16,7 @@ from pathlib import Path
 
 FALLBACK_SET = "sets/sample.yaml"
 NIGHT_SKY = "models/genai/night_sky.pt"
-GROUND = "models/genai/ground_grass.pt"
+GROUND = "models/genai/ground_gravel.pt"
 NIGHT_TIMES = frozenset({"NIGHT", "EVENING", "DUSK", "MIDNIGHT", "TWILIGHT"})
 DAY_TIMES = frozenset({"DAY", "MORNING", "AFTERNOON", "NOON", "DAWN", "SUNRISE", "SUNSET", "MAGIC"})
 # Times that carry over the previous scene's time of day.

@@ -103,7 +103,7 @@ def test_sample_shot_plan_rules(sample):
     # Night -> night sky; exterior -> ground; CONTINUOUS carries the time over.
     assert (s1.sky_model, s1.ground_model) == (
         "models/genai/night_sky.pt",
-        "models/genai/ground_grass.pt",
+        "models/genai/ground_gravel.pt",
     )
     assert s3.time == "NIGHT" and s3.sky_model == "models/genai/night_sky.pt"
     assert s1.set_file == "sets/sample.yaml"
