@@ -44,11 +44,11 @@ class DemoOptions:
     numbers to shoot (None: all)."""
 
     takes: int = 3
-    size: tuple[int, int] = (512, 288)
+    size: tuple[int, int] = (384, 216)
     cut_size: tuple[int, int] = (640, 360)
     rate: str = "24"
     time_scale: float = 1.0
-    handle_s: float = 1.0
+    handle_s: float = 0.5
     max_take_s: float | None = None
     min_shot_s: float = 1.0
     sky_size: tuple[int, int] = (1024, 512)
@@ -253,7 +253,7 @@ def _size(value: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in value.lower().split("x"))
     except ValueError:
-        raise click.BadParameter(f"{value!r}: expected WIDTHxHEIGHT, e.g. 512x288") from None
+        raise click.BadParameter(f"{value!r}: expected WIDTHxHEIGHT, e.g. 384x216") from None
     if w <= 0 or h <= 0 or w % 2 or h % 2:
         raise click.BadParameter(f"{value!r}: width and height must be even and positive")
     return w, h
@@ -271,7 +271,7 @@ def _size(value: str) -> tuple[int, int]:
 )
 @click.option("--quick", is_flag=True, help="Small and short: 2 takes a shot, tiny frames (CI).")
 @click.option("--takes", type=click.IntRange(1, 9), default=None, help="Takes per shot (3).")
-@click.option("--size", default=None, help="Recorded take size WxH (512x288).")
+@click.option("--size", default=None, help="Recorded take size WxH (384x216).")
 @click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
 def demo(output: Path, quick: bool, takes: int | None, size: str | None,
          scenes: tuple[str, ...]) -> None:  # fmt: skip

@@ -1,0 +1,103 @@
+"""Benchmark of `previzkit demo` and `previzkit batch`: time per pipeline step, plus two
+ratios measured in this process against a baseline:
+
+- recording with the retarget cache vs the plain stage loop (retargeting every
+  frame), on the same takes;
+- batch capture on a Dask LocalCluster (2 workers) vs serially, on the same takes.
+
+    python3 benchmarks/demo.py            # the --quick demo (about a minute)
+    python3 benchmarks/demo.py --full     # the default demo (a few minutes)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+
+def _record_ratio(work: Path, takes: int) -> tuple[float, float, int]:
+    from previzkit.batchjobs import coverage, record
+    from previzkit.paths import asset_path, assets_dir
+    from previzkit.render.headless import create_context
+    from previzkit.render.setfile import load_set
+    from previzkit.script import plan_shots, read_script
+    from previzkit.script.locations import assets_exists
+    from previzkit.takes.store import TakeStore
+
+    script = read_script(asset_path("scripts", "sample.fountain"))
+    plan = plan_shots(script, exists=assets_exists())
+    sp = plan.scenes[-1]
+    plan = dataclasses.replace(plan, scenes=[sp])
+    specs = record.take_specs(script, plan, takes, scale=0.5, handle_s=0.5)
+    full = coverage.scene_set(load_set(assets_dir() / sp.set_file), sp, assets_dir(),
+                              sky_size=(512, 256))  # fmt: skip
+    clips = record.load_clips([asset_path("motion", "mara.pzt"), asset_path("motion", "jonas.pzt")])
+    ctx = create_context()
+    times = []
+    for cached in (False, True):
+        cache = {} if cached else None
+        with TakeStore(work / f"rec_{cached}") as store:
+            t = time.perf_counter()
+            for s in specs:
+                poses = record.write_take_poses(s, clips, work / f"{s.shot}_{s.take}.pzt")
+                one = dataclasses.replace(full, cameras={s.shot: full.cameras[s.shot]})
+                record.record_take(ctx, one, store, s, poses, sp.axis, (384, 216),
+                                   retarget_cache=cache)  # fmt: skip
+            times.append(time.perf_counter() - t)
+    ctx.release()
+    return times[0], times[1], sum(s.frames for s in specs)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--full", action="store_true", help="the default demo, not --quick")
+    args = ap.parse_args()
+
+    from previzkit.batchjobs.runner import run_batch
+    from previzkit.demo import DemoOptions, run_demo
+
+    work = Path(tempfile.mkdtemp(prefix="previzkit-bench-"))
+    try:
+        opts = DemoOptions() if args.full else DemoOptions.quick()
+        t = time.perf_counter()
+        result = run_demo(work / "demo", opts)
+        wall = time.perf_counter() - t
+        print(f"demo ({'full' if args.full else '--quick'}), {os.cpu_count()} CPUs: "
+              f"{result.takes} takes, {result.frames} frames at {opts.size[0]}x{opts.size[1]}, "
+              f"cut {result.clips} clips {result.cut_seconds:.1f} s")  # fmt: skip
+        print(f"{'step':<12}{'s':>8}{'share':>8}")
+        for step, s in result.seconds.items():
+            print(f"{step:<12}{s:8.1f}{s / wall:8.0%}")
+        print(
+            f"{'total':<12}{wall:8.1f}   record {result.frames / result.seconds['record']:.0f} frames/s"
+        )
+
+        plain, cached, frames = _record_ratio(work, 2)
+        print(f"record scene 3 x2 takes ({frames} frames): plain stage loop {plain:.1f} s, "
+              f"retarget cache {cached:.1f} s, ratio {plain / cached:.2f}x")  # fmt: skip
+
+        project = work / "demo" / "project"
+        takes = [("3", s, k) for s in ("3-A", "3-E", "3-F") for k in (1, 2)]
+        a, b = work / "cap_serial", work / "cap_dask"
+        shutil.copytree(project, a)
+        shutil.copytree(project, b)
+        t = time.perf_counter()
+        run_batch("capture", a, scheduler="serial", takes=takes)
+        serial = time.perf_counter() - t
+        t = time.perf_counter()
+        rep = run_batch("capture", b, workers=2, takes=takes)
+        dask_s = time.perf_counter() - t
+        print(f"batch capture {len(takes)} takes: serial {serial:.1f} s, LocalCluster(2) "
+              f"{dask_s:.1f} s (cluster start included), ratio {serial / dask_s:.2f}x; "
+              f"{rep.count('ok')} ok")  # fmt: skip
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
