@@ -180,3 +180,28 @@ def test_cut_assembly_skips_a_corrupt_take_and_carries_on(tmp_path, media, caplo
     msgs = [r.getMessage() for r in caplog.records]
     assert any("skipped" in m and broken.name in m for m in msgs), msgs
     assert asset_path("scripts", "sample.fountain").is_file()
+
+
+def test_batch_capture_fails_each_corrupt_take_alone_and_carries_on(tmp_path, media):
+    """``previzkit batch capture`` over a day with a good take between corrupt ones:
+    each corrupt take fails with a message naming its file; the good ones are done."""
+    pytest.importorskip("mediapipe")
+    from previzkit.batchjobs.runner import run_batch
+    from previzkit.edit.synthetic import write_take_video
+    from previzkit.takes.model import Take
+    from previzkit.takes.store import TakeStore
+
+    kinds = ["good", "truncated", "zero", "codec", "text_mp4", "good"]
+    with TakeStore(tmp_path / "project") as store:
+        for n, kind in enumerate(kinds, 1):
+            if kind == "good":
+                src = write_take_video(tmp_path / f"src{n}.mp4", 12, 24, seed=n)
+            else:
+                src = media[kind]
+            store.add(Take("1", "1-A", n, f"10:00:0{n}:00", "24", 12), {"video": src})
+    report = run_batch("capture", tmp_path / "project", scheduler="serial")
+    status = {r["label"]: r["status"] for r in report.results}
+    assert status == {f"1/1-A/{n}": ("ok" if k == "good" else "failed")
+                      for n, k in enumerate(kinds, 1)}  # fmt: skip
+    for r in report.failed:
+        assert "video.mp4" in r["message"] and "Traceback" not in r["message"], r
