@@ -137,7 +137,9 @@ def test_sigkill_mid_take_is_recovered_up_to_the_last_flush(tmp_path):
     with av.open(str(folder / take.files["video"])) as c:
         frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
     assert len(frames) % 6 == 0
-    assert n - 2 * 6 - 6 <= len(frames) <= n + 6
+    # at most the fragment being filled and the encoder queue behind the journal; it may
+    # also run ahead of the journal's last flush (both are kept)
+    assert len(frames) >= n - 2 * 6 - 6
     for i in (0, len(frames) // 2, len(frames) - 1):
         assert abs(int(frames[i][24, 32, 0]) - (i * 8) % 256) <= 6
     with wave.open(str(folder / take.files["audio"])) as w:
