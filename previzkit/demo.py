@@ -19,6 +19,7 @@ No GPU, headset or network: llvmpipe renders, x264 encodes, all on the CPU.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -196,6 +197,7 @@ def run_demo(
     total = sum(s.frames for s in _specs(script, plan, opts))
     with bars("record takes", total, "frame") as progress:
         takes, frames = record_plan(project, script, plan, opts, out / "work", assets, progress)
+    shutil.rmtree(out / "work", ignore_errors=True)  # the takes hold their poses now
     files["project"] = project
     seconds["record"] = time.perf_counter() - t
 

@@ -84,8 +84,8 @@ def shot_camera(
 
     establishing: wide and high on the whole cast; master / two-shot: level, framing the
     pair; ots: over the shoulder of the second subject onto the first; single: a medium
-    close-up of the subject from the camera's side of the line; insert: the prop (or the
-    floor between the cast) close; pov: from the subject's eyes onto the other.
+    shot of the subject from the camera's side of the line; insert: the prop (or the
+    first actor's hands) close; pov: from the subject's eyes onto the other.
     """
     kind = str(shot.type)
     cast = list(positions)
@@ -118,7 +118,7 @@ def shot_camera(
         d = front - back
         d = d / (np.linalg.norm(d) + 1e-9)
         pos = back - d * 0.9 + normal * 0.45 + up * 1.65
-        target = front + up * 1.45
+        target = front + up * 1.2
     elif kind == "pov" and subjects:
         eye = positions[subjects[0]]
         others = [p for n, p in positions.items() if n != subjects[0]] or [mid + normal]
@@ -131,20 +131,22 @@ def shot_camera(
             where = (props or {}).get(key)
             if where is not None:
                 break
-        spot = where if where is not None else (a + b) / 2
-        dist = _fit_distance(0.9, 0.6, lens, aspect)
-        pos = spot + normal * dist * 0.8 + up * (0.6 + dist * 0.5)
-        target = spot + up * 0.5
+        # the prop, or what the first actor handles: just in front of them, waist high
+        spot = where if where is not None else a + (b - a) * 0.15
+        dist = _fit_distance(1.0, 0.8, lens, aspect)
+        pos = spot + normal * dist * 0.8 + up * (0.8 + dist * 0.4)
+        target = spot + up * 0.7
     else:  # single (and an ots or pov without enough subjects)
         subject = subjects[0] if subjects else a_name
         s = positions[subject]
         others = [p for n, p in positions.items() if n != subject]
         toward = (others[0] - s) if others else normal
         toward = toward / (np.linalg.norm(toward) + 1e-9)
-        dist = _fit_distance(0.7, 0.75, lens, aspect)
+        # a medium shot (1.4 m of frame height), so a kneeling actor stays in frame
+        dist = _fit_distance(0.9, 1.4, lens, aspect)
         d = toward * math.cos(math.radians(35)) + normal * math.sin(math.radians(35))
-        pos = s + d / np.linalg.norm(d) * dist + up * 1.5
-        target = s + up * 1.45
+        pos = s + d / np.linalg.norm(d) * dist + up * 1.4
+        target = s + up * 1.1
     if spread <= 0:
         spread = 1.0
     focus = float(np.linalg.norm(target - pos))

@@ -20,7 +20,7 @@ import numpy as np
 from previzkit.errors import InputError
 
 # (speed, start offset s) per take number, cycling
-TAKE_TIMING = ((1.0, 0.0), (0.8, 1.5), (1.25, -1.0), (0.9, 3.0), (1.1, 0.8))
+TAKE_TIMING = ((1.0, 0.0), (0.8, 1.5), (1.25, 0.5), (0.9, 3.0), (1.1, 0.8))
 HANDLE_S = 1.0  # pre-roll and post-roll around the shot's script time
 
 
@@ -84,8 +84,9 @@ def take_specs(
                 length = est[sh.id] * scale * (1.0 + 0.12 * ((k % 3) - 1)) + 2 * handle_s
                 if max_s is not None:
                     length = min(length, max_s)
-                span = length * speed  # clip seconds the take plays
-                start = float(np.clip((clip_s - span) / 2 + shift, 0.0, max(0.0, clip_s - 1.0)))
+                # from the top of the performance (+ this take's shift): the actors
+                # stand, kneel and stand up again within the longer takes
+                start = float(np.clip(shift, 0.0, max(0.0, clip_s - 1.0)))
                 out.append(TakeSpec(sp.number, sh.id, k + 1, max(2, round(length * fps)),
                                     rate, speed, start))  # fmt: skip
     return out
