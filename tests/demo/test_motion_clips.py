@@ -54,7 +54,9 @@ def test_bad_bvh_names_the_file(text: str, why: str) -> None:
 
 
 def test_shipped_source_converts_to_the_shipped_clips(tmp_path) -> None:
-    out = motion.build_sample_clips(asset_path("motion", "source", "mocapbank_crouch.bvh"), tmp_path)
+    out = motion.build_sample_clips(
+        asset_path("motion", "source", "mocapbank_crouch.bvh"), tmp_path
+    )
     for p in out:
         fps, new = motion.clip_landmarks(p)
         fps0, old = motion.clip_landmarks(asset_path("motion", p.name))
