@@ -1,0 +1,34 @@
+"""The atheris harness runs clean (a short coverage-guided run from the seeds;
+``atheris_fuzz.py TARGET -atheris_runs=N`` for a long one). Skipped where atheris
+does not install."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("atheris", reason="atheris not installed (pip install 'previzkit[fuzz]')")
+HERE = Path(__file__).parent
+RUNS = max(200, int(os.environ.get("PREVIZKIT_FUZZ_EXAMPLES", "150")))
+
+
+TARGETS = ["pose", "fountain", "setfile", "freed", "cube", "edl", "otio"]
+# CI runs the network-facing decoder (each run pays a fresh interpreter and imports);
+# PREVIZKIT_ATHERIS_ALL=1 runs every target.
+CI_TARGETS = TARGETS if os.environ.get("PREVIZKIT_ATHERIS_ALL") else TARGETS[:1]
+
+
+@pytest.mark.parametrize("target", CI_TARGETS)
+def test_atheris_target_runs_clean(target, tmp_path):
+    r = subprocess.run(
+        [sys.executable, str(HERE / "atheris_fuzz.py"), target, f"-atheris_runs={RUNS}",
+         "-max_len=8192"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-4000:]
+    assert f"Done {RUNS}" in r.stderr
+    assert not list(tmp_path.glob("crash-*"))
