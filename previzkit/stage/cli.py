@@ -26,6 +26,10 @@ def _size(text: str) -> tuple[int, int]:
 @click.option(
     "--subscribe", multiple=True, help="Pose stream address (tcp://host:5555); repeatable."
 )
+@click.option("--curve-secret", type=click.Path(dir_okay=False, path_type=Path),
+              help="CurveZMQ: this subscriber's .key_secret (see previzkit keys).")  # fmt: skip
+@click.option("--curve-server", type=click.Path(dir_okay=False, path_type=Path),
+              help="CurveZMQ: the pose publisher's public .key.")  # fmt: skip
 @click.option("--capture", "capture_src", help="Local capture: a camera index or a video file.")
 @click.option(
     "--plate", type=click.Path(path_type=Path), help="Camera plate video to composite over."
@@ -69,7 +73,7 @@ def _size(text: str) -> tuple[int, int]:
 @click.option("--headset", is_flag=True, help="Also render to the OpenXR headset.")
 @click.option("--window", is_flag=True, help="Also show the output in a desktop window.")
 @click.option("--msaa", type=int, default=0, show_default=True, help="MSAA samples (0 = off).")
-def stage(set_file, poses, subscribe, capture_src, plate, frames, output, project, scene, shot, stats, camera, size,
+def stage(set_file, poses, subscribe, curve_secret, curve_server, capture_src, plate, frames, output, project, scene, shot, stats, camera, size,
           fps, realtime, actors, start_tc, share, peers, writer, save_set, headset, window, msaa):  # fmt: skip
     """Run the real-time stage loop over SET_FILE: poses -> characters -> render ->
     composite over the plate -> outputs (offscreen, window, headset) -> take."""
@@ -83,6 +87,7 @@ def stage(set_file, poses, subscribe, capture_src, plate, frames, output, projec
         raise InputError(f"--msaa must be >= 0, got {msaa}")
     run = StageRun(
         set_path=set_file, poses=poses, subscribe=list(subscribe), capture=capture_src,
+        curve_secret=curve_secret, curve_server=curve_server,
         plate=plate, output=output, frames=frames, size=_size(size), camera=camera, fps=fps,
         realtime=realtime, actors=parse_actor_map(actors), start_tc=start_tc, share=share,
         peers=list(peers), writer=writer, save_set=save_set, headset=headset, window=window,

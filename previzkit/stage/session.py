@@ -24,6 +24,8 @@ class StageRun:
     set_path: Path
     poses: Path | None = None
     subscribe: list[str] = field(default_factory=list)
+    curve_secret: Path | None = None  # this subscriber's .key_secret (CurveZMQ)
+    curve_server: Path | None = None  # the publisher's public .key
     capture: str | None = None
     plate: Path | None = None
     output: Path | None = None
@@ -74,7 +76,8 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
         # the context made here is released at the end: put the caller's back then
         stack.enter_context(keep_current_context())
         source = open_pose_source(run.poses, run.subscribe or None, run.capture,
-                                  realtime=run.realtime or live)  # fmt: skip
+                                  realtime=run.realtime or live, curve_secret=run.curve_secret,
+                                  curve_server=run.curve_server)  # fmt: skip
         stack.callback(source.close)
         fps = float(run.fps or getattr(source, "fps", 30.0) or 30.0)
         ctx = create_context()

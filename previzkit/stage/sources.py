@@ -363,8 +363,11 @@ def open_pose_source(
     *,
     realtime: bool = False,
     actors: list[int] | None = None,
+    curve_secret: str | Path | None = None,
+    curve_server: str | Path | None = None,
 ) -> PoseSource:
-    """The one source named: a ``.pzt`` file, a stream address, or a capture device/video."""
+    """The one source named: a ``.pzt`` file, a stream address, or a capture device/video.
+    ``curve_secret``/``curve_server``: CurveZMQ key files for the stream (see keys.py)."""
     given = [x for x in (poses, subscribe, capture) if x is not None]
     if len(given) != 1:
         raise InputError(
@@ -378,6 +381,10 @@ def open_pose_source(
                 f"--poses {p}: expected a .pzt pose track (previzkit capture -o x.pzt)"
             )
         return TrackSource(p, realtime=realtime)
+    if (curve_secret is not None or curve_server is not None) and subscribe is None:
+        raise InputError("stage: --curve-secret/--curve-server apply to --subscribe")
     if subscribe is not None:
-        return StreamSource(subscribe, actors=actors)
+        return StreamSource(
+            subscribe, actors=actors, curve_secret=curve_secret, curve_server=curve_server
+        )
     return CaptureSource(capture, realtime=realtime)  # type: ignore[arg-type]

@@ -133,3 +133,31 @@ def test_keys_cli_writes_a_pair_with_a_private_secret(tmp_path):
     assert pub.is_file() and sec.is_file()
     assert sec.stat().st_mode & 0o077 == 0
     assert load_keys(sec, need_secret=True)[1]
+
+
+@pytest.mark.gl
+@pytest.mark.parametrize("allowed", [True, False])
+def test_stage_cli_subscribes_with_keys(keys, tmp_path, allowed, capsys, caplog):
+    """``previzkit stage --subscribe ... --curve-secret ... --curve-server ...``: the
+    allowed key drives the loop with live poses; a key not on the list gets none."""
+    from previzkit.cli import main
+    from previzkit.paths import asset_path
+
+    caplog.set_level(logging.WARNING, logger="previzkit.capture.stream")
+    secret = keys / ("director.key_secret" if allowed else "elsewhere/intruder.key_secret")
+    proc, ep = _start(keys / "server" / "stage.key_secret", keys / "clients")
+    try:
+        rc = main(["stage", str(asset_path("sets", "sample.yaml")), "--subscribe", ep,
+                   "--curve-secret", str(secret), "--curve-server", str(keys / "server" / "stage.key"),
+                   "--realtime", "--fps", "30", "--frames", "45", "--size", "160x90", "--stats"])  # fmt: skip
+    finally:
+        _finish(proc)
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    row = next(ln for ln in out.splitlines() if ln.startswith("capture->received"))
+    samples = int(row.split()[-1])
+    if allowed:
+        assert samples > 0, out
+    else:
+        assert samples == 0, out
+        assert any("refused this subscriber's key" in r.getMessage() for r in caplog.records)
