@@ -86,6 +86,9 @@ def run_take_job(job: str, project: str, scene: str, shot: str, take: int,
             if is_done(folder, job) and not opts.get("force"):
                 return TaskResult(label, job, "skipped", "already done", OUTPUTS[job],
                                   worker=_worker()).to_dict()  # fmt: skip
+            out = folder / OUTPUTS[job]
+            for stale in folder.glob(f".{out.stem}.*.tmp{out.suffix}"):
+                stale.unlink(missing_ok=True)  # left by an attempt whose worker was killed
             details = _JOBS[job](store, t, folder, opts)
         (folder / "batch").mkdir(exist_ok=True)
         res = TaskResult(label, job, "ok", "", OUTPUTS[job], time.perf_counter() - t0,

@@ -91,4 +91,6 @@ def test_killed_worker_task_is_retried(project_copy: Path, cluster) -> None:
     assert report.count("ok") == 4, report.results
     assert all(str(killed[0]) != r["worker"].split(":")[-1] for r in report.results)
     assert len(list(project_copy.glob("takes/*/*/*/capture.pzt"))) == 4
-    assert not list(project_copy.glob("takes/*/*/*/.*.tmp*"))  # nothing half-written kept
+    assert not list(
+        project_copy.glob("takes/*/*/*/.*.tmp*")
+    )  # the retry cleared the killed attempt's file
