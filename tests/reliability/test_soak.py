@@ -7,6 +7,7 @@ written there as JSON. benchmarks/soak.py is the same run from the command line.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -15,8 +16,19 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from soak import run_soak
+
+def _load_benchmark(name: str):
+    """Import benchmarks/<name>.py by path: putting benchmarks/ on sys.path would let
+    benchmarks/xr.py shadow pyopenxr's ``xr`` for every later test."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"previzkit_benchmark_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+run_soak = _load_benchmark("soak").run_soak
 
 pytestmark = [pytest.mark.gl, pytest.mark.slow]
 SECONDS = float(os.environ.get("PREVIZKIT_SOAK_SECONDS", "120"))
