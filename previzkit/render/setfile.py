@@ -243,6 +243,13 @@ def _unique_key_loader():
             seen = set()
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=deep)
+                try:
+                    hash(key)
+                except TypeError:  # a list or map as a key (found by fuzzing)
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"a key must be a plain value, not a {type(key).__name__}",
+                        key_node.start_mark,
+                    ) from None  # fmt: skip
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
                         None, None, f"duplicate key {key!r}", key_node.start_mark

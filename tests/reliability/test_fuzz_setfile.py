@@ -70,3 +70,15 @@ def test_fuzz_random_set_tree_validates_or_names_the_key(set_dir, data):
         parse_set(data, path=set_dir / "tree.yaml")
     except SetFileError as exc:
         assert "tree.yaml" in str(exc)
+
+
+# regression found by atheris (tests/reliability/atheris_fuzz.py setfile): a list or map
+# used as a mapping key made the duplicate-key check raise TypeError out of load_set
+@pytest.mark.parametrize(
+    "text", ["{[1, 2]: 3}\n", "? [a, b]\n: 1\n", "stage: {{width: 1}: 2}\n", "marks:\n  [A]: 1\n"]
+)
+def test_regression_unhashable_yaml_key_is_a_set_file_error(set_dir, text):
+    path = set_dir / "unhashable.yaml"
+    path.write_text(text)
+    with pytest.raises(SetFileError, match=r"unhashable\.yaml.*key must be a plain value"):
+        load_set(path)
