@@ -53,7 +53,8 @@ def project_takes(project: str | Path, scene: str | None = None) -> list[tuple[s
     return [(t.scene, t.shot, t.take) for t in takes if t.status in ("ok", "recovered")]
 
 
-def _client(scheduler: Any, workers: int) -> tuple[Any, Any]:
+def _client(scheduler: Any, workers: int) -> tuple[Any, Any, bool]:
+    """(client, local cluster or None, whether this call opened the client)."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - dask is in the batch extra
@@ -63,15 +64,15 @@ def _client(scheduler: Any, workers: int) -> tuple[Any, Any]:
     if scheduler is None:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=":0")  # fmt: skip
-        return Client(cluster), cluster
+        return Client(cluster), cluster, True
     if isinstance(scheduler, str):
         if not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
             raise InputError(f"--scheduler {scheduler!r}: expected an address like tcp://HOST:8786")
         try:
-            return Client(scheduler, timeout="10s"), None
+            return Client(scheduler, timeout="10s"), None, True
         except OSError as exc:
             raise InputError(f"--scheduler {scheduler}: cannot connect: {exc}") from None
-    return scheduler, None  # a Client given by the caller
+    return scheduler, None, False  # a Client given by the caller
 
 
 def run_batch(
@@ -101,7 +102,7 @@ def run_batch(
             if progress is not None:
                 progress(i, len(todo))
         return report
-    client, cluster = _client(scheduler, workers)
+    client, cluster, owned = _client(scheduler, workers)
     try:
         from dask.distributed import as_completed
 
@@ -125,7 +126,8 @@ def run_batch(
                 progress(i, len(futures))
         report.results = [by_key[f.key] for f in futures]
     finally:
-        if cluster is not None:
+        if owned:
             client.close()
+        if cluster is not None:
             cluster.close()
     return report

@@ -94,3 +94,16 @@ def test_killed_worker_task_is_retried(project_copy: Path, cluster) -> None:
     assert not list(
         project_copy.glob("takes/*/*/*/.*.tmp*")
     )  # the retry cleared the killed attempt's file
+
+
+def test_scheduler_address_like_a_farm(project_copy: Path, cluster) -> None:
+    from previzkit.batchjobs.runner import run_batch
+
+    address = cluster.scheduler.address
+    assert address.startswith("tcp://")
+    report = run_batch("capture", project_copy, scheduler=address)
+    assert report.count("ok") == 4
+    assert {r["worker"] for r in report.results} <= {
+        f"{h}:{p}" for h, p in cluster.run(lambda: (__import__("socket").gethostname(),
+                                                    __import__("os").getpid())).values()
+    }  # fmt: skip
