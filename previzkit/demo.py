@@ -188,6 +188,11 @@ def run_demo(
     script = read_script(src)
     plan = plan_shots(script, exists=assets_exists())
     if opts.scenes is not None:
+        known = [s.number for s in plan.scenes]
+        unknown = [n for n in opts.scenes if n not in known]
+        if unknown:
+            raise InputError(f"--scene {', '.join(unknown)}: not a scene of {src.name} "
+                             f"(scenes: {', '.join(known)})")  # fmt: skip
         plan = dataclasses.replace(plan, scenes=[s for s in plan.scenes if s.number in opts.scenes])
     files["shots"] = save_shot_plan(plan, out / "shots.yaml")
     planned = [sh.id for sp in plan.scenes for sh in sp.shots]

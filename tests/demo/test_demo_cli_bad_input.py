@@ -42,3 +42,9 @@ def test_help_imports_nothing_heavy() -> None:
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert not loaded & HEAVY
+
+
+def test_unknown_scene_lists_the_scenes(tmp_path: Path, capsys) -> None:
+    assert main(["demo", "-o", str(tmp_path / "o"), "--scene", "9"]) == 2
+    err = capsys.readouterr().err
+    assert "--scene 9" in err and "sample.fountain" in err and "1, 2, 3" in err
