@@ -21,7 +21,7 @@ _WHY = {
     "publisher": {
         "auth": "its key is not on the allow list (ZAP status {value})",
         "protocol": "CurveZMQ handshake failed (wrong server key, or not using CurveZMQ)",
-        "other": "handshake failed",
+        "other": "CurveZMQ handshake failed (a peer without CurveZMQ, or the wrong server key)",
     },
     "subscriber": {
         "auth": "the publisher refused this subscriber's key (ZAP status {value}): "

@@ -33,9 +33,9 @@ def keys(tmp_path_factory):
     return root
 
 
-def _start(secret: Path, clients: Path):
+def _start(secret: Path, clients: Path, seconds: float = SECONDS):
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "curve_publisher.py"), str(secret), str(clients), str(SECONDS)],
+        [sys.executable, str(HERE / "curve_publisher.py"), str(secret), str(clients), str(seconds)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     line = proc.stdout.readline().split()
@@ -145,13 +145,14 @@ def test_stage_cli_subscribes_with_keys(keys, tmp_path, allowed, capsys, caplog)
 
     caplog.set_level(logging.WARNING, logger="previzkit.capture.stream")
     secret = keys / ("director.key_secret" if allowed else "elsewhere/intruder.key_secret")
-    proc, ep = _start(keys / "server" / "stage.key_secret", keys / "clients")
+    proc, ep = _start(keys / "server" / "stage.key_secret", keys / "clients", seconds=120)
     try:
         rc = main(["stage", str(asset_path("sets", "sample.yaml")), "--subscribe", ep,
                    "--curve-secret", str(secret), "--curve-server", str(keys / "server" / "stage.key"),
                    "--realtime", "--fps", "30", "--frames", "45", "--size", "160x90", "--stats"])  # fmt: skip
     finally:
-        _finish(proc)
+        proc.kill()
+        proc.communicate(timeout=30)
     out = capsys.readouterr().out
     assert rc == 0, out
     row = next(ln for ln in out.splitlines() if ln.startswith("capture->received"))
