@@ -1,4 +1,4 @@
-"""``previzkit keys``: make CurveZMQ key pairs for pose streams."""
+"""``previzkit keys generate``: make CurveZMQ key pairs for pose streams."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ from pathlib import Path
 import click
 
 
-@click.command("keys")
+@click.group("keys")
+def keys() -> None:
+    """CurveZMQ key pairs for authenticated pose streams."""
+
+
+@keys.command("generate")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--name", default="stage", show_default=True, help="Key pair name.")
-def keys(folder: Path, name: str) -> None:
+def generate(folder: Path, name: str) -> None:
     """Write FOLDER/NAME.key (public) and FOLDER/NAME.key_secret (keep private)."""
     from previzkit.capture.keys import create_keys
 

@@ -150,7 +150,7 @@ def test_curve_keys_let_only_known_subscribers_in(tmp_path):
     from previzkit.capture.keys import create_keys
     from previzkit.cli import main
 
-    assert main(["keys", str(tmp_path / "server"), "--name", "stage"]) == 0
+    assert main(["keys", "generate", str(tmp_path / "server"), "--name", "stage"]) == 0
     create_keys(tmp_path / "clients", "xr")
     create_keys(tmp_path / "strangers", "eve")
     server_secret = tmp_path / "server" / "stage.key_secret"

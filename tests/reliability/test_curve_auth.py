@@ -128,7 +128,7 @@ def test_key_file_errors_name_the_file(keys, tmp_path):
 def test_keys_cli_writes_a_pair_with_a_private_secret(tmp_path):
     from previzkit.cli import main
 
-    assert main(["keys", str(tmp_path / "k"), "--name", "cam1"]) == 0
+    assert main(["keys", "generate", str(tmp_path / "k"), "--name", "cam1"]) == 0
     pub, sec = tmp_path / "k" / "cam1.key", tmp_path / "k" / "cam1.key_secret"
     assert pub.is_file() and sec.is_file()
     assert sec.stat().st_mode & 0o077 == 0
