@@ -31,6 +31,7 @@ import click
 
 from previzkit.errors import InputError
 from previzkit.progress import ProgressFn
+from previzkit.sizes import parse_size
 
 CAST_CLIPS = {"MARA": "motion/mara.pzt", "JONAS": "motion/jonas.pzt"}
 RECORD_START = "10:00:00:00"  # the shoot day's first take
@@ -256,16 +257,6 @@ def summary(result: DemoResult) -> str:
     return "\n".join(lines)
 
 
-def _size(value: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in value.lower().split("x"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: expected WIDTHxHEIGHT, e.g. 384x216") from None
-    if w <= 0 or h <= 0 or w % 2 or h % 2:
-        raise click.BadParameter(f"{value!r}: width and height must be even and positive")
-    return w, h
-
-
 @click.command("demo")
 @click.option(
     "-o",
@@ -290,7 +281,7 @@ def demo(output: Path, quick: bool, takes: int | None, size: str | None,
     if takes is not None:
         opts = dataclasses.replace(opts, takes=takes)
     if size is not None:
-        opts = dataclasses.replace(opts, size=_size(size))
+        opts = dataclasses.replace(opts, size=parse_size(size, example="384x216", even=True))
     if scenes:
         opts = dataclasses.replace(opts, scenes=tuple(scenes))
     result = run_demo(output, opts, bars=bar)

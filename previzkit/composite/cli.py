@@ -8,6 +8,7 @@ import click
 import numpy as np
 
 from previzkit.errors import InputError
+from previzkit.sizes import parse_size
 
 
 def _triple(value: str | None, name: str) -> tuple[float, float, float] | None:
@@ -25,14 +26,6 @@ def _triple(value: str | None, name: str) -> tuple[float, float, float] | None:
     if len(vals) != 3:
         raise InputError(f"--{name}: expected one or three numbers, got {value!r}")
     return vals  # type: ignore[return-value]
-
-
-def _size(value: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in value.lower().split("x"))
-    except ValueError:
-        raise InputError(f"--size: expected WIDTHxHEIGHT like 1920x1080, got {value!r}") from None
-    return w, h
 
 
 backend_option = click.option(
@@ -193,7 +186,7 @@ def letterbox_cmd(image, output, size, color, backend) -> None:
     """Fit IMAGE into --size, aspect kept, with bars."""
     from previzkit.composite import io, ops
 
-    w, h = _size(size)
+    w, h = parse_size(size)
     out = ops.letterbox(io.read_image(image), w, h, color=_triple(color, "color"), backend=backend)
     io.write_image(output, out)
     click.echo(f"wrote {output}")

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from previzkit import sizes
 from previzkit.errors import InputError
 from previzkit.genai.checkpoint import Checkpoint, load_checkpoint
 from previzkit.genai.model import Generator, pad_wrap
@@ -126,11 +127,8 @@ def check_size(width: int, height: int) -> None:
 
 
 def parse_size(text: str) -> tuple[int, int]:
-    """'4096x2048' -> (4096, 2048); raises InputError naming the text."""
-    parts = str(text).lower().split("x")
-    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
-        raise InputError(f"size: {text!r} is not WIDTHxHEIGHT (e.g. 4096x2048)")
-    w, h = (int(p) for p in parts)
+    """'4096x2048' -> (4096, 2048), checked for generation; raises InputError naming the text."""
+    w, h = sizes.parse_size(text, "--size", "4096x2048")
     check_size(w, h)
     return w, h
 

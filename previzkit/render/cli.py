@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
 
 from previzkit.errors import InputError
-
-_SIZE = re.compile(r"^(\d+)x(\d+)$")
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """'1920x1080' -> (1920, 1080)."""
-    m = _SIZE.match(text.strip().lower())
-    if not m or int(m.group(1)) == 0 or int(m.group(2)) == 0:
-        raise InputError(f"--size must look like 1920x1080, got {text!r}")
-    return int(m.group(1)), int(m.group(2))
+from previzkit.sizes import parse_size
 
 
 @click.command(

@@ -7,12 +7,7 @@ from pathlib import Path
 import click
 
 from previzkit.errors import InputError
-
-
-def _size(text: str) -> tuple[int, int]:
-    from previzkit.render.cli import parse_size
-
-    return parse_size(text)
+from previzkit.sizes import parse_size
 
 
 @click.command(
@@ -88,7 +83,7 @@ def stage(set_file, poses, subscribe, curve_secret, curve_server, capture_src, p
     run = StageRun(
         set_path=set_file, poses=poses, subscribe=list(subscribe), capture=capture_src,
         curve_secret=curve_secret, curve_server=curve_server,
-        plate=plate, output=output, frames=frames, size=_size(size), camera=camera, fps=fps,
+        plate=plate, output=output, frames=frames, size=parse_size(size), camera=camera, fps=fps,
         realtime=realtime, actors=parse_actor_map(actors), start_tc=start_tc, share=share,
         peers=list(peers), writer=writer, save_set=save_set, headset=headset, window=window,
         samples=msaa, project=project, scene=scene, shot=shot,

@@ -8,17 +8,7 @@ from pathlib import Path
 import click
 
 from previzkit.errors import InputError
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """'WxH' -> (W, H), both positive."""
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise InputError(f"--eye-size must be WxH, e.g. 1024x1024, got {text!r}") from None
-    if w <= 0 or h <= 0:
-        raise InputError(f"--eye-size must be positive, got {text!r}")
-    return w, h
+from previzkit.sizes import parse_size
 
 
 @click.command("xr")
@@ -75,7 +65,7 @@ def xr(
         return
     if set_file is None:
         raise click.UsageError("give a SET_FILE to open, or --check")
-    size = parse_size(eye_size)
+    size = parse_size(eye_size, "--eye-size", "1024x1024")
     from previzkit.progress import bar
     from previzkit.xr.app import run
 

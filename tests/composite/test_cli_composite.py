@@ -157,7 +157,7 @@ def test_over_grade_letterbox(tmp_path):
             ["grade", "{img}", "-o", "x.png", "--slope", "1,2"],
             "--slope: expected one or three numbers",
         ),
-        (["letterbox", "{img}", "-o", "x.png", "--size", "big"], "--size: expected WIDTHxHEIGHT"),
+        (["letterbox", "{img}", "-o", "x.png", "--size", "big"], "--size must look like 1920x1080"),
         (["key", "{img}", "-o", "x.jpg"], "has no alpha"),
         (["key", "{img}", "-o", "x.png", "--softness", "-1"], "softness: must be >= 0"),
         (

@@ -176,7 +176,10 @@ def test_train_and_strip(tmp_path, capsys):
     ("args", "message"),
     [
         (["sample", "{missing}", "-o", "{tmp}/x.png"], "does not exist"),
-        (["sample", "{model}", "--size", "12by3", "-o", "{tmp}/x.png"], "size: '12by3'"),
+        (
+            ["sample", "{model}", "--size", "12by3", "-o", "{tmp}/x.png"],
+            "--size must look like 4096x2048, got '12by3'",
+        ),
         (["sample", "{bad}", "-o", "{tmp}/x.png"], "corrupt or not a torch checkpoint"),
         (["eval", "{model}", "skimage:nothing"], "unknown bundled image"),
         (["eval", "{model}", "{bad}"], "not a readable image"),

@@ -9,9 +9,9 @@ from PIL import Image
 
 from previzkit.cli import main
 from previzkit.paths import asset_path
-from previzkit.render.cli import parse_size
 from previzkit.render.offline import camera_move
 from previzkit.render.setfile import load_set
+from previzkit.sizes import parse_size
 
 SAMPLE = str(asset_path("sets", "sample.yaml"))
 

@@ -11,7 +11,7 @@ import pytest
 
 from previzkit.cli import main
 from previzkit.errors import InputError
-from previzkit.xr.cli import parse_size
+from previzkit.sizes import parse_size
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,16 +47,15 @@ def test_offscreen_cli_renders_frames_without_a_runtime(tmp_path):
 @pytest.mark.parametrize("text", ["64", "axb", "0x10", "-5x5"])
 def test_bad_eye_size_is_named(text):
     with pytest.raises(InputError, match="--eye-size"):
-        parse_size(text)
+        parse_size(text, "--eye-size", "1024x1024")
 
 
 def test_eye_size_parses():
-    assert parse_size("1832x1920") == (1832, 1920)
+    assert parse_size("1832x1920", "--eye-size") == (1832, 1920)
 
 
 def test_cli_reports_bad_eye_size_in_one_line(capsys):
     assert main(["xr", "assets/sets/sample.yaml", "--offscreen", "--eye-size", "big"]) == 2
     assert (
-        capsys.readouterr().err.strip()
-        == "error: --eye-size must be WxH, e.g. 1024x1024, got 'big'"
+        capsys.readouterr().err.strip() == "error: --eye-size must look like 1024x1024, got 'big'"
     )
