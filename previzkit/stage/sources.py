@@ -53,7 +53,23 @@ class PoseSource(Protocol):
     def close(self) -> None: ...
 
 
-class TrackSource:
+class _ReaderThreadSource:
+    """A pose source whose reader thread appends to ``_queue`` and sets ``_arrived``."""
+
+    _queue: collections.deque
+    _arrived: threading.Event
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep until a new pose is queued or ``timeout`` s pass; True if one is."""
+        if self._queue:
+            return True
+        self._arrived.clear()
+        if self._queue:
+            return True
+        return self._arrived.wait(max(0.0, timeout))
+
+
+class TrackSource(_ReaderThreadSource):
     """Plays a ``.pzt`` pose track (:mod:`previzkit.capture.track`).
 
     ``realtime=True``: a thread releases each track frame at its time after
@@ -120,12 +136,7 @@ class TrackSource:
         if not self.realtime:  # one track frame per loop frame: the next is always there
             time.sleep(max(0.0, timeout))
             return True
-        if self._queue:
-            return True
-        self._arrived.clear()
-        if self._queue:
-            return True
-        return self._arrived.wait(max(0.0, timeout))
+        return super().wait(timeout)
 
     def poll(self) -> list[PoseSample]:
         if self.realtime:
@@ -154,7 +165,7 @@ class TrackSource:
             self._thread.join(timeout=2.0)
 
 
-class StreamSource:
+class StreamSource(_ReaderThreadSource):
     """The live pose stream (:class:`previzkit.capture.stream.PoseSubscriber`) read by
     a thread of its own; ``captured`` is the publisher's send time (``wall``).
 
@@ -224,15 +235,6 @@ class StreamSource:
         if self._error is not None:
             raise self._error
 
-    def wait(self, timeout: float) -> bool:
-        """Sleep until a new pose is queued or ``timeout`` s pass; True if one is."""
-        if self._queue:
-            return True
-        self._arrived.clear()
-        if self._queue:
-            return True
-        return self._arrived.wait(max(0.0, timeout))
-
     def poll(self) -> list[PoseSample]:
         if self._thread is None:
             self.start()
@@ -251,7 +253,7 @@ class StreamSource:
             self._thread.join(timeout=2.0)
 
 
-class CaptureSource:
+class CaptureSource(_ReaderThreadSource):
     """Local capture: MediaPipe (:class:`previzkit.capture.multi.MultiPoseTracker`) on a
     camera index or a video file, in a thread of its own. Each sample carries its camera
     frame, which the loop can use as the plate. ``realtime=False`` on a video processes
@@ -317,15 +319,6 @@ class CaptureSource:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="pose-capture", daemon=True)
             self._thread.start()
-
-    def wait(self, timeout: float) -> bool:
-        """Sleep until a new pose is queued or ``timeout`` s pass; True if one is."""
-        if self._queue:
-            return True
-        self._arrived.clear()
-        if self._queue:
-            return True
-        return self._arrived.wait(max(0.0, timeout))
 
     def poll(self) -> list[PoseSample]:
         if self._thread is None:
