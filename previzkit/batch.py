@@ -81,9 +81,13 @@ def capture_cmd(project: Path, scheduler: str | None, workers: int, serial: bool
 def render_cmd(project: Path, scheduler: str | None, workers: int, serial: bool, force: bool,
                scene: str | None, set_file: Path | None, size: str) -> None:  # fmt: skip
     """Each take's recorded poses and camera through a set -> render.mp4 in the take."""
-    from previzkit.demo import _size
+    from previzkit.sizes import parse_size
 
-    opts = {"size": _size(size), "force": force, "set": str(set_file) if set_file else None}
+    opts = {
+        "size": parse_size(size, example="384x216", even=True),
+        "force": force,
+        "set": str(set_file) if set_file else None,
+    }
     _exit(_run("render", project, scheduler, workers, serial, scene, opts))
 
 
