@@ -11,6 +11,7 @@ reported failed for its take, and the rest go on.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,9 +107,14 @@ def run_batch(
     try:
         from dask.distributed import as_completed
 
+        # Keys unique per run: a cluster keeps finished keys while any client holds
+        # them, so a key reused by a later run (or another project) would hand back
+        # that earlier result instead of running the job.
+        run_id = uuid.uuid4().hex[:12]
         futures = [
             client.submit(run_take_job, job, project, scene, shot, take, opts,
-                          key=f"previzkit-{job}-{scene}-{shot}-{take}", retries=retries, pure=False)
+                          key=f"previzkit-{job}-{scene}-{shot}-{take}-{run_id}",
+                          retries=retries, pure=False)
             for scene, shot, take in todo
         ]  # fmt: skip
         if on_submitted is not None:
