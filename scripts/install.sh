@@ -16,3 +16,5 @@ if command -v apt-get >/dev/null; then
 fi
 PY=${PYTHON:-python3}
 "$PY" -m pip install -q -e ".[all${PREVIZKIT_EXTRAS:+,$PREVIZKIT_EXTRAS}]"
+# pyenv installs put console scripts behind shims: make `previzkit` callable at once.
+if command -v pyenv >/dev/null; then pyenv rehash || true; fi
