@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,30 +14,6 @@ import pytest
 pytestmark = [pytest.mark.gl, pytest.mark.slow]
 
 HERE = Path(__file__).parent
-
-
-@pytest.fixture
-def display():
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
-        pytest.skip("Xvfb not installed (apt-get install xvfb)")
-    r, w = os.pipe()
-    proc = subprocess.Popen([xvfb, "-displayfd", str(w), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
-                            pass_fds=(w,))  # fmt: skip
-    os.close(w)
-    number = b""
-    while not number.endswith(b"\n"):
-        chunk = os.read(r, 16)
-        if not chunk:
-            break
-        number += chunk
-    os.close(r)
-    if not number.strip():
-        proc.kill()
-        pytest.fail("Xvfb did not report a display number")
-    yield f":{number.decode().strip()}"
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 def test_window_shows_the_composited_frame(small_set, wave_track, plate_video, tmp_path, display):

@@ -132,30 +132,3 @@ def scenario():
 def session_run(xr_env, tmp_path_factory) -> dict:
     """One headset run shared by the session tests (sample set, then the test pattern)."""
     return run_scenario("session", xr_env, tmp_path_factory.mktemp("xr-session"))
-
-
-@pytest.fixture(scope="session")
-def display():
-    """A virtual X display (Xvfb) for the mirror window and the GLX binding."""
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
-        pytest.skip("Xvfb not installed (scripts/setup.d/30-monado.sh installs it)")
-    r, w = os.pipe()
-    proc = subprocess.Popen(
-        [xvfb, "-displayfd", str(w), "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
-        pass_fds=(w,),
-    )
-    os.close(w)
-    number = b""
-    while not number.endswith(b"\n"):
-        chunk = os.read(r, 16)
-        if not chunk:
-            break
-        number += chunk
-    os.close(r)
-    if not number.strip():
-        proc.kill()
-        pytest.fail("Xvfb did not report a display number")
-    yield f":{number.decode().strip()}"
-    proc.terminate()
-    proc.wait(timeout=10)
