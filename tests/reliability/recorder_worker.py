@@ -15,10 +15,22 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
+
+_STDOUT = threading.Lock()
+
+
+def _say(*words: object) -> None:
+    """One whole line on stdout: the recorder's flush callback runs on its writer
+    thread, and print()'s separate writes would interleave with the main thread's."""
+    line = " ".join(str(w) for w in words) + "\n"
+    with _STDOUT:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def _pose(i: int, actor: int):
@@ -61,10 +73,10 @@ def record(project: str, name: str, scene: str, shot: str, takes: int, frames: i
                 take = rec.take
                 store.rate(take.scene, take.shot, take.take, k % 6)
                 store.note(take.scene, take.shot, take.take, f"{name} pass {k}")
-                print(json.dumps({"take": take.take, "frames": take.duration_frames}), flush=True)
+                _say(json.dumps({"take": take.take, "frames": take.duration_frames}))
             except PrevizError as exc:
-                print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), flush=True)
-    print("DONE", flush=True)
+                _say(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
+    _say("DONE")
 
 
 def fill(project: str) -> None:
@@ -80,7 +92,7 @@ def fill(project: str) -> None:
     store = TakeStore(project)
 
     def flushed(records: int) -> None:
-        print("FLUSH", records, flush=True)
+        _say("FLUSH", records)
 
     rec = Recorder(store, "9", "9-A", rate="24", size=(256, 192), start_tc="01:00:00:00",
                    flush_interval=0.05, on_flush=flushed)  # fmt: skip
@@ -92,14 +104,14 @@ def fill(project: str) -> None:
                       time_s=i / 24)  # fmt: skip
             i += 1
             if i % 10 == 0:
-                print("FRAMES", i, flush=True)
+                _say("FRAMES", i)
                 time.sleep(0.01)
             if i > 20000:
-                print("NEVER FULL", flush=True)
+                _say("NEVER FULL")
                 rec.stop()
                 return
     except RecordingError as exc:
-        print("STOPPED", str(exc).replace("\n", " "), flush=True)
+        _say("STOPPED", str(exc).replace("\n", " "))
         sys.exit(3)
     finally:
         store.close()

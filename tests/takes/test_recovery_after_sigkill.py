@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 # The recording process: deterministic data per frame, prints each durable flush.
 CHILD = textwrap.dedent(
     """
-    import resource, signal, sys, time
+    import resource, signal, sys, threading, time
     import numpy as np
     from previzkit.errors import RecordingError
     from previzkit.render.camera import Lens
@@ -38,15 +38,22 @@ CHILD = textwrap.dedent(
     from previzkit.types import Pose
 
     project, limit = sys.argv[1], int(sys.argv[2])
+    lock = threading.Lock()
+
+    def say(line):  # whole lines: on_flush runs on the recorder's writer thread
+        with lock:
+            sys.stdout.write(line + "\\n")
+            sys.stdout.flush()
+
     store = TakeStore(project)
     rec = Recorder(store, "4", "4-C", rate="24", start_tc="10:00:00:00", size=(64, 48),
                    audio=(8000, 1), flush_interval=0.2, gop=6,
-                   on_flush=lambda n: print("FLUSH", n, flush=True))
+                   on_flush=lambda n: say(f"FLUSH {n}"))
     rec.start()
     if limit:  # a "full disk": files may not grow past `limit` bytes
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-    print("STARTED", rec.take.take, flush=True)
+    say(f"STARTED {rec.take.take}")
     lens = Lens(40.0, 24.89, 18.66, 3.0)
     i = 0
     try:
@@ -60,7 +67,7 @@ CHILD = textwrap.dedent(
             i += 1
             time.sleep(0.004)
     except RecordingError as exc:
-        print("STOPPED", exc, flush=True)
+        say(f"STOPPED {exc}")
         sys.exit(3)
     """
 )
