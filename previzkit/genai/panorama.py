@@ -17,7 +17,7 @@ import numpy as np
 from previzkit.genai.horizon import HorizonBlend
 from previzkit.paths import cache_dir
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: seams rotated mid-cell (sample.generate)
 
 
 def _model_hash(model_path: str | Path) -> str:

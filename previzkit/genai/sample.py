@@ -158,15 +158,16 @@ def generate(
     wrap_y: bool = False,
     device: str | torch.device = "cpu",
     fast: bool = True,
-    _noise: Noise | None = None,
-    _unrounded: bool = False,
 ) -> np.ndarray:
     """uint8 (height, width, 3) image for ``seed``; wraps at 360° in x, in y if asked.
 
     Sizes that are not multiples of the generator stride are generated one cell
     larger and resampled periodically. On the CPU the same seed gives the same bytes.
-    ``wrap_x=False`` gives a plain panorama whose left and right edges do not join
-    (a crop of a wider texture), for comparison.
+    The wrapped image is rotated by half a noise cell so that its seams (x, and y for
+    tiles) fall mid-cell: a seam is then an ordinary neighbouring pair, not one of the
+    cell-boundary pairs where a PSGAN's grid shows most. ``wrap_x=False`` gives a plain
+    panorama whose left and right edges do not join (a crop of a wider texture), for
+    comparison.
     """
     check_size(width, height)
     gen = model if isinstance(model, Generator) else _checkpoint(model).build_generator()
@@ -177,17 +178,7 @@ def generate(
         # A plain (non-wrapping) panorama: one extra cell each side, cropped off
         # below, so that no column sees the zero padding.
         noise = seeded_noise(gen, seed, hc, wc + 2)
-        img = generate(
-            gen,
-            0,
-            (wc + 2) * s,
-            hc * s,
-            wrap_x=True,
-            device=device,
-            fast=fast,
-            _noise=noise,
-            _unrounded=True,
-        )
+        img = _synthesize(gen, noise, (wc + 2) * s, hc * s, False, device, fast, rounded=False)
         img = img[:, s : s + wc * s]
         if img.shape[:2] != (height, width):
             y = torch.from_numpy(img).permute(2, 0, 1)[None].float() / 127.5 - 1
@@ -195,20 +186,35 @@ def generate(
                 F.interpolate(y, size=(height, width), mode="bilinear", align_corners=False)
             )[0].numpy()
         return img
-    noise = _noise if _noise is not None else seeded_noise(gen, seed, hc, wc)
+    noise = seeded_noise(gen, seed, hc, wc)
+    img = _synthesize(gen, noise, width, height, wrap_y, device, fast, rounded=True)
+    shift_y = round(height / (2 * hc)) if wrap_y else 0
+    return np.roll(img, (shift_y, round(width / (2 * wc))), axis=(0, 1))
+
+
+def _synthesize(
+    gen: Generator,
+    noise: Noise,
+    width: int,
+    height: int,
+    wrap_y: bool,
+    device: str | torch.device,
+    fast: bool,
+    rounded: bool,
+) -> np.ndarray:
+    """uint8 (height, width, 3) from ``noise``, wrapping in x: the cell grid starts at
+    column 0. ``rounded``: periodic wave numbers rounded to wrap over ``noise``'s width."""
+    s = gen.stride
+    hc, wc = noise.shape
     with torch.inference_mode():
         noise = Noise(noise.local.to(device), noise.global_.to(device), noise.phase.to(device))
-        z = gen.make_input(noise, not _unrounded, wrap_y)
+        z = gen.make_input(noise, rounded, wrap_y)
         if hc * s == height and wc * s == width:
             if fast:
-                out = FastGenerator(gen).to(device)(z, wrap_x)
+                out = FastGenerator(gen).to(device)(z, True)
             else:
-                out = to_uint8(gen.synthesize(z, wrap_x))
+                out = to_uint8(gen.synthesize(z, True))
         else:
-            y = (
-                FastGenerator(gen).to(device).forward_float(z, wrap_x)
-                if fast
-                else gen.synthesize(z, wrap_x)
-            )
+            y = FastGenerator(gen).to(device).forward_float(z, True) if fast else gen.synthesize(z)
             out = to_uint8(resample_periodic(y.float(), width, height, wrap_y).clamp(-1, 1))
     return out[0].cpu().numpy()

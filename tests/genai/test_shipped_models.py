@@ -33,17 +33,16 @@ def test_checkpoint_is_small_safe_and_documented(shipped):
 
 
 def test_panoramas_wrap_at_360_degrees(shipped):
-    name, path = shipped
+    _, path = shipped
     wrapped = np.stack([generate(path, s, 512, 256) for s in range(12)])
     plain = np.stack([generate(path, s, 512, 256, wrap_x=False) for s in range(12)])
     assert seam_ratio(plain) > 1.8
-    # The seam is as smooth as the same cell-boundary pairs inside the image ...
-    assert seam_phase_ratio(wrapped, 32) < 1.15
-    if name == "night_sky":
-        # ... and, for the sky, smoother than the average neighbouring pair. The
-        # gravel model's cell boundaries are rougher than its average pair, so its
-        # seam ratio is about 1.08 (see assets/models/genai/README.md).
-        assert seam_ratio(wrapped) <= 1.0
+    # The seam is as smooth as the pairs at the same place in a cell inside the image
+    # (the wrap is exact) ...
+    assert seam_phase_ratio(wrapped, 32) < 1.1
+    # ... and, lying mid-cell, no rougher than the average neighbouring pair
+    # (night_sky 0.81, ground_gravel 0.98 here; see assets/models/genai/README.md).
+    assert seam_ratio(wrapped) <= 1.0
 
 
 def test_wrap_is_exact_the_image_of_twice_the_noise_is_twice_the_image(shipped):
