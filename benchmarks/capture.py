@@ -162,7 +162,7 @@ def main() -> int:
         "--threads",
         choices=["auto", "on", "off"],
         default="auto",
-        help="actor lanes side by side in threads (auto: on with >= 4 cores)",
+        help="actor lanes side by side in threads (auto: on with >= 2 cores)",
     )
     ap.add_argument("--actors", default="1,2", help="actor counts to run")
     ap.add_argument("--stream-only", action="store_true", help="only the latency part")

@@ -354,9 +354,10 @@ class MultiPoseTracker:
     """Pose of every actor in a video, frame after frame, each with a stable id.
 
     ``max_people`` lanes at most (one PoseLandmarker each, created when needed), run
-    side by side in threads when ``threads`` (default: on machines with 4 or more cores;
-    on 2 cores MediaPipe's own threads already fill them and it was slower); ``search_every`` frames (and on the first
-    frame) an idle lane searches the frame with everyone known masked.
+    side by side in threads when ``threads`` (default: on machines with 2 or more
+    cores; each landmarker infers on one core, MediaPipe releasing the GIL);
+    ``search_every`` frames (and on the first frame) an idle lane searches the frame
+    with everyone known masked.
     ``max_people=1`` is plain MediaPipe tracking plus ids.
     Use ``with`` or call :meth:`close`.
     """
@@ -391,10 +392,10 @@ class MultiPoseTracker:
         self._lanes: list[_Lane] = []
         self.ids = IdTracker()
         self._frame = 0
-        if threads is None:  # side by side only pays where cores are free (measured)
+        if threads is None:  # each landmarker infers on one core: side by side from 2
             import os
 
-            threads = (os.cpu_count() or 1) >= 4
+            threads = (os.cpu_count() or 1) >= 2
         self.threads = threads
         self._pool = None
         self._image_estimator: PoseEstimator | None = None
