@@ -391,13 +391,7 @@ def letterbox(
     fill = fill.astype(img.dtype)
     c = _Call(backend, ("img", "out"), (img, out))
     o = c.out("letterbox", out)
-    if not c.b.is_native(fill):
-        fill = c.b.asarray(fill)
-    o[:y] = fill
-    o[y + h :] = fill
-    o[y : y + h, :x] = fill
-    o[y : y + h, x + w :] = fill
-    c.b.resize(c.dev(img), o, (x, y, w, h))
+    c.b.resize(c.dev(img), o, (x, y, w, h), fill)
     c.b.to_host(o, out)
     return out
 

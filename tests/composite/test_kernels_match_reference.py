@@ -255,3 +255,54 @@ def test_one_by_one_everything(backend, kit):
     ):
         ref, got = _both(fn, backend)
         kit.assert_within(got, ref)
+
+
+@pytest.mark.parametrize("saturation", [0.0, 0.8, 1.0, 2.0])
+@pytest.mark.parametrize("nch", [3, 4])
+def test_cdl_every_code_value(backend, kit, saturation, nch):
+    """The uint8 CDL (tables + saturation matrix) on all 256 code values in every
+    channel, grey and saturated, against the reference."""
+    v = np.arange(256, dtype=np.uint8)
+    img = np.stack([v, v[::-1], np.roll(v, 85), v][:nch], axis=-1)[None]
+    img = np.concatenate([img, np.repeat(v[None, :, None], nch, axis=2)])  # greys too
+    cdl = C.CDL(
+        slope=(1.3, 0.9, 1.0),
+        offset=(-0.05, 0.02, 0.0),
+        power=(0.8, 1.2, 2.5),
+        saturation=saturation,
+    )
+    ref, got = _both(lambda b: C.apply_cdl(img, cdl, backend=b), backend)
+    kit.assert_within(got, ref, what="cdl every code value")
+    if nch == 4:
+        assert np.array_equal(np.asarray(got)[..., 3], img[..., 3])
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 3, 7])
+@pytest.mark.parametrize(
+    ("src", "dst"),
+    [((37, 53), (74, 106)), ((54, 64), (51, 60)), ((9, 31), (40, 7)), ((1, 1), (5, 3))],
+)
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_resize_blocks_and_row_reuse(backend, kit, monkeypatch, blocks, src, dst, dtype):
+    """Resize/letterbox with output rows split into any number of blocks (each keeps
+    its own two resampled source rows, reused across output rows): 2x up, a DCI-like
+    slight downscale, mixed up/down, 1x1; into a non-contiguous ``out`` view too."""
+    from previzkit.composite.backends import get_backend
+
+    b = get_backend(backend)
+    if hasattr(b, "_blocks"):
+        monkeypatch.setattr(b, "_blocks", lambda h: max(1, min(h, blocks)))
+    rng = np.random.default_rng(blocks)
+    img = kit.image(rng, *src, 3, dtype)
+    ref, got = _both(lambda be: C.resize(img, dst[1], dst[0], backend=be), backend)
+    kit.assert_within(got, ref, what="resize")
+    color = (10, 200, 30) if dtype == np.uint8 else (0.1, 0.5, 1.0)
+    ref, got = _both(
+        lambda be: C.letterbox(img, dst[1] + 5, dst[0], color=color, backend=be), backend
+    )
+    kit.assert_within(got, ref, what="letterbox")
+    big = np.full((dst[0] * 2, dst[1] + 9, 4), 7, dtype)
+    view = big[::2, 3 : 3 + dst[1] + 5, :3]
+    C.letterbox(img, dst[1] + 5, dst[0], view, color=color, backend=backend)
+    kit.assert_within(view, ref, what="letterbox into a view")
+    assert (big[1::2] == 7).all() and (big[..., 3] == 7).all()

@@ -126,7 +126,21 @@ class Backend(ABC):
 
     @abstractmethod
     def resize(
-        self, img: np.ndarray, out: np.ndarray, region: tuple[int, int, int, int] | None = None
+        self,
+        img: np.ndarray,
+        out: np.ndarray,
+        region: tuple[int, int, int, int] | None = None,
+        fill: np.ndarray | None = None,
     ) -> None:
         """Bilinear resample of ``img`` into ``out`` or into its ``region`` (x, y, w, h),
-        pixel centres aligned; the rest of ``out`` is left as it is."""
+        pixel centres aligned; the rest of ``out`` becomes ``fill`` (one value per
+        channel, ``out``'s dtype; letterbox bars) or, without it, is left as it is."""
+
+    @staticmethod
+    def fill_outside(out: np.ndarray, region: tuple[int, int, int, int], fill: np.ndarray) -> None:
+        """``out`` outside ``region`` (x, y, w, h) set to ``fill`` (the bars of a letterbox)."""
+        x, y, w, h = region
+        out[:y] = fill
+        out[y + h :] = fill
+        out[y : y + h, :x] = fill
+        out[y : y + h, x + w :] = fill

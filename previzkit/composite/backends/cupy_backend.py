@@ -305,8 +305,10 @@ class CupyBackend(Backend):
                 )
         self._done(o, out)
 
-    def resize(self, img, out, region=None):
+    def resize(self, img, out, region=None, fill=None):
         if region is not None:
+            if fill is not None:
+                self.fill_outside(out, region, self.asarray(fill))
             x, y, w, h = region
             out = out[y : y + h, x : x + w]
         img = self.asarray(img)

@@ -727,68 +727,111 @@ def _table_u8(img, table, out):
 
 
 # --- resize ---------------------------------------------------------------------------
-# Separable, as OpenCV does it: blend the two source rows (contiguous, vectorizes),
-# then gather along x.
+# Separable, horizontal first: each source row the output needs is converted to float32
+# (vectorized) and resampled along x once (a scalar gather; x86 without fast gathers),
+# into one of two float rows kept per block of output rows; each output row is then a
+# blend of two such rows (contiguous, vectorizes). Upscaling 2x along y uses each
+# resampled source row twice. Taps come from ``bilinear_axis``, cached per size.
 
 
-@njit(cache=True)
-def _vblend_row(a, b, fy, tmp, m):
-    one = np.float32(1.0)
-    for i in range(m):
-        tmp[i] = np.float32(a[i]) * (one - fy) + np.float32(b[i]) * fy
+@njit(inline="always", fastmath={"contract"})
+def _hrow_loop(sf, xp, wp, dst, w, n):
+    for x in range(w):
+        j = np.uint64(xp[x])
+        f = wp[x]
+        for c in range(n):
+            a = sf[j + np.uint64(c)]
+            dst[n * x + c] = a + (sf[j + np.uint64(n + c)] - a) * f
 
 
-@njit(cache=True)
-def _hgather_row_u8(tmp, x0, x1, wx, n, o, w):
+@njit(cache=True, fastmath={"contract"})
+def _hrow(src, sf, bias, xp, wp, n, dst, w):
+    """Source row ``src`` (uint8 or float32) resampled along x into float32 ``dst``,
+    plus ``bias``. ``sf`` holds the row as float32 plus ``n`` zeros: the right tap of
+    the last pixel, read only with weight 0 (``bilinear_axis`` clamps there), so one
+    index array serves both taps."""
+    for i in range(src.shape[0]):
+        sf[i] = np.float32(src[i]) + bias
     if n == 3:
-        _hgather_loop_u8(tmp, x0, x1, wx, 3, o, w)
+        _hrow_loop(sf, xp, wp, dst, w, 3)
     elif n == 4:
-        _hgather_loop_u8(tmp, x0, x1, wx, 4, o, w)
+        _hrow_loop(sf, xp, wp, dst, w, 4)
     elif n == 1:
-        _hgather_loop_u8(tmp, x0, x1, wx, 1, o, w)
+        _hrow_loop(sf, xp, wp, dst, w, 1)
     else:
-        _hgather_loop_u8(tmp, x0, x1, wx, n, o, w)
+        _hrow_loop(sf, xp, wp, dst, w, n)
 
 
-@njit(inline="always")
-def _hgather_loop_u8(tmp, x0, x1, wx, n, o, w):
-    one = np.float32(1.0)
-    for x in range(w):
-        lo = np.uint64(x0[x]) * np.uint64(n)
-        r = np.uint64(x1[x]) * np.uint64(n)
-        fx = wx[x]
-        for c in range(n):
-            v = tmp[lo + np.uint64(c)] * (one - fx) + tmp[r + np.uint64(c)] * fx
-            o[n * x + c] = np.uint8(min(max(v + _H, np.float32(0.0)), np.float32(255.0)))
+@njit(cache=True, fastmath={"contract"})
+def _vrow(r0, r1, fy, o, m, is_u8):
+    """Blend of two resampled rows; for uint8 they carry the +0.5 of rounding already
+    (the weights sum to 1), so the loop is a multiply, an FMA and the conversion."""
+    w1 = fy
+    w0 = np.float32(1.0) - fy
+    if is_u8:
+        for i in range(m):
+            o[i] = np.uint8(r0[i] * w0 + r1[i] * w1)
+    else:
+        for i in range(m):
+            o[i] = r0[i] * w0 + r1[i] * w1
 
 
 @njit(cache=True)
-def _hgather_row_f(tmp, x0, x1, wx, n, o, w):
-    one = np.float32(1.0)
-    for x in range(w):
-        lo = np.uint64(x0[x]) * np.uint64(n)
-        r = np.uint64(x1[x]) * np.uint64(n)
-        fx = wx[x]
-        for c in range(n):
-            o[n * x + c] = tmp[lo + np.uint64(c)] * (one - fx) + tmp[r + np.uint64(c)] * fx
+def _copy_row(src, dst, lo, hi):
+    for i in range(lo, hi):
+        dst[i] = src[i]
 
 
 @njit(**_JIT)
-def _resize(img, y0, y1, wy, x0, x1, wx, out, oy, ox, is_u8):
-    """Bilinear into ``out[oy:oy+h, ox:ox+w]`` (h, w = len(y0), len(x0))."""
-    h = y0.shape[0]
-    w = x0.shape[0]
-    n = out.shape[2]
+def _resize(img, y0, y1, wy, xp, wp, srcf, rows, out, rx, ry, rw, rh, fill, do_fill, is_u8):
+    """Bilinear of ``img`` into ``out[ry:ry+rh, rx:rx+rw]``; with ``do_fill`` the rest
+    of ``out`` becomes ``fill`` (a whole output row of the bar colour) in the same pass.
+    Output rows go in ``rows.shape[0]`` blocks, each with its own scratch: ``srcf[blk]``
+    (a source row as float32 + padding) and ``rows[blk]`` (two resampled source rows)."""
+    hh, ww, n = out.shape
     win = img.shape[1]
-    wout = out.shape[1]
-    for y in prange(h):
-        tmp = np.empty(win * n, np.float32)
-        _vblend_row(img[y0[y]].reshape(win * n), img[y1[y]].reshape(win * n), wy[y], tmp, win * n)
-        row = out[oy + y].reshape(wout * n)[ox * n : (ox + w) * n]
-        if is_u8:
-            _hgather_row_u8(tmp, x0, x1, wx, n, row, w)
-        else:
-            _hgather_row_f(tmp, x0, x1, wx, n, row, w)
+    nb = rows.shape[0]
+    m = rw * n
+    bias = np.float32(0.5) if is_u8 else np.float32(0.0)
+    for blk in prange(nb):
+        sf = srcf[blk]
+        for i in range(win * n, sf.shape[0]):
+            sf[i] = 0.0
+        tag0 = -1  # the source row held in rows[blk, 0] (-1: none)
+        tag1 = -1
+        for y in range(blk * hh // nb, (blk + 1) * hh // nb):
+            orow = out[y].reshape(ww * n)
+            if y < ry or y >= ry + rh:
+                if do_fill:
+                    _copy_row(fill, orow, 0, ww * n)
+                continue
+            if do_fill:
+                _copy_row(fill, orow, 0, rx * n)
+                _copy_row(fill, orow, (rx + rw) * n, ww * n)
+            yy = y - ry
+            a = y0[yy]
+            b = y1[yy]
+            if tag0 == a:
+                sa = 0
+            elif tag1 == a:
+                sa = 1
+            else:
+                sa = 1 if tag0 == b else 0  # keep b where it is
+                _hrow(img[a].reshape(win * n), sf, bias, xp, wp, n, rows[blk, sa], rw)
+                if sa == 0:
+                    tag0 = a
+                else:
+                    tag1 = a
+            sb = sa
+            if b != a:
+                sb = 1 - sa
+                if (tag1 if sb == 1 else tag0) != b:
+                    _hrow(img[b].reshape(win * n), sf, bias, xp, wp, n, rows[blk, sb], rw)
+                    if sb == 0:
+                        tag0 = b
+                    else:
+                        tag1 = b
+            _vrow(rows[blk, sa], rows[blk, sb], wy[yy], orow[rx * n : (rx + rw) * n], m, is_u8)
 
 
 MAX_LAYERS = 8
@@ -996,15 +1039,25 @@ class NumbaBackend(Backend):
             )
         self._done(o, out)
 
-    def resize(self, img, out, region=None):
+    def resize(self, img, out, region=None, fill=None):
         img = self._c(img, "img")
-        x, y, w, h = region if region is not None else (0, 0, out.shape[1], out.shape[0])
+        hh, ww, n = out.shape
+        x, y, w, h = region if region is not None else (0, 0, ww, hh)
         y0, y1, wy = bilinear_axis(img.shape[0], h)
-        x0, x1, wx = bilinear_axis(img.shape[1], w)
+        xp, wp = _x_taps(img.shape[1], w, n)
         o = self._o(out)
-        if o is not out:
-            np.copyto(o, out)
-        _resize(img, y0, y1, wy, x0, x1, wx, o, y, x, img.dtype == np.uint8)
+        if o is not out and fill is None and (w, h) != (ww, hh):
+            np.copyto(o, out)  # the part outside the region is kept
+        nb = self._blocks(hh)
+        srcf = self.scratch("resize.src", (nb, (img.shape[1] + 1) * n), np.float32)
+        rows = self.scratch("resize.rows", (nb, 2, w * n), np.float32)
+        if fill is None:
+            frow, do_fill = self.scratch("resize.nofill", (1,), out.dtype), False
+        else:
+            frow, do_fill = _fill_row(np.asarray(fill, out.dtype), ww), True
+        _resize(
+            img, y0, y1, wy, xp, wp, srcf, rows, o, x, y, w, h, frow, do_fill, out.dtype == np.uint8
+        )
         self._done(o, out)
 
 
@@ -1019,6 +1072,38 @@ def _cdl_u8_tables(cdl: CDL) -> tuple[np.ndarray, np.ndarray]:
     for a in (table, mat):
         a.flags.writeable = False
     return table, mat
+
+
+_X_TAPS: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _x_taps(n_in: int, n_out: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per output pixel: the first element of its left source pixel (int32, i0 * n) and
+    the weight of the right one (float32), from ``bilinear_axis``. Cached."""
+    key = (n_in, n_out, n)
+    hit = _X_TAPS.get(key)
+    if hit is None:
+        i0, _, w = bilinear_axis(n_in, n_out)
+        hit = ((i0 * n).astype(np.int32), w)
+        if len(_X_TAPS) > 64:
+            _X_TAPS.clear()
+        _X_TAPS[key] = hit
+    return hit
+
+
+_FILL_ROWS: dict[tuple[int, str, bytes], np.ndarray] = {}
+
+
+def _fill_row(fill: np.ndarray, width: int) -> np.ndarray:
+    """A whole output row of the bar colour ``fill`` (C,), cached."""
+    key = (width, fill.dtype.str, fill.tobytes())
+    row = _FILL_ROWS.get(key)
+    if row is None:
+        row = np.ascontiguousarray(np.tile(fill, width))
+        if len(_FILL_ROWS) > 16:
+            _FILL_ROWS.clear()
+        _FILL_ROWS[key] = row
+    return row
 
 
 def _matte_mode(params):

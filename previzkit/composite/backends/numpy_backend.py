@@ -143,8 +143,10 @@ class NumpyBackend(Backend):
         if img.shape[2] == 4:
             out[..., 3] = img[..., 3]
 
-    def resize(self, img, out, region=None):
+    def resize(self, img, out, region=None, fill=None):
         if region is not None:
+            if fill is not None:
+                self.fill_outside(out, region, fill)
             x, y, w, h = region
             out = out[y : y + h, x : x + w]
         h, w = out.shape[:2]
