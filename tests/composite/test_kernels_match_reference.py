@@ -306,3 +306,22 @@ def test_resize_blocks_and_row_reuse(backend, kit, monkeypatch, blocks, src, dst
     C.letterbox(img, dst[1] + 5, dst[0], view, color=color, backend=backend)
     kit.assert_within(view, ref, what="letterbox into a view")
     assert (big[1::2] == 7).all() and (big[..., 3] == 7).all()
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4])
+def test_numba_hrow_vector_and_scalar_paths_agree(n):
+    """The 4-lane horizontal resize pass (RGB/RGBA, needs one element of padding in
+    both buffers) equals the scalar loop it replaces, bit for bit."""
+    nb = pytest.importorskip("previzkit.composite.backends.numba_backend")
+    rng = np.random.default_rng(n)
+    for win, wout in ((1, 5), (7, 3), (13, 26), (32, 30)):
+        src = rng.integers(0, 256, win * n).astype(np.uint8)
+        xp, wp = nb._x_taps(win, wout, n)
+        roomy = np.full(wout * n + 1, np.nan, np.float32)
+        tight = np.full(wout * n, np.nan, np.float32)
+        nb._hrow(
+            src, np.empty(win * n + n + 1, np.float32), np.float32(0.5), xp, wp, n, roomy, wout
+        )
+        nb._hrow(src, np.empty(win * n + n, np.float32), np.float32(0.5), xp, wp, n, tight, wout)
+        np.testing.assert_array_equal(roomy[: wout * n], tight)
+        assert np.isfinite(tight).all()
