@@ -78,20 +78,30 @@ def monado_service(env: dict[str, str]):
     sock = Path(env["XDG_RUNTIME_DIR"]) / "monado_comp_ipc"
     with contextlib.suppress(FileNotFoundError):
         sock.unlink()
+    # stdin a pipe: monado-service watches stdin with epoll (a line or EOF quits it),
+    # and epoll refuses /dev/null, which is stdin under CI ("epoll_ctl(stdin) failed")
+    log = (Path(env["XDG_RUNTIME_DIR"]) / "monado-service.log").open("w+")
     proc = subprocess.Popen(
-        ["monado-service"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ["monado-service"], env=env, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT
     )
     try:
         deadline = time.monotonic() + 30
         while not sock.exists() and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.1)
+        if proc.poll() is not None:
+            log.seek(0)
+            raise AssertionError(
+                f"monado-service exited with {proc.returncode}:\n{log.read()[-4000:]}"
+            )
         yield
     finally:
+        proc.stdin.close()
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 def run_scenario(name: str, env: dict[str, str], out: Path, timeout: float = 240.0) -> dict:
