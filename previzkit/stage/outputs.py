@@ -71,7 +71,7 @@ class WindowOutput:
     def __init__(self, ctx: Any, size: tuple[int, int], title: str = "previzkit stage") -> None:
         from previzkit.xr.mirror import MirrorWindow
 
-        self.mirror = MirrorWindow(ctx, size=size, title=title)
+        self.mirror = MirrorWindow(ctx, size=size, title=title, option="--window")
 
     @property
     def closed(self) -> bool:

@@ -407,8 +407,9 @@ class OverlayRun:
     """What ``previzkit overlay`` runs: a set, a plate ``source`` (camera index, video
     file or image folder) and one way of tracking: ``board`` (+ ``calibration``, else the
     set camera's lens), ``freed`` (``udp://HOST:PORT`` + ``lens_table``), or a fixed
-    ``set_camera``. ``output`` an MP4 of the composed frames; ``project`` records a take
-    (composite, plate, camera track) into that take store."""
+    ``set_camera``. ``output`` an MP4 of the composed frames; ``window`` shows them in a
+    desktop window (closing it ends the run); ``project`` records a take (composite,
+    plate, camera track) into that take store."""
 
     set_file: Path
     source: str
@@ -422,6 +423,7 @@ class OverlayRun:
     set_camera: str | None = None
     frames: int | None = None
     output: Path | None = None
+    window: bool = False
     project: Path | None = None
     scene: str = "1"
     shot: str = "1-A"
@@ -479,7 +481,7 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
 
     set_def = load_set(set_path(run.set_file))
     source = open_source(run.source)
-    writer = recorder = store = None
+    writer = recorder = store = window = None
     times: dict[str, list[float]] = {k: [] for k in STAGES}
     n = lost = 0
     take = None
@@ -495,6 +497,11 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
             raise
         try:
             even = (opts.width // 2 * 2, opts.height // 2 * 2)
+            if run.window:
+                from previzkit.stage.outputs import window_output
+
+                size = (min(even[0], 1280), min(even[1], 720))
+                window = window_output(ctx, size, "previzkit overlay")
             if run.output is not None:
                 from previzkit.takes.video import FragmentedVideoWriter
 
@@ -514,6 +521,8 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                 for k, v in out.timings.items():
                     times[k].append(v)
                 crop = out.image[: even[1], : even[0]]
+                if window is not None:
+                    window(out.image)
                 if writer is not None:
                     writer.write(np.ascontiguousarray(crop))
                 if recorder is not None:
@@ -524,7 +533,11 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                 lost += not out.tracked
                 if progress is not None:
                     progress(n, run.frames or source.count)
+                if window is not None and window.closed:
+                    break  # the operator closed the window
         finally:
+            if window is not None:
+                window.close()
             overlay.close()
             if writer is not None:
                 writer.close()

@@ -25,7 +25,7 @@ class _DefaultRun(click.Group):
 @click.group(
     cls=_DefaultRun,
     epilog="Examples:\n\n"
-    "  previzkit overlay --camera 0 --board board.yaml --calibration cam.yaml SET\n\n"
+    "  previzkit overlay --camera 0 --board board.yaml --calibration cam.yaml --window SET\n\n"
     "  previzkit overlay --camera 0 --freed udp://0.0.0.0:40000 --lens-table lens.yaml SET\n\n"
     "  previzkit overlay --plate plate.mp4 --board board.yaml SET -o overlay.mp4\n\n"
     "  previzkit overlay board board.yaml -o board.png\n\n"
@@ -66,6 +66,7 @@ def _source(camera: str | None, plate: Path | None) -> str:
               help="Draw the set's sky and floor (default: with a green/blue screen).")  # fmt: skip
 @click.option("--frames", type=int, help="Stop after N frames.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the overlay as MP4.")
+@click.option("--window", is_flag=True, help="Show it in a desktop window (close to stop).")
 @click.option("--project", "-p", type=click.Path(path_type=Path),
               help="Record a take (overlay, plate, camera track) into this take store.")  # fmt: skip
 @click.option("--scene", default="1", show_default=True)
@@ -74,8 +75,8 @@ def _source(camera: str | None, plate: Path | None) -> str:
 @click.option("--start-tc", help="Timecode of the take's first frame (default: the clock).")
 @click.option("--stats", is_flag=True, help="Print p50/p99 time per stage at the end.")
 def run(set_file, camera, plate, board, calibration, freed, freed_camera, freed_delay, lens_table,
-        set_camera, matte, actor_depth, actor_mark, backdrop, frames, output, project, scene, shot, rate,
-        start_tc, stats):  # fmt: skip
+        set_camera, matte, actor_depth, actor_mark, backdrop, frames, output, window, project, scene,
+        shot, rate, start_tc, stats):  # fmt: skip
     """Run the overlay over SET_FILE."""
     from previzkit.progress import bar
     from previzkit.render.headless import create_context, keep_current_context
@@ -98,7 +99,8 @@ def run(set_file, camera, plate, board, calibration, freed, freed_camera, freed_
         set_file=set_file, source=_source(camera, plate), options=opts, board=board,
         calibration=calibration, freed=freed, freed_camera=freed_camera,
         freed_delay_s=freed_delay / 1000.0, lens_table=lens_table,
-        set_camera=set_camera, frames=frames, output=output, project=project, scene=scene,
+        set_camera=set_camera, frames=frames, output=output, window=window, project=project,
+        scene=scene,
         shot=shot, rate=rate, start_tc=start_tc,
     )  # fmt: skip
     with keep_current_context():  # a caller's own GL context stays current afterwards

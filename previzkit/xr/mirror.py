@@ -52,10 +52,14 @@ class MirrorWindow:
         loop_ctx: moderngl.Context,
         size: tuple[int, int] = (960, 540),
         title: str = "previzkit xr: left eye",
+        option: str = "--mirror",
     ) -> None:
+        """``option``: the command-line option that asked for the window, named in the
+        error when there is no display."""
         if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             raise XRError(
-                "the mirror window needs a desktop display (DISPLAY or WAYLAND_DISPLAY is unset); drop --mirror"
+                f"{option} needs a desktop display (DISPLAY or WAYLAND_DISPLAY is unset); "
+                f"drop {option} or run it on a desktop"
             )
         import glfw
         import moderngl

@@ -146,3 +146,48 @@ def test_bad_arguments_end_in_one_line(files, capsys):
     assert "--actor-mark 'Z'" in capsys.readouterr().err
     assert main(["overlay", "board", str(files / "nope.yaml"), "-o", str(files / "b.png")]) == 2
     assert "nope.yaml" in capsys.readouterr().err
+
+
+def _plate(path: Path, n: int) -> Path:
+    import av
+
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=24)
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        for i in range(n):
+            img = np.full((H, W, 3), 60 + 10 * i, np.uint8)
+            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return path
+
+
+def test_overlay_window_on_a_virtual_display_and_without_one(files, display):
+    """``--window`` opens a real glfw window (Xvfb) beside the MP4; with no display the
+    run ends in one line naming the option. In subprocesses: glfw switches the thread
+    between EGL and GLX."""
+    import os
+    import subprocess
+    import sys
+
+    import av
+
+    plate, out = _plate(files / "grey.mp4", 4), files / "windowed.mp4"
+    args = [sys.executable, "-m", "previzkit", "overlay", "--plate", str(plate), "--set-camera",
+            "CAM", "--matte", "none", "--window", "-o", str(out), str(files / "set.yaml")]  # fmt: skip
+    env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(ROOT)}
+    env.pop("WAYLAND_DISPLAY", None)
+    r = subprocess.run(args, env=env, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "overlay: 4 frames" in r.stdout
+    with av.open(str(out)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 4
+
+    env.pop("DISPLAY")
+    r = subprocess.run(args, env=env, capture_output=True, text=True, timeout=180)
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines()[-1] == (
+        "error: --window needs a desktop display (DISPLAY or WAYLAND_DISPLAY is unset); "
+        "drop --window or run it on a desktop"
+    )
