@@ -7,6 +7,7 @@ bandwidth). One process. Run: ``python3 benchmarks/composite.py [--quick]``.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -128,15 +129,31 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="1080p only, fewer repetitions")
     ap.add_argument("--ops", default="", help="comma-separated subset of ops")
     ap.add_argument("--rounds", type=int, default=9, help="interleaved rounds per op")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="threads for both Numba and OpenCV (default: each library's own); "
+        "--threads 1 compares the kernels per core, which a shared machine disturbs least",
+    )
     args = ap.parse_args()
     import cv2
     import numba
+
+    if args.threads:
+        numba.set_num_threads(args.threads)
+        cv2.setNumThreads(args.threads)
 
     backends = [b for b in ("numba", "cupy") if b in C.available_backends()]
     copy = _copy_kernel()
     bw = copy_bandwidth(copy)
     print(
         f"# copy bandwidth {bw / 1e9:.1f} GB/s (numba parallel copy, {numba.get_num_threads()} threads)"
+    )
+    print(
+        f"# threads: numba {numba.get_num_threads()} ({numba.threading_layer()} layer, "
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}), "
+        f"OpenCV {cv2.getNumThreads()}"
     )
     print(f"# backends: {', '.join(['numpy', *backends])}; absent: {C.unavailable_backends()}")
     print("# floor: an op's bytes moved, copied by the same kernel in the same rounds")
