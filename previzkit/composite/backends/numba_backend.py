@@ -730,10 +730,11 @@ def _table_u8(img, table, out):
 
 # --- resize ---------------------------------------------------------------------------
 # Separable, horizontal first: each source row the output needs is converted to float32
-# (vectorized) and resampled along x once (a scalar gather; x86 without fast gathers),
-# into one of two float rows kept per block of output rows; each output row is then a
-# blend of two such rows (contiguous, vectorizes). Upscaling 2x along y uses each
-# resampled source row twice. Taps come from ``bilinear_axis``, cached per size.
+# (vectorized; uint8 gets its rounding +0.5 here) and resampled along x once (taps at
+# gathered offsets: one 4-lane lerp per RGB(A) pixel, ``_lerp4``) into one of two float
+# rows kept per block of output rows; each output row is then a blend of two such rows
+# (contiguous, vectorizes). Upscaling 2x along y uses each resampled source row twice.
+# Taps come from ``bilinear_axis``, cached per size.
 
 
 @njit(inline="always", fastmath={"contract"})
