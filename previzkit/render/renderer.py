@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
-from previzkit.errors import InputError, PrevizError, ShapeError, VideoOpenError
+from previzkit.errors import DependencyMissing, InputError, PrevizError, ShapeError, VideoOpenError
 from previzkit.render.camera import (
     Lens,
     perspective_from_fov_angles,
@@ -485,16 +485,13 @@ def _panorama(set_def: SetDef) -> np.ndarray | None:
     if bg.image is not None:
         return read_image(bg.image)
     if bg.model is not None:
-        try:
+
+        def panorama() -> np.ndarray:
             from previzkit.genai.panorama import panorama_image
-        except ModuleNotFoundError as exc:
-            if exc.name != "previzkit.genai.panorama":
-                raise
-            raise PrevizError(
-                f"{set_def.path or set_def.name}: background.model: GAN panoramas need "
-                "previzkit.genai.panorama, which this install lacks; use background.image instead"
-            ) from None
-        return panorama_image(bg.model, bg.seed, bg.size[0], bg.size[1])
+
+            return panorama_image(bg.model, bg.seed, bg.size[0], bg.size[1])
+
+        return _gan_background(set_def, "model", panorama)
     return None
 
 
@@ -503,17 +500,27 @@ def _ground_texture(set_def: SetDef) -> np.ndarray | None:
     if bg.ground_image is not None:
         return read_image(bg.ground_image)
     if bg.ground_model is not None:
-        try:
+
+        def ground() -> np.ndarray:
             from previzkit.genai.panorama import ground_texture
-        except ModuleNotFoundError as exc:
-            if exc.name != "previzkit.genai.panorama":
-                raise
-            raise PrevizError(
-                f"{set_def.path or set_def.name}: background.ground_model: GAN ground textures "
-                "need previzkit.genai.panorama, which this install lacks; use ground_image instead"
-            ) from None
-        return ground_texture(bg.ground_model, bg.seed, bg.ground_size)
+
+            return ground_texture(bg.ground_model, bg.seed, bg.ground_size)
+
+        return _gan_background(set_def, "ground_model", ground)
     return None
+
+
+def _gan_background(set_def: SetDef, key: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+    """``make()`` a GAN background; an install without torch (the genai extra) gets
+    one line naming the set file's key instead of a ModuleNotFoundError."""
+    try:
+        return make()
+    except ModuleNotFoundError as exc:
+        if exc.name != "torch" and not str(exc.name).startswith("previzkit.genai"):
+            raise
+        raise DependencyMissing(
+            "torch", "genai", f"{set_def.path or set_def.name}: background.{key} (a GAN model)"
+        ) from None
 
 
 def read_image(path: str | Path) -> np.ndarray:

@@ -143,3 +143,36 @@ def test_cli_stereo_png_is_side_by_side(tmp_path):
     left, right = pixels[:, :96], pixels[:, 96:]
     assert np.abs(left - right).mean() > 1  # two viewpoints
     assert np.abs(left - right).mean() < 40  # of the same scene
+
+
+@pytest.mark.gl
+def test_gan_background_without_torch_ends_in_one_line(tmp_path):
+    """A set naming a GAN sky, rendered where torch is not installed (the render extra
+    alone; here torch is made unimportable in the child), ends in one line naming the
+    set file, its key and the extra to install."""
+    import os
+    import subprocess
+    import sys
+
+    sky = asset_path("models", "genai", "night_sky.pt")
+    set_file = tmp_path / "gan.yaml"
+    set_file.write_text(
+        f"name: gan sky\nbackground: {{model: {sky}, seed: 3, size: [256, 128]}}\n"
+        "cameras:\n  A: {lens: {focal_mm: 35}, position: [0, 1.6, 4], target: [0, 1, 0]}\n"
+    )
+    child = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from previzkit.cli import main\n"
+        f"sys.exit(main(['render', {str(set_file)!r}, '-o', {str(tmp_path / 'f.png')!r},"
+        " '--size', '64x36']))"
+    )
+    env = {**os.environ, "PREVIZKIT_CACHE": str(tmp_path / "cache")}  # no cached panorama
+    r = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert r.stderr.strip().splitlines()[-1] == (
+        f"error: {set_file}: background.model (a GAN model) needs the 'torch' package: "
+        "pip install 'previzkit[genai]'"
+    )
+    assert "Traceback" not in r.stderr
