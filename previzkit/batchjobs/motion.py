@@ -120,10 +120,11 @@ def read_bvh(path: str | Path) -> BvhClip:
 
 
 def _rot(axis: int, deg: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Right-handed rotation matrices by ``deg`` degrees about x (0), y (1) or z (2)."""
     a = np.radians(deg)
     c, s = np.cos(a), np.sin(a)
     m = np.zeros((*a.shape, 3, 3))
-    i, j = [k for k in range(3) if k != axis]
+    i, j = (axis + 1) % 3, (axis + 2) % 3  # cyclic: y's pair is (z, x), not (x, z)
     m[..., axis, axis] = 1.0
     m[..., i, i] = c
     m[..., j, j] = c

@@ -43,6 +43,32 @@ def test_parse_and_forward_kinematics() -> None:
     assert np.allclose(tip, [-5, 100, 0], atol=1e-9)
 
 
+def test_each_axis_turns_right_handed() -> None:
+    """Rx/Ry/Rz by 90 degrees turn y->z, z->x and x->y (right-handed, as BVH means)."""
+    turn = {0: ([0, 1, 0], [0, 0, 1]), 1: ([0, 0, 1], [1, 0, 0]), 2: ([1, 0, 0], [0, 1, 0])}
+    for axis, (v, want) in turn.items():
+        assert np.allclose(motion._rot(axis, np.array(90.0)) @ v, want, atol=1e-12)
+
+
+def test_forward_kinematics_matches_bvhio_on_the_shipped_take() -> None:
+    """Every joint of every 10th frame of the mocap take where bvhio (an independent
+    BVH reader) puts it; the deepest frame kneels on one knee."""
+    bvhio = pytest.importorskip("bvhio")
+    path = asset_path("motion", "source", "mocapbank_crouch.bvh")
+    clip = motion.read_bvh(path)
+    _, pos = motion.forward_kinematics(clip)
+    root = bvhio.readAsHierarchy(str(path))
+    for k in range(0, pos.shape[0], 10):
+        root.loadPose(k)
+        for joint, *_ in root.layout():
+            if joint.Name in clip.names:
+                got = pos[k, clip.names.index(joint.Name)]
+                assert np.allclose(got, np.array(joint.PositionWorld), atol=1e-3), (k, joint.Name)
+    knees = pos[:, [clip.names.index("LeftKnee"), clip.names.index("RightKnee")], 1]
+    low = int(np.argmin(pos[:, clip.names.index("Hips"), 1]))
+    assert knees[low].min() < 10 < knees[low].max()  # cm: one knee down, one up
+
+
 @pytest.mark.parametrize(
     "text, why",
     [("MOTION", "HIERARCHY"), (BVH.replace("Frames: 2", "Frames: 3"), "18 motion values"),
