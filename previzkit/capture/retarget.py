@@ -20,7 +20,9 @@ which stands on y = 0: the actor stands on the floor in every frame (no jumps).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -77,34 +79,121 @@ def _mid(points: npt.NDArray[np.float64], idx: tuple[int, ...]) -> npt.NDArray[n
     return points[list(idx)].mean(axis=0)
 
 
-def _frame(direction: npt.NDArray, across: npt.NDArray) -> npt.NDArray[np.float64] | None:
-    """Orthonormal basis (columns) with column 0 = direction, column 1 ~ across."""
-    d = direction / (np.linalg.norm(direction) + 1e-12)
-    a = across - d * np.dot(across, d)
-    n = np.linalg.norm(a)
+def _frame(d: Sequence[float], a: Sequence[float]) -> npt.NDArray[np.float64] | None:
+    """Orthonormal basis (columns) with column 0 = direction ``d``, column 1 ~ ``a``.
+    Scalar arithmetic: retarget calls this per joint per frame (numpy's per-call
+    overhead on 3-vectors was most of retarget's time)."""
+    dx, dy, dz = d
+    n = math.sqrt(dx * dx + dy * dy + dz * dz) + 1e-12
+    dx, dy, dz = dx / n, dy / n, dz / n
+    ax, ay, az = a
+    k = ax * dx + ay * dy + az * dz
+    ax, ay, az = ax - dx * k, ay - dy * k, az - dz * k
+    n = math.sqrt(ax * ax + ay * ay + az * az)
     if n < 1e-6:
         return None
-    a = a / n
-    return np.stack([d, a, np.cross(d, a)], axis=1)
+    ax, ay, az = ax / n, ay / n, az / n
+    cx, cy, cz = dy * az - dz * ay, dz * ax - dx * az, dx * ay - dy * ax
+    return np.array([[dx, ax, cx], [dy, ay, cy], [dz, az, cz]])
 
 
-def _arc(u: npt.NDArray, v: npt.NDArray) -> npt.NDArray[np.float64]:
-    """Rotation matrix of the shortest arc from direction u to direction v."""
-    u = u / (np.linalg.norm(u) + 1e-12)
-    v = v / (np.linalg.norm(v) + 1e-12)
-    c = float(np.dot(u, v))
-    w = np.cross(u, v)
-    s = float(np.linalg.norm(w))
-    if s < 1e-9:
+def _arc(u: Sequence[float], v: Sequence[float]) -> npt.NDArray[np.float64]:
+    """Rotation matrix of the shortest arc from direction u to direction v (Rodrigues:
+    c·I + [w]x + w·wᵀ (1 - c) / s², with w = u x v, s = |w|, c = u·v)."""
+    ux, uy, uz = u
+    n = math.sqrt(ux * ux + uy * uy + uz * uz) + 1e-12
+    ux, uy, uz = ux / n, uy / n, uz / n
+    vx, vy, vz = v
+    n = math.sqrt(vx * vx + vy * vy + vz * vz) + 1e-12
+    vx, vy, vz = vx / n, vy / n, vz / n
+    c = ux * vx + uy * vy + uz * vz
+    wx, wy, wz = uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx
+    s2 = wx * wx + wy * wy + wz * wz
+    if s2 < 1e-18:
         if c > 0:
             return np.eye(3)
-        axis = np.cross(u, (1.0, 0.0, 0.0))
+        uu = np.array([ux, uy, uz])
+        axis = np.cross(uu, (1.0, 0.0, 0.0))
         if np.linalg.norm(axis) < 1e-6:
-            axis = np.cross(u, (0.0, 1.0, 0.0))
+            axis = np.cross(uu, (0.0, 1.0, 0.0))
         axis /= np.linalg.norm(axis)
         return 2 * np.outer(axis, axis) - np.eye(3)
-    k = np.array([[0, -w[2], w[1]], [w[2], 0, -w[0]], [-w[1], w[0], 0]])
-    return np.eye(3) + k + k @ k * ((1 - c) / (s * s))
+    h = (1.0 - c) / s2
+    return np.array(
+        [
+            [c + h * wx * wx, -wz + h * wx * wy, wy + h * wx * wz],
+            [wz + h * wy * wx, c + h * wy * wy, -wx + h * wy * wz],
+            [-wy + h * wz * wx, wx + h * wz * wy, c + h * wz * wz],
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class _JointPlan:
+    """What retarget needs of one joint, from the skeleton alone: the landmarks that
+    must be visible (None: no landmark mapping), its rest direction and, where an
+    across pair exists, its rest frame (transposed)."""
+
+    index: int
+    parent: int
+    name: str
+    used: npt.NDArray[np.int64] | None
+    d_rest: npt.NDArray[np.float64]
+    b_rest_t: npt.NDArray[np.float64] | None
+    has_across: bool
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Per skeleton, computed once: the joints in order, the (J, 33) matrices whose
+    product with the landmarks gives every joint's direction and across vector, and
+    the floor height of the rest pose's feet."""
+
+    joints: tuple[_JointPlan, ...]
+    direction: npt.NDArray[np.float64]
+    across: npt.NDArray[np.float64]
+    floor: float
+
+
+def _difference_row(to: tuple[int, ...], frm: tuple[int, ...]) -> npt.NDArray[np.float64]:
+    row = np.zeros(33)
+    np.add.at(row, list(to), 1.0 / len(to))
+    np.add.at(row, list(frm), -1.0 / len(frm))
+    return row
+
+
+def _plan(skeleton: Skeleton) -> _Plan:
+    cached = skeleton._rest.get("retarget_plan")
+    if cached is not None:
+        return cached
+    rest = skeleton.rest_landmarks()
+    n = skeleton.num_joints
+    direction, across = np.zeros((n, 33)), np.zeros((n, 33))
+    joints = []
+    for j, name in enumerate(skeleton.names):
+        parent = int(skeleton.parents[j])
+        m = JOINT_LANDMARKS.get(name)
+        if m is None:
+            joints.append(_JointPlan(j, parent, name, None, np.zeros(3), None, False))
+            continue
+        used = m.head + m.tail + (sum(m.across, ()) if m.across else ())
+        direction[j] = _difference_row(m.tail, m.head)
+        d_rest = direction[j] @ rest
+        b_rest_t = None
+        if m.across is not None:
+            across[j] = _difference_row(m.across[1], m.across[0])
+            b_rest = _frame(d_rest.tolist(), (across[j] @ rest).tolist())
+            b_rest_t = None if b_rest is None else b_rest.T
+        joints.append(_JointPlan(j, parent, name, np.array(used), d_rest, b_rest_t,
+                                 m.across is not None))  # fmt: skip
+    floor = float(rest[list(_FOOT_LANDMARKS), 1].min())
+    plan = _Plan(tuple(joints), direction, across, floor)
+    skeleton._rest["retarget_plan"] = plan
+    return plan
+
+
+_EYE = np.eye(3)
+_IDENTITY_TOL = 1e-7 + 1e-5 * _EYE  # np.allclose(r, I, atol=1e-7)'s per-entry bound
 
 
 def retarget(
@@ -121,43 +210,39 @@ def retarget(
     horizontally (m) in the skeleton's parent frame.
     """
     skeleton = skeleton or actor_skeleton([pose], min_visibility=min_visibility)
+    plan = _plan(skeleton)
     pts = world_to_skeleton_frame(pose.world)
-    vis = np.asarray(pose.image, dtype=np.float64)[:, 2]
-    rest = skeleton.rest_landmarks()
-    n = skeleton.num_joints
-    world_rot = np.zeros((n, 3, 3))
+    seen = np.asarray(pose.image, dtype=np.float64)[:, 2] >= min_visibility
+    d_all = (plan.direction @ pts).tolist()
+    a_all = (plan.across @ pts).tolist()
+    world_rot = np.zeros((skeleton.num_joints, 3, 3))
     local: dict[str, tuple[float, float, float, float]] = {}
-    for j, name in enumerate(skeleton.names):
-        parent = int(skeleton.parents[j])
-        g_parent = world_rot[parent] if parent >= 0 else np.eye(3)
-        m = JOINT_LANDMARKS.get(name)
-        used = () if m is None else m.head + m.tail + (sum(m.across, ()) if m.across else ())
-        if m is None or not np.all(vis[list(used)] >= min_visibility):
+    for jp in plan.joints:
+        j = jp.index
+        g_parent = world_rot[jp.parent] if jp.parent >= 0 else _EYE
+        if jp.used is None or not seen[jp.used].all():
             world_rot[j] = g_parent  # unseen: rest relative to the parent
             continue
-        d_rest = _mid(rest, m.tail) - _mid(rest, m.head)
-        d_now = _mid(pts, m.tail) - _mid(pts, m.head)
-        if np.linalg.norm(d_now) < 1e-6 or np.linalg.norm(d_rest) < 1e-9:
+        d_now = d_all[j]
+        if math.hypot(*d_now) < 1e-6 or math.hypot(*jp.d_rest) < 1e-9:
             world_rot[j] = g_parent
             continue
         g = None
-        if m.across is not None:
-            b_rest = _frame(d_rest, _mid(rest, m.across[1]) - _mid(rest, m.across[0]))
-            b_now = _frame(d_now, _mid(pts, m.across[1]) - _mid(pts, m.across[0]))
-            if b_rest is not None and b_now is not None:
-                g = b_now @ b_rest.T
+        if jp.b_rest_t is not None:
+            b_now = _frame(d_now, a_all[j])
+            if b_now is not None:
+                g = b_now @ jp.b_rest_t
         if g is None:
-            g = _arc(g_parent @ d_rest, d_now) @ g_parent
+            g = _arc((g_parent @ jp.d_rest).tolist(), d_now) @ g_parent
         world_rot[j] = g
         r_local = g_parent.T @ g
-        if not np.allclose(r_local, np.eye(3), atol=1e-7):
-            local[name] = quat_from_matrix(r_local)
+        if not (np.abs(r_local - _EYE) <= _IDENTITY_TOL).all():
+            local[jp.name] = quat_from_matrix(r_local)
     root_y = float(skeleton.offsets[0, 1])
     out = SkeletonPose(root=(float(root_xz[0]), root_y, float(root_xz[1])), rotations=local)
     # the floor as the skeleton defines it: where its rest pose's foot landmarks stand
-    floor = float(skeleton.rest_landmarks()[list(_FOOT_LANDMARKS), 1].min())
     feet = landmark_positions(skeleton, out)[list(_FOOT_LANDMARKS), 1]
-    out.root = (out.root[0], root_y + floor - float(feet.min()), out.root[2])
+    out.root = (out.root[0], root_y + plan.floor - float(feet.min()), out.root[2])
     return out
 
 

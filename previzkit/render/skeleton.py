@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -184,9 +185,8 @@ class Skeleton:
     landmark_offset: npt.NDArray[np.float64]  # (33, 3)
     height_m: float = REFERENCE_HEIGHT_M
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
-    _rest: dict[str, np.ndarray] = field(
-        default_factory=dict, init=False, compare=False, repr=False
-    )
+    # derived from the fields, computed once: rest positions, chains, retarget's plan
+    _rest: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         j = len(self.names)
@@ -467,24 +467,27 @@ def quat_from_axis_angle(
 
 def quat_from_matrix(m: npt.ArrayLike) -> tuple[float, float, float, float]:
     """Quaternion (x, y, z, w), w >= 0, of a 3x3 rotation matrix (or a 4x4's rotation)."""
-    r = np.asarray(m, dtype=np.float64)[:3, :3]
-    t = np.trace(r)
+    # scalar arithmetic on the nine entries: called per joint per frame by retarget
+    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = np.asarray(m, dtype=np.float64)[
+        :3, :3
+    ].tolist()
+    t = r00 + r11 + r22
     if t > 0:
         s = math.sqrt(t + 1.0) * 2
-        q = ((r[2, 1] - r[1, 2]) / s, (r[0, 2] - r[2, 0]) / s, (r[1, 0] - r[0, 1]) / s, 0.25 * s)
-    elif r[0, 0] > r[1, 1] and r[0, 0] > r[2, 2]:
-        s = math.sqrt(1.0 + r[0, 0] - r[1, 1] - r[2, 2]) * 2
-        q = (0.25 * s, (r[0, 1] + r[1, 0]) / s, (r[0, 2] + r[2, 0]) / s, (r[2, 1] - r[1, 2]) / s)
-    elif r[1, 1] > r[2, 2]:
-        s = math.sqrt(1.0 + r[1, 1] - r[0, 0] - r[2, 2]) * 2
-        q = ((r[0, 1] + r[1, 0]) / s, 0.25 * s, (r[1, 2] + r[2, 1]) / s, (r[0, 2] - r[2, 0]) / s)
+        q = ((r21 - r12) / s, (r02 - r20) / s, (r10 - r01) / s, 0.25 * s)
+    elif r00 > r11 and r00 > r22:
+        s = math.sqrt(1.0 + r00 - r11 - r22) * 2
+        q = (0.25 * s, (r01 + r10) / s, (r02 + r20) / s, (r21 - r12) / s)
+    elif r11 > r22:
+        s = math.sqrt(1.0 + r11 - r00 - r22) * 2
+        q = ((r01 + r10) / s, 0.25 * s, (r12 + r21) / s, (r02 - r20) / s)
     else:
-        s = math.sqrt(1.0 + r[2, 2] - r[0, 0] - r[1, 1]) * 2
-        q = ((r[0, 2] + r[2, 0]) / s, (r[1, 2] + r[2, 1]) / s, 0.25 * s, (r[1, 0] - r[0, 1]) / s)
-    qa = np.array(q) / np.linalg.norm(q)
-    if qa[3] < 0:
-        qa = -qa
-    return (float(qa[0]), float(qa[1]), float(qa[2]), float(qa[3]))
+        s = math.sqrt(1.0 + r22 - r00 - r11) * 2
+        q = ((r02 + r20) / s, (r12 + r21) / s, 0.25 * s, (r10 - r01) / s)
+    n = math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
+    if q[3] < 0:
+        n = -n
+    return (q[0] / n, q[1] / n, q[2] / n, q[3] / n)
 
 
 def quat_between(u: npt.ArrayLike, v: npt.ArrayLike) -> tuple[float, float, float, float]:
