@@ -87,6 +87,11 @@ class WindowOutput:
         self.mirror.close()
 
 
-def window_output(ctx: Any, size: tuple[int, int], title: str = "previzkit stage") -> WindowOutput:
-    """A :class:`WindowOutput` of ``size`` (width, height) pixels."""
-    return WindowOutput(ctx, size, title)
+def window_output(
+    ctx: Any, image_size: tuple[int, int], title: str = "previzkit stage"
+) -> WindowOutput:
+    """A :class:`WindowOutput` for images of ``image_size`` (width, height) pixels: the
+    window has their aspect ratio, at most 1280x720 (larger images are shown scaled)."""
+    w, h = image_size
+    scale = min(1.0, 1280 / w, 720 / h)
+    return WindowOutput(ctx, (max(1, round(w * scale)), max(1, round(h * scale))), title)

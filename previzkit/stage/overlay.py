@@ -500,8 +500,7 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
             if run.window:
                 from previzkit.stage.outputs import window_output
 
-                size = (min(even[0], 1280), min(even[1], 720))
-                window = window_output(ctx, size, "previzkit overlay")
+                window = window_output(ctx, even, "previzkit overlay")
             if run.output is not None:
                 from previzkit.takes.video import FragmentedVideoWriter
 

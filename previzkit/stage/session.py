@@ -131,7 +131,7 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
         if run.window:
             from previzkit.stage.outputs import window_output
 
-            win = window_output(ctx, (min(w, 1280), min(h, 720)))
+            win = window_output(ctx, (w, h))
             stack.callback(win.close)
             loop.window = win
         stats = loop.run(run.frames, progress=progress)
