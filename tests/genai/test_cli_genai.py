@@ -94,44 +94,13 @@ def test_sample_tile_and_horizon(tiny_model, tmp_path):
 
 
 def test_eval_prints_the_table_and_json(tiny_model, capsys):
-    assert (
-        main(
-            [
-                "genai",
-                "eval",
-                str(tiny_model),
-                "skimage:gravel",
-                "--tiles",
-                "8",
-                "--tile-size",
-                "64",
-                "--seam-seeds",
-                "2",
-            ]
-        )
-        == 0
-    )
+    args = ["genai", "eval", str(tiny_model), "skimage:gravel", "--tiles", "8",
+            "--tile-size", "64", "--seam-seeds", "2"]  # fmt: skip
+    assert main(args) == 0
     out = capsys.readouterr().out
     for label in ["real vs real (floor)", "model", "untrained generator", "noise", "seam (wrap)"]:
         assert label in out
-    assert (
-        main(
-            [
-                "genai",
-                "eval",
-                str(tiny_model),
-                "skimage:gravel",
-                "--tiles",
-                "8",
-                "--tile-size",
-                "64",
-                "--seam-seeds",
-                "2",
-                "--json",
-            ]
-        )
-        == 0
-    )
+    assert main([*args, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data["swd"]) == {"real vs real (floor)", "model", "untrained generator", "noise"}
 

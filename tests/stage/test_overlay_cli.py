@@ -58,6 +58,22 @@ def _board_views(gl, board_file, poses, lens, size):
         return [film.render_image((p, lens), *size, samples=4) for p in poses]
 
 
+def _plate(path: Path, frames: list[np.ndarray]) -> Path:
+    """A 24 fps H.264 plate of ``frames`` (W x H RGB)."""
+    import av
+
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=24)
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        s.options = {"crf": "12"}
+        for img in frames:
+            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+    return path
+
+
 @pytest.fixture
 def files(tmp_path):
     shutil.copy(ROOT / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
@@ -73,16 +89,7 @@ def test_overlay_a_plate_tracked_from_a_board_and_record_the_take(gl, files, cap
     from previzkit.takes.store import TakeStore
 
     frames = _board_views(gl, files / "board.yaml", [_truth(i) for i in range(6)], LENS, (W, H))
-    plate = files / "plate.mp4"
-    with av.open(str(plate), "w") as c:
-        s = c.add_stream("libx264", rate=24)
-        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
-        s.options = {"crf": "12"}
-        for img in frames:
-            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
+    plate = _plate(files / "plate.mp4", frames)
     out, project = files / "overlay.mp4", files / "proj"
     args = ["overlay", "--plate", str(plate), "--board", str(files / "board.yaml"),
             str(files / "set.yaml"), "--matte", "none", "-o", str(out), "-p", str(project),
@@ -148,21 +155,6 @@ def test_bad_arguments_end_in_one_line(files, capsys):
     assert "nope.yaml" in capsys.readouterr().err
 
 
-def _plate(path: Path, n: int) -> Path:
-    import av
-
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=24)
-        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
-        for i in range(n):
-            img = np.full((H, W, 3), 60 + 10 * i, np.uint8)
-            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
-    return path
-
-
 def test_overlay_window_on_a_virtual_display_and_without_one(files, display):
     """``--window`` opens a real glfw window (Xvfb) beside the MP4; with no display the
     run ends in one line naming the option. In subprocesses: glfw switches the thread
@@ -173,7 +165,8 @@ def test_overlay_window_on_a_virtual_display_and_without_one(files, display):
 
     import av
 
-    plate, out = _plate(files / "grey.mp4", 4), files / "windowed.mp4"
+    grey = [np.full((H, W, 3), 60 + 10 * i, np.uint8) for i in range(4)]
+    plate, out = _plate(files / "grey.mp4", grey), files / "windowed.mp4"
     args = [sys.executable, "-m", "previzkit", "overlay", "--plate", str(plate), "--set-camera",
             "CAM", "--matte", "none", "--window", "-o", str(out), str(files / "set.yaml")]  # fmt: skip
     env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(ROOT)}
