@@ -115,7 +115,7 @@ SUBSCRIBER = textwrap.dedent(
 
 def stream_latency(n: int, rate: float) -> dict:
     from previzkit.capture.stream import PosePublisher
-    from previzkit.types import Pose
+    from previzkit.core.types import Pose
 
     rng = np.random.default_rng(0)
     pose = Pose(

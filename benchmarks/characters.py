@@ -49,8 +49,8 @@ void main() {
 
 
 def poses(skeleton, n_frames: int, n_chars: int):
-    from previzkit.render.skeleton import quat_from_axis_angle
-    from previzkit.types import SkeletonPose
+    from previzkit.core.types import SkeletonPose
+    from previzkit.model.skeleton import quat_from_axis_angle
 
     out = []
     for f in range(n_frames):
@@ -92,12 +92,12 @@ def main() -> None:
 
     import moderngl
 
-    from previzkit.render.camera import Lens, look_at, perspective_from_lens, view_matrix
+    from previzkit.model.camera import Lens, look_at, perspective_from_lens, view_matrix
+    from previzkit.model.skeleton import default_skeleton
     from previzkit.render.character import Character, placement_matrix
     from previzkit.render.drawable import FrameUniforms, gl_mat4
     from previzkit.render.gltf_export import export_animation_glb
     from previzkit.render.mannequin import mannequin_mesh
-    from previzkit.render.skeleton import default_skeleton
 
     ctx = moderngl.create_standalone_context(backend="egl")
     w, h, n = args.width, args.height, args.characters

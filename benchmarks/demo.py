@@ -21,10 +21,10 @@ from pathlib import Path
 
 
 def _record_ratio(work: Path, takes: int) -> tuple[float, float, int]:
-    from previzkit.batchjobs import coverage, record
-    from previzkit.paths import asset_path, assets_dir
+    from previzkit.core.resources import asset_path, assets_dir
+    from previzkit.model.setfile import load_set
+    from previzkit.production import coverage, record
     from previzkit.render.headless import create_context
-    from previzkit.render.setfile import load_set
     from previzkit.script import plan_shots, read_script
     from previzkit.script.locations import assets_exists
     from previzkit.takes.store import TakeStore
@@ -58,8 +58,8 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="the default demo, not --quick")
     args = ap.parse_args()
 
-    from previzkit.batchjobs.runner import run_batch
-    from previzkit.demo import DemoOptions, run_demo
+    from previzkit.batch.runner import run_batch
+    from previzkit.production.demo import DemoOptions, run_demo
 
     work = Path(tempfile.mkdtemp(prefix="previzkit-bench-"))
     try:

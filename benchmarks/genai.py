@@ -51,7 +51,7 @@ def main() -> None:
 
     baseline = make(ModelConfig(g_channels=(192, 96, 48, 24)))
     shipped = make(ModelConfig())
-    default = Path(__file__).resolve().parents[1] / "assets/models/genai/night_sky.pt"
+    default = Path(__file__).resolve().parents[1] / "previzkit/assets/models/genai/night_sky.pt"
     path = Path(args.model) if args.model else default
     if path.exists():  # the trained weights (an untrained net costs the same)
         shipped = load_checkpoint(path).build_generator(dev)

@@ -4,7 +4,7 @@ composite), against a baseline run in the same process: the renderer's own
 no depth, no matte, no composite). Also the take recorder's cost per frame (journal +
 fragmented H.264 of the composite and the plate).
 
-Sample set (assets/sets/sample.yaml: props, two mannequins, panorama sky), a green
+Sample set (previzkit/assets/sets/sample.yaml: props, two mannequins, panorama sky), a green
 screen plate with an actor block, tracking from a ChArUco board rendered into the plate
 (BoardCamera) and from a fixed set camera; and the person-segmentation matte (MediaPipe,
 no green screen) in place of the keyer. Frames are interleaved one by one so a
@@ -46,21 +46,21 @@ def main() -> int:
     args = ap.parse_args()
 
     from previzkit.composite import get_backend
+    from previzkit.model.setfile import load_set
+    from previzkit.overlay.compositor import BoardCamera, FixedCamera, Overlay, OverlayOptions
+    from previzkit.overlay.tracking.board_drawable import BoardDrawable
+    from previzkit.overlay.tracking.charuco import BoardDef, Calibration
     from previzkit.render.headless import create_context
     from previzkit.render.renderer import Renderer
-    from previzkit.render.setfile import load_set
-    from previzkit.stage.overlay import BoardCamera, FixedCamera, Overlay, OverlayOptions
-    from previzkit.stage.tracking.board_drawable import BoardDrawable
-    from previzkit.stage.tracking.charuco import BoardDef, Calibration
     from previzkit.takes.recorder import Recorder
     from previzkit.takes.store import TakeStore
 
     ctx = create_context()
-    set_def = load_set(ROOT / "assets" / "sets" / "sample.yaml")
+    set_def = load_set(ROOT / "previzkit" / "assets" / "sets" / "sample.yaml")
     cam = set_def.camera(set_def.default_camera)
     pose, lens = cam.camera_to_world(), cam.lens
     board = BoardDef(square_m=0.2, marker_m=0.15, position=(-0.7, 0.003, 2.4))
-    with Renderer(ctx, ROOT / "assets" / "sets" / "sample.yaml") as film:
+    with Renderer(ctx, ROOT / "previzkit" / "assets" / "sets" / "sample.yaml") as film:
         film.scene.skybox.visible = False
         film.scene.ground.visible = False
         film.show_frustums = film.show_marks = False

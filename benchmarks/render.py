@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from previzkit.render.camera import look_at, view_matrix
+from previzkit.model.camera import look_at, view_matrix
+from previzkit.model.setfile import parse_set
 from previzkit.render.headless import create_context, describe
 from previzkit.render.procedural import sky_panorama
 from previzkit.render.renderer import Renderer, stereo_eyes
-from previzkit.render.setfile import parse_set
 
 BARE_VS = """
 #version 330

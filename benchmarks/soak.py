@@ -36,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SAMPLE_SET = ROOT / "assets" / "sets" / "sample.yaml"
+SAMPLE_SET = ROOT / "previzkit" / "assets" / "sets" / "sample.yaml"
 
 
 def rss_bytes() -> int:
@@ -51,8 +51,8 @@ def publish(seconds: float, fps: float, actors: int = 2) -> None:
     import numpy as np
 
     from previzkit.capture.stream import PosePublisher
-    from previzkit.render.skeleton import default_skeleton, landmark_positions, quat_from_axis_angle
-    from previzkit.types import Pose, SkeletonPose
+    from previzkit.core.types import Pose, SkeletonPose
+    from previzkit.model.skeleton import default_skeleton, landmark_positions, quat_from_axis_angle
 
     sk = default_skeleton(1.75)
     with PosePublisher("tcp://127.0.0.1:0") as pub:
@@ -199,7 +199,7 @@ def main() -> None:
 
     w, h = (int(v) for v in a.size.lower().split("x"))
     ctx = moderngl.create_standalone_context(backend="egl")
-    from previzkit.progress import bar
+    from previzkit.core.progress import bar
 
     with bar("soak", total=int(a.seconds), unit="s") as progress:
         r = run_soak(ctx, a.seconds, (w, h), a.fps, progress=progress)

@@ -1,7 +1,7 @@
 """Benchmark: the stage loop's frame time offscreen with one actor, split by stage, and
 pose-to-frame latency p50/p99.
 
-Run: ``python3 benchmarks/stage.py [--frames 60] [--size 1280x720] [--set assets/sets/sample.yaml]``.
+Run: ``python3 benchmarks/stage.py [--frames 60] [--size 1280x720] [--set previzkit/assets/sets/sample.yaml]``.
 
 In one process, on one EGL context, the sample set through its default camera with one
 stand-in actor (:mod:`previzkit.stage.synth`, driving ALEX):
@@ -39,7 +39,7 @@ PUBLISHER = """
 import sys, time
 sys.path.insert(0, {repo!r})
 from previzkit.capture.stream import PosePublisher
-from previzkit.render.skeleton import default_skeleton
+from previzkit.model.skeleton import default_skeleton
 from previzkit.stage.synth import pose_landmarks, wave_pose
 sk = default_skeleton(1.75)
 with PosePublisher("tcp://127.0.0.1:0") as pub:
@@ -129,7 +129,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=60)
     ap.add_argument("--size", default="1280x720")
-    ap.add_argument("--set", default=str(REPO / "assets" / "sets" / "sample.yaml"))
+    ap.add_argument("--set", default=str(REPO / "previzkit" / "assets" / "sets" / "sample.yaml"))
     ap.add_argument("--stream", action="store_true", help="also measure the pose stream path")
     args = ap.parse_args()
     w, h = (int(x) for x in args.size.lower().split("x"))

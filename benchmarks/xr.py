@@ -1,6 +1,6 @@
 """Benchmark: the OpenXR frame loop's time, split into previzkit's work and the runtime's wait.
 
-Run: ``python3 benchmarks/xr.py [--frames 60] [--set assets/sets/sample.yaml]``.
+Run: ``python3 benchmarks/xr.py [--frames 60] [--set previzkit/assets/sets/sample.yaml]``.
 
 In one process, on one EGL context, against the active OpenXR runtime (Monado's
 simulated HMD + null compositor when ``XR_RUNTIME_JSON`` is unset and the cached
@@ -65,7 +65,7 @@ def _median(stats, part: str) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=60)
-    ap.add_argument("--set", default=str(REPO / "assets/sets/sample.yaml"))
+    ap.add_argument("--set", default=str(REPO / "previzkit/assets/sets/sample.yaml"))
     args = ap.parse_args()
     _monado_env()
 

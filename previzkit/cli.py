@@ -15,7 +15,7 @@ import traceback
 
 import click
 
-from previzkit.errors import PrevizError
+from previzkit.core.errors import PrevizError
 
 # name -> (module, attribute, one-line help). Help text lives here so that listing
 # commands does not import their modules.
@@ -29,10 +29,10 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "script": ("previzkit.script.cli", "script", "Fountain screenplays: breakdown and shot plan."),
     "takes": ("previzkit.takes.cli", "takes", "List, rate and export recorded takes."),
     "stage": ("previzkit.stage.cli", "stage", "Run the real-time stage loop."),
-    "overlay": ("previzkit.stage.overlay_cli", "overlay", "AR overlay over a tracked camera."),
+    "overlay": ("previzkit.overlay.cli", "overlay", "AR overlay over a tracked camera."),
     "cut": ("previzkit.edit.cli", "cut", "Assemble, detect, render and export the previz cut."),
-    "demo": ("previzkit.demo", "demo", "Run the whole pipeline on the bundled sample."),
-    "batch": ("previzkit.batch", "batch", "Batch capture/render/assemble over takes on Dask."),
+    "demo": ("previzkit.production.demo", "demo", "Run the whole pipeline on the bundled sample."),
+    "batch": ("previzkit.batch.cli", "batch", "Batch capture/render/assemble over takes on Dask."),
     "keys": ("previzkit.capture.keys_cli", "keys", "Generate CurveZMQ keys for pose streams."),
 }
 

@@ -98,7 +98,7 @@ def check_mediapipe() -> Check:
         return Check(
             "MediaPipe", False, "mediapipe not installed", "pip install 'previzkit[capture]'"
         )
-    from previzkit.paths import assets_dir
+    from previzkit.core.resources import assets_dir
 
     models = sorted(p.name for p in (assets_dir() / "models").glob("pose_landmarker_*.task"))
     if not models:

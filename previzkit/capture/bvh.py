@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import InputError
-from previzkit.render.skeleton import Skeleton, pose_arrays, quat_to_matrix_batch
-from previzkit.types import SkeletonPose
+from previzkit.core.errors import InputError
+from previzkit.core.types import SkeletonPose
+from previzkit.model.skeleton import Skeleton, pose_arrays, quat_to_matrix_batch
 
 _UNITS = {"cm": 100.0, "m": 1.0, "mm": 1000.0}
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from previzkit.errors import InputError
+from previzkit.core.errors import InputError
 
 TRACK_SUFFIX = ".pzt"
 
@@ -99,7 +99,7 @@ def capture(
     from previzkit.capture.filters import IMAGE_PARAMS, OneEuroParams
     from previzkit.capture.pipeline import CaptureOptions
     from previzkit.capture.pipeline import capture as run
-    from previzkit.progress import bar
+    from previzkit.core.progress import bar
 
     if (path is None) == (camera is None):
         raise InputError("capture: give either PATH or --camera INDEX")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from previzkit.capture.track import PoseTrack
-from previzkit.errors import InputError
-from previzkit.render.skeleton import Skeleton
-from previzkit.types import SkeletonPose
+from previzkit.core.errors import InputError
+from previzkit.core.types import SkeletonPose
+from previzkit.model.pose_track import PoseTrack
+from previzkit.model.skeleton import Skeleton
 
 
 def actor_clip(

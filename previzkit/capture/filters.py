@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import InputError, ShapeError
-from previzkit.types import Pose
+from previzkit.core.errors import InputError, ShapeError
+from previzkit.core.types import Pose
 
 
 @dataclass(frozen=True)

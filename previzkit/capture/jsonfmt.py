@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from previzkit.capture.track import PoseFrame, PoseTrack
-from previzkit.errors import InputError, MissingFileError
-from previzkit.render.skeleton import LANDMARK_NAMES
-from previzkit.types import Pose
+from previzkit.core.errors import InputError, MissingFileError
+from previzkit.core.types import Pose
+from previzkit.model.pose_track import PoseFrame, PoseTrack
+from previzkit.model.skeleton import LANDMARK_NAMES
 
 
 def pose_to_json(p: Pose) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from previzkit.errors import InputError, MissingFileError, StreamAuthError
+from previzkit.core.errors import InputError, MissingFileError, StreamAuthError
 
 
 def create_keys(folder: str | Path, name: str) -> tuple[Path, Path]:

@@ -25,8 +25,8 @@ import types
 import zipfile
 from pathlib import Path
 
-from previzkit.errors import InputError, ModelNotFound
-from previzkit.paths import assets_dir, cache_dir
+from previzkit.core.errors import InputError, ModelNotFound
+from previzkit.core.resources import assets_dir, cache_dir
 
 VARIANTS = ("lite", "full", "heavy")
 DETECTOR_SOURCE = "pose_detection.tflite"

@@ -24,8 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.capture.pose import PoseEstimator, check_image
-from previzkit.errors import InputError
-from previzkit.types import Pose
+from previzkit.core.errors import InputError
+from previzkit.core.types import Pose
 
 MASK_VALUE = 127
 _BONES = (

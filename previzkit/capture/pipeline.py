@@ -1,9 +1,9 @@
 """Source -> pose (several actors) -> One Euro -> outputs, frame after frame.
 
 :func:`capture` is what ``previzkit capture`` runs; it is also the library entry point.
-Outputs are optional sinks: a :class:`~previzkit.capture.track.TrackWriter` (each
+Outputs are optional sinks: a :class:`~previzkit.model.pose_track.TrackWriter` (each
 frame flushed as it comes), a :class:`~previzkit.capture.stream.PosePublisher`, and the
-returned :class:`~previzkit.capture.track.PoseTrack` (kept in memory unless
+returned :class:`~previzkit.model.pose_track.PoseTrack` (kept in memory unless
 ``keep=False``).
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 from previzkit.capture.filters import IMAGE_PARAMS, WORLD_PARAMS, ActorFilters, OneEuroParams
 from previzkit.capture.schema import smpte_timecode
 from previzkit.capture.sources import Source, open_source
-from previzkit.capture.track import PoseFrame, PoseTrack, TrackWriter
-from previzkit.progress import ProgressFn
+from previzkit.core.progress import ProgressFn
+from previzkit.model.pose_track import PoseFrame, PoseTrack, TrackWriter
 
 
 def _frames(src: Source):

@@ -1,6 +1,6 @@
 """MediaPipe PoseLandmarker (Tasks API) behind a small, always-closed wrapper.
 
-Output per person: :class:`previzkit.types.Pose` with ``image`` (33, 3) = x, y in
+Output per person: :class:`previzkit.core.types.Pose` with ``image`` (33, 3) = x, y in
 pixels of the input frame (row 0 at the top) and visibility in [0, 1], ``world``
 (33, 3) in metres in MediaPipe's hip-centred frame (x to the image's right, y down,
 z away from the camera), ``confidence`` = mean landmark presence.
@@ -15,9 +15,9 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.capture.models import model_path
-from previzkit.errors import InputError, ModelNotFound, ShapeError
-from previzkit.render.skeleton import LANDMARK_NAMES
-from previzkit.types import Pose
+from previzkit.core.errors import InputError, ModelNotFound, ShapeError
+from previzkit.core.types import Pose
+from previzkit.model.skeleton import LANDMARK_NAMES
 
 __all__ = ["LANDMARK_NAMES", "NUM_LANDMARKS", "PoseEstimator", "check_image"]
 

@@ -1,11 +1,11 @@
-"""Landmarks -> joint rotations of the previzkit skeleton (``previzkit.render.skeleton``).
+"""Landmarks -> joint rotations of the previzkit skeleton (``previzkit.model.skeleton``).
 
 Frames: MediaPipe's world landmarks (metres, hip-centred, x to the image's right,
 y down, z away from the camera) become the skeleton's frame by ``(x, -y, -z)``: y up,
 and an actor facing the camera faces +z, as the rest pose does (their left, image
 right, is +x). So the retargeted character faces the way the actor faces the camera.
 
-Per joint, :data:`~previzkit.render.skeleton.JOINT_LANDMARKS` gives the landmarks at
+Per joint, :data:`~previzkit.model.skeleton.JOINT_LANDMARKS` gives the landmarks at
 its head and tail (and, for hips, chest, neck and head, an "across" pair pointing to
 the actor's left). The joint's world rotation turns its rest direction (measured the
 same way on the skeleton's rest landmarks) onto the captured one: a full frame from
@@ -27,8 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import InputError, ShapeError
-from previzkit.render.skeleton import (
+from previzkit.core.errors import InputError, ShapeError
+from previzkit.core.types import Pose, SkeletonPose
+from previzkit.model.skeleton import (
     JOINT_LANDMARKS,
     Skeleton,
     bone_lengths_from_landmarks,
@@ -37,7 +38,6 @@ from previzkit.render.skeleton import (
     quat_from_matrix,
     skeleton_with_bone_lengths,
 )
-from previzkit.types import Pose, SkeletonPose
 
 _FOOT_LANDMARKS = (27, 28, 29, 30, 31, 32)
 _FLIP = np.array([1.0, -1.0, -1.0])

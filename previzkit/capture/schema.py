@@ -34,8 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from previzkit.errors import PoseMessageError
-from previzkit.types import Pose
+from previzkit.core.errors import PoseMessageError
+from previzkit.core.types import Pose
 
 SCHEMA = "previzkit.pose"
 VERSION = 1

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from previzkit.capture.schema import TOPIC_PREFIX, PoseMessage, decode, encode, topic
-from previzkit.errors import InputError, PoseMessageError, PrevizError
-from previzkit.types import Pose
+from previzkit.core.errors import InputError, PoseMessageError, PrevizError
+from previzkit.core.types import Pose
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def _zmq():
     try:
         import zmq
     except ImportError:  # pragma: no cover - depends on the install
-        from previzkit.errors import DependencyMissing
+        from previzkit.core.errors import DependencyMissing
 
         raise DependencyMissing("pyzmq", "capture", "the pose stream") from None
     return zmq

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from previzkit.errors import ShapeError
+from previzkit.core.errors import ShapeError
 
 
 def is_array(a: object) -> bool:

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 import numpy as np
 
-from previzkit.errors import InputError
-from previzkit.sizes import parse_size
+from previzkit.core.errors import InputError
+from previzkit.core.sizes import parse_size
 
 
 def _triple(value: str | None, name: str) -> tuple[float, float, float] | None:

@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from previzkit.composite.params import CDL, KeyParams
-from previzkit.errors import InputError
+from previzkit.core.errors import InputError
 
 # Full-range BT.709 RGB -> Cb, Cr in 16-bit fixed point (each row sums to 0, so grey
 # maps to 128): Cb = (B - Y) / 1.8556, Cr = (R - Y) / 1.5748.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from previzkit.errors import DependencyMissing, InputError, MissingFileError, VideoOpenError
+from previzkit.core.errors import DependencyMissing, InputError, MissingFileError, VideoOpenError
 
 
 def _pil():

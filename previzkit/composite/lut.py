@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from previzkit.errors import LutError, MissingFileError
+from previzkit.core.errors import LutError, MissingFileError
 
 
 @dataclass(frozen=True, eq=False)

@@ -25,7 +25,7 @@ from previzkit.composite.checks import (
 from previzkit.composite.formulas import letterbox_rect, matte_table
 from previzkit.composite.lut import Lut
 from previzkit.composite.params import CDL, SCREENS, KeyParams
-from previzkit.errors import InputError, ShapeError
+from previzkit.core.errors import InputError, ShapeError
 
 U8 = (np.uint8,)
 FLOATS = (np.uint8, np.float16, np.float32)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from previzkit.errors import InputError
+from previzkit.core.errors import InputError
 
 SCREENS = {"green": (0, 177, 64), "blue": (0, 71, 187)}
 

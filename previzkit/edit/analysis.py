@@ -9,8 +9,8 @@ import numpy as np
 from previzkit.edit.media import audio_levels, video_info
 from previzkit.edit.scoring import TakeAnalysis, tracking_stats
 from previzkit.edit.trim import TrimRules, action_range, motion_energy
-from previzkit.takes import timecode as tc
-from previzkit.takes.model import Take
+from previzkit.model import timecode as tc
+from previzkit.model.take import Take
 from previzkit.takes.store import TakeStore
 from previzkit.takes.tracks import load_pose_track
 

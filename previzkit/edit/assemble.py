@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from previzkit.core.errors import InputError, PrevizError, TakeStoreError
+from previzkit.core.progress import ProgressFn
 from previzkit.edit.scoring import ScoringRules, TakeAnalysis, TakeScore, rank_takes
 from previzkit.edit.timeline import DEFAULT_RECORD_START, clip_name, reel_name
 from previzkit.edit.trim import TrimRules
-from previzkit.errors import InputError, PrevizError, TakeStoreError
-from previzkit.progress import ProgressFn
-from previzkit.takes import timecode as tc
+from previzkit.model import timecode as tc
 
 log = logging.getLogger(__name__)
 
@@ -248,8 +248,8 @@ def _build(
 ) -> Assembly:
     import opentimelineio as otio
 
+    from previzkit.core.resources import assets_dir
     from previzkit.edit.analysis import analyse_take
-    from previzkit.paths import assets_dir
     from previzkit.script.breakdown import TimingModel
 
     takes = store.list()
@@ -404,7 +404,7 @@ def _build(
 def _marks(set_path: Path) -> list[tuple[float, float]]:
     if not set_path.is_file():
         return []
-    from previzkit.render.setfile import load_set
+    from previzkit.model.setfile import load_set
 
     try:
         return [tuple(m.position) for m in load_set(set_path).marks.values()]

@@ -33,9 +33,9 @@ def assemble_cmd(
     explain: bool,
 ) -> None:
     """Assemble the takes of PROJECT into a cut following SCRIPT."""
+    from previzkit.core.progress import bar
     from previzkit.edit.assemble import AssemblyRules, assemble
     from previzkit.edit.exporters import export
-    from previzkit.progress import bar
 
     rules = AssemblyRules(min_shot_s=min_shot, slate_s=slate, record_start=record_start)
     with bar("analysing takes", unit="take") as progress:
@@ -55,8 +55,8 @@ def assemble_cmd(
 @click.option("--json", "as_json", is_flag=True, help="Print {fps, frames, cuts} as JSON.")
 def detect_cmd(video: str, as_json: bool) -> None:
     """Detect shot boundaries in VIDEO (frames where a new shot starts)."""
+    from previzkit.core.progress import bar
     from previzkit.edit.detectors import detect_video
-    from previzkit.progress import bar
 
     if as_json:
         result = detect_video(video)
@@ -80,9 +80,9 @@ def render_cmd(
     cut_file: str, output: str, size: str, no_burn_ins: bool, preset: str, crf: int
 ) -> None:
     """Render CUT to an MP4 with burn-ins, slate cards and sound."""
+    from previzkit.core.errors import InputError
+    from previzkit.core.progress import bar
     from previzkit.edit.render import RenderOptions, render_cut
-    from previzkit.errors import InputError
-    from previzkit.progress import bar
 
     try:
         w, h = (int(v) for v in size.lower().split("x"))
@@ -100,8 +100,8 @@ def render_cmd(
 @click.option("--video", help="The cut's MP4 (default: rendered into the folder).")
 def storyboard_cmd(cut_file: str, output: str, video: str | None) -> None:
     """Write an HTML storyboard of CUT: a card per shot playing the MP4 from it."""
+    from previzkit.core.progress import bar
     from previzkit.edit.storyboard import write_storyboard
-    from previzkit.progress import bar
 
     with bar("storyboard", unit="frame") as progress:
         index = write_storyboard(cut_file, output, video, progress)

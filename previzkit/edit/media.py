@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import MissingFileError, VideoOpenError
+from previzkit.core.errors import MissingFileError, VideoOpenError
 
 
 @dataclass(frozen=True)

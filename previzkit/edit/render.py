@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from previzkit.core.errors import InputError, MissingFileError, VideoOpenError, VideoWriteError
+from previzkit.core.progress import ProgressFn
 from previzkit.edit.timeline import CutClip, cut_events, load_cut
-from previzkit.errors import InputError, MissingFileError, VideoOpenError, VideoWriteError
-from previzkit.progress import ProgressFn
-from previzkit.takes import timecode as tc
+from previzkit.model import timecode as tc
 
 SAMPLE_RATE = 48000
 

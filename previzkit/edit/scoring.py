@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from previzkit.takes.model import Take
+from previzkit.model.take import Take
 
 
 @dataclass

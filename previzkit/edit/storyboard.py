@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from previzkit.core.progress import ProgressFn
 from previzkit.edit.render import RenderOptions, _fit, render_cut
 from previzkit.edit.timeline import cut_events, load_cut
-from previzkit.progress import ProgressFn
-from previzkit.takes import timecode as tc
+from previzkit.model import timecode as tc
 
 THUMB_SIZE = (320, 180)
 

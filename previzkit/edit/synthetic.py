@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import InputError
+from previzkit.core.errors import InputError
 
 
 @dataclass(frozen=True)

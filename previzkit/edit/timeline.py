@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from previzkit.errors import InputError, MissingFileError
-from previzkit.takes import timecode as tc
+from previzkit.core.errors import InputError, MissingFileError
+from previzkit.model import timecode as tc
 
 DEFAULT_RECORD_START = "01:00:00:00"
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import InputError
+from previzkit.core.errors import InputError
 from previzkit.takes.tracks import PoseTrack
 
 

@@ -16,8 +16,8 @@ SHIPPED_MODELS = {"night_sky": "night_sky.pt", "ground_gravel": "ground_gravel.p
 
 def shipped_model(name: str):
     """Path of a shipped checkpoint by name ('night_sky', 'ground_gravel')."""
-    from previzkit.errors import ModelNotFound
-    from previzkit.paths import asset_path
+    from previzkit.core.errors import ModelNotFound
+    from previzkit.core.resources import asset_path
 
     if name not in SHIPPED_MODELS:
         raise ModelNotFound(

@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from previzkit.errors import CheckpointError, ModelNotFound
+from previzkit.core.errors import CheckpointError, ModelNotFound
 from previzkit.genai.model import Generator, ModelConfig
 
 FORMAT = "previzkit.genai.psgan"

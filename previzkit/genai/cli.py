@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from previzkit.errors import InputError
+from previzkit.core.errors import InputError
 
 
 def _channels(text: str | None) -> tuple[int, ...] | None:
@@ -73,11 +73,11 @@ def genai() -> None:
 )
 def train(image: str, out: str, channels: str | None, resume: bool, **kw: object) -> None:
     """Train a PSGAN on IMAGE (a file or skimage:NAME, e.g. skimage:gravel)."""
+    from previzkit.core.progress import bar
     from previzkit.genai.images import load_image
     from previzkit.genai.model import ModelConfig
     from previzkit.genai.train import TrainConfig
     from previzkit.genai.train import train as run_train
-    from previzkit.progress import bar
 
     cfg = TrainConfig(**kw)  # type: ignore[arg-type]
     if (ch := _channels(channels)) is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from previzkit.errors import InputError, ShapeError
+from previzkit.core.errors import InputError, ShapeError
 
 FACES = ("+x", "-x", "+y", "-y", "+z", "-z")
 FACE_FILES = {"+x": "px", "-x": "nx", "+y": "py", "-y": "ny", "+z": "pz", "-z": "nz"}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from previzkit.errors import InputError, ShapeError
+from previzkit.core.errors import InputError, ShapeError
 
 
 @dataclass(frozen=True)

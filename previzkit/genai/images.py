@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from previzkit.errors import InputError, MissingFileError, VideoOpenError
+from previzkit.core.errors import InputError, MissingFileError, VideoOpenError
 
 SKIMAGE_PREFIX = "skimage:"
 SKIMAGE_IMAGES = ("hubble_deep_field", "grass", "gravel", "brick", "coffee", "astronaut", "rocket")

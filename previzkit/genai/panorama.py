@@ -1,7 +1,7 @@
 """Backgrounds for sets: 360° sky panoramas and tileable ground textures, cached.
 
 ``panorama_image`` is what a set file's ``background: {model: ..., seed: ...}`` calls.
-Results are cached as PNG in ``previzkit.paths.cache_dir() / "genai"``, keyed by the
+Results are cached as PNG in ``previzkit.core.resources.cache_dir() / "genai"``, keyed by the
 model file's sha256, the seed, the size (and the horizon settings), so a set opens
 instantly the second time and a retrained model never reuses a stale image.
 """
@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
+from previzkit.core.resources import cache_dir
 from previzkit.genai.horizon import HorizonBlend
-from previzkit.paths import cache_dir
 
 CACHE_VERSION = 2  # 2: seams rotated mid-cell (sample.generate)
 
 
 def _model_hash(model_path: str | Path) -> str:
-    from previzkit.errors import ModelNotFound
+    from previzkit.core.errors import ModelNotFound
     from previzkit.genai.checkpoint import file_sha256
 
     path = Path(model_path)

@@ -16,8 +16,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from previzkit import sizes
-from previzkit.errors import InputError
+from previzkit.core import sizes
+from previzkit.core.errors import InputError
 from previzkit.genai.checkpoint import Checkpoint, load_checkpoint
 from previzkit.genai.model import Generator, pad_wrap
 from previzkit.genai.noise import Noise, sample_noise

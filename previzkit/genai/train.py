@@ -19,12 +19,12 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from previzkit.errors import InputError
+from previzkit.core.errors import InputError
+from previzkit.core.progress import ProgressFn
 from previzkit.genai.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from previzkit.genai.images import image_digest, split_holdout
 from previzkit.genai.model import Discriminator, Generator, ModelConfig, init_weights
 from previzkit.genai.noise import sample_noise
-from previzkit.progress import ProgressFn
 
 log = logging.getLogger(__name__)
 

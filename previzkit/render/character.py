@@ -7,7 +7,7 @@ shader with the joint matrices as a uniform array (``mat4 u_joints[K]``).
 
 Frames: the character's *placement* (its mark: ``position`` on the floor, ``yaw_deg``
 about +y, 0 faces +z) maps the skeleton's frame into the set. A
-:class:`~previzkit.types.SkeletonPose`'s ``root`` is the hips' position in that
+:class:`~previzkit.core.types.SkeletonPose`'s ``root`` is the hips' position in that
 placement frame: ``skeleton.rest_pose()`` (hips at their rest height above the mark)
 stands the character on its mark. For a pose whose root is already in set
 coordinates, place the character at the origin with yaw 0.
@@ -22,16 +22,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import InputError, MissingFileError
-from previzkit.render.drawable import FrameUniforms, gl_mat4
-from previzkit.render.skeleton import (
+from previzkit.core.errors import InputError, MissingFileError
+from previzkit.core.types import SkeletonPose
+from previzkit.model.skeleton import (
     Skeleton,
     default_skeleton,
     forward_kinematics_arrays,
     pose_arrays,
 )
+from previzkit.render.drawable import FrameUniforms, gl_mat4
 from previzkit.render.skinning import SkinnedMesh, skin_matrices
-from previzkit.types import SkeletonPose
 
 if TYPE_CHECKING:
     import moderngl

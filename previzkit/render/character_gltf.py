@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from previzkit.errors import InputError, MissingFileError
-from previzkit.render.camera import quat_to_matrix
-from previzkit.render.skeleton import SKELETON, Skeleton, default_skeleton
+from previzkit.core.errors import InputError, MissingFileError
+from previzkit.model.camera import quat_to_matrix
+from previzkit.model.skeleton import SKELETON, Skeleton, default_skeleton
 from previzkit.render.skinning import SkinnedMesh, Submesh, align_bone, normalize_weights
 
 
@@ -261,7 +261,7 @@ def load_skinned_gltf(
     """The first skin of a .glb/.gltf and the triangles bound to it, mapped onto ``skeleton``.
 
     ``name_map`` adds glTF joint name -> previzkit joint name pairs to
-    :data:`DEFAULT_NAME_MAP`. Raises :class:`~previzkit.errors.InputError` naming the
+    :data:`DEFAULT_NAME_MAP`. Raises :class:`~previzkit.core.errors.InputError` naming the
     file and the part (skin, accessor, primitive) that is wrong.
     """
     gf = GltfFile(path)

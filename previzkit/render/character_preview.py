@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.render.camera import Lens, perspective_from_lens, view_matrix
+from previzkit.model.camera import Lens, perspective_from_lens, view_matrix
 from previzkit.render.drawable import Drawable, FrameUniforms
 
 if TYPE_CHECKING:

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from previzkit.errors import InputError
-from previzkit.sizes import parse_size
+from previzkit.core.errors import InputError
+from previzkit.core.sizes import parse_size
 
 
 @click.command(
     epilog="Examples:\n\n"
-    "  previzkit render assets/sets/sample.yaml --camera A_35mm -o frame.png\n\n"
-    "  previzkit render assets/sets/sample.yaml --camera B_85mm --frames 48 -o clip.mp4"
+    "  previzkit render previzkit/assets/sets/sample.yaml --camera A_35mm -o frame.png\n\n"
+    "  previzkit render previzkit/assets/sets/sample.yaml --camera B_85mm --frames 48 -o clip.mp4"
 )
 @click.argument("set_file", type=click.Path(path_type=Path))
 @click.option("--camera", "-c", help="Camera name in the set (default: the set's default_camera).")
@@ -87,7 +87,7 @@ def render(
         )
         click.echo(f"wrote {path} ({width * (2 if stereo else 1)}x{height})")
         return
-    from previzkit.progress import bar
+    from previzkit.core.progress import bar
 
     n = 48 if frames is None else frames
     offline.check_clip_args(output, n, width, height, fps, move)  # fail before the bar shows

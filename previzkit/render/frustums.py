@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from previzkit.model.setfile import CameraDef
 from previzkit.render.drawable import FrameUniforms
 from previzkit.render.gl import program
 from previzkit.render.lighting import write_frame
-from previzkit.render.setfile import CameraDef
 
 if TYPE_CHECKING:
     import moderngl

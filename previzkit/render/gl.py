@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from previzkit.errors import ShaderError
+from previzkit.core.errors import ShaderError
 from previzkit.render import shaders
 
 if TYPE_CHECKING:

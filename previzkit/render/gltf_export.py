@@ -1,7 +1,7 @@
 """Export the mannequin and skeleton animations as binary glTF (.glb).
 
 The files are glTF 2.0: one node per skeleton joint (named as in
-:data:`~previzkit.render.skeleton.SKELETON`, translation = rest offset, identity
+:data:`~previzkit.model.skeleton.SKELETON`, translation = rest offset, identity
 rotation: the T pose facing +z), the mannequin mesh skinned to them (JOINTS_0 /
 WEIGHTS_0, inverse bind matrices), and for animations one rotation channel per joint
 plus the hips' translation (``SkeletonPose.root``), sampled at ``fps`` with LINEAR
@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from previzkit.errors import ExportError, InputError
-from previzkit.progress import ProgressFn
-from previzkit.render.skeleton import (
+from previzkit.core.errors import ExportError, InputError
+from previzkit.core.progress import ProgressFn
+from previzkit.core.types import SkeletonPose
+from previzkit.model.skeleton import (
     Skeleton,
     default_skeleton,
     forward_kinematics,
@@ -29,7 +30,6 @@ from previzkit.render.skeleton import (
     skinning_matrices,
 )
 from previzkit.render.skinning import SkinnedMesh, lbs
-from previzkit.types import SkeletonPose
 
 _FLOAT, _UBYTE, _USHORT, _UINT = 5126, 5121, 5123, 5125
 _TYPES = {1: "SCALAR", 2: "VEC2", 3: "VEC3", 4: "VEC4", 16: "MAT4"}
@@ -234,7 +234,7 @@ def export_animation_glb(
     Frame i is at time i / fps seconds. With ``with_mesh`` the mannequin is included
     skinned to the joints so the file plays as is; without it only the joint nodes.
     ``progress(done, total)`` is called per frame if given. Bad poses raise
-    :class:`~previzkit.errors.InputError` naming the frame.
+    :class:`~previzkit.core.errors.InputError` naming the frame.
     """
     if not (isinstance(fps, int | float) and math.isfinite(fps) and fps > 0):
         raise InputError(f"animation export: fps must be a positive number, got {fps!r}")

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from previzkit.model.setfile import StageDef
 from previzkit.render.drawable import FrameUniforms
 from previzkit.render.gl import max_anisotropy, program, set_uniform, vertex_array
 from previzkit.render.lighting import write_frame
-from previzkit.render.setfile import StageDef
 
 if TYPE_CHECKING:
     import moderngl

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from previzkit.errors import DependencyMissing, GLContextError
+from previzkit.core.errors import DependencyMissing, GLContextError
 
 if TYPE_CHECKING:
     import moderngl

@@ -1,6 +1,6 @@
 """The previz-standard procedural mannequin: one simple solid per bone.
 
-Each bone of the :mod:`~previzkit.render.skeleton` gets a solid (trimesh primitives)
+Each bone of the :mod:`~previzkit.model.skeleton` gets a solid (trimesh primitives)
 built on the rest (T) pose and bound rigidly (weight 1) to its joint, so it draws
 through the same GPU skinning path as glTF characters. Limb capsules are centred
 on their joint and tail (so a joint lies inside its solids), the hands' boxes end at
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from previzkit.render.skeleton import Skeleton, default_skeleton
+from previzkit.model.skeleton import Skeleton, default_skeleton
 from previzkit.render.skinning import SkinnedMesh, Submesh, identity_rig
 
 # Radii / sizes at 1.75 m, scaled with the skeleton's height.

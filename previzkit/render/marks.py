@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from previzkit.model.setfile import MarkDef
 from previzkit.render.drawable import FrameUniforms
 from previzkit.render.gl import program
 from previzkit.render.lighting import write_frame
-from previzkit.render.setfile import MarkDef
 
 if TYPE_CHECKING:
     import moderngl

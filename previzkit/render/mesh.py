@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from previzkit.errors import InputError, MissingFileError
+from previzkit.core.errors import InputError, MissingFileError
 
 CREASE_ANGLE_DEG = 30.0  # edges sharper than this get split normals
 

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from previzkit.errors import InputError, VideoWriteError
-from previzkit.progress import ProgressFn
-from previzkit.render.camera import Lens, look_at
-from previzkit.render.setfile import CameraDef, SetDef, load_set
-from previzkit.types import Mat4
+from previzkit.core.errors import InputError, VideoWriteError
+from previzkit.core.progress import ProgressFn
+from previzkit.core.types import Mat4
+from previzkit.model.camera import Lens, look_at
+from previzkit.model.setfile import CameraDef, SetDef, load_set
 
 if TYPE_CHECKING:
     import moderngl

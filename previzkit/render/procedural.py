@@ -138,7 +138,7 @@ def write_sample_assets(root: str | Path) -> list[Path]:
 
 if __name__ == "__main__":  # pragma: no cover
     target = (
-        Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "assets"
+        Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "assets"
     )
     for path in write_sample_assets(target):
         print(path, path.stat().st_size, "bytes")

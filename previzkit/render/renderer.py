@@ -3,7 +3,7 @@
 an OpenXR swapchain image).
 
 Frames: right-handed, y up, metres; cameras look down -z. ``view`` is world-to-camera,
-``proj`` an OpenGL clip matrix (see :mod:`previzkit.render.camera`). Images come back
+``proj`` an OpenGL clip matrix (see :mod:`previzkit.model.camera`). Images come back
 as (H, W, 3) uint8 with row 0 at the top.
 """
 
@@ -19,23 +19,29 @@ from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
-from previzkit.errors import DependencyMissing, InputError, PrevizError, ShapeError, VideoOpenError
-from previzkit.render.camera import (
+from previzkit.core.errors import (
+    DependencyMissing,
+    InputError,
+    PrevizError,
+    ShapeError,
+    VideoOpenError,
+)
+from previzkit.core.types import Mat4
+from previzkit.model.camera import (
     Lens,
     perspective_from_fov_angles,
     perspective_from_lens,
     pose_matrix,
     view_matrix,
 )
+from previzkit.model.setfile import CameraDef, SetDef, load_set
 from previzkit.render.drawable import Drawable
 from previzkit.render.frustums import Frustums
 from previzkit.render.ground import Ground
 from previzkit.render.lighting import SceneFrame
 from previzkit.render.marks import Marks
 from previzkit.render.props import MeshDrawable
-from previzkit.render.setfile import CameraDef, SetDef, load_set
 from previzkit.render.skybox import Skybox
-from previzkit.types import Mat4
 
 if TYPE_CHECKING:
     import moderngl

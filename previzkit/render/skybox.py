@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from previzkit.errors import ShapeError
+from previzkit.core.errors import ShapeError
 from previzkit.render.gl import program, set_uniform
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ A location maps to ``<sets_dir>/<slug>.yaml`` (``"MARA'S WAREHOUSE - LOFT"`` tri
 ``maras_warehouse_loft.yaml``, then ``maras_warehouse.yaml``), falling back to
 ``sample.yaml``. Time of day picks the GAN sky: night-like times use
 ``models/genai/night_sky.pt``; exteriors get the ground model. Paths are relative
-to the assets folder (:func:`previzkit.paths.assets_dir`).
+to the assets folder (:func:`previzkit.core.resources.assets_dir`).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def background_for(time: str, int_ext: str, previous_time: str = "DAY") -> Backg
 def assets_exists(root: Path | None = None) -> Callable[[str], bool]:
     """An ``exists`` callable for :func:`set_file_for` looking under the assets folder."""
     if root is None:
-        from previzkit.paths import assets_dir
+        from previzkit.core.resources import assets_dir
 
         root = assets_dir()
     return lambda rel: (root / rel).is_file()

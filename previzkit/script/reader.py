@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from previzkit.errors import FountainError, MissingFileError
+from previzkit.core.errors import FountainError, MissingFileError
 from previzkit.script.model import ParseWarning, Script
 from previzkit.script.parser import parse
 

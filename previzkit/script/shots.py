@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from previzkit.errors import MissingFileError, ShotPlanError
+from previzkit.core.errors import MissingFileError, ShotPlanError
 from previzkit.script.breakdown import Breakdown, breakdown, cast_regex, props_in
 from previzkit.script.locations import background_for, set_file_for
 from previzkit.script.model import ElementType, Script

@@ -11,6 +11,6 @@
 - :mod:`previzkit.stage.session` ``run_stage``: what ``previzkit stage`` sets up
 - :mod:`previzkit.stage.synth` stand-in actors computed from the skeleton
 
-The AR camera overlay (``overlay``, ``tracking/``) lives beside it.
+The AR camera overlay is :mod:`previzkit.overlay`.
 Importing this package imports no GL, zmq or media module.
 """

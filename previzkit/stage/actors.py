@@ -13,8 +13,8 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from previzkit.errors import InputError
-from previzkit.types import Pose, SkeletonPose
+from previzkit.core.errors import InputError
+from previzkit.core.types import Pose, SkeletonPose
 
 log = logging.getLogger(__name__)
 

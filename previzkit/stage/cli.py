@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from previzkit.errors import InputError
-from previzkit.sizes import parse_size
+from previzkit.core.errors import InputError
+from previzkit.core.sizes import parse_size
 
 
 @click.command(
     epilog="Examples:\n\n"
-    "  previzkit stage assets/sets/sample.yaml --poses take.pzt --plate plate.mp4 -o take.mp4 --stats\n\n"
+    "  previzkit stage previzkit/assets/sets/sample.yaml --poses take.pzt --plate plate.mp4 -o take.mp4 --stats\n\n"
     "  previzkit stage SET --subscribe tcp://capture-pc:5555 --realtime --headset --share tcp://*:5560\n\n"
     "  previzkit stage SET --subscribe tcp://capture-pc:5555 --window --peer tcp://director:5560"
 )
@@ -72,7 +72,7 @@ def stage(set_file, poses, subscribe, curve_secret, curve_server, capture_src, p
           fps, realtime, actors, start_tc, share, peers, writer, save_set, headset, window, msaa):  # fmt: skip
     """Run the real-time stage loop over SET_FILE: poses -> characters -> render ->
     composite over the plate -> outputs (offscreen, window, headset) -> take."""
-    from previzkit.progress import bar
+    from previzkit.core.progress import bar
     from previzkit.stage.actors import parse_actor_map
     from previzkit.stage.session import StageRun, run_stage
 

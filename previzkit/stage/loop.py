@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from previzkit.errors import InputError
+from previzkit.core.errors import InputError
 from previzkit.stage.actors import Actors
 from previzkit.stage.latency import FrameRecord, LatencyStats
 from previzkit.stage.sink import CameraSample, TakeSink
@@ -88,8 +88,8 @@ class StageLoop:
         window: Callable[[np.ndarray], None] | None = None,
         set_path: str | Path | None = None,
     ) -> None:
+        from previzkit.model.setfile import load_set
         from previzkit.render.renderer import Renderer
-        from previzkit.render.setfile import load_set
 
         self.options = opts = options or StageOptions()
         if isinstance(set_def, str | Path):
@@ -179,7 +179,7 @@ class StageLoop:
 
     def on_xr_event(self, event: Any) -> None:
         """Turn headset controller events into shared set-state edits."""
-        from previzkit.render.skeleton import quat_from_matrix
+        from previzkit.model.skeleton import quat_from_matrix
         from previzkit.xr.events import CameraPlaced, LensChanged, MarkMoved, MarkPlaced
 
         if isinstance(event, MarkPlaced | MarkMoved) and f"mark/{event.name}" in self.state.objects:
@@ -202,7 +202,7 @@ class StageLoop:
         return float(self.options.fps or getattr(self.source, "fps", 30.0) or 30.0)
 
     def _render(self, camera: CameraSample) -> Any:
-        from previzkit.render.camera import perspective_from_lens, view_matrix
+        from previzkit.model.camera import perspective_from_lens, view_matrix
 
         o = self.options
         fbo = self.renderer.target(o.width, o.height, o.samples)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from previzkit.errors import MissingFileError, VideoOpenError
+from previzkit.core.errors import MissingFileError, VideoOpenError
 
 
 class PlateReader:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from previzkit.errors import InputError
+from previzkit.core.errors import InputError
 from previzkit.stage.latency import LatencyStats
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,8 @@ class StageResult:
 
 def run_stage(run: StageRun, progress: Any = None) -> StageResult:
     """Run the loop as ``run`` says; returns its latency stats and the takes written."""
+    from previzkit.model.setfile import load_set
     from previzkit.render.headless import create_context, keep_current_context
-    from previzkit.render.setfile import load_set
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.plate import PlateReader
     from previzkit.stage.sink import FileTakeSink, ThreadedSink, rate_for_fps

@@ -24,9 +24,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from previzkit.errors import InputError, VideoWriteError
-from previzkit.takes import timecode as tc
-from previzkit.types import Pose
+from previzkit.core.errors import InputError, VideoWriteError
+from previzkit.core.types import Pose
+from previzkit.model import timecode as tc
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class CameraSample:
     """The virtual camera of one frame: camera-to-world (4x4, m) and its lens."""
 
     camera_to_world: np.ndarray
-    lens: Any  # previzkit.render.camera.Lens
+    lens: Any  # previzkit.model.camera.Lens
 
 
 @runtime_checkable
@@ -72,7 +72,7 @@ class RecorderSink:
         image: np.ndarray,
         plate: np.ndarray | None = None,
     ) -> None:
-        from previzkit.render.skeleton import quat_from_matrix
+        from previzkit.model.skeleton import quat_from_matrix
 
         m = np.asarray(camera.camera_to_world, dtype=np.float64)
         cam = (tuple(float(x) for x in m[:3, 3]), tuple(quat_from_matrix(m)), camera.lens)
@@ -136,7 +136,7 @@ class FileTakeSink:
         self._stream.pix_fmt = "yuv420p"
         self._stream.options = {"crf": str(crf), "preset": preset}
         self._stream.metadata["timecode"] = self.start_tc
-        from previzkit.capture.track import TrackWriter
+        from previzkit.model.pose_track import TrackWriter
 
         self._poses = TrackWriter(self.path.with_suffix(".pzt"), width=width, height=height,
                                   fps=float(self.rate.fps), meta={"source": "previzkit stage"})  # fmt: skip
@@ -154,7 +154,7 @@ class FileTakeSink:
         """Encode ``image``, append the poses and the camera (``plate`` is not kept)."""
         import av
 
-        from previzkit.capture.track import PoseFrame
+        from previzkit.model.pose_track import PoseFrame
 
         if image.shape != (self.height, self.width, 3) or image.dtype != np.uint8:
             raise InputError(f"take output {self.path}: frame {self.frames} is {image.shape} "

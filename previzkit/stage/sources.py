@@ -20,8 +20,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from previzkit.errors import InputError, MissingFileError
-from previzkit.types import Pose
+from previzkit.core.errors import InputError, MissingFileError
+from previzkit.core.types import Pose
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class _ReaderThreadSource:
 
 
 class TrackSource(_ReaderThreadSource):
-    """Plays a ``.pzt`` pose track (:mod:`previzkit.capture.track`).
+    """Plays a ``.pzt`` pose track (:mod:`previzkit.model.pose_track`).
 
     ``realtime=True``: a thread releases each track frame at its time after
     :meth:`start` (a rehearsal played back live). ``realtime=False``: every
@@ -79,7 +79,7 @@ class TrackSource(_ReaderThreadSource):
     """
 
     def __init__(self, path: str | Path, *, realtime: bool = False, loop: bool = False) -> None:
-        from previzkit.capture.track import read_track
+        from previzkit.model.pose_track import read_track
 
         self.path = Path(path)
         if not self.path.is_file():

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from previzkit.errors import InputError, SetFileError
+from previzkit.core.errors import InputError, SetFileError
 
 KINDS = ("mark", "camera", "prop", "character")
 FIELDS: dict[str, dict[str, int]] = {  # kind -> field -> length (0: a number)
@@ -94,7 +94,7 @@ def _check_fields(key: str, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _quat_from_rotation(r: np.ndarray) -> list[float]:
-    from previzkit.render.skeleton import quat_from_matrix
+    from previzkit.model.skeleton import quat_from_matrix
 
     return [float(x) for x in quat_from_matrix(r)]
 
@@ -196,7 +196,7 @@ class SetState:
 
     def apply_to(self, set_def: Any) -> Any:
         """A new SetDef with this state's values (the input is frozen and left as is)."""
-        from previzkit.render.camera import Lens
+        from previzkit.model.camera import Lens
 
         marks = dict(set_def.marks)
         cameras = dict(set_def.cameras)
@@ -249,7 +249,7 @@ def save_set_state(state: SetState, path: str | Path, out: str | Path | None = N
     """
     import yaml
 
-    from previzkit.render.setfile import load_set
+    from previzkit.model.setfile import load_set
 
     src = Path(path)
     dst = Path(out) if out is not None else src

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from previzkit.errors import InputError, PrevizError
+from previzkit.core.errors import InputError, PrevizError
 from previzkit.stage.state import Edit, SetState
 
 log = logging.getLogger(__name__)

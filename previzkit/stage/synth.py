@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from previzkit.types import Pose, SkeletonPose
+from previzkit.core.types import Pose, SkeletonPose
 
 
 def wave_pose(skeleton, t: float) -> SkeletonPose:
     """A pose at time ``t`` (s): the left arm waving about 30° above horizontal
     (±35° at 2 Hz), the right arm lowered 70°; hips at rest height."""
-    from previzkit.render.skeleton import quat_from_axis_angle
+    from previzkit.model.skeleton import quat_from_axis_angle
 
     up = quat_from_axis_angle((0, 0, 1), math.radians(30 + 35 * math.sin(4 * math.pi * t)))
     down = quat_from_axis_angle((0, 0, 1), math.radians(70))
@@ -27,7 +27,7 @@ def pose_landmarks(skeleton, sk_pose: SkeletonPose, actor_id: int, t: float) -> 
     """A :class:`Pose` whose world landmarks are those of ``sk_pose`` in MediaPipe's frame
     (hip-centred, y down, z away from the camera), all visible; image landmarks are a
     plausible 640x480 projection (200 px per metre about the centre)."""
-    from previzkit.render.skeleton import landmark_positions
+    from previzkit.model.skeleton import landmark_positions
 
     lm = landmark_positions(skeleton, sk_pose)
     hips = (lm[23] + lm[24]) / 2
@@ -44,8 +44,8 @@ def write_wave_track(
 ) -> Path:
     """A ``.pzt`` pose track of ``frames`` frames of waving actors (each id's wave
     0.13 s ahead of the previous one's)."""
-    from previzkit.capture.track import PoseFrame, TrackWriter
-    from previzkit.render.skeleton import default_skeleton
+    from previzkit.model.pose_track import PoseFrame, TrackWriter
+    from previzkit.model.skeleton import default_skeleton
 
     sk = default_skeleton(1.75)
     out = Path(path)

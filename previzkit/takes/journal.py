@@ -16,7 +16,7 @@ Layout (little-endian)::
 
 Record kinds: ``F`` frame tick (index u32, time f64: seconds since the take's start;
 written last of a frame's records, so a frame counts once its tick is on disk),
-``P`` pose frame (the payload of a ``.pzt`` record, :mod:`previzkit.capture.track`),
+``P`` pose frame (the payload of a ``.pzt`` record, :mod:`previzkit.model.pose_track`),
 ``C`` camera sample (:class:`CameraSample`, fixed 100 bytes), ``M`` marker (msgpack
 map, e.g. ``{"event": "stop"}``), ``E`` clean end of take.
 """
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from previzkit.errors import InputError, JournalError, MissingFileError, RecordingError
+from previzkit.core.errors import InputError, JournalError, MissingFileError, RecordingError
 
 MAGIC = b"PZJOURN\0"
 VERSION = 1
@@ -77,7 +77,7 @@ class CameraSample:
 
     @classmethod
     def from_lens(cls, index: int, time_s: float, position, orientation, lens) -> CameraSample:
-        """From a :class:`previzkit.render.camera.Lens` and a pose."""
+        """From a :class:`previzkit.model.camera.Lens` and a pose."""
         return cls(
             int(index), float(time_s), tuple(map(float, position)),  # type: ignore[arg-type]
             tuple(map(float, orientation)), float(lens.focal_mm),  # type: ignore[arg-type]

@@ -40,14 +40,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import (
+from previzkit.core.errors import (
     InputError,
     PrevizError,
     RecordingError,
     ShapeError,
     TakeStoreError,
 )
-from previzkit.takes import timecode as tc
+from previzkit.core.types import Pose
+from previzkit.model import timecode as tc
+from previzkit.model.take import Take
 from previzkit.takes.journal import (
     KIND_CAMERA,
     KIND_END,
@@ -59,9 +61,7 @@ from previzkit.takes.journal import (
     encode_mark,
     encode_tick,
 )
-from previzkit.takes.model import Take
 from previzkit.takes.store import TakeStore
-from previzkit.types import Pose
 
 JOURNAL = "journal.pzj"
 LOCK = "recording.lock"
@@ -274,7 +274,7 @@ class Recorder:
         """The ``.pzt`` record payload of this frame's poses (checked), or None."""
         if not people:
             return None
-        from previzkit.capture.track import PoseFrame, encode_frame
+        from previzkit.model.pose_track import PoseFrame, encode_frame
 
         label = self.timecode(index)
         stamped = []

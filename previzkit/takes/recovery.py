@@ -7,7 +7,7 @@ start :func:`recover` finds every ``recording`` take whose lock it can take, and
 :func:`finalize` replays its journal:
 
 - a torn journal tail (a cut write) is cut; every record up to the last flush is kept;
-- ``pose.pzt`` (:mod:`previzkit.capture.track`) and ``camera.npz`` are rebuilt from it;
+- ``pose.pzt`` (:mod:`previzkit.model.pose_track`) and ``camera.npz`` are rebuilt from it;
 - ``video.mp4`` / ``plate.mp4`` are cut after their last complete fragment;
 - ``audio.wav`` gets its RIFF sizes repaired;
 - the catalogue row gets the duration, the files, status ``recovered`` and a note.
@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from previzkit.errors import JournalError, PrevizError, TakeStoreError
+from previzkit.core.errors import JournalError, PrevizError, TakeStoreError
+from previzkit.model.take import Take
 from previzkit.takes.journal import (
     KIND_CAMERA,
     KIND_POSE,
@@ -35,7 +36,6 @@ from previzkit.takes.journal import (
     read_journal,
     truncate_torn_tail,
 )
-from previzkit.takes.model import Take
 from previzkit.takes.store import TakeStore
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def load_camera_track(path: str | Path) -> dict[str, np.ndarray]:
 
 def replay(folder: str | Path) -> Replay:
     """Rebuild a take's files in ``folder`` from its journal and media (idempotent)."""
-    from previzkit.capture.track import PoseFrame, TrackWriter, decode_frame
+    from previzkit.model.pose_track import PoseFrame, TrackWriter, decode_frame
     from previzkit.takes.video import count_frames, repair_wav, trim_fragmented_mp4
 
     folder = Path(folder)
@@ -239,7 +239,7 @@ def recover(store: TakeStore) -> list[Take]:
 
 
 def _fps(rate: str) -> float:
-    from previzkit.takes.timecode import rate as _rate
+    from previzkit.model.timecode import rate as _rate
 
     return float(_rate(rate).fps)
 

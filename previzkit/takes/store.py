@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from previzkit.errors import InputError, MissingFileError, TakeStoreError
-from previzkit.takes.model import FILE_KINDS, Take
+from previzkit.core.errors import InputError, MissingFileError, TakeStoreError
+from previzkit.model.take import FILE_KINDS, Take
 
 CATALOGUE = "takes.sqlite"
 SCHEMA_VERSION = 1

@@ -1,7 +1,7 @@
 """Pose tracks of takes as arrays, for the editor (scoring, trims).
 
 A take's pose track is written by the recorder in the capture area's binary track
-format (``.pzt``, :mod:`previzkit.capture.track`); this module reads it through that
+format (``.pzt``, :mod:`previzkit.model.pose_track`); this module reads it through that
 module's reader, one actor at a time. It also reads and writes a plain ``.npz`` form
 with the same arrays, which can carry the actor's root position in the set (needed to
 check marks; ``.pzt`` holds MediaPipe's hip-centred landmarks only).
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import InputError, MissingFileError, ShapeError
+from previzkit.core.errors import InputError, MissingFileError, ShapeError
 
 
 @dataclass
@@ -72,7 +72,7 @@ def save_npz(track: PoseTrack, path: str | Path) -> Path:
 def _from_capture(path: Path, actor: int | None) -> PoseTrack | None:
     """Arrays of one actor of a ``.pzt`` track (the capture area's format)."""
     try:
-        from previzkit.capture.track import read_track
+        from previzkit.model.pose_track import read_track
     except ImportError:
         return None
     track = read_track(path)
@@ -100,8 +100,8 @@ def save_pzt(track: PoseTrack, path: str | Path, fps: float, actor_id: int = 0) 
     Image landmarks are not known from these arrays: x, y are written as 0 with the
     visibility; root positions are not part of that format and are dropped.
     """
-    from previzkit.capture.track import PoseFrame, TrackWriter
-    from previzkit.types import Pose
+    from previzkit.core.types import Pose
+    from previzkit.model.pose_track import PoseFrame, TrackWriter
 
     out = Path(path)
     with TrackWriter(out, fps=fps) as w:
@@ -137,7 +137,7 @@ def load_pose_track(path: str | Path, actor: int | None = None) -> PoseTrack:
     track = _from_capture(src, actor)
     if track is None:
         raise InputError(
-            f"pose track {src}: format {src.suffix!r} needs previzkit.capture.track "
+            f"pose track {src}: format {src.suffix!r} needs previzkit.model.pose_track "
             "(not installed); .npz tracks are read directly"
         )
     return track

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import ShapeError, VideoOpenError, VideoWriteError
+from previzkit.core.errors import ShapeError, VideoOpenError, VideoWriteError
 
 MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from previzkit.errors import XRError
-from previzkit.render.camera import pose_matrix
+from previzkit.core.errors import XRError
+from previzkit.model.camera import pose_matrix
 from previzkit.xr.errors import translated
 from previzkit.xr.events import ControllerInput
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from previzkit.errors import InputError
-from previzkit.sizes import parse_size
+from previzkit.core.errors import InputError
+from previzkit.core.sizes import parse_size
 
 
 @click.command("xr")
@@ -66,7 +66,7 @@ def xr(
     if set_file is None:
         raise click.UsageError("give a SET_FILE to open, or --check")
     size = parse_size(eye_size, "--eye-size", "1024x1024")
-    from previzkit.progress import bar
+    from previzkit.core.progress import bar
     from previzkit.xr.app import run
 
     with bar("xr frames", total=frames) as progress:

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from previzkit.errors import XRError, XRExtensionMissing, XRRuntimeUnavailable, XRSessionLost
+from previzkit.core.errors import XRError, XRExtensionMissing, XRRuntimeUnavailable, XRSessionLost
 
 RUNTIME_HINT = (
     "install an OpenXR runtime and make it active: on Debian 13 "

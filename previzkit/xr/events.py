@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from previzkit.errors import InputError
-from previzkit.render.camera import Lens
-from previzkit.types import Mat4
+from previzkit.core.errors import InputError
+from previzkit.core.types import Mat4
+from previzkit.model.camera import Lens
 
 TOOLS = ("teleport", "camera", "lens", "take")
 BUTTONS = ("use_tool", "next_tool", "grab_mark", "look_through", "take", "place_camera")

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from previzkit.errors import GLContextError, XRError
+from previzkit.core.errors import GLContextError, XRError
 from previzkit.xr.errors import translated
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 One :class:`XRInstance` per process at a time (the loader allows no more). Required
 extensions are checked before the instance is made, so a runtime lacking one gets
-:class:`~previzkit.errors.XRExtensionMissing` naming it.
+:class:`~previzkit.core.errors.XRExtensionMissing` naming it.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from previzkit.errors import InputError
-from previzkit.render.camera import perspective_from_lens, view_matrix
+from previzkit.core.errors import InputError
+from previzkit.model.camera import perspective_from_lens, view_matrix
 from previzkit.xr.events import (
     ControllerInput,
     Event,

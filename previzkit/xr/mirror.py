@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from previzkit.errors import XRError
+from previzkit.core.errors import XRError
 
 if TYPE_CHECKING:
     import moderngl

@@ -16,7 +16,7 @@ import socket
 import time
 from pathlib import Path
 
-from previzkit.errors import XRError
+from previzkit.core.errors import XRError
 
 HEADER = int.from_bytes(b"mndrmt3\0", "little")
 

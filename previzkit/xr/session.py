@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from previzkit.errors import XRError
+from previzkit.core.errors import XRError
 from previzkit.xr.errors import session_lost, translated
 
 if TYPE_CHECKING:

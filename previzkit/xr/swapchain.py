@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from previzkit.errors import XRError
+from previzkit.core.errors import XRError
 from previzkit.xr.errors import translated
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from previzkit.errors import ShapeError
-from previzkit.render.camera import perspective_from_fov_angles, pose_matrix, view_matrix
-from previzkit.types import Mat4
+from previzkit.core.errors import ShapeError
+from previzkit.core.types import Mat4
+from previzkit.model.camera import perspective_from_fov_angles, pose_matrix, view_matrix
 
 
 @dataclass(frozen=True)

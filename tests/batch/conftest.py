@@ -12,10 +12,10 @@ import pytest
 
 @pytest.fixture(scope="session")
 def recorded_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from previzkit.batchjobs import coverage, record
-    from previzkit.paths import asset_path, assets_dir
+    from previzkit.core.resources import asset_path, assets_dir
+    from previzkit.model.setfile import load_set
+    from previzkit.production import coverage, record
     from previzkit.render.headless import create_context
-    from previzkit.render.setfile import load_set
     from previzkit.script import plan_shots, read_script
     from previzkit.script.locations import assets_exists
     from previzkit.takes.store import TakeStore

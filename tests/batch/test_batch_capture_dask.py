@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.gl, pytest.mark.media, pytest.mark.slow]
 
 
 def _tracks(project: Path) -> dict[str, list[tuple[int, float, int, bytes]]]:
-    from previzkit.capture.track import read_track
+    from previzkit.model.pose_track import read_track
 
     out = {}
     for p in sorted(project.glob("takes/*/*/*/capture.pzt")):
@@ -41,7 +41,7 @@ def cluster():
 def test_two_workers_equal_the_serial_run(recorded_project: Path, tmp_path: Path, cluster) -> None:
     import shutil
 
-    from previzkit.batchjobs.runner import run_batch
+    from previzkit.batch.runner import run_batch
 
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
     shutil.copytree(recorded_project, serial)
@@ -60,14 +60,14 @@ def test_two_workers_equal_the_serial_run(recorded_project: Path, tmp_path: Path
 
 
 def test_local_cluster_by_default(project_copy: Path) -> None:
-    from previzkit.batchjobs.runner import run_batch
+    from previzkit.batch.runner import run_batch
 
     report = run_batch("capture", project_copy, workers=2)
     assert report.count("ok") == 4 and not report.failed
 
 
 def test_killed_worker_task_is_retried(project_copy: Path, cluster) -> None:
-    from previzkit.batchjobs.runner import run_batch
+    from previzkit.batch.runner import run_batch
 
     killed: list[int] = []
 
@@ -97,7 +97,7 @@ def test_killed_worker_task_is_retried(project_copy: Path, cluster) -> None:
 
 
 def test_scheduler_address_like_a_farm(project_copy: Path, cluster) -> None:
-    from previzkit.batchjobs.runner import run_batch
+    from previzkit.batch.runner import run_batch
 
     address = cluster.scheduler.address
     assert address.startswith("tcp://")

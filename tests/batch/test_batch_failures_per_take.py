@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.gl, pytest.mark.media]
 
 
 def test_a_corrupt_video_fails_only_its_take(project_copy: Path) -> None:
-    from previzkit.batchjobs.runner import run_batch
+    from previzkit.batch.runner import run_batch
 
     bad = next(iter(sorted(project_copy.glob("takes/1/1-F/001/video.mp4"))))
     bad.write_bytes(b"not a video")
@@ -23,7 +23,7 @@ def test_a_corrupt_video_fails_only_its_take(project_copy: Path) -> None:
 
 
 def test_cli_reports_failures_and_exits_1(project_copy: Path) -> None:
-    from previzkit.batch import batch
+    from previzkit.batch.cli import batch
 
     (project_copy / "takes/1/1-G/002/video.mp4").unlink()
     res = CliRunner().invoke(batch, ["capture", "--project", str(project_copy), "--serial"])
@@ -33,16 +33,16 @@ def test_cli_reports_failures_and_exits_1(project_copy: Path) -> None:
 
 
 def test_missing_project_names_it(tmp_path: Path) -> None:
-    from previzkit.batchjobs.runner import run_batch
-    from previzkit.errors import TakeStoreError
+    from previzkit.batch.runner import run_batch
+    from previzkit.core.errors import TakeStoreError
 
     with pytest.raises(TakeStoreError, match="nowhere"):
         run_batch("capture", tmp_path / "nowhere")
 
 
 def test_unknown_job_and_bad_scheduler(project_copy: Path) -> None:
-    from previzkit.batchjobs.runner import run_batch
-    from previzkit.errors import InputError
+    from previzkit.batch.runner import run_batch
+    from previzkit.core.errors import InputError
 
     with pytest.raises(InputError, match="crop"):
         run_batch("crop", project_copy)
@@ -53,8 +53,8 @@ def test_unknown_job_and_bad_scheduler(project_copy: Path) -> None:
 def test_render_and_assemble_jobs(project_copy: Path) -> None:
     import av
 
-    from previzkit.batch import batch
-    from previzkit.paths import asset_path
+    from previzkit.batch.cli import batch
+    from previzkit.core.resources import asset_path
 
     runner = CliRunner()
     res = runner.invoke(batch, ["render", "-p", str(project_copy), "--serial", "--size", "160x90"])

@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 
 from previzkit.capture.bvh import bvh_text, euler_zxy_degrees, write_bvh
-from previzkit.errors import InputError
-from previzkit.render.skeleton import (
+from previzkit.core.errors import InputError
+from previzkit.core.types import SkeletonPose
+from previzkit.model.skeleton import (
     SKELETON,
     default_skeleton,
     forward_kinematics,
     quat_from_axis_angle,
     quat_to_matrix_batch,
 )
-from previzkit.types import SkeletonPose
 
 bvhio = pytest.importorskip("bvhio")
 

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from previzkit.capture.pose import LANDMARK_NAMES
-from previzkit.capture.track import read_track
 from previzkit.cli import main
+from previzkit.model.pose_track import read_track
 
 pytestmark = pytest.mark.media
 

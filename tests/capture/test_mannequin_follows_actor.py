@@ -12,8 +12,8 @@ pytestmark = [pytest.mark.gl, pytest.mark.media]
 
 
 def test_mannequin_takes_the_actors_pose_and_stands_on_the_floor(gl, lite_image, astronaut):
+    from previzkit.model.setfile import CharacterDef
     from previzkit.render.character import character_from_def
-    from previzkit.render.setfile import CharacterDef
 
     (pose,) = lite_image.detect(astronaut)
     skeleton, (sk_pose,) = retarget_clip([pose], min_visibility=0.3)

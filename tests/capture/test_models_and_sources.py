@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from PIL import Image
 
 from previzkit.capture import models
 from previzkit.capture.sources import open_source
-from previzkit.errors import InputError, MissingFileError, ModelNotFound, VideoOpenError
+from previzkit.core.errors import InputError, MissingFileError, ModelNotFound, VideoOpenError
 
 
 @pytest.mark.parametrize("variant", ["lite", "full"])
@@ -71,9 +72,12 @@ def test_heavy_is_built_on_demand_from_local_sources(tmp_path, monkeypatch):
 
 
 def _shipped_lite():
-    from previzkit.paths import REPO_ROOT
+    from importlib import resources
 
-    return REPO_ROOT / "assets" / "models" / "pose_landmarker_lite.task"
+    # the package's own copy, whatever PREVIZKIT_ASSETS a test has set
+    return Path(
+        str(resources.files("previzkit") / "assets" / "models" / "pose_landmarker_lite.task")
+    )
 
 
 def test_unknown_variant_and_missing_bundle_path():

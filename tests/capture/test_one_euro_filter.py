@@ -14,8 +14,8 @@ from previzkit.capture.filters import (
     one_euro,
     smoothing_factor,
 )
-from previzkit.errors import InputError, ShapeError
-from previzkit.types import Pose
+from previzkit.core.errors import InputError, ShapeError
+from previzkit.core.types import Pose
 
 T = np.arange(120) / 30.0
 

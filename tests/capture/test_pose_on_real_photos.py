@@ -74,7 +74,7 @@ def test_no_person_in_a_photo_without_people(lite_image):
 
 
 def test_bad_frames_are_refused_with_shapes(lite_image):
-    from previzkit.errors import ShapeError
+    from previzkit.core.errors import ShapeError
 
     with pytest.raises(ShapeError, match=r"uint8 \(H, W, 3\).*float64"):
         lite_image.detect(np.zeros((64, 64, 3)))
@@ -85,7 +85,7 @@ def test_bad_frames_are_refused_with_shapes(lite_image):
 
 
 def test_bad_settings_are_refused():
-    from previzkit.errors import InputError
+    from previzkit.core.errors import InputError
 
     with pytest.raises(InputError, match="mode"):
         PoseEstimator("lite", mode="live")

@@ -14,8 +14,8 @@ import pytest
 
 from previzkit.capture.schema import SCHEMA, VERSION, decode, encode, smpte_timecode
 from previzkit.capture.stream import PosePublisher, PoseSubscriber
-from previzkit.errors import PoseMessageError
-from previzkit.types import Pose
+from previzkit.core.errors import PoseMessageError
+from previzkit.core.types import Pose
 
 SUBSCRIBER = textwrap.dedent(
     """
@@ -175,7 +175,7 @@ def test_curve_keys_let_only_known_subscribers_in(tmp_path):
 
 def test_curve_key_errors_name_the_file(tmp_path):
     from previzkit.capture.keys import create_keys
-    from previzkit.errors import InputError, MissingFileError, StreamAuthError
+    from previzkit.core.errors import InputError, MissingFileError, StreamAuthError
 
     pub_file, _ = create_keys(tmp_path, "a")
     with pytest.raises(InputError, match="exists already"):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.capture.track import (
+from previzkit.core.errors import MissingFileError
+from previzkit.core.types import Pose
+from previzkit.model.pose_track import (
     MAGIC,
     PoseFrame,
     TrackError,
@@ -13,8 +15,6 @@ from previzkit.capture.track import (
     read_track,
     write_track,
 )
-from previzkit.errors import MissingFileError
-from previzkit.types import Pose
 
 
 def _frame(i: int, ids=(0, 1)) -> PoseFrame:
@@ -83,7 +83,7 @@ def test_a_corrupt_record_stops_reading_there(tmp_path):
 
 
 def read_track_like(n):
-    from previzkit.capture.track import PoseTrack
+    from previzkit.model.pose_track import PoseTrack
 
     return PoseTrack(320, 240, 30.0, [_frame(i, ids=(0,)) for i in range(n)])
 

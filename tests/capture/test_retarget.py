@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from previzkit.capture.retarget import actor_skeleton, retarget, retarget_clip
-from previzkit.errors import InputError, ShapeError
-from previzkit.render.skeleton import (
+from previzkit.core.errors import InputError, ShapeError
+from previzkit.core.types import Pose, SkeletonPose
+from previzkit.model.skeleton import (
     default_skeleton,
     joint_positions,
     landmark_positions,
     quat_from_axis_angle,
 )
-from previzkit.types import Pose, SkeletonPose
 
 FEET = [27, 28, 29, 30, 31, 32]
 

@@ -69,7 +69,7 @@ def test_mask_paints_the_body_out(lite_image, astronaut):
 
 
 def test_find_people_needs_image_mode(two_people):
-    from previzkit.errors import InputError
+    from previzkit.core.errors import InputError
 
     with PoseEstimator("lite", mode="video") as est, pytest.raises(InputError, match="image mode"):
         find_people(est, two_people)

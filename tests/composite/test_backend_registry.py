@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import previzkit.composite as C
-from previzkit.errors import BackendUnavailable, InputError
+from previzkit.core.errors import BackendUnavailable, InputError
 
 
 def test_numpy_is_always_present_and_auto_is_the_fastest():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import previzkit.composite as C
-from previzkit.errors import InputError, PrevizError, ShapeError
+from previzkit.core.errors import InputError, PrevizError, ShapeError
 
 RGB = np.zeros((4, 6, 3), np.uint8)
 RGBA = np.zeros((4, 6, 4), np.uint8)

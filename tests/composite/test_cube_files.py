@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import previzkit.composite as C
-from previzkit.errors import LutError, MissingFileError
+from previzkit.core.errors import LutError, MissingFileError
 
 
 def _resolve_style(n=5, fn=lambda r, g, b: (r, g, b)):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import previzkit.composite as C
-from previzkit.render.camera import Lens, perspective_from_lens
+from previzkit.model.camera import Lens, perspective_from_lens
 
 H, W = 36, 64
 

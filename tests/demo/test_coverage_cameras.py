@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.batchjobs import coverage
-from previzkit.batchjobs.record import take_specs
-from previzkit.errors import InputError
-from previzkit.paths import asset_path, assets_dir
-from previzkit.render.camera import perspective_from_lens, project_points, view_matrix
-from previzkit.render.setfile import load_set
+from previzkit.core.errors import InputError
+from previzkit.core.resources import asset_path, assets_dir
+from previzkit.model.camera import perspective_from_lens, project_points, view_matrix
+from previzkit.model.setfile import load_set
+from previzkit.production import coverage
+from previzkit.production.record import take_specs
 from previzkit.script import plan_shots, read_script
 from previzkit.script.locations import assets_exists
 

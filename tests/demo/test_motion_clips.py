@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.batchjobs import motion
-from previzkit.errors import InputError
-from previzkit.paths import asset_path
+from previzkit.core.errors import InputError
+from previzkit.core.resources import asset_path
+from previzkit.production import motion
 
 BVH = """HIERARCHY
 ROOT Hips

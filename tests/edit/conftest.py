@@ -1,6 +1,6 @@
 """A test project of recorded takes for the sample screenplay, built once per session.
 
-Scene 1 (rooftop) and scene 2 (warehouse) of assets/scripts/sample.fountain, with
+Scene 1 (rooftop) and scene 2 (warehouse) of previzkit/assets/scripts/sample.fountain, with
 takes chosen so each scoring rule decides one shot (see EXPECTED).
 """
 
@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from previzkit.paths import asset_path
+from previzkit.core.resources import asset_path
 
 FPS = 24
 FRAMES = 72  # 3 s takes
 
 
 def _near_mark_a() -> tuple[float, float]:
-    """10 cm from mark A of scene 2's set (the plan picks assets/sets/warehouse.yaml)."""
-    from previzkit.render.setfile import load_set
+    """10 cm from mark A of scene 2's set (the plan picks previzkit/assets/sets/warehouse.yaml)."""
+    from previzkit.model.setfile import load_set
 
     x, z = load_set(asset_path("sets", "warehouse.yaml")).marks["A"].position
     return (x, z + 0.1)
@@ -51,8 +51,8 @@ def take_project(tmp_path_factory):
     """A take store with videos (H.264 + AAC), audio and pose tracks per take."""
     pytest.importorskip("av")
     from previzkit.edit.synthetic import synthetic_pose_track, write_take_video
-    from previzkit.takes import timecode as tc
-    from previzkit.takes.model import Take
+    from previzkit.model import timecode as tc
+    from previzkit.model.take import Take
     from previzkit.takes.store import TakeStore
     from previzkit.takes.tracks import save_npz, save_pzt
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from previzkit.core.errors import InputError, TakeStoreError
 from previzkit.edit.assemble import AssemblyRules, Beat, choose_shot, segments_for_scene
 from previzkit.edit.timeline import cut_events
-from previzkit.errors import InputError, TakeStoreError
 
 pytestmark = pytest.mark.media
 
@@ -138,7 +138,7 @@ def test_short_segments_are_merged():
 
 def test_bad_projects(tmp_path, sample_script):
     from previzkit.edit.assemble import assemble
-    from previzkit.takes.model import Take
+    from previzkit.model.take import Take
     from previzkit.takes.store import TakeStore
 
     with pytest.raises(TakeStoreError, match=r"no takes\.sqlite"):

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from previzkit.core.errors import ExportError
 from previzkit.edit.exporters import available_exporters, export, find_exporter
 from previzkit.edit.timeline import clip_name, cut_events, reel_name
-from previzkit.errors import ExportError
-from previzkit.takes import timecode as tc
+from previzkit.model import timecode as tc
 
 otio = pytest.importorskip("opentimelineio")
 

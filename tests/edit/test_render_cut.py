@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from previzkit.core.errors import InputError, MissingFileError
 from previzkit.edit.render import RenderOptions, burn_in, render_cut
 from previzkit.edit.timeline import cut_events, load_cut
-from previzkit.errors import InputError, MissingFileError
 
 pytestmark = pytest.mark.media
 av = pytest.importorskip("av")

@@ -9,9 +9,9 @@ import json
 import numpy as np
 import pytest
 
+from previzkit.core.errors import InputError, MissingFileError, VideoOpenError
 from previzkit.edit.detectors import ContentDetector, detect_video, get_detector, score_cuts
 from previzkit.edit.synthetic import Transition, write_synthetic_video
-from previzkit.errors import InputError, MissingFileError, VideoOpenError
 
 pytestmark = pytest.mark.media
 

@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
+from previzkit.core.errors import InputError
 from previzkit.edit.scoring import TakeAnalysis, rank_takes, score_take
 from previzkit.edit.synthetic import synthetic_pose_track
 from previzkit.edit.trim import TrimRules, action_range, motion_energy
-from previzkit.errors import InputError
-from previzkit.takes.model import Take
+from previzkit.model.take import Take
 
 
 def test_action_from_motion_with_handles():

@@ -8,7 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from previzkit.errors import CheckpointError, InputError, ModelNotFound  # noqa: E402
+from previzkit.core.errors import CheckpointError, InputError, ModelNotFound  # noqa: E402
 from previzkit.genai.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from previzkit.genai.train import train  # noqa: E402
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.errors import InputError, ShapeError
+from previzkit.core.errors import InputError, ShapeError
 from previzkit.genai.cubemap import (
     FACES,
     direction_to_equirect,

@@ -9,11 +9,11 @@ import pytest
 
 pytest.importorskip("torch")
 
-from previzkit.errors import InputError, ModelNotFound
+from previzkit.core.errors import InputError, ModelNotFound
+from previzkit.core.resources import cache_dir
 from previzkit.genai.horizon import HorizonBlend, apply_horizon
 from previzkit.genai.metrics import seam_ratio
 from previzkit.genai.panorama import ground_texture, panorama_image
-from previzkit.paths import cache_dir
 
 
 def _cached():

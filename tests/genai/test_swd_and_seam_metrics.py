@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from previzkit.errors import InputError, ShapeError
+from previzkit.core.errors import InputError, ShapeError
 from previzkit.genai.metrics import laplacian_pyramid, random_tiles, seam_ratio, swd
 
 

@@ -9,7 +9,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from previzkit.errors import InputError  # noqa: E402
+from previzkit.core.errors import InputError  # noqa: E402
 from previzkit.genai.checkpoint import load_checkpoint  # noqa: E402
 from previzkit.genai.train import train  # noqa: E402
 

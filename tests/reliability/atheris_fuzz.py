@@ -30,10 +30,10 @@ def target(name: str):
     with atheris.instrument_imports():
         import previzkit.capture.schema as schema
         import previzkit.composite.lut as lut
-        import previzkit.render.setfile as setfile
+        import previzkit.model.setfile as setfile
+        import previzkit.overlay.tracking.freed as freed
         import previzkit.script.parser as parser
-        import previzkit.stage.tracking.freed as freed
-        from previzkit import errors
+        from previzkit.core import errors
     tmp = Path(tempfile.mkdtemp(prefix="previzkit-atheris-"))
 
     def fountain(data: bytes) -> None:
@@ -88,7 +88,7 @@ def target(name: str):
 def seeds(name: str) -> list[bytes]:
     """Valid inputs to start from (the hypothesis tests' seeds)."""
     here = Path(__file__).resolve().parent
-    assets = here.parents[1] / "assets"
+    assets = here.parents[1] / "previzkit" / "assets"
     sys.path.insert(0, str(here))
     if name == "fountain":
         return [(assets / "scripts" / "sample.fountain").read_bytes()]

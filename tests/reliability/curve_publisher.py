@@ -16,7 +16,7 @@ import numpy as np
 
 def main(secret: str, clients: str, seconds: float) -> None:
     from previzkit.capture.stream import PosePublisher
-    from previzkit.types import Pose
+    from previzkit.core.types import Pose
 
     logging.basicConfig(
         level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s"

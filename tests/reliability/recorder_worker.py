@@ -34,7 +34,7 @@ def _say(*words: object) -> None:
 
 
 def _pose(i: int, actor: int):
-    from previzkit.types import Pose
+    from previzkit.core.types import Pose
 
     img = np.full((33, 3), 0.5, np.float32)
     img[:, 0] = np.arange(33) + i
@@ -51,13 +51,13 @@ def _image(i: int, w: int, h: int, rng) -> np.ndarray:
 
 
 def _camera(i: int):
-    from previzkit.render.camera import Lens
+    from previzkit.model.camera import Lens
 
     return ((0.01 * i, 1.6, 5.0), (0.0, 0.0, 0.0, 1.0), Lens(35.0, 24.89, 18.66, 4.0))
 
 
 def record(project: str, name: str, scene: str, shot: str, takes: int, frames: int) -> None:
-    from previzkit.errors import PrevizError
+    from previzkit.core.errors import PrevizError
     from previzkit.takes.recorder import Recorder
     from previzkit.takes.store import TakeStore
 
@@ -82,7 +82,7 @@ def record(project: str, name: str, scene: str, shot: str, takes: int, frames: i
 def fill(project: str) -> None:
     import signal
 
-    from previzkit.errors import RecordingError
+    from previzkit.core.errors import RecordingError
 
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # RLIMIT_FSIZE fallback: EFBIG, no kill
     from previzkit.takes.recorder import Recorder

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from previzkit.errors import PrevizError
+from previzkit.core.errors import PrevizError
 
 av = pytest.importorskip("av")
 pytestmark = pytest.mark.media
@@ -147,11 +147,11 @@ def test_cut_assembly_skips_a_corrupt_take_and_carries_on(tmp_path, media, caplo
     """Shot 1-B has three takes; take 2 would win (circled) but its video is truncated
     after recording: the cut uses take 1 and logs why take 2 was skipped."""
     pytest.importorskip("opentimelineio")
+    from previzkit.core.resources import asset_path
     from previzkit.edit.assemble import AssemblyRules, assemble
     from previzkit.edit.synthetic import synthetic_pose_track, write_take_video
-    from previzkit.paths import asset_path
+    from previzkit.model.take import Take
     from previzkit.script import parse, plan_shots
-    from previzkit.takes.model import Take
     from previzkit.takes.store import TakeStore
     from previzkit.takes.tracks import save_npz
 
@@ -186,9 +186,9 @@ def test_batch_capture_fails_each_corrupt_take_alone_and_carries_on(tmp_path, me
     """``previzkit batch capture`` over a day with a good take between corrupt ones:
     each corrupt take fails with a message naming its file; the good ones are done."""
     pytest.importorskip("mediapipe")
-    from previzkit.batchjobs.runner import run_batch
+    from previzkit.batch.runner import run_batch
     from previzkit.edit.synthetic import write_take_video
-    from previzkit.takes.model import Take
+    from previzkit.model.take import Take
     from previzkit.takes.store import TakeStore
 
     kinds = ["good", "truncated", "zero", "codec", "text_mp4", "good"]

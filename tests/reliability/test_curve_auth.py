@@ -15,7 +15,7 @@ import pytest
 
 from previzkit.capture.keys import create_keys, load_keys
 from previzkit.capture.stream import PoseSubscriber
-from previzkit.errors import InputError, MissingFileError, StreamAuthError
+from previzkit.core.errors import InputError, MissingFileError, StreamAuthError
 
 pytest.importorskip("zmq")
 HERE = Path(__file__).parent
@@ -141,7 +141,7 @@ def test_stage_cli_subscribes_with_keys(keys, tmp_path, allowed, capsys, caplog)
     """``previzkit stage --subscribe ... --curve-secret ... --curve-server ...``: the
     allowed key drives the loop with live poses; a key not on the list gets none."""
     from previzkit.cli import main
-    from previzkit.paths import asset_path
+    from previzkit.core.resources import asset_path
 
     caplog.set_level(logging.WARNING, logger="previzkit.capture.stream")
     secret = keys / ("director.key_secret" if allowed else "elsewhere/intruder.key_secret")

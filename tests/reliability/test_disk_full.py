@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from previzkit.capture.track import read_track
+from previzkit.model.pose_track import read_track
 from previzkit.takes.journal import read_journal
 from previzkit.takes.recovery import load_camera_track, recover
 from previzkit.takes.store import TakeStore

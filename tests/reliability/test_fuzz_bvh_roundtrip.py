@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fuzzkit import fuzz_settings
 
 from previzkit.capture.bvh import bvh_text
-from previzkit.errors import InputError
-from previzkit.render.skeleton import SKELETON, default_skeleton, forward_kinematics
-from previzkit.types import SkeletonPose
+from previzkit.core.errors import InputError
+from previzkit.core.types import SkeletonPose
+from previzkit.model.skeleton import SKELETON, default_skeleton, forward_kinematics
 
 bvhio = pytest.importorskip("bvhio")
 

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fuzzkit import fuzz_settings, mutated_bytes, mutated_text
 
 from previzkit.composite.lut import Lut, format_cube, load_cube, parse_cube
-from previzkit.errors import LutError, MissingFileError
+from previzkit.core.errors import LutError, MissingFileError
 
 _rng = np.random.default_rng(3)
 _shaped = Lut(

@@ -12,7 +12,7 @@ from hypothesis import given
 sys.path.insert(0, str(Path(__file__).parent))
 from fuzzkit import fuzz_settings, mutated_text
 
-from previzkit.errors import InputError
+from previzkit.core.errors import InputError
 
 otio = pytest.importorskip("opentimelineio")
 
@@ -103,7 +103,7 @@ def test_regression_broken_otio_json_is_an_input_error_not_a_crash(tmp_path):
     code = (
         "import sys\n"
         "from previzkit.edit.timeline import load_cut\n"
-        "from previzkit.errors import InputError\n"
+        "from previzkit.core.errors import InputError\n"
         "try:\n"
         "    load_cut(sys.argv[1])\n"
         "except InputError as exc:\n"

@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent))
 from fuzzkit import fuzz_settings, mutated_bytes, mutated_text
 
-from previzkit.errors import FountainError
+from previzkit.core.errors import FountainError
 from previzkit.script import parse, write
 
-SAMPLE = Path(__file__).resolve().parents[2] / "assets" / "scripts" / "sample.fountain"
+SAMPLE = (
+    Path(__file__).resolve().parents[2] / "previzkit" / "assets" / "scripts" / "sample.fountain"
+)
 SEED = SAMPLE.read_text(encoding="utf-8")
 
 

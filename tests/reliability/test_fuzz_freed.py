@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent))
 from fuzzkit import fuzz_settings, mutated_bytes
 
-from previzkit.errors import TrackingError
-from previzkit.stage.tracking.freed import (
+from previzkit.core.errors import TrackingError
+from previzkit.overlay.tracking.freed import (
     FreeDPacket,
     FreeDReceiver,
     LensTable,

@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from fuzzkit import fuzz_settings, mutated_bytes
 
 from previzkit.capture.schema import decode, encode
-from previzkit.errors import PoseMessageError
-from previzkit.types import Pose
+from previzkit.core.errors import PoseMessageError
+from previzkit.core.types import Pose
 
 
 def _seed(actor: int = 3) -> tuple[bytes, bytes]:

@@ -13,16 +13,16 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent))
 from fuzzkit import fuzz_settings, mutated_text
 
-from previzkit.errors import SetFileError
-from previzkit.render.setfile import load_set, parse_set
+from previzkit.core.errors import SetFileError
+from previzkit.model.setfile import load_set, parse_set
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+ASSETS = Path(__file__).resolve().parents[2] / "previzkit" / "assets"
 SEED = (ASSETS / "sets" / "sample.yaml").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
 def set_dir(tmp_path_factory):
-    """A folder laid out like assets/ (props and textures linked) to write sets into."""
+    """A folder laid out like previzkit/assets/ (props and textures linked) to write sets into."""
     root = tmp_path_factory.mktemp("fuzzset")
     for name in ("props", "textures", "characters", "models"):
         (root / name).symlink_to(ASSETS / name)

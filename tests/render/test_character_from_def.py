@@ -8,11 +8,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from previzkit.errors import InputError, MissingFileError
+from previzkit.core.errors import InputError, MissingFileError
+from previzkit.core.types import SkeletonPose
+from previzkit.model.skeleton import default_skeleton, joint_positions, quat_from_axis_angle
 from previzkit.render.character import Character, character_from_def, placement_matrix
 from previzkit.render.drawable import Drawable
-from previzkit.render.skeleton import default_skeleton, joint_positions, quat_from_axis_angle
-from previzkit.types import SkeletonPose
 
 pytestmark = pytest.mark.gl
 
@@ -78,7 +78,7 @@ def test_set_pose_moves_joints_and_bumps_the_version(gl):
 
 
 def test_set_files_character_def_builds_a_character(gl, tmp_path):
-    setfile = pytest.importorskip("previzkit.render.setfile")
+    setfile = pytest.importorskip("previzkit.model.setfile")
     ch = character_from_def(
         gl, setfile.CharacterDef(name="a", position=(0.5, 0.0, 0.0), yaw_deg=10.0)
     )

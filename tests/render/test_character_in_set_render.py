@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from previzkit.render.camera import perspective_from_lens, project_points, view_matrix
+from previzkit.core.types import SkeletonPose
+from previzkit.model.camera import perspective_from_lens, project_points, view_matrix
+from previzkit.model.skeleton import quat_from_axis_angle
 from previzkit.render.gltf_export import export_mannequin_glb
-from previzkit.render.skeleton import quat_from_axis_angle
-from previzkit.types import SkeletonPose
 
 pytestmark = pytest.mark.gl
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.render.camera import perspective_from_lens, project_points, view_matrix
+from previzkit.model.camera import perspective_from_lens, project_points, view_matrix
 
 pytestmark = pytest.mark.gl
 

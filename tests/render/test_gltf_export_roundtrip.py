@@ -11,9 +11,16 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from previzkit.errors import ExportError, InputError, MissingFileError
-from previzkit.paths import asset_path
-from previzkit.render.camera import Lens, look_at, quat_to_matrix
+from previzkit.core.errors import ExportError, InputError, MissingFileError
+from previzkit.core.resources import asset_path
+from previzkit.core.types import SkeletonPose
+from previzkit.model.camera import Lens, look_at, quat_to_matrix
+from previzkit.model.skeleton import (
+    SKELETON,
+    default_skeleton,
+    forward_kinematics,
+    quat_from_axis_angle,
+)
 from previzkit.render.character import character_from_def
 from previzkit.render.character_gltf import (
     GltfFile,
@@ -24,13 +31,6 @@ from previzkit.render.character_gltf import (
 from previzkit.render.character_preview import render_drawables
 from previzkit.render.gltf_export import export_animation_glb, export_mannequin_glb
 from previzkit.render.mannequin import mannequin_mesh
-from previzkit.render.skeleton import (
-    SKELETON,
-    default_skeleton,
-    forward_kinematics,
-    quat_from_axis_angle,
-)
-from previzkit.types import SkeletonPose
 
 SK = default_skeleton()
 
@@ -89,7 +89,7 @@ def test_shipped_mannequin_glb_is_the_exported_mannequin(tmp_path):
     assert a.bounds[:, 1] == pytest.approx((0.0, 1.75), abs=1e-3)
     mesh = load_skinned_gltf(shipped, SK)
     assert mesh.positions == pytest.approx(mannequin_mesh(SK).positions, abs=1e-6), (
-        "assets/characters/mannequin.glb is stale: regenerate it with export_mannequin_glb"
+        "previzkit/assets/characters/mannequin.glb is stale: regenerate it with export_mannequin_glb"
     )
     assert mesh.joint_names == list(SKELETON)
     assert list(mesh.skeleton_joint) == list(range(len(SKELETON)))

@@ -8,18 +8,18 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from previzkit.render.camera import (
+from previzkit.core.types import SkeletonPose
+from previzkit.model.camera import (
     Lens,
     look_at,
     perspective_from_lens,
     project_points,
     view_matrix,
 )
+from previzkit.model.skeleton import default_skeleton, quat_from_axis_angle
 from previzkit.render.character import Character, character_from_def
 from previzkit.render.character_preview import render_drawables
 from previzkit.render.mannequin import mannequin_mesh, mannequin_solids
-from previzkit.render.skeleton import default_skeleton, quat_from_axis_angle
-from previzkit.types import SkeletonPose
 
 pytestmark = pytest.mark.gl
 

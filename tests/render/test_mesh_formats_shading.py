@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from previzkit.errors import InputError, MissingFileError
-from previzkit.render.camera import Lens, look_at
+from previzkit.core.errors import InputError, MissingFileError
+from previzkit.model.camera import Lens, look_at
+from previzkit.model.setfile import load_set
 from previzkit.render.mesh import load_mesh
 from previzkit.render.renderer import Renderer
-from previzkit.render.setfile import load_set
 
 
 @pytest.mark.parametrize("suffix", [".glb", ".gltf", ".obj", ".ply"])

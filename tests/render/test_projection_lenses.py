@@ -6,15 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.render.camera import (
+from previzkit.model.camera import (
     SENSORS_MM,
     Lens,
     perspective_from_lens,
     project_points,
     view_matrix,
 )
+from previzkit.model.setfile import load_set
 from previzkit.render.renderer import Renderer
-from previzkit.render.setfile import load_set
 
 pytestmark = pytest.mark.gl
 

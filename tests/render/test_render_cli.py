@@ -8,10 +8,10 @@ import pytest
 from PIL import Image
 
 from previzkit.cli import main
-from previzkit.paths import asset_path
+from previzkit.core.resources import asset_path
+from previzkit.core.sizes import parse_size
+from previzkit.model.setfile import load_set
 from previzkit.render.offline import camera_move
-from previzkit.render.setfile import load_set
-from previzkit.sizes import parse_size
 
 SAMPLE = str(asset_path("sets", "sample.yaml"))
 

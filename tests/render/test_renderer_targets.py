@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.errors import InputError
-from previzkit.render.camera import Lens, look_at, perspective_from_lens, view_matrix
+from previzkit.core.errors import InputError
+from previzkit.model.camera import Lens, look_at, perspective_from_lens, view_matrix
+from previzkit.model.setfile import load_set
 from previzkit.render.gl import program, release_programs
 from previzkit.render.renderer import Renderer, Scene
-from previzkit.render.setfile import load_set
 
 pytestmark = pytest.mark.gl
 

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from previzkit.errors import InputError, ShapeError
-from previzkit.render.camera import quat_to_matrix
-from previzkit.render.skeleton import (
+from previzkit.core.errors import InputError, ShapeError
+from previzkit.core.types import SkeletonPose
+from previzkit.model.camera import quat_to_matrix
+from previzkit.model.skeleton import (
     JOINT_LANDMARKS,
     LANDMARK_NAMES,
     SKELETON,
@@ -26,7 +27,6 @@ from previzkit.render.skeleton import (
     skeleton_with_bone_lengths,
     skinning_matrices,
 )
-from previzkit.types import SkeletonPose
 
 SK = default_skeleton()
 
@@ -282,7 +282,7 @@ def test_unknown_joint_index_lookup_lists_the_joints():
 
 
 def test_relaxed_pose_lowers_both_arms_symmetrically():
-    from previzkit.render.skeleton import relaxed_pose
+    from previzkit.model.skeleton import relaxed_pose
 
     p = joint_positions(SK, relaxed_pose(SK))
     left, right = pos(p, "left_hand"), pos(p, "right_hand")

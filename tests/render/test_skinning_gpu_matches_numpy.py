@@ -8,19 +8,19 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from previzkit.errors import ShapeError
-from previzkit.render.camera import quat_to_matrix
-from previzkit.render.character import Character, placement_matrix
-from previzkit.render.mannequin import mannequin_mesh
-from previzkit.render.skeleton import (
+from previzkit.core.errors import ShapeError
+from previzkit.core.types import SkeletonPose
+from previzkit.model.camera import quat_to_matrix
+from previzkit.model.skeleton import (
     SKELETON,
     default_skeleton,
     forward_kinematics,
     quat_from_axis_angle,
     skinning_matrices,
 )
+from previzkit.render.character import Character, placement_matrix
+from previzkit.render.mannequin import mannequin_mesh
 from previzkit.render.skinning import SkinnedMesh, lbs, normalize_weights, skin_matrices
-from previzkit.types import SkeletonPose
 
 SK = default_skeleton()
 

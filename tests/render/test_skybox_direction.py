@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from previzkit.render.camera import Lens, look_at
+from previzkit.model.camera import Lens, look_at
+from previzkit.model.setfile import load_set
 from previzkit.render.renderer import Renderer
-from previzkit.render.setfile import load_set
 from previzkit.render.skybox import direction_to_equirect_uv
 
 pytestmark = pytest.mark.gl

@@ -9,9 +9,9 @@ import math
 import numpy as np
 import pytest
 
-from previzkit.render.camera import perspective_from_fov_angles, project_points, view_matrix
+from previzkit.model.camera import perspective_from_fov_angles, project_points, view_matrix
+from previzkit.model.setfile import load_set
 from previzkit.render.renderer import Renderer, stereo_eyes
-from previzkit.render.setfile import load_set
 
 pytestmark = pytest.mark.gl
 
@@ -76,7 +76,7 @@ def test_asymmetric_fov_angles_project_like_pinhole(
 
 
 def test_lens_fov_matches_lens_projection():
-    from previzkit.render.camera import Lens, perspective_from_lens
+    from previzkit.model.camera import Lens, perspective_from_lens
     from previzkit.render.renderer import lens_fov
 
     for focal in (18.0, 35.0, 85.0):

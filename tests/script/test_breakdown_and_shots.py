@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from previzkit.errors import MissingFileError, ShotPlanError
-from previzkit.paths import asset_path
+from previzkit.core.errors import MissingFileError, ShotPlanError
+from previzkit.core.resources import asset_path
 from previzkit.script import (
     breakdown,
     load_shot_plan,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from previzkit.cli import main
-from previzkit.paths import asset_path
+from previzkit.core.resources import asset_path
 from previzkit.script import load_shot_plan
 
 SAMPLE = str(asset_path("scripts", "sample.fountain"))

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from previzkit.cli import main
-from previzkit.errors import FountainError, MissingFileError
+from previzkit.core.errors import FountainError, MissingFileError
 from previzkit.script import parse, read_script, write
 
 

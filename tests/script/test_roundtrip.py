@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from previzkit.paths import asset_path
+from previzkit.core.resources import asset_path
 from previzkit.script import Element, ElementType, Script, TitleField, parse, write
 
 ET = ElementType

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_SET = ROOT / "assets" / "sets" / "sample.yaml"
+SAMPLE_SET = ROOT / "previzkit" / "assets" / "sets" / "sample.yaml"
 
 
 from previzkit.stage.synth import pose_landmarks as landmarks_for  # noqa: E402
@@ -72,7 +72,7 @@ characters:
 """
     import shutil
 
-    shutil.copy(ROOT / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
+    shutil.copy(ROOT / "previzkit" / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
     p = tmp_path / "small.yaml"
     p.write_text(text)
     return p

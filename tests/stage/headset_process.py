@@ -14,7 +14,7 @@ import numpy as np
 
 
 def main(set_path: str, track: str, out: str) -> None:
-    from previzkit.render.camera import project_points
+    from previzkit.model.camera import project_points
     from previzkit.render.headless import create_context
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.outputs import HeadsetOutput

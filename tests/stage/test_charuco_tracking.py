@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.errors import MissingFileError, TrackingError
-from previzkit.render.camera import Lens, look_at
-from previzkit.stage.tracking.charuco import (
+from previzkit.core.errors import MissingFileError, TrackingError
+from previzkit.model.camera import Lens, look_at
+from previzkit.overlay.tracking.charuco import (
     BoardDef,
     BoardTracker,
     Calibration,
@@ -42,7 +42,7 @@ def renderer(gl, tmp_path):
 
 
 def _film(renderer, board, pose, lens, size=(1280, 720)):
-    from previzkit.stage.tracking.board_drawable import BoardDrawable
+    from previzkit.overlay.tracking.board_drawable import BoardDrawable
 
     d = renderer.scene.add(BoardDrawable(renderer.ctx, board))
     try:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.errors import InputError
-from previzkit.render.camera import Lens, look_at
-from previzkit.render.setfile import load_set
+from previzkit.core.errors import InputError
+from previzkit.model.camera import Lens, look_at
+from previzkit.model.setfile import load_set
 
 pytestmark = pytest.mark.gl
 

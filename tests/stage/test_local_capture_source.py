@@ -43,7 +43,7 @@ def test_capture_source_poses_the_character(gl, small_set, tmp_path):
 
 
 def test_capture_source_missing_input_is_named(tmp_path):
-    from previzkit.errors import MissingFileError
+    from previzkit.core.errors import MissingFileError
     from previzkit.stage.sources import CaptureSource
 
     with pytest.raises(MissingFileError, match=r"nowhere\.mp4"):

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.gl, pytest.mark.media]
 def test_recorder_sink_catalogues_the_take(gl, small_set, wave_track, plate_video, tmp_path):
     import av
 
-    from previzkit.capture.track import read_track
+    from previzkit.model.pose_track import read_track
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.plate import PlateReader
     from previzkit.stage.sink import RecorderSink, TakeSink

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from previzkit.render.camera import perspective_from_lens, project_points, view_matrix
+from previzkit.model.camera import perspective_from_lens, project_points, view_matrix
 
 pytestmark = [pytest.mark.gl, pytest.mark.media]
 
@@ -35,7 +35,7 @@ def test_loop_writes_take_with_character_where_pose_says(
 ):
     import av
 
-    from previzkit.capture.track import read_track
+    from previzkit.model.pose_track import read_track
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.plate import PlateReader
     from previzkit.stage.sink import FileTakeSink

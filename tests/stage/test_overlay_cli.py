@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from previzkit.cli import main
-from previzkit.render.camera import Lens, look_at
+from previzkit.model.camera import Lens, look_at
 
 pytestmark = [pytest.mark.gl, pytest.mark.media]
 
@@ -46,9 +46,9 @@ def _truth(i: int) -> np.ndarray:
 
 
 def _board_views(gl, board_file, poses, lens, size):
+    from previzkit.overlay.tracking.board_drawable import BoardDrawable
+    from previzkit.overlay.tracking.charuco import load_board
     from previzkit.render.renderer import Renderer
-    from previzkit.stage.tracking.board_drawable import BoardDrawable
-    from previzkit.stage.tracking.charuco import load_board
 
     stage = board_file.parent / "board_stage.yaml"
     stage.write_text("name: s\nbackground: {color: [0.5, 0.5, 0.5]}\n"
@@ -76,7 +76,7 @@ def _plate(path: Path, frames: list[np.ndarray]) -> Path:
 
 @pytest.fixture
 def files(tmp_path):
-    shutil.copy(ROOT / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
+    shutil.copy(ROOT / "previzkit" / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
     (tmp_path / "set.yaml").write_text(SET)
     (tmp_path / "board.yaml").write_text(BOARD)
     return tmp_path
@@ -134,7 +134,7 @@ def test_board_image_and_calibration_commands(gl, files, capsys):
             "--every", "1", "-o", str(cal)]  # fmt: skip
     assert main(args) == 0, capsys.readouterr().err
     assert "5 views" in capsys.readouterr().out
-    from previzkit.stage.tracking.charuco import load_calibration
+    from previzkit.overlay.tracking.charuco import load_calibration
 
     assert load_calibration(cal).lens().focal_mm == pytest.approx(28.0, rel=0.03)
 

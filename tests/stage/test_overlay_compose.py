@@ -12,15 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from previzkit.errors import InputError, ShapeError
-from previzkit.render.camera import (
+from previzkit.core.errors import InputError, ShapeError
+from previzkit.model.camera import (
     Lens,
     look_at,
     perspective_from_lens,
     project_points,
     view_matrix,
 )
-from previzkit.stage.overlay import FixedCamera, Overlay, OverlayOptions, compose
+from previzkit.overlay.compositor import FixedCamera, Overlay, OverlayOptions, compose
 
 pytestmark = pytest.mark.gl
 
@@ -45,7 +45,7 @@ ACTOR = (slice(60, 330), slice(300, 380))  # rows, columns of the actor in the p
 
 @pytest.fixture
 def set_file(tmp_path):
-    shutil.copy(ROOT / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
+    shutil.copy(ROOT / "previzkit" / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
     p = tmp_path / "set.yaml"
     p.write_text(SET)
     return p
@@ -59,7 +59,7 @@ def _plate():
 
 
 def _camera(set_file):
-    from previzkit.render.setfile import load_set
+    from previzkit.model.setfile import load_set
 
     cam = load_set(set_file).camera("CAM")
     return cam.camera_to_world(), cam.lens
@@ -130,10 +130,10 @@ def test_the_actor_depth_follows_a_set_position(gl, set_file):
 
 
 def test_a_board_in_the_plate_places_the_camera(gl, set_file, tmp_path):
+    from previzkit.overlay.compositor import BoardCamera
+    from previzkit.overlay.tracking.board_drawable import BoardDrawable
+    from previzkit.overlay.tracking.charuco import BoardDef, Calibration
     from previzkit.render.renderer import Renderer
-    from previzkit.stage.overlay import BoardCamera
-    from previzkit.stage.tracking.board_drawable import BoardDrawable
-    from previzkit.stage.tracking.charuco import BoardDef, Calibration
 
     board = BoardDef(square_m=0.2, marker_m=0.15, position=(-0.7, 0.003, 2.2))  # on the floor
     lens = Lens(24.0, 24.89, 18.66, 3.0)
@@ -163,8 +163,8 @@ def test_a_board_in_the_plate_places_the_camera(gl, set_file, tmp_path):
 
 
 def test_freed_packets_drive_the_camera(gl, set_file):
-    from previzkit.stage.overlay import FreeDCamera
-    from previzkit.stage.tracking.freed import FreeDPacket, FreeDReceiver, LensTable, encode
+    from previzkit.overlay.compositor import FreeDCamera
+    from previzkit.overlay.tracking.freed import FreeDPacket, FreeDReceiver, LensTable, encode
 
     rx = FreeDReceiver("udp://127.0.0.1:0")
     table = LensTable(zoom=[(0, 20.0), (10000, 100.0)], focus=[(0, 1.0), (10000, 11.0)])
@@ -224,7 +224,7 @@ def test_bad_inputs_are_named(gl, set_file):
 
 def test_the_actor_plane_maps_to_the_z_buffer_and_back():
     from previzkit.composite import zbuffer_to_depth
-    from previzkit.stage.overlay import zbuffer_of_depth
+    from previzkit.overlay.compositor import zbuffer_of_depth
 
     proj = perspective_from_lens(Lens(), W / H, 0.05, 500.0)
     for d in (0.1, 1.0, 2.5, 40.0, 400.0):
@@ -237,10 +237,10 @@ def test_the_actor_plane_maps_to_the_z_buffer_and_back():
 def test_a_distorted_lens_is_tracked_and_its_plate_undistorted_to_the_render(gl, tmp_path):
     import cv2
 
+    from previzkit.overlay.compositor import BoardCamera
+    from previzkit.overlay.tracking.board_drawable import BoardDrawable
+    from previzkit.overlay.tracking.charuco import BoardDef, Calibration
     from previzkit.render.renderer import Renderer
-    from previzkit.stage.overlay import BoardCamera
-    from previzkit.stage.tracking.board_drawable import BoardDrawable
-    from previzkit.stage.tracking.charuco import BoardDef, Calibration
 
     board = BoardDef(square_m=0.2, marker_m=0.15, position=(-0.7, 0.003, 2.2))
     lens = Lens(24.0, 24.89, 18.66, 3.0)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from previzkit.errors import ModelNotFound, ShapeError
+from previzkit.core.errors import ModelNotFound, ShapeError
 
 pytestmark = pytest.mark.gl
 
@@ -37,14 +37,14 @@ def astronaut():
 
 @pytest.fixture
 def set_file(tmp_path):
-    shutil.copy(ROOT / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
+    shutil.copy(ROOT / "previzkit" / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
     p = tmp_path / "set.yaml"
     p.write_text(SET)
     return p
 
 
 def test_the_segmenter_finds_the_person(astronaut):
-    from previzkit.stage.segmentation import PersonSegmenter
+    from previzkit.overlay.segmentation import PersonSegmenter
 
     with PersonSegmenter() as seg:
         matte = seg.matte(astronaut)
@@ -56,8 +56,8 @@ def test_the_segmenter_finds_the_person(astronaut):
 
 
 def test_a_prop_passes_behind_the_segmented_person(gl, set_file, astronaut):
-    from previzkit.render.setfile import load_set
-    from previzkit.stage.overlay import FixedCamera, Overlay, OverlayOptions
+    from previzkit.model.setfile import load_set
+    from previzkit.overlay.compositor import FixedCamera, Overlay, OverlayOptions
 
     cam = load_set(set_file).camera("CAM")
     tracker = FixedCamera(cam.camera_to_world(), cam.lens)
@@ -78,7 +78,7 @@ def test_a_prop_passes_behind_the_segmented_person(gl, set_file, astronaut):
 
 
 def test_segmenter_inputs_are_checked(tmp_path):
-    from previzkit.stage.segmentation import PersonSegmenter, model_path
+    from previzkit.overlay.segmentation import PersonSegmenter, model_path
 
     assert model_path().name == "selfie_segmenter.tflite"
     with pytest.raises(ModelNotFound, match=r"none\.tflite"):

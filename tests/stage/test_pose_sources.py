@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from previzkit.errors import InputError, MissingFileError
+from previzkit.core.errors import InputError, MissingFileError
 from previzkit.stage.actors import ActorMap, parse_actor_map
 from previzkit.stage.sources import StreamSource, TrackSource, open_pose_source
 
@@ -40,7 +40,7 @@ def test_track_played_in_real_time_delivers_every_frame_in_order(tmp_path, make_
 def test_track_source_errors(tmp_path):
     with pytest.raises(MissingFileError, match=r"nope\.pzt: no such file"):
         TrackSource(tmp_path / "nope.pzt")
-    from previzkit.capture.track import TrackWriter
+    from previzkit.model.pose_track import TrackWriter
 
     with TrackWriter(tmp_path / "empty.pzt"):
         pass
@@ -82,8 +82,8 @@ def test_parse_actor_map_errors(items, words):
 
 
 def test_actors_retarget_two_actors_onto_two_characters(gl, tmp_path, make_track):
+    from previzkit.model.setfile import CharacterDef
     from previzkit.render.character import character_from_def
-    from previzkit.render.setfile import CharacterDef
     from previzkit.stage.actors import Actors
 
     chars = {n: character_from_def(gl, CharacterDef(n, position=(x, 0.0, 0.0)))

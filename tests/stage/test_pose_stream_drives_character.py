@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from previzkit.render.camera import perspective_from_lens, project_points, view_matrix
+from previzkit.model.camera import perspective_from_lens, project_points, view_matrix
 
 pytestmark = [pytest.mark.gl, pytest.mark.slow]
 
@@ -21,11 +21,11 @@ ANGLE = 55.0
 
 
 def test_published_pose_drives_the_character(gl, small_set):
+    from previzkit.core.types import SkeletonPose
+    from previzkit.model.skeleton import default_skeleton, forward_kinematics, quat_from_axis_angle
     from previzkit.render.character import placement_matrix
-    from previzkit.render.skeleton import default_skeleton, forward_kinematics, quat_from_axis_angle
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.sources import StreamSource
-    from previzkit.types import SkeletonPose
 
     proc = subprocess.Popen([sys.executable, str(HERE / "publisher_process.py"), str(ANGLE), "20"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from previzkit.errors import InputError
-from previzkit.render.setfile import load_set
+from previzkit.core.errors import InputError
+from previzkit.model.setfile import load_set
 from previzkit.stage.state import Edit, SetState, save_set_state
 
 

@@ -8,8 +8,8 @@ import time
 import msgpack
 import pytest
 
-from previzkit.errors import InputError
-from previzkit.render.setfile import load_set
+from previzkit.core.errors import InputError
+from previzkit.model.setfile import load_set
 from previzkit.stage.state import Edit, SetState
 from previzkit.stage.sync import StateSync, decode_edit, encode_edit
 

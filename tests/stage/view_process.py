@@ -19,8 +19,8 @@ import numpy as np
 
 
 def main(set_path: str, track: str, peer: str, out: str) -> None:
+    from previzkit.model.setfile import load_set
     from previzkit.render.headless import create_context
-    from previzkit.render.setfile import load_set
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.sources import TrackSource
     from previzkit.stage.state import SetState, save_set_state

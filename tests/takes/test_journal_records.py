@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from previzkit.errors import InputError, JournalError, MissingFileError, RecordingError
+from previzkit.core.errors import InputError, JournalError, MissingFileError, RecordingError
 from previzkit.takes.journal import (
     KIND_CAMERA,
     KIND_FRAME,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from previzkit.core.errors import InputError, MissingFileError, ShapeError
 from previzkit.edit.synthetic import synthetic_pose_track
-from previzkit.errors import InputError, MissingFileError, ShapeError
 from previzkit.takes.tracks import PoseTrack, load_pose_track, save_npz, save_pzt
 
 

@@ -9,14 +9,14 @@ import wave
 import numpy as np
 import pytest
 
-from previzkit.capture.track import read_track
-from previzkit.errors import InputError, RecordingError, ShapeError, TimecodeError
-from previzkit.render.camera import Lens
+from previzkit.core.errors import InputError, RecordingError, ShapeError, TimecodeError
+from previzkit.core.types import Pose
+from previzkit.model.camera import Lens
+from previzkit.model.pose_track import read_track
 from previzkit.takes.journal import CameraSample, read_journal
 from previzkit.takes.recorder import Recorder
 from previzkit.takes.recovery import load_camera_track
 from previzkit.takes.store import TakeStore
-from previzkit.types import Pose
 
 pytestmark = pytest.mark.media
 

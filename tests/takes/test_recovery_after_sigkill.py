@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from previzkit.capture.track import read_track
+from previzkit.model.pose_track import read_track
 from previzkit.takes.journal import read_journal
 from previzkit.takes.recorder import Recorder
 from previzkit.takes.recovery import is_alive, load_camera_track, recover
@@ -31,11 +31,11 @@ CHILD = textwrap.dedent(
     """
     import resource, signal, sys, threading, time
     import numpy as np
-    from previzkit.errors import RecordingError
-    from previzkit.render.camera import Lens
+    from previzkit.core.errors import RecordingError
+    from previzkit.model.camera import Lens
     from previzkit.takes.recorder import Recorder
     from previzkit.takes.store import TakeStore
-    from previzkit.types import Pose
+    from previzkit.core.types import Pose
 
     project, limit = sys.argv[1], int(sys.argv[2])
     lock = threading.Lock()
@@ -194,7 +194,7 @@ def test_a_live_recording_is_left_alone(tmp_path):
 
 
 def test_a_take_that_died_before_its_journal_is_marked_failed(tmp_path):
-    from previzkit.takes.model import Take
+    from previzkit.model.take import Take
 
     with TakeStore(tmp_path / "proj") as store:
         store.add(Take("6", "6-A", 1, status="recording"))
@@ -204,7 +204,7 @@ def test_a_take_that_died_before_its_journal_is_marked_failed(tmp_path):
 
 
 def test_the_next_recorder_start_recovers_dead_takes_first(tmp_path):
-    from previzkit.takes.model import Take
+    from previzkit.model.take import Take
 
     with TakeStore(tmp_path / "proj") as store:
         store.add(Take("7", "7-A", 1, status="recording"))  # its process is gone

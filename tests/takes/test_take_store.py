@@ -8,8 +8,8 @@ import sqlite3
 
 import pytest
 
-from previzkit.errors import InputError, MissingFileError, TakeStoreError, TimecodeError
-from previzkit.takes.model import Take
+from previzkit.core.errors import InputError, MissingFileError, TakeStoreError, TimecodeError
+from previzkit.model.take import Take
 from previzkit.takes.store import CATALOGUE, TakeStore
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from previzkit.cli import main
-from previzkit.takes.model import Take
+from previzkit.model.take import Take
 from previzkit.takes.store import TakeStore
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from previzkit.errors import TimecodeError
-from previzkit.takes import timecode as tc
+from previzkit.core.errors import TimecodeError
+from previzkit.model import timecode as tc
 
 ALL = ["23.976", "24", "25", "29.97", "30", "50", "59.94", "60"]
 

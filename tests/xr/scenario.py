@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
-SET = REPO / "assets" / "sets" / "sample.yaml"
+SET = REPO / "previzkit" / "assets" / "sets" / "sample.yaml"
 
 
 def _views_json(views):
@@ -26,7 +26,7 @@ def _views_json(views):
 
 def session(out: Path) -> dict:
     """Sample set for 40 frames, per-eye capture + reference render; then the test pattern."""
-    from previzkit.errors import XRExtensionMissing
+    from previzkit.core.errors import XRExtensionMissing
     from previzkit.render.headless import create_context
     from previzkit.xr.app import xr_loop
     from previzkit.xr.instance import XRInstance

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from previzkit.cli import main
-from previzkit.errors import InputError
-from previzkit.sizes import parse_size
+from previzkit.core.errors import InputError
+from previzkit.core.sizes import parse_size
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -27,7 +27,7 @@ def test_offscreen_cli_renders_frames_without_a_runtime(tmp_path):
             "-m",
             "previzkit",
             "xr",
-            "assets/sets/sample.yaml",
+            "previzkit/assets/sets/sample.yaml",
             "--offscreen",
             "--frames",
             "3",
@@ -55,7 +55,9 @@ def test_eye_size_parses():
 
 
 def test_cli_reports_bad_eye_size_in_one_line(capsys):
-    assert main(["xr", "assets/sets/sample.yaml", "--offscreen", "--eye-size", "big"]) == 2
+    assert (
+        main(["xr", "previzkit/assets/sets/sample.yaml", "--offscreen", "--eye-size", "big"]) == 2
+    )
     assert (
         capsys.readouterr().err.strip() == "error: --eye-size must look like 1024x1024, got 'big'"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from previzkit.errors import XRError, XRExtensionMissing, XRRuntimeUnavailable, XRSessionLost
+from previzkit.core.errors import XRError, XRExtensionMissing, XRRuntimeUnavailable, XRSessionLost
 from previzkit.xr.errors import extension_missing, runtime_unavailable, session_lost, translated
 
 xr = pytest.importorskip("xr")

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from previzkit.errors import InputError
-from previzkit.render.camera import pose_matrix
+from previzkit.core.errors import InputError
+from previzkit.model.camera import pose_matrix
 from previzkit.xr.events import (
     CameraPlaced,
     ControllerInput,

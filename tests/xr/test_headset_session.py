@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.render.camera import project_points
+from previzkit.model.camera import project_points
 from previzkit.xr.pattern import CUBE_CENTER
 from previzkit.xr.swapchain import COLOR_PREFERENCE
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from previzkit.errors import XRRuntimeUnavailable
+from previzkit.core.errors import XRRuntimeUnavailable
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -24,7 +24,7 @@ def _env(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args", [["xr", "--check"], ["xr", "assets/sets/sample.yaml", "--frames", "5"]]
+    "args", [["xr", "--check"], ["xr", "previzkit/assets/sets/sample.yaml", "--frames", "5"]]
 )
 def test_cli_prints_one_line_naming_the_missing_runtime(tmp_path, args):
     pytest.importorskip("xr")
@@ -49,7 +49,7 @@ def test_library_raises_xr_runtime_unavailable(tmp_path):
     pytest.importorskip("xr")
     code = (
         "from previzkit.xr.instance import XRInstance\n"
-        "from previzkit.errors import XRRuntimeUnavailable\n"
+        "from previzkit.core.errors import XRRuntimeUnavailable\n"
         "try:\n    XRInstance()\nexcept XRRuntimeUnavailable as e:\n    print('OK', e)\n"
     )
     proc = subprocess.run(

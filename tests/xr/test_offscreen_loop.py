@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.errors import InputError
-from previzkit.render.camera import project_points
+from previzkit.core.errors import InputError
+from previzkit.model.camera import project_points
 from previzkit.xr.events import ControllerInput
 from previzkit.xr.loop import FrameLoop, OffscreenSource
 from previzkit.xr.mirror import letterbox

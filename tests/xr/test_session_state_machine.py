@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from previzkit.errors import XRError
+from previzkit.core.errors import XRError
 from previzkit.xr.session import Command, SessionStateMachine, State
 
 

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from previzkit.errors import ShapeError
-from previzkit.render.camera import perspective_from_fov_angles, project_points
+from previzkit.core.errors import ShapeError
+from previzkit.model.camera import perspective_from_fov_angles, project_points
 from previzkit.xr.views import Fov, eye_view, from_xr_view, symmetric_fov, translation
 
 FOV = Fov(-0.74, 0.74, 0.78, -0.78)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from previzkit.capture.sources.base import IMAGE_SUFFIXES, VIDEO_SUFFIXES, Frame, Source
-from previzkit.errors import MissingFileError, VideoOpenError
+from previzkit.core.errors import MissingFileError, VideoOpenError
 
 __all__ = ["IMAGE_SUFFIXES", "VIDEO_SUFFIXES", "Frame", "Source", "open_source"]
 

@@ -49,7 +49,7 @@ class Source:
 
 def as_rgb(image: npt.NDArray, what: str) -> npt.NDArray[np.uint8]:
     """Contiguous RGB uint8 (H, W, 3) from grey, RGB or RGBA; names ``what`` on error."""
-    from previzkit.errors import ShapeError
+    from previzkit.core.errors import ShapeError
 
     img = np.asarray(image)
     if img.dtype != np.uint8:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from previzkit.capture.sources.base import IMAGE_SUFFIXES, Frame, Source, as_rgb
-from previzkit.errors import InputError, VideoOpenError
+from previzkit.core.errors import InputError, VideoOpenError
 
 
 def read_image(path: Path) -> np.ndarray:

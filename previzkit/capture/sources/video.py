@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from previzkit.capture.sources.base import Frame, Source
-from previzkit.errors import VideoOpenError
+from previzkit.core.errors import VideoOpenError
 
 
 class VideoSource(Source):

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 
 from previzkit.capture.sources.base import Frame, Source
-from previzkit.errors import VideoOpenError
+from previzkit.core.errors import VideoOpenError
 
 
 def device_spec(index: int) -> tuple[str, str]:

@@ -12,7 +12,7 @@ import importlib
 import os
 
 from previzkit.composite.backends.base import Backend
-from previzkit.errors import BackendUnavailable, InputError
+from previzkit.core.errors import BackendUnavailable, InputError
 
 # name -> module; probed lazily, so importing previzkit.composite imports no numba/cupy.
 CANDIDATES: dict[str, str] = {

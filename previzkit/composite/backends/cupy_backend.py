@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from previzkit.errors import BackendUnavailable
+from previzkit.core.errors import BackendUnavailable
 
 try:
     import cupy as cp

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from previzkit.errors import BackendUnavailable
+from previzkit.core.errors import BackendUnavailable
 
 try:
     import numba

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from previzkit.core.errors import InputError, MissingFileError, VideoOpenError
+from previzkit.core.progress import ProgressFn
 from previzkit.edit.detectors.base import ShotDetector
 from previzkit.edit.detectors.content import ContentDetector
-from previzkit.errors import InputError, MissingFileError, VideoOpenError
-from previzkit.progress import ProgressFn
 
 DETECTORS: dict[str, type] = {"content": ContentDetector}
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from previzkit.core.errors import InputError, ShapeError
 from previzkit.edit.detectors.base import Planes
-from previzkit.errors import InputError, ShapeError
 
 GRID = (16, 9)  # cells across, down
 

@@ -12,8 +12,8 @@ import importlib
 from pathlib import Path
 from typing import Any
 
+from previzkit.core.errors import ExportError
 from previzkit.edit.exporters.base import Exporter
-from previzkit.errors import ExportError
 
 _MODULES = ("otio_native", "edl", "fcp7", "fcpx", "aaf")
 

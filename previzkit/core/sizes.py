@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from previzkit.errors import InputError
+from previzkit.core.errors import InputError
 
 _SIZE = re.compile(r"^(\d+)x(\d+)$")
 

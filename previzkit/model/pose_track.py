@@ -36,9 +36,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from previzkit.errors import InputError
-from previzkit.render.skeleton import LANDMARK_NAMES
-from previzkit.types import Pose
+from previzkit.core.errors import InputError
+from previzkit.core.types import Pose
+from previzkit.model.skeleton import LANDMARK_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ def read_track(path: str | Path) -> PoseTrack:
     """Read a ``.pzt`` pose track; a torn tail is logged and skipped (``truncated``)."""
     path = Path(path)
     if not path.is_file():
-        from previzkit.errors import MissingFileError
+        from previzkit.core.errors import MissingFileError
 
         raise MissingFileError(f"pose track {path} does not exist")
     with path.open("rb") as f:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from previzkit.overlay.tracking.charuco import BoardDef
 from previzkit.render.drawable import FrameUniforms, gl_mat4
-from previzkit.stage.tracking.charuco import BoardDef
 
 if TYPE_CHECKING:
     import moderngl

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from previzkit.errors import InputError
-from previzkit.takes import timecode as tc
+from previzkit.core.errors import InputError
+from previzkit.model import timecode as tc
 
 FILE_KINDS = ("pose", "camera", "video", "audio", "plate")
 STATUSES = ("ok", "recovered", "recording", "failed")

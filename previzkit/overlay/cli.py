@@ -1,5 +1,5 @@
-"""``previzkit overlay``: parse and hand off to :func:`previzkit.stage.overlay.run_overlay`,
-:func:`previzkit.stage.tracking.charuco.calibrate` and the board image.
+"""``previzkit overlay``: parse and hand off to :func:`previzkit.overlay.compositor.run_overlay`,
+:func:`previzkit.overlay.tracking.charuco.calibrate` and the board image.
 
 ``previzkit overlay SET ...`` runs the overlay (the ``run`` subcommand is implied);
 ``previzkit overlay calibrate`` and ``previzkit overlay board`` are the other two."""
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from previzkit.errors import InputError
+from previzkit.core.errors import InputError
 
 
 class _DefaultRun(click.Group):
@@ -78,15 +78,15 @@ def run(set_file, camera, plate, board, calibration, freed, freed_camera, freed_
         set_camera, matte, actor_depth, actor_mark, backdrop, frames, output, window, project, scene,
         shot, rate, start_tc, stats):  # fmt: skip
     """Run the overlay over SET_FILE."""
-    from previzkit.progress import bar
+    from previzkit.core.progress import bar
+    from previzkit.overlay.compositor import OverlayOptions, OverlayRun, run_overlay
     from previzkit.render.headless import create_context, keep_current_context
-    from previzkit.stage.overlay import OverlayOptions, OverlayRun, run_overlay
 
     if frames is not None and frames < 1:
         raise InputError(f"--frames must be >= 1, got {frames}")
     position = None
     if actor_mark is not None:
-        from previzkit.render.setfile import load_set
+        from previzkit.model.setfile import load_set
 
         marks = load_set(set_file).marks
         if actor_mark not in marks:
@@ -135,7 +135,7 @@ def run(set_file, camera, plate, board, calibration, freed, freed_camera, freed_
 def calibrate_cmd(board, camera, plate, output, sensor_width_mm, every, max_views):
     """Calibrate a lens from views of the board (tilt it to varied angles)."""
     from previzkit.capture.sources import open_source
-    from previzkit.stage.tracking.charuco import calibrate, load_board
+    from previzkit.overlay.tracking.charuco import calibrate, load_board
 
     if every < 1 or max_views < 4:
         raise InputError(f"--every {every} must be >= 1 and --max-views {max_views} >= 4")
@@ -164,7 +164,7 @@ def board_cmd(board, output, px_per_square):
     """Write the board's printable image (print it at the board file's square size)."""
     from PIL import Image
 
-    from previzkit.stage.tracking.charuco import load_board
+    from previzkit.overlay.tracking.charuco import load_board
 
     if px_per_square < 20:
         raise InputError(f"--px-per-square {px_per_square}: at least 20")

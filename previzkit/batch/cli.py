@@ -4,7 +4,7 @@ A local cluster by default (``--workers`` processes), ``--scheduler tcp://HOST:8
 for a farm (every worker must see the project folder at the same path), ``--serial``
 to run in this process. Each take is one task; a take already done is skipped
 (``--force`` redoes it); failures are reported per take and the others go on; the
-command exits 1 when any take failed. See :mod:`previzkit.batchjobs`.
+command exits 1 when any take failed. See :mod:`previzkit.production`.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def batch() -> None:
 
 def _run(job: str, project: Path, scheduler: str | None, workers: int, serial: bool,
          scene: str | None, options: dict[str, Any]) -> Any:  # fmt: skip
-    from previzkit.batchjobs.runner import project_takes, run_batch
-    from previzkit.progress import bar
+    from previzkit.batch.runner import project_takes, run_batch
+    from previzkit.core.progress import bar
 
     takes = project_takes(project, scene)
     with bar(f"batch {job}", len(takes), "take") as progress:
@@ -81,7 +81,7 @@ def capture_cmd(project: Path, scheduler: str | None, workers: int, serial: bool
 def render_cmd(project: Path, scheduler: str | None, workers: int, serial: bool, force: bool,
                scene: str | None, set_file: Path | None, size: str) -> None:  # fmt: skip
     """Each take's recorded poses and camera through a set -> render.mp4 in the take."""
-    from previzkit.sizes import parse_size
+    from previzkit.core.sizes import parse_size
 
     opts = {
         "size": parse_size(size, example="384x216", even=True),
@@ -105,9 +105,9 @@ def render_cmd(project: Path, scheduler: str | None, workers: int, serial: bool,
 def assemble_cmd(project: Path, scheduler: str | None, workers: int, serial: bool, force: bool,
                  script: Path, plan: Path | None, output: Path) -> None:  # fmt: skip
     """Measure every take on the cluster (analysis.json), then assemble the cut."""
-    from previzkit.batchjobs.record import shot_estimates
     from previzkit.edit.assemble import assemble
     from previzkit.edit.exporters import export
+    from previzkit.production.record import shot_estimates
     from previzkit.script import load_shot_plan, plan_shots, read_script
     from previzkit.script.locations import assets_exists
 

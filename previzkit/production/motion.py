@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import InputError, MissingFileError
-from previzkit.types import Pose
+from previzkit.core.errors import InputError, MissingFileError
+from previzkit.core.types import Pose
 
 _AXES = {"X": 0, "Y": 1, "Z": 2}
 
@@ -328,7 +328,7 @@ def to_poses(
 def write_clip(path: str | Path, poses_by_actor: dict[int, list[Pose]], fps: float,
                size: tuple[int, int] = (640, 480), meta: dict | None = None) -> Path:  # fmt: skip
     """A ``.pzt`` pose track of one or more actors (frame i holds each actor's pose i)."""
-    from previzkit.capture.track import PoseFrame, TrackWriter
+    from previzkit.model.pose_track import PoseFrame, TrackWriter
 
     n = max(len(v) for v in poses_by_actor.values())
     with TrackWriter(path, width=size[0], height=size[1], fps=fps, meta=meta or {}) as tw:
@@ -341,7 +341,7 @@ def write_clip(path: str | Path, poses_by_actor: dict[int, list[Pose]], fps: flo
 def clip_landmarks(path: str | Path, actor_id: int | None = None) -> tuple[float, npt.NDArray]:
     """A shipped ``.pzt`` clip back as (fps, (F, 33, 3) y-up landmarks facing +z), the
     inverse of :func:`to_poses` up to the hip centring (hips stay at their height)."""
-    from previzkit.capture.track import read_track
+    from previzkit.model.pose_track import read_track
 
     track = read_track(path)
     ids = track.actor_ids()
@@ -361,7 +361,7 @@ def build_sample_clips(bvh: str | Path, out_dir: str | Path, fps: float = 30.0) 
     lm = retime(lm, clip.fps, fps)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    meta = {"source": Path(bvh).name, "converted_by": "previzkit.batchjobs.motion"}
+    meta = {"source": Path(bvh).name, "converted_by": "previzkit.production.motion"}
     return [
         write_clip(out / "mara.pzt", {0: to_poses(lm, fps, 0)}, fps, meta=meta),
         write_clip(out / "jonas.pzt", {0: to_poses(mirror(lm), fps, 0)}, fps,
@@ -369,7 +369,7 @@ def build_sample_clips(bvh: str | Path, out_dir: str | Path, fps: float = 30.0) 
     ]  # fmt: skip
 
 
-if __name__ == "__main__":  # python3 -m previzkit.batchjobs.motion BVH OUT_DIR
+if __name__ == "__main__":  # python3 -m previzkit.production.motion BVH OUT_DIR
     import sys
 
     for p in build_sample_clips(sys.argv[1], sys.argv[2]):

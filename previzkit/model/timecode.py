@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from previzkit.errors import TimecodeError
+from previzkit.core.errors import TimecodeError
 
 # name -> exact rate (frames per second)
 RATES: dict[str, Fraction] = {

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from previzkit.errors import InputError
-from previzkit.types import Mat4
+from previzkit.core.errors import InputError
+from previzkit.core.types import Mat4
 
 # Common sensor sizes (width, height) in millimetres.
 SENSORS_MM: dict[str, tuple[float, float]] = {

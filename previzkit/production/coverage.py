@@ -1,6 +1,6 @@
 """A shot plan's shots as cameras on a set: where each camera stands for its shot.
 
-Pure: takes the set (a :class:`~previzkit.render.setfile.SetDef`) and a planned shot
+Pure: takes the set (a :class:`~previzkit.model.setfile.SetDef`) and a planned shot
 (:mod:`previzkit.script.shots`) and returns a new SetDef with the scene's cast on the
 set's marks, facing each other, the scene's background, and one camera per shot.
 
@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from previzkit.errors import InputError
-from previzkit.render.camera import Lens
-from previzkit.render.setfile import BackgroundDef, CameraDef, CharacterDef, SetDef
+from previzkit.core.errors import InputError
+from previzkit.model.camera import Lens
+from previzkit.model.setfile import BackgroundDef, CameraDef, CharacterDef, SetDef
 
 FULL_FRAME = (36.0, 24.0)
 EYE_M = 1.55  # eye line of a standing actor

@@ -20,7 +20,7 @@ One frame (:meth:`Overlay.process`), on the thread that owns the GL context:
    passes behind them.
 
 Without a green screen, ``matte="segment"`` mattes people with MediaPipe's person
-segmentation (:mod:`previzkit.stage.segmentation`); the set's sky and floor are then
+segmentation (:mod:`previzkit.overlay.segmentation`); the set's sky and floor are then
 not drawn by default (the real set is the plate).
 """
 
@@ -34,7 +34,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import InputError, ShapeError
+from previzkit.core.errors import InputError, ShapeError
 
 MATTES = ("green", "blue", "none", "segment")
 STAGES = ("track", "render", "readback", "matte", "composite")
@@ -95,7 +95,7 @@ class FixedCamera:
 
 
 class BoardCamera:
-    """Tracking from a ChArUco board in the plate (:mod:`previzkit.stage.tracking.charuco`);
+    """Tracking from a ChArUco board in the plate (:mod:`previzkit.overlay.tracking.charuco`);
     the lens is the calibration's. When the calibration has lens distortion (or an
     off-centre principal point) the board is tracked on the plate as shot and
     :meth:`plate_for_overlay` remaps the plate to the renderer's pinhole
@@ -104,7 +104,7 @@ class BoardCamera:
     def __init__(
         self, board: Any, calibration: Any, focus_m: float = 3.0, undistort: bool = True
     ) -> None:
-        from previzkit.stage.tracking.charuco import BoardTracker, Undistorter
+        from previzkit.overlay.tracking.charuco import BoardTracker, Undistorter
 
         self.tracker = BoardTracker(board, calibration)
         self.focus_m = focus_m
@@ -116,7 +116,7 @@ class BoardCamera:
         """The plate as the renderer's pinhole sees it (undistorted when needed)."""
         if not self._undistort:
             return plate
-        from previzkit.stage.tracking.charuco import Undistorter
+        from previzkit.overlay.tracking.charuco import Undistorter
 
         cal = self.tracker.calibration
         if self._undistorter is None or self._undistorter.size != (cal.width, cal.height):
@@ -135,7 +135,7 @@ class BoardCamera:
 
 
 class FreeDCamera:
-    """Tracking from FreeD D1 packets (:mod:`previzkit.stage.tracking.freed`): the newest
+    """Tracking from FreeD D1 packets (:mod:`previzkit.overlay.tracking.freed`): the newest
     packet of ``camera_id`` (any camera when None), its zoom/focus through ``lens_table``.
     ``origin`` (4x4) places the tracker's frame in the set (default: the same).
     ``delay_s`` uses the packet that arrived that long before each plate frame is
@@ -150,7 +150,7 @@ class FreeDCamera:
         origin: np.ndarray | None = None,
         delay_s: float = 0.0,
     ) -> None:
-        from previzkit.stage.tracking.freed import LensTable
+        from previzkit.overlay.tracking.freed import LensTable
 
         if delay_s < 0:
             raise InputError(f"FreeD delay {delay_s} s: must be >= 0")
@@ -242,7 +242,7 @@ class Overlay:
         self.options = o = options or OverlayOptions()
         self._segmenter = None
         if o.matte == "segment":
-            from previzkit.stage.segmentation import PersonSegmenter
+            from previzkit.overlay.segmentation import PersonSegmenter
 
             self._segmenter = PersonSegmenter()
         self.tracker = tracker
@@ -263,7 +263,7 @@ class Overlay:
                 cam = scene.set.camera(scene.set.default_camera or next(iter(scene.set.cameras)))
                 initial = (cam.camera_to_world(), cam.lens)
             else:
-                from previzkit.render.camera import Lens, look_at
+                from previzkit.model.camera import Lens, look_at
 
                 initial = (look_at((0.0, 1.6, 5.0), (0.0, 1.0, 0.0)), Lens())
         self.camera: tuple[np.ndarray, Any] = initial
@@ -288,7 +288,7 @@ class Overlay:
         o = self.options
         if o.actor_position is None:
             return o.actor_depth_m
-        from previzkit.render.camera import view_matrix
+        from previzkit.model.camera import view_matrix
 
         p = view_matrix(camera_to_world) @ np.array([*o.actor_position, 1.0])
         return float(max(-p[2], o.near))
@@ -297,7 +297,7 @@ class Overlay:
         """Draw the set through the camera into the overlay's target; returns the
         (unflipped) projection. The target holds rows top-first (the projection is
         flipped in y; the renderer draws without face culling, so winding is moot)."""
-        from previzkit.render.camera import perspective_from_lens, view_matrix
+        from previzkit.model.camera import perspective_from_lens, view_matrix
 
         o = self.options
         proj = perspective_from_lens(lens, o.width / o.height, o.near, o.far)
@@ -396,7 +396,7 @@ class Overlay:
 def camera_sample_args(frame: OverlayFrame) -> tuple[tuple, tuple, Any]:
     """``(position, orientation xyzw, lens)`` of a frame's camera, as the take recorder
     takes it (:meth:`previzkit.takes.recorder.Recorder.frame`)."""
-    from previzkit.stage.tracking.freed import matrix_to_quat
+    from previzkit.overlay.tracking.freed import matrix_to_quat
 
     m = frame.camera_to_world
     return tuple(float(v) for v in m[:3, 3]), matrix_to_quat(m[:3, :3]), frame.lens
@@ -451,7 +451,7 @@ def make_tracker(run: OverlayRun, set_def: Any, width: int, height: int) -> Came
     cam_name = run.set_camera or set_def.default_camera or next(iter(set_def.cameras), None)
     set_cam = set_def.camera(cam_name) if cam_name else None
     if run.board is not None:
-        from previzkit.stage.tracking.charuco import Calibration, load_board, load_calibration
+        from previzkit.overlay.tracking.charuco import Calibration, load_board, load_calibration
 
         board = load_board(run.board)
         if run.calibration is not None:
@@ -462,7 +462,7 @@ def make_tracker(run: OverlayRun, set_def: Any, width: int, height: int) -> Came
             raise InputError("overlay --board: give --calibration (previzkit overlay calibrate)")
         return BoardCamera(board, cal, set_cam.lens.focus_m if set_cam else 3.0)
     if run.freed is not None:
-        from previzkit.stage.tracking.freed import FreeDReceiver, LensTable, load_lens_table
+        from previzkit.overlay.tracking.freed import FreeDReceiver, LensTable, load_lens_table
 
         table, sensor = (
             load_lens_table(run.lens_table) if run.lens_table else (LensTable(), (24.89, 18.66))
@@ -477,7 +477,7 @@ def make_tracker(run: OverlayRun, set_def: Any, width: int, height: int) -> Came
 def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResult:
     """Run the overlay over ``run.source`` until it ends or ``run.frames`` frames."""
     from previzkit.capture.sources import open_source
-    from previzkit.render.setfile import load_set
+    from previzkit.model.setfile import load_set
 
     set_def = load_set(set_path(run.set_file))
     source = open_source(run.source)
@@ -555,7 +555,7 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
 
 def set_path(value: str | Path) -> Path:
     """A set file path, checked."""
-    from previzkit.errors import MissingFileError
+    from previzkit.core.errors import MissingFileError
 
     p = Path(value)
     if not p.is_file():

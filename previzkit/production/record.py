@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from previzkit.errors import InputError
+from previzkit.core.errors import InputError
 
 # (speed, start offset s) per take number, cycling
 TAKE_TIMING = ((1.0, 0.0), (0.8, 1.5), (1.25, 0.5), (0.9, 3.0), (1.1, 0.8))
@@ -70,7 +70,7 @@ def take_specs(
     """Every take to record, in plan order (scene, shot, take): the shot's script time
     x ``scale`` (+/- 12 % between takes) plus ``handle_s`` before and after. ``clip_s``
     is the pose clips' length; ``max_s`` caps a take's length."""
-    from previzkit.takes import timecode as tc
+    from previzkit.model import timecode as tc
 
     if takes_per_shot < 1:
         raise InputError(f"takes per shot must be >= 1, got {takes_per_shot}")
@@ -94,7 +94,7 @@ def take_specs(
 
 def load_clips(paths: Sequence[str | Path]) -> list[tuple[float, np.ndarray]]:
     """(fps, (F, 33, 3) landmarks) of each shipped pose clip."""
-    from previzkit.batchjobs.motion import clip_landmarks
+    from previzkit.production.motion import clip_landmarks
 
     return [clip_landmarks(p) for p in paths]
 
@@ -103,8 +103,8 @@ def write_take_poses(
     spec: TakeSpec, clips: Sequence[tuple[float, np.ndarray]], out: str | Path
 ) -> Path:
     """The take's performance as a ``.pzt`` (actor i plays clip i, retimed)."""
-    from previzkit.batchjobs.motion import retime, to_poses, write_clip
-    from previzkit.takes import timecode as tc
+    from previzkit.model import timecode as tc
+    from previzkit.production.motion import retime, to_poses, write_clip
 
     fps = float(tc.rate(spec.rate).fps)
     duration = spec.frames / fps
@@ -160,7 +160,7 @@ def record_take(
     retarget_cache: dict[Any, Any] | None = None,
 ) -> Any:
     """Record one take through the stage loop (offline: one pose frame per loop frame)
-    into ``store``; returns the catalogued :class:`~previzkit.takes.model.Take`."""
+    into ``store``; returns the catalogued :class:`~previzkit.model.take.Take`."""
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.sink import RecorderSink
     from previzkit.stage.sources import TrackSource

@@ -29,9 +29,9 @@ from typing import Any
 
 import click
 
-from previzkit.errors import InputError
-from previzkit.progress import ProgressFn
-from previzkit.sizes import parse_size
+from previzkit.core.errors import InputError
+from previzkit.core.progress import ProgressFn
+from previzkit.core.sizes import parse_size
 
 CAST_CLIPS = {"MARA": "motion/mara.pzt", "JONAS": "motion/jonas.pzt"}
 RECORD_START = "10:00:00:00"  # the shoot day's first take
@@ -87,7 +87,7 @@ def _no_bars(name: str, total: int | None, unit: str) -> AbstractContextManager[
 
 def _start_timecodes(specs: list[Any], rate: str, start: str = RECORD_START) -> list[str]:
     """A shoot day's timecode: each take starts 10 s after the previous one ends."""
-    from previzkit.takes import timecode as tc
+    from previzkit.model import timecode as tc
 
     frame = tc.timecode_to_frames(start, rate)
     gap = round(10 * float(tc.rate(rate).fps))
@@ -109,9 +109,9 @@ def record_plan(
 ) -> tuple[int, int]:
     """Record every planned shot's takes into the take store at ``project``; returns
     (takes, frames). Poses for each take are written under ``work``."""
-    from previzkit.batchjobs import coverage, record
+    from previzkit.model.setfile import load_set
+    from previzkit.production import coverage, record
     from previzkit.render.headless import create_context
-    from previzkit.render.setfile import load_set
     from previzkit.takes.store import TakeStore
 
     clips_by_name = {n: assets / p for n, p in CAST_CLIPS.items()}
@@ -162,11 +162,11 @@ def run_demo(
     """Run the pipeline into ``out`` (created; an existing take store there is an error,
     so a second run never mixes days). ``bars(name, total, unit)`` gives a progress
     context per step (the CLI's bars; None: silent)."""
+    from previzkit.core.resources import asset_path, assets_dir
     from previzkit.edit.assemble import AssemblyRules, assemble
     from previzkit.edit.exporters import export
     from previzkit.edit.render import RenderOptions, render_cut
     from previzkit.edit.storyboard import write_storyboard
-    from previzkit.paths import asset_path, assets_dir
     from previzkit.script import plan_shots, read_script, save_shot_plan
     from previzkit.script.locations import assets_exists
 
@@ -233,7 +233,7 @@ def run_demo(
 
 
 def _specs(script: Any, plan: Any, opts: DemoOptions) -> list[Any]:
-    from previzkit.batchjobs.record import take_specs
+    from previzkit.production.record import take_specs
 
     specs = take_specs(script, plan, opts.takes, opts.rate, max_s=opts.max_take_s,
                        scale=opts.time_scale, handle_s=opts.handle_s)  # fmt: skip
@@ -275,7 +275,7 @@ def demo(output: Path, quick: bool, takes: int | None, size: str | None,
          scenes: tuple[str, ...]) -> None:  # fmt: skip
     """Run the whole pipeline on the bundled sample: script -> shot plan -> takes
     recorded offscreen -> scored cut (OTIO, EDL, FCPXML) -> previz.mp4 + storyboard."""
-    from previzkit.progress import bar
+    from previzkit.core.progress import bar
 
     opts = DemoOptions.quick() if quick else DemoOptions()
     if takes is not None:

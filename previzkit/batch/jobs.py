@@ -113,7 +113,7 @@ def _tmp(path: Path) -> Path:
 
 def _capture(store: Any, take: Any, folder: Path, opts: dict[str, Any]) -> dict[str, Any]:
     from previzkit.capture.pipeline import CaptureOptions, capture
-    from previzkit.errors import MissingFileError
+    from previzkit.core.errors import MissingFileError
 
     src = store.file(take, "plate") or store.file(take, "video")
     if src is None or not src.is_file():
@@ -135,14 +135,14 @@ def _render(store: Any, take: Any, folder: Path, opts: dict[str, Any]) -> dict[s
     import numpy as np
 
     from previzkit.capture.retarget import retarget
-    from previzkit.capture.track import read_track
-    from previzkit.errors import MissingFileError
-    from previzkit.paths import asset_path
-    from previzkit.render.camera import Lens, pose_matrix
+    from previzkit.core.errors import MissingFileError
+    from previzkit.core.resources import asset_path
+    from previzkit.model import timecode as tc
+    from previzkit.model.camera import Lens, pose_matrix
+    from previzkit.model.pose_track import read_track
+    from previzkit.model.setfile import load_set
     from previzkit.render.headless import create_context
     from previzkit.render.renderer import Renderer
-    from previzkit.render.setfile import load_set
-    from previzkit.takes import timecode as tc
     from previzkit.takes.recovery import load_camera_track
 
     pose_path, cam_path = store.file(take, "pose"), store.file(take, "camera")

@@ -5,7 +5,7 @@ the origin, facing +z, in a **T pose** (arms straight out along x). The actor's 
 (MediaPipe's ``LEFT_*``) is +x, the actor's right is -x.
 
 Every joint's rest orientation is the identity: in the rest pose each joint frame is
-parallel to the world axes. A :class:`~previzkit.types.SkeletonPose` rotation
+parallel to the world axes. A :class:`~previzkit.core.types.SkeletonPose` rotation
 (x, y, z, w) is the joint's local rotation relative to that rest, expressed in the
 joint's own (parent-rotated) frame; ``SkeletonPose.root`` is the hips' position in the
 skeleton's parent frame (for a :class:`~previzkit.render.character.Character`, the frame
@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import InputError, ShapeError
-from previzkit.types import SkeletonPose
+from previzkit.core.errors import InputError, ShapeError
+from previzkit.core.types import SkeletonPose
 
 #: Height (m) the reference proportions below are given for.
 REFERENCE_HEIGHT_M = 1.75
@@ -576,7 +576,7 @@ def forward_kinematics(
 
     Column j's translation is joint j's world position; its rotation maps joint-frame
     directions (rest: world-aligned) to world. Unknown joints or bad quaternions raise
-    :class:`~previzkit.errors.InputError` naming the joint.
+    :class:`~previzkit.core.errors.InputError` naming the joint.
     """
     root, quats = pose_arrays(skeleton, pose if pose is not None else skeleton.rest_pose())
     return forward_kinematics_arrays(skeleton, root, quats)

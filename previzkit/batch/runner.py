@@ -1,7 +1,7 @@
 """Running a per-take job over a project's takes: on Dask (a LocalCluster by default,
 or a scheduler address for a render farm) or serially in this process.
 
-One Dask task per take (:func:`previzkit.batchjobs.jobs.run_take_job`), keyed by
+One Dask task per take (:func:`previzkit.batch.jobs.run_take_job`), keyed by
 job and take so a resubmission is the same task. A take's own failure comes back as
 its result (status ``failed``); a worker that dies mid-task has its task retried on
 another worker by the scheduler (``retries`` more times); a task lost past that is
@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from previzkit.batchjobs.jobs import JOBS, run_take_job
-from previzkit.errors import DependencyMissing, InputError, TakeStoreError
-from previzkit.progress import ProgressFn
+from previzkit.batch.jobs import JOBS, run_take_job
+from previzkit.core.errors import DependencyMissing, InputError, TakeStoreError
+from previzkit.core.progress import ProgressFn
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class BatchReport:
-    """Results per take (dicts as :class:`~previzkit.batchjobs.jobs.TaskResult`)."""
+    """Results per take (dicts as :class:`~previzkit.batch.jobs.TaskResult`)."""
 
     job: str
     results: list[dict[str, Any]] = field(default_factory=list)

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import DependencyMissing, ModelNotFound, ShapeError
-from previzkit.paths import assets_dir, cache_dir
+from previzkit.core.errors import DependencyMissing, ModelNotFound, ShapeError
+from previzkit.core.resources import assets_dir, cache_dir
 
 MODEL_NAME = "selfie_segmenter.tflite"
 

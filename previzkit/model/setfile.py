@@ -1,7 +1,7 @@
 """Set files: a YAML description of a previz set, read into validated dataclasses.
 
 Pure: reads the YAML text and checks that referenced files exist, nothing else.
-Every error is a :class:`~previzkit.errors.SetFileError` naming the file, the key
+Every error is a :class:`~previzkit.core.errors.SetFileError` naming the file, the key
 path (``props[2].mesh``, ``cameras.A_35mm.lens.focal_mm``) and what is wrong.
 
 World frame: right-handed, y up, metres; the floor is y = 0. Relative paths in a set
@@ -38,9 +38,9 @@ from typing import Any
 
 import numpy as np
 
-from previzkit.errors import InputError, SetFileError
-from previzkit.render.camera import SENSORS_MM, Lens, look_at, pose_matrix
-from previzkit.types import Mat4
+from previzkit.core.errors import InputError, SetFileError
+from previzkit.core.types import Mat4
+from previzkit.model.camera import SENSORS_MM, Lens, look_at, pose_matrix
 
 MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl", ".off")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")  # 8-bit, via Pillow

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.errors import MissingFileError, TrackingError
+from previzkit.core.errors import MissingFileError, TrackingError
 
 CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])  # OpenCV camera axes <-> previzkit's
 FLOOR = (math.sqrt(0.5), 0.0, 0.0, math.sqrt(0.5))
@@ -85,7 +85,7 @@ class BoardDef:
 
     def board_to_set(self) -> np.ndarray:
         """4x4 board-frame -> set-frame transform."""
-        from previzkit.render.camera import pose_matrix
+        from previzkit.model.camera import pose_matrix
 
         return pose_matrix(self.position, self.orientation)
 
@@ -163,16 +163,16 @@ class Calibration:
 
     @classmethod
     def from_lens(cls, lens: Any, width: int, height: int) -> Calibration:
-        """The ideal pinhole of a :class:`~previzkit.render.camera.Lens` (the renderer's
+        """The ideal pinhole of a :class:`~previzkit.model.camera.Lens` (the renderer's
         camera: the lens spans the image width, principal point at the centre)."""
         f = lens.focal_px(width)
         k = np.array([[f, 0, width / 2 - 0.5], [0, f, height / 2 - 0.5], [0, 0, 1.0]])
         return cls(width, height, k, np.zeros(5), 0.0, lens.sensor_width_mm)
 
     def lens(self, focus_m: float = 3.0) -> Any:
-        """The :class:`~previzkit.render.camera.Lens` (focal from fx and the sensor width;
+        """The :class:`~previzkit.model.camera.Lens` (focal from fx and the sensor width;
         the sensor height follows the image aspect)."""
-        from previzkit.render.camera import Lens
+        from previzkit.model.camera import Lens
 
         fx = float(self.camera_matrix[0, 0])
         focal = fx / self.width * self.sensor_width_mm
@@ -398,7 +398,7 @@ def _aruco() -> Any:
     try:
         import cv2
     except ImportError as exc:  # pragma: no cover - opencv is a core dependency here
-        from previzkit.errors import DependencyMissing
+        from previzkit.core.errors import DependencyMissing
 
         raise DependencyMissing("opencv-contrib-python", "stage", "ChArUco tracking") from exc
     return cv2.aruco

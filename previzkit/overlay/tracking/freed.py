@@ -41,7 +41,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from previzkit.errors import TrackingError
+from previzkit.core.errors import TrackingError
 
 PACKET_SIZE = 29
 MSG_D1 = 0xD1
@@ -209,8 +209,8 @@ class LensTable:
         return float(np.interp(focus, xs, ys))
 
     def lens(self, p: FreeDPacket, sensor_mm: tuple[float, float] = (24.89, 18.66)):
-        """A :class:`previzkit.render.camera.Lens` for packet ``p``."""
-        from previzkit.render.camera import Lens
+        """A :class:`previzkit.model.camera.Lens` for packet ``p``."""
+        from previzkit.model.camera import Lens
 
         return Lens(self.focal_mm(p.zoom), sensor_mm[0], sensor_mm[1], self.focus_m(p.focus))
 
@@ -220,7 +220,7 @@ def load_lens_table(path: str | Path) -> tuple[LensTable, tuple[float, float]]:
     focus_m], ...]``, optional ``sensor_mm: [width, height]``; returns (table, sensor)."""
     import yaml
 
-    from previzkit.errors import MissingFileError
+    from previzkit.core.errors import MissingFileError
 
     path = Path(path)
     if not path.is_file():

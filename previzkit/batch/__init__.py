@@ -1,0 +1,1 @@
+"""Dask jobs over many takes (a local cluster, or a farm's scheduler): ``previzkit batch``."""
