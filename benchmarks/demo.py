@@ -34,8 +34,9 @@ def _record_ratio(work: Path, takes: int) -> tuple[float, float, int]:
     sp = plan.scenes[-1]
     plan = dataclasses.replace(plan, scenes=[sp])
     specs = record.take_specs(script, plan, takes, scale=0.5, handle_s=0.5)
-    full = coverage.scene_set(load_set(assets_dir() / sp.set_file), sp, assets_dir(),
-                              sky_size=(512, 256))  # fmt: skip
+    full = coverage.scene_set(
+        load_set(assets_dir() / sp.set_file), sp, assets_dir(), sky_size=(512, 256)
+    )
     clips = record.load_clips([asset_path("motion", "mara.pzt"), asset_path("motion", "jonas.pzt")])
     ctx = create_context()
     times = []
@@ -46,8 +47,9 @@ def _record_ratio(work: Path, takes: int) -> tuple[float, float, int]:
             for s in specs:
                 poses = record.write_take_poses(s, clips, work / f"{s.shot}_{s.take}.pzt")
                 one = dataclasses.replace(full, cameras={s.shot: full.cameras[s.shot]})
-                record.record_take(ctx, one, store, s, poses, sp.axis, (384, 216),
-                                   retarget_cache=cache)  # fmt: skip
+                record.record_take(
+                    ctx, one, store, s, poses, sp.axis, (384, 216), retarget_cache=cache
+                )
             times.append(time.perf_counter() - t)
     ctx.release()
     return times[0], times[1], sum(s.frames for s in specs)
@@ -67,9 +69,11 @@ def main() -> None:
         t = time.perf_counter()
         result = run_demo(work / "demo", opts)
         wall = time.perf_counter() - t
-        print(f"demo ({'full' if args.full else '--quick'}), {os.cpu_count()} CPUs: "
-              f"{result.takes} takes, {result.frames} frames at {opts.size[0]}x{opts.size[1]}, "
-              f"cut {result.clips} clips {result.cut_seconds:.1f} s")  # fmt: skip
+        print(
+            f"demo ({'full' if args.full else '--quick'}), {os.cpu_count()} CPUs: "
+            f"{result.takes} takes, {result.frames} frames at {opts.size[0]}x{opts.size[1]}, "
+            f"cut {result.clips} clips {result.cut_seconds:.1f} s"
+        )
         print(f"{'step':<12}{'s':>8}{'share':>8}")
         for step, s in result.seconds.items():
             print(f"{step:<12}{s:8.1f}{s / wall:8.0%}")
@@ -78,8 +82,10 @@ def main() -> None:
         )
 
         plain, cached, frames = _record_ratio(work, 2)
-        print(f"record scene 3 x2 takes ({frames} frames): plain stage loop {plain:.1f} s, "
-              f"retarget cache {cached:.1f} s, ratio {plain / cached:.2f}x")  # fmt: skip
+        print(
+            f"record scene 3 x2 takes ({frames} frames): plain stage loop {plain:.1f} s, "
+            f"retarget cache {cached:.1f} s, ratio {plain / cached:.2f}x"
+        )
 
         project = work / "demo" / "project"
         takes = [("3", s, k) for s in ("3-A", "3-E", "3-F") for k in (1, 2)]
@@ -92,9 +98,11 @@ def main() -> None:
         t = time.perf_counter()
         rep = run_batch("capture", b, workers=2, takes=takes)
         dask_s = time.perf_counter() - t
-        print(f"batch capture {len(takes)} takes: serial {serial:.1f} s, LocalCluster(2) "
-              f"{dask_s:.1f} s (cluster start included), ratio {serial / dask_s:.2f}x; "
-              f"{rep.count('ok')} ok")  # fmt: skip
+        print(
+            f"batch capture {len(takes)} takes: serial {serial:.1f} s, LocalCluster(2) "
+            f"{dask_s:.1f} s (cluster start included), ratio {serial / dask_s:.2f}x; "
+            f"{rep.count('ok')} ok"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -69,10 +69,12 @@ def main() -> None:
         t0 = time.perf_counter()
         videos = make_videos(Path(tmp), args.videos, w, h)
         frames = sum(v.frames for v, _ in videos)
-        print(f"{len(videos)} videos, {frames} frames at {w}x{h}, "
-              f"{sum(len(v.cuts) for v, _ in videos)} true shot starts "
-              f"(generated in {time.perf_counter() - t0:.1f} s); "
-              f"PySceneDetect {scenedetect.__version__}; {os.cpu_count()} CPUs")  # fmt: skip
+        print(
+            f"{len(videos)} videos, {frames} frames at {w}x{h}, "
+            f"{sum(len(v.cuts) for v, _ in videos)} true shot starts "
+            f"(generated in {time.perf_counter() - t0:.1f} s); "
+            f"PySceneDetect {scenedetect.__version__}; {os.cpu_count()} CPUs"
+        )
         totals = {name: [0.0, 0, 0, 0, 0.0] for name in detectors}  # wall, hits, det, truth, cpu
         for v, tol in videos:
             for name, fn in detectors.items():

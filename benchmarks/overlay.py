@@ -85,8 +85,9 @@ def main() -> int:
     stage_times = {k: [] for k in variants}
     with tempfile.TemporaryDirectory() as tmp:
         store = TakeStore(Path(tmp) / "proj")
-        rec = Recorder(store, "1", "1-A", rate="24", start_tc="00:00:00:00", size=(W, H),
-                       plate_size=(W, H))  # fmt: skip
+        rec = Recorder(
+            store, "1", "1-A", rate="24", start_tc="00:00:00:00", size=(W, H), plate_size=(W, H)
+        )
         rec.start()
         rec_times: list[float] = []
         for i in range(args.frames + 3):
@@ -121,11 +122,15 @@ def main() -> int:
             f"{s} {statistics.median(r[s] for r in rows) * 1e3:6.2f}" for s in rows[0]
         )
         p99 = float(np.percentile(total, 99)) * 1e3
-        print(f"overlay ({k:7s}): {med:7.2f} ms p50, {p99:7.2f} ms p99 = {med / base:4.2f}x "
-              f"baseline | {parts}")  # fmt: skip
+        print(
+            f"overlay ({k:7s}): {med:7.2f} ms p50, {p99:7.2f} ms p99 = {med / base:4.2f}x "
+            f"baseline | {parts}"
+        )
     rec_ms = statistics.median(rec_times) * 1e3
-    print(f"recorder.frame (journal + H.264 overlay + H.264 plate): {rec_ms:7.2f} ms "
-          f"= {rec_ms / base:4.2f}x baseline; stop (replay + close) {stop_s * 1e3:.0f} ms")  # fmt: skip
+    print(
+        f"recorder.frame (journal + H.264 overlay + H.264 plate): {rec_ms:7.2f} ms "
+        f"= {rec_ms / base:4.2f}x baseline; stop (replay + close) {stop_s * 1e3:.0f} ms"
+    )
     return 0
 
 

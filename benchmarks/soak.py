@@ -66,9 +66,11 @@ def publish(seconds: float, fps: float, actors: int = 2) -> None:
                 ang = math.radians(30 + 35 * math.sin(4 * math.pi * (now - t0) + a))
                 sp = SkeletonPose(
                     root=(0.0, float(sk.offsets[0, 1]), 0.0),
-                    rotations={"left_upper_arm": tuple(quat_from_axis_angle((0, 0, 1), ang)),
-                               "right_upper_arm": tuple(quat_from_axis_angle((0, 0, 1), 1.2))},
-                )  # fmt: skip
+                    rotations={
+                        "left_upper_arm": tuple(quat_from_axis_angle((0, 0, 1), ang)),
+                        "right_upper_arm": tuple(quat_from_axis_angle((0, 0, 1), 1.2)),
+                    },
+                )
                 lm = landmark_positions(sk, sp)
                 world = ((lm - (lm[23] + lm[24]) / 2) * np.array([1.0, -1.0, -1.0])).astype("f4")
                 img = np.zeros((33, 3), np.float32)
@@ -102,19 +104,21 @@ class SoakResult:
     rss_samples: list[tuple[float, float]] = field(default_factory=list)  # (s, MB)
 
     def format(self) -> str:
-        return "\n".join([
-            f"soak {self.seconds:.0f} s at {self.fps:g} fps, {self.size[0]}x{self.size[1]}, "
-            f"sample set, 2 live actors",
-            f"frames rendered       {self.frames}  (dropped slots: {self.frames_dropped})",
-            f"poses received        {self.poses_received}  (lost {self.poses_lost}, "
-            f"malformed {self.poses_malformed})",
-            f"frame work p50 / p99  {self.frame_ms_p50:.1f} / {self.frame_ms_p99:.1f} ms",
-            f"frame work, last minute / first minute  "
-            f"{self.frame_ms_last_minute / max(self.frame_ms_first_minute, 1e-9):.3f}",
-            f"RSS warm / end / peak {self.rss_warm_mb:.1f} / {self.rss_end_mb:.1f} / "
-            f"{self.rss_peak_mb:.1f} MB",
-            f"RSS growth            {100 * self.growth:+.2f} %  (limit 5 %)",
-        ])  # fmt: skip
+        return "\n".join(
+            [
+                f"soak {self.seconds:.0f} s at {self.fps:g} fps, {self.size[0]}x{self.size[1]}, "
+                f"sample set, 2 live actors",
+                f"frames rendered       {self.frames}  (dropped slots: {self.frames_dropped})",
+                f"poses received        {self.poses_received}  (lost {self.poses_lost}, "
+                f"malformed {self.poses_malformed})",
+                f"frame work p50 / p99  {self.frame_ms_p50:.1f} / {self.frame_ms_p99:.1f} ms",
+                f"frame work, last minute / first minute  "
+                f"{self.frame_ms_last_minute / max(self.frame_ms_first_minute, 1e-9):.3f}",
+                f"RSS warm / end / peak {self.rss_warm_mb:.1f} / {self.rss_end_mb:.1f} / "
+                f"{self.rss_peak_mb:.1f} MB",
+                f"RSS growth            {100 * self.growth:+.2f} %  (limit 5 %)",
+            ]
+        )
 
 
 def run_soak(ctx, seconds: float, size=(320, 180), fps: float = 30.0, progress=None) -> SoakResult:
@@ -126,8 +130,10 @@ def run_soak(ctx, seconds: float, size=(320, 180), fps: float = 30.0, progress=N
 
     proc = subprocess.Popen(
         [sys.executable, __file__, "--publish", str(seconds + 30), "--fps", str(fps)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline().split()
         if not line or line[0] != "endpoint":
@@ -173,15 +179,24 @@ def run_soak(ctx, seconds: float, size=(320, 180), fps: float = 30.0, progress=N
     per_min = min(int(60 * fps), max(1, len(work) // 3))  # a minute, or a third of a short run
     q = statistics.quantiles(work, n=100)
     return SoakResult(
-        seconds=elapsed, fps=fps, size=tuple(size), frames=frames,
+        seconds=elapsed,
+        fps=fps,
+        size=tuple(size),
+        frames=frames,
         frames_dropped=dropped,
-        poses_received=st.received, poses_lost=st.dropped, poses_malformed=st.malformed,
-        frame_ms_p50=q[49], frame_ms_p99=q[98],
+        poses_received=st.received,
+        poses_lost=st.dropped,
+        poses_malformed=st.malformed,
+        frame_ms_p50=q[49],
+        frame_ms_p99=q[98],
         frame_ms_first_minute=statistics.median(work[:per_min]),
         frame_ms_last_minute=statistics.median(work[-per_min:]),
-        rss_warm_mb=base, rss_end_mb=end, rss_peak_mb=max(m for _, m in samples),
-        growth=(end - base) / base, rss_samples=samples,
-    )  # fmt: skip
+        rss_warm_mb=base,
+        rss_end_mb=end,
+        rss_peak_mb=max(m for _, m in samples),
+        growth=(end - base) / base,
+        rss_samples=samples,
+    )
 
 
 def main() -> None:

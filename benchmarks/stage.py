@@ -95,8 +95,9 @@ def frame_times(ctx, set_path, track, plate, size, frames, out_dir, warmup=5):
     tag = "plate" if plate else "noplate"
     sink = ThreadedSink(FileTakeSink(out_dir / f"bench_{tag}.mp4", w, h, "30", "01:00:00:00"))
     reader = PlateReader(plate, size) if plate else None
-    loop = StageLoop(ctx, set_path, TrackSource(track, loop=True), StageOptions(w, h),
-                     plate=reader, sinks=[sink])  # fmt: skip
+    loop = StageLoop(
+        ctx, set_path, TrackSource(track, loop=True), StageOptions(w, h), plate=reader, sinks=[sink]
+    )
     base: list[float] = []
     try:
         cam = loop.options.camera
@@ -158,16 +159,19 @@ def main() -> None:
         p50, p99 = _ms(total)
         b50, b99 = _ms(base)
         print(f"  {'frame':<10}{p50:8.2f} {p99:8.2f}   ({1000 / p50:.1f} fps)")
-        print(f"  baseline render_image {b50:.2f} / {b99:.2f} ms; loop frame / baseline = "
-              f"{statistics.median(total) / statistics.median(base):.2f}x\n")  # fmt: skip
+        print(
+            f"  baseline render_image {b50:.2f} / {b99:.2f} ms; loop frame / baseline = "
+            f"{statistics.median(total) / statistics.median(base):.2f}x\n"
+        )
 
     sources = [("track in real time", TrackSource(track, realtime=True, loop=True))]
     proc = None
     if args.stream:
         proc = subprocess.Popen(
             [sys.executable, "-c", PUBLISHER.format(repo=str(REPO), seconds=args.frames / 30 + 30)],
-            stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         endpoint = proc.stdout.readline().split()[1]
         sources.append(("pose stream (another process)", StreamSource(endpoint)))
     try:
@@ -178,8 +182,10 @@ def main() -> None:
                 if "->" in name:
                     print(f"  {name:<22}{p50:8.2f} {p99:8.2f}   n={n}")
             m2p = stats.summary()["capture->presented"][0]
-            print(f"  motion-to-photon (offscreen) p50 {m2p:.1f} ms vs 20 ms comfort limit: "
-                  f"{'within' if m2p <= 20 else 'over'} ({m2p / 20:.2f}x)\n")  # fmt: skip
+            print(
+                f"  motion-to-photon (offscreen) p50 {m2p:.1f} ms vs 20 ms comfort limit: "
+                f"{'within' if m2p <= 20 else 'over'} ({m2p / 20:.2f}x)\n"
+            )
     finally:
         if proc is not None:
             proc.kill()

@@ -42,8 +42,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tgz = args.npm_tgz
         if tgz is None:
-            subprocess.run(["npm", "pack", "@mediapipe/selfie_segmentation", "--silent"],
-                           cwd=tmp, check=True)  # fmt: skip
+            subprocess.run(
+                ["npm", "pack", "@mediapipe/selfie_segmentation", "--silent"], cwd=tmp, check=True
+            )
             tgz = next(Path(tmp).glob("mediapipe-selfie_segmentation-*.tgz"))
         with tarfile.open(tgz) as tf:
             member = tf.extractfile(SOURCE)

@@ -14,13 +14,26 @@ from typing import Any
 
 import click
 
-_project = click.option("--project", "-p", required=True,
-                        type=click.Path(file_okay=False, path_type=Path),
-                        help="Project folder (holds takes.sqlite).")  # fmt: skip
-_scheduler = click.option("--scheduler", default=None, metavar="ADDRESS",
-                          help="Dask scheduler, e.g. tcp://HOST:8786 (default: a local cluster).")  # fmt: skip
-_workers = click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True,
-                        help="Worker processes of the local cluster.")  # fmt: skip
+_project = click.option(
+    "--project",
+    "-p",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Project folder (holds takes.sqlite).",
+)
+_scheduler = click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Dask scheduler, e.g. tcp://HOST:8786 (default: a local cluster).",
+)
+_workers = click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=2,
+    show_default=True,
+    help="Worker processes of the local cluster.",
+)
 _serial = click.option("--serial", is_flag=True, help="Run in this process, without Dask.")
 _force = click.option("--force", is_flag=True, help="Redo takes already done.")
 _scene = click.option("--scene", default=None, help="Only this scene's takes.")
@@ -31,15 +44,29 @@ def batch() -> None:
     """Batch capture/render/assemble over a project's takes on Dask."""
 
 
-def _run(job: str, project: Path, scheduler: str | None, workers: int, serial: bool,
-         scene: str | None, options: dict[str, Any]) -> Any:  # fmt: skip
+def _run(
+    job: str,
+    project: Path,
+    scheduler: str | None,
+    workers: int,
+    serial: bool,
+    scene: str | None,
+    options: dict[str, Any],
+) -> Any:
     from previzkit.batch.runner import project_takes, run_batch
     from previzkit.core.progress import bar
 
     takes = project_takes(project, scene)
     with bar(f"batch {job}", len(takes), "take") as progress:
-        report = run_batch(job, project, scheduler="serial" if serial else scheduler,
-                           workers=workers, takes=takes, options=options, progress=progress)  # fmt: skip
+        report = run_batch(
+            job,
+            project,
+            scheduler="serial" if serial else scheduler,
+            workers=workers,
+            takes=takes,
+            options=options,
+            progress=progress,
+        )
     for r in report.failed:
         click.echo(f"failed {r['label']}: {r['message']}", err=True)
     click.echo(report.summary())
@@ -58,11 +85,24 @@ def _exit(report: Any) -> None:
 @_serial
 @_force
 @_scene
-@click.option("--model", type=click.Choice(["lite", "full", "heavy"]), default="lite",
-              show_default=True, help="MediaPipe pose model.")  # fmt: skip
+@click.option(
+    "--model",
+    type=click.Choice(["lite", "full", "heavy"]),
+    default="lite",
+    show_default=True,
+    help="MediaPipe pose model.",
+)
 @click.option("--max-people", type=click.IntRange(1, 8), default=2, show_default=True)
-def capture_cmd(project: Path, scheduler: str | None, workers: int, serial: bool, force: bool,
-                scene: str | None, model: str, max_people: int) -> None:  # fmt: skip
+def capture_cmd(
+    project: Path,
+    scheduler: str | None,
+    workers: int,
+    serial: bool,
+    force: bool,
+    scene: str | None,
+    model: str,
+    max_people: int,
+) -> None:
     """Pose (MediaPipe) on each take's plate or video -> capture.pzt in the take."""
     opts = {"model": model, "max_people": max_people, "force": force}
     _exit(_run("capture", project, scheduler, workers, serial, scene, opts))
@@ -75,11 +115,24 @@ def capture_cmd(project: Path, scheduler: str | None, workers: int, serial: bool
 @_serial
 @_force
 @_scene
-@click.option("--set", "set_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Set file to render the takes in (default: the sample set).")  # fmt: skip
+@click.option(
+    "--set",
+    "set_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Set file to render the takes in (default: the sample set).",
+)
 @click.option("--size", default="640x360", show_default=True, help="WIDTHxHEIGHT, even.")
-def render_cmd(project: Path, scheduler: str | None, workers: int, serial: bool, force: bool,
-               scene: str | None, set_file: Path | None, size: str) -> None:  # fmt: skip
+def render_cmd(
+    project: Path,
+    scheduler: str | None,
+    workers: int,
+    serial: bool,
+    force: bool,
+    scene: str | None,
+    set_file: Path | None,
+    size: str,
+) -> None:
     """Each take's recorded poses and camera through a set -> render.mp4 in the take."""
     from previzkit.core.sizes import parse_size
 
@@ -98,12 +151,30 @@ def render_cmd(project: Path, scheduler: str | None, workers: int, serial: bool,
 @_serial
 @_force
 @click.option("--script", "script", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--plan", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Shot plan YAML (default: planned from the script).")  # fmt: skip
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("cut.otio"), show_default=True, help="The cut (.otio, .edl, .fcpxml...).")  # fmt: skip
-def assemble_cmd(project: Path, scheduler: str | None, workers: int, serial: bool, force: bool,
-                 script: Path, plan: Path | None, output: Path) -> None:  # fmt: skip
+@click.option(
+    "--plan",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Shot plan YAML (default: planned from the script).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("cut.otio"),
+    show_default=True,
+    help="The cut (.otio, .edl, .fcpxml...).",
+)
+def assemble_cmd(
+    project: Path,
+    scheduler: str | None,
+    workers: int,
+    serial: bool,
+    force: bool,
+    script: Path,
+    plan: Path | None,
+    output: Path,
+) -> None:
     """Measure every take on the cluster (analysis.json), then assemble the cut."""
     from previzkit.edit.assemble import assemble
     from previzkit.edit.exporters import export

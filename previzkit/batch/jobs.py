@@ -68,8 +68,9 @@ def _worker() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_take_job(job: str, project: str, scene: str, shot: str, take: int,
-                 options: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+def run_take_job(
+    job: str, project: str, scene: str, shot: str, take: int, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Run ``job`` on one take of the take store at ``project``; never raises for a
     bad take: the failure comes back in the result (as a dict, for any transport)."""
     from previzkit.takes.store import TakeStore
@@ -84,20 +85,29 @@ def run_take_job(job: str, project: str, scene: str, shot: str, take: int,
             t = store.get(scene, shot, int(take))
             folder = store.take_dir(t)
             if is_done(folder, job) and not opts.get("force"):
-                return TaskResult(label, job, "skipped", "already done", OUTPUTS[job],
-                                  worker=_worker()).to_dict()  # fmt: skip
+                return TaskResult(
+                    label, job, "skipped", "already done", OUTPUTS[job], worker=_worker()
+                ).to_dict()
             out = folder / OUTPUTS[job]
             for stale in folder.glob(f".{out.stem}.*.tmp{out.suffix}"):
                 stale.unlink(missing_ok=True)  # left by an attempt whose worker was killed
             details = _JOBS[job](store, t, folder, opts)
         (folder / "batch").mkdir(exist_ok=True)
-        res = TaskResult(label, job, "ok", "", OUTPUTS[job], time.perf_counter() - t0,
-                         _worker(), details)  # fmt: skip
+        res = TaskResult(
+            label, job, "ok", "", OUTPUTS[job], time.perf_counter() - t0, _worker(), details
+        )
         _atomic_write(done_record(folder, job), json.dumps(res.to_dict(), indent=1))
         return res.to_dict()
     except Exception as exc:  # a failure is this take's, reported, not raised
-        return TaskResult(label, job, "failed", f"{type(exc).__name__}: {exc}", "",
-                          time.perf_counter() - t0, _worker()).to_dict()  # fmt: skip
+        return TaskResult(
+            label,
+            job,
+            "failed",
+            f"{type(exc).__name__}: {exc}",
+            "",
+            time.perf_counter() - t0,
+            _worker(),
+        ).to_dict()
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -195,8 +205,13 @@ def _analyse(store: Any, take: Any, folder: Path, opts: dict[str, Any]) -> dict[
     from previzkit.edit.analysis import analyse_take
 
     a = analyse_take(store, take, opts.get("estimates", {}).get(take.shot))
-    data = {"frames": a.frames, "action": list(a.action) if a.action else None,
-            "confidence": a.confidence, "dropouts": a.dropouts, "has_video": a.has_video}  # fmt: skip
+    data = {
+        "frames": a.frames,
+        "action": list(a.action) if a.action else None,
+        "confidence": a.confidence,
+        "dropouts": a.dropouts,
+        "has_video": a.has_video,
+    }
     _atomic_write(folder / OUTPUTS["analyse"], json.dumps(data, indent=1, default=float))
     return data
 

@@ -39,8 +39,10 @@ class BatchReport:
         return [r for r in self.results if r["status"] == "failed"]
 
     def summary(self) -> str:
-        return (f"batch {self.job}: {len(self.results)} takes, {self.count('ok')} done, "
-                f"{self.count('skipped')} skipped (already done), {self.count('failed')} failed")  # fmt: skip
+        return (
+            f"batch {self.job}: {len(self.results)} takes, {self.count('ok')} done, "
+            f"{self.count('skipped')} skipped (already done), {self.count('failed')} failed"
+        )
 
 
 def project_takes(project: str | Path, scene: str | None = None) -> list[tuple[str, str, int]]:
@@ -63,8 +65,9 @@ def _client(scheduler: Any, workers: int) -> tuple[Any, Any, bool]:
             f"batch needs dask[distributed] ({exc}); pip install 'previzkit[batch]'"
         ) from None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0")  # fmt: skip
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+        )
         return Client(cluster), cluster, True
     if isinstance(scheduler, str):
         if not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
@@ -112,11 +115,20 @@ def run_batch(
         # that earlier result instead of running the job.
         run_id = uuid.uuid4().hex[:12]
         futures = [
-            client.submit(run_take_job, job, project, scene, shot, take, opts,
-                          key=f"previzkit-{job}-{scene}-{shot}-{take}-{run_id}",
-                          retries=retries, pure=False)
+            client.submit(
+                run_take_job,
+                job,
+                project,
+                scene,
+                shot,
+                take,
+                opts,
+                key=f"previzkit-{job}-{scene}-{shot}-{take}-{run_id}",
+                retries=retries,
+                pure=False,
+            )
             for scene, shot, take in todo
-        ]  # fmt: skip
+        ]
         if on_submitted is not None:
             on_submitted(client, futures)
         by_key = {}
@@ -125,8 +137,12 @@ def run_batch(
             try:
                 by_key[fut.key] = fut.result()
             except Exception as exc:  # KilledWorker past retries, lost scheduler, ...
-                by_key[fut.key] = {"label": label, "job": job, "status": "failed",
-                                   "message": f"{type(exc).__name__}: {exc}"}  # fmt: skip
+                by_key[fut.key] = {
+                    "label": label,
+                    "job": job,
+                    "status": "failed",
+                    "message": f"{type(exc).__name__}: {exc}",
+                }
                 log.warning("take %s: %s failed: %s", label, job, exc)
             if progress is not None:
                 progress(i, len(futures))

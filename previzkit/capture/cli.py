@@ -82,11 +82,23 @@ TRACK_SUFFIX = ".pzt"
     help="Stop after this many frames.",
 )
 def capture(
-    path: Path | None, output: Path | None, camera: int | None, publish: str | None,
-    curve_secret: Path | None, curve_clients: Path | None, model: str, max_people: int, search_every: int, no_filter: bool,
-    min_cutoff: float | None, beta: float | None, bvh: Path | None, gltf: Path | None,
-    actor: int | None, max_frames: int | None,
-) -> None:  # fmt: skip
+    path: Path | None,
+    output: Path | None,
+    camera: int | None,
+    publish: str | None,
+    curve_secret: Path | None,
+    curve_clients: Path | None,
+    model: str,
+    max_people: int,
+    search_every: int,
+    no_filter: bool,
+    min_cutoff: float | None,
+    beta: float | None,
+    bvh: Path | None,
+    gltf: Path | None,
+    actor: int | None,
+    max_frames: int | None,
+) -> None:
     """Pose from PATH (video, image or image folder) or --camera INDEX.
 
     \b
@@ -118,9 +130,14 @@ def capture(
             beta if beta is not None else IMAGE_PARAMS.beta,
             IMAGE_PARAMS.d_cutoff,
         )
-    opts = replace(CaptureOptions(), model=model, max_people=max_people,
-                   search_every=search_every, filter=not no_filter,
-                   image_params=image_params)  # fmt: skip
+    opts = replace(
+        CaptureOptions(),
+        model=model,
+        max_people=max_people,
+        search_every=search_every,
+        filter=not no_filter,
+        image_params=image_params,
+    )
     publisher = None
     if publish:
         from previzkit.capture.stream import PosePublisher
@@ -138,8 +155,16 @@ def capture(
 
     try:
         with bar("pose", None) as progress:
-            track = run(source, opts, track_path=track_path, publisher=publisher, keep=keep,
-                        max_frames=max_frames, on_frame=count, progress=progress)  # fmt: skip
+            track = run(
+                source,
+                opts,
+                track_path=track_path,
+                publisher=publisher,
+                keep=keep,
+                max_frames=max_frames,
+                on_frame=count,
+                progress=progress,
+            )
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
         return

@@ -22,8 +22,9 @@ def actor_clip(
     if not ids:
         raise InputError("clip export: no person was found in any frame")
     if actor_id is None:
-        actor_id = max(ids, key=lambda a: sum(1 for f in track.frames for p in f.people
-                                             if p.actor_id == a))  # fmt: skip
+        actor_id = max(
+            ids, key=lambda a: sum(1 for f in track.frames for p in f.people if p.actor_id == a)
+        )
     elif actor_id not in ids:
         raise InputError(f"clip export: actor {actor_id} not in the track (actors: {ids})")
     seen = [i for i, f in enumerate(track.frames) if any(p.actor_id == actor_id for p in f.people)]

@@ -156,9 +156,14 @@ class PoseFilter:
         if pose.flags is not None:
             flags |= pose.flags
         return Pose(
-            pose.timestamp, pose.actor_id, image, w.astype(np.float32), pose.confidence,
-            pose.timecode, flags,
-        )  # fmt: skip
+            pose.timestamp,
+            pose.actor_id,
+            image,
+            w.astype(np.float32),
+            pose.confidence,
+            pose.timecode,
+            flags,
+        )
 
 
 @dataclass

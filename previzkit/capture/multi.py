@@ -29,13 +29,42 @@ from previzkit.core.types import Pose
 
 MASK_VALUE = 127
 _BONES = (
-    (11, 12), (11, 23), (12, 24), (23, 24), (11, 13), (13, 15), (12, 14), (14, 16),
-    (23, 25), (25, 27), (24, 26), (26, 28), (15, 19), (16, 20), (27, 31), (28, 32),
-    (11, 24), (12, 23), (0, 11), (0, 12),
-)  # fmt: skip
+    (11, 12),
+    (11, 23),
+    (12, 24),
+    (23, 24),
+    (11, 13),
+    (13, 15),
+    (12, 14),
+    (14, 16),
+    (23, 25),
+    (25, 27),
+    (24, 26),
+    (26, 28),
+    (15, 19),
+    (16, 20),
+    (27, 31),
+    (28, 32),
+    (11, 24),
+    (12, 23),
+    (0, 11),
+    (0, 12),
+)
 # proportions used as appearance: pairs of landmarks whose 3D distances are compared
-_PROPORTIONS = ((11, 12), (23, 24), (11, 13), (13, 15), (12, 14), (14, 16),
-                (23, 25), (25, 27), (24, 26), (26, 28), (11, 23), (12, 24))  # fmt: skip
+_PROPORTIONS = (
+    (11, 12),
+    (23, 24),
+    (11, 13),
+    (13, 15),
+    (12, 14),
+    (14, 16),
+    (23, 25),
+    (25, 27),
+    (24, 26),
+    (26, 28),
+    (11, 23),
+    (12, 24),
+)
 _COLOUR_POINTS = ((11, 23), (12, 24), (11, 12), (23, 24), (11, 24))
 
 
@@ -190,8 +219,9 @@ def _shift(pose: Pose, dx: int, dy: int) -> Pose:
     image = pose.image.copy()
     image[:, 0] += dx
     image[:, 1] += dy
-    return Pose(pose.timestamp, pose.actor_id, image, pose.world, pose.confidence,
-                pose.timecode, pose.flags)  # fmt: skip
+    return Pose(
+        pose.timestamp, pose.actor_id, image, pose.world, pose.confidence, pose.timecode, pose.flags
+    )
 
 
 def find_people(

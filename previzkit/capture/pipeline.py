@@ -75,13 +75,15 @@ def capture(
     opts = options or CaptureOptions()
     src = source if isinstance(source, Source) else open_source(source)
     stills = isinstance(src, ImageSource | ImageFolderSource)
-    track = PoseTrack(src.width, src.height, src.fps, meta={"model": str(opts.model),
-                                                            "source": src.name})  # fmt: skip
+    track = PoseTrack(
+        src.width, src.height, src.fps, meta={"model": str(opts.model), "source": src.name}
+    )
     filters = ActorFilters(opts.image_params, opts.world_params, opts.min_visibility)
     writer = None
     if track_path is not None:
-        writer = TrackWriter(track_path, width=src.width, height=src.height, fps=src.fps,
-                             meta=track.meta)  # fmt: skip
+        writer = TrackWriter(
+            track_path, width=src.width, height=src.height, fps=src.fps, meta=track.meta
+        )
     if stills:
         from previzkit.capture.multi import IdTracker
 
@@ -89,15 +91,23 @@ def capture(
         ids = IdTracker()
 
         def detect(img, t):
-            people = find_people(est, img, max_people=opts.max_people,
-                                 min_visibility=opts.min_visibility, timestamp=t)  # fmt: skip
+            people = find_people(
+                est,
+                img,
+                max_people=opts.max_people,
+                min_visibility=opts.min_visibility,
+                timestamp=t,
+            )
             return ids.update(people, img)
 
         closer = est.close
     else:
-        tracker = MultiPoseTracker(opts.model, max_people=opts.max_people,
-                                   search_every=opts.search_every,
-                                   min_visibility=opts.min_visibility)  # fmt: skip
+        tracker = MultiPoseTracker(
+            opts.model,
+            max_people=opts.max_people,
+            search_every=opts.search_every,
+            min_visibility=opts.min_visibility,
+        )
         detect = tracker.process
         closer = tracker.close
     total = src.count if max_frames is None else min(src.count or max_frames, max_frames)

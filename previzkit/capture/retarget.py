@@ -184,8 +184,9 @@ def _plan(skeleton: Skeleton) -> _Plan:
             across[j] = _difference_row(m.across[1], m.across[0])
             b_rest = _frame(d_rest.tolist(), (across[j] @ rest).tolist())
             b_rest_t = None if b_rest is None else b_rest.T
-        joints.append(_JointPlan(j, parent, name, np.array(used), d_rest, b_rest_t,
-                                 m.across is not None))  # fmt: skip
+        joints.append(
+            _JointPlan(j, parent, name, np.array(used), d_rest, b_rest_t, m.across is not None)
+        )
     floor = float(rest[list(_FOOT_LANDMARKS), 1].min())
     plan = _Plan(tuple(joints), direction, across, floor)
     skeleton._rest["retarget_plan"] = plan

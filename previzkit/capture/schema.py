@@ -41,9 +41,18 @@ SCHEMA = "previzkit.pose"
 VERSION = 1
 TOPIC_PREFIX = b"pose/"
 _REQUIRED = {
-    "seq": int, "t": float, "wall": float, "tc": str, "fps": float, "frame": int,
-    "actor": int, "conf": float, "img": bytes, "world": bytes, "flags": bytes,
-}  # fmt: skip
+    "seq": int,
+    "t": float,
+    "wall": float,
+    "tc": str,
+    "fps": float,
+    "frame": int,
+    "actor": int,
+    "conf": float,
+    "img": bytes,
+    "world": bytes,
+    "flags": bytes,
+}
 
 
 def topic(actor_id: int) -> bytes:
@@ -75,9 +84,14 @@ class PoseMessage:
 
 
 def encode(
-    pose: Pose, seq: int, *, frame: int = 0, fps: float = 30.0, wall: float = 0.0,
+    pose: Pose,
+    seq: int,
+    *,
+    frame: int = 0,
+    fps: float = 30.0,
+    wall: float = 0.0,
     size: tuple[int, int] = (0, 0),
-) -> tuple[bytes, bytes]:  # fmt: skip
+) -> tuple[bytes, bytes]:
     """(topic, payload) of one pose."""
     import msgpack
 
@@ -117,8 +131,10 @@ def decode(topic_frame: bytes, payload: bytes) -> PoseMessage:
     if not isinstance(d, dict) or d.get("schema") != SCHEMA:
         raise PoseMessageError(f"foreign message on {topic_frame!r}: schema is not {SCHEMA!r}")
     if d.get("v") != VERSION:
-        raise PoseMessageError(f"message on {topic_frame!r} has schema version {d.get('v')!r}, "
-                               f"this reader understands {VERSION}")  # fmt: skip
+        raise PoseMessageError(
+            f"message on {topic_frame!r} has schema version {d.get('v')!r}, "
+            f"this reader understands {VERSION}"
+        )
     for key, typ in _REQUIRED.items():
         v = d.get(key)
         ok = isinstance(v, typ) or (typ is float and isinstance(v, int) and not isinstance(v, bool))
@@ -136,16 +152,18 @@ def decode(topic_frame: bytes, payload: bytes) -> PoseMessage:
             raise PoseMessageError(f"message on {topic_frame!r}: {key!r} is {d[key]!r}, not finite")
     for key in ("fps", "seq", "frame"):
         if d[key] < 0 or (key == "fps" and d[key] == 0):
-            raise PoseMessageError(f"message on {topic_frame!r}: {key!r} is {d[key]!r}, "
-                                   "must be positive")  # fmt: skip
+            raise PoseMessageError(
+                f"message on {topic_frame!r}: {key!r} is {d[key]!r}, must be positive"
+            )
     size = d.get("size") or (0, 0)
     if (
         not isinstance(size, list | tuple)
         or len(size) != 2
         or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in size)
     ):
-        raise PoseMessageError(f"message on {topic_frame!r}: 'size' must be [width, height] "
-                               f"pixels, got {size!r}")  # fmt: skip
+        raise PoseMessageError(
+            f"message on {topic_frame!r}: 'size' must be [width, height] pixels, got {size!r}"
+        )
     if topic_frame != topic(d["actor"]):
         raise PoseMessageError(f"message on {topic_frame!r} carries actor {d['actor']}")
     pose = Pose(
@@ -157,5 +175,11 @@ def decode(topic_frame: bytes, payload: bytes) -> PoseMessage:
         timecode=d["tc"],
         flags=np.frombuffer(d["flags"], np.uint8).copy(),
     )
-    return PoseMessage(int(d["seq"]), pose, int(d["frame"]), float(d["fps"]), float(d["wall"]),
-                       (int(size[0]), int(size[1])))  # fmt: skip
+    return PoseMessage(
+        int(d["seq"]),
+        pose,
+        int(d["frame"]),
+        float(d["fps"]),
+        float(d["wall"]),
+        (int(size[0]), int(size[1])),
+    )

@@ -92,8 +92,9 @@ class PosePublisher:
                 self._sock.connect(address)
         except zmq.ZMQError as exc:
             self._sock.close(0)
-            raise InputError(f"pose stream: cannot {'bind' if bind else 'connect'} "
-                             f"{address!r}: {exc}") from None  # fmt: skip
+            raise InputError(
+                f"pose stream: cannot {'bind' if bind else 'connect'} {address!r}: {exc}"
+            ) from None
         self.bound = bind
         self.handshakes = None  # a HandshakeLog (accepted/refused counts) with CurveZMQ
         if curve_secret is not None:
@@ -251,13 +252,19 @@ class PoseSubscriber:
             gap = msg.seq - last - 1
             st.dropped += gap
             st.drops.append((t, last + 1, msg.seq))
-            log.warning("pose stream: %s: %d message(s) lost (seq %d..%d)",
-                        t.decode(), gap, last + 1, msg.seq - 1)  # fmt: skip
+            log.warning(
+                "pose stream: %s: %d message(s) lost (seq %d..%d)",
+                t.decode(),
+                gap,
+                last + 1,
+                msg.seq - 1,
+            )
             if self.on_drop is not None:
                 self.on_drop(t, last + 1, msg.seq)
         elif last is not None and msg.seq <= last:
-            log.info("pose stream: %s: sequence restarted at %d (publisher restart)",
-                     t.decode(), msg.seq)  # fmt: skip
+            log.info(
+                "pose stream: %s: sequence restarted at %d (publisher restart)", t.decode(), msg.seq
+            )
         st.last_seq[t] = msg.seq
         st.received += 1
         return msg

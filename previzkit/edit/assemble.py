@@ -86,9 +86,16 @@ def scene_beats(scene: Any, timing: Any = None) -> list[Beat]:
         if el.type in (ET.ACTION, ET.CENTERED) or (el.type is ET.LYRICS and not el.character):
             n = wrapped_lines(el.plain, WIDTH["action"])
             beats.append(
-                Beat(scene.number, len(beats), "action", None, [el.line], [el.plain],
-                     max(0.5, n * timing.seconds_per_action_line))
-            )  # fmt: skip
+                Beat(
+                    scene.number,
+                    len(beats),
+                    "action",
+                    None,
+                    [el.line],
+                    [el.plain],
+                    max(0.5, n * timing.seconds_per_action_line),
+                )
+            )
         elif el.type is ET.CHARACTER and el.character:
             beats.append(
                 Beat(scene.number, len(beats), "dialogue", el.character, [el.line], [], 0.0)
@@ -257,8 +264,10 @@ def _build(
         raise TakeStoreError(f"take store {project}: has no takes to assemble")
     rates = {t.rate for t in takes}
     if len(rates) > 1:
-        raise InputError(f"take store {project}: takes at several rates {sorted(rates)}; "
-                         "conform them to one project rate first")  # fmt: skip
+        raise InputError(
+            f"take store {project}: takes at several rates {sorted(rates)}; "
+            "conform them to one project rate first"
+        )
     rate = tc.rate(rates.pop())
     fps = float(rate.fps)
     timing = TimingModel()
@@ -289,8 +298,11 @@ def _build(
                     analyses.append(analyse_take(store, t, estimate, marks, rules.trim))
                 except PrevizError as exc:  # a corrupt take: carry on with the next one
                     log.warning("take %s: skipped, its media cannot be read: %s", t.label, exc)
-                    analyses.append(TakeAnalysis(t, fps, t.duration_frames, has_video=False,
-                                                 estimate_s=estimate))  # fmt: skip
+                    analyses.append(
+                        TakeAnalysis(
+                            t, fps, t.duration_frames, has_video=False, estimate_s=estimate
+                        )
+                    )
                 done += 1
                 if progress is not None:
                     progress(done, total)

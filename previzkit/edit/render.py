@@ -239,9 +239,10 @@ def render_cut(
         for e in events:
             if e.slate is not None:
                 card = slate_card(
-                    opts.width, opts.height,
+                    opts.width,
+                    opts.height,
                     [f"SCENE {e.slate.get('scene', '')}", str(e.slate.get("heading", "")), title],
-                )  # fmt: skip
+                )
                 for _ in range(e.duration):
                     put(card)
                 continue

@@ -181,13 +181,16 @@ def read_track(path: str | Path) -> PoseTrack:
     with path.open("rb") as f:
         meta = _read_header(f, path)
         track = PoseTrack(
-            int(meta.get("width", 0)), int(meta.get("height", 0)), float(meta.get("fps", 0.0)),
+            int(meta.get("width", 0)),
+            int(meta.get("height", 0)),
+            float(meta.get("fps", 0.0)),
             meta=meta,
-        )  # fmt: skip
+        )
         for offset, frame in _records(f, path):
             if frame is None:
-                log.warning("%s: torn or corrupt record at byte %d: frames after it dropped",
-                            path, offset)  # fmt: skip
+                log.warning(
+                    "%s: torn or corrupt record at byte %d: frames after it dropped", path, offset
+                )
                 track.truncated = True
                 break
             track.frames.append(frame)

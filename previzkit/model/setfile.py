@@ -247,9 +247,11 @@ def _unique_key_loader():
                     hash(key)
                 except TypeError:  # a list or map as a key (found by fuzzing)
                     raise yaml.constructor.ConstructorError(
-                        None, None, f"a key must be a plain value, not a {type(key).__name__}",
+                        None,
+                        None,
+                        f"a key must be a plain value, not a {type(key).__name__}",
                         key_node.start_mark,
-                    ) from None  # fmt: skip
+                    ) from None
                 if key in seen:
                     raise yaml.constructor.ConstructorError(
                         None, None, f"duplicate key {key!r}", key_node.start_mark

@@ -47,36 +47,85 @@ def _source(camera: str | None, plate: Path | None) -> str:
 @click.option("--camera", help="Live camera index (0, 1, ...).")
 @click.option("--plate", type=click.Path(path_type=Path), help="A recorded plate video instead.")
 @click.option("--board", type=click.Path(path_type=Path), help="ChArUco board file (YAML).")
-@click.option("--calibration", type=click.Path(path_type=Path),
-              help="Lens calibration from 'overlay calibrate' (default: the set camera's lens).")  # fmt: skip
+@click.option(
+    "--calibration",
+    type=click.Path(path_type=Path),
+    help="Lens calibration from 'overlay calibrate' (default: the set camera's lens).",
+)
 @click.option("--freed", help="Track from FreeD D1 packets: udp://HOST:PORT.")
 @click.option("--freed-camera", type=int, help="FreeD camera id (default: any).")
-@click.option("--freed-delay", type=float, default=0.0, show_default=True,
-              help="Milliseconds the plate lags the FreeD packets (picks older packets).")  # fmt: skip
-@click.option("--lens-table", type=click.Path(path_type=Path),
-              help="FreeD zoom/focus counts -> focal mm / focus m (YAML).")  # fmt: skip
+@click.option(
+    "--freed-delay",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Milliseconds the plate lags the FreeD packets (picks older packets).",
+)
+@click.option(
+    "--lens-table",
+    type=click.Path(path_type=Path),
+    help="FreeD zoom/focus counts -> focal mm / focus m (YAML).",
+)
 @click.option("--set-camera", help="Without a tracker: a fixed set camera (default: the set's).")
-@click.option("--matte", type=click.Choice(["green", "blue", "segment", "none"]), default="green",
-              show_default=True,
-              help="Actor matte: a green/blue screen key, person segmentation (no screen), none.")  # fmt: skip
-@click.option("--actor-depth", type=float, default=3.0, show_default=True,
-              help="The actor's distance in front of the camera, metres.")  # fmt: skip
+@click.option(
+    "--matte",
+    type=click.Choice(["green", "blue", "segment", "none"]),
+    default="green",
+    show_default=True,
+    help="Actor matte: a green/blue screen key, person segmentation (no screen), none.",
+)
+@click.option(
+    "--actor-depth",
+    type=float,
+    default=3.0,
+    show_default=True,
+    help="The actor's distance in front of the camera, metres.",
+)
 @click.option("--actor-mark", help="A set mark where the actor stands (overrides --actor-depth).")
-@click.option("--backdrop/--no-backdrop", default=None,
-              help="Draw the set's sky and floor (default: with a green/blue screen).")  # fmt: skip
+@click.option(
+    "--backdrop/--no-backdrop",
+    default=None,
+    help="Draw the set's sky and floor (default: with a green/blue screen).",
+)
 @click.option("--frames", type=int, help="Stop after N frames.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the overlay as MP4.")
 @click.option("--window", is_flag=True, help="Show it in a desktop window (close to stop).")
-@click.option("--project", "-p", type=click.Path(path_type=Path),
-              help="Record a take (overlay, plate, camera track) into this take store.")  # fmt: skip
+@click.option(
+    "--project",
+    "-p",
+    type=click.Path(path_type=Path),
+    help="Record a take (overlay, plate, camera track) into this take store.",
+)
 @click.option("--scene", default="1", show_default=True)
 @click.option("--shot", default="1-A", show_default=True)
 @click.option("--rate", default="24", show_default=True, help="Timecode rate of the take.")
 @click.option("--start-tc", help="Timecode of the take's first frame (default: the clock).")
 @click.option("--stats", is_flag=True, help="Print p50/p99 time per stage at the end.")
-def run(set_file, camera, plate, board, calibration, freed, freed_camera, freed_delay, lens_table,
-        set_camera, matte, actor_depth, actor_mark, backdrop, frames, output, window, project, scene,
-        shot, rate, start_tc, stats):  # fmt: skip
+def run(
+    set_file,
+    camera,
+    plate,
+    board,
+    calibration,
+    freed,
+    freed_camera,
+    freed_delay,
+    lens_table,
+    set_camera,
+    matte,
+    actor_depth,
+    actor_mark,
+    backdrop,
+    frames,
+    output,
+    window,
+    project,
+    scene,
+    shot,
+    rate,
+    start_tc,
+    stats,
+):
     """Run the overlay over SET_FILE."""
     from previzkit.core.progress import bar
     from previzkit.overlay.compositor import OverlayOptions, OverlayRun, run_overlay
@@ -93,16 +142,29 @@ def run(set_file, camera, plate, board, calibration, freed, freed_camera, freed_
             raise InputError(f"--actor-mark {actor_mark!r}: set marks are {sorted(marks)}")
         x, z = marks[actor_mark].position
         position = (float(x), 1.0, float(z))
-    opts = OverlayOptions(matte=matte, actor_depth_m=actor_depth, actor_position=position,
-                          backdrop=backdrop)  # fmt: skip
+    opts = OverlayOptions(
+        matte=matte, actor_depth_m=actor_depth, actor_position=position, backdrop=backdrop
+    )
     job = OverlayRun(
-        set_file=set_file, source=_source(camera, plate), options=opts, board=board,
-        calibration=calibration, freed=freed, freed_camera=freed_camera,
-        freed_delay_s=freed_delay / 1000.0, lens_table=lens_table,
-        set_camera=set_camera, frames=frames, output=output, window=window, project=project,
+        set_file=set_file,
+        source=_source(camera, plate),
+        options=opts,
+        board=board,
+        calibration=calibration,
+        freed=freed,
+        freed_camera=freed_camera,
+        freed_delay_s=freed_delay / 1000.0,
+        lens_table=lens_table,
+        set_camera=set_camera,
+        frames=frames,
+        output=output,
+        window=window,
+        project=project,
         scene=scene,
-        shot=shot, rate=rate, start_tc=start_tc,
-    )  # fmt: skip
+        shot=shot,
+        rate=rate,
+        start_tc=start_tc,
+    )
     with keep_current_context():  # a caller's own GL context stays current afterwards
         ctx = create_context()
         try:
@@ -124,12 +186,25 @@ def run(set_file, camera, plate, board, calibration, freed, freed_camera, freed_
 @overlay.command("calibrate")
 @click.option("--board", required=True, type=click.Path(path_type=Path), help="Board file (YAML).")
 @click.option("--camera", help="Live camera index.")
-@click.option("--plate", type=click.Path(path_type=Path),
-              help="A video or an image folder of the board at varied angles.")  # fmt: skip
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
-              help="Calibration file to write (YAML).")  # fmt: skip
-@click.option("--sensor-width-mm", type=float, default=24.89, show_default=True,
-              help="Sensor width the image spans, for the focal length in mm.")  # fmt: skip
+@click.option(
+    "--plate",
+    type=click.Path(path_type=Path),
+    help="A video or an image folder of the board at varied angles.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Calibration file to write (YAML).",
+)
+@click.option(
+    "--sensor-width-mm",
+    type=float,
+    default=24.89,
+    show_default=True,
+    help="Sensor width the image spans, for the focal length in mm.",
+)
 @click.option("--every", type=int, default=10, show_default=True, help="Use every Nth frame.")
 @click.option("--max-views", type=int, default=40, show_default=True)
 def calibrate_cmd(board, camera, plate, output, sensor_width_mm, every, max_views):
@@ -150,8 +225,10 @@ def calibrate_cmd(board, camera, plate, output, sensor_width_mm, every, max_view
     cal = calibrate(board_def, views, sensor_width_mm=sensor_width_mm)
     cal.save(output)
     lens = cal.lens()
-    click.echo(f"{output}: {cal.views} views, rms {cal.rms:.3f} px, focal {lens.focal_mm:.2f} mm "
-               f"on a {sensor_width_mm} mm sensor ({cal.width}x{cal.height})")  # fmt: skip
+    click.echo(
+        f"{output}: {cal.views} views, rms {cal.rms:.3f} px, focal {lens.focal_mm:.2f} mm "
+        f"on a {sensor_width_mm} mm sensor ({cal.width}x{cal.height})"
+    )
 
 
 @overlay.command("board")
@@ -171,5 +248,6 @@ def board_cmd(board, output, px_per_square):
     b = load_board(board)
     Image.fromarray(b.image(px_per_square)).save(output)
     w, h = b.size_m
-    click.echo(f"{output}: print at {w * 100:.1f} x {h * 100:.1f} cm "
-               f"({b.square_m * 100:.1f} cm squares)")  # fmt: skip
+    click.echo(
+        f"{output}: print at {w * 100:.1f} x {h * 100:.1f} cm ({b.square_m * 100:.1f} cm squares)"
+    )

@@ -467,8 +467,9 @@ def make_tracker(run: OverlayRun, set_def: Any, width: int, height: int) -> Came
         table, sensor = (
             load_lens_table(run.lens_table) if run.lens_table else (LensTable(), (24.89, 18.66))
         )
-        return FreeDCamera(FreeDReceiver(run.freed), table, sensor, run.freed_camera,
-                           delay_s=run.freed_delay_s)  # fmt: skip
+        return FreeDCamera(
+            FreeDReceiver(run.freed), table, sensor, run.freed_camera, delay_s=run.freed_delay_s
+        )
     if set_cam is None:
         raise InputError(f"overlay: set {set_def.name!r} has no camera; give --board or --freed")
     return FixedCamera(set_cam.camera_to_world(), set_cam.lens)
@@ -510,8 +511,15 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                 from previzkit.takes.store import TakeStore
 
                 store = TakeStore(run.project)
-                recorder = Recorder(store, run.scene, run.shot, rate=run.rate,
-                                    start_tc=run.start_tc, size=even, plate_size=even)  # fmt: skip
+                recorder = Recorder(
+                    store,
+                    run.scene,
+                    run.shot,
+                    rate=run.rate,
+                    start_tc=run.start_tc,
+                    size=even,
+                    plate_size=even,
+                )
                 recorder.start()
             for frame in source:
                 if run.frames is not None and n >= run.frames:
@@ -525,9 +533,12 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                 if writer is not None:
                     writer.write(np.ascontiguousarray(crop))
                 if recorder is not None:
-                    recorder.frame(np.ascontiguousarray(crop),
-                                   plate=np.ascontiguousarray(frame.image[: even[1], : even[0]]),
-                                   camera=camera_sample_args(out), time_s=frame.time)  # fmt: skip
+                    recorder.frame(
+                        np.ascontiguousarray(crop),
+                        plate=np.ascontiguousarray(frame.image[: even[1], : even[0]]),
+                        camera=camera_sample_args(out),
+                        time_s=frame.time,
+                    )
                 n += 1
                 lost += not out.tracked
                 if progress is not None:

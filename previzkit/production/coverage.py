@@ -184,11 +184,16 @@ def scene_set(
         p = positions[name]
         others = [q for n, q in positions.items() if n != name]
         look = others[0] if len(others) == 1 else centre + np.array([0.0, 0.0, 4.0])
-        chars.append(CharacterDef(
-            name=name, model="mannequin", mark=mark_names[i] if i < len(mark_names) else None,
-            position=tuple(float(x) for x in p), yaw_deg=yaw_towards(p, look),
-            color=COLORS[i % len(COLORS)],
-        ))  # fmt: skip
+        chars.append(
+            CharacterDef(
+                name=name,
+                model="mannequin",
+                mark=mark_names[i] if i < len(mark_names) else None,
+                position=tuple(float(x) for x in p),
+                yaw_deg=yaw_towards(p, look),
+                color=COLORS[i % len(COLORS)],
+            )
+        )
     props = {p.name.lower(): np.array(p.position, dtype=float) for p in base.props}
     cameras = {}
     for shot in scene.shots:
@@ -209,5 +214,10 @@ def scene_set(
             bg = dataclasses.replace(bg, ground_model=gpath, ground_image=None, ground_size=256)
     if not isinstance(bg, BackgroundDef):  # pragma: no cover - defensive
         raise InputError("scene set: background is not a BackgroundDef")
-    return dataclasses.replace(base, characters=chars, cameras=cameras,
-                               default_camera=next(iter(cameras), None), background=bg)  # fmt: skip
+    return dataclasses.replace(
+        base,
+        characters=chars,
+        cameras=cameras,
+        default_camera=next(iter(cameras), None),
+        background=bg,
+    )

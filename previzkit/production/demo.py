@@ -59,8 +59,15 @@ class DemoOptions:
     @classmethod
     def quick(cls) -> DemoOptions:
         """CI-sized: 2 takes a shot, small frames, the script played 4x as fast."""
-        return cls(takes=2, size=(192, 108), cut_size=(320, 180), time_scale=0.25,
-                   handle_s=0.5, min_shot_s=0.25, sky_size=(512, 256))  # fmt: skip
+        return cls(
+            takes=2,
+            size=(192, 108),
+            cut_size=(320, 180),
+            time_scale=0.25,
+            handle_s=0.5,
+            min_shot_s=0.25,
+            sky_size=(512, 256),
+        )
 
 
 @dataclass
@@ -132,8 +139,9 @@ def record_plan(
                 base = load_set(assets / (sp.set_file or "sets/sample.yaml"))
                 sets[spec.scene] = coverage.scene_set(base, sp, assets, sky_size=options.sky_size)
             full = sets[spec.scene]
-            shot_set = dataclasses.replace(full, cameras={spec.shot: full.cameras[spec.shot]},
-                                           default_camera=spec.shot)  # fmt: skip
+            shot_set = dataclasses.replace(
+                full, cameras={spec.shot: full.cameras[spec.shot]}, default_camera=spec.shot
+            )
             cast = tuple(c.name for c in full.characters)
             if cast not in clips:
                 fallback = list(clips_by_name.values())
@@ -144,8 +152,17 @@ def record_plan(
             poses = record.write_take_poses(
                 spec, clips[cast], work / f"{spec.scene}_{spec.shot}_{spec.take}.pzt"
             )
-            record.record_take(ctx, shot_set, store, spec, poses, cast, options.size,
-                               start_tc=start_tc, retarget_cache=cache)  # fmt: skip
+            record.record_take(
+                ctx,
+                shot_set,
+                store,
+                spec,
+                poses,
+                cast,
+                options.size,
+                start_tc=start_tc,
+                retarget_cache=cache,
+            )
             done += spec.frames
             if progress is not None:
                 progress(done, total)
@@ -175,8 +192,10 @@ def run_demo(
     out = Path(out)
     project = out / "project"
     if (project / "takes.sqlite").exists():
-        raise InputError(f"demo output {out}: already holds a take store (project/); "
-                         "give an empty folder with -o")  # fmt: skip
+        raise InputError(
+            f"demo output {out}: already holds a take store (project/); "
+            "give an empty folder with -o"
+        )
     out.mkdir(parents=True, exist_ok=True)
     assets = assets_dir()
     src = Path(script_path) if script_path else asset_path("scripts", "sample.fountain")
@@ -192,8 +211,10 @@ def run_demo(
         known = [s.number for s in plan.scenes]
         unknown = [n for n in opts.scenes if n not in known]
         if unknown:
-            raise InputError(f"--scene {', '.join(unknown)}: not a scene of {src.name} "
-                             f"(scenes: {', '.join(known)})")  # fmt: skip
+            raise InputError(
+                f"--scene {', '.join(unknown)}: not a scene of {src.name} "
+                f"(scenes: {', '.join(known)})"
+            )
         plan = dataclasses.replace(plan, scenes=[s for s in plan.scenes if s.number in opts.scenes])
     files["shots"] = save_shot_plan(plan, out / "shots.yaml")
     planned = [sh.id for sp in plan.scenes for sh in sp.shots]
@@ -209,22 +230,29 @@ def run_demo(
 
     t = time.perf_counter()
     with bars("score + assemble", None, "take") as progress:
-        result = assemble(project, script, plan=files["shots"], rules=AssemblyRules(min_shot_s=opts.min_shot_s),
-                          progress=progress)  # fmt: skip
+        result = assemble(
+            project,
+            script,
+            plan=files["shots"],
+            rules=AssemblyRules(min_shot_s=opts.min_shot_s),
+            progress=progress,
+        )
     for name, suffix in (("otio", ".otio"), ("edl", ".edl"), ("fcpxml", ".fcpxml")):
         files[name] = export(result.timeline, out / f"cut{suffix}")
     seconds["assemble"] = time.perf_counter() - t
 
     t = time.perf_counter()
     with bars("render previz.mp4", None, "frame") as progress:
-        files["mp4"] = render_cut(result.timeline, out / "previz.mp4",
-                                  RenderOptions(*opts.cut_size), progress=progress)  # fmt: skip
+        files["mp4"] = render_cut(
+            result.timeline, out / "previz.mp4", RenderOptions(*opts.cut_size), progress=progress
+        )
     seconds["render"] = time.perf_counter() - t
 
     t = time.perf_counter()
     with bars("storyboard", None, "shot") as progress:
-        files["storyboard"] = write_storyboard(result.timeline, out, video=files["mp4"],
-                                               progress=progress)  # fmt: skip
+        files["storyboard"] = write_storyboard(
+            result.timeline, out, video=files["mp4"], progress=progress
+        )
     seconds["storyboard"] = time.perf_counter() - t
 
     clips = [c for c in result.timeline.video_tracks()[0] if c.schema_name() == "Clip"]
@@ -235,8 +263,15 @@ def run_demo(
 def _specs(script: Any, plan: Any, opts: DemoOptions) -> list[Any]:
     from previzkit.production.record import take_specs
 
-    specs = take_specs(script, plan, opts.takes, opts.rate, max_s=opts.max_take_s,
-                       scale=opts.time_scale, handle_s=opts.handle_s)  # fmt: skip
+    specs = take_specs(
+        script,
+        plan,
+        opts.takes,
+        opts.rate,
+        max_s=opts.max_take_s,
+        scale=opts.time_scale,
+        handle_s=opts.handle_s,
+    )
     return [s for s in specs if opts.scenes is None or s.scene in opts.scenes]
 
 
@@ -271,8 +306,9 @@ def summary(result: DemoResult) -> str:
 @click.option("--takes", type=click.IntRange(1, 9), default=None, help="Takes per shot (3).")
 @click.option("--size", default=None, help="Recorded take size WxH (384x216).")
 @click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
-def demo(output: Path, quick: bool, takes: int | None, size: str | None,
-         scenes: tuple[str, ...]) -> None:  # fmt: skip
+def demo(
+    output: Path, quick: bool, takes: int | None, size: str | None, scenes: tuple[str, ...]
+) -> None:
     """Run the whole pipeline on the bundled sample: script -> shot plan -> takes
     recorded offscreen -> scored cut (OTIO, EDL, FCPXML) -> previz.mp4 + storyboard."""
     from previzkit.core.progress import bar

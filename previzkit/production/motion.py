@@ -108,8 +108,15 @@ def parse_bvh(text: str, source: str = "<bvh>") -> BvhClip:
     width = sum(len(c) for c in channels)
     if not names or width == 0 or values.size != frames * width or frame_time <= 0:
         raise fail(f"{values.size} motion values for {frames} frames of {width} channels")
-    return BvhClip(names, parents, np.array(offsets), end_sites, channels,
-                   values.reshape(frames, width), frame_time)  # fmt: skip
+    return BvhClip(
+        names,
+        parents,
+        np.array(offsets),
+        end_sites,
+        channels,
+        values.reshape(frames, width),
+        frame_time,
+    )
 
 
 def read_bvh(path: str | Path) -> BvhClip:
@@ -183,8 +190,10 @@ def _find(clip: BvhClip) -> dict[str, int]:
     for role, options in _ROLES.items():
         hit = next((low[o] for o in options if o in low), None)
         if hit is None:
-            raise InputError(f"BVH: no joint for {role} (tried {', '.join(options)}; "
-                             f"joints: {', '.join(clip.names)})")  # fmt: skip
+            raise InputError(
+                f"BVH: no joint for {role} (tried {', '.join(options)}; "
+                f"joints: {', '.join(clip.names)})"
+            )
         out[role] = hit
     return out
 
@@ -206,9 +215,20 @@ def bvh_landmarks(clip: BvhClip, scale: float = 0.01) -> npt.NDArray[np.float64]
     f = pos.shape[0]
     lm = np.zeros((f, 33, 3))
     P = lambda role: pos[:, r[role]]  # noqa: E731
-    for idx, role in ((11, "l_shoulder"), (12, "r_shoulder"), (13, "l_elbow"), (14, "r_elbow"),
-                      (15, "l_wrist"), (16, "r_wrist"), (23, "l_hip"), (24, "r_hip"),
-                      (25, "l_knee"), (26, "r_knee"), (27, "l_ankle"), (28, "r_ankle")):  # fmt: skip
+    for idx, role in (
+        (11, "l_shoulder"),
+        (12, "r_shoulder"),
+        (13, "l_elbow"),
+        (14, "r_elbow"),
+        (15, "l_wrist"),
+        (16, "r_wrist"),
+        (23, "l_hip"),
+        (24, "r_hip"),
+        (25, "l_knee"),
+        (26, "r_knee"),
+        (27, "l_ankle"),
+        (28, "r_ankle"),
+    ):
         lm[:, idx] = P(role)
     # rest frame of the clip: left = +x side of the hips, up = +y, forward = left x up
     left = clip.offsets[r["l_hip"]] - clip.offsets[r["r_hip"]]
@@ -240,11 +260,18 @@ def bvh_landmarks(clip: BvhClip, scale: float = 0.01) -> npt.NDArray[np.float64]
     c = P("head") + 0.45 * (top - P("head"))
     s = length / 0.18
     face = {  # (across (+left), up, forward) in metres for a 0.18 m head bone
-        0: (0.0, -0.01, 0.105), 1: (0.015, 0.02, 0.095), 2: (0.032, 0.02, 0.09),
-        3: (0.045, 0.02, 0.085), 4: (-0.015, 0.02, 0.095), 5: (-0.032, 0.02, 0.09),
-        6: (-0.045, 0.02, 0.085), 7: (0.075, 0.0, 0.0), 8: (-0.075, 0.0, 0.0),
-        9: (0.025, -0.045, 0.09), 10: (-0.025, -0.045, 0.09),
-    }  # fmt: skip
+        0: (0.0, -0.01, 0.105),
+        1: (0.015, 0.02, 0.095),
+        2: (0.032, 0.02, 0.09),
+        3: (0.045, 0.02, 0.085),
+        4: (-0.015, 0.02, 0.095),
+        5: (-0.032, 0.02, 0.09),
+        6: (-0.045, 0.02, 0.085),
+        7: (0.075, 0.0, 0.0),
+        8: (-0.075, 0.0, 0.0),
+        9: (0.025, -0.045, 0.09),
+        10: (-0.025, -0.045, 0.09),
+    }
     for idx, (a, b, cc) in face.items():
         local = s * (a * left + b * up + cc * fwd)
         lm[:, idx] = c + np.einsum("fij,j->fi", rot[:, k], local)
@@ -276,9 +303,14 @@ def mirror(landmarks: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 
 
 def retime(
-    landmarks: npt.NDArray[np.float64], fps: float, out_fps: float, speed: float = 1.0,
-    start_s: float = 0.0, duration_s: float | None = None, nearest: bool = False,
-) -> npt.NDArray[np.float64]:  # fmt: skip
+    landmarks: npt.NDArray[np.float64],
+    fps: float,
+    out_fps: float,
+    speed: float = 1.0,
+    start_s: float = 0.0,
+    duration_s: float | None = None,
+    nearest: bool = False,
+) -> npt.NDArray[np.float64]:
     """Resample a clip at ``out_fps``: played ``speed`` times as fast from ``start_s``
     (clip seconds) for ``duration_s`` output seconds (default: to the clip's end). The
     clip holds still on its last frame (a performer who has finished), linear between
@@ -304,9 +336,12 @@ def retime(
 
 
 def to_poses(
-    landmarks: npt.NDArray[np.float64], fps: float, actor_id: int,
-    size: tuple[int, int] = (640, 480), camera_distance: float = 4.0,
-) -> list[Pose]:  # fmt: skip
+    landmarks: npt.NDArray[np.float64],
+    fps: float,
+    actor_id: int,
+    size: tuple[int, int] = (640, 480),
+    camera_distance: float = 4.0,
+) -> list[Pose]:
     """Poses as MediaPipe gives them for a y-up clip facing +z (see module doc)."""
     lm = np.asarray(landmarks, dtype=np.float64)
     w, h = size
@@ -325,8 +360,13 @@ def to_poses(
     return out
 
 
-def write_clip(path: str | Path, poses_by_actor: dict[int, list[Pose]], fps: float,
-               size: tuple[int, int] = (640, 480), meta: dict | None = None) -> Path:  # fmt: skip
+def write_clip(
+    path: str | Path,
+    poses_by_actor: dict[int, list[Pose]],
+    fps: float,
+    size: tuple[int, int] = (640, 480),
+    meta: dict | None = None,
+) -> Path:
     """A ``.pzt`` pose track of one or more actors (frame i holds each actor's pose i)."""
     from previzkit.model.pose_track import PoseFrame, TrackWriter
 
@@ -364,9 +404,13 @@ def build_sample_clips(bvh: str | Path, out_dir: str | Path, fps: float = 30.0) 
     meta = {"source": Path(bvh).name, "converted_by": "previzkit.production.motion"}
     return [
         write_clip(out / "mara.pzt", {0: to_poses(lm, fps, 0)}, fps, meta=meta),
-        write_clip(out / "jonas.pzt", {0: to_poses(mirror(lm), fps, 0)}, fps,
-                   meta={**meta, "mirrored": True}),
-    ]  # fmt: skip
+        write_clip(
+            out / "jonas.pzt",
+            {0: to_poses(mirror(lm), fps, 0)},
+            fps,
+            meta={**meta, "mirrored": True},
+        ),
+    ]
 
 
 if __name__ == "__main__":  # python3 -m previzkit.production.motion BVH OUT_DIR

@@ -63,10 +63,15 @@ def shot_estimates(script: Any, plan: Any) -> dict[str, float]:
 
 
 def take_specs(
-    script: Any, plan: Any, takes_per_shot: int, rate: str = "24",
-    clip_s: float = 15.0, max_s: float | None = None, scale: float = 1.0,
+    script: Any,
+    plan: Any,
+    takes_per_shot: int,
+    rate: str = "24",
+    clip_s: float = 15.0,
+    max_s: float | None = None,
+    scale: float = 1.0,
     handle_s: float = HANDLE_S,
-) -> list[TakeSpec]:  # fmt: skip
+) -> list[TakeSpec]:
     """Every take to record, in plan order (scene, shot, take): the shot's script time
     x ``scale`` (+/- 12 % between takes) plus ``handle_s`` before and after. ``clip_s``
     is the pose clips' length; ``max_s`` caps a take's length."""
@@ -87,8 +92,11 @@ def take_specs(
                 # from the top of the performance (+ this take's shift): the actors
                 # stand, kneel and stand up again within the longer takes
                 start = float(np.clip(shift, 0.0, max(0.0, clip_s - 1.0)))
-                out.append(TakeSpec(sp.number, sh.id, k + 1, max(2, round(length * fps)),
-                                    rate, speed, start))  # fmt: skip
+                out.append(
+                    TakeSpec(
+                        sp.number, sh.id, k + 1, max(2, round(length * fps)), rate, speed, start
+                    )
+                )
     return out
 
 
@@ -133,8 +141,11 @@ class CachedActors:
             if name is None:
                 continue
             ch = self.inner.characters[name]
-            key = (name, np.asarray(pose.world, np.float32).tobytes(),
-                   np.asarray(pose.image[:, 2], np.float32).tobytes())  # fmt: skip
+            key = (
+                name,
+                np.asarray(pose.world, np.float32).tobytes(),
+                np.asarray(pose.image[:, 2], np.float32).tobytes(),
+            )
             sk = self.cache.get(key)
             if sk is None:
                 sk = retarget(pose, ch.skeleton, min_visibility=self.inner.min_visibility)
@@ -166,9 +177,17 @@ def record_take(
     from previzkit.stage.sources import TrackSource
     from previzkit.takes.recorder import Recorder
 
-    rec = Recorder(store, spec.scene, spec.shot, rate=spec.rate, size=size, take=spec.take,
-                   start_tc=start_tc, flush_interval=1.0,
-                   notes=f"speed {spec.speed:g}x from {spec.start_s:.1f} s")  # fmt: skip
+    rec = Recorder(
+        store,
+        spec.scene,
+        spec.shot,
+        rate=spec.rate,
+        size=size,
+        take=spec.take,
+        start_tc=start_tc,
+        flush_interval=1.0,
+        notes=f"speed {spec.speed:g}x from {spec.start_s:.1f} s",
+    )
     opts = StageOptions(width=size[0], height=size[1], camera=spec.shot, realtime=False)
     source = TrackSource(poses)
     sink = RecorderSink(rec)

@@ -36,14 +36,29 @@ def _norm(name: str) -> str:
 def _aliases() -> dict[str, str]:
     out = {_norm(n): n for n in SKELETON}
     mixamo = {
-        "hips": "hips", "spine": "spine", "spine2": "chest", "neck": "neck", "head": "head",
-        "shoulder": "shoulder", "arm": "upper_arm", "forearm": "forearm", "hand": "hand",
-        "upleg": "upper_leg", "leg": "lower_leg", "foot": "foot", "toebase": "toe",
-    }  # fmt: skip
+        "hips": "hips",
+        "spine": "spine",
+        "spine2": "chest",
+        "neck": "neck",
+        "head": "head",
+        "shoulder": "shoulder",
+        "arm": "upper_arm",
+        "forearm": "forearm",
+        "hand": "hand",
+        "upleg": "upper_leg",
+        "leg": "lower_leg",
+        "foot": "foot",
+        "toebase": "toe",
+    }
     vrm = {
-        "chest": "chest", "shoulder": "shoulder", "upperarm": "upper_arm", "lowerarm": "forearm",
-        "upperleg": "upper_leg", "lowerleg": "lower_leg", "toes": "toe",
-    }  # fmt: skip
+        "chest": "chest",
+        "shoulder": "shoulder",
+        "upperarm": "upper_arm",
+        "lowerarm": "forearm",
+        "upperleg": "upper_leg",
+        "lowerleg": "lower_leg",
+        "toes": "toe",
+    }
     for table in (mixamo, vrm):
         for src, dst in table.items():
             if dst in SKELETON:

@@ -21,10 +21,16 @@ from previzkit.core.sizes import parse_size
 @click.option(
     "--subscribe", multiple=True, help="Pose stream address (tcp://host:5555); repeatable."
 )
-@click.option("--curve-secret", type=click.Path(dir_okay=False, path_type=Path),
-              help="CurveZMQ: this subscriber's .key_secret (see previzkit keys).")  # fmt: skip
-@click.option("--curve-server", type=click.Path(dir_okay=False, path_type=Path),
-              help="CurveZMQ: the pose publisher's public .key.")  # fmt: skip
+@click.option(
+    "--curve-secret",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CurveZMQ: this subscriber's .key_secret (see previzkit keys).",
+)
+@click.option(
+    "--curve-server",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CurveZMQ: the pose publisher's public .key.",
+)
 @click.option("--capture", "capture_src", help="Local capture: a camera index or a video file.")
 @click.option(
     "--plate", type=click.Path(path_type=Path), help="Camera plate video to composite over."
@@ -48,8 +54,12 @@ from previzkit.core.sizes import parse_size
 @click.option("--camera", "-c", help="Set camera to render through (default: the set's default).")
 @click.option("--size", default="1280x720", show_default=True, help="Output size WxH.")
 @click.option("--fps", type=float, default=None, help="Loop rate (default: the pose source's).")
-@click.option("--realtime/--fast", default=False, show_default=True,
-              help="Pace a recorded track and plate in real time, or one frame per loop frame.")  # fmt: skip
+@click.option(
+    "--realtime/--fast",
+    default=False,
+    show_default=True,
+    help="Pace a recorded track and plate in real time, or one frame per loop frame.",
+)
 @click.option(
     "--actor",
     "actors",
@@ -68,8 +78,34 @@ from previzkit.core.sizes import parse_size
 @click.option("--headset", is_flag=True, help="Also render to the OpenXR headset.")
 @click.option("--window", is_flag=True, help="Also show the output in a desktop window.")
 @click.option("--msaa", type=int, default=0, show_default=True, help="MSAA samples (0 = off).")
-def stage(set_file, poses, subscribe, curve_secret, curve_server, capture_src, plate, frames, output, project, scene, shot, stats, camera, size,
-          fps, realtime, actors, start_tc, share, peers, writer, save_set, headset, window, msaa):  # fmt: skip
+def stage(
+    set_file,
+    poses,
+    subscribe,
+    curve_secret,
+    curve_server,
+    capture_src,
+    plate,
+    frames,
+    output,
+    project,
+    scene,
+    shot,
+    stats,
+    camera,
+    size,
+    fps,
+    realtime,
+    actors,
+    start_tc,
+    share,
+    peers,
+    writer,
+    save_set,
+    headset,
+    window,
+    msaa,
+):
     """Run the real-time stage loop over SET_FILE: poses -> characters -> render ->
     composite over the plate -> outputs (offscreen, window, headset) -> take."""
     from previzkit.core.progress import bar
@@ -81,19 +117,40 @@ def stage(set_file, poses, subscribe, curve_secret, curve_server, capture_src, p
     if msaa < 0:
         raise InputError(f"--msaa must be >= 0, got {msaa}")
     run = StageRun(
-        set_path=set_file, poses=poses, subscribe=list(subscribe), capture=capture_src,
-        curve_secret=curve_secret, curve_server=curve_server,
-        plate=plate, output=output, frames=frames, size=parse_size(size), camera=camera, fps=fps,
-        realtime=realtime, actors=parse_actor_map(actors), start_tc=start_tc, share=share,
-        peers=list(peers), writer=writer, save_set=save_set, headset=headset, window=window,
-        samples=msaa, project=project, scene=scene, shot=shot,
-    )  # fmt: skip
+        set_path=set_file,
+        poses=poses,
+        subscribe=list(subscribe),
+        capture=capture_src,
+        curve_secret=curve_secret,
+        curve_server=curve_server,
+        plate=plate,
+        output=output,
+        frames=frames,
+        size=parse_size(size),
+        camera=camera,
+        fps=fps,
+        realtime=realtime,
+        actors=parse_actor_map(actors),
+        start_tc=start_tc,
+        share=share,
+        peers=list(peers),
+        writer=writer,
+        save_set=save_set,
+        headset=headset,
+        window=window,
+        samples=msaa,
+        project=project,
+        scene=scene,
+        shot=shot,
+    )
     with bar("stage", total=frames) as progress:
         result = run_stage(run, progress=progress)
     for take in result.takes:
         where = take.get("folder") or output
-        click.echo(f"take {where}: {take['frames']} frames, {take['start_tc']} - "
-                   f"{take['end_tc']} at {take['rate']} fps")  # fmt: skip
+        click.echo(
+            f"take {where}: {take['frames']} frames, {take['start_tc']} - "
+            f"{take['end_tc']} at {take['rate']} fps"
+        )
     if result.saved is not None:
         click.echo(f"set saved: {result.saved}")
     if stats:

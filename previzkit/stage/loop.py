@@ -186,8 +186,12 @@ class StageLoop:
             self.edit(f"mark/{event.name}", position=list(event.position))
         elif isinstance(event, CameraPlaced):
             m = np.asarray(event.camera_to_world)
-            self.edit(f"camera/{self.options.camera}", position=m[:3, 3].tolist(),
-                      orientation=list(quat_from_matrix(m)), focal_mm=event.lens.focal_mm)  # fmt: skip
+            self.edit(
+                f"camera/{self.options.camera}",
+                position=m[:3, 3].tolist(),
+                orientation=list(quat_from_matrix(m)),
+                focal_mm=event.lens.focal_mm,
+            )
         elif isinstance(event, LensChanged):
             self.edit(f"camera/{self.options.camera}", focal_mm=event.lens.focal_mm)
 
@@ -213,8 +217,9 @@ class StageLoop:
             fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
         else:
             fbo.clear(*self.renderer.clear_color, depth=1.0)
-        self.renderer.render_view(fbo, view_matrix(camera.camera_to_world), proj,
-                                  exclude_cameras=(o.camera,), clear=False)  # fmt: skip
+        self.renderer.render_view(
+            fbo, view_matrix(camera.camera_to_world), proj, exclude_cameras=(o.camera,), clear=False
+        )
         self.ctx.finish()
         return fbo
 

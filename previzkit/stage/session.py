@@ -75,9 +75,14 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
     with contextlib.ExitStack() as stack:
         # the context made here is released at the end: put the caller's back then
         stack.enter_context(keep_current_context())
-        source = open_pose_source(run.poses, run.subscribe or None, run.capture,
-                                  realtime=run.realtime or live, curve_secret=run.curve_secret,
-                                  curve_server=run.curve_server)  # fmt: skip
+        source = open_pose_source(
+            run.poses,
+            run.subscribe or None,
+            run.capture,
+            realtime=run.realtime or live,
+            curve_secret=run.curve_secret,
+            curve_server=run.curve_server,
+        )
         stack.callback(source.close)
         fps = float(run.fps or getattr(source, "fps", 30.0) or 30.0)
         ctx = create_context()
@@ -97,10 +102,16 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
             from previzkit.takes.store import TakeStore
 
             store = stack.enter_context(TakeStore(run.project))
-            rec = Recorder(store, run.scene, run.shot, rate=rate_for_fps(fps),
-                           start_tc=run.start_tc, size=(w, h),
-                           plate_size=(w, h) if run.plate is not None else None,
-                           meta={"set": str(run.set_path)})  # fmt: skip
+            rec = Recorder(
+                store,
+                run.scene,
+                run.shot,
+                rate=rate_for_fps(fps),
+                start_tc=run.start_tc,
+                size=(w, h),
+                plate_size=(w, h) if run.plate is not None else None,
+                meta={"set": str(run.set_path)},
+            )
             sinks.append(ThreadedSink(RecorderSink(rec)))
         state = SetState.from_set(set_def, writer)
         sync = None
@@ -113,14 +124,36 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
         if run.share is not None or run.peers:
             from previzkit.stage.sync import StateSync
 
-            sync = StateSync(state, set_def.name, run.share or "tcp://*:0", run.peers,
-                             on_save=save if run.save_set else None)  # fmt: skip
+            sync = StateSync(
+                state,
+                set_def.name,
+                run.share or "tcp://*:0",
+                run.peers,
+                on_save=save if run.save_set else None,
+            )
             stack.callback(sync.close)
             log.info("set state shared on %s as %r", sync.endpoint, writer)
-        opts = StageOptions(width=w, height=h, camera=run.camera, samples=run.samples,
-                            fps=fps, realtime=run.realtime or live, writer=writer)  # fmt: skip
-        loop = StageLoop(ctx, set_def, source, opts, actors=run.actors, plate=plate,
-                         sinks=sinks, state=state, sync=sync, set_path=run.set_path)  # fmt: skip
+        opts = StageOptions(
+            width=w,
+            height=h,
+            camera=run.camera,
+            samples=run.samples,
+            fps=fps,
+            realtime=run.realtime or live,
+            writer=writer,
+        )
+        loop = StageLoop(
+            ctx,
+            set_def,
+            source,
+            opts,
+            actors=run.actors,
+            plate=plate,
+            sinks=sinks,
+            state=state,
+            sync=sync,
+            set_path=run.set_path,
+        )
         stack.callback(loop.close)
         if run.headset:
             from previzkit.stage.outputs import HeadsetOutput

@@ -79,12 +79,14 @@ class RecorderSink:
         rec = self.recorder
         self.recorder.frame(
             image if rec.size is not None else None,
-            poses=[Pose(p.timestamp, p.actor_id, p.image, p.world, p.confidence, "", p.flags)
-                   for p in poses],
+            poses=[
+                Pose(p.timestamp, p.actor_id, p.image, p.world, p.confidence, "", p.flags)
+                for p in poses
+            ],
             camera=cam,
             plate=plate if rec.plate_size is not None else None,
             time_s=time,
-        )  # fmt: skip
+        )
         self.frames += 1
 
     def close(self) -> dict[str, Any]:
@@ -138,8 +140,13 @@ class FileTakeSink:
         self._stream.metadata["timecode"] = self.start_tc
         from previzkit.model.pose_track import TrackWriter
 
-        self._poses = TrackWriter(self.path.with_suffix(".pzt"), width=width, height=height,
-                                  fps=float(self.rate.fps), meta={"source": "previzkit stage"})  # fmt: skip
+        self._poses = TrackWriter(
+            self.path.with_suffix(".pzt"),
+            width=width,
+            height=height,
+            fps=float(self.rate.fps),
+            meta={"source": "previzkit stage"},
+        )
         self._camera = self.path.with_suffix(".camera.jsonl").open("w", encoding="utf-8")
         self._closed = False
 
@@ -157,8 +164,10 @@ class FileTakeSink:
         from previzkit.model.pose_track import PoseFrame
 
         if image.shape != (self.height, self.width, 3) or image.dtype != np.uint8:
-            raise InputError(f"take output {self.path}: frame {self.frames} is {image.shape} "
-                             f"{image.dtype}, expected ({self.height}, {self.width}, 3) uint8")  # fmt: skip
+            raise InputError(
+                f"take output {self.path}: frame {self.frames} is {image.shape} "
+                f"{image.dtype}, expected ({self.height}, {self.width}, 3) uint8"
+            )
         label = tc.frames_to_timecode(self.start_frame + self.frames, self.rate.name)
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
         frame.pts = self.frames
@@ -167,8 +176,10 @@ class FileTakeSink:
                 self._container.mux(packet)
         except av.FFmpegError as exc:
             raise VideoWriteError(f"take output {self.path}: encode failed: {exc}") from None
-        stamped = [Pose(p.timestamp, p.actor_id, p.image, p.world, p.confidence, label, p.flags)
-                   for p in poses]  # fmt: skip
+        stamped = [
+            Pose(p.timestamp, p.actor_id, p.image, p.world, p.confidence, label, p.flags)
+            for p in poses
+        ]
         self._poses.write(PoseFrame(self.frames, float(time), stamped))
         lens = camera.lens
         row = {

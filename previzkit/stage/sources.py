@@ -185,8 +185,10 @@ class StreamSource(_ReaderThreadSource):
             raise InputError("pose stream: no address given (e.g. tcp://stage-pc:5555)")
         for a in [address] if isinstance(address, str) else address:
             if "://" not in a:
-                raise InputError(f"pose stream: address {a!r} is not a ZeroMQ endpoint "
-                                 "(e.g. tcp://127.0.0.1:5555)")  # fmt: skip
+                raise InputError(
+                    f"pose stream: address {a!r} is not a ZeroMQ endpoint "
+                    "(e.g. tcp://127.0.0.1:5555)"
+                )
         self.address = address
         self.actors = actors
         self.fps = fps
@@ -301,8 +303,13 @@ class CaptureSource(_ReaderThreadSource):
                         PoseSample(p, captured, now, frame.index, frame.image) for p in poses
                     ]
                     if not samples:  # keep the plate moving with nobody in view
-                        empty = Pose(frame.time, -1, np.zeros((33, 3), np.float32),
-                                     np.zeros((33, 3), np.float32), 0.0)  # fmt: skip
+                        empty = Pose(
+                            frame.time,
+                            -1,
+                            np.zeros((33, 3), np.float32),
+                            np.zeros((33, 3), np.float32),
+                            0.0,
+                        )
                         samples = [PoseSample(empty, captured, now, frame.index, frame.image)]
                     if not self.realtime:
                         while not self._space.acquire(timeout=0.1):

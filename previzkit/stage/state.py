@@ -214,15 +214,20 @@ class SetState:
                         f["focal_mm"], lens.sensor_width_mm, lens.sensor_height_mm, lens.focus_m
                     )
                 cameras[name] = dataclasses.replace(
-                    c, position=tuple(f["position"]), orientation=tuple(f["orientation"]),
-                    target=None, lens=lens,
-                )  # fmt: skip
+                    c,
+                    position=tuple(f["position"]),
+                    orientation=tuple(f["orientation"]),
+                    target=None,
+                    lens=lens,
+                )
             elif kind == "prop":
                 i = next(i for i, p in enumerate(props) if p.name == name)
                 props[i] = dataclasses.replace(
-                    props[i], position=tuple(f["position"]), rotation=tuple(f["rotation"]),
+                    props[i],
+                    position=tuple(f["position"]),
+                    rotation=tuple(f["rotation"]),
                     scale=tuple(f["scale"]),
-                )  # fmt: skip
+                )
             elif kind == "character":
                 i = next(i for i, c in enumerate(chars) if c.name == name)
                 chars[i] = dataclasses.replace(
@@ -254,8 +259,10 @@ def save_set_state(state: SetState, path: str | Path, out: str | Path | None = N
     src = Path(path)
     dst = Path(out) if out is not None else src
     if dst.resolve().parent != src.resolve().parent:
-        raise InputError(f"set state: save to {dst}: must be in the set file's folder {src.parent} "
-                         "(its relative mesh and image paths)")  # fmt: skip
+        raise InputError(
+            f"set state: save to {dst}: must be in the set file's folder {src.parent} "
+            "(its relative mesh and image paths)"
+        )
     try:
         data = yaml.safe_load(src.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

@@ -46,8 +46,16 @@ class SyncStats:
 def encode_edit(set_name: str, edit: Edit, op: str = "edit") -> list[bytes]:
     import msgpack
 
-    body = {"schema": SCHEMA, "v": VERSION, "op": op, "key": edit.key, "fields": edit.fields,
-            "clock": edit.clock, "writer": edit.writer, "wall": edit.wall}  # fmt: skip
+    body = {
+        "schema": SCHEMA,
+        "v": VERSION,
+        "op": op,
+        "key": edit.key,
+        "fields": edit.fields,
+        "clock": edit.clock,
+        "writer": edit.writer,
+        "wall": edit.wall,
+    }
     return [f"state/{set_name}".encode(), msgpack.packb(body, use_bin_type=True)]
 
 
@@ -72,8 +80,13 @@ def decode_edit(frames: list[bytes]) -> tuple[str, Edit]:
         )
     try:
         op = str(body["op"])
-        e = Edit(str(body["key"]), dict(body["fields"]), int(body["clock"]),
-                 str(body["writer"]), float(body.get("wall", 0.0)))  # fmt: skip
+        e = Edit(
+            str(body["key"]),
+            dict(body["fields"]),
+            int(body["clock"]),
+            str(body["writer"]),
+            float(body.get("wall", 0.0)),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"set state message: bad field ({exc})") from None
     if op not in ("edit", "save"):

@@ -19,8 +19,10 @@ def wave_pose(skeleton, t: float) -> SkeletonPose:
 
     up = quat_from_axis_angle((0, 0, 1), math.radians(30 + 35 * math.sin(4 * math.pi * t)))
     down = quat_from_axis_angle((0, 0, 1), math.radians(70))
-    return SkeletonPose(root=(0.0, float(skeleton.offsets[0, 1]), 0.0),
-                        rotations={"left_upper_arm": tuple(up), "right_upper_arm": tuple(down)})  # fmt: skip
+    return SkeletonPose(
+        root=(0.0, float(skeleton.offsets[0, 1]), 0.0),
+        rotations={"left_upper_arm": tuple(up), "right_upper_arm": tuple(down)},
+    )
 
 
 def pose_landmarks(skeleton, sk_pose: SkeletonPose, actor_id: int, t: float) -> Pose:

@@ -66,9 +66,15 @@ class CameraSample:
 
     def encode(self) -> bytes:
         return _CAM.pack(
-            self.index, self.time, *self.position, *self.orientation,
-            self.focal_mm, self.sensor_width_mm, self.sensor_height_mm, self.focus_m,
-        )  # fmt: skip
+            self.index,
+            self.time,
+            *self.position,
+            *self.orientation,
+            self.focal_mm,
+            self.sensor_width_mm,
+            self.sensor_height_mm,
+            self.focus_m,
+        )
 
     @classmethod
     def decode(cls, payload: bytes) -> CameraSample:
@@ -79,10 +85,15 @@ class CameraSample:
     def from_lens(cls, index: int, time_s: float, position, orientation, lens) -> CameraSample:
         """From a :class:`previzkit.model.camera.Lens` and a pose."""
         return cls(
-            int(index), float(time_s), tuple(map(float, position)),  # type: ignore[arg-type]
-            tuple(map(float, orientation)), float(lens.focal_mm),  # type: ignore[arg-type]
-            float(lens.sensor_width_mm), float(lens.sensor_height_mm), float(lens.focus_m),
-        )  # fmt: skip
+            int(index),
+            float(time_s),
+            tuple(map(float, position)),  # type: ignore[arg-type]
+            tuple(map(float, orientation)),
+            float(lens.focal_mm),  # type: ignore[arg-type]
+            float(lens.sensor_width_mm),
+            float(lens.sensor_height_mm),
+            float(lens.focus_m),
+        )
 
 
 def encode_tick(index: int, time_s: float) -> bytes:

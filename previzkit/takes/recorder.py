@@ -141,9 +141,15 @@ class Recorder:
         number = self._take_number or self.store.next_take_number(self.scene, self.shot)
         for _attempt in range(100):
             take = Take(
-                self.scene, self.shot, number, start_tc, self.rate.name, 0,
-                notes=self._notes, status="recording",
-            )  # fmt: skip
+                self.scene,
+                self.shot,
+                number,
+                start_tc,
+                self.rate.name,
+                0,
+                notes=self._notes,
+                status="recording",
+            )
             # lock first, catalogue second: recovery never sees an unlocked live take
             folder = self.store.take_dir(take)
             try:
@@ -176,16 +182,20 @@ class Recorder:
         try:
             meta = {
                 **self._meta,
-                "scene": self.scene, "shot": self.shot, "take": number,
-                "rate": self.rate.name, "start_tc": start_tc,
+                "scene": self.scene,
+                "shot": self.shot,
+                "take": number,
+                "rate": self.rate.name,
+                "start_tc": start_tc,
                 "drop_frame": self.rate.drop_frame,
                 "width": self.size[0] if self.size else 0,
                 "height": self.size[1] if self.size else 0,
                 "plate": list(self.plate_size) if self.plate_size else None,
                 "audio": list(self.audio_format) if self.audio_format else None,
-                "pid": os.getpid(), "host": socket.gethostname(),
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
                 "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds"),
-            }  # fmt: skip
+            }
             self._journal = JournalWriter(
                 folder / JOURNAL, meta, self.flush_interval, on_flush=self._flushed
             )
@@ -291,9 +301,16 @@ class Recorder:
             if p.flags is not None and np.shape(p.flags) != (33,):
                 raise ShapeError(f"recorder: poses[{i}] flags shape {np.shape(p.flags)} != (33,)")
             stamped.append(
-                Pose(p.timestamp, p.actor_id, p.image, p.world, p.confidence,
-                     p.timecode or label, p.flags)
-            )  # fmt: skip
+                Pose(
+                    p.timestamp,
+                    p.actor_id,
+                    p.image,
+                    p.world,
+                    p.confidence,
+                    p.timecode or label,
+                    p.flags,
+                )
+            )
         rec = encode_frame(PoseFrame(index, t, stamped))
         return rec[10:]  # the .pzt record's payload (its 10-byte header cut)
 
@@ -419,6 +436,12 @@ class Recorder:
 
 def _fields(c: CameraSample) -> Sequence[Any]:
     return (
-        c.index, c.time, c.position, c.orientation,
-        c.focal_mm, c.sensor_width_mm, c.sensor_height_mm, c.focus_m,
-    )  # fmt: skip
+        c.index,
+        c.time,
+        c.position,
+        c.orientation,
+        c.focal_mm,
+        c.sensor_width_mm,
+        c.sensor_height_mm,
+        c.focus_m,
+    )

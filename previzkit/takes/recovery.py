@@ -121,10 +121,12 @@ def replay(folder: str | Path) -> Replay:
         if poses:
             tmp = folder / (POSE_FILE + ".tmp")
             with TrackWriter(
-                tmp, width=int(meta.get("width") or 0), height=int(meta.get("height") or 0),
+                tmp,
+                width=int(meta.get("width") or 0),
+                height=int(meta.get("height") or 0),
                 fps=float(_fps(meta.get("rate", "24"))),
                 meta={"source": "take journal", "start_tc": meta.get("start_tc", "")},
-            ) as w:  # fmt: skip
+            ) as w:
                 for f in poses:
                     w.write(PoseFrame(f.index, f.time, f.people))
             _replace(tmp, folder / POSE_FILE)
@@ -182,11 +184,15 @@ def finalize(store: TakeStore, take: Take, status: str = "recovered", note: str 
             "UPDATE takes SET duration_frames=?, files=?, status=?, notes=? "
             "WHERE scene=? AND shot=? AND take=?",
             (
-                r.frames, json.dumps(r.files, sort_keys=True), status,
+                r.frames,
+                json.dumps(r.files, sort_keys=True),
+                status,
                 "\n".join(filter(None, [take.notes, *notes])).strip(),
-                take.scene, take.shot, take.take,
+                take.scene,
+                take.shot,
+                take.take,
             ),
-        )  # fmt: skip
+        )
         if cur.rowcount != 1:
             raise TakeStoreError(f"take {take.label}: not in {store.root}")
     return store.get(take.scene, take.shot, take.take)

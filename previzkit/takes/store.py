@@ -119,9 +119,20 @@ class TakeStore:
     def _row(row: tuple) -> Take:
         (id_, scene, shot, take, start_tc, rate, dur, files, notes, rating, circ, status, at) = row
         return Take(
-            scene, shot, take, start_tc, rate, dur, json.loads(files), notes, rating,
-            bool(circ), status, at, id_,
-        )  # fmt: skip
+            scene,
+            shot,
+            take,
+            start_tc,
+            rate,
+            dur,
+            json.loads(files),
+            notes,
+            rating,
+            bool(circ),
+            status,
+            at,
+            id_,
+        )
 
     # -- paths ----------------------------------------------------------------------
 
@@ -179,11 +190,20 @@ class TakeStore:
                 cur.execute(
                     f"INSERT INTO takes ({_COLUMNS}) VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
-                        take.scene, take.shot, take.take, take.start_tc, take.rate,
-                        take.duration_frames, json.dumps(stored, sort_keys=True), take.notes,
-                        take.rating, int(take.circled), take.status, take.recorded_at,
+                        take.scene,
+                        take.shot,
+                        take.take,
+                        take.start_tc,
+                        take.rate,
+                        take.duration_frames,
+                        json.dumps(stored, sort_keys=True),
+                        take.notes,
+                        take.rating,
+                        int(take.circled),
+                        take.status,
+                        take.recorded_at,
                     ),
-                )  # fmt: skip
+                )
                 take.id = cur.lastrowid
         except sqlite3.IntegrityError as exc:
             raise TakeStoreError(f"take {take.label}: already in {self.root / CATALOGUE}") from exc

@@ -108,8 +108,15 @@ def save_pzt(track: PoseTrack, path: str | Path, fps: float, actor_id: int = 0) 
         for i in range(len(track)):
             img = np.zeros((33, 3), np.float32)
             img[:, 2] = track.visibility[i]
-            pose = Pose(float(track.times[i]), actor_id, img, track.world[i],
-                        float(track.confidence[i]), "", track.held[i].astype(np.uint8))  # fmt: skip
+            pose = Pose(
+                float(track.times[i]),
+                actor_id,
+                img,
+                track.world[i],
+                float(track.confidence[i]),
+                "",
+                track.held[i].astype(np.uint8),
+            )
             w.write(PoseFrame(i, float(track.times[i]), [pose]))
     return out
 

@@ -58,16 +58,20 @@ class FragmentedVideoWriter:
         try:
             self._file = open(self.path, "wb", buffering=0)  # noqa: SIM115
             self._container = av.open(
-                self._file, "w", format="mp4",
+                self._file,
+                "w",
+                format="mp4",
                 options={"movflags": MOVFLAGS, "flush_packets": "1"},
-            )  # fmt: skip
+            )
             stream = self._container.add_stream("libx264", rate=self.rate)
             stream.width, stream.height, stream.pix_fmt = self.width, self.height, "yuv420p"
             stream.codec_context.gop_size = self.gop
             stream.codec_context.options = {
-                "preset": preset, "crf": str(crf), "tune": "zerolatency",
+                "preset": preset,
+                "crf": str(crf),
+                "tune": "zerolatency",
                 "x264-params": f"keyint={self.gop}:min-keyint={self.gop}:scenecut=0",
-            }  # fmt: skip
+            }
             self._stream = stream
         except (OSError, av.error.FFmpegError) as exc:
             raise VideoWriteError(f"video {self.path}: cannot open for writing ({exc})") from exc
@@ -135,8 +139,9 @@ class ThreadedWriter:
         self.path = writer.path
         self._q: queue.Queue = queue.Queue(maxsize=max(1, depth))
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=f"encode-{writer.path.name}",
-                                        daemon=True)  # fmt: skip
+        self._thread = threading.Thread(
+            target=self._run, name=f"encode-{writer.path.name}", daemon=True
+        )
         self._thread.start()
         self._closed = False
 

@@ -24,8 +24,9 @@ def _tracks(project: Path) -> dict[str, list[tuple[int, float, int, bytes]]]:
         t = read_track(p)
         out[str(p.relative_to(project))] = [
             (f.index, f.time, q.actor_id, np.round(q.world, 5).tobytes())
-            for f in t.frames for q in f.people
-        ] + [("frames", len(t.frames))]  # fmt: skip
+            for f in t.frames
+            for q in f.people
+        ] + [("frames", len(t.frames))]
     return out
 
 
@@ -33,8 +34,12 @@ def _tracks(project: Path) -> dict[str, list[tuple[int, float, int, bytes]]]:
 def cluster():
     from dask.distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=":0") as c, Client(c) as client:  # fmt: skip
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as c,
+        Client(c) as client,
+    ):
         yield client
 
 
@@ -104,6 +109,8 @@ def test_scheduler_address_like_a_farm(project_copy: Path, cluster) -> None:
     report = run_batch("capture", project_copy, scheduler=address)
     assert report.count("ok") == 4
     assert {r["worker"] for r in report.results} <= {
-        f"{h}:{p}" for h, p in cluster.run(lambda: (__import__("socket").gethostname(),
-                                                    __import__("os").getpid())).values()
-    }  # fmt: skip
+        f"{h}:{p}"
+        for h, p in cluster.run(
+            lambda: (__import__("socket").gethostname(), __import__("os").getpid())
+        ).values()
+    }

@@ -64,9 +64,19 @@ def test_render_and_assemble_jobs(project_copy: Path) -> None:
             assert sum(1 for _ in c.decode(video=0)) == 20
     assert len(list(project_copy.glob("takes/*/*/*/render.mp4"))) == 4
     out = project_copy.parent / "cut.otio"
-    res = runner.invoke(batch, ["assemble", "-p", str(project_copy), "--serial",
-                                "--script", str(asset_path("scripts", "sample.fountain")),
-                                "-o", str(out)])  # fmt: skip
+    res = runner.invoke(
+        batch,
+        [
+            "assemble",
+            "-p",
+            str(project_copy),
+            "--serial",
+            "--script",
+            str(asset_path("scripts", "sample.fountain")),
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert out.is_file() and "cut:" in res.output
     assert len(list(project_copy.glob("takes/*/*/*/analysis.json"))) == 4

@@ -44,8 +44,11 @@ def _pose(actor: int, t: float = 0.0) -> Pose:
 def test_two_processes_steady_rate_none_lost():
     n, rate = 300, 500.0  # 300 messages of two actors at 500 messages/s
     with PosePublisher("tcp://127.0.0.1:0") as pub:
-        proc = subprocess.Popen([sys.executable, "-c", SUBSCRIBER, pub.endpoint, str(n)],
-                                stdout=subprocess.PIPE, text=True)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SUBSCRIBER, pub.endpoint, str(n)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert proc.stdout.readline().strip() == "ready"
             assert pub.wait_for_subscribers(1, timeout=10.0)
@@ -117,8 +120,7 @@ def test_malformed_and_foreign_messages_are_counted_and_dropped(caplog):
 
 
 def test_one_actor_topic_is_exact():
-    with PosePublisher("tcp://127.0.0.1:0") as pub, PoseSubscriber(pub.endpoint,
-                                                                  actors=[1]) as sub:  # fmt: skip
+    with PosePublisher("tcp://127.0.0.1:0") as pub, PoseSubscriber(pub.endpoint, actors=[1]) as sub:
         assert pub.wait_for_subscribers(1, 5.0)
         time.sleep(0.05)
         for a in (1, 12, 2, 1):
@@ -155,13 +157,19 @@ def test_curve_keys_let_only_known_subscribers_in(tmp_path):
     create_keys(tmp_path / "strangers", "eve")
     server_secret = tmp_path / "server" / "stage.key_secret"
     server_public = tmp_path / "server" / "stage.key"
-    with PosePublisher("tcp://127.0.0.1:0", curve_secret=server_secret,
-                       curve_clients=tmp_path / "clients") as pub:  # fmt: skip
-        ok = PoseSubscriber(pub.endpoint, curve_secret=tmp_path / "clients" / "xr.key_secret",
-                            curve_server=server_public)  # fmt: skip
-        eve = PoseSubscriber(pub.endpoint,
-                             curve_secret=tmp_path / "strangers" / "eve.key_secret",
-                             curve_server=server_public)  # fmt: skip
+    with PosePublisher(
+        "tcp://127.0.0.1:0", curve_secret=server_secret, curve_clients=tmp_path / "clients"
+    ) as pub:
+        ok = PoseSubscriber(
+            pub.endpoint,
+            curve_secret=tmp_path / "clients" / "xr.key_secret",
+            curve_server=server_public,
+        )
+        eve = PoseSubscriber(
+            pub.endpoint,
+            curve_secret=tmp_path / "strangers" / "eve.key_secret",
+            curve_server=server_public,
+        )
         assert pub.wait_for_subscribers(1, 5.0)
         time.sleep(0.2)
         for i in range(3):

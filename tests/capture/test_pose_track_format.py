@@ -23,9 +23,17 @@ def _frame(i: int, ids=(0, 1)) -> PoseFrame:
     for a in ids:
         flags = np.zeros(33, np.uint8)
         flags[i % 33] = 1
-        people.append(Pose(i / 30, a, rng.random((33, 3)).astype(np.float32),
-                           rng.random((33, 3)).astype(np.float32), 0.9, f"00:00:00:{i:02d}",
-                           flags))  # fmt: skip
+        people.append(
+            Pose(
+                i / 30,
+                a,
+                rng.random((33, 3)).astype(np.float32),
+                rng.random((33, 3)).astype(np.float32),
+                0.9,
+                f"00:00:00:{i:02d}",
+                flags,
+            )
+        )
     return PoseFrame(i, i / 30, people)
 
 

@@ -29,16 +29,19 @@ def _as_mediapipe(skeleton, pose: SkeletonPose, visibility=None) -> Pose:
 
 def _posed(height=1.8):
     sk = default_skeleton(height)
-    sp = SkeletonPose(root=(0.0, float(sk.offsets[0, 1]), 0.0), rotations={
-        "hips": quat_from_axis_angle((0, 1, 0), 0.4),
-        "chest": quat_from_axis_angle((0, 1, 0), 0.2),
-        "left_upper_arm": quat_from_axis_angle((0, 0, 1), -1.0),
-        "left_forearm": quat_from_axis_angle((0, 1, 0), 0.8),
-        "right_upper_arm": quat_from_axis_angle((1, 0, 0.3), 0.7),
-        "right_upper_leg": quat_from_axis_angle((1, 0, 0), -0.6),
-        "right_lower_leg": quat_from_axis_angle((1, 0, 0), 0.9),
-        "head": quat_from_axis_angle((1, 0, 0), 0.3),
-    })  # fmt: skip
+    sp = SkeletonPose(
+        root=(0.0, float(sk.offsets[0, 1]), 0.0),
+        rotations={
+            "hips": quat_from_axis_angle((0, 1, 0), 0.4),
+            "chest": quat_from_axis_angle((0, 1, 0), 0.2),
+            "left_upper_arm": quat_from_axis_angle((0, 0, 1), -1.0),
+            "left_forearm": quat_from_axis_angle((0, 1, 0), 0.8),
+            "right_upper_arm": quat_from_axis_angle((1, 0, 0.3), 0.7),
+            "right_upper_leg": quat_from_axis_angle((1, 0, 0), -0.6),
+            "right_lower_leg": quat_from_axis_angle((1, 0, 0), 0.9),
+            "head": quat_from_axis_angle((1, 0, 0), 0.3),
+        },
+    )
     return sk, sp
 
 

@@ -19,8 +19,10 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("demo") / "out"
     proc = subprocess.run(
         [sys.executable, "-m", "previzkit", "demo", "--quick", "-o", str(out)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out, proc.stdout
 
@@ -106,8 +108,11 @@ def test_fcpxml_reads_back(demo_run) -> None:
     out, _ = demo_run
     _, clips = _clips(out)
     fcp = otio.adapters.read_from_file(str(out / "cut.fcpxml"))
-    tl = fcp if isinstance(fcp, otio.schema.Timeline) else next(fcp.find_children(
-        descended_from_type=otio.schema.Timeline))  # fmt: skip
+    tl = (
+        fcp
+        if isinstance(fcp, otio.schema.Timeline)
+        else next(fcp.find_children(descended_from_type=otio.schema.Timeline))
+    )
     video = [c for t in tl.video_tracks() for c in t.find_clips()]
     assert [c.name for c in video] == [c.name for c in clips]
 

@@ -71,9 +71,12 @@ def test_forward_kinematics_matches_bvhio_on_the_shipped_take() -> None:
 
 @pytest.mark.parametrize(
     "text, why",
-    [("MOTION", "HIERARCHY"), (BVH.replace("Frames: 2", "Frames: 3"), "18 motion values"),
-     (BVH.replace("OFFSET 0 10 0", "OFFSET 0 ten 0"), "malformed")],
-)  # fmt: skip
+    [
+        ("MOTION", "HIERARCHY"),
+        (BVH.replace("Frames: 2", "Frames: 3"), "18 motion values"),
+        (BVH.replace("OFFSET 0 10 0", "OFFSET 0 ten 0"), "malformed"),
+    ],
+)
 def test_bad_bvh_names_the_file(text: str, why: str) -> None:
     with pytest.raises(InputError, match=f"t.bvh.*{why}"):
         motion.parse_bvh(text, "t.bvh")

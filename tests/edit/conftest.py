@@ -72,9 +72,16 @@ def take_project(tmp_path_factory):
             else:  # the capture area's .pzt track, through its writer
                 pose = save_pzt(track, media / f"{shot}_{n}_pose.pzt", FPS)
             take = Take(
-                shot.split("-")[0], shot, n, tc.frames_to_timecode(start + i * 60 * FPS, "24"),
-                "24", FRAMES, rating=rating, circled=circled, status=status,
-            )  # fmt: skip
+                shot.split("-")[0],
+                shot,
+                n,
+                tc.frames_to_timecode(start + i * 60 * FPS, "24"),
+                "24",
+                FRAMES,
+                rating=rating,
+                circled=circled,
+                status=status,
+            )
             store.add(take, {"video": video, "pose": pose})
     return root
 

@@ -26,8 +26,9 @@ EXPECTED = _conf.EXPECTED
 def test_best_take_per_shot(assembled):
     for shot, take in EXPECTED.items():
         assert assembled.scores[shot][0].label == f"{shot.split('-')[0]}/{shot}/{take}", (
-            shot, [(s.label, s.total, s.why) for s in assembled.scores[shot]],
-        )  # fmt: skip
+            shot,
+            [(s.label, s.total, s.why) for s in assembled.scores[shot]],
+        )
     clips = [e for e in cut_events(assembled.timeline) if e.slate is None]
     for e in clips:
         assert e.info["take"] == EXPECTED[e.info["shot"]]

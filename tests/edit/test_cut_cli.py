@@ -13,8 +13,21 @@ pytestmark = pytest.mark.media
 
 def test_assemble_then_export(take_project, sample_script, tmp_path, capsys):
     out = tmp_path / "cut.otio"
-    rc = main(["cut", "assemble", "--project", str(take_project), "--script", str(sample_script),
-               "-o", str(out), "--min-shot", "0.2", "--explain"])  # fmt: skip
+    rc = main(
+        [
+            "cut",
+            "assemble",
+            "--project",
+            str(take_project),
+            "--script",
+            str(sample_script),
+            "-o",
+            str(out),
+            "--min-shot",
+            "0.2",
+            "--explain",
+        ]
+    )
     assert rc == 0 and out.is_file()
     captured = capsys.readouterr()
     assert "1/1-B/2" in captured.out and "circled (+1000.0)" in captured.out
@@ -31,8 +44,10 @@ def test_render_and_storyboard_commands(cut_file, tmp_path, capsys):
     mp4 = tmp_path / "previz.mp4"
     assert main(["cut", "render", str(cut_file), "-o", str(mp4), "--size", "160x90"]) == 0
     assert mp4.stat().st_size > 1000
-    assert main(["cut", "storyboard", str(cut_file), "-o", str(tmp_path / "b"),
-                 "--video", str(mp4)]) == 0  # fmt: skip
+    assert (
+        main(["cut", "storyboard", str(cut_file), "-o", str(tmp_path / "b"), "--video", str(mp4)])
+        == 0
+    )
     assert (tmp_path / "b" / "index.html").is_file()
 
 

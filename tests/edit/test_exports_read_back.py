@@ -36,8 +36,13 @@ def make_cut(rate_name: str):
     rec = 0
     for scene, shot, take, label, n in EVENTS:
         if scene == "2":
-            v.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
-                duration=otio.opentime.RationalTime(24, fps))))  # fmt: skip
+            v.append(
+                otio.schema.Gap(
+                    source_range=otio.opentime.TimeRange(
+                        duration=otio.opentime.RationalTime(24, fps)
+                    )
+                )
+            )
             rec += 24
         if r.drop_frame:
             label = label[:8] + ";" + label[9:]
@@ -85,10 +90,16 @@ def test_edl_read_by_pycmx_and_otio(rate, tmp_path):
         edl = pycmx.parse_cmx3600(fh)
     edits = [e for ev in edl.events for e in ev.edits]
     got = [
-        {"name": e.clip_name, "reel": e.source, "src_in": e.source_in, "src_out": e.source_out,
-         "rec_in": e.record_in, "rec_out": e.record_out}
+        {
+            "name": e.clip_name,
+            "reel": e.source,
+            "src_in": e.source_in,
+            "src_out": e.source_out,
+            "rec_in": e.record_in,
+            "rec_out": e.record_out,
+        }
         for e in edits
-    ]  # fmt: skip
+    ]
     assert got == expected
     # OTIO's own reader: same clips, source timecode and record positions
     back = otio.adapters.read_from_file(str(path), rate=float(tc.rate(rate).fps))
@@ -184,8 +195,11 @@ def test_two_hour_timeline_at_23976(tmp_path):
             otio.opentime.RationalTime(tc.timecode_to_frames("10:00:00:00", r), fps),
             otio.opentime.RationalTime(half_hour, fps),
         )
-        clip = otio.schema.Clip(name=clip_name("1", f"1-{'ABCD'[i]}", 1), source_range=src,
-                                media_reference=otio.schema.ExternalReference(target_url=f"/m/{i}.mp4"))  # fmt: skip
+        clip = otio.schema.Clip(
+            name=clip_name("1", f"1-{'ABCD'[i]}", 1),
+            source_range=src,
+            media_reference=otio.schema.ExternalReference(target_url=f"/m/{i}.mp4"),
+        )
         clip.metadata["cmx_3600"] = {"reel": reel_name("1", "ABCD"[i], 1)}
         v.append(clip)
     assert round(tl.duration().value) == 172800  # 2 h of 23.976 labels, 7207.2 s of real time

@@ -55,8 +55,11 @@ def test_audio_stays_in_sync(tmp_path):
     tl.metadata["previzkit"] = {"rate": "24"}
     v = otio.schema.Track(kind=otio.schema.TrackKind.Video)
     tl.tracks.append(v)
-    v.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(
-        duration=otio.opentime.RationalTime(12, fps))))  # fmt: skip
+    v.append(
+        otio.schema.Gap(
+            source_range=otio.opentime.TimeRange(duration=otio.opentime.RationalTime(12, fps))
+        )
+    )
     for path, first, n in ((a, 4, 20), (b, 20, 20)):  # b starts mid-take
         ref = otio.schema.ExternalReference(
             target_url=path.as_uri(),
@@ -64,11 +67,15 @@ def test_audio_stays_in_sync(tmp_path):
                 otio.opentime.RationalTime(0, fps), otio.opentime.RationalTime(48, fps)
             ),
         )
-        v.append(otio.schema.Clip(
-            name=path.stem, media_reference=ref,
-            source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(first, fps),
-                                                 otio.opentime.RationalTime(n, fps)),
-        ))  # fmt: skip
+        v.append(
+            otio.schema.Clip(
+                name=path.stem,
+                media_reference=ref,
+                source_range=otio.opentime.TimeRange(
+                    otio.opentime.RationalTime(first, fps), otio.opentime.RationalTime(n, fps)
+                ),
+            )
+        )
     out = render_cut(tl, tmp_path / "sync.mp4", RenderOptions(160, 96, burn_ins=False))
     frames, _ = _decode(out)
     bright = [i for i, f in enumerate(frames) if f.mean() > 240]
@@ -79,8 +86,10 @@ def test_audio_stays_in_sync(tmp_path):
         samples = np.concatenate([f.to_ndarray().reshape(-1) for f in c.decode(audio=0)])
     env = np.abs(samples)
     per = sr / fps
-    loud = [int(np.argmax(env[int(k * per) : int((k + 1) * per)] > 0.4) > 0 or env[int(k * per)] > 0.4)
-            for k in range(len(frames))]  # fmt: skip
+    loud = [
+        int(np.argmax(env[int(k * per) : int((k + 1) * per)] > 0.4) > 0 or env[int(k * per)] > 0.4)
+        for k in range(len(frames))
+    ]
     click_frames = [k for k, x in enumerate(loud) if x]
     for flash in bright:  # each click within one frame of its flash (AAC priming)
         assert any(abs(k - flash) <= 1 for k in click_frames), (bright, click_frames)

@@ -35,8 +35,14 @@ def browser():
 
     opts = Options()
     opts.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,900",
-                "--autoplay-policy=no-user-gesture-required", "--mute-audio"):  # fmt: skip
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--window-size=1200,900",
+        "--autoplay-policy=no-user-gesture-required",
+        "--mute-audio",
+    ):
         opts.add_argument(arg)
     driver = webdriver.Chrome(service=Service(driver_bin), options=opts)
     yield driver
@@ -74,8 +80,11 @@ def test_click_plays_from_the_shot(browser, board, cut_file):
     start = clips[k].record_in / 24
     assert float(cards[k].get_attribute("data-start")) == pytest.approx(start, abs=1e-3)
     cards[k].click()
-    t = _wait(browser, f"const p = document.getElementById('player');"
-                       f"return p.currentTime >= {start - 0.01} && p.currentTime;")  # fmt: skip
+    t = _wait(
+        browser,
+        f"const p = document.getElementById('player');"
+        f"return p.currentTime >= {start - 0.01} && p.currentTime;",
+    )
     assert start - 0.01 <= t < start + 2.0
     assert "playing" in cards[k].get_attribute("class")
     err = browser.execute_script(

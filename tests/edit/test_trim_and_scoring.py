@@ -40,8 +40,9 @@ def test_no_signal_keeps_the_whole_take():
 
 
 def _a(take, **kw):
-    base = dict(fps=24.0, frames=100, action=(0, 96, 0, 100), confidence=0.9, dropouts=0.0,
-                estimate_s=4.0)  # fmt: skip
+    base = dict(
+        fps=24.0, frames=100, action=(0, 96, 0, 100), confidence=0.9, dropouts=0.0, estimate_s=4.0
+    )
     return TakeAnalysis(take, **(base | kw))
 
 

@@ -94,8 +94,18 @@ def test_sample_tile_and_horizon(tiny_model, tmp_path):
 
 
 def test_eval_prints_the_table_and_json(tiny_model, capsys):
-    args = ["genai", "eval", str(tiny_model), "skimage:gravel", "--tiles", "8",
-            "--tile-size", "64", "--seam-seeds", "2"]  # fmt: skip
+    args = [
+        "genai",
+        "eval",
+        str(tiny_model),
+        "skimage:gravel",
+        "--tiles",
+        "8",
+        "--tile-size",
+        "64",
+        "--seam-seeds",
+        "2",
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     for label in ["real vs real (floor)", "model", "untrained generator", "noise", "seam (wrap)"]:

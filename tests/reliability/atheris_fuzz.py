@@ -78,8 +78,15 @@ def target(name: str):
 
         return run
 
-    table = {"fountain": fountain, "setfile": setfile_, "pose": pose, "freed": freed_,
-             "cube": cube, "edl": cut("edl"), "otio": cut("otio")}  # fmt: skip
+    table = {
+        "fountain": fountain,
+        "setfile": setfile_,
+        "pose": pose,
+        "freed": freed_,
+        "cube": cube,
+        "edl": cut("edl"),
+        "otio": cut("otio"),
+    }
     if name not in table:
         raise SystemExit(f"unknown target {name!r}: one of {', '.join(table)}")
     return table[name]

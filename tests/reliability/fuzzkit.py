@@ -22,20 +22,75 @@ def fuzz_settings(scale: float = 1.0):
     return settings(
         max_examples=max(10, int(EXAMPLES * scale)),
         deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                               HealthCheck.function_scoped_fixture],
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.function_scoped_fixture,
+        ],
         database=None,
-    )  # fmt: skip
+    )
 
 
 # tokens that parsers of our formats treat specially
 _TOKENS = [
-    "", " ", "\t", "\n", "\r\n", "\x00", "\ufeff", "-", "--", "#", ":", ";", ",", "{", "}",
-    "[", "]", "'", '"', "*", "&a", "!!python/object:os.system", "~", "null", "nan", "inf",
-    "-inf", "1e308", "-1e308", "1e-320", "0", "-0", "99999999999999999999", "-1", "0x1F",
-    "é", "\u202e", "\U0001f3ac", "INT.", "EXT.", ">", "<", "(", ")", "@", "^", "=", "/*",
-    "*/", "[[", "]]", "TITLE", "LUT_3D_SIZE", "DOMAIN_MIN", "FCM:", "*", "FROM CLIP NAME:",
-]  # fmt: skip
+    "",
+    " ",
+    "\t",
+    "\n",
+    "\r\n",
+    "\x00",
+    "\ufeff",
+    "-",
+    "--",
+    "#",
+    ":",
+    ";",
+    ",",
+    "{",
+    "}",
+    "[",
+    "]",
+    "'",
+    '"',
+    "*",
+    "&a",
+    "!!python/object:os.system",
+    "~",
+    "null",
+    "nan",
+    "inf",
+    "-inf",
+    "1e308",
+    "-1e308",
+    "1e-320",
+    "0",
+    "-0",
+    "99999999999999999999",
+    "-1",
+    "0x1F",
+    "é",
+    "\u202e",
+    "\U0001f3ac",
+    "INT.",
+    "EXT.",
+    ">",
+    "<",
+    "(",
+    ")",
+    "@",
+    "^",
+    "=",
+    "/*",
+    "*/",
+    "[[",
+    "]]",
+    "TITLE",
+    "LUT_3D_SIZE",
+    "DOMAIN_MIN",
+    "FCM:",
+    "*",
+    "FROM CLIP NAME:",
+]
 
 
 @st.composite
@@ -43,8 +98,11 @@ def mutated_text(draw, seed: str, max_ops: int = 6) -> str:
     """``seed`` with 0..max_ops line/character mutations."""
     lines = seed.splitlines(keepends=True)
     for _ in range(draw(st.integers(0, max_ops))):
-        op = draw(st.sampled_from(
-            ["del", "dup", "swap", "insert", "replace", "chars", "truncate", "token"]))  # fmt: skip
+        op = draw(
+            st.sampled_from(
+                ["del", "dup", "swap", "insert", "replace", "chars", "truncate", "token"]
+            )
+        )
         if not lines:
             lines = [draw(st.text(max_size=40))]
         i = draw(st.integers(0, len(lines) - 1))

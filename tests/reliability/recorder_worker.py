@@ -65,11 +65,16 @@ def record(project: str, name: str, scene: str, shot: str, takes: int, frames: i
     with TakeStore(project) as store:
         for k in range(takes):
             try:
-                with Recorder(store, scene, shot, rate="24", size=(64, 48),
-                              flush_interval=0.05, notes=name) as rec:  # fmt: skip
+                with Recorder(
+                    store, scene, shot, rate="24", size=(64, 48), flush_interval=0.05, notes=name
+                ) as rec:
                     for i in range(frames):
-                        rec.frame(_image(i, 64, 48, rng), poses=[_pose(i, 0), _pose(i, 1)],
-                                  camera=_camera(i), time_s=i / 24)  # fmt: skip
+                        rec.frame(
+                            _image(i, 64, 48, rng),
+                            poses=[_pose(i, 0), _pose(i, 1)],
+                            camera=_camera(i),
+                            time_s=i / 24,
+                        )
                 take = rec.take
                 store.rate(take.scene, take.shot, take.take, k % 6)
                 store.note(take.scene, take.shot, take.take, f"{name} pass {k}")
@@ -94,14 +99,23 @@ def fill(project: str) -> None:
     def flushed(records: int) -> None:
         _say("FLUSH", records)
 
-    rec = Recorder(store, "9", "9-A", rate="24", size=(256, 192), start_tc="01:00:00:00",
-                   flush_interval=0.05, on_flush=flushed)  # fmt: skip
+    rec = Recorder(
+        store,
+        "9",
+        "9-A",
+        rate="24",
+        size=(256, 192),
+        start_tc="01:00:00:00",
+        flush_interval=0.05,
+        on_flush=flushed,
+    )
     rec.start()
     i = 0
     try:
         while True:
-            rec.frame(_image(i, 256, 192, rng), poses=[_pose(i, 0)], camera=_camera(i),
-                      time_s=i / 24)  # fmt: skip
+            rec.frame(
+                _image(i, 256, 192, rng), poses=[_pose(i, 0)], camera=_camera(i), time_s=i / 24
+            )
             i += 1
             if i % 10 == 0:
                 _say("FRAMES", i)

@@ -201,7 +201,8 @@ def test_batch_capture_fails_each_corrupt_take_alone_and_carries_on(tmp_path, me
             store.add(Take("1", "1-A", n, f"10:00:0{n}:00", "24", 12), {"video": src})
     report = run_batch("capture", tmp_path / "project", scheduler="serial")
     status = {r["label"]: r["status"] for r in report.results}
-    assert status == {f"1/1-A/{n}": ("ok" if k == "good" else "failed")
-                      for n, k in enumerate(kinds, 1)}  # fmt: skip
+    assert status == {
+        f"1/1-A/{n}": ("ok" if k == "good" else "failed") for n, k in enumerate(kinds, 1)
+    }
     for r in report.failed:
         assert "video.mp4" in r["message"] and "Traceback" not in r["message"], r

@@ -36,8 +36,10 @@ def keys(tmp_path_factory):
 def _start(secret: Path, clients: Path, seconds: float = SECONDS):
     proc = subprocess.Popen(
         [sys.executable, str(HERE / "curve_publisher.py"), str(secret), str(clients), str(seconds)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline().split()
     if not line or line[0] != "endpoint":
         proc.kill()
@@ -64,10 +66,16 @@ def test_allowed_subscriber_receives_and_others_are_refused_and_logged(keys, cap
     caplog.set_level(logging.WARNING, logger="previzkit.capture.stream")
     proc, ep = _start(keys / "server" / "stage.key_secret", keys / "clients")
     try:
-        good = PoseSubscriber(ep, curve_secret=keys / "director.key_secret",
-                              curve_server=keys / "server" / "stage.key")  # fmt: skip
-        intruder = PoseSubscriber(ep, curve_secret=keys / "elsewhere" / "intruder.key_secret",
-                                  curve_server=keys / "server" / "stage.key")  # fmt: skip
+        good = PoseSubscriber(
+            ep,
+            curve_secret=keys / "director.key_secret",
+            curve_server=keys / "server" / "stage.key",
+        )
+        intruder = PoseSubscriber(
+            ep,
+            curve_secret=keys / "elsewhere" / "intruder.key_secret",
+            curve_server=keys / "server" / "stage.key",
+        )
         plain = PoseSubscriber(ep)  # no CurveZMQ at all
         try:
             got_good = _receive(good, 1.5)
@@ -96,8 +104,11 @@ def test_impostor_publisher_is_refused_and_logged(keys, caplog):
     caplog.set_level(logging.WARNING, logger="previzkit.capture.stream")
     proc, ep = _start(keys / "elsewhere" / "impostor.key_secret", keys / "clients")
     try:
-        sub = PoseSubscriber(ep, curve_secret=keys / "director.key_secret",
-                             curve_server=keys / "server" / "stage.key")  # fmt: skip
+        sub = PoseSubscriber(
+            ep,
+            curve_secret=keys / "director.key_secret",
+            curve_server=keys / "server" / "stage.key",
+        )
         try:
             got = _receive(sub, 1.5)
             refused = sub.handshakes.refused
@@ -147,9 +158,26 @@ def test_stage_cli_subscribes_with_keys(keys, tmp_path, allowed, capsys, caplog)
     secret = keys / ("director.key_secret" if allowed else "elsewhere/intruder.key_secret")
     proc, ep = _start(keys / "server" / "stage.key_secret", keys / "clients", seconds=120)
     try:
-        rc = main(["stage", str(asset_path("sets", "sample.yaml")), "--subscribe", ep,
-                   "--curve-secret", str(secret), "--curve-server", str(keys / "server" / "stage.key"),
-                   "--realtime", "--fps", "30", "--frames", "45", "--size", "160x90", "--stats"])  # fmt: skip
+        rc = main(
+            [
+                "stage",
+                str(asset_path("sets", "sample.yaml")),
+                "--subscribe",
+                ep,
+                "--curve-secret",
+                str(secret),
+                "--curve-server",
+                str(keys / "server" / "stage.key"),
+                "--realtime",
+                "--fps",
+                "30",
+                "--frames",
+                "45",
+                "--size",
+                "160x90",
+                "--stats",
+            ]
+        )
     finally:
         proc.kill()
         proc.communicate(timeout=30)

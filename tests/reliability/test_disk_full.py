@@ -31,8 +31,11 @@ def small_disk(where: Path):
     where.mkdir(parents=True, exist_ok=True)
     ok = False
     if os.geteuid() == 0 and not os.environ.get("PREVIZKIT_TEST_NO_MOUNT"):
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SIZE_MB}m", "tmpfs", str(where)],
-                           capture_output=True, text=True)  # fmt: skip
+        r = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={SIZE_MB}m", "tmpfs", str(where)],
+            capture_output=True,
+            text=True,
+        )
         ok = r.returncode == 0
 
     def grow(mb: int) -> None:
@@ -55,9 +58,11 @@ def _fill(project: Path, mounted: bool):
 
     child = subprocess.Popen(
         [sys.executable, str(HERE / "recorder_worker.py"), "--fill", str(project)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         preexec_fn=None if mounted else limit,
-    )  # fmt: skip
+    )
     out, err = child.communicate(timeout=240)
     assert "NEVER FULL" not in out
     assert child.returncode == 3, err[-3000:]

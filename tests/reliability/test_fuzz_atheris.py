@@ -25,10 +25,18 @@ CI_TARGETS = TARGETS if os.environ.get("PREVIZKIT_ATHERIS_ALL") else TARGETS[:1]
 @pytest.mark.parametrize("target", CI_TARGETS)
 def test_atheris_target_runs_clean(target, tmp_path):
     r = subprocess.run(
-        [sys.executable, str(HERE / "atheris_fuzz.py"), target, f"-atheris_runs={RUNS}",
-         "-max_len=8192"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(HERE / "atheris_fuzz.py"),
+            target,
+            f"-atheris_runs={RUNS}",
+            "-max_len=8192",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stderr[-4000:]
     assert f"Done {RUNS}" in r.stderr
     assert not list(tmp_path.glob("crash-*"))

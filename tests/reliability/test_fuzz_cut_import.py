@@ -109,7 +109,8 @@ def test_regression_broken_otio_json_is_an_input_error_not_a_crash(tmp_path):
         "except InputError as exc:\n"
         "    print(exc)\n"
     )
-    r = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True,
-                       timeout=120)  # fmt: skip
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(p)], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, f"load_cut crashed (rc {r.returncode}): {r.stderr[-500:]}"
     assert str(p) in r.stdout and "not valid OTIO JSON" in r.stdout

@@ -49,15 +49,23 @@ def test_fuzz_mutated_payload(payload, topic_frame):
 
 
 _values = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**63), 2**64 - 1), st.floats(),
-    st.text(max_size=10), st.binary(max_size=400), st.lists(st.integers(-5, 5000), max_size=3),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**63), 2**64 - 1),
+    st.floats(),
+    st.text(max_size=10),
+    st.binary(max_size=400),
+    st.lists(st.integers(-5, 5000), max_size=3),
     st.dictionaries(st.text(max_size=3), st.integers(-(2**63), 2**63 - 1), max_size=2),
-)  # fmt: skip
+)
 
 
 @fuzz_settings(2)
-@given(st.dictionaries(st.sampled_from(sorted(FIELDS)), _values, max_size=6),
-       st.sets(st.sampled_from(sorted(FIELDS)), max_size=3), st.integers(-3, 2**40))  # fmt: skip
+@given(
+    st.dictionaries(st.sampled_from(sorted(FIELDS)), _values, max_size=6),
+    st.sets(st.sampled_from(sorted(FIELDS)), max_size=3),
+    st.integers(-3, 2**40),
+)
 def test_fuzz_field_values(changes, removed, actor):
     d = dict(FIELDS, **changes)
     for k in removed:
@@ -96,10 +104,21 @@ def test_subscriber_counts_fuzzed_messages_and_keeps_receiving():
 # let a NaN/zero frame rate into the stage loop's pacing.
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("size", True), ("size", [1]), ("size", "ab"), ("size", [1.5, 2]), ("size", [-1, 4]),
-     ("fps", 0.0), ("fps", float("nan")), ("t", float("inf")), ("conf", float("nan")),
-     ("wall", float("-inf")), ("seq", -1), ("frame", -5)],
-)  # fmt: skip
+    [
+        ("size", True),
+        ("size", [1]),
+        ("size", "ab"),
+        ("size", [1.5, 2]),
+        ("size", [-1, 4]),
+        ("fps", 0.0),
+        ("fps", float("nan")),
+        ("t", float("inf")),
+        ("conf", float("nan")),
+        ("wall", float("-inf")),
+        ("seq", -1),
+        ("frame", -5),
+    ],
+)
 def test_regression_bad_field_is_a_pose_message_error(key, value):
     payload = msgpack.packb(dict(FIELDS, **{key: value}), use_bin_type=True)
     with pytest.raises(PoseMessageError, match=repr(key)):

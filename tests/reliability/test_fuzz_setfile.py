@@ -44,18 +44,70 @@ def test_fuzz_mutated_set_file_loads_or_names_the_file(set_dir, text):
 
 
 _scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
-    st.sampled_from(["mannequin", "A", "B", "A_35mm", "directional", "ambient", "point",
-                     "super35", "../props/crate.glb", "../textures/sample_sky.png"]),
-)  # fmt: skip
-_keys = st.sampled_from([
-    "name", "stage", "props", "lights", "cameras", "marks", "background", "characters",
-    "default_camera", "width", "depth", "grid", "mesh", "position", "rotation", "scale",
-    "color", "type", "direction", "intensity", "lens", "focal_mm", "sensor", "focus_m",
-    "target", "image", "model", "seed", "size", "ground", "mark", "yaw_deg", "height_m",
-    "yaw", "pitch", "roll", "quat", "A", "B", "junk",
-])  # fmt: skip
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "mannequin",
+            "A",
+            "B",
+            "A_35mm",
+            "directional",
+            "ambient",
+            "point",
+            "super35",
+            "../props/crate.glb",
+            "../textures/sample_sky.png",
+        ]
+    ),
+)
+_keys = st.sampled_from(
+    [
+        "name",
+        "stage",
+        "props",
+        "lights",
+        "cameras",
+        "marks",
+        "background",
+        "characters",
+        "default_camera",
+        "width",
+        "depth",
+        "grid",
+        "mesh",
+        "position",
+        "rotation",
+        "scale",
+        "color",
+        "type",
+        "direction",
+        "intensity",
+        "lens",
+        "focal_mm",
+        "sensor",
+        "focus_m",
+        "target",
+        "image",
+        "model",
+        "seed",
+        "size",
+        "ground",
+        "mark",
+        "yaw_deg",
+        "height_m",
+        "yaw",
+        "pitch",
+        "roll",
+        "quat",
+        "A",
+        "B",
+        "junk",
+    ]
+)
 _trees = st.recursive(
     _scalars,
     lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(_keys, kids, max_size=5)),

@@ -135,10 +135,20 @@ def test_mixamo_named_textured_gltf_loads_maps_and_samples_its_texture(gl, tmp_p
 
     glb = export_mannequin_glb(tmp_path / "m.glb")
     mixamo = {
-        "hips": "Hips", "spine": "Spine", "chest": "Spine2", "neck": "Neck", "head": "Head",
-        "shoulder": "Shoulder", "upper_arm": "Arm", "forearm": "ForeArm", "hand": "Hand",
-        "upper_leg": "UpLeg", "lower_leg": "Leg", "foot": "Foot", "toe": "ToeBase",
-    }  # fmt: skip
+        "hips": "Hips",
+        "spine": "Spine",
+        "chest": "Spine2",
+        "neck": "Neck",
+        "head": "Head",
+        "shoulder": "Shoulder",
+        "upper_arm": "Arm",
+        "forearm": "ForeArm",
+        "hand": "Hand",
+        "upper_leg": "UpLeg",
+        "lower_leg": "Leg",
+        "foot": "Foot",
+        "toe": "ToeBase",
+    }
     n_vertices = len(mannequin_mesh(SK).positions)
     png = io.BytesIO()
     Image.new("RGB", (4, 4), (255, 0, 0)).save(png, format="PNG")

@@ -33,10 +33,13 @@ def main(set_path: str, track: str, out: str) -> None:
         h, w = img.shape[:2]
         px = project_points(pts, v.view, v.proj, w, h)
         probes[eye] = [
-            {"joint": j, "xy": [float(x), float(y)],
-             "rgb": img[int(y), int(x), :3].tolist() if 0 <= x < w and 0 <= y < h else None}
+            {
+                "joint": j,
+                "xy": [float(x), float(y)],
+                "rgb": img[int(y), int(x), :3].tolist() if 0 <= x < w and 0 <= y < h else None,
+            }
             for j, (x, y) in zip(joints, px, strict=True)
-        ]  # fmt: skip
+        ]
 
     hs = HeadsetOutput(loop, on_eye=on_eye)
     loop.headset = hs
@@ -48,8 +51,11 @@ def main(set_path: str, track: str, out: str) -> None:
         states = hs.frame_loop.stats.states
         loop.close()
         ctx.release()
-    Path(out).write_text(json.dumps({"stage_frames": loop.index, "xr_frames": frames,
-                                     "states": states, "probes": probes}))  # fmt: skip
+    Path(out).write_text(
+        json.dumps(
+            {"stage_frames": loop.index, "xr_frames": frames, "states": states, "probes": probes}
+        )
+    )
     assert np.isfinite(loop.index)
 
 

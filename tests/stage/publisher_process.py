@@ -26,9 +26,11 @@ def main(angle: float, seconds: float) -> None:
     sk = default_skeleton(1.75)
     pose = SkeletonPose(
         root=(0.0, float(sk.offsets[0, 1]), 0.0),
-        rotations={"left_upper_arm": tuple(quat_from_axis_angle((0, 0, 1), math.radians(angle))),
-                   "right_upper_arm": tuple(quat_from_axis_angle((0, 0, 1), math.radians(70)))},
-    )  # fmt: skip
+        rotations={
+            "left_upper_arm": tuple(quat_from_axis_angle((0, 0, 1), math.radians(angle))),
+            "right_upper_arm": tuple(quat_from_axis_angle((0, 0, 1), math.radians(70))),
+        },
+    )
     with PosePublisher("tcp://127.0.0.1:0") as pub:
         print("endpoint", pub.endpoint, flush=True)
         if not pub.wait_for_subscribers(1, timeout=30):

@@ -99,8 +99,14 @@ def test_no_board_no_pose(renderer):
 def test_calibration_from_rendered_views_finds_the_lens(renderer, tmp_path):
     board = BoardDef(square_m=0.06, marker_m=0.045, position=(-0.21, 1.3, 0.0), orientation=WALL)
     lens = Lens(30.0, 24.89, 18.66, 2.0)
-    eyes = [(0.45, 1.2, 0.8), (-0.45, 1.0, 0.85), (0.1, 1.55, 0.75), (0.0, 0.8, 0.8),
-            (0.5, 1.45, 0.9), (-0.35, 1.4, 0.7)]  # fmt: skip
+    eyes = [
+        (0.45, 1.2, 0.8),
+        (-0.45, 1.0, 0.85),
+        (0.1, 1.55, 0.75),
+        (0.0, 0.8, 0.8),
+        (0.5, 1.45, 0.9),
+        (-0.35, 1.4, 0.7),
+    ]
     views = [_film(renderer, board, look_at(e, (0.0, 1.15, 0.0)), lens, (960, 540)) for e in eyes]
     cal = calibrate(board, views, sensor_width_mm=24.89)
     assert cal.views == 6 and cal.rms < 0.5

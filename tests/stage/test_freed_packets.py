@@ -84,8 +84,18 @@ def test_angle_conventions(pan, tilt, roll, forward, up):
 
 
 def test_extremes_and_round_trips():
-    p = FreeDPacket(255, -180.0, 89.999969482421875, -0.000030517578125,
-                    -131072.0, 131071.984375, 0.015625, 0xFFFFFF, 0, 0xBEEF)  # fmt: skip
+    p = FreeDPacket(
+        255,
+        -180.0,
+        89.999969482421875,
+        -0.000030517578125,
+        -131072.0,
+        131071.984375,
+        0.015625,
+        0xFFFFFF,
+        0,
+        0xBEEF,
+    )
     assert decode(encode(p)) == p
     with pytest.raises(TrackingError, match="pan"):
         encode(FreeDPacket(0, 256.0, 0, 0, 0, 0, 0, 0, 0))

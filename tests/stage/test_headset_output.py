@@ -37,14 +37,33 @@ def test_headset_eyes_show_the_posed_character(tmp_path, wave_track):
     set_file.write_text(SET)
     rt = tmp_path / "xdg"
     rt.mkdir(mode=0o700)
-    env = dict(os.environ, XR_RUNTIME_JSON=str(MANIFEST), XRT_COMPOSITOR_NULL="1", SIMULATED_ENABLE="1",
-               SIMULATED_LEFT="simple", SIMULATED_RIGHT="simple", XDG_RUNTIME_DIR=str(rt),
-               XDG_CONFIG_HOME=str(tmp_path), XRT_LOG="error",
-               PYTHONPATH=str(HERE.parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", ""))  # fmt: skip
+    env = dict(
+        os.environ,
+        XR_RUNTIME_JSON=str(MANIFEST),
+        XRT_COMPOSITOR_NULL="1",
+        SIMULATED_ENABLE="1",
+        SIMULATED_LEFT="simple",
+        SIMULATED_RIGHT="simple",
+        XDG_RUNTIME_DIR=str(rt),
+        XDG_CONFIG_HOME=str(tmp_path),
+        XRT_LOG="error",
+        PYTHONPATH=str(HERE.parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
     env.pop("XR_ENABLE_API_LAYERS", None)
     out = tmp_path / "headset.json"
-    run = subprocess.run([sys.executable, str(HERE / "headset_process.py"), str(set_file), str(wave_track), str(out)],
-                         env=env, capture_output=True, text=True, timeout=240)  # fmt: skip
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "headset_process.py"),
+            str(set_file),
+            str(wave_track),
+            str(out),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     rep = json.loads(out.read_text())
     assert rep["stage_frames"] == 30 and rep["xr_frames"] >= 25

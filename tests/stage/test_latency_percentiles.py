@@ -12,9 +12,17 @@ from previzkit.stage.latency import FrameRecord, LatencyStats, percentiles
 def test_intervals_and_percentiles():
     st = LatencyStats()
     for i in range(100):
-        st.add(FrameRecord(i, polled=10.0, captured=10.0, received=10.0 + 0.001 * (i + 1),
-                           rendered=10.2, presented=10.3,
-                           work={"render": 0.010, "composite": 0.002 * (i % 2)}))  # fmt: skip
+        st.add(
+            FrameRecord(
+                i,
+                polled=10.0,
+                captured=10.0,
+                received=10.0 + 0.001 * (i + 1),
+                rendered=10.2,
+                presented=10.3,
+                work={"render": 0.010, "composite": 0.002 * (i % 2)},
+            )
+        )
     st.add(FrameRecord(100, rendered=11.0, presented=11.01, work={"render": 0.01}))  # no pose
     s = st.summary()
     p50, p99, n = s["capture->received"]

@@ -20,12 +20,25 @@ def test_recorder_sink_catalogues_the_take(gl, small_set, wave_track, plate_vide
     from previzkit.takes.store import TakeStore
 
     with TakeStore(tmp_path / "day1") as store:
-        rec = Recorder(store, "3", "3-C", rate="25", start_tc="01:00:00:00",
-                       size=(320, 180), plate_size=(320, 180))  # fmt: skip
+        rec = Recorder(
+            store,
+            "3",
+            "3-C",
+            rate="25",
+            start_tc="01:00:00:00",
+            size=(320, 180),
+            plate_size=(320, 180),
+        )
         sink = RecorderSink(rec)
         assert isinstance(sink, TakeSink)
-        loop = StageLoop(gl, small_set, TrackSource(wave_track), StageOptions(320, 180),
-                         plate=PlateReader(plate_video, (320, 180)), sinks=[sink])  # fmt: skip
+        loop = StageLoop(
+            gl,
+            small_set,
+            TrackSource(wave_track),
+            StageOptions(320, 180),
+            plate=PlateReader(plate_video, (320, 180)),
+            sinks=[sink],
+        )
         with loop:
             loop.run(frames=8)
             (summary,) = loop.close()

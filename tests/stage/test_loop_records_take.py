@@ -45,10 +45,14 @@ def test_loop_writes_take_with_character_where_pose_says(
     sink = FileTakeSink(out, W, H, "29.97", "00:00:59;28")
     seen = []
     loop = StageLoop(
-        gl, small_set, TrackSource(wave_track), StageOptions(W, H),
-        plate=PlateReader(plate_video, (W, H)), sinks=[sink],
+        gl,
+        small_set,
+        TrackSource(wave_track),
+        StageOptions(W, H),
+        plate=PlateReader(plate_video, (W, H)),
+        sinks=[sink],
         on_frame=lambda i, img: seen.append((i, img.copy(), hand_px(loop, loop.camera()))),
-    )  # fmt: skip
+    )
     with loop:
         stats = loop.run(frames=100)  # the track (12 frames) ends first
         takes = loop.close()

@@ -51,8 +51,10 @@ def _board_views(gl, board_file, poses, lens, size):
     from previzkit.render.renderer import Renderer
 
     stage = board_file.parent / "board_stage.yaml"
-    stage.write_text("name: s\nbackground: {color: [0.5, 0.5, 0.5]}\n"
-                     "lights:\n  - {type: ambient, color: [1, 1, 1]}\n")  # fmt: skip
+    stage.write_text(
+        "name: s\nbackground: {color: [0.5, 0.5, 0.5]}\n"
+        "lights:\n  - {type: ambient, color: [1, 1, 1]}\n"
+    )
     with Renderer(gl, stage) as film:
         film.scene.add(BoardDrawable(gl, load_board(board_file)))
         return [film.render_image((p, lens), *size, samples=4) for p in poses]
@@ -91,9 +93,27 @@ def test_overlay_a_plate_tracked_from_a_board_and_record_the_take(gl, files, cap
     frames = _board_views(gl, files / "board.yaml", [_truth(i) for i in range(6)], LENS, (W, H))
     plate = _plate(files / "plate.mp4", frames)
     out, project = files / "overlay.mp4", files / "proj"
-    args = ["overlay", "--plate", str(plate), "--board", str(files / "board.yaml"),
-            str(files / "set.yaml"), "--matte", "none", "-o", str(out), "-p", str(project),
-            "--scene", "3", "--shot", "3-A", "--start-tc", "01:00:00:00", "--stats"]  # fmt: skip
+    args = [
+        "overlay",
+        "--plate",
+        str(plate),
+        "--board",
+        str(files / "board.yaml"),
+        str(files / "set.yaml"),
+        "--matte",
+        "none",
+        "-o",
+        str(out),
+        "-p",
+        str(project),
+        "--scene",
+        "3",
+        "--shot",
+        "3-A",
+        "--start-tc",
+        "01:00:00:00",
+        "--stats",
+    ]
     assert main(args) == 0, capsys.readouterr().err
     said = capsys.readouterr().out
     assert "overlay: 6 frames, tracking lost on 0" in said
@@ -123,15 +143,26 @@ def test_board_image_and_calibration_commands(gl, files, capsys):
 
     lens = Lens(28.0, 24.89, 18.66, 3.0)
     eyes = [(1.2, 1.3, 4.2), (-1.2, 1.1, 4.0), (0.1, 2.2, 3.9), (0.0, 0.9, 4.6), (0.9, 1.9, 4.4)]
-    views = _board_views(gl, files / "board.yaml", [look_at(e, (0.0, 0.0, 2.7)) for e in eyes],
-                         lens, (960, 540))  # fmt: skip
+    views = _board_views(
+        gl, files / "board.yaml", [look_at(e, (0.0, 0.0, 2.7)) for e in eyes], lens, (960, 540)
+    )
     folder = files / "views"
     folder.mkdir()
     for i, v in enumerate(views):
         Image.fromarray(v).save(folder / f"v{i:02d}.png")
     cal = files / "cam.yaml"
-    args = ["overlay", "calibrate", "--board", str(files / "board.yaml"), "--plate", str(folder),
-            "--every", "1", "-o", str(cal)]  # fmt: skip
+    args = [
+        "overlay",
+        "calibrate",
+        "--board",
+        str(files / "board.yaml"),
+        "--plate",
+        str(folder),
+        "--every",
+        "1",
+        "-o",
+        str(cal),
+    ]
     assert main(args) == 0, capsys.readouterr().err
     assert "5 views" in capsys.readouterr().out
     from previzkit.overlay.tracking.charuco import load_calibration
@@ -167,8 +198,22 @@ def test_overlay_window_on_a_virtual_display_and_without_one(files, display):
 
     grey = [np.full((H, W, 3), 60 + 10 * i, np.uint8) for i in range(4)]
     plate, out = _plate(files / "grey.mp4", grey), files / "windowed.mp4"
-    args = [sys.executable, "-m", "previzkit", "overlay", "--plate", str(plate), "--set-camera",
-            "CAM", "--matte", "none", "--window", "-o", str(out), str(files / "set.yaml")]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "previzkit",
+        "overlay",
+        "--plate",
+        str(plate),
+        "--set-camera",
+        "CAM",
+        "--matte",
+        "none",
+        "--window",
+        "-o",
+        str(out),
+        str(files / "set.yaml"),
+    ]
     env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(ROOT)}
     env.pop("WAYLAND_DISPLAY", None)
     r = subprocess.run(args, env=env, capture_output=True, text=True, timeout=180)

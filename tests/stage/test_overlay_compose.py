@@ -139,8 +139,10 @@ def test_a_board_in_the_plate_places_the_camera(gl, set_file, tmp_path):
     lens = Lens(24.0, 24.89, 18.66, 3.0)
     truth = look_at((0.3, 1.4, 5.6), (0.0, 0.4, 3.0))
     stage = tmp_path / "board_stage.yaml"
-    stage.write_text("name: s\nbackground: {color: [0.5, 0.5, 0.5]}\n"
-                     "lights:\n  - {type: ambient, color: [1, 1, 1]}\n")  # fmt: skip
+    stage.write_text(
+        "name: s\nbackground: {color: [0.5, 0.5, 0.5]}\n"
+        "lights:\n  - {type: ambient, color: [1, 1, 1]}\n"
+    )
     with Renderer(gl, stage) as film:
         film.scene.add(BoardDrawable(gl, board))
         plate = film.render_image((truth, lens), W, H, samples=4)
@@ -185,8 +187,12 @@ def test_freed_packets_drive_the_camera(gl, set_file):
     assert frame.lens.focal_mm == pytest.approx(35.0) and frame.lens.focus_m == pytest.approx(3.0)
     forward = -frame.camera_to_world[:3, 2]
     assert np.degrees(np.arcsin(forward[1])) == pytest.approx(tilt, abs=1e-4)
-    with Overlay(gl, set_file, FixedCamera(_camera(set_file)[0], Lens(35.0, 24.89, 18.66, 3.0)),
-                 OverlayOptions(W, H, matte="none")) as ov2:  # fmt: skip
+    with Overlay(
+        gl,
+        set_file,
+        FixedCamera(_camera(set_file)[0], Lens(35.0, 24.89, 18.66, 3.0)),
+        OverlayOptions(W, H, matte="none"),
+    ) as ov2:
         expected = ov2.process(_plate()).image
     differ = np.any(np.abs(frame.image.astype(int) - expected) > 8, axis=-1)
     assert differ.mean() < 0.001  # the same picture as the set camera's
@@ -246,8 +252,10 @@ def test_a_distorted_lens_is_tracked_and_its_plate_undistorted_to_the_render(gl,
     lens = Lens(24.0, 24.89, 18.66, 3.0)
     truth = look_at((0.3, 1.4, 5.6), (0.0, 0.4, 3.0))
     stage = tmp_path / "board_stage.yaml"
-    stage.write_text("name: s\nbackground: {color: [0.5, 0.5, 0.5]}\n"
-                     "lights:\n  - {type: ambient, color: [1, 1, 1]}\n")  # fmt: skip
+    stage.write_text(
+        "name: s\nbackground: {color: [0.5, 0.5, 0.5]}\n"
+        "lights:\n  - {type: ambient, color: [1, 1, 1]}\n"
+    )
     with Renderer(gl, stage) as film:
         film.scene.add(BoardDrawable(gl, board))
         pinhole = film.render_image((truth, lens), W, H, samples=4)
@@ -270,8 +278,12 @@ def test_a_distorted_lens_is_tracked_and_its_plate_undistorted_to_the_render(gl,
     assert frame.tracked
     dist_m, angle = (
         np.linalg.norm(frame.camera_to_world[:3, 3] - truth[:3, 3]),
-        np.degrees(np.arccos(np.clip((np.trace(frame.camera_to_world[:3, :3].T @ truth[:3, :3]) - 1) / 2, -1, 1))),
-    )  # fmt: skip
+        np.degrees(
+            np.arccos(
+                np.clip((np.trace(frame.camera_to_world[:3, :3].T @ truth[:3, :3]) - 1) / 2, -1, 1)
+            )
+        ),
+    )
     assert dist_m < 0.01 and angle < 0.5, (dist_m, angle)
     inner = (slice(30, H - 30), slice(40, W - 40))
     fixed = np.abs(frame.image[inner].astype(int) - pinhole[inner]).mean()

@@ -72,9 +72,13 @@ def test_actor_map_assigns_free_characters_in_set_order():
 
 @pytest.mark.parametrize(
     ("items", "words"),
-    [(["0"], "expected ACTOR_ID=CHARACTER"), (["x=A"], "expected ACTOR_ID"),
-     (["1="], "expected ACTOR_ID"), (["1=A", "1=B"], "actor 1 is mapped twice")],
-)  # fmt: skip
+    [
+        (["0"], "expected ACTOR_ID=CHARACTER"),
+        (["x=A"], "expected ACTOR_ID"),
+        (["1="], "expected ACTOR_ID"),
+        (["1=A", "1=B"], "actor 1 is mapped twice"),
+    ],
+)
 def test_parse_actor_map_errors(items, words):
     with pytest.raises(InputError, match=words):
         parse_actor_map(items)
@@ -86,8 +90,10 @@ def test_actors_retarget_two_actors_onto_two_characters(gl, tmp_path, make_track
     from previzkit.render.character import character_from_def
     from previzkit.stage.actors import Actors
 
-    chars = {n: character_from_def(gl, CharacterDef(n, position=(x, 0.0, 0.0)))
-             for n, x in (("ALEX", -1.0), ("SAM", 1.0))}  # fmt: skip
+    chars = {
+        n: character_from_def(gl, CharacterDef(n, position=(x, 0.0, 0.0)))
+        for n, x in (("ALEX", -1.0), ("SAM", 1.0))
+    }
     try:
         src = TrackSource(make_track(tmp_path / "two.pzt", 2, actors=(4, 9)))
         actors = Actors(chars, {9: "ALEX"})

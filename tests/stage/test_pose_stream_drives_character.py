@@ -27,8 +27,12 @@ def test_published_pose_drives_the_character(gl, small_set):
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.sources import StreamSource
 
-    proc = subprocess.Popen([sys.executable, str(HERE / "publisher_process.py"), str(ANGLE), "20"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "publisher_process.py"), str(ANGLE), "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline().split()
         assert line and line[0] == "endpoint", proc.stderr.read()
@@ -55,9 +59,11 @@ def test_published_pose_drives_the_character(gl, small_set):
     sk = default_skeleton(1.75)
     want_pose = SkeletonPose(
         root=(0.0, float(sk.offsets[0, 1]), 0.0),
-        rotations={"left_upper_arm": tuple(quat_from_axis_angle((0, 0, 1), math.radians(ANGLE))),
-                   "right_upper_arm": tuple(quat_from_axis_angle((0, 0, 1), math.radians(70)))},
-    )  # fmt: skip
+        rotations={
+            "left_upper_arm": tuple(quat_from_axis_angle((0, 0, 1), math.radians(ANGLE))),
+            "right_upper_arm": tuple(quat_from_axis_angle((0, 0, 1), math.radians(70))),
+        },
+    )
     want = (placement_matrix((0, 0, 0), 0.0) @ forward_kinematics(sk, want_pose))[:, :3, 3]
     hand = sk.names.index("left_hand")
     assert np.linalg.norm(got[hand] - want[hand]) < 0.03

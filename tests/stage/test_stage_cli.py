@@ -14,9 +14,25 @@ pytestmark = [pytest.mark.gl, pytest.mark.media]
 
 def test_stage_cli_records_and_prints_stats(small_set, wave_track, plate_video, tmp_path, capsys):
     out = tmp_path / "take.mp4"
-    rc = main(["stage", str(small_set), "--poses", str(wave_track), "--plate", str(plate_video),
-               "--frames", "5", "-o", str(out), "--size", "320x180", "--start-tc", "00:10:00:00",
-               "--stats"])  # fmt: skip
+    rc = main(
+        [
+            "stage",
+            str(small_set),
+            "--poses",
+            str(wave_track),
+            "--plate",
+            str(plate_video),
+            "--frames",
+            "5",
+            "-o",
+            str(out),
+            "--size",
+            "320x180",
+            "--start-tc",
+            "00:10:00:00",
+            "--stats",
+        ]
+    )
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     assert "5 frames, 00:10:00:00 - 00:10:00:05 at 30 fps" in captured.out
@@ -28,8 +44,19 @@ def test_stage_cli_records_and_prints_stats(small_set, wave_track, plate_video, 
 
 def test_stage_cli_saves_the_set_on_request_with_no_edits_is_a_noop(small_set, wave_track, capsys):
     before = small_set.read_text()
-    rc = main(["stage", str(small_set), "--poses", str(wave_track), "--frames", "2",
-               "--size", "64x36", "--save-set"])  # fmt: skip
+    rc = main(
+        [
+            "stage",
+            str(small_set),
+            "--poses",
+            str(wave_track),
+            "--frames",
+            "2",
+            "--size",
+            "64x36",
+            "--save-set",
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     assert small_set.read_text() == before
 

@@ -47,9 +47,18 @@ def test_mark_moved_in_one_view_appears_in_the_other_within_one_frame(
     out = tmp_path / "viewB.json"
     with StateSync(state, set_def.name, "tcp://127.0.0.1:0") as a:
         proc = subprocess.Popen(
-            [sys.executable, str(HERE / "view_process.py"), str(small_set), str(wave_track), a.endpoint, str(out)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                str(HERE / "view_process.py"),
+                str(small_set),
+                str(wave_track),
+                a.endpoint,
+                str(out),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             b_endpoint = _line(proc, "endpoint").split()[1]
             a.connect(b_endpoint)

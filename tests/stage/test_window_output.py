@@ -19,12 +19,25 @@ HERE = Path(__file__).parent
 def test_window_shows_the_composited_frame(small_set, wave_track, plate_video, tmp_path, display):
     pytest.importorskip("glfw")
     out = tmp_path / "window.npz"
-    env = dict(os.environ, DISPLAY=display,
-               PYTHONPATH=str(HERE.parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", ""))  # fmt: skip
+    env = dict(
+        os.environ,
+        DISPLAY=display,
+        PYTHONPATH=str(HERE.parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
     run = subprocess.run(
-        [sys.executable, str(HERE / "window_process.py"), str(small_set), str(wave_track), str(plate_video), str(out)],
-        env=env, capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(HERE / "window_process.py"),
+            str(small_set),
+            str(wave_track),
+            str(plate_video),
+            str(out),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     z = np.load(out)
     assert int(z["frames"]) == 5

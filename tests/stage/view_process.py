@@ -51,8 +51,9 @@ def main(set_path: str, track: str, peer: str, out: str) -> None:
             sync.edit("prop/ball", position=[-1.5, 0.0, 1.0])
 
     opts = StageOptions(320, 180, fps=30.0, realtime=True, writer="viewB")
-    loop = StageLoop(ctx, set_def, TrackSource(track, loop=True), opts,
-                     on_frame=on_frame, state=state, sync=sync)  # fmt: skip
+    loop = StageLoop(
+        ctx, set_def, TrackSource(track, loop=True), opts, on_frame=on_frame, state=state, sync=sync
+    )
     end = time.monotonic() + 60
     while flags["saved"] is None and time.monotonic() < end:
         loop.step()
@@ -62,15 +63,19 @@ def main(set_path: str, track: str, peer: str, out: str) -> None:
     sync.close()
     k = result["moved_frame"]
     np.savez(out + ".npz", **{f"f{i}": img for i, img in result.get("images", {}).items()})
-    Path(out).write_text(json.dumps({
-        "moved_frame": k,
-        "polled": [f.polled for f in loop.stats.frames],
-        "applied": applied,
-        "saved": flags["saved"],
-        "camera_to_world": np.asarray(cam.camera_to_world).tolist(),
-        "focal_mm": cam.lens.focal_mm,
-        "stats": {"received": sync.stats.received, "applied": sync.stats.applied},
-    }))  # fmt: skip
+    Path(out).write_text(
+        json.dumps(
+            {
+                "moved_frame": k,
+                "polled": [f.polled for f in loop.stats.frames],
+                "applied": applied,
+                "saved": flags["saved"],
+                "camera_to_world": np.asarray(cam.camera_to_world).tolist(),
+                "focal_mm": cam.lens.focal_mm,
+                "stats": {"received": sync.stats.received, "applied": sync.stats.applied},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

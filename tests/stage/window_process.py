@@ -18,8 +18,14 @@ def main(set_path: str, track: str, plate: str, out: str) -> None:
 
     ctx = create_context()
     win = window_output(ctx, (320, 180))
-    loop = StageLoop(ctx, set_path, TrackSource(track), StageOptions(320, 180),
-                     plate=PlateReader(plate, (320, 180)), window=win)  # fmt: skip
+    loop = StageLoop(
+        ctx,
+        set_path,
+        TrackSource(track),
+        StageOptions(320, 180),
+        plate=PlateReader(plate, (320, 180)),
+        window=win,
+    )
     try:
         loop.run(frames=5)
         shown = win.read()

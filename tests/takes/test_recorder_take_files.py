@@ -48,17 +48,27 @@ def test_a_take_records_every_track_and_plays_back(store):
     lens = Lens(35.0, 24.89, 18.66, 4.0)
     n = 40
     with Recorder(
-        store, "1", "1-B", rate="29.97", start_tc="00:00:59;20", size=(64, 48),
-        plate_size=(32, 24), audio=(8000, 1), flush_interval=0.2,
-    ) as rec:  # fmt: skip
+        store,
+        "1",
+        "1-B",
+        rate="29.97",
+        start_tc="00:00:59;20",
+        size=(64, 48),
+        plate_size=(32, 24),
+        audio=(8000, 1),
+        flush_interval=0.2,
+    ) as rec:
         assert rec.take.status == "recording"
         assert store.get("1", "1-B", 1).status == "recording"
         for i in range(n):
             cam = ((0.1 * i, 1.6, 5.0), (0.0, 0.0, 0.0, 1.0), lens)
             rec.frame(
-                _image(i), poses=[_pose(i), _pose(i, 1)], camera=cam,
-                plate=_image(i, 32, 24), time_s=i * 1001 / 30000,
-            )  # fmt: skip
+                _image(i),
+                poses=[_pose(i), _pose(i, 1)],
+                camera=cam,
+                plate=_image(i, 32, 24),
+                time_s=i * 1001 / 30000,
+            )
             rec.audio(np.sin(np.arange(267) / 10.0) * 0.5)
     take = rec.take
     assert take.status == "ok"
@@ -114,8 +124,9 @@ def test_takes_count_up_and_timecode_defaults_to_the_clock(store):
 
 def test_camera_samples_and_marks_go_to_the_journal(store):
     with Recorder(store, "3", "3-A", rate="24", start_tc="01:00:00:00") as rec:
-        sample = CameraSample(99, 0.0, (1.0, 2.0, 3.0), (0.0, 0.7071068, 0.0, 0.7071068),
-                              50.0, 36.0, 24.0, 2.5)  # fmt: skip
+        sample = CameraSample(
+            99, 0.0, (1.0, 2.0, 3.0), (0.0, 0.7071068, 0.0, 0.7071068), 50.0, 36.0, 24.0, 2.5
+        )
         rec.frame(camera=sample)
         rec.mark(event="action")
         rec.frame(camera=sample)

@@ -15,8 +15,11 @@ from typing import Any
 
 from previzkit.edit.exporters.base import Exporter
 
-_NTSC = {Fraction(24000, 1001): "1001/24000s", Fraction(30000, 1001): "1001/30000s",
-         Fraction(60000, 1001): "1001/60000s"}  # fmt: skip
+_NTSC = {
+    Fraction(24000, 1001): "1001/24000s",
+    Fraction(30000, 1001): "1001/30000s",
+    Fraction(60000, 1001): "1001/60000s",
+}
 
 
 def prepare(timeline: Any) -> Any:

@@ -176,8 +176,9 @@ class Calibration:
 
         fx = float(self.camera_matrix[0, 0])
         focal = fx / self.width * self.sensor_width_mm
-        return Lens(focal, self.sensor_width_mm, self.sensor_width_mm * self.height / self.width,
-                    focus_m)  # fmt: skip
+        return Lens(
+            focal, self.sensor_width_mm, self.sensor_width_mm * self.height / self.width, focus_m
+        )
 
     def scaled(self, width: int, height: int) -> Calibration:
         """The same lens for images resized to ``width`` x ``height``."""
@@ -187,8 +188,9 @@ class Calibration:
         k[0, 2] = (k[0, 2] + 0.5) * sx - 0.5
         k[1, 1] *= sy
         k[1, 2] = (k[1, 2] + 0.5) * sy - 0.5
-        return Calibration(width, height, k, self.dist.copy(), self.rms, self.sensor_width_mm,
-                           self.views)  # fmt: skip
+        return Calibration(
+            width, height, k, self.dist.copy(), self.rms, self.sensor_width_mm, self.views
+        )
 
     def save(self, path: str | Path) -> Path:
         import yaml
@@ -242,9 +244,13 @@ class Undistorter:
         self.target = np.array([[f, 0, c.width / 2 - 0.5], [0, f, c.height / 2 - 0.5], [0, 0, 1.0]])
         self.size = (c.width, c.height)
         self._maps = cv2.initUndistortRectifyMap(
-            c.camera_matrix, np.asarray(c.dist, np.float64), None, self.target, self.size,
+            c.camera_matrix,
+            np.asarray(c.dist, np.float64),
+            None,
+            self.target,
+            self.size,
             cv2.CV_16SC2,
-        )  # fmt: skip
+        )
 
     @staticmethod
     def needed(calibration: Calibration, tolerance_px: float = 0.25) -> bool:
@@ -255,8 +261,9 @@ class Undistorter:
         k = c.camera_matrix
         off = max(abs(k[0, 2] - (c.width / 2 - 0.5)), abs(k[1, 2] - (c.height / 2 - 0.5)))
         square = abs(k[0, 0] - k[1, 1]) * max(c.width, c.height) / (2 * k[0, 0])
-        return bool(np.any(np.abs(np.asarray(c.dist)) > 1e-6) or off > tolerance_px
-                    or square > tolerance_px)  # fmt: skip
+        return bool(
+            np.any(np.abs(np.asarray(c.dist)) > 1e-6) or off > tolerance_px or square > tolerance_px
+        )
 
     def apply(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
         import cv2
@@ -321,8 +328,9 @@ class BoardTracker:
             return None
         corners, ids = found
         obj, img = self._cv_board.matchImagePoints(corners, ids)
-        ok, rvec, tvec = cv2.solvePnP(obj, img, cal.camera_matrix, cal.dist,
-                                      flags=cv2.SOLVEPNP_IPPE)  # fmt: skip
+        ok, rvec, tvec = cv2.solvePnP(
+            obj, img, cal.camera_matrix, cal.dist, flags=cv2.SOLVEPNP_IPPE
+        )
         if not ok:
             return None
         rvec, tvec = cv2.solvePnPRefineLM(obj, img, cal.camera_matrix, cal.dist, rvec, tvec)
