@@ -1,0 +1,73 @@
+"""Optional dependencies, imported where a feature needs them.
+
+Every lazy import of a package that an extra brings goes through :func:`require`, so a
+missing one ends in one line naming the feature and the extra to install::
+
+    av = require("av", "takes", "video encoding")
+
+:data:`EXTRAS` says which import names each extra brings; the CLI and ``previzkit
+doctor`` use it to mark commands whose extra is missing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from types import ModuleType
+
+from previzkit.core.errors import DependencyMissing
+
+# extra -> the import names it brings (the pip name where it differs is in DISTRIBUTIONS)
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "render": ("moderngl", "trimesh", "scipy", "PIL", "av"),
+    "capture": ("mediapipe", "av", "zmq", "msgpack", "PIL"),
+    "composite": ("numba", "PIL"),
+    "gpu": ("cupy",),
+    "genai": ("torch", "PIL", "skimage"),
+    "xr": ("xr", "moderngl", "glfw"),
+    "script": (),
+    "takes": ("av", "msgpack", "timecode"),
+    "edit": ("opentimelineio", "scipy", "av", "PIL", "timecode", "msgpack"),
+    "stage": ("moderngl", "mediapipe", "zmq", "cv2", "av", "numba"),
+    "batch": ("dask", "distributed"),
+}
+
+# import name -> distribution name, where they differ (for messages)
+DISTRIBUTIONS: dict[str, str] = {
+    "PIL": "pillow",
+    "zmq": "pyzmq",
+    "cv2": "opencv-contrib-python",
+    "xr": "pyopenxr",
+    "skimage": "scikit-image",
+    "cupy": "cupy-cuda12x",
+    "distributed": "dask[distributed]",
+}
+
+
+def require(module: str, extra: str, feature: str) -> ModuleType:
+    """Import ``module`` (a dotted name), or raise :class:`DependencyMissing`.
+
+    ``extra`` is the previzkit extra that brings it, ``feature`` what the user asked
+    for ("video encoding"). An import that fails for another reason than the module
+    being absent (a broken install) raises as it is, so its cause stays visible.
+    """
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        top = module.split(".")[0]
+        if exc.name is not None and exc.name.split(".")[0] != top:
+            raise
+        raise DependencyMissing(DISTRIBUTIONS.get(top, top), extra, feature) from None
+
+
+def available(module: str) -> bool:
+    """Whether ``module`` can be imported, without importing it."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def missing_for(extra: str) -> list[str]:
+    """The distributions of ``extra`` that are not installed (empty when all are)."""
+    return [DISTRIBUTIONS.get(m, m) for m in EXTRAS[extra] if not available(m)]
