@@ -29,7 +29,7 @@ class Pose3D:
 
 @dataclass
 class Pose:
-    """One actor's MediaPipe pose at one instant (see DESIGN.md).
+    """One actor's MediaPipe pose at one instant (see docs/design.md).
 
     ``image`` holds the 33 landmarks' (x, y) in pixels of the source frame and their
     visibility in [0, 1]: shape (33, 3). ``world`` holds (x, y, z) in metres in
