@@ -9,7 +9,6 @@ as (H, W, 3) uint8 with row 0 at the top.
 
 from __future__ import annotations
 
-import logging
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -46,7 +45,6 @@ from previzkit.render.skybox import Skybox
 if TYPE_CHECKING:
     import moderngl
 
-log = logging.getLogger(__name__)
 
 NEAR_M = 0.05
 FAR_M = 500.0
@@ -162,16 +160,8 @@ class Scene:
         defs = self.set.characters
         if not defs:
             return
-        try:
-            from previzkit.render.character import character_from_def
-        except ModuleNotFoundError as exc:
-            if exc.name != "previzkit.render.character":
-                raise
-            log.info(
-                "%d character(s) skipped: previzkit.render.character is not installed yet",
-                len(defs),
-            )
-            return
+        from previzkit.render.character import character_from_def
+
         for cdef in defs:
             self.characters[cdef.name] = character_from_def(self.ctx, cdef)
 
