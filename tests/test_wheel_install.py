@@ -17,7 +17,8 @@ trust that reasoning: it asserts that ``previzkit.__file__`` and the assets fold
 venv's previzkit lie inside the venv and not in any checkout, and that the console script
 runs the venv's interpreter.
 
-Both tests together take about 90 s on 2 busy cores (build ~10 s, demo ~60 s, capture ~5 s).
+Both tests together took 90-155 s on 2 shared, busy cores (the wheel build ~10 s, the rest
+mostly `previzkit demo --quick`).
 """
 
 from __future__ import annotations
