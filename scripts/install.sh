@@ -15,6 +15,8 @@ if command -v apt-get >/dev/null; then
   fi
 fi
 PY=${PYTHON:-python3}
-"$PY" -m pip install -q -e ".[all${PREVIZKIT_EXTRAS:+,$PREVIZKIT_EXTRAS}]"
+# The extras state ranges; scripts/constraints.txt pins what this install picks on top
+# (torch 2.13.0: the CPU build where it lies on local disk, not the newest CUDA build).
+"$PY" -m pip install -q -c scripts/constraints.txt -e ".[all${PREVIZKIT_EXTRAS:+,$PREVIZKIT_EXTRAS}]"
 # pyenv installs put console scripts behind shims: make `previzkit` callable at once.
 if command -v pyenv >/dev/null; then pyenv rehash || true; fi

