@@ -71,6 +71,7 @@ def _is(rgb, color, tol=40):
     return bool(np.all(np.abs(rgb.astype(int) - color) <= tol))
 
 
+@pytest.mark.slow
 def test_a_character_passes_behind_the_keyed_actor_and_a_prop_in_front(gl, set_file):
     pose, lens = _camera(set_file)
     opts = OverlayOptions(W, H, matte="green", actor_depth_m=2.5)

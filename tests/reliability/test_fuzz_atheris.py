@@ -21,6 +21,7 @@ TARGETS = ["pose", "fountain", "setfile", "freed", "cube", "edl", "otio"]
 CI_TARGETS = TARGETS if os.environ.get("PREVIZKIT_ATHERIS_ALL") else TARGETS[:1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", CI_TARGETS)
 def test_atheris_target_runs_clean(target, tmp_path):
     r = subprocess.run(
