@@ -1,4 +1,21 @@
-"""Shared fixtures: one headless EGL context per session, GL errors checked per test."""
+"""Shared fixtures: one headless EGL context per session, GL errors checked per test.
+
+Layout: one folder per area (tests/capture, tests/stage, tests/overlay, ...), each with
+its own conftest.py for its fixtures. Test modules are imported with
+``--import-mode=importlib`` (so equal file names in two folders do not clash), which
+means a test cannot import a conftest or a sibling module. Code shared by tests lives
+in the package ``tests.helpers`` instead: ``tests`` is a package (tests/__init__.py) and
+pytest's ``pythonpath = ["."]`` (pyproject.toml) puts the repository root on sys.path,
+so a test writes ``from tests.helpers import REPO, write_set`` or
+``from tests.helpers.media import write_plate``; nothing touches sys.path by hand.
+Helper processes are modules there too, started as
+``subprocess.run(worker("recorder_worker", ...), env=worker_env())``, i.e.
+``python -m tests.helpers.recorder_worker`` with the root on PYTHONPATH.
+
+Everyday subset: ``python3 -m pytest -m "not slow"`` leaves out the tests marked
+``slow`` (more than about 10 s each: the 120 s soak, long renders, fuzz runs); CI
+(``.ci/run``) runs everything.
+"""
 
 from __future__ import annotations
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.helpers import media
+
 
 @pytest.fixture(scope="session")
 def astronaut() -> np.ndarray:
@@ -82,21 +84,8 @@ def moving_frames(
 
 
 def write_video(path: Path, frames, fps: int = 30) -> Path:
-    """Encode RGB frames to H.264 with PyAV."""
-    import av
-
-    frames = list(frames)
-    h, w = frames[0].shape[:2]
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=fps)
-        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
-        s.options = {"crf": "18"}
-        for f in frames:
-            for p in s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
-    return path
+    """Encode RGB frames to H.264 (crf 18) with PyAV."""
+    return media.write_video(path, frames, fps, {"crf": "18"})
 
 
 @pytest.fixture(scope="session")

@@ -1,26 +1,18 @@
 """An assembled cut from a project of recorded takes follows the script order and the
-scoring rules (the expected take per shot is named in conftest.EXPECTED)."""
+scoring rules (the expected take per shot is named in tests/helpers/edit_project.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-from pathlib import Path
 
 import pytest
 
 from previzkit.core.errors import InputError, TakeStoreError
 from previzkit.edit.assemble import AssemblyRules, Beat, choose_shot, segments_for_scene
 from previzkit.edit.timeline import cut_events
+from tests.helpers.edit_project import EXPECTED
 
 pytestmark = pytest.mark.media
-
-_spec = importlib.util.spec_from_file_location(
-    "edit_conftest", Path(__file__).with_name("conftest.py")
-)
-_conf = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_conf)
-EXPECTED = _conf.EXPECTED
 
 
 def test_best_take_per_shot(assembled):

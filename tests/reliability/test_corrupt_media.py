@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from previzkit.core.errors import PrevizError
+from tests.helpers.media import write_video
 
 av = pytest.importorskip("av")
 pytestmark = pytest.mark.media
@@ -19,16 +20,9 @@ pytestmark = pytest.mark.media
 
 def _write_mp4(path: Path, frames: int = 24, size=(64, 48)) -> Path:
     w, h = size
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=24)
-        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
-        for i in range(frames):
-            img = np.full((h, w, 3), (i * 9) % 256, np.uint8)
-            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
-    return path
+    return write_video(
+        path, (np.full((h, w, 3), (i * 9) % 256, np.uint8) for i in range(frames)), 24
+    )
 
 
 def _write_audio_only(path: Path) -> Path:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,9 +15,9 @@ import pytest
 from previzkit.capture.keys import create_keys, load_keys
 from previzkit.capture.stream import PoseSubscriber
 from previzkit.core.errors import InputError, MissingFileError, StreamAuthError
+from tests.helpers import worker, worker_env
 
 pytest.importorskip("zmq")
-HERE = Path(__file__).parent
 SECONDS = 6.0
 
 
@@ -35,7 +34,8 @@ def keys(tmp_path_factory):
 
 def _start(secret: Path, clients: Path, seconds: float = SECONDS):
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "curve_publisher.py"), str(secret), str(clients), str(seconds)],
+        worker("curve_publisher", secret, clients, seconds),
+        env=worker_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,9 @@ from previzkit.model.pose_track import read_track
 from previzkit.takes.journal import read_journal
 from previzkit.takes.recovery import load_camera_track, recover
 from previzkit.takes.store import TakeStore
+from tests.helpers import worker, worker_env
 
 pytestmark = pytest.mark.media
-HERE = Path(__file__).parent
 SIZE_MB = 6
 RECORDS_PER_FRAME = 3  # pose, camera, tick
 
@@ -57,7 +56,8 @@ def _fill(project: Path, mounted: bool):
         resource.setrlimit(resource.RLIMIT_FSIZE, (cap, cap))
 
     child = subprocess.Popen(
-        [sys.executable, str(HERE / "recorder_worker.py"), "--fill", str(project)],
+        worker("recorder_worker", "--fill", project),
+        env=worker_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

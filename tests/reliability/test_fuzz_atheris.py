@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from tests.helpers import worker, worker_env
+
 pytest.importorskip("atheris", reason="atheris not installed (pip install 'previzkit[fuzz]')")
-HERE = Path(__file__).parent
 RUNS = max(200, int(os.environ.get("PREVIZKIT_FUZZ_EXAMPLES", "150")))
 
 
@@ -22,17 +21,13 @@ TARGETS = ["pose", "fountain", "setfile", "freed", "cube", "edl", "otio"]
 CI_TARGETS = TARGETS if os.environ.get("PREVIZKIT_ATHERIS_ALL") else TARGETS[:1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", CI_TARGETS)
 def test_atheris_target_runs_clean(target, tmp_path):
     r = subprocess.run(
-        [
-            sys.executable,
-            str(HERE / "atheris_fuzz.py"),
-            target,
-            f"-atheris_runs={RUNS}",
-            "-max_len=8192",
-        ],
+        worker("atheris_fuzz", target, f"-atheris_runs={RUNS}", "-max_len=8192"),
         cwd=tmp_path,
+        env=worker_env(),
         capture_output=True,
         text=True,
         timeout=600,

@@ -3,21 +3,16 @@ parser (bvhio) give the same joint positions as our forward kinematics."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fuzzkit import fuzz_settings
-
 from previzkit.capture.bvh import bvh_text
 from previzkit.core.errors import InputError
 from previzkit.core.types import SkeletonPose
 from previzkit.model.skeleton import SKELETON, default_skeleton, forward_kinematics
+from tests.helpers.fuzzkit import fuzz_settings
 
 bvhio = pytest.importorskip("bvhio")
 

@@ -3,17 +3,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 from hypothesis import given
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fuzzkit import fuzz_settings, mutated_bytes, mutated_text
-
 from previzkit.composite.lut import Lut, format_cube, load_cube, parse_cube
 from previzkit.core.errors import LutError, MissingFileError
+from tests.helpers.fuzzkit import fuzz_settings, mutated_bytes, mutated_text
 
 _rng = np.random.default_rng(3)
 _shaped = Lut(

@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fuzzkit import fuzz_settings, mutated_text
-
 from previzkit.core.errors import InputError
+from tests.helpers.fuzzkit import fuzz_settings, mutated_text
 
 otio = pytest.importorskip("opentimelineio")
 

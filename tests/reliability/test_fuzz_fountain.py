@@ -3,21 +3,15 @@ FountainError naming the file), and what parses also writes back and re-parses."
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from hypothesis import given
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fuzzkit import fuzz_settings, mutated_bytes, mutated_text
-
 from previzkit.core.errors import FountainError
 from previzkit.script import parse, write
+from tests.helpers import ASSETS
+from tests.helpers.fuzzkit import fuzz_settings, mutated_bytes, mutated_text
 
-SAMPLE = (
-    Path(__file__).resolve().parents[2] / "previzkit" / "assets" / "scripts" / "sample.fountain"
-)
+SAMPLE = ASSETS / "scripts" / "sample.fountain"
 SEED = SAMPLE.read_text(encoding="utf-8")
 
 

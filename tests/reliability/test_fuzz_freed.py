@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import math
 import socket
-import sys
-from pathlib import Path
 
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
-
-sys.path.insert(0, str(Path(__file__).parent))
-from fuzzkit import fuzz_settings, mutated_bytes
 
 from previzkit.core.errors import TrackingError
 from previzkit.overlay.tracking.freed import (
@@ -24,6 +19,7 @@ from previzkit.overlay.tracking.freed import (
     decode,
     encode,
 )
+from tests.helpers.fuzzkit import fuzz_settings, mutated_bytes
 
 SEED = encode(FreeDPacket(1, 12.5, -3.25, 0.5, 1200.0, -3400.0, 1650.0, 40000, 900000, 7))
 

@@ -3,21 +3,16 @@ PoseMessageError; the subscriber counts bad messages and never raises."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import msgpack
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fuzzkit import fuzz_settings, mutated_bytes
-
 from previzkit.capture.schema import decode, encode
 from previzkit.core.errors import PoseMessageError
 from previzkit.core.types import Pose
+from tests.helpers.fuzzkit import fuzz_settings, mutated_bytes
 
 
 def _seed(actor: int = 3) -> tuple[bytes, bytes]:

@@ -3,20 +3,15 @@ SetFileError naming the file (and key); nothing else escapes."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-sys.path.insert(0, str(Path(__file__).parent))
-from fuzzkit import fuzz_settings, mutated_text
-
 from previzkit.core.errors import SetFileError
 from previzkit.model.setfile import load_set, parse_set
+from tests.helpers import ASSETS
+from tests.helpers.fuzzkit import fuzz_settings, mutated_text
 
-ASSETS = Path(__file__).resolve().parents[2] / "previzkit" / "assets"
 SEED = (ASSETS / "sets" / "sample.yaml").read_text(encoding="utf-8")
 
 

@@ -1,47 +1,39 @@
 """Soak: the stage loop offscreen (EGL) with a live pose publisher in another process
 for a bounded time (120 s here; ``PREVIZKIT_SOAK_SECONDS=3600`` for the hour), memory
-(RSS) and frame time reported; RSS growth after warm-up must stay under 5 %.
+(RSS) and frame time reported; the loop must keep at least half its real-time frame
+rate, receive the poses without loss, and RSS growth after warm-up stay under 5 %.
 
 The run's figures are printed (``pytest -s``) and, with ``PREVIZKIT_SOAK_REPORT=path``,
 written there as JSON. benchmarks/soak.py is the same run from the command line."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
+from benchmarks.soak import run_soak
 
-def _load_benchmark(name: str):
-    """Import benchmarks/<name>.py by path: putting benchmarks/ on sys.path would let
-    benchmarks/xr.py shadow pyopenxr's ``xr`` for every later test."""
-    path = Path(__file__).resolve().parents[2] / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"previzkit_benchmark_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-run_soak = _load_benchmark("soak").run_soak
-
-pytestmark = [pytest.mark.gl, pytest.mark.slow]
 SECONDS = float(os.environ.get("PREVIZKIT_SOAK_SECONDS", "120"))
 
 
+@pytest.mark.gl
+@pytest.mark.slow
 def test_stage_loop_soak_memory_stays_flat(gl):
     pytest.importorskip("zmq")
     r = run_soak(gl, SECONDS, (320, 180), 30.0)
     print("\n" + r.format())
     if os.environ.get("PREVIZKIT_SOAK_REPORT"):
         Path(os.environ["PREVIZKIT_SOAK_REPORT"]).write_text(json.dumps(asdict(r), indent=1))
-    assert r.seconds >= SECONDS
-    assert r.frames > 0 and r.poses_malformed == 0
+    # the loop kept (at least half) the real-time rate: fps * seconds frame slots
+    assert r.frames >= 0.5 * r.fps * r.seconds, (
+        f"{r.frames} frames in {r.seconds:.1f} s at {r.fps:g} fps "
+        f"({r.frames_dropped} slots dropped)"
+    )
+    assert r.poses_malformed == 0
     # two actors at 30 Hz over loopback: nothing lost
     assert r.poses_received >= 0.9 * 2 * 30 * SECONDS and r.poses_lost == 0
     assert r.growth < 0.05, (

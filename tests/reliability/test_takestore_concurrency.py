@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,20 +14,22 @@ import pytest
 from previzkit.model.pose_track import read_track
 from previzkit.takes.recovery import load_camera_track
 from previzkit.takes.store import TakeStore
+from tests.helpers import worker, worker_env
 
 pytestmark = pytest.mark.media
-HERE = Path(__file__).parent
 TAKES, FRAMES = 6, 24
 
 
 def _run_workers(project, jobs, tmp_path, takes=TAKES, frames=FRAMES):
     go = tmp_path / "go"
-    worker = [sys.executable, str(HERE / "recorder_worker.py"), str(project)]
+    env = worker_env()
     procs = []
     for name, scene, shot in jobs:
-        cmd = [*worker, name, scene, shot, str(takes), str(frames), str(go)]
+        cmd = worker("recorder_worker", project, name, scene, shot, takes, frames, go)
         procs.append(
-            subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+            )
         )
     go.touch()
     results = []

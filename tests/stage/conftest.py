@@ -4,42 +4,14 @@ encoded with PyAV, and a small set."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE_SET = ROOT / "previzkit" / "assets" / "sets" / "sample.yaml"
-
-
-from previzkit.stage.synth import pose_landmarks as landmarks_for  # noqa: E402
-from previzkit.stage.synth import wave_pose, write_wave_track  # noqa: E402
+from previzkit.stage.synth import pose_landmarks as landmarks_for
+from previzkit.stage.synth import wave_pose, write_wave_track
+from tests.helpers import write_set
+from tests.helpers.media import write_plate
 
 __all__ = ["landmarks_for", "wave_pose", "write_wave_track"]
-
-
-def write_plate(path: Path, frames: int, size=(320, 180), fps: int = 30) -> Path:
-    """A real H.264 plate: a vertical gradient with a moving bright bar."""
-    import av
-
-    w, h = size
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("libx264", rate=fps)
-        s.width, s.height, s.pix_fmt = w, h, "yuv420p"
-        base = np.zeros((h, w, 3), np.uint8)
-        base[..., 0] = np.linspace(20, 60, h, dtype=np.uint8)[:, None]
-        base[..., 1] = 140
-        base[..., 2] = 60
-        for i in range(frames):
-            img = base.copy()
-            x = (i * 7) % (w - 10)
-            img[:, x : x + 10] = 230
-            for p in s.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
-    return path
 
 
 @pytest.fixture
@@ -70,12 +42,7 @@ props:
 characters:
   - {name: ALEX, model: mannequin, mark: A, yaw_deg: 0, color: [0.95, 0.2, 0.9]}
 """
-    import shutil
-
-    shutil.copy(ROOT / "previzkit" / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
-    p = tmp_path / "small.yaml"
-    p.write_text(text)
-    return p
+    return write_set(tmp_path, text, name="small.yaml")
 
 
 @pytest.fixture

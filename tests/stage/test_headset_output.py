@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import worker, worker_env
+
 pytestmark = [pytest.mark.xr, pytest.mark.gl, pytest.mark.slow]
 
-HERE = Path(__file__).parent
 PREFIX = Path(os.environ.get("PREVIZKIT_MONADO_PREFIX", "/var/cache/previzkit/monado-25.0.0"))
 MANIFEST = PREFIX / "share/openxr/1/openxr_monado.json"
 
@@ -37,8 +37,7 @@ def test_headset_eyes_show_the_posed_character(tmp_path, wave_track):
     set_file.write_text(SET)
     rt = tmp_path / "xdg"
     rt.mkdir(mode=0o700)
-    env = dict(
-        os.environ,
+    env = worker_env(
         XR_RUNTIME_JSON=str(MANIFEST),
         XRT_COMPOSITOR_NULL="1",
         SIMULATED_ENABLE="1",
@@ -47,18 +46,11 @@ def test_headset_eyes_show_the_posed_character(tmp_path, wave_track):
         XDG_RUNTIME_DIR=str(rt),
         XDG_CONFIG_HOME=str(tmp_path),
         XRT_LOG="error",
-        PYTHONPATH=str(HERE.parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", ""),
     )
     env.pop("XR_ENABLE_API_LAYERS", None)
     out = tmp_path / "headset.json"
     run = subprocess.run(
-        [
-            sys.executable,
-            str(HERE / "headset_process.py"),
-            str(set_file),
-            str(wave_track),
-            str(out),
-        ],
+        worker("headset_process", set_file, wave_track, out),
         env=env,
         capture_output=True,
         text=True,

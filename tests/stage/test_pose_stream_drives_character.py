@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import math
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from previzkit.model.camera import perspective_from_lens, project_points, view_matrix
+from tests.helpers import worker, worker_env
 
 pytestmark = [pytest.mark.gl, pytest.mark.slow]
 
-HERE = Path(__file__).parent
 ANGLE = 55.0
 
 
@@ -28,7 +26,8 @@ def test_published_pose_drives_the_character(gl, small_set):
     from previzkit.stage.sources import StreamSource
 
     proc = subprocess.Popen(
-        [sys.executable, str(HERE / "publisher_process.py"), str(ANGLE), "20"],
+        worker("publisher_process", ANGLE, 20),
+        env=worker_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

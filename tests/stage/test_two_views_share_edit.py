@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,10 +15,9 @@ from previzkit.model.camera import Lens, perspective_from_lens, project_points, 
 from previzkit.model.setfile import load_set
 from previzkit.stage.state import SetState
 from previzkit.stage.sync import StateSync
+from tests.helpers import worker, worker_env
 
 pytestmark = [pytest.mark.gl, pytest.mark.slow]
-
-HERE = Path(__file__).parent
 
 
 def _yellow(patch: np.ndarray) -> bool:
@@ -47,14 +44,8 @@ def test_mark_moved_in_one_view_appears_in_the_other_within_one_frame(
     out = tmp_path / "viewB.json"
     with StateSync(state, set_def.name, "tcp://127.0.0.1:0") as a:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                str(HERE / "view_process.py"),
-                str(small_set),
-                str(wave_track),
-                a.endpoint,
-                str(out),
-            ],
+            worker("view_process", small_set, wave_track, a.endpoint, out),
+            env=worker_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

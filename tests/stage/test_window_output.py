@@ -3,36 +3,22 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-pytestmark = [pytest.mark.gl, pytest.mark.slow]
+from tests.helpers import worker, worker_env
 
-HERE = Path(__file__).parent
+pytestmark = [pytest.mark.gl, pytest.mark.slow]
 
 
 def test_window_shows_the_composited_frame(small_set, wave_track, plate_video, tmp_path, display):
     pytest.importorskip("glfw")
     out = tmp_path / "window.npz"
-    env = dict(
-        os.environ,
-        DISPLAY=display,
-        PYTHONPATH=str(HERE.parents[1]) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-    )
+    env = worker_env(DISPLAY=display)
     run = subprocess.run(
-        [
-            sys.executable,
-            str(HERE / "window_process.py"),
-            str(small_set),
-            str(wave_track),
-            str(plate_video),
-            str(out),
-        ],
+        worker("window_process", small_set, wave_track, plate_video, out),
         env=env,
         capture_output=True,
         text=True,

@@ -21,10 +21,10 @@ from previzkit.takes.journal import read_journal
 from previzkit.takes.recorder import Recorder
 from previzkit.takes.recovery import is_alive, load_camera_track, recover
 from previzkit.takes.store import TakeStore
+from tests.helpers import REPO
 
 pytestmark = pytest.mark.media
 
-REPO = Path(__file__).resolve().parents[2]
 
 # The recording process: deterministic data per frame, prints each durable flush.
 CHILD = textwrap.dedent(

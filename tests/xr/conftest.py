@@ -2,7 +2,7 @@
 
 The runtime is found in the cache prefix that scripts/setup.d/30-monado.sh builds
 (Debian 12) or in the system (Debian 13 packages). Sessions run in subprocesses
-(scenario.py): the loader allows one instance per process, Monado reads its
+(tests/helpers/xr_scenario.py): the loader allows one instance per process, Monado reads its
 environment once per process, and other areas' tests share this process's GL context.
 """
 
@@ -13,14 +13,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).parent
-REPO = HERE.parents[1]
+from tests.helpers import REPO, worker, worker_env
+
 MANIFESTS = [
     Path(os.environ.get("PREVIZKIT_MONADO_PREFIX", "/var/cache/previzkit/monado-25.0.0"))
     / "share/openxr/1/openxr_monado.json",
@@ -45,7 +44,7 @@ def xr_env(tmp_path_factory) -> dict[str, str]:
         )
     runtime_dir = tmp_path_factory.mktemp("xdg-runtime")
     runtime_dir.chmod(0o700)
-    env = dict(os.environ)
+    env = worker_env()
     env.update(
         XR_RUNTIME_JSON=str(manifest),
         XRT_COMPOSITOR_NULL="1",
@@ -55,7 +54,6 @@ def xr_env(tmp_path_factory) -> dict[str, str]:
         XDG_RUNTIME_DIR=str(runtime_dir),
         XDG_CONFIG_HOME=str(tmp_path_factory.mktemp("xdg-config")),
         XRT_LOG="warning",
-        PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""),
     )
     env.pop("XR_ENABLE_API_LAYERS", None)
     return env
@@ -105,11 +103,11 @@ def monado_service(env: dict[str, str]):
 
 
 def run_scenario(name: str, env: dict[str, str], out: Path, timeout: float = 240.0) -> dict:
-    """Run scenario ``name`` of scenario.py in a subprocess; return its JSON result."""
+    """Run scenario ``name`` of tests/helpers/xr_scenario.py in a subprocess; return its JSON result."""
     out.mkdir(parents=True, exist_ok=True)
     with monado_service(env):
         proc = subprocess.run(
-            [sys.executable, str(HERE / "scenario.py"), name, str(out)],
+            worker("xr_scenario", name, out),
             env=env,
             cwd=REPO,
             capture_output=True,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from tests.helpers import REPO
+
 pytestmark = [pytest.mark.xr, pytest.mark.gl, pytest.mark.slow]
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_check_reports_runtime_system_views_and_timing(xr_env, runtime_service):

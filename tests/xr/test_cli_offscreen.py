@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from previzkit.cli import main
 from previzkit.core.errors import InputError
 from previzkit.core.sizes import parse_size
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO
 
 
 @pytest.mark.gl

@@ -4,7 +4,6 @@ overlay video, a recorded take with the tracked camera; ``overlay board`` and
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +11,10 @@ import pytest
 
 from previzkit.cli import main
 from previzkit.model.camera import Lens, look_at
+from tests.helpers import REPO, flat_stage, write_set
 
 pytestmark = [pytest.mark.gl, pytest.mark.media]
 
-ROOT = Path(__file__).resolve().parents[2]
 W, H = 640, 360
 BOARD = """
 board:
@@ -25,19 +24,16 @@ board:
   marker_m: 0.15
   position: [-0.7, 0.003, 2.2]
 """
-SET = """
-name: overlay stage
-stage: {width: 8, depth: 8, grid: 1.0}
-background: {color: [0.2, 0.3, 0.8]}
-lights:
-  - {type: ambient, color: [1.0, 1.0, 1.0]}
-marks:
+SET = (
+    flat_stage("overlay stage")
+    + """marks:
   A: {position: [0.0, 0.0]}
 cameras:
   CAM: {lens: {focal_mm: 24, sensor: super35, focus_m: 3.0}, position: [0.0, 1.4, 5.6], target: [0.0, 0.4, 3.0]}
 props:
   - {name: ball, mesh: ball.glb, position: [0.05, 0.8, 3.5], scale: 0.5, color: [0.9, 0.1, 0.1]}
 """
+)
 LENS = Lens(24.0, 24.89, 18.66, 3.0)
 
 
@@ -78,8 +74,7 @@ def _plate(path: Path, frames: list[np.ndarray]) -> Path:
 
 @pytest.fixture
 def files(tmp_path):
-    shutil.copy(ROOT / "previzkit" / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
-    (tmp_path / "set.yaml").write_text(SET)
+    write_set(tmp_path, SET)
     (tmp_path / "board.yaml").write_text(BOARD)
     return tmp_path
 
@@ -214,7 +209,7 @@ def test_overlay_window_on_a_virtual_display_and_without_one(files, display):
         str(out),
         str(files / "set.yaml"),
     ]
-    env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(REPO)}
     env.pop("WAYLAND_DISPLAY", None)
     r = subprocess.run(args, env=env, capture_output=True, text=True, timeout=180)
     assert r.returncode == 0, r.stderr[-3000:]

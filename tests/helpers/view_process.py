@@ -1,5 +1,5 @@
 """A second stage view for the sharing test, run as its own process:
-``python view_process.py SET TRACK PEER OUT.json``.
+``python -m tests.helpers.view_process SET TRACK PEER OUT.json``.
 
 It binds its set-state socket on a free port and prints ``endpoint <addr>``, runs the
 stage loop in real time (30 fps, offscreen), and when the other view's edit of mark A

@@ -1,6 +1,6 @@
 """XR test scenarios, each run in its own process by tests/xr (see conftest.py).
 
-usage: scenario.py NAME OUT_DIR  -> writes OUT_DIR/result.json (+ .npy images)
+usage: python -m tests.helpers.xr_scenario NAME OUT_DIR  -> writes OUT_DIR/result.json (+ .npy images)
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[2]
-SET = REPO / "previzkit" / "assets" / "sets" / "sample.yaml"
+from tests.helpers import SAMPLE_SET as SET
 
 
 def _views_json(views):

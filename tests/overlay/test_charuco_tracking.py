@@ -17,16 +17,11 @@ from previzkit.overlay.tracking.charuco import (
     load_board,
     load_calibration,
 )
+from tests.helpers import flat_stage
 
 pytestmark = pytest.mark.gl
 
-SET = """
-name: board stage
-stage: {width: 6, depth: 6, grid: 1.0}
-background: {color: [0.45, 0.5, 0.55]}
-lights:
-  - {type: ambient, color: [1, 1, 1]}
-"""
+SET = flat_stage("board stage", 6, (0.45, 0.5, 0.55))
 WALL = (1.0, 0.0, 0.0, 0.0)  # board frame -> set: printed face toward +z, rows downward
 
 

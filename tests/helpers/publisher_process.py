@@ -1,5 +1,5 @@
 """A pose publisher in its own process for the stream test:
-``python publisher_process.py ANGLE_DEG SECONDS``.
+``python -m tests.helpers.publisher_process ANGLE_DEG SECONDS``.
 
 Binds ``tcp://127.0.0.1:0``, prints ``endpoint <addr>``, waits for a subscriber, then
 publishes actor 7's landmarks for a pose with the left arm raised ANGLE_DEG (the
@@ -11,17 +11,13 @@ from __future__ import annotations
 import math
 import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 def main(angle: float, seconds: float) -> None:
-    from conftest import landmarks_for
-
     from previzkit.capture.stream import PosePublisher
     from previzkit.core.types import SkeletonPose
     from previzkit.model.skeleton import default_skeleton, quat_from_axis_angle
+    from previzkit.stage.synth import pose_landmarks as landmarks_for
 
     sk = default_skeleton(1.75)
     pose = SkeletonPose(

@@ -5,9 +5,7 @@ board in the plate or from FreeD packets over UDP."""
 from __future__ import annotations
 
 import math
-import shutil
 import socket
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,34 +19,28 @@ from previzkit.model.camera import (
     view_matrix,
 )
 from previzkit.overlay.compositor import FixedCamera, Overlay, OverlayOptions, compose
+from tests.helpers import flat_stage, write_set
 
 pytestmark = pytest.mark.gl
 
-ROOT = Path(__file__).resolve().parents[2]
 W, H = 640, 360
-SET = """
-name: overlay stage
-stage: {width: 8, depth: 8, grid: 1.0}
-background: {color: [0.2, 0.3, 0.8]}
-lights:
-  - {type: ambient, color: [1.0, 1.0, 1.0]}
-cameras:
+SET = (
+    flat_stage("overlay stage")
+    + """cameras:
   CAM: {lens: {focal_mm: 35}, position: [0.0, 1.2, 5.0], target: [0.0, 1.0, 0.0]}
 props:
   - {name: ball, mesh: ball.glb, position: [0.05, 0.8, 3.5], scale: 0.5, color: [0.9, 0.1, 0.1]}
 characters:
   - {name: ALEX, model: mannequin, position: [-0.3, 0, 0.0], yaw_deg: 0, color: [0.95, 0.2, 0.9]}
 """
+)
 GREEN, SKIN = (40, 200, 60), (200, 150, 120)
 ACTOR = (slice(60, 330), slice(300, 380))  # rows, columns of the actor in the plate
 
 
 @pytest.fixture
 def set_file(tmp_path):
-    shutil.copy(ROOT / "previzkit" / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
-    p = tmp_path / "set.yaml"
-    p.write_text(SET)
-    return p
+    return write_set(tmp_path, SET)
 
 
 def _plate():
@@ -79,6 +71,7 @@ def _is(rgb, color, tol=40):
     return bool(np.all(np.abs(rgb.astype(int) - color) <= tol))
 
 
+@pytest.mark.slow
 def test_a_character_passes_behind_the_keyed_actor_and_a_prop_in_front(gl, set_file):
     pose, lens = _camera(set_file)
     opts = OverlayOptions(W, H, matte="green", actor_depth_m=2.5)

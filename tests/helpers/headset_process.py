@@ -1,5 +1,5 @@
 """The stage loop with the headset output, run in its own process against Monado's
-simulated HMD (``python headset_process.py SET TRACK OUT.json``): the track drives the
+simulated HMD (``python -m tests.helpers.headset_process SET TRACK OUT.json``): the track drives the
 character, both eyes are rendered into the runtime's swapchains; for each eye of the
 last frame it records where the character's chest and hands project and the colours
 read back there."""

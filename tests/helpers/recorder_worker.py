@@ -1,12 +1,12 @@
 """A recorder process for the reliability tests.
 
-``python recorder_worker.py PROJECT NAME SCENE SHOT TAKES FRAMES [GO_FILE]``: waits
+``python -m tests.helpers.recorder_worker PROJECT NAME SCENE SHOT TAKES FRAMES [GO_FILE]``: waits
 for GO_FILE to exist (so several workers start together), then records TAKES takes of
 FRAMES frames each (poses, camera, a 64x48 H.264 video) into the project, rating and
 noting each take through the catalogue as it goes. Prints one JSON line per take
 (``{"take": n, "frames": f}`` or ``{"error": "..."}``) and ``DONE`` at the end.
 
-``python recorder_worker.py --fill PROJECT`` records one long take with 256x192 video
+``python -m tests.helpers.recorder_worker --fill PROJECT`` records one long take with 256x192 video
 until a RecordingError (the disk is full); prints ``FLUSH <records>`` after each
 durable journal flush, ``FRAMES <n>`` periodically and ``STOPPED <message>``.
 """

@@ -1,13 +1,14 @@
 """Coverage-guided fuzzing with atheris (libFuzzer for Python), on demand.
 
-    python3 tests/reliability/atheris_fuzz.py TARGET [libFuzzer flags]
-    python3 tests/reliability/atheris_fuzz.py pose -atheris_runs=200000 -max_len=2048
-    python3 tests/reliability/atheris_fuzz.py fountain corpus_dir/   # keeps a corpus
+    python3 -m tests.helpers.atheris_fuzz TARGET [libFuzzer flags]
+    python3 -m tests.helpers.atheris_fuzz pose -atheris_runs=200000 -max_len=2048
+    python3 -m tests.helpers.atheris_fuzz fountain corpus_dir/   # keeps a corpus
 
 TARGET is one of: fountain, setfile, pose, freed, cube, edl, otio. Each feeds the raw
 bytes to the same entry point the hypothesis tests use and treats anything but the
 documented PrevizError subclass as a crash (libFuzzer writes ``crash-<sha1>`` in the
-working directory: add it as a regression test). atheris is optional
+working directory: add it as a regression test). Run it from the repository root (or
+with the root on ``PYTHONPATH``). atheris is optional
 (``pip install 'previzkit[fuzz]'``; wheels for CPython 3.11 on Linux x86-64).
 """
 
@@ -93,27 +94,26 @@ def target(name: str):
 
 
 def seeds(name: str) -> list[bytes]:
-    """Valid inputs to start from (the hypothesis tests' seeds)."""
-    here = Path(__file__).resolve().parent
-    assets = here.parents[1] / "previzkit" / "assets"
-    sys.path.insert(0, str(here))
+    """Valid inputs to start from (the seeds of the hypothesis tests in tests/reliability)."""
+    from tests.helpers import ASSETS
+
     if name == "fountain":
-        return [(assets / "scripts" / "sample.fountain").read_bytes()]
+        return [(ASSETS / "scripts" / "sample.fountain").read_bytes()]
     if name == "setfile":
-        return [(assets / "sets" / "sample.yaml").read_bytes()]
+        return [(ASSETS / "sets" / "sample.yaml").read_bytes()]
     if name == "pose":
-        from test_fuzz_pose_message import PAYLOAD
+        from tests.reliability.test_fuzz_pose_message import PAYLOAD
 
         return [b"\x01" + PAYLOAD]
     if name == "freed":
-        from test_fuzz_freed import SEED
+        from tests.reliability.test_fuzz_freed import SEED
 
         return [SEED]
     if name == "cube":
-        from test_fuzz_cube import SEEDS
+        from tests.reliability.test_fuzz_cube import SEEDS
 
         return [s.encode() for s in SEEDS]
-    from test_fuzz_cut_import import SEEDS
+    from tests.reliability.test_fuzz_cut_import import SEEDS
 
     return [SEEDS[name].encode()]
 

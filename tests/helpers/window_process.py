@@ -1,5 +1,5 @@
 """The stage loop with the desktop window output, in its own process (glfw switches
-the thread between EGL and GLX): ``python window_process.py SET TRACK PLATE OUT.npz``.
+the thread between EGL and GLX): ``python -m tests.helpers.window_process SET TRACK PLATE OUT.npz``.
 Saves the last presented image and what the window shows."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A CurveZMQ pose publisher in its own process for the auth tests:
-``python curve_publisher.py SECRET_FILE CLIENTS_DIR SECONDS``.
+``python -m tests.helpers.curve_publisher SECRET_FILE CLIENTS_DIR SECONDS``.
 
 Binds ``tcp://127.0.0.1:0``, prints ``endpoint <addr>``, publishes actor 1 at 50 Hz for
 SECONDS, then prints ``handshakes accepted=<n> refused=<n>``; warnings go to stderr.

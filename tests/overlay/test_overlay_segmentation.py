@@ -4,28 +4,22 @@ where she stands and drawn around her; in front of her it covers her."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from previzkit.core.errors import ModelNotFound, ShapeError
+from tests.helpers import flat_stage, write_set
 
 pytestmark = pytest.mark.gl
 
-ROOT = Path(__file__).resolve().parents[2]
-SET = """
-name: no screen
-stage: {width: 8, depth: 8, grid: 1.0}
-background: {color: [0.2, 0.3, 0.8]}
-lights:
-  - {type: ambient, color: [1.0, 1.0, 1.0]}
-cameras:
+SET = (
+    flat_stage("no screen")
+    + """cameras:
   CAM: {lens: {focal_mm: 35}, position: [0.0, 1.0, 5.0], target: [0.0, 1.0, 0.0]}
 props:
   - {name: ball, mesh: ball.glb, position: [0.5, 0.0, 1.0], scale: 6.0, color: [0.9, 0.1, 0.1]}
 """
+)
 FACE, BACKGROUND = (90, 220), (60, 440)  # (row, column) in the 512x512 photo
 
 
@@ -37,10 +31,7 @@ def astronaut():
 
 @pytest.fixture
 def set_file(tmp_path):
-    shutil.copy(ROOT / "previzkit" / "assets" / "props" / "ball.glb", tmp_path / "ball.glb")
-    p = tmp_path / "set.yaml"
-    p.write_text(SET)
-    return p
+    return write_set(tmp_path, SET)
 
 
 def test_the_segmenter_finds_the_person(astronaut):
