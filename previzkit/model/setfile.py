@@ -39,8 +39,9 @@ from typing import Any
 import numpy as np
 
 from previzkit.core.errors import InputError, SetFileError
+from previzkit.core.geometry import euler_to_quat, look_at, pose_matrix
 from previzkit.core.types import Mat4
-from previzkit.model.camera import SENSORS_MM, Lens, look_at, pose_matrix
+from previzkit.model.camera import SENSORS_MM, Lens
 
 MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl", ".off")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")  # 8-bit, via Pillow
@@ -688,32 +689,6 @@ class _Reader:
 MAX_DIRECTIONAL_LIGHTS = 4
 
 
-def euler_to_quat(yaw_deg: float, pitch_deg: float = 0.0, roll_deg: float = 0.0) -> QuatT:
-    """Quaternion (x, y, z, w) of R = Ry(yaw) Rx(pitch) Rz(roll), angles in degrees."""
-
-    def axis(ax: int, deg: float) -> np.ndarray:
-        h = math.radians(deg) / 2.0
-        q = np.zeros(4)
-        q[ax], q[3] = math.sin(h), math.cos(h)
-        return q
-
-    q = _qmul(_qmul(axis(1, yaw_deg), axis(0, pitch_deg)), axis(2, roll_deg))
-    return tuple(float(c) for c in q / np.linalg.norm(q))  # type: ignore[return-value]
-
-
-def _qmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ax, ay, az, aw = a
-    bx, by, bz, bw = b
-    return np.array(
-        [
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw,
-            aw * bw - ax * bx - ay * by - az * bz,
-        ]
-    )
-
-
 def _join(key: str, name: str) -> str:
     return f"{key}.{name}" if key else name
 
@@ -739,7 +714,6 @@ __all__: list[str] = [
     "PropDef",
     "SetDef",
     "StageDef",
-    "euler_to_quat",
     "load_set",
     "parse_set",
 ]

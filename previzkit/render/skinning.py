@@ -25,7 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import ShapeError
-from previzkit.model.skeleton import Skeleton, skinning_matrices
+from previzkit.model.kinematics import skinning_matrices
+from previzkit.model.skeleton import Skeleton
 
 F = npt.NDArray[np.float64]
 
@@ -208,8 +209,7 @@ def bind_alignment(mesh: SkinnedMesh, skeleton: Skeleton, bind: F | None = None)
 
 def align_bone(inherited: F, d_rest: F, d_bind: F) -> F:
     """``inherited`` followed by the shortest arc from ``inherited @ d_rest`` to ``d_bind``."""
-    from previzkit.model.camera import quat_to_matrix
-    from previzkit.model.skeleton import quat_between
+    from previzkit.core.geometry import quat_between, quat_to_matrix
 
     d = inherited @ d_rest
     n_bind, n_rest = np.linalg.norm(d_bind), np.linalg.norm(d)

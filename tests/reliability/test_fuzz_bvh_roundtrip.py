@@ -17,7 +17,8 @@ from fuzzkit import fuzz_settings
 from previzkit.capture.bvh import bvh_text
 from previzkit.core.errors import InputError
 from previzkit.core.types import SkeletonPose
-from previzkit.model.skeleton import SKELETON, default_skeleton, forward_kinematics
+from previzkit.model.kinematics import forward_kinematics
+from previzkit.model.skeleton import SKELETON, default_skeleton
 
 bvhio = pytest.importorskip("bvhio")
 

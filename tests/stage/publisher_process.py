@@ -20,8 +20,9 @@ def main(angle: float, seconds: float) -> None:
     from conftest import landmarks_for
 
     from previzkit.capture.stream import PosePublisher
+    from previzkit.core.geometry import quat_from_axis_angle
     from previzkit.core.types import SkeletonPose
-    from previzkit.model.skeleton import default_skeleton, quat_from_axis_angle
+    from previzkit.model.skeleton import default_skeleton
 
     sk = default_skeleton(1.75)
     pose = SkeletonPose(
