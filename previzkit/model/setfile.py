@@ -235,13 +235,13 @@ def load_set(path: str | Path) -> SetDef:
     return parse_set(data, path=path)
 
 
-def _unique_key_loader():
+def _unique_key_loader() -> type[Any]:
     """A SafeLoader that refuses duplicate mapping keys (YAML would keep the last)."""
     import yaml
 
-    class UniqueKeyLoader(yaml.SafeLoader):
-        def construct_mapping(self, node, deep=False):
-            seen = set()
+    class UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML is untyped
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            seen: set[Any] = set()
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=deep)
                 try:
@@ -258,7 +258,8 @@ def _unique_key_loader():
                         None, None, f"duplicate key {key!r}", key_node.start_mark
                     )
                 seen.add(key)
-            return super().construct_mapping(node, deep=deep)
+            mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+            return mapping
 
     return UniqueKeyLoader
 
@@ -298,7 +299,7 @@ class _Reader:
     def fail(self, key: str, why: str) -> SetFileError:
         return SetFileError(self.path, key, why)
 
-    def mapping(self, value: Any, key: str, allowed: tuple[str, ...]) -> dict:
+    def mapping(self, value: Any, key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(key, f"expected a mapping, got {_typename(value)}")
         for k in value:
@@ -311,7 +312,7 @@ class _Reader:
                 )
         return value
 
-    def require(self, m: dict, name: str, key: str) -> Any:
+    def require(self, m: dict[str, Any], name: str, key: str) -> Any:
         if name not in m or m[name] is None:
             raise self.fail(_join(key, name), "required key is missing")
         return m[name]
@@ -340,6 +341,10 @@ class _Reader:
             got = f"{len(value)} items" if isinstance(value, list | tuple) else _typename(value)
             raise self.fail(key, f"expected a list of {n} numbers, got {got}")
         return tuple(self.number(v, f"{key}[{i}]") for i, v in enumerate(value))
+
+    def vec3(self, value: Any, key: str) -> Vec3T:
+        x, y, z = self.vec(value, key, 3)
+        return (x, y, z)
 
     def string(self, value: Any, key: str) -> str:
         if not isinstance(value, str) or not value:
@@ -388,14 +393,14 @@ class _Reader:
             f"expected {{yaw, pitch, roll}} in degrees or a quaternion [x, y, z, w], got {_typename(value)}",
         )
 
-    def named_list(self, value: Any, key: str) -> list[dict]:
+    def named_list(self, value: Any, key: str) -> list[dict[str, Any]]:
         if value is None:
             return []
         if not isinstance(value, list):
             raise self.fail(key, f"expected a list, got {_typename(value)}")
         return value
 
-    def named_map(self, value: Any, key: str) -> dict:
+    def named_map(self, value: Any, key: str) -> dict[str, Any]:
         if value is None:
             return {}
         if not isinstance(value, dict):
@@ -463,7 +468,7 @@ class _Reader:
                 s = self.number(scale_v, _join(k, "scale"), positive=True)
                 scale = (s, s, s)
             else:
-                scale = self.vec(scale_v, _join(k, "scale"), 3)
+                scale = self.vec3(scale_v, _join(k, "scale"))
                 for j, s in enumerate(scale):
                     if s <= 0:
                         raise self.fail(f"{_join(k, 'scale')}[{j}]", f"must be > 0, got {s}")
@@ -471,9 +476,9 @@ class _Reader:
                 PropDef(
                     name=name,
                     mesh=mesh,
-                    position=self.vec(m.get("position", [0, 0, 0]), _join(k, "position"), 3),  # type: ignore[arg-type]
+                    position=self.vec3(m.get("position", [0, 0, 0]), _join(k, "position")),
                     rotation=self.rotation(m.get("rotation", [0, 0, 0, 1]), _join(k, "rotation")),
-                    scale=scale,  # type: ignore[arg-type]
+                    scale=scale,
                     color=None
                     if m.get("color") is None
                     else self.color(m["color"], _join(k, "color")),
@@ -607,10 +612,11 @@ class _Reader:
             sv = m["size"]
             if not isinstance(sv, list | tuple) or len(sv) != 2:
                 raise self.fail(_join(key, "size"), f"expected [width, height], got {sv!r}")
-            size = tuple(
+            w, h = (
                 self.integer(v, f"{_join(key, 'size')}[{i}]", positive=True)
                 for i, v in enumerate(sv)
             )
+            size = (w, h)
         models = (".pt", ".pth", ".ckpt")
         return BackgroundDef(
             image=self.file(m["image"], _join(key, "image"), IMAGE_SUFFIXES, "panorama image")
@@ -620,7 +626,7 @@ class _Reader:
             if "model" in m
             else None,
             seed=self.integer(m.get("seed", 0), _join(key, "seed")),
-            size=size,  # type: ignore[arg-type]
+            size=size,
             ground_model=self.file(
                 m["ground_model"], _join(key, "ground_model"), models, "ground model"
             )
