@@ -5,7 +5,7 @@ y down, z away from the camera) become the skeleton's frame by ``(x, -y, -z)``: 
 and an actor facing the camera faces +z, as the rest pose does (their left, image
 right, is +x). So the retargeted character faces the way the actor faces the camera.
 
-Per joint, :data:`~previzkit.model.skeleton.JOINT_LANDMARKS` gives the landmarks at
+Per joint, :data:`~previzkit.model.landmarks.JOINT_LANDMARKS` gives the landmarks at
 its head and tail (and, for hips, chest, neck and head, an "across" pair pointing to
 the actor's left). The joint's world rotation turns its rest direction (measured the
 same way on the skeleton's rest landmarks) onto the captured one: a full frame from

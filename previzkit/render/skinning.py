@@ -120,7 +120,7 @@ def identity_rig(skeleton: Skeleton) -> tuple[npt.NDArray[np.int64], F, F]:
 def skin_matrices(mesh: SkinnedMesh, skeleton: Skeleton, joint_to_world: npt.ArrayLike) -> F:
     """(K, 4, 4) linear-blend skinning matrices: bind space -> posed, in the skeleton's frame.
 
-    ``joint_to_world`` is :func:`~previzkit.model.skeleton.forward_kinematics` of a
+    ``joint_to_world`` is :func:`~previzkit.model.kinematics.forward_kinematics` of a
     pose on ``skeleton``; skin joints follow it as described in the module docstring.
     """
     fk = np.asarray(joint_to_world, dtype=np.float64)
