@@ -19,6 +19,7 @@ to export a 1000-frame animation.
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import statistics
 import tempfile
@@ -49,8 +50,8 @@ void main() {
 
 
 def poses(skeleton, n_frames: int, n_chars: int):
+    from previzkit.core.geometry import quat_from_axis_angle
     from previzkit.core.types import SkeletonPose
-    from previzkit.model.skeleton import quat_from_axis_angle
 
     out = []
     for f in range(n_frames):
@@ -92,9 +93,10 @@ def main() -> None:
 
     import moderngl
 
-    from previzkit.model.camera import Lens, look_at, perspective_from_lens, view_matrix
+    from previzkit.core.geometry import look_at, translation, view_matrix
+    from previzkit.model.camera import Lens, perspective_from_lens
     from previzkit.model.skeleton import default_skeleton
-    from previzkit.render.character import Character, placement_matrix
+    from previzkit.render.character import Character
     from previzkit.render.drawable import FrameUniforms, gl_mat4
     from previzkit.render.gltf_export import export_animation_glb
     from previzkit.render.mannequin import mannequin_mesh
@@ -108,7 +110,9 @@ def main() -> None:
             ctx,
             mesh,
             sk,
-            placement=placement_matrix(((i % 4) * 1.2 - 1.8, 0.0, -(i // 4) * 1.5), 15.0 * i),
+            placement=translation(
+                ((i % 4) * 1.2 - 1.8, 0.0, -(i // 4) * 1.5), math.radians(15.0 * i)
+            ),
         )
         for i in range(n)
     ]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from previzkit.model.camera import look_at, view_matrix
+from previzkit.core.geometry import look_at, view_matrix
 from previzkit.model.setfile import parse_set
 from previzkit.render.headless import create_context, describe
 from previzkit.render.procedural import sky_panorama

@@ -51,8 +51,10 @@ def publish(seconds: float, fps: float, actors: int = 2) -> None:
     import numpy as np
 
     from previzkit.capture.stream import PosePublisher
+    from previzkit.core.geometry import quat_from_axis_angle
     from previzkit.core.types import Pose, SkeletonPose
-    from previzkit.model.skeleton import default_skeleton, landmark_positions, quat_from_axis_angle
+    from previzkit.model.kinematics import landmark_positions
+    from previzkit.model.skeleton import default_skeleton
 
     sk = default_skeleton(1.75)
     with PosePublisher("tcp://127.0.0.1:0") as pub:

@@ -146,9 +146,10 @@ def _render(store: Any, take: Any, folder: Path, opts: dict[str, Any]) -> dict[s
 
     from previzkit.capture.retarget import retarget
     from previzkit.core.errors import MissingFileError
+    from previzkit.core.geometry import pose_matrix
     from previzkit.core.resources import asset_path
     from previzkit.model import timecode as tc
-    from previzkit.model.camera import Lens, pose_matrix
+    from previzkit.model.camera import Lens
     from previzkit.model.pose_track import read_track
     from previzkit.model.setfile import load_set
     from previzkit.render.headless import create_context

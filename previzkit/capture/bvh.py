@@ -16,29 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 from previzkit.core.errors import InputError
+from previzkit.core.geometry import euler_zxy_degrees, quat_to_matrix_batch
 from previzkit.core.types import SkeletonPose
-from previzkit.model.skeleton import Skeleton, pose_arrays, quat_to_matrix_batch
+from previzkit.model.kinematics import pose_arrays
+from previzkit.model.skeleton import Skeleton
 
 _UNITS = {"cm": 100.0, "m": 1.0, "mm": 1000.0}
-
-
-def euler_zxy_degrees(m: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """(..., 3) angles (z, x, y) in degrees with R = Rz(z) · Rx(x) · Ry(y), for (..., 3, 3)."""
-    # R = Rz Rx Ry: R[2,1] = sin x; R[0,1] = -sin z cos x; R[1,1] = cos z cos x;
-    # R[2,0] = -cos x sin y; R[2,2] = cos x cos y
-    sx = np.clip(m[..., 2, 1], -1.0, 1.0)
-    x = np.arcsin(sx)
-    z = np.arctan2(-m[..., 0, 1], m[..., 1, 1])
-    y = np.arctan2(-m[..., 2, 0], m[..., 2, 2])
-    # gimbal lock (|sin x| ~ 1): put all of it in z
-    lock = np.abs(sx) > 1 - 1e-9
-    if np.any(lock):
-        z = np.where(lock, np.arctan2(m[..., 1, 0], m[..., 0, 0]), z)
-        y = np.where(lock, 0.0, y)
-    return np.degrees(np.stack([z, x, y], axis=-1))
 
 
 def _fmt(v: float) -> str:

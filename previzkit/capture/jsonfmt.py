@@ -23,8 +23,8 @@ import numpy as np
 
 from previzkit.core.errors import InputError, MissingFileError
 from previzkit.core.types import Pose
+from previzkit.model.landmarks import LANDMARK_NAMES
 from previzkit.model.pose_track import PoseFrame, PoseTrack
-from previzkit.model.skeleton import LANDMARK_NAMES
 
 
 def pose_to_json(p: Pose) -> dict[str, Any]:

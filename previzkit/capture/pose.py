@@ -17,7 +17,7 @@ import numpy.typing as npt
 from previzkit.capture.models import model_path
 from previzkit.core.errors import InputError, ModelNotFound, ShapeError
 from previzkit.core.types import Pose
-from previzkit.model.skeleton import LANDMARK_NAMES
+from previzkit.model.landmarks import LANDMARK_NAMES
 
 __all__ = ["LANDMARK_NAMES", "NUM_LANDMARKS", "PoseEstimator", "check_image"]
 

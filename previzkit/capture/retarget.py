@@ -5,7 +5,7 @@ y down, z away from the camera) become the skeleton's frame by ``(x, -y, -z)``: 
 and an actor facing the camera faces +z, as the rest pose does (their left, image
 right, is +x). So the retargeted character faces the way the actor faces the camera.
 
-Per joint, :data:`~previzkit.model.skeleton.JOINT_LANDMARKS` gives the landmarks at
+Per joint, :data:`~previzkit.model.landmarks.JOINT_LANDMARKS` gives the landmarks at
 its head and tail (and, for hips, chest, neck and head, an "across" pair pointing to
 the actor's left). The joint's world rotation turns its rest direction (measured the
 same way on the skeleton's rest landmarks) onto the captured one: a full frame from
@@ -28,16 +28,11 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError, ShapeError
+from previzkit.core.geometry import quat_from_matrix
 from previzkit.core.types import Pose, SkeletonPose
-from previzkit.model.skeleton import (
-    JOINT_LANDMARKS,
-    Skeleton,
-    bone_lengths_from_landmarks,
-    default_skeleton,
-    landmark_positions,
-    quat_from_matrix,
-    skeleton_with_bone_lengths,
-)
+from previzkit.model.kinematics import landmark_positions
+from previzkit.model.landmarks import JOINT_LANDMARKS, bone_lengths_from_landmarks
+from previzkit.model.skeleton import Skeleton, default_skeleton, skeleton_with_bone_lengths
 
 _FOOT_LANDMARKS = (27, 28, 29, 30, 31, 32)
 _FLIP = np.array([1.0, -1.0, -1.0])

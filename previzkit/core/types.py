@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 Vec3 = npt.NDArray[np.float64]  # (3,)
 Quat = npt.NDArray[np.float64]  # (4,) x, y, z, w
+Mat3 = npt.NDArray[np.float64]  # (3, 3) rotation, column vectors: v' = R @ v
 Mat4 = npt.NDArray[np.float64]  # (4, 4), column vectors: p' = M @ p
 ImageU8 = npt.NDArray[np.uint8]  # (H, W, C)
 ImageF32 = npt.NDArray[np.float32]  # (H, W, C) or (H, W)

@@ -1,8 +1,8 @@
-"""Cameras with real lenses, and the matrices the renderer uses.
+"""Cameras with real lenses, and the projection matrices the renderer uses.
 
 Conventions: right-handed, y up, metres. A camera looks down its local -z with +y up
-(OpenGL/OpenXR). Projection matrices map to OpenGL clip space (z in [-1, 1]).
-Quaternions are (x, y, z, w).
+(OpenGL/OpenXR). Projection matrices map to OpenGL clip space (z in [-1, 1]). Camera
+placement (pose matrices, look_at, view matrices) is :mod:`previzkit.core.geometry`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from previzkit.core.errors import InputError
 from previzkit.core.types import Mat4
@@ -99,61 +100,15 @@ def frustum(left: float, right: float, bottom: float, top: float, near: float, f
     return m
 
 
-def quat_to_matrix(q: tuple[float, float, float, float] | np.ndarray) -> np.ndarray:
-    """3x3 rotation matrix from a unit quaternion (x, y, z, w)."""
-    x, y, z, w = np.asarray(q, dtype=np.float64) / np.linalg.norm(q)
-    return np.array(
-        [
-            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-        ]
-    )
-
-
-def pose_matrix(position, orientation=(0.0, 0.0, 0.0, 1.0)) -> Mat4:
-    """4x4 local-to-parent transform from a position (m) and quaternion (x, y, z, w)."""
-    m = np.eye(4)
-    m[:3, :3] = quat_to_matrix(orientation)
-    m[:3, 3] = position
-    return m
-
-
-def look_at(eye, target, up=(0.0, 1.0, 0.0)) -> Mat4:
-    """Camera-to-world transform of a camera at ``eye`` looking at ``target`` (y up)."""
-    eye = np.asarray(eye, dtype=np.float64)
-    forward = np.asarray(target, dtype=np.float64) - eye
-    n = np.linalg.norm(forward)
-    if n == 0:
-        raise InputError("look_at: eye and target are the same point")
-    forward /= n
-    right = np.cross(forward, up)
-    if np.linalg.norm(right) < 1e-9:  # looking straight up or down
-        right = np.cross(forward, (0.0, 0.0, -1.0))
-    right /= np.linalg.norm(right)
-    true_up = np.cross(right, forward)
-    m = np.eye(4)
-    m[:3, 0], m[:3, 1], m[:3, 2], m[:3, 3] = right, true_up, -forward, eye
-    return m
-
-
-def view_matrix(camera_to_world: Mat4) -> Mat4:
-    """World-to-camera (view) matrix: the inverse of a rigid camera-to-world transform."""
-    r = camera_to_world[:3, :3]
-    t = camera_to_world[:3, 3]
-    v = np.eye(4)
-    v[:3, :3] = r.T
-    v[:3, 3] = -r.T @ t
-    return v
-
-
 def project_points(
-    points_world: np.ndarray, view: Mat4, proj: Mat4, width: int, height: int
-) -> np.ndarray:
+    points_world: npt.ArrayLike, view: Mat4, proj: Mat4, width: int, height: int
+) -> npt.NDArray[np.float64]:
     """Analytic pinhole projection of (N, 3) world points to pixel (x, y), row 0 at the top."""
-    p = np.c_[np.asarray(points_world, dtype=np.float64), np.ones(len(points_world))]
+    pts = np.asarray(points_world, dtype=np.float64)
+    p = np.c_[pts, np.ones(len(pts))]
     clip = (proj @ view @ p.T).T
     ndc = clip[:, :3] / clip[:, 3:4]
     x = (ndc[:, 0] * 0.5 + 0.5) * width
     y = (1.0 - (ndc[:, 1] * 0.5 + 0.5)) * height
-    return np.c_[x, y]
+    xy: npt.NDArray[np.float64] = np.c_[x, y]
+    return xy

@@ -38,7 +38,7 @@ import numpy as np
 
 from previzkit.core.errors import InputError
 from previzkit.core.types import Pose
-from previzkit.model.skeleton import LANDMARK_NAMES
+from previzkit.model.landmarks import LANDMARK_NAMES
 
 log = logging.getLogger(__name__)
 

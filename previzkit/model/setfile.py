@@ -39,8 +39,9 @@ from typing import Any
 import numpy as np
 
 from previzkit.core.errors import InputError, SetFileError
+from previzkit.core.geometry import euler_to_quat, look_at, pose_matrix
 from previzkit.core.types import Mat4
-from previzkit.model.camera import SENSORS_MM, Lens, look_at, pose_matrix
+from previzkit.model.camera import SENSORS_MM, Lens
 
 MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl", ".off")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")  # 8-bit, via Pillow
@@ -234,13 +235,13 @@ def load_set(path: str | Path) -> SetDef:
     return parse_set(data, path=path)
 
 
-def _unique_key_loader():
+def _unique_key_loader() -> type[Any]:
     """A SafeLoader that refuses duplicate mapping keys (YAML would keep the last)."""
     import yaml
 
-    class UniqueKeyLoader(yaml.SafeLoader):
-        def construct_mapping(self, node, deep=False):
-            seen = set()
+    class UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML is untyped
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            seen: set[Any] = set()
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=deep)
                 try:
@@ -257,7 +258,8 @@ def _unique_key_loader():
                         None, None, f"duplicate key {key!r}", key_node.start_mark
                     )
                 seen.add(key)
-            return super().construct_mapping(node, deep=deep)
+            mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+            return mapping
 
     return UniqueKeyLoader
 
@@ -297,7 +299,7 @@ class _Reader:
     def fail(self, key: str, why: str) -> SetFileError:
         return SetFileError(self.path, key, why)
 
-    def mapping(self, value: Any, key: str, allowed: tuple[str, ...]) -> dict:
+    def mapping(self, value: Any, key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(key, f"expected a mapping, got {_typename(value)}")
         for k in value:
@@ -310,7 +312,7 @@ class _Reader:
                 )
         return value
 
-    def require(self, m: dict, name: str, key: str) -> Any:
+    def require(self, m: dict[str, Any], name: str, key: str) -> Any:
         if name not in m or m[name] is None:
             raise self.fail(_join(key, name), "required key is missing")
         return m[name]
@@ -339,6 +341,10 @@ class _Reader:
             got = f"{len(value)} items" if isinstance(value, list | tuple) else _typename(value)
             raise self.fail(key, f"expected a list of {n} numbers, got {got}")
         return tuple(self.number(v, f"{key}[{i}]") for i, v in enumerate(value))
+
+    def vec3(self, value: Any, key: str) -> Vec3T:
+        x, y, z = self.vec(value, key, 3)
+        return (x, y, z)
 
     def string(self, value: Any, key: str) -> str:
         if not isinstance(value, str) or not value:
@@ -387,14 +393,14 @@ class _Reader:
             f"expected {{yaw, pitch, roll}} in degrees or a quaternion [x, y, z, w], got {_typename(value)}",
         )
 
-    def named_list(self, value: Any, key: str) -> list[dict]:
+    def named_list(self, value: Any, key: str) -> list[dict[str, Any]]:
         if value is None:
             return []
         if not isinstance(value, list):
             raise self.fail(key, f"expected a list, got {_typename(value)}")
         return value
 
-    def named_map(self, value: Any, key: str) -> dict:
+    def named_map(self, value: Any, key: str) -> dict[str, Any]:
         if value is None:
             return {}
         if not isinstance(value, dict):
@@ -462,7 +468,7 @@ class _Reader:
                 s = self.number(scale_v, _join(k, "scale"), positive=True)
                 scale = (s, s, s)
             else:
-                scale = self.vec(scale_v, _join(k, "scale"), 3)
+                scale = self.vec3(scale_v, _join(k, "scale"))
                 for j, s in enumerate(scale):
                     if s <= 0:
                         raise self.fail(f"{_join(k, 'scale')}[{j}]", f"must be > 0, got {s}")
@@ -470,9 +476,9 @@ class _Reader:
                 PropDef(
                     name=name,
                     mesh=mesh,
-                    position=self.vec(m.get("position", [0, 0, 0]), _join(k, "position"), 3),  # type: ignore[arg-type]
+                    position=self.vec3(m.get("position", [0, 0, 0]), _join(k, "position")),
                     rotation=self.rotation(m.get("rotation", [0, 0, 0, 1]), _join(k, "rotation")),
-                    scale=scale,  # type: ignore[arg-type]
+                    scale=scale,
                     color=None
                     if m.get("color") is None
                     else self.color(m["color"], _join(k, "color")),
@@ -606,10 +612,11 @@ class _Reader:
             sv = m["size"]
             if not isinstance(sv, list | tuple) or len(sv) != 2:
                 raise self.fail(_join(key, "size"), f"expected [width, height], got {sv!r}")
-            size = tuple(
+            w, h = (
                 self.integer(v, f"{_join(key, 'size')}[{i}]", positive=True)
                 for i, v in enumerate(sv)
             )
+            size = (w, h)
         models = (".pt", ".pth", ".ckpt")
         return BackgroundDef(
             image=self.file(m["image"], _join(key, "image"), IMAGE_SUFFIXES, "panorama image")
@@ -619,7 +626,7 @@ class _Reader:
             if "model" in m
             else None,
             seed=self.integer(m.get("seed", 0), _join(key, "seed")),
-            size=size,  # type: ignore[arg-type]
+            size=size,
             ground_model=self.file(
                 m["ground_model"], _join(key, "ground_model"), models, "ground model"
             )
@@ -688,32 +695,6 @@ class _Reader:
 MAX_DIRECTIONAL_LIGHTS = 4
 
 
-def euler_to_quat(yaw_deg: float, pitch_deg: float = 0.0, roll_deg: float = 0.0) -> QuatT:
-    """Quaternion (x, y, z, w) of R = Ry(yaw) Rx(pitch) Rz(roll), angles in degrees."""
-
-    def axis(ax: int, deg: float) -> np.ndarray:
-        h = math.radians(deg) / 2.0
-        q = np.zeros(4)
-        q[ax], q[3] = math.sin(h), math.cos(h)
-        return q
-
-    q = _qmul(_qmul(axis(1, yaw_deg), axis(0, pitch_deg)), axis(2, roll_deg))
-    return tuple(float(c) for c in q / np.linalg.norm(q))  # type: ignore[return-value]
-
-
-def _qmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ax, ay, az, aw = a
-    bx, by, bz, bw = b
-    return np.array(
-        [
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw,
-            aw * bw - ax * bx - ay * by - az * bz,
-        ]
-    )
-
-
 def _join(key: str, name: str) -> str:
     return f"{key}.{name}" if key else name
 
@@ -739,7 +720,6 @@ __all__: list[str] = [
     "PropDef",
     "SetDef",
     "StageDef",
-    "euler_to_quat",
     "load_set",
     "parse_set",
 ]

@@ -263,7 +263,8 @@ class Overlay:
                 cam = scene.set.camera(scene.set.default_camera or next(iter(scene.set.cameras)))
                 initial = (cam.camera_to_world(), cam.lens)
             else:
-                from previzkit.model.camera import Lens, look_at
+                from previzkit.core.geometry import look_at
+                from previzkit.model.camera import Lens
 
                 initial = (look_at((0.0, 1.6, 5.0), (0.0, 1.0, 0.0)), Lens())
         self.camera: tuple[np.ndarray, Any] = initial
@@ -288,7 +289,7 @@ class Overlay:
         o = self.options
         if o.actor_position is None:
             return o.actor_depth_m
-        from previzkit.model.camera import view_matrix
+        from previzkit.core.geometry import view_matrix
 
         p = view_matrix(camera_to_world) @ np.array([*o.actor_position, 1.0])
         return float(max(-p[2], o.near))
@@ -297,7 +298,8 @@ class Overlay:
         """Draw the set through the camera into the overlay's target; returns the
         (unflipped) projection. The target holds rows top-first (the projection is
         flipped in y; the renderer draws without face culling, so winding is moot)."""
-        from previzkit.model.camera import perspective_from_lens, view_matrix
+        from previzkit.core.geometry import view_matrix
+        from previzkit.model.camera import perspective_from_lens
 
         o = self.options
         proj = perspective_from_lens(lens, o.width / o.height, o.near, o.far)
@@ -396,10 +398,10 @@ class Overlay:
 def camera_sample_args(frame: OverlayFrame) -> tuple[tuple, tuple, Any]:
     """``(position, orientation xyzw, lens)`` of a frame's camera, as the take recorder
     takes it (:meth:`previzkit.takes.recorder.Recorder.frame`)."""
-    from previzkit.overlay.tracking.freed import matrix_to_quat
+    from previzkit.core.geometry import quat_from_matrix
 
     m = frame.camera_to_world
-    return tuple(float(v) for v in m[:3, 3]), matrix_to_quat(m[:3, :3]), frame.lens
+    return tuple(float(v) for v in m[:3, 3]), quat_from_matrix(m), frame.lens
 
 
 @dataclass

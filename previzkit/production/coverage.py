@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from previzkit.core.errors import InputError
+from previzkit.core.geometry import yaw_towards
 from previzkit.model.camera import Lens
 from previzkit.model.setfile import BackgroundDef, CameraDef, CharacterDef, SetDef
 
@@ -46,12 +47,6 @@ def cast_positions(set_def: SetDef, cast: Sequence[str]) -> dict[str, np.ndarray
             marks[i] if i < len(marks) else marks[-1] + np.array([1.2 * (i - len(marks) + 1), 0, 0])
         )
     return out
-
-
-def yaw_towards(src: np.ndarray, dst: np.ndarray) -> float:
-    """Yaw (degrees about +y; 0 faces +z) of a character at ``src`` facing ``dst``."""
-    d = dst - src
-    return math.degrees(math.atan2(d[0], d[2]))
 
 
 def _lens(focal_mm: float, focus_m: float) -> Lens:

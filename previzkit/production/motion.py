@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError, MissingFileError
+from previzkit.core.geometry import axis_rotation
 from previzkit.core.types import Pose
 
 _AXES = {"X": 0, "Y": 1, "Z": 2}
@@ -126,20 +127,6 @@ def read_bvh(path: str | Path) -> BvhClip:
     return parse_bvh(p.read_text(encoding="utf-8", errors="replace"), str(p))
 
 
-def _rot(axis: int, deg: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Right-handed rotation matrices by ``deg`` degrees about x (0), y (1) or z (2)."""
-    a = np.radians(deg)
-    c, s = np.cos(a), np.sin(a)
-    m = np.zeros((*a.shape, 3, 3))
-    i, j = (axis + 1) % 3, (axis + 2) % 3  # cyclic: y's pair is (z, x), not (x, z)
-    m[..., axis, axis] = 1.0
-    m[..., i, i] = c
-    m[..., j, j] = c
-    m[..., i, j] = -s
-    m[..., j, i] = s
-    return m
-
-
 def forward_kinematics(clip: BvhClip) -> tuple[npt.NDArray, npt.NDArray]:
     """World rotations (F, J, 3, 3) and positions (F, J, 3), in the BVH's units."""
     f, j = clip.motion.shape[0], len(clip.names)
@@ -155,7 +142,7 @@ def forward_kinematics(clip: BvhClip) -> tuple[npt.NDArray, npt.NDArray]:
             if ch.endswith("position"):
                 trans[:, _AXES[ch[0]]] = v
             else:
-                local = local @ _rot(_AXES[ch[0]], v)
+                local = local @ axis_rotation(_AXES[ch[0]], np.radians(v))
         p = clip.parents[k]
         if p < 0:
             rot[:, k], pos[:, k] = local, trans
@@ -285,8 +272,7 @@ def face_camera(landmarks: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     lm = np.asarray(landmarks, dtype=np.float64)
     left = (lm[:10, 23] - lm[:10, 24]).mean(axis=0)
     yaw = math.atan2(-left[2], left[0])  # angle of 'left' from +x about +y
-    c, s = math.cos(-yaw), math.sin(-yaw)
-    r = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])  # about y by -yaw
+    r = axis_rotation(1, -yaw)
     centre = (lm[0, 23] + lm[0, 24]) / 2
     centre[1] = 0.0
     out = (lm - centre) @ r.T

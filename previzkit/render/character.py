@@ -23,13 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError, MissingFileError
+from previzkit.core.geometry import translation
 from previzkit.core.types import SkeletonPose
-from previzkit.model.skeleton import (
-    Skeleton,
-    default_skeleton,
-    forward_kinematics_arrays,
-    pose_arrays,
-)
+from previzkit.model.kinematics import forward_kinematics_arrays, pose_arrays
+from previzkit.model.skeleton import Skeleton, default_skeleton
 from previzkit.render.drawable import FrameUniforms, gl_mat4
 from previzkit.render.skinning import SkinnedMesh, skin_matrices
 
@@ -134,17 +131,6 @@ def _release_program(key: tuple[int, ...]) -> None:
             del _PROGRAMS[key]
 
 
-def placement_matrix(
-    position: Any = (0.0, 0.0, 0.0), yaw_deg: float = 0.0
-) -> npt.NDArray[np.float64]:
-    """Skeleton frame -> set: translate to ``position`` (m), turn ``yaw_deg`` about +y."""
-    a = math.radians(float(yaw_deg))
-    m = np.eye(4)
-    m[0, 0], m[0, 2], m[2, 0], m[2, 2] = math.cos(a), math.sin(a), -math.sin(a), math.cos(a)
-    m[:3, 3] = np.asarray(position, dtype=np.float64)
-    return m
-
-
 class Character:
     """A posed, skinned character: a Drawable with ``set_pose`` and ``joint_positions``.
 
@@ -245,7 +231,7 @@ class Character:
 
     def set_placement(self, position: Any = (0.0, 0.0, 0.0), yaw_deg: float = 0.0) -> None:
         """Move the character's mark: floor ``position`` (m) and ``yaw_deg`` about +y."""
-        self.placement = placement_matrix(position, yaw_deg)
+        self.placement = translation(position, math.radians(yaw_deg))
         self.version += 1
 
     @property
@@ -408,8 +394,9 @@ def character_from_def(
         mesh,
         skeleton,
         name=name,
-        placement=placement_matrix(
-            getattr(cdef, "position", (0.0, 0.0, 0.0)), getattr(cdef, "yaw_deg", 0.0)
+        placement=translation(
+            getattr(cdef, "position", (0.0, 0.0, 0.0)),
+            math.radians(getattr(cdef, "yaw_deg", 0.0)),
         ),
         color=tuple(getattr(cdef, "color", (0.75, 0.72, 0.68))),
     )

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from previzkit.core.errors import InputError, MissingFileError
-from previzkit.model.camera import quat_to_matrix
+from previzkit.core.geometry import quat_to_matrix
 from previzkit.model.skeleton import SKELETON, Skeleton, default_skeleton
 from previzkit.render.skinning import SkinnedMesh, Submesh, align_bone, normalize_weights
 

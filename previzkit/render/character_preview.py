@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.model.camera import Lens, perspective_from_lens, view_matrix
+from previzkit.core.geometry import view_matrix
+from previzkit.model.camera import Lens, perspective_from_lens
 from previzkit.render.drawable import Drawable, FrameUniforms
 
 if TYPE_CHECKING:

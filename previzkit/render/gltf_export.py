@@ -22,13 +22,8 @@ import numpy as np
 from previzkit.core.errors import ExportError, InputError
 from previzkit.core.progress import ProgressFn
 from previzkit.core.types import SkeletonPose
-from previzkit.model.skeleton import (
-    Skeleton,
-    default_skeleton,
-    forward_kinematics,
-    pose_arrays,
-    skinning_matrices,
-)
+from previzkit.model.kinematics import forward_kinematics, pose_arrays, skinning_matrices
+from previzkit.model.skeleton import Skeleton, default_skeleton
 from previzkit.render.skinning import SkinnedMesh, lbs
 
 _FLOAT, _UBYTE, _USHORT, _UINT = 5126, 5121, 5123, 5125

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from previzkit.core.errors import InputError, VideoWriteError
+from previzkit.core.geometry import axis_rotation, look_at
 from previzkit.core.progress import ProgressFn
 from previzkit.core.types import Mat4
-from previzkit.model.camera import Lens, look_at
+from previzkit.model.camera import Lens
 from previzkit.model.setfile import CameraDef, SetDef, load_set
 
 if TYPE_CHECKING:
@@ -55,8 +56,7 @@ def camera_move(camera: CameraDef, move: str, t: float, amount: float | None = N
         else position + forward * camera.lens.focus_m
     )
     angle = math.radians(30.0 if amount is None else amount) * t
-    c, s = math.cos(angle), math.sin(angle)
-    rot_y = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+    rot_y = axis_rotation(1, angle)
     eye = pivot + rot_y @ (position - pivot)
     if np.allclose(eye[[0, 2]], pivot[[0, 2]]):  # straight above the pivot: turn in place
         m = start.copy()

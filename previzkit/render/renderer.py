@@ -25,14 +25,9 @@ from previzkit.core.errors import (
     ShapeError,
     VideoOpenError,
 )
+from previzkit.core.geometry import pose_matrix, view_matrix
 from previzkit.core.types import Mat4
-from previzkit.model.camera import (
-    Lens,
-    perspective_from_fov_angles,
-    perspective_from_lens,
-    pose_matrix,
-    view_matrix,
-)
+from previzkit.model.camera import Lens, perspective_from_fov_angles, perspective_from_lens
 from previzkit.model.setfile import CameraDef, SetDef, load_set
 from previzkit.render.drawable import Drawable
 from previzkit.render.frustums import Frustums

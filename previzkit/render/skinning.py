@@ -25,7 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import ShapeError
-from previzkit.model.skeleton import Skeleton, skinning_matrices
+from previzkit.model.kinematics import skinning_matrices
+from previzkit.model.skeleton import Skeleton
 
 F = npt.NDArray[np.float64]
 
@@ -119,7 +120,7 @@ def identity_rig(skeleton: Skeleton) -> tuple[npt.NDArray[np.int64], F, F]:
 def skin_matrices(mesh: SkinnedMesh, skeleton: Skeleton, joint_to_world: npt.ArrayLike) -> F:
     """(K, 4, 4) linear-blend skinning matrices: bind space -> posed, in the skeleton's frame.
 
-    ``joint_to_world`` is :func:`~previzkit.model.skeleton.forward_kinematics` of a
+    ``joint_to_world`` is :func:`~previzkit.model.kinematics.forward_kinematics` of a
     pose on ``skeleton``; skin joints follow it as described in the module docstring.
     """
     fk = np.asarray(joint_to_world, dtype=np.float64)
@@ -208,8 +209,7 @@ def bind_alignment(mesh: SkinnedMesh, skeleton: Skeleton, bind: F | None = None)
 
 def align_bone(inherited: F, d_rest: F, d_bind: F) -> F:
     """``inherited`` followed by the shortest arc from ``inherited @ d_rest`` to ``d_bind``."""
-    from previzkit.model.camera import quat_to_matrix
-    from previzkit.model.skeleton import quat_between
+    from previzkit.core.geometry import quat_between, quat_to_matrix
 
     d = inherited @ d_rest
     n_bind, n_rest = np.linalg.norm(d_bind), np.linalg.norm(d)

@@ -179,7 +179,7 @@ class StageLoop:
 
     def on_xr_event(self, event: Any) -> None:
         """Turn headset controller events into shared set-state edits."""
-        from previzkit.model.skeleton import quat_from_matrix
+        from previzkit.core.geometry import quat_from_matrix
         from previzkit.xr.events import CameraPlaced, LensChanged, MarkMoved, MarkPlaced
 
         if isinstance(event, MarkPlaced | MarkMoved) and f"mark/{event.name}" in self.state.objects:
@@ -206,7 +206,8 @@ class StageLoop:
         return float(self.options.fps or getattr(self.source, "fps", 30.0) or 30.0)
 
     def _render(self, camera: CameraSample) -> Any:
-        from previzkit.model.camera import perspective_from_lens, view_matrix
+        from previzkit.core.geometry import view_matrix
+        from previzkit.model.camera import perspective_from_lens
 
         o = self.options
         fbo = self.renderer.target(o.width, o.height, o.samples)

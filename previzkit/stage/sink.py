@@ -72,7 +72,7 @@ class RecorderSink:
         image: np.ndarray,
         plate: np.ndarray | None = None,
     ) -> None:
-        from previzkit.model.skeleton import quat_from_matrix
+        from previzkit.core.geometry import quat_from_matrix
 
         m = np.asarray(camera.camera_to_world, dtype=np.float64)
         cam = (tuple(float(x) for x in m[:3, 3]), tuple(quat_from_matrix(m)), camera.lens)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from previzkit.core.errors import InputError, SetFileError
+from previzkit.core.geometry import quat_from_matrix
 
 KINDS = ("mark", "camera", "prop", "character")
 FIELDS: dict[str, dict[str, int]] = {  # kind -> field -> length (0: a number)
@@ -93,12 +94,6 @@ def _check_fields(key: str, fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _quat_from_rotation(r: np.ndarray) -> list[float]:
-    from previzkit.model.skeleton import quat_from_matrix
-
-    return [float(x) for x in quat_from_matrix(r)]
-
-
 def objects_of(set_def: Any) -> dict[str, dict[str, Any]]:
     """The editable objects of a SetDef as ``{key: fields}``."""
     out: dict[str, dict[str, Any]] = {}
@@ -108,7 +103,7 @@ def objects_of(set_def: Any) -> dict[str, dict[str, Any]]:
         m = c.camera_to_world()
         out[f"camera/{name}"] = {
             "position": [float(x) for x in c.position],
-            "orientation": _quat_from_rotation(m[:3, :3]),
+            "orientation": list(quat_from_matrix(m)),
             "focal_mm": float(c.lens.focal_mm),
         }
     for p in set_def.props:

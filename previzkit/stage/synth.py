@@ -15,7 +15,7 @@ from previzkit.core.types import Pose, SkeletonPose
 def wave_pose(skeleton, t: float) -> SkeletonPose:
     """A pose at time ``t`` (s): the left arm waving about 30° above horizontal
     (±35° at 2 Hz), the right arm lowered 70°; hips at rest height."""
-    from previzkit.model.skeleton import quat_from_axis_angle
+    from previzkit.core.geometry import quat_from_axis_angle
 
     up = quat_from_axis_angle((0, 0, 1), math.radians(30 + 35 * math.sin(4 * math.pi * t)))
     down = quat_from_axis_angle((0, 0, 1), math.radians(70))
@@ -29,7 +29,7 @@ def pose_landmarks(skeleton, sk_pose: SkeletonPose, actor_id: int, t: float) -> 
     """A :class:`Pose` whose world landmarks are those of ``sk_pose`` in MediaPipe's frame
     (hip-centred, y down, z away from the camera), all visible; image landmarks are a
     plausible 640x480 projection (200 px per metre about the centre)."""
-    from previzkit.model.skeleton import landmark_positions
+    from previzkit.model.kinematics import landmark_positions
 
     lm = landmark_positions(skeleton, sk_pose)
     hips = (lm[23] + lm[24]) / 2

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from previzkit.model.camera import pose_matrix
+from previzkit.core.geometry import pose_matrix
 from previzkit.xr.actions import XRActions
 from previzkit.xr.errors import translated
 from previzkit.xr.events import ControllerInput

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from previzkit.core.errors import InputError
-from previzkit.model.camera import perspective_from_lens, view_matrix
+from previzkit.core.geometry import quat_from_matrix, view_matrix
+from previzkit.model.camera import perspective_from_lens
 from previzkit.xr.events import (
     ControllerInput,
     Event,
@@ -311,7 +312,7 @@ class OffscreenSource:
         for sign, fov in zip((-1.0, 1.0), self.fovs, strict=True):
             m = head.copy()
             m[:3, 3] += head[:3, 0] * sign * self.ipd / 2
-            out.append(eye_view(m[:3, 3], _quat(m[:3, :3]), fov))
+            out.append(eye_view(m[:3, 3], quat_from_matrix(m), fov))
         return out
 
     def read_input(
@@ -354,21 +355,3 @@ def unbind(ctx: moderngl.Context, fbos: list[moderngl.Framebuffer]) -> None:
     """
     if any(ctx.fbo is f for f in fbos):
         ctx.detect_framebuffer(0).use()
-
-
-def _quat(r: np.ndarray) -> np.ndarray:
-    """Quaternion (x, y, z, w) of a 3x3 rotation matrix."""
-    m = np.asarray(r, dtype=np.float64)
-    t = np.trace(m)
-    if t > 0:
-        s = 2.0 * np.sqrt(t + 1.0)
-        q = [(m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s, 0.25 * s]
-    else:
-        i = int(np.argmax(np.diag(m)))
-        j, k = (i + 1) % 3, (i + 2) % 3
-        s = 2.0 * np.sqrt(1.0 + m[i, i] - m[j, j] - m[k, k])
-        q = [0.0, 0.0, 0.0, (m[k, j] - m[j, k]) / s]
-        q[i] = 0.25 * s
-        q[j] = (m[j, i] + m[i, j]) / s
-        q[k] = (m[k, i] + m[i, k]) / s
-    return np.array(q) / np.linalg.norm(q)

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from previzkit.core.errors import ShapeError
+from previzkit.core.geometry import pose_matrix, view_matrix
 from previzkit.core.types import Mat4
-from previzkit.model.camera import perspective_from_fov_angles, pose_matrix, view_matrix
+from previzkit.model.camera import perspective_from_fov_angles
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,3 @@ def symmetric_fov(hfov: float, aspect: float) -> Fov:
         float(np.arctan(half_h)),
         -float(np.arctan(half_h)),
     )
-
-
-def translation(offset: tuple[float, float, float] | np.ndarray, yaw: float = 0.0) -> Mat4:
-    """world_from_space that moves the reference space by ``offset`` (m) and turns it ``yaw`` rad about y."""
-    c, s = np.cos(yaw), np.sin(yaw)
-    m = np.eye(4)
-    m[:3, :3] = [[c, 0, s], [0, 1, 0], [-s, 0, c]]
-    m[:3, 3] = offset
-    return m

@@ -5,16 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.capture.bvh import bvh_text, euler_zxy_degrees, write_bvh
+from previzkit.capture.bvh import bvh_text, write_bvh
 from previzkit.core.errors import InputError
+from previzkit.core.geometry import euler_zxy_degrees, quat_from_axis_angle, quat_to_matrix_batch
 from previzkit.core.types import SkeletonPose
-from previzkit.model.skeleton import (
-    SKELETON,
-    default_skeleton,
-    forward_kinematics,
-    quat_from_axis_angle,
-    quat_to_matrix_batch,
-)
+from previzkit.model.kinematics import forward_kinematics
+from previzkit.model.skeleton import SKELETON, default_skeleton
 
 bvhio = pytest.importorskip("bvhio")
 

@@ -7,13 +7,10 @@ import pytest
 
 from previzkit.capture.retarget import actor_skeleton, retarget, retarget_clip
 from previzkit.core.errors import InputError, ShapeError
+from previzkit.core.geometry import quat_from_axis_angle
 from previzkit.core.types import Pose, SkeletonPose
-from previzkit.model.skeleton import (
-    default_skeleton,
-    joint_positions,
-    landmark_positions,
-    quat_from_axis_angle,
-)
+from previzkit.model.kinematics import joint_positions, landmark_positions
+from previzkit.model.skeleton import default_skeleton
 
 FEET = [27, 28, 29, 30, 31, 32]
 

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from previzkit.core.errors import InputError
+from previzkit.core.geometry import view_matrix
 from previzkit.core.resources import asset_path, assets_dir
-from previzkit.model.camera import perspective_from_lens, project_points, view_matrix
+from previzkit.model.camera import perspective_from_lens, project_points
 from previzkit.model.setfile import load_set
 from previzkit.production import coverage
 from previzkit.production.record import take_specs

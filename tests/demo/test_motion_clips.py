@@ -43,13 +43,6 @@ def test_parse_and_forward_kinematics() -> None:
     assert np.allclose(tip, [-5, 100, 0], atol=1e-9)
 
 
-def test_each_axis_turns_right_handed() -> None:
-    """Rx/Ry/Rz by 90 degrees turn y->z, z->x and x->y (right-handed, as BVH means)."""
-    turn = {0: ([0, 1, 0], [0, 0, 1]), 1: ([0, 0, 1], [1, 0, 0]), 2: ([1, 0, 0], [0, 1, 0])}
-    for axis, (v, want) in turn.items():
-        assert np.allclose(motion._rot(axis, np.array(90.0)) @ v, want, atol=1e-12)
-
-
 def test_forward_kinematics_matches_bvhio_on_the_shipped_take() -> None:
     """Every joint of every 10th frame of the mocap take where bvhio (an independent
     BVH reader) puts it; the deepest frame kneels on one knee."""

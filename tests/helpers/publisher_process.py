@@ -15,8 +15,9 @@ import time
 
 def main(angle: float, seconds: float) -> None:
     from previzkit.capture.stream import PosePublisher
+    from previzkit.core.geometry import quat_from_axis_angle
     from previzkit.core.types import SkeletonPose
-    from previzkit.model.skeleton import default_skeleton, quat_from_axis_angle
+    from previzkit.model.skeleton import default_skeleton
     from previzkit.stage.synth import pose_landmarks as landmarks_for
 
     sk = default_skeleton(1.75)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from previzkit.core.errors import MissingFileError, TrackingError
-from previzkit.model.camera import Lens, look_at
+from previzkit.core.geometry import look_at
+from previzkit.model.camera import Lens
 from previzkit.overlay.tracking.charuco import (
     BoardDef,
     BoardTracker,

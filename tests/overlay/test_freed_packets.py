@@ -62,7 +62,7 @@ def test_the_pose_in_the_set_frame():
     assert yaw == pytest.approx(45.5) and pitch == pytest.approx(-10.25)
     assert m[1, 0] == pytest.approx(0.0, abs=1e-12)  # no roll: the camera's x stays level
     q = np.array(p.orientation())
-    from previzkit.model.camera import quat_to_matrix
+    from previzkit.core.geometry import quat_to_matrix
 
     np.testing.assert_allclose(quat_to_matrix(q)[:3, :3], m[:3, :3], atol=1e-9)
 

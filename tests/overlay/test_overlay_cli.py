@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from previzkit.cli import main
-from previzkit.model.camera import Lens, look_at
+from previzkit.core.geometry import look_at
+from previzkit.model.camera import Lens
 from tests.helpers import REPO, flat_stage, write_set
 
 pytestmark = [pytest.mark.gl, pytest.mark.media]

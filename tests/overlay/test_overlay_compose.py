@@ -11,13 +11,8 @@ import numpy as np
 import pytest
 
 from previzkit.core.errors import InputError, ShapeError
-from previzkit.model.camera import (
-    Lens,
-    look_at,
-    perspective_from_lens,
-    project_points,
-    view_matrix,
-)
+from previzkit.core.geometry import look_at, view_matrix
+from previzkit.model.camera import Lens, perspective_from_lens, project_points
 from previzkit.overlay.compositor import FixedCamera, Overlay, OverlayOptions, compose
 from tests.helpers import flat_stage, write_set
 

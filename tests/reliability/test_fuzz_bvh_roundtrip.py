@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from previzkit.capture.bvh import bvh_text
 from previzkit.core.errors import InputError
 from previzkit.core.types import SkeletonPose
-from previzkit.model.skeleton import SKELETON, default_skeleton, forward_kinematics
+from previzkit.model.kinematics import forward_kinematics
+from previzkit.model.skeleton import SKELETON, default_skeleton
 from tests.helpers.fuzzkit import fuzz_settings
 
 bvhio = pytest.importorskip("bvhio")

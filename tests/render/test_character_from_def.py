@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 from previzkit.core.errors import InputError, MissingFileError
+from previzkit.core.geometry import quat_from_axis_angle, translation
 from previzkit.core.types import SkeletonPose
-from previzkit.model.skeleton import default_skeleton, joint_positions, quat_from_axis_angle
-from previzkit.render.character import Character, character_from_def, placement_matrix
+from previzkit.model.kinematics import joint_positions
+from previzkit.model.skeleton import default_skeleton
+from previzkit.render.character import Character, character_from_def
 from previzkit.render.drawable import Drawable
 
 pytestmark = pytest.mark.gl
@@ -84,7 +86,7 @@ def test_set_files_character_def_builds_a_character(gl, tmp_path):
     )
     try:
         assert ch.name == "a"
-        assert ch.placement == pytest.approx(placement_matrix((0.5, 0.0, 0.0), 10.0))
+        assert ch.placement == pytest.approx(translation((0.5, 0.0, 0.0), math.radians(10.0)))
     finally:
         ch.release()
 

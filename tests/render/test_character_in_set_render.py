@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
+from previzkit.core.geometry import quat_from_axis_angle, view_matrix
 from previzkit.core.types import SkeletonPose
-from previzkit.model.camera import perspective_from_lens, project_points, view_matrix
-from previzkit.model.skeleton import quat_from_axis_angle
+from previzkit.model.camera import perspective_from_lens, project_points
 from previzkit.render.gltf_export import export_mannequin_glb
 
 pytestmark = pytest.mark.gl

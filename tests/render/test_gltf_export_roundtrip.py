@@ -12,15 +12,12 @@ import numpy as np
 import pytest
 
 from previzkit.core.errors import ExportError, InputError, MissingFileError
+from previzkit.core.geometry import look_at, quat_from_axis_angle, quat_to_matrix
 from previzkit.core.resources import asset_path
 from previzkit.core.types import SkeletonPose
-from previzkit.model.camera import Lens, look_at, quat_to_matrix
-from previzkit.model.skeleton import (
-    SKELETON,
-    default_skeleton,
-    forward_kinematics,
-    quat_from_axis_angle,
-)
+from previzkit.model.camera import Lens
+from previzkit.model.kinematics import forward_kinematics
+from previzkit.model.skeleton import SKELETON, default_skeleton
 from previzkit.render.character import character_from_def
 from previzkit.render.character_gltf import (
     GltfFile,

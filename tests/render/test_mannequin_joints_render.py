@@ -8,15 +8,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from previzkit.core.geometry import look_at, quat_from_axis_angle, view_matrix
 from previzkit.core.types import SkeletonPose
-from previzkit.model.camera import (
-    Lens,
-    look_at,
-    perspective_from_lens,
-    project_points,
-    view_matrix,
-)
-from previzkit.model.skeleton import default_skeleton, quat_from_axis_angle
+from previzkit.model.camera import Lens, perspective_from_lens, project_points
+from previzkit.model.skeleton import default_skeleton
 from previzkit.render.character import Character, character_from_def
 from previzkit.render.character_preview import render_drawables
 from previzkit.render.mannequin import mannequin_mesh, mannequin_solids

@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 from previzkit.core.errors import InputError, MissingFileError
-from previzkit.model.camera import Lens, look_at
+from previzkit.core.geometry import look_at
+from previzkit.model.camera import Lens
 from previzkit.model.setfile import load_set
 from previzkit.render.mesh import load_mesh
 from previzkit.render.renderer import Renderer

@@ -6,13 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.model.camera import (
-    Lens,
-    look_at,
-    perspective_from_lens,
-    project_points,
-    view_matrix,
-)
+from previzkit.core.geometry import look_at, view_matrix
+from previzkit.model.camera import Lens, perspective_from_lens, project_points
 from previzkit.model.setfile import load_set
 from previzkit.render.frustums import FRUSTUM_COLOR, frustum_lines
 from previzkit.render.renderer import Renderer

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from previzkit.core.errors import InputError
-from previzkit.model.camera import Lens, look_at, perspective_from_lens, view_matrix
+from previzkit.core.geometry import look_at, view_matrix
+from previzkit.model.camera import Lens, perspective_from_lens
 from previzkit.model.setfile import load_set
 from previzkit.render.gl import program, release_programs
 from previzkit.render.renderer import Renderer, Scene

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from previzkit.core.errors import InputError, SetFileError
+from previzkit.core.geometry import euler_to_quat
 from previzkit.core.resources import asset_path
-from previzkit.model.setfile import euler_to_quat, load_set, parse_set
+from previzkit.model.setfile import load_set, parse_set
 
 
 def _base(sphere_file) -> dict:
@@ -212,7 +213,7 @@ def test_rotation_forms_agree(write_set, sphere_file):
 
 
 def _rot(q):
-    from previzkit.model.camera import quat_to_matrix
+    from previzkit.core.geometry import quat_to_matrix
 
     return quat_to_matrix(q)
 

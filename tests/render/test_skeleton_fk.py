@@ -10,23 +10,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from previzkit.core.errors import InputError, ShapeError
-from previzkit.core.types import SkeletonPose
-from previzkit.model.camera import quat_to_matrix
-from previzkit.model.skeleton import (
-    JOINT_LANDMARKS,
-    LANDMARK_NAMES,
-    SKELETON,
-    bone_lengths_from_landmarks,
-    default_skeleton,
-    forward_kinematics,
-    joint_positions,
-    landmark_positions,
+from previzkit.core.geometry import (
     quat_between,
     quat_from_axis_angle,
     quat_from_matrix,
-    skeleton_with_bone_lengths,
+    quat_to_matrix,
+)
+from previzkit.core.types import SkeletonPose
+from previzkit.model.kinematics import (
+    forward_kinematics,
+    joint_positions,
+    landmark_positions,
     skinning_matrices,
 )
+from previzkit.model.landmarks import JOINT_LANDMARKS, LANDMARK_NAMES, bone_lengths_from_landmarks
+from previzkit.model.skeleton import SKELETON, default_skeleton, skeleton_with_bone_lengths
 
 SK = default_skeleton()
 
@@ -282,10 +280,15 @@ def test_unknown_joint_index_lookup_lists_the_joints():
 
 
 def test_relaxed_pose_lowers_both_arms_symmetrically():
-    from previzkit.model.skeleton import relaxed_pose
+    from previzkit.model.kinematics import relaxed_pose
 
     p = joint_positions(SK, relaxed_pose(SK))
     left, right = pos(p, "left_hand"), pos(p, "right_hand")
     assert left[1] < 1.0 and right[1] == pytest.approx(left[1])
     assert right[0] == pytest.approx(-left[0]) and left[0] > 0.19
     assert pos(p, "hips") == pytest.approx(pos(joint_positions(SK), "hips"))
+
+
+def test_joint_landmarks_follow_the_joint_order():
+    """The landmark mapping lists every joint once, in the rig's (parents-first) order."""
+    assert tuple(JOINT_LANDMARKS) == SKELETON

@@ -9,16 +9,11 @@ import numpy as np
 import pytest
 
 from previzkit.core.errors import ShapeError
+from previzkit.core.geometry import quat_from_axis_angle, quat_to_matrix, translation
 from previzkit.core.types import SkeletonPose
-from previzkit.model.camera import quat_to_matrix
-from previzkit.model.skeleton import (
-    SKELETON,
-    default_skeleton,
-    forward_kinematics,
-    quat_from_axis_angle,
-    skinning_matrices,
-)
-from previzkit.render.character import Character, placement_matrix
+from previzkit.model.kinematics import forward_kinematics, skinning_matrices
+from previzkit.model.skeleton import SKELETON, default_skeleton
+from previzkit.render.character import Character
 from previzkit.render.mannequin import mannequin_mesh
 from previzkit.render.skinning import SkinnedMesh, lbs, normalize_weights, skin_matrices
 
@@ -133,7 +128,7 @@ def test_unmapped_skin_joints_follow_their_parent():
 def test_vertex_shader_skinning_equals_numpy_lbs(gl, seed):
     """Transform feedback reads back the vertex shader's skinned positions."""
     ch = Character(
-        gl, blended_mannequin(seed), SK, placement=placement_matrix((1.0, 0.0, -2.0), 30.0)
+        gl, blended_mannequin(seed), SK, placement=translation((1.0, 0.0, -2.0), math.radians(30.0))
     )
     try:
         ch.set_pose(random_pose(10 + seed))

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from previzkit.model.camera import Lens, look_at
+from previzkit.core.geometry import look_at
+from previzkit.model.camera import Lens
 from previzkit.model.setfile import load_set
 from previzkit.render.renderer import Renderer
 from previzkit.render.skybox import direction_to_equirect_uv

@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from previzkit.model.camera import perspective_from_fov_angles, project_points, view_matrix
+from previzkit.core.geometry import view_matrix
+from previzkit.model.camera import perspective_from_fov_angles, project_points
 from previzkit.model.setfile import load_set
 from previzkit.render.renderer import Renderer, stereo_eyes
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from previzkit.core.errors import InputError
-from previzkit.model.camera import Lens, look_at
+from previzkit.core.geometry import look_at
+from previzkit.model.camera import Lens
 from previzkit.model.setfile import load_set
 
 pytestmark = pytest.mark.gl

@@ -9,7 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from previzkit.model.camera import perspective_from_lens, project_points, view_matrix
+from previzkit.core.geometry import view_matrix
+from previzkit.model.camera import perspective_from_lens, project_points
 
 pytestmark = [pytest.mark.gl, pytest.mark.media]
 

@@ -10,7 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from previzkit.model.camera import perspective_from_lens, project_points, view_matrix
+from previzkit.core.geometry import view_matrix
+from previzkit.model.camera import perspective_from_lens, project_points
 from tests.helpers import worker, worker_env
 
 pytestmark = [pytest.mark.gl, pytest.mark.slow]
@@ -19,9 +20,10 @@ ANGLE = 55.0
 
 
 def test_published_pose_drives_the_character(gl, small_set):
+    from previzkit.core.geometry import quat_from_axis_angle, translation
     from previzkit.core.types import SkeletonPose
-    from previzkit.model.skeleton import default_skeleton, forward_kinematics, quat_from_axis_angle
-    from previzkit.render.character import placement_matrix
+    from previzkit.model.kinematics import forward_kinematics
+    from previzkit.model.skeleton import default_skeleton
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.sources import StreamSource
 
@@ -63,7 +65,7 @@ def test_published_pose_drives_the_character(gl, small_set):
             "right_upper_arm": tuple(quat_from_axis_angle((0, 0, 1), math.radians(70))),
         },
     )
-    want = (placement_matrix((0, 0, 0), 0.0) @ forward_kinematics(sk, want_pose))[:, :3, 3]
+    want = (translation((0, 0, 0)) @ forward_kinematics(sk, want_pose))[:, :3, 3]
     hand = sk.names.index("left_hand")
     assert np.linalg.norm(got[hand] - want[hand]) < 0.03
     proj = perspective_from_lens(cam.lens, 320 / 180)

@@ -11,7 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from previzkit.model.camera import Lens, perspective_from_lens, project_points, view_matrix
+from previzkit.core.geometry import view_matrix
+from previzkit.model.camera import Lens, perspective_from_lens, project_points
 from previzkit.model.setfile import load_set
 from previzkit.stage.state import SetState
 from previzkit.stage.sync import StateSync

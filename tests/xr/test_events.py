@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from previzkit.core.errors import InputError
-from previzkit.model.camera import pose_matrix
+from previzkit.core.geometry import pose_matrix
 from previzkit.xr.events import (
     CameraPlaced,
     ControllerInput,

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from previzkit.core.errors import ShapeError
+from previzkit.core.geometry import translation
 from previzkit.model.camera import perspective_from_fov_angles, project_points
-from previzkit.xr.views import Fov, eye_view, from_xr_view, symmetric_fov, translation
+from previzkit.xr.views import Fov, eye_view, from_xr_view, symmetric_fov
 
 FOV = Fov(-0.74, 0.74, 0.78, -0.78)
 
@@ -29,7 +30,7 @@ def test_view_is_inverse_of_camera_to_world():
 
 
 def test_world_from_space_moves_the_eye():
-    wfs = translation((2.0, 0.0, -1.0), yaw=math.pi / 2)
+    wfs = translation((2.0, 0.0, -1.0), yaw_rad=math.pi / 2)
     v = eye_view((1.0, 1.6, 0.0), (0, 0, 0, 1), FOV, world_from_space=wfs)
     # Turned 90 degrees about y: local +x maps to world -z.
     np.testing.assert_allclose(v.position, (2.0, 1.6, -2.0), atol=1e-12)

@@ -85,7 +85,7 @@ class BoardDef:
 
     def board_to_set(self) -> np.ndarray:
         """4x4 board-frame -> set-frame transform."""
-        from previzkit.model.camera import pose_matrix
+        from previzkit.core.geometry import pose_matrix
 
         return pose_matrix(self.position, self.orientation)
 

@@ -42,6 +42,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from previzkit.core.errors import TrackingError
+from previzkit.core.geometry import axis_rotation, quat_from_matrix
 
 PACKET_SIZE = 29
 MSG_D1 = 0xD1
@@ -73,9 +74,9 @@ class FreeDPacket:
     def rotation(self) -> np.ndarray:
         """Camera-to-world rotation (3, 3) in the set frame (see module doc)."""
         return (
-            _ry(-math.radians(self.pan))
-            @ _rx(math.radians(self.tilt))
-            @ _rz(-math.radians(self.roll))
+            axis_rotation(1, -math.radians(self.pan))
+            @ axis_rotation(0, math.radians(self.tilt))
+            @ axis_rotation(2, -math.radians(self.roll))
         )
 
     def camera_to_world(self) -> np.ndarray:
@@ -87,43 +88,7 @@ class FreeDPacket:
 
     def orientation(self) -> tuple[float, float, float, float]:
         """Camera-to-world quaternion (x, y, z, w)."""
-        return matrix_to_quat(self.rotation())
-
-
-def _rx(a: float) -> np.ndarray:
-    c, s = math.cos(a), math.sin(a)
-    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
-
-
-def _ry(a: float) -> np.ndarray:
-    c, s = math.cos(a), math.sin(a)
-    return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
-
-
-def _rz(a: float) -> np.ndarray:
-    c, s = math.cos(a), math.sin(a)
-    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
-
-
-def matrix_to_quat(r: np.ndarray) -> tuple[float, float, float, float]:
-    """Rotation matrix (3, 3) -> unit quaternion (x, y, z, w), w >= 0."""
-    r = np.asarray(r, float)
-    t = np.trace(r)
-    if t > 0:
-        s = math.sqrt(t + 1.0) * 2
-        q = ((r[2, 1] - r[1, 2]) / s, (r[0, 2] - r[2, 0]) / s, (r[1, 0] - r[0, 1]) / s, 0.25 * s)
-    else:
-        i = int(np.argmax(np.diag(r)))
-        j, k = (i + 1) % 3, (i + 2) % 3
-        s = math.sqrt(1.0 + r[i, i] - r[j, j] - r[k, k]) * 2
-        v = [0.0, 0.0, 0.0]
-        v[i] = 0.25 * s
-        v[j] = (r[j, i] + r[i, j]) / s
-        v[k] = (r[k, i] + r[i, k]) / s
-        q = (v[0], v[1], v[2], (r[k, j] - r[j, k]) / s)
-    n = math.sqrt(sum(c * c for c in q))
-    q = tuple(c / n for c in q)
-    return q if q[3] >= 0 else tuple(-c for c in q)  # type: ignore[return-value]
+        return quat_from_matrix(self.rotation())
 
 
 def checksum(data: bytes) -> int:
