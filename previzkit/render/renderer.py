@@ -363,13 +363,17 @@ class Renderer:
         self._wrapped[key] = (color, fbo, depth)
         return fbo
 
-    def _read(self, width: int, height: int, samples: int, slot: int = 0) -> np.ndarray:
+    def read_target(
+        self, width: int, height: int, samples: int = 0, slot: int = 0, components: int = 3
+    ) -> np.ndarray:
+        """The image in the offscreen :meth:`target` of this size (MSAA resolved first):
+        (height, width, components) uint8, row 0 at the top (3: RGB, 4: RGBA)."""
         fbo, _, _, resolve, _ = self._targets[(width, height, samples, slot)]
         if resolve is not None:
             self.ctx.copy_framebuffer(resolve, fbo)
             fbo = resolve
-        data = fbo.read(components=3, alignment=1)
-        return np.frombuffer(data, np.uint8).reshape(height, width, 3)[::-1].copy()
+        data = fbo.read(components=components, alignment=1)
+        return np.frombuffer(data, np.uint8).reshape(height, width, components)[::-1].copy()
 
     def render_image(
         self,
@@ -391,7 +395,7 @@ class Renderer:
         fbo = self.target(width, height, samples)
         exclude = (*exclude_cameras, name) if name else tuple(exclude_cameras)
         self.render_view(fbo, view_matrix(pose), proj, exclude_cameras=exclude)
-        return self._read(width, height, samples)
+        return self.read_target(width, height, samples)
 
     def render_eyes(
         self,
@@ -442,12 +446,12 @@ class Renderer:
             fbo.clear(*self.clear_color, depth=1.0)  # one whole clear: llvmpipe's fast path
             halves = [(fbo, (0, 0, width, height)), (fbo, (width, 0, width, height))]
             self.render_eyes(halves, eyes, clear=False, exclude_cameras=exclude_cameras)
-            return self._read(2 * width, height, samples)
+            return self.read_target(2 * width, height, samples)
         images = []
         for i, eye in enumerate(eyes):
             fbo = self.target(width, height, samples, slot=1 + i)  # one target per eye
             self.render_eyes([(fbo, None)], [eye], exclude_cameras=exclude_cameras)
-            images.append(self._read(width, height, samples, slot=1 + i))
+            images.append(self.read_target(width, height, samples, slot=1 + i))
         return images[0], images[1]
 
     def release(self) -> None:
