@@ -20,13 +20,12 @@ The recorder's clean :meth:`~previzkit.takes.recorder.Recorder.stop` runs the sa
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from previzkit.core.errors import JournalError, PrevizError, TakeStoreError
+from previzkit.core.errors import JournalError, PrevizError
 from previzkit.model.camera_track import CameraTrack, write_camera_track
 from previzkit.model.take import Take
 from previzkit.takes.journal import (
@@ -153,24 +152,9 @@ def finalize(store: TakeStore, take: Take, status: str = "recovered", note: str 
         notes.extend(r.notes)
     if status != "ok" and r.frames == 0 and not r.files:
         status = "failed"
-    # the store has no public call to rewrite a row's files/duration: one transaction here
-    with store._tx() as cur:
-        cur.execute(
-            "UPDATE takes SET duration_frames=?, files=?, status=?, notes=? "
-            "WHERE scene=? AND shot=? AND take=?",
-            (
-                r.frames,
-                json.dumps(r.files, sort_keys=True),
-                status,
-                "\n".join(filter(None, [take.notes, *notes])).strip(),
-                take.scene,
-                take.shot,
-                take.take,
-            ),
-        )
-        if cur.rowcount != 1:
-            raise TakeStoreError(f"take {take.label}: not in {store.root}")
-    return store.get(take.scene, take.shot, take.take)
+    return store.finish(
+        take, r.frames, r.files, status, "\n".join(filter(None, [take.notes, *notes])).strip()
+    )
 
 
 def is_alive(folder: str | Path) -> bool:
