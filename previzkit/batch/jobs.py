@@ -168,7 +168,7 @@ def _render(store: Any, take: Any, folder: Path, opts: dict[str, Any]) -> dict[s
     tmp = _tmp(out)
     ctx = create_context()
     renderer = Renderer(ctx, set_def)
-    names = list(renderer.scene.characters)
+    names = list(renderer.drawables.characters)
     fps = tc.rate(take.rate).fps
     try:
         with av.open(str(tmp), "w") as container:
@@ -180,7 +180,7 @@ def _render(store: Any, take: Any, folder: Path, opts: dict[str, Any]) -> dict[s
                 frame = by_index.get(cam.index)
                 for p in frame.people if frame is not None else []:
                     if 0 <= p.actor_id < len(names):
-                        ch = renderer.scene.characters[names[p.actor_id]]
+                        ch = renderer.drawables.characters[names[p.actor_id]]
                         ch.set_pose(retarget(p, ch.skeleton))
                 img = renderer.render_image((cam.camera_to_world, cam.lens), width, height)
                 vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")

@@ -1,4 +1,4 @@
-"""The set renderer: a :class:`Scene` of GL drawables built from a :class:`SetDef`, and a
+"""The set renderer: a :class:`SetDrawables` of GL drawables built from a :class:`SetDef`, and a
 :class:`Renderer` that draws it into any framebuffer (offscreen, a window's screen,
 an OpenXR swapchain image).
 
@@ -116,7 +116,7 @@ def stereo_eyes(
     return eyes[0], eyes[1]
 
 
-class Scene:
+class SetDrawables:
     """GL objects of one set on one context: ground, props, marks, camera frustums,
     skybox, characters, plus any drawables added with :meth:`add`."""
 
@@ -213,25 +213,25 @@ class Scene:
 
 
 class Renderer:
-    """Draws a set. ``scene`` is a Scene, a SetDef or a set file path.
+    """Draws a set. ``scene`` is a SetDrawables, a SetDef or a set file path.
 
     ``ctx`` may be any moderngl context: standalone EGL (:func:`headless.create_context`)
     or a window's. :meth:`render_view` draws into whatever framebuffer it is given;
     :meth:`render_image` and :meth:`render_stereo` render offscreen and read back.
     """
 
-    def __init__(self, ctx: moderngl.Context, scene: Scene | SetDef | str | Path) -> None:
+    def __init__(self, ctx: moderngl.Context, scene: SetDrawables | SetDef | str | Path) -> None:
         self.ctx = ctx
-        self._owns_scene = not isinstance(scene, Scene)
+        self._owns_scene = not isinstance(scene, SetDrawables)
         if isinstance(scene, str | Path):
             scene = load_set(scene)
         if isinstance(scene, SetDef):
-            scene = Scene(ctx, scene)
-        if not isinstance(scene, Scene):
+            scene = SetDrawables(ctx, scene)
+        if not isinstance(scene, SetDrawables):
             raise InputError(
-                f"Renderer needs a Scene, SetDef or set file path, got {type(scene).__name__}"
+                f"Renderer needs a SetDrawables, SetDef or set file path, got {type(scene).__name__}"
             )
-        self.scene = scene
+        self.drawables = scene
         self.show_frustums = True
         self.show_marks = True
         self._targets: dict[tuple[int, int, int, int], tuple] = {}
@@ -246,7 +246,7 @@ class Renderer:
         view = np.asarray(view, dtype=np.float64)
         if camera_position is None:
             camera_position = -view[:3, :3].T @ view[:3, 3]
-        s = self.scene.set
+        s = self.drawables.set
         lights = [(np.asarray(li.direction), li.radiance) for li in s.directional_lights]
         key = lights[0] if lights else (np.array([0.0, -1.0, 0.0]), np.zeros(3))
         return SceneFrame(
@@ -262,7 +262,7 @@ class Renderer:
 
     @property
     def clear_color(self) -> tuple[float, float, float, float]:
-        return (*self.scene.set.background.color, 1.0)
+        return (*self.drawables.set.background.color, 1.0)
 
     def render_view(
         self,
@@ -291,19 +291,19 @@ class Renderer:
         ctx.disable(moderngl.CULL_FACE)
         ctx.depth_func = "<"
         frame = self.frame_uniforms(view, proj, camera_position)
-        for d in self.scene.opaque():
+        for d in self.drawables.opaque():
             d.draw(ctx, frame)
-        self.scene.skybox.draw(ctx, frame)
+        self.drawables.skybox.draw(ctx, frame)
         if self.show_marks:
-            self.scene.marks.draw(ctx, frame)
+            self.drawables.marks.draw(ctx, frame)
         if self.show_frustums:
-            self.scene.frustums.draw(ctx, frame, exclude=tuple(exclude_cameras))
+            self.drawables.frustums.draw(ctx, frame, exclude=tuple(exclude_cameras))
 
     # --- offscreen
     def camera(self, camera: CameraLike) -> tuple[Mat4, Lens, str | None]:
         """(camera-to-world, lens, name or None) of a camera name, CameraDef or (pose, Lens)."""
         if isinstance(camera, str):
-            cam = self.scene.set.camera(camera)
+            cam = self.drawables.set.camera(camera)
             return cam.camera_to_world(), cam.lens, cam.name
         if isinstance(camera, CameraDef):
             return camera.camera_to_world(), camera.lens, camera.name
@@ -476,7 +476,7 @@ class Renderer:
             depth.release()
         self._wrapped.clear()
         if self._owns_scene:
-            self.scene.release()
+            self.drawables.release()
 
     def __enter__(self) -> Renderer:
         return self
@@ -544,4 +544,4 @@ def read_image(path: str | Path) -> np.ndarray:
         raise VideoOpenError(f"{path}: cannot read image: {exc}") from None
 
 
-__all__ = ["CameraLike", "Eye", "Renderer", "Scene", "lens_fov", "read_image", "stereo_eyes"]
+__all__ = ["CameraLike", "Eye", "Renderer", "SetDrawables", "lens_fov", "read_image", "stereo_eyes"]

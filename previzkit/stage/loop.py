@@ -112,9 +112,9 @@ class StageLoop:
             )
         self.ctx = ctx
         self.renderer = Renderer(ctx, set_def)
-        self.scene = self.renderer.scene
+        self.drawables = self.renderer.drawables
         self.source = source
-        self.actors = Actors(self.scene.characters, actors, retarget_cache=retarget_cache)
+        self.actors = Actors(self.drawables.characters, actors, retarget_cache=retarget_cache)
         self.plate = plate
         self.sinks = list(sinks)
         self.on_frame = on_frame
@@ -133,8 +133,8 @@ class StageLoop:
         self._ended = False
         self._closed = False
         if plate is not None:
-            self.scene.skybox.visible = False
-            self.scene.ground.visible = False
+            self.drawables.skybox.visible = False
+            self.drawables.ground.visible = False
 
     # --- set state -------------------------------------------------------------------
 
@@ -159,7 +159,7 @@ class StageLoop:
         from previzkit.render.marks import Marks
 
         new = self.state.apply_to(self.base_set)
-        scene = self.scene
+        scene = self.drawables
         scene.set = new
         if change.marks:
             scene.marks.release()
@@ -203,7 +203,7 @@ class StageLoop:
 
     def camera(self) -> CameraSample:
         """The loop's camera at the current frame (its index and time)."""
-        cam = self.scene.set.camera(self.options.camera)
+        cam = self.drawables.set.camera(self.options.camera)
         return CameraSample.from_matrix(
             self.index, self.index / self.fps, cam.camera_to_world(), cam.lens
         )
@@ -273,7 +273,7 @@ class StageLoop:
         t2 = time.perf_counter()
         w["retarget"] = t2 - t1
         # 3. render
-        cam = self.scene.set.camera(o.camera)
+        cam = self.drawables.set.camera(o.camera)
         self._render(cam.camera_to_world(), cam.lens)
         camera = self.camera()
         rec.rendered = time.time()

@@ -56,7 +56,7 @@ def _board_views(gl, board_file, poses, lens, size):
         "lights:\n  - {type: ambient, color: [1, 1, 1]}\n"
     )
     with Renderer(gl, stage) as film:
-        film.scene.add(BoardDrawable(gl, load_board(board_file)))
+        film.drawables.add(BoardDrawable(gl, load_board(board_file)))
         return [film.render_image((p, lens), *size, samples=4) for p in poses]
 
 
