@@ -201,9 +201,15 @@ class StageLoop:
 
     # --- the frame -------------------------------------------------------------------
 
+    @property
+    def _camera_name(self) -> str:
+        name = self.options.camera
+        assert name is not None  # set in __init__
+        return name
+
     def camera(self) -> CameraSample:
         """The loop's camera at the current frame (its index and time)."""
-        cam = self.drawables.set.camera(self.options.camera)
+        cam = self.drawables.set.camera(self._camera_name)
         return CameraSample.from_matrix(
             self.index, self.index / self.fps, cam.camera_to_world(), cam.lens
         )
@@ -225,7 +231,11 @@ class StageLoop:
         else:
             fbo.clear(*self.renderer.clear_color, depth=1.0)
         self.renderer.render_view(
-            fbo, view_matrix(camera_to_world), proj, exclude_cameras=(o.camera,), clear=False
+            fbo,
+            view_matrix(camera_to_world),
+            proj,
+            exclude_cameras=(self._camera_name,),
+            clear=False,
         )
         self.ctx.finish()
         return fbo
@@ -273,7 +283,7 @@ class StageLoop:
         t2 = time.perf_counter()
         w["retarget"] = t2 - t1
         # 3. render
-        cam = self.drawables.set.camera(o.camera)
+        cam = self.drawables.set.camera(self._camera_name)
         self._render(cam.camera_to_world(), cam.lens)
         camera = self.camera()
         rec.rendered = time.time()

@@ -136,6 +136,7 @@ class FileTakeSink:
         )
         self._camera = self.path.with_suffix(".camera.jsonl").open("w", encoding="utf-8")
         self._closed = False
+        self.summary: dict[str, Any] = {}
 
     def write_frame(
         self,
@@ -246,7 +247,8 @@ class ThreadedSink:
             if self._error is not None:
                 continue  # drain after a failure; close() reports it
             try:
-                self.sink.write_frame(*item[:3], plate=item[3])
+                poses, camera, image, plate = item
+                self.sink.write_frame(poses, camera, image, plate=plate)
             except BaseException as exc:
                 self._error = exc
 

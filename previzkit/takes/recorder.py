@@ -220,7 +220,7 @@ class Recorder:
         except (OSError, PrevizError) as exc:
             self._fail(exc)
         self._t0 = time.monotonic()
-        return self.take
+        return self.take  # type: ignore[return-value]  # set by the loop above
 
     def _flushed(self, records: int) -> None:
         # the media files become durable together with the journal records
@@ -396,6 +396,8 @@ class Recorder:
         from previzkit.takes.recovery import finalize
 
         self._state = "stopped"
+        if self.take is None:
+            raise RecordingError("recorder: not started")
         try:
             self.take = finalize(self.store, self.take, status=status, note=note)
         finally:
