@@ -2,7 +2,7 @@
 
 Run: ``python3 benchmarks/capture.py [--frames N] [--models lite,full,heavy]``
 
-1. Frames per second of previzkit's capture loop (MultiPoseTracker + One Euro +
+1. Frames per second of previzkit's capture loop (MultiPersonPose + One Euro +
    PosePublisher to a live subscriber) at 640x480 and 1280x720, one actor and two,
    for each model, next to MediaPipe alone (one PoseLandmarker in video mode on the
    same frames) measured in the same process. Frames are real photos (scikit-image's
@@ -75,18 +75,18 @@ def previzkit_loop(
     model: str, frames: list[np.ndarray], fps: float, people: int, pub, threads: bool | None
 ) -> tuple[float, float, float, int]:
     """(median wall s, mean wall s, mean CPU s) per frame and the people found on the
-    last frame, of tracker + One Euro + publish. Means include the periodic search for
+    last frame, of the multi-person pose + One Euro + publish. Means include the periodic search for
     new actors."""
     from previzkit.capture.filters import ActorFilters
-    from previzkit.capture.multi import MultiPoseTracker
+    from previzkit.capture.multi import MultiPersonPose
 
     filters = ActorFilters()
     times, cpu = [], []
     found = 0
-    with MultiPoseTracker(model, max_people=people, search_every=30, threads=threads) as tracker:
+    with MultiPersonPose(model, max_people=people, search_every=30, threads=threads) as multi:
         for i, f in enumerate(frames):
             t0, c0 = time.perf_counter(), time.process_time()
-            poses = filters(tracker.process(f, i / fps))
+            poses = filters(multi.process(f, i / fps))
             for p in poses:
                 pub.publish(p, frame=i, fps=fps, size=(f.shape[1], f.shape[0]))
             times.append(time.perf_counter() - t0)

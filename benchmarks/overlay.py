@@ -61,10 +61,10 @@ def main() -> int:
     pose, lens = cam.camera_to_world(), cam.lens
     board = BoardDef(square_m=0.2, marker_m=0.15, position=(-0.7, 0.003, 2.4))
     with Renderer(ctx, ROOT / "previzkit" / "assets" / "sets" / "sample.yaml") as film:
-        film.scene.skybox.visible = False
-        film.scene.ground.visible = False
+        film.drawables.skybox.visible = False
+        film.drawables.ground.visible = False
         film.show_frustums = film.show_marks = False
-        film.scene.add(BoardDrawable(ctx, board))
+        film.drawables.add(BoardDrawable(ctx, board))
         board_view = film.render_image((pose, lens), W, H, samples=4)
     plate = _plate(board_view)
     backend = get_backend(args.backend).name

@@ -157,7 +157,7 @@ def main() -> None:
 
         bare = Bare(ctx, mesh, w, h)
         ours = Renderer(ctx, mesh_only)
-        ours.scene.ground.visible = False
+        ours.drawables.ground.visible = False
         ours_full = Renderer(ctx, full)
         runs = {
             "bare moderngl": lambda: bare.frame(eyes),

@@ -146,15 +146,13 @@ def _render(store: Any, take: Any, folder: Path, opts: dict[str, Any]) -> dict[s
 
     from previzkit.capture.retarget import retarget
     from previzkit.core.errors import MissingFileError
-    from previzkit.core.geometry import pose_matrix
     from previzkit.core.resources import asset_path
     from previzkit.model import timecode as tc
-    from previzkit.model.camera import Lens
+    from previzkit.model.camera_track import read_camera_track
     from previzkit.model.pose_track import read_track
     from previzkit.model.setfile import load_set
     from previzkit.render.headless import create_context
     from previzkit.render.renderer import Renderer
-    from previzkit.takes.recovery import load_camera_track
 
     pose_path, cam_path = store.file(take, "pose"), store.file(take, "camera")
     if pose_path is None or not pose_path.is_file():
@@ -164,30 +162,27 @@ def _render(store: Any, take: Any, folder: Path, opts: dict[str, Any]) -> dict[s
     width, height = opts.get("size", (640, 360))
     set_def = load_set(opts.get("set") or asset_path("sets", "sample.yaml"))
     track = read_track(pose_path)
-    cam = load_camera_track(cam_path)
+    cams = read_camera_track(cam_path)
     by_index = {f.index: f for f in track.frames}
     out = folder / OUTPUTS["render"]
     tmp = _tmp(out)
     ctx = create_context()
     renderer = Renderer(ctx, set_def)
-    names = list(renderer.scene.characters)
+    names = list(renderer.drawables.characters)
     fps = tc.rate(take.rate).fps
     try:
         with av.open(str(tmp), "w") as container:
             stream = container.add_stream("libx264", rate=fps)
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             stream.options = {"crf": "23", "preset": "veryfast"}
-            n = len(cam["index"])
-            for i in range(n):
-                frame = by_index.get(int(cam["index"][i]))
+            n = len(cams)
+            for i, cam in enumerate(cams):
+                frame = by_index.get(cam.index)
                 for p in frame.people if frame is not None else []:
                     if 0 <= p.actor_id < len(names):
-                        ch = renderer.scene.characters[names[p.actor_id]]
+                        ch = renderer.drawables.characters[names[p.actor_id]]
                         ch.set_pose(retarget(p, ch.skeleton))
-                c2w = pose_matrix(cam["position"][i], cam["orientation"][i])
-                sw, sh = (float(v) for v in cam["sensor_mm"][i])
-                lens = Lens(float(cam["focal_mm"][i]), sw, sh, float(cam["focus_m"][i]))
-                img = renderer.render_image((np.asarray(c2w), lens), width, height)
+                img = renderer.render_image((cam.camera_to_world, cam.lens), width, height)
                 vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
                 vf.pts = i
                 for packet in stream.encode(vf):

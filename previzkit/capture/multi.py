@@ -7,11 +7,11 @@ plus the box of their visible landmarks) and the frame is searched again, until
 nobody new is found. Wide frames are also searched in overlapping square tiles, so
 people small in the frame are not lost to the detector's 224 px input.
 
-Video (:class:`MultiPoseTracker`): each tracked actor has a *lane*, its own
+Video (:class:`MultiPersonPose`): each tracked actor has a *lane*, its own
 PoseLandmarker in video mode that follows that actor (MediaPipe skips its detector
 while tracking) on the frame with the other actors' boxes masked. Every
 ``search_every`` frames an idle lane looks for new people on the frame with everyone
-known masked. Ids come from :class:`IdTracker`, which matches people between frames by
+known masked. Ids come from :class:`PersonIds`, which matches people between frames by
 position and by the appearance of the landmark set (body proportions and the colours
 under the torso), not from the lanes.
 """
@@ -309,7 +309,7 @@ def appearance(pose: Pose, image: npt.NDArray[np.uint8] | None) -> npt.NDArray[n
 
 
 @dataclass
-class _Track:
+class _Person:
     id: int
     centre: npt.NDArray[np.float64]
     scale: float
@@ -318,18 +318,18 @@ class _Track:
 
 
 @dataclass
-class IdTracker:
+class PersonIds:
     """Stable actor ids across frames: greedy matching on a cost of position (centre
     distance over body scale) plus ``appearance_weight`` times appearance distance.
 
-    A person farther than ``max_cost`` from every track gets a new id; a track unseen
+    A person farther than ``max_cost`` from every known person gets a new id; a person unseen
     for ``max_missed`` frames is forgotten. Ids start at 0 and are never reused.
     """
 
     max_cost: float = 2.5
     appearance_weight: float = 2.0
     max_missed: int = 30
-    _tracks: list[_Track] = field(default_factory=list)
+    _people: list[_Person] = field(default_factory=list)
     _next: int = 0
 
     def update(self, poses: list[Pose], image: npt.NDArray[np.uint8] | None = None) -> list[Pose]:
@@ -340,7 +340,7 @@ class IdTracker:
             feats.append((xy.mean(0), _scale_px(p), appearance(p, image)))
         pairs = []
         for i, (c, s, look) in enumerate(feats):
-            for k, t in enumerate(self._tracks):
+            for k, t in enumerate(self._people):
                 pos = float(np.linalg.norm(c - t.centre)) / max(s, t.scale)
                 app = float(np.abs(look - t.look).mean()) if look.shape == t.look.shape else 0.0
                 pairs.append((pos + self.appearance_weight * app, i, k))
@@ -352,21 +352,21 @@ class IdTracker:
                 continue
             taken_p.add(i)
             taken_t.add(k)
-            t = self._tracks[k]
+            t = self._people[k]
             c, s, look = feats[i]
             t.centre, t.scale, t.missed = c, s, 0
             t.look = look if look.shape != t.look.shape else 0.8 * t.look + 0.2 * look
             poses[i].actor_id = t.id
-        for k, t in enumerate(self._tracks):
+        for k, t in enumerate(self._people):
             if k not in taken_t:
                 t.missed += 1
         for i, p in enumerate(poses):
             if i not in taken_p:
                 c, s, look = feats[i]
-                self._tracks.append(_Track(self._next, c, s, look))
+                self._people.append(_Person(self._next, c, s, look))
                 p.actor_id = self._next
                 self._next += 1
-        self._tracks = [t for t in self._tracks if t.missed <= self.max_missed]
+        self._people = [t for t in self._people if t.missed <= self.max_missed]
         return sorted(poses, key=lambda p: p.actor_id)
 
 
@@ -380,7 +380,7 @@ class _Lane:
     missed: int = 0
 
 
-class MultiPoseTracker:
+class MultiPersonPose:
     """Pose of every actor in a video, frame after frame, each with a stable id.
 
     ``max_people`` lanes at most (one PoseLandmarker each, created when needed), run
@@ -420,7 +420,7 @@ class MultiPoseTracker:
             "min_tracking_confidence": min_tracking_confidence,
         }
         self._lanes: list[_Lane] = []
-        self.ids = IdTracker()
+        self.ids = PersonIds()
         self._frame = 0
         if threads is None:  # each landmarker infers on one core: side by side from 2
             import os
@@ -546,7 +546,7 @@ class MultiPoseTracker:
             self._pool.shutdown()
             self._pool = None
 
-    def __enter__(self) -> MultiPoseTracker:
+    def __enter__(self) -> MultiPersonPose:
         return self
 
     def __exit__(self, *exc: object) -> None:

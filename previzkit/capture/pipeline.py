@@ -68,7 +68,7 @@ def capture(
     Stills and image folders are searched frame by frame for every person (no video
     tracking between unrelated images); videos and cameras are tracked.
     """
-    from previzkit.capture.multi import MultiPoseTracker, find_people
+    from previzkit.capture.multi import MultiPersonPose, find_people
     from previzkit.capture.pose import PoseEstimator
     from previzkit.capture.sources.image import ImageFolderSource, ImageSource
 
@@ -85,10 +85,10 @@ def capture(
             track_path, width=src.width, height=src.height, fps=src.fps, meta=track.meta
         )
     if stills:
-        from previzkit.capture.multi import IdTracker
+        from previzkit.capture.multi import PersonIds
 
         est = PoseEstimator(opts.model, mode="image")
-        ids = IdTracker()
+        ids = PersonIds()
 
         def detect(img, t):
             people = find_people(
@@ -102,14 +102,14 @@ def capture(
 
         closer = est.close
     else:
-        tracker = MultiPoseTracker(
+        multi = MultiPersonPose(
             opts.model,
             max_people=opts.max_people,
             search_every=opts.search_every,
             min_visibility=opts.min_visibility,
         )
-        detect = tracker.process
-        closer = tracker.close
+        detect = multi.process
+        closer = multi.close
     total = src.count if max_frames is None else min(src.count or max_frames, max_frames)
     try:
         for n, fr in _frames(src):

@@ -10,9 +10,9 @@ from previzkit.edit.media import audio_levels, video_info
 from previzkit.edit.scoring import TakeAnalysis, tracking_stats
 from previzkit.edit.trim import TrimRules, action_range, motion_energy
 from previzkit.model import timecode as tc
+from previzkit.model.pose_track import read_actor_track
 from previzkit.model.take import Take
 from previzkit.takes.store import TakeStore
-from previzkit.takes.tracks import load_pose_track
 
 
 def analyse_take(
@@ -35,7 +35,7 @@ def analyse_take(
     motion = confidence = dropouts = mark_error = None
     pose_path = store.file(take, "pose")
     if pose_path is not None:
-        track = load_pose_track(pose_path)
+        track = read_actor_track(pose_path)
         motion = motion_energy(track, fps, frames)
         confidence, dropouts = tracking_stats(track.confidence, track.held)
         if track.root is not None and marks:

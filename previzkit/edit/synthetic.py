@@ -220,7 +220,7 @@ def write_take_video(
     return out
 
 
-def synthetic_pose_track(
+def synthetic_actor_track(
     frames: int,
     fps: float,
     action: tuple[int, int],
@@ -230,9 +230,9 @@ def synthetic_pose_track(
     end_xz: tuple[float, float] = (0.0, 0.0),
     seed: int = 0,
 ) -> Any:
-    """A pose track that stands still, moves during frames ``action`` [a, b) (arms
+    """One actor's track (:class:`~previzkit.model.pose_track.ActorTrack`) that stands still, moves during frames ``action`` [a, b) (arms
     swinging, walking to ``end_xz`` on the floor) and stands still again."""
-    from previzkit.takes.tracks import PoseTrack
+    from previzkit.model.pose_track import ActorTrack
 
     rng = np.random.default_rng(seed)
     times = np.arange(frames) / float(fps)
@@ -251,4 +251,4 @@ def synthetic_pose_track(
     held = rng.random((frames, 33)) < dropouts
     vis = np.full((frames, 33), 0.95, np.float32)
     conf = np.clip(rng.normal(confidence, 0.01, frames), 0, 1).astype(np.float32)
-    return PoseTrack(times, world, vis, conf, held, root)
+    return ActorTrack(times, world, vis, conf, held, root)

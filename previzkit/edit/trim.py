@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError
-from previzkit.takes.tracks import PoseTrack
+from previzkit.model.pose_track import ActorTrack
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class TrimRules:
 
 
 def motion_energy(
-    track: PoseTrack, fps: float, frames: int | None = None
+    track: ActorTrack, fps: float, frames: int | None = None
 ) -> npt.NDArray[np.float64]:
     """Per-video-frame motion (m/s) from a pose track, resampled to ``frames`` frames."""
     if fps <= 0:

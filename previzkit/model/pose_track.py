@@ -21,6 +21,18 @@ Each record is written whole and flushed, so a recording cut short (crash, power
 at most the frame being written: the reader stops at a torn or corrupt record, logs it
 and returns every frame before it; :class:`TrackWriter` in append mode truncates such a
 tail and goes on. Version 1 readers refuse other versions with a clear message.
+
+Two types: :class:`PoseTrack` is the file's content (frames of everyone seen, as
+:class:`~previzkit.core.types.Pose`); :class:`ActorTrack` is one actor's poses over a
+take as arrays (what the editor scores and trims), read from a ``.pzt`` or from its own
+plain ``.npz`` form, which can also carry the actor's root in the set (``.pzt`` holds
+MediaPipe's hip-centred landmarks only).
+
+ActorTrack arrays (T frames, 33 MediaPipe landmarks): ``times`` (T,) seconds from the
+actor's first pose; ``world`` (T, 33, 3) metres, MediaPipe's hip-centred frame;
+``visibility`` (T, 33) in [0, 1]; ``confidence`` (T,) in [0, 1]; ``held`` (T, 33) True
+where a landmark was held over a dropout; ``root`` (T, 3) or None: the actor's hips in
+the set frame (metres, y up), when known.
 """
 
 from __future__ import annotations
@@ -35,8 +47,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
+import numpy.typing as npt
 
-from previzkit.core.errors import InputError
+from previzkit.core.errors import InputError, MissingFileError, ShapeError
 from previzkit.core.types import Pose
 from previzkit.model.landmarks import LANDMARK_NAMES
 
@@ -88,7 +101,8 @@ class PoseTrack:
 def _packb(obj: Any) -> bytes:
     import msgpack
 
-    return msgpack.packb(obj, use_bin_type=True)
+    data: bytes = msgpack.packb(obj, use_bin_type=True)
+    return data
 
 
 def _unpackb(data: bytes) -> Any:
@@ -175,8 +189,6 @@ def read_track(path: str | Path) -> PoseTrack:
     """Read a ``.pzt`` pose track; a torn tail is logged and skipped (``truncated``)."""
     path = Path(path)
     if not path.is_file():
-        from previzkit.core.errors import MissingFileError
-
         raise MissingFileError(f"pose track {path} does not exist")
     with path.open("rb") as f:
         meta = _read_header(f, path)
@@ -226,7 +238,7 @@ class TrackWriter:
                         log.warning("%s: cutting a torn record at byte %d", self.path, offset)
                         break
                     end = f.tell()
-            self._f = self.path.open("r+b")
+            self._f: BinaryIO = self.path.open("r+b")
             self._f.seek(end)
             self._f.truncate()
             return
@@ -271,3 +283,115 @@ def write_track(path: str | Path, track: PoseTrack) -> Path:
         for frame in track.frames:
             w.write(frame)
     return Path(path)
+
+
+@dataclass
+class ActorTrack:
+    """One actor's poses over a take as arrays (see module doc for shapes and units)."""
+
+    times: npt.NDArray[np.float64]
+    world: npt.NDArray[np.float32]
+    visibility: npt.NDArray[np.float32]
+    confidence: npt.NDArray[np.float32]
+    held: npt.NDArray[np.bool_]
+    root: npt.NDArray[np.float32] | None = None
+
+    def __post_init__(self) -> None:
+        t = len(self.times)
+        checks: dict[str, tuple[npt.NDArray[Any], tuple[int, ...]]] = {
+            "world": (self.world, (t, 33, 3)),
+            "visibility": (self.visibility, (t, 33)),
+            "confidence": (self.confidence, (t,)),
+            "held": (self.held, (t, 33)),
+        }
+        if self.root is not None:
+            checks["root"] = (self.root, (t, 3))
+        for name, (arr, shape) in checks.items():
+            if np.shape(arr) != shape:
+                raise ShapeError(f"actor track {name}: shape {np.shape(arr)}, expected {shape}")
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @classmethod
+    def from_poses(cls, poses: list[Pose]) -> ActorTrack:
+        """The arrays of one actor's poses (``times`` from the first pose's timestamp)."""
+        flags = [p.flags if p.flags is not None else np.zeros(33, np.uint8) for p in poses]
+        t0 = poses[0].timestamp
+        return cls(
+            np.array([p.timestamp - t0 for p in poses], np.float64),
+            np.stack([np.asarray(p.world, np.float32) for p in poses]),
+            np.stack([np.asarray(p.image, np.float32)[:, 2] for p in poses]),
+            np.array([p.confidence for p in poses], np.float32),
+            np.stack(flags).astype(bool),
+            None,
+        )
+
+
+def write_actor_npz(track: ActorTrack, path: str | Path) -> Path:
+    """Write ``track`` as ``.npz`` (the plain form read by :func:`read_actor_track`)."""
+    out = Path(path)
+    arrays: dict[str, npt.NDArray[Any]] = {
+        "times": track.times,
+        "world": track.world,
+        "visibility": track.visibility,
+        "confidence": track.confidence,
+        "held": track.held,
+    }
+    if track.root is not None:
+        arrays["root"] = track.root
+    np.savez_compressed(out, **arrays)  # type: ignore[arg-type]
+    return out
+
+
+def write_actor_pzt(track: ActorTrack, path: str | Path, fps: float, actor_id: int = 0) -> Path:
+    """Write ``track`` as a ``.pzt`` of one actor.
+
+    Image landmarks are not known from these arrays: x, y are written as 0 with the
+    visibility; root positions are not part of that format and are dropped.
+    """
+    out = Path(path)
+    with TrackWriter(out, fps=fps) as w:
+        for i in range(len(track)):
+            img = np.zeros((33, 3), np.float32)
+            img[:, 2] = track.visibility[i]
+            pose = Pose(
+                float(track.times[i]),
+                actor_id,
+                img,
+                track.world[i],
+                float(track.confidence[i]),
+                "",
+                track.held[i].astype(np.uint8),
+            )
+            w.write(PoseFrame(i, float(track.times[i]), [pose]))
+    return out
+
+
+def read_actor_track(path: str | Path, actor: int | None = None) -> ActorTrack:
+    """One actor (default: the lowest id) of a ``.pzt`` pose track, or an ``.npz``
+    actor track."""
+    src = Path(path)
+    if not src.is_file():
+        raise MissingFileError(f"pose track {src}: no such file")
+    if src.suffix.lower() == ".npz":
+        try:
+            with np.load(src) as z:
+                root = z["root"].astype(np.float32) if "root" in z else None
+                return ActorTrack(
+                    z["times"].astype(np.float64),
+                    z["world"].astype(np.float32),
+                    z["visibility"].astype(np.float32),
+                    z["confidence"].astype(np.float32),
+                    z["held"].astype(bool),
+                    root,
+                )
+        except (KeyError, ValueError, OSError) as exc:
+            raise InputError(f"pose track {src}: not a previzkit pose track ({exc})") from exc
+    track = read_track(src)
+    ids = track.actor_ids()
+    if not ids:
+        raise InputError(f"pose track {src}: holds no poses")
+    if actor is not None and actor not in ids:
+        raise InputError(f"pose track {src}: no actor {actor} (actors: {ids})")
+    return ActorTrack.from_poses(track.actor(ids[0] if actor is None else actor))

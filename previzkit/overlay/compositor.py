@@ -221,7 +221,7 @@ def compose(
 
 
 class Overlay:
-    """The overlay over one set (a SetDef, a set file path or a Scene) on ``ctx``.
+    """The overlay over one set (a SetDef, a set file path or a SetDrawables) on ``ctx``.
 
     ``tracker`` a :class:`CameraTracker`; :meth:`process` composes one plate frame.
     The initial camera (before the first good track) is ``initial`` or the set's
@@ -254,7 +254,7 @@ class Overlay:
             raise
         self.renderer.show_frustums = False
         self.renderer.show_marks = False
-        scene = self.renderer.scene
+        scene = self.renderer.drawables
         scene.skybox.visible = bool(o.backdrop)
         if getattr(scene, "ground", None) is not None:
             scene.ground.visible = bool(o.backdrop)

@@ -125,40 +125,6 @@ def write_take_poses(
     return write_clip(out, actors, fps, meta={"take": spec.label, "speed": spec.speed})
 
 
-class CachedActors:
-    """The stage's :class:`~previzkit.stage.actors.Actors` with retargeting memoised
-    on the pose's landmarks: takes replaying the same clip frames retarget each once."""
-
-    def __init__(self, inner: Any, cache: dict[Any, Any]) -> None:
-        self.inner, self.cache = inner, cache
-
-    def apply(self, poses: Any) -> dict[str, Any]:
-        from previzkit.capture.retarget import retarget
-
-        changed = {}
-        for pose in poses:
-            name = self.inner.map.character_for(int(pose.actor_id))
-            if name is None:
-                continue
-            ch = self.inner.characters[name]
-            key = (
-                name,
-                np.asarray(pose.world, np.float32).tobytes(),
-                np.asarray(pose.image[:, 2], np.float32).tobytes(),
-            )
-            sk = self.cache.get(key)
-            if sk is None:
-                sk = retarget(pose, ch.skeleton, min_visibility=self.inner.min_visibility)
-                self.cache[key] = sk
-            ch.set_pose(sk)
-            changed[name] = sk
-        self.inner.last.update(changed)
-        return changed
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
 def record_take(
     ctx: Any,
     set_def: Any,
@@ -191,9 +157,15 @@ def record_take(
     opts = StageOptions(width=size[0], height=size[1], camera=spec.shot, realtime=False)
     source = TrackSource(poses)
     sink = RecorderSink(rec)
-    loop = StageLoop(ctx, set_def, source, opts, actors=dict(enumerate(cast)), sinks=[sink])
-    if retarget_cache is not None:
-        loop.actors = CachedActors(loop.actors, retarget_cache)  # type: ignore[assignment]
+    loop = StageLoop(
+        ctx,
+        set_def,
+        source,
+        opts,
+        actors=dict(enumerate(cast)),
+        sinks=[sink],
+        retarget_cache=retarget_cache,
+    )
     try:
         loop.run(frames=spec.frames)
     finally:

@@ -1,4 +1,4 @@
-"""The set renderer: a :class:`Scene` of GL drawables built from a :class:`SetDef`, and a
+"""The set renderer: a :class:`SetDrawables` of GL drawables built from a :class:`SetDef`, and a
 :class:`Renderer` that draws it into any framebuffer (offscreen, a window's screen,
 an OpenXR swapchain image).
 
@@ -109,7 +109,7 @@ def stereo_eyes(
     return eyes[0], eyes[1]
 
 
-class Scene:
+class SetDrawables:
     """GL objects of one set on one context: ground, props, marks, camera frustums,
     skybox, characters, plus any drawables added with :meth:`add`."""
 
@@ -198,25 +198,25 @@ class Scene:
 
 
 class Renderer:
-    """Draws a set. ``scene`` is a Scene, a SetDef or a set file path.
+    """Draws a set. ``scene`` is a SetDrawables, a SetDef or a set file path.
 
     ``ctx`` may be any moderngl context: standalone EGL (:func:`headless.create_context`)
     or a window's. :meth:`render_view` draws into whatever framebuffer it is given;
     :meth:`render_image` and :meth:`render_stereo` render offscreen and read back.
     """
 
-    def __init__(self, ctx: moderngl.Context, scene: Scene | SetDef | str | Path) -> None:
+    def __init__(self, ctx: moderngl.Context, scene: SetDrawables | SetDef | str | Path) -> None:
         self.ctx = ctx
-        self._owns_scene = not isinstance(scene, Scene)
+        self._owns_scene = not isinstance(scene, SetDrawables)
         if isinstance(scene, str | Path):
             scene = load_set(scene)
         if isinstance(scene, SetDef):
-            scene = Scene(ctx, scene)
-        if not isinstance(scene, Scene):
+            scene = SetDrawables(ctx, scene)
+        if not isinstance(scene, SetDrawables):
             raise InputError(
-                f"Renderer needs a Scene, SetDef or set file path, got {type(scene).__name__}"
+                f"Renderer needs a SetDrawables, SetDef or set file path, got {type(scene).__name__}"
             )
-        self.scene = scene
+        self.drawables = scene
         self.show_frustums = True
         self.show_marks = True
         self._targets: dict[tuple[int, int, int, int], tuple] = {}
@@ -231,7 +231,7 @@ class Renderer:
         view = np.asarray(view, dtype=np.float64)
         if camera_position is None:
             camera_position = -view[:3, :3].T @ view[:3, 3]
-        s = self.scene.set
+        s = self.drawables.set
         lights = [(np.asarray(li.direction), li.radiance) for li in s.directional_lights]
         key = lights[0] if lights else (np.array([0.0, -1.0, 0.0]), np.zeros(3))
         return SceneFrame(
@@ -247,7 +247,7 @@ class Renderer:
 
     @property
     def clear_color(self) -> tuple[float, float, float, float]:
-        return (*self.scene.set.background.color, 1.0)
+        return (*self.drawables.set.background.color, 1.0)
 
     def render_view(
         self,
@@ -276,19 +276,19 @@ class Renderer:
         ctx.disable(moderngl.CULL_FACE)
         ctx.depth_func = "<"
         frame = self.frame_uniforms(view, proj, camera_position)
-        for d in self.scene.opaque():
+        for d in self.drawables.opaque():
             d.draw(ctx, frame)
-        self.scene.skybox.draw(ctx, frame)
+        self.drawables.skybox.draw(ctx, frame)
         if self.show_marks:
-            self.scene.marks.draw(ctx, frame)
+            self.drawables.marks.draw(ctx, frame)
         if self.show_frustums:
-            self.scene.frustums.draw(ctx, frame, exclude=tuple(exclude_cameras))
+            self.drawables.frustums.draw(ctx, frame, exclude=tuple(exclude_cameras))
 
     # --- offscreen
     def camera(self, camera: CameraLike) -> tuple[Mat4, Lens, str | None]:
         """(camera-to-world, lens, name or None) of a camera name, CameraDef or (pose, Lens)."""
         if isinstance(camera, str):
-            cam = self.scene.set.camera(camera)
+            cam = self.drawables.set.camera(camera)
             return cam.camera_to_world(), cam.lens, cam.name
         if isinstance(camera, CameraDef):
             return camera.camera_to_world(), camera.lens, camera.name
@@ -348,13 +348,17 @@ class Renderer:
         self._wrapped[key] = (color, fbo, depth)
         return fbo
 
-    def _read(self, width: int, height: int, samples: int, slot: int = 0) -> np.ndarray:
+    def read_target(
+        self, width: int, height: int, samples: int = 0, slot: int = 0, components: int = 3
+    ) -> np.ndarray:
+        """The image in the offscreen :meth:`target` of this size (MSAA resolved first):
+        (height, width, components) uint8, row 0 at the top (3: RGB, 4: RGBA)."""
         fbo, _, _, resolve, _ = self._targets[(width, height, samples, slot)]
         if resolve is not None:
             self.ctx.copy_framebuffer(resolve, fbo)
             fbo = resolve
-        data = fbo.read(components=3, alignment=1)
-        return np.frombuffer(data, np.uint8).reshape(height, width, 3)[::-1].copy()
+        data = fbo.read(components=components, alignment=1)
+        return np.frombuffer(data, np.uint8).reshape(height, width, components)[::-1].copy()
 
     def render_image(
         self,
@@ -376,7 +380,7 @@ class Renderer:
         fbo = self.target(width, height, samples)
         exclude = (*exclude_cameras, name) if name else tuple(exclude_cameras)
         self.render_view(fbo, view_matrix(pose), proj, exclude_cameras=exclude)
-        return self._read(width, height, samples)
+        return self.read_target(width, height, samples)
 
     def render_eyes(
         self,
@@ -427,12 +431,12 @@ class Renderer:
             fbo.clear(*self.clear_color, depth=1.0)  # one whole clear: llvmpipe's fast path
             halves = [(fbo, (0, 0, width, height)), (fbo, (width, 0, width, height))]
             self.render_eyes(halves, eyes, clear=False, exclude_cameras=exclude_cameras)
-            return self._read(2 * width, height, samples)
+            return self.read_target(2 * width, height, samples)
         images = []
         for i, eye in enumerate(eyes):
             fbo = self.target(width, height, samples, slot=1 + i)  # one target per eye
             self.render_eyes([(fbo, None)], [eye], exclude_cameras=exclude_cameras)
-            images.append(self._read(width, height, samples, slot=1 + i))
+            images.append(self.read_target(width, height, samples, slot=1 + i))
         return images[0], images[1]
 
     def release(self) -> None:
@@ -457,7 +461,7 @@ class Renderer:
             depth.release()
         self._wrapped.clear()
         if self._owns_scene:
-            self.scene.release()
+            self.drawables.release()
 
     def __enter__(self) -> Renderer:
         return self
@@ -525,4 +529,4 @@ def read_image(path: str | Path) -> np.ndarray:
         raise VideoOpenError(f"{path}: cannot read image: {exc}") from None
 
 
-__all__ = ["CameraLike", "Eye", "Renderer", "Scene", "lens_fov", "read_image", "stereo_eyes"]
+__all__ = ["CameraLike", "Eye", "Renderer", "SetDrawables", "lens_fov", "read_image", "stereo_eyes"]

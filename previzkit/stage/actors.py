@@ -12,6 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 from previzkit.core.errors import InputError
 from previzkit.core.types import Pose, SkeletonPose
@@ -70,17 +73,25 @@ class ActorMap:
 
 
 class Actors:
-    """Retargets poses onto the characters of a scene (``{name: Character}``)."""
+    """Retargets poses onto the characters of a set (``{name: Character}``).
+
+    ``retarget_cache``: a dict (owned by the caller, shared between loops) that
+    memoises retargeting on the character and the pose's world landmarks and
+    visibilities, so takes replaying the same clip frames retarget each frame once.
+    """
 
     def __init__(
         self,
-        characters: Mapping[str, object],
+        characters: Mapping[str, Any],
         mapping: Mapping[int, str] | None = None,
         min_visibility: float = 0.5,
+        *,
+        retarget_cache: dict[Any, SkeletonPose] | None = None,
     ) -> None:
         self.characters = dict(characters)
         self.map = ActorMap(list(self.characters), dict(mapping or {}))
         self.min_visibility = min_visibility
+        self.retarget_cache = retarget_cache
         self.last: dict[str, SkeletonPose] = {}
 
     def apply(self, poses: Iterable[Pose]) -> dict[str, SkeletonPose]:
@@ -93,8 +104,21 @@ class Actors:
             if name is None:
                 continue
             ch = self.characters[name]
-            sk_pose = retarget(pose, ch.skeleton, min_visibility=self.min_visibility)  # type: ignore[attr-defined]
-            ch.set_pose(sk_pose)  # type: ignore[attr-defined]
+            cache = self.retarget_cache
+            key = None
+            sk_pose = None
+            if cache is not None:
+                key = (
+                    name,
+                    np.asarray(pose.world, np.float32).tobytes(),
+                    np.asarray(pose.image[:, 2], np.float32).tobytes(),
+                )
+                sk_pose = cache.get(key)
+            if sk_pose is None:
+                sk_pose = retarget(pose, ch.skeleton, min_visibility=self.min_visibility)
+                if cache is not None:
+                    cache[key] = sk_pose
+            ch.set_pose(sk_pose)
             changed[name] = sk_pose
         self.last.update(changed)
         return changed

@@ -29,9 +29,10 @@ from typing import Any
 import numpy as np
 
 from previzkit.core.errors import InputError
+from previzkit.model.camera_track import CameraSample
 from previzkit.stage.actors import Actors
 from previzkit.stage.latency import FrameRecord, LatencyStats
-from previzkit.stage.sink import CameraSample, TakeSink
+from previzkit.stage.sink import TakeSink
 from previzkit.stage.sources import PoseSample, PoseSource
 from previzkit.stage.state import SetState, changes_since, save_set_state
 
@@ -68,7 +69,9 @@ class StageLoop:
     over :attr:`state`; ``headset`` a :class:`~previzkit.stage.outputs.HeadsetOutput`
     (anything with ``step() -> bool``) drawing this loop's renderer; ``window`` a
     callable taking each presented (H, W, 3) image
-    (:class:`~previzkit.stage.outputs.WindowOutput`).
+    (:class:`~previzkit.stage.outputs.WindowOutput`). ``retarget_cache`` (a dict,
+    kept by the caller) memoises retargeting across loops that replay the same pose
+    frames (see :class:`~previzkit.stage.actors.Actors`).
     """
 
     def __init__(
@@ -87,6 +90,7 @@ class StageLoop:
         headset: Any = None,
         window: Callable[[np.ndarray], None] | None = None,
         set_path: str | Path | None = None,
+        retarget_cache: dict[Any, Any] | None = None,
     ) -> None:
         from previzkit.model.setfile import load_set
         from previzkit.render.renderer import Renderer
@@ -108,9 +112,9 @@ class StageLoop:
             )
         self.ctx = ctx
         self.renderer = Renderer(ctx, set_def)
-        self.scene = self.renderer.scene
+        self.drawables = self.renderer.drawables
         self.source = source
-        self.actors = Actors(self.scene.characters, actors)
+        self.actors = Actors(self.drawables.characters, actors, retarget_cache=retarget_cache)
         self.plate = plate
         self.sinks = list(sinks)
         self.on_frame = on_frame
@@ -129,8 +133,8 @@ class StageLoop:
         self._ended = False
         self._closed = False
         if plate is not None:
-            self.scene.skybox.visible = False
-            self.scene.ground.visible = False
+            self.drawables.skybox.visible = False
+            self.drawables.ground.visible = False
 
     # --- set state -------------------------------------------------------------------
 
@@ -155,7 +159,7 @@ class StageLoop:
         from previzkit.render.marks import Marks
 
         new = self.state.apply_to(self.base_set)
-        scene = self.scene
+        scene = self.drawables
         scene.set = new
         if change.marks:
             scene.marks.release()
@@ -197,21 +201,30 @@ class StageLoop:
 
     # --- the frame -------------------------------------------------------------------
 
+    @property
+    def _camera_name(self) -> str:
+        name = self.options.camera
+        assert name is not None  # set in __init__
+        return name
+
     def camera(self) -> CameraSample:
-        cam = self.scene.set.camera(self.options.camera)
-        return CameraSample(cam.camera_to_world(), cam.lens)
+        """The loop's camera at the current frame (its index and time)."""
+        cam = self.drawables.set.camera(self._camera_name)
+        return CameraSample.from_matrix(
+            self.index, self.index / self.fps, cam.camera_to_world(), cam.lens
+        )
 
     @property
     def fps(self) -> float:
         return float(self.options.fps or getattr(self.source, "fps", 30.0) or 30.0)
 
-    def _render(self, camera: CameraSample) -> Any:
+    def _render(self, camera_to_world: np.ndarray, lens: Any) -> Any:
         from previzkit.core.geometry import view_matrix
         from previzkit.model.camera import perspective_from_lens
 
         o = self.options
         fbo = self.renderer.target(o.width, o.height, o.samples)
-        proj = perspective_from_lens(camera.lens, o.width / o.height)
+        proj = perspective_from_lens(lens, o.width / o.height)
         fbo.use()
         fbo.viewport = (0, 0, o.width, o.height)
         if self.plate is not None:
@@ -219,21 +232,18 @@ class StageLoop:
         else:
             fbo.clear(*self.renderer.clear_color, depth=1.0)
         self.renderer.render_view(
-            fbo, view_matrix(camera.camera_to_world), proj, exclude_cameras=(o.camera,), clear=False
+            fbo,
+            view_matrix(camera_to_world),
+            proj,
+            exclude_cameras=(self._camera_name,),
+            clear=False,
         )
         self.ctx.finish()
         return fbo
 
-    def _read(self, fbo: Any, components: int) -> np.ndarray:
+    def _read(self, components: int) -> np.ndarray:
         o = self.options
-        r = self.renderer
-        key = (o.width, o.height, o.samples, 0)
-        resolve = r._targets[key][3]
-        if resolve is not None:
-            self.ctx.copy_framebuffer(resolve, fbo)
-            fbo = resolve
-        data = fbo.read(components=components, alignment=1)
-        return np.frombuffer(data, np.uint8).reshape(o.height, o.width, components)[::-1]
+        return self.renderer.read_target(o.width, o.height, o.samples, components=components)
 
     def step(self) -> bool:
         """One frame; False when the source has ended (or the plate, offline)."""
@@ -274,8 +284,9 @@ class StageLoop:
         t2 = time.perf_counter()
         w["retarget"] = t2 - t1
         # 3. render
+        cam = self.drawables.set.camera(self._camera_name)
+        self._render(cam.camera_to_world(), cam.lens)
         camera = self.camera()
-        fbo = self._render(camera)
         rec.rendered = time.time()
         t3 = time.perf_counter()
         w["render"] = t3 - t2
@@ -283,10 +294,10 @@ class StageLoop:
         if plate is not None:
             from previzkit.composite import over
 
-            fg = self._read(fbo, 4)
+            fg = self._read(4)
             image = over(np.ascontiguousarray(fg), np.ascontiguousarray(plate), backend=o.backend)
         else:
-            image = self._read(fbo, 3).copy()
+            image = self._read(3)
         t4 = time.perf_counter()
         w["composite"] = t4 - t3
         # 5. present
@@ -304,9 +315,8 @@ class StageLoop:
         # 6. record
         if self.sinks:
             poses = [s.pose for s in self._latest.values()]
-            when = self.index / self.fps
             for sink in self.sinks:
-                sink.write_frame(when, poses, camera, image, plate=plate)
+                sink.write_frame(poses, camera, image, plate=plate)
         w["record"] = time.perf_counter() - t5
         self.last_image = image
         self.last_camera = camera

@@ -18,7 +18,6 @@ FileTakeSink writes, for ``out = take.mp4``:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -27,23 +26,16 @@ import numpy as np
 from previzkit.core.errors import InputError, VideoWriteError
 from previzkit.core.types import Pose
 from previzkit.model import timecode as tc
-
-
-@dataclass(frozen=True)
-class CameraSample:
-    """The virtual camera of one frame: camera-to-world (4x4, m) and its lens."""
-
-    camera_to_world: np.ndarray
-    lens: Any  # previzkit.model.camera.Lens
+from previzkit.model.camera_track import CameraSample
 
 
 @runtime_checkable
 class TakeSink(Protocol):
-    """Receives each presented frame of a take; ``time`` is seconds from the take's start."""
+    """Receives each presented frame of a take; ``camera`` carries the frame's index
+    and time (seconds from the take's start)."""
 
     def write_frame(
         self,
-        time: float,
         poses: list[Pose],
         camera: CameraSample,
         image: np.ndarray,
@@ -66,16 +58,11 @@ class RecorderSink:
 
     def write_frame(
         self,
-        time: float,
         poses: list[Pose],
         camera: CameraSample,
         image: np.ndarray,
         plate: np.ndarray | None = None,
     ) -> None:
-        from previzkit.core.geometry import quat_from_matrix
-
-        m = np.asarray(camera.camera_to_world, dtype=np.float64)
-        cam = (tuple(float(x) for x in m[:3, 3]), tuple(quat_from_matrix(m)), camera.lens)
         rec = self.recorder
         self.recorder.frame(
             image if rec.size is not None else None,
@@ -83,9 +70,9 @@ class RecorderSink:
                 Pose(p.timestamp, p.actor_id, p.image, p.world, p.confidence, "", p.flags)
                 for p in poses
             ],
-            camera=cam,
+            camera=camera,
             plate=plate if rec.plate_size is not None else None,
-            time_s=time,
+            time_s=camera.time,
         )
         self.frames += 1
 
@@ -149,10 +136,10 @@ class FileTakeSink:
         )
         self._camera = self.path.with_suffix(".camera.jsonl").open("w", encoding="utf-8")
         self._closed = False
+        self.summary: dict[str, Any] = {}
 
     def write_frame(
         self,
-        time: float,
         poses: list[Pose],
         camera: CameraSample,
         image: np.ndarray,
@@ -180,16 +167,15 @@ class FileTakeSink:
             Pose(p.timestamp, p.actor_id, p.image, p.world, p.confidence, label, p.flags)
             for p in poses
         ]
-        self._poses.write(PoseFrame(self.frames, float(time), stamped))
-        lens = camera.lens
+        self._poses.write(PoseFrame(self.frames, camera.time, stamped))
         row = {
             "frame": self.frames,
-            "time": round(float(time), 6),
+            "time": round(camera.time, 6),
             "tc": label,
-            "camera_to_world": np.round(np.asarray(camera.camera_to_world), 6).tolist(),
-            "focal_mm": lens.focal_mm,
-            "sensor_mm": [lens.sensor_width_mm, lens.sensor_height_mm],
-            "focus_m": lens.focus_m,
+            "camera_to_world": np.round(camera.camera_to_world, 6).tolist(),
+            "focal_mm": camera.focal_mm,
+            "sensor_mm": [camera.sensor_width_mm, camera.sensor_height_mm],
+            "focus_m": camera.focus_m,
         }
         self._camera.write(json.dumps(row) + "\n")
         self._camera.flush()
@@ -261,13 +247,13 @@ class ThreadedSink:
             if self._error is not None:
                 continue  # drain after a failure; close() reports it
             try:
-                self.sink.write_frame(*item[:4], plate=item[4])
+                poses, camera, image, plate = item
+                self.sink.write_frame(poses, camera, image, plate=plate)
             except BaseException as exc:
                 self._error = exc
 
     def write_frame(
         self,
-        time: float,
         poses: list[Pose],
         camera: CameraSample,
         image: np.ndarray,
@@ -276,7 +262,7 @@ class ThreadedSink:
         if self._error is not None:
             err, self._error = self._error, None
             raise err
-        self._queue.put((time, list(poses), camera, image, plate))
+        self._queue.put((list(poses), camera, image, plate))
 
     def close(self) -> dict[str, Any]:
         if not self._closed:

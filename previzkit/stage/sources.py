@@ -256,7 +256,7 @@ class StreamSource(_ReaderThreadSource):
 
 
 class CaptureSource(_ReaderThreadSource):
-    """Local capture: MediaPipe (:class:`previzkit.capture.multi.MultiPoseTracker`) on a
+    """Local capture: MediaPipe (:class:`previzkit.capture.multi.MultiPersonPose`) on a
     camera index or a video file, in a thread of its own. Each sample carries its camera
     frame, which the loop can use as the plate. ``realtime=False`` on a video processes
     every frame and hands them over in order (loop frame *i* gets video frame *i*).
@@ -289,15 +289,15 @@ class CaptureSource(_ReaderThreadSource):
         self._arrived = threading.Event()
 
     def _run(self) -> None:
-        from previzkit.capture.multi import MultiPoseTracker
+        from previzkit.capture.multi import MultiPersonPose
 
         try:
-            with MultiPoseTracker(self.model, max_people=self.max_people) as tracker:
+            with MultiPersonPose(self.model, max_people=self.max_people) as multi:
                 for frame in self._source.frames():
                     if self._stop.is_set():
                         break
                     captured = time.time()
-                    poses = tracker.process(frame.image, frame.time)
+                    poses = multi.process(frame.image, frame.time)
                     now = time.time()
                     samples = [
                         PoseSample(p, captured, now, frame.index, frame.image) for p in poses

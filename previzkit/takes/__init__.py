@@ -3,5 +3,4 @@
 - :mod:`previzkit.model.timecode` frames <-> labels at 23.976-60 fps, drop-frame
 - :mod:`previzkit.model.take` ``Take``
 - :mod:`previzkit.takes.store` ``TakeStore(project)``: SQLite catalogue + files per take
-- :mod:`previzkit.takes.tracks` a take's pose track as arrays (``.pzt`` or ``.npz``)
 """

@@ -17,7 +17,8 @@ Layout (little-endian)::
 Record kinds: ``F`` frame tick (index u32, time f64: seconds since the take's start;
 written last of a frame's records, so a frame counts once its tick is on disk),
 ``P`` pose frame (the payload of a ``.pzt`` record, :mod:`previzkit.model.pose_track`),
-``C`` camera sample (:class:`CameraSample`, fixed 100 bytes), ``M`` marker (msgpack
+``C`` camera sample (:class:`~previzkit.model.camera_track.CameraSample`, fixed 100
+bytes), ``M`` marker (msgpack
 map, e.g. ``{"event": "stop"}``), ``E`` clean end of take.
 """
 
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from previzkit.core.errors import InputError, JournalError, MissingFileError, RecordingError
+from previzkit.model.camera_track import CameraSample
 
 MAGIC = b"PZJOURN\0"
 VERSION = 1
@@ -45,55 +47,24 @@ KINDS = frozenset({KIND_FRAME, KIND_POSE, KIND_CAMERA, KIND_MARK, KIND_END})
 MAX_PAYLOAD = 64 << 20
 
 
-@dataclass(frozen=True)
-class CameraSample:
-    """The virtual (or tracked) camera at one frame.
+def encode_camera(sample: CameraSample) -> bytes:
+    """A ``C`` record's payload: index u32, time f64, position 3 f64, orientation 4 f64,
+    focal, sensor width, sensor height, focus f64 (100 bytes)."""
+    return _CAM.pack(
+        sample.index,
+        sample.time,
+        *sample.position,
+        *sample.orientation,
+        sample.focal_mm,
+        sample.sensor_width_mm,
+        sample.sensor_height_mm,
+        sample.focus_m,
+    )
 
-    ``index`` frame number in the take (0-based), ``time`` seconds since the take's
-    start, ``position`` metres in the set frame (right-handed, y up), ``orientation``
-    quaternion (x, y, z, w) camera-to-world (the camera looks down its -z),
-    ``focal_mm``, ``sensor_width_mm``, ``sensor_height_mm``, ``focus_m`` the lens.
-    """
 
-    index: int
-    time: float
-    position: tuple[float, float, float]
-    orientation: tuple[float, float, float, float]
-    focal_mm: float
-    sensor_width_mm: float
-    sensor_height_mm: float
-    focus_m: float
-
-    def encode(self) -> bytes:
-        return _CAM.pack(
-            self.index,
-            self.time,
-            *self.position,
-            *self.orientation,
-            self.focal_mm,
-            self.sensor_width_mm,
-            self.sensor_height_mm,
-            self.focus_m,
-        )
-
-    @classmethod
-    def decode(cls, payload: bytes) -> CameraSample:
-        v = _CAM.unpack(payload)
-        return cls(v[0], v[1], tuple(v[2:5]), tuple(v[5:9]), *v[9:13])  # type: ignore[arg-type]
-
-    @classmethod
-    def from_lens(cls, index: int, time_s: float, position, orientation, lens) -> CameraSample:
-        """From a :class:`previzkit.model.camera.Lens` and a pose."""
-        return cls(
-            int(index),
-            float(time_s),
-            tuple(map(float, position)),  # type: ignore[arg-type]
-            tuple(map(float, orientation)),
-            float(lens.focal_mm),  # type: ignore[arg-type]
-            float(lens.sensor_width_mm),
-            float(lens.sensor_height_mm),
-            float(lens.focus_m),
-        )
+def decode_camera(payload: bytes) -> CameraSample:
+    v = _CAM.unpack(payload)
+    return CameraSample(v[0], v[1], (v[2], v[3], v[4]), (v[5], v[6], v[7], v[8]), *v[9:13])
 
 
 def encode_tick(index: int, time_s: float) -> bytes:
@@ -286,7 +257,7 @@ class Journal:
         return [decode_tick(p) for p in self.of_kind(KIND_FRAME)]
 
     def cameras(self) -> list[CameraSample]:
-        return [CameraSample.decode(p) for p in self.of_kind(KIND_CAMERA)]
+        return [decode_camera(p) for p in self.of_kind(KIND_CAMERA)]
 
     def marks(self) -> list[dict[str, Any]]:
         return [decode_mark(p) for p in self.of_kind(KIND_MARK)]

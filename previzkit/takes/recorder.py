@@ -33,7 +33,7 @@ import fcntl
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ from previzkit.core.errors import (
 )
 from previzkit.core.types import Pose
 from previzkit.model import timecode as tc
+from previzkit.model.camera_track import CameraSample
 from previzkit.model.take import Take
 from previzkit.takes.journal import (
     KIND_CAMERA,
@@ -56,8 +57,8 @@ from previzkit.takes.journal import (
     KIND_FRAME,
     KIND_MARK,
     KIND_POSE,
-    CameraSample,
     JournalWriter,
+    encode_camera,
     encode_mark,
     encode_tick,
 )
@@ -219,7 +220,7 @@ class Recorder:
         except (OSError, PrevizError) as exc:
             self._fail(exc)
         self._t0 = time.monotonic()
-        return self.take
+        return self.take  # type: ignore[return-value]  # set by the loop above
 
     def _flushed(self, records: int) -> None:
         # the media files become durable together with the journal records
@@ -249,7 +250,7 @@ class Recorder:
         """Record one frame; returns its index.
 
         ``image`` the rendered/composited RGB frame (size ``size``), ``poses`` every
-        actor's pose this frame, ``camera`` a :class:`CameraSample` or ``(position,
+        actor's pose this frame, ``camera`` a :class:`~previzkit.model.camera_track.CameraSample` or ``(position,
         orientation xyzw, Lens)``, ``plate`` the camera plate (size ``plate_size``),
         ``time_s`` seconds since the take's start (default: the monotonic clock).
         """
@@ -263,7 +264,9 @@ class Recorder:
         if plate is not None:
             self._check_media("plate", plate)
         pose_payload = self._pose_payload(index, t, list(poses))
-        cam_payload = None if camera is None else self._camera_sample(index, t, camera).encode()
+        cam_payload = (
+            None if camera is None else encode_camera(self._camera_sample(index, t, camera))
+        )
         try:
             if pose_payload is not None:
                 self._journal.append(KIND_POSE, pose_payload)
@@ -316,21 +319,17 @@ class Recorder:
 
     def _camera_sample(self, index: int, t: float, camera: Any) -> CameraSample:
         if isinstance(camera, CameraSample):
-            return camera if camera.index == index else CameraSample(index, t, *_fields(camera)[2:])
+            return camera if camera.index == index else camera.at(index, t)
         try:
             pos, rot, lens = camera
-            sample = CameraSample.from_lens(index, t, pos, rot, lens)
+            return CameraSample.from_lens(index, t, pos, rot, lens)
+        except ShapeError as exc:
+            raise ShapeError(f"recorder: {exc}") from None
         except (TypeError, ValueError, AttributeError) as exc:
             raise InputError(
                 f"recorder: camera must be a CameraSample or (position, orientation xyzw, "
                 f"Lens), got {type(camera).__name__} ({exc})"
             ) from None
-        if len(sample.position) != 3 or len(sample.orientation) != 4:
-            raise ShapeError(
-                f"recorder: camera position {len(sample.position)} values (3) / orientation "
-                f"{len(sample.orientation)} (4)"
-            )
-        return sample
 
     def _check_media(self, kind: str, frame: npt.NDArray[np.uint8]) -> None:
         label = self.take.label if self.take else ""
@@ -397,6 +396,8 @@ class Recorder:
         from previzkit.takes.recovery import finalize
 
         self._state = "stopped"
+        if self.take is None:
+            raise RecordingError("recorder: not started")
         try:
             self.take = finalize(self.store, self.take, status=status, note=note)
         finally:
@@ -432,16 +433,3 @@ class Recorder:
                         KIND_MARK, encode_mark({"event": "error", "why": str(exc)})
                     )
             self.stop()
-
-
-def _fields(c: CameraSample) -> Sequence[Any]:
-    return (
-        c.index,
-        c.time,
-        c.position,
-        c.orientation,
-        c.focal_mm,
-        c.sensor_width_mm,
-        c.sensor_height_mm,
-        c.focus_m,
-    )

@@ -7,7 +7,8 @@ start :func:`recover` finds every ``recording`` take whose lock it can take, and
 :func:`finalize` replays its journal:
 
 - a torn journal tail (a cut write) is cut; every record up to the last flush is kept;
-- ``pose.pzt`` (:mod:`previzkit.model.pose_track`) and ``camera.npz`` are rebuilt from it;
+- ``pose.pzt`` (:mod:`previzkit.model.pose_track`) and ``camera.npz``
+  (:mod:`previzkit.model.camera_track`) are rebuilt from it;
 - ``video.mp4`` / ``plate.mp4`` are cut after their last complete fragment;
 - ``audio.wav`` gets its RIFF sizes repaired;
 - the catalogue row gets the duration, the files, status ``recovered`` and a note.
@@ -19,20 +20,17 @@ The recorder's clean :meth:`~previzkit.takes.recorder.Recorder.stop` runs the sa
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from previzkit.core.errors import JournalError, PrevizError, TakeStoreError
+from previzkit.core.errors import JournalError, PrevizError
+from previzkit.model.camera_track import CameraTrack, write_camera_track
 from previzkit.model.take import Take
 from previzkit.takes.journal import (
     KIND_CAMERA,
     KIND_POSE,
-    Journal,
     read_journal,
     truncate_torn_tail,
 )
@@ -60,35 +58,6 @@ class Replay:
     journal_truncated: bool = False
     ended: bool = False
     notes: list[str] = field(default_factory=list)
-
-
-def write_camera_track(journal: Journal, path: Path, frames: set[int] | None = None) -> int:
-    """Write the journal's camera samples (of ``frames`` only, when given) as ``.npz``
-    (see :func:`load_camera_track`)."""
-    cams = [c for c in journal.cameras() if frames is None or c.index in frames]
-    meta = {k: journal.meta.get(k) for k in ("rate", "start_tc", "scene", "shot", "take")}
-    np.savez(
-        path,
-        index=np.array([c.index for c in cams], np.int64),
-        time=np.array([c.time for c in cams], np.float64),
-        position=np.array([c.position for c in cams], np.float64).reshape(-1, 3),
-        orientation=np.array([c.orientation for c in cams], np.float64).reshape(-1, 4),
-        focal_mm=np.array([c.focal_mm for c in cams], np.float64),
-        sensor_mm=np.array([(c.sensor_width_mm, c.sensor_height_mm) for c in cams]).reshape(-1, 2),
-        focus_m=np.array([c.focus_m for c in cams], np.float64),
-        meta=np.array(json.dumps(meta)),
-    )
-    return len(cams)
-
-
-def load_camera_track(path: str | Path) -> dict[str, np.ndarray]:
-    """A take's ``camera.npz``: ``index`` (N,), ``time`` (N,) s, ``position`` (N, 3) m,
-    ``orientation`` (N, 4) xyzw camera-to-world, ``focal_mm``, ``sensor_mm`` (N, 2),
-    ``focus_m``, and ``meta`` (dict: rate, start_tc, scene, shot, take)."""
-    with np.load(path) as z:
-        out = {k: z[k] for k in z.files if k != "meta"}
-        out["meta"] = json.loads(str(z["meta"]))
-    return out
 
 
 def replay(folder: str | Path) -> Replay:
@@ -134,7 +103,12 @@ def replay(folder: str | Path) -> Replay:
             out.pose_frames = len(poses)
         if any(True for _ in journal.of_kind(KIND_CAMERA)):
             tmp = folder / "camera.tmp.npz"
-            out.camera_samples = write_camera_track(journal, tmp, done)
+            cams = CameraTrack.from_samples(
+                (c for c in journal.cameras() if c.index in done),
+                {k: meta.get(k) for k in ("rate", "start_tc", "scene", "shot", "take")},
+            )
+            write_camera_track(cams, tmp)
+            out.camera_samples = len(cams)
             _replace(tmp, folder / CAMERA_FILE)
             out.files["camera"] = CAMERA_FILE
     for kind, name in MEDIA.items():
@@ -178,24 +152,9 @@ def finalize(store: TakeStore, take: Take, status: str = "recovered", note: str 
         notes.extend(r.notes)
     if status != "ok" and r.frames == 0 and not r.files:
         status = "failed"
-    # the store has no public call to rewrite a row's files/duration: one transaction here
-    with store._tx() as cur:
-        cur.execute(
-            "UPDATE takes SET duration_frames=?, files=?, status=?, notes=? "
-            "WHERE scene=? AND shot=? AND take=?",
-            (
-                r.frames,
-                json.dumps(r.files, sort_keys=True),
-                status,
-                "\n".join(filter(None, [take.notes, *notes])).strip(),
-                take.scene,
-                take.shot,
-                take.take,
-            ),
-        )
-        if cur.rowcount != 1:
-            raise TakeStoreError(f"take {take.label}: not in {store.root}")
-    return store.get(take.scene, take.shot, take.take)
+    return store.finish(
+        take, r.frames, r.files, status, "\n".join(filter(None, [take.notes, *notes])).strip()
+    )
 
 
 def is_alive(folder: str | Path) -> bool:

@@ -269,6 +269,29 @@ class TakeStore:
         Take(t.scene, t.shot, t.take, status=status)  # validates the status
         return self._update(t, "status", status)
 
+    def finish(
+        self, take: Take, duration_frames: int, files: dict[str, str], status: str, notes: str
+    ) -> Take:
+        """Write a recorded take's duration, files (kind -> name in its folder), status
+        and notes in one transaction (the recorder's stop and crash recovery)."""
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE takes SET duration_frames=?, files=?, status=?, notes=? "
+                "WHERE scene=? AND shot=? AND take=?",
+                (
+                    duration_frames,
+                    json.dumps(files, sort_keys=True),
+                    status,
+                    notes,
+                    take.scene,
+                    take.shot,
+                    take.take,
+                ),
+            )
+            if cur.rowcount != 1:
+                raise TakeStoreError(f"take {take.label}: not in {self.root}")
+        return self.get(take.scene, take.shot, take.take)
+
     def export(self, path: str | Path, scene: str | None = None) -> Path:
         """Write the catalogue (filtered by ``scene``) as JSON or CSV by suffix."""
         out = Path(path)

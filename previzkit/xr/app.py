@@ -26,8 +26,8 @@ def open_renderer(ctx: Any, set_path: str | Path | None) -> Any:
 
 def mapper_for(renderer: Any) -> InteractionMapper:
     """An InteractionMapper seeded with the set's marks and default camera's lens."""
-    scene = getattr(renderer, "scene", None)
-    set_def = getattr(scene, "set", None)
+    drawables = getattr(renderer, "drawables", None)
+    set_def = getattr(drawables, "set", None)
     if set_def is None:
         return InteractionMapper()
     marks = {name: tuple(m.position) for name, m in set_def.marks.items()}

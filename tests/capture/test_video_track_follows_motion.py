@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from previzkit.capture.multi import MultiPoseTracker
+from previzkit.capture.multi import MultiPersonPose
 from previzkit.capture.pipeline import CaptureOptions, capture
 
 pytestmark = pytest.mark.media
@@ -64,10 +64,10 @@ def test_two_actors_keep_their_ids(video_tools, two_people):
             two_people, 10, size=(480, 270), scale0=0.42, dscale=0.003, dx=3, dy=0, origin=(10, 10)
         )
     )
-    with MultiPoseTracker("lite", max_people=2, search_every=5) as tracker:
+    with MultiPersonPose("lite", max_people=2, search_every=5) as multi:
         by_id: dict[int, list[float]] = {}
         for i, (f, s, (ox, _)) in enumerate(frames):
-            people = tracker.process(f, i / 30)
+            people = multi.process(f, i / 30)
             assert len(people) == 2, i
             for p in people:
                 # which photo is this person in? (left half of the pair: astronaut)

@@ -22,11 +22,11 @@ def sample_script():
 def take_project(tmp_path_factory):
     """A take store with videos (H.264 + AAC), audio and pose tracks per take."""
     pytest.importorskip("av")
-    from previzkit.edit.synthetic import synthetic_pose_track, write_take_video
+    from previzkit.edit.synthetic import synthetic_actor_track, write_take_video
     from previzkit.model import timecode as tc
+    from previzkit.model.pose_track import write_actor_npz, write_actor_pzt
     from previzkit.model.take import Take
     from previzkit.takes.store import TakeStore
-    from previzkit.takes.tracks import save_npz, save_pzt
 
     root = tmp_path_factory.mktemp("project")
     media = tmp_path_factory.mktemp("media")
@@ -36,13 +36,13 @@ def take_project(tmp_path_factory):
             video = write_take_video(
                 media / f"{shot}_{n}.mp4", FRAMES, FPS, seed=i, sound=(action[0] + 6, action[1] - 6)
             )
-            track = synthetic_pose_track(
+            track = synthetic_actor_track(
                 FRAMES, FPS, action, confidence=conf, dropouts=drop, end_xz=xz, seed=i
             )
             if shot.startswith("2-"):  # marks need the root in the set: .npz arrays
-                pose = save_npz(track, media / f"{shot}_{n}_pose.npz")
+                pose = write_actor_npz(track, media / f"{shot}_{n}_pose.npz")
             else:  # the capture area's .pzt track, through its writer
-                pose = save_pzt(track, media / f"{shot}_{n}_pose.pzt", FPS)
+                pose = write_actor_pzt(track, media / f"{shot}_{n}_pose.pzt", FPS)
             take = Take(
                 shot.split("-")[0],
                 shot,

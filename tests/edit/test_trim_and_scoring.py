@@ -9,13 +9,13 @@ import pytest
 
 from previzkit.core.errors import InputError
 from previzkit.edit.scoring import TakeAnalysis, rank_takes, score_take
-from previzkit.edit.synthetic import synthetic_pose_track
+from previzkit.edit.synthetic import synthetic_actor_track
 from previzkit.edit.trim import TrimRules, action_range, motion_energy
 from previzkit.model.take import Take
 
 
 def test_action_from_motion_with_handles():
-    track = synthetic_pose_track(120, 24, (30, 90))
+    track = synthetic_actor_track(120, 24, (30, 90))
     motion = motion_energy(track, 24, 120)
     a, b, cin, cout = action_range(120, 24, motion, None, TrimRules(handles_s=0.5))
     assert abs(a - 30) <= 3 and abs(b - 90) <= 3

@@ -27,7 +27,7 @@ def main(set_path: str, track: str, out: str) -> None:
 
     def on_eye(eye: int, src) -> None:
         img = src.read_eye(eye)
-        ch = loop.scene.characters["ALEX"]
+        ch = loop.drawables.characters["ALEX"]
         pts = ch.joint_positions()[[ch.skeleton.names.index(j) for j in joints]]
         v = hs.frame_loop.last_views[eye]
         h, w = img.shape[:2]

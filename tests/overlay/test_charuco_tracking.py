@@ -40,11 +40,11 @@ def renderer(gl, tmp_path):
 def _film(renderer, board, pose, lens, size=(1280, 720)):
     from previzkit.overlay.tracking.board_drawable import BoardDrawable
 
-    d = renderer.scene.add(BoardDrawable(renderer.ctx, board))
+    d = renderer.drawables.add(BoardDrawable(renderer.ctx, board))
     try:
         return renderer.render_image((pose, lens), *size, samples=4)
     finally:
-        renderer.scene.remove(d)
+        renderer.drawables.remove(d)
         d.release()
 
 

@@ -53,7 +53,7 @@ def _board_views(gl, board_file, poses, lens, size):
         "lights:\n  - {type: ambient, color: [1, 1, 1]}\n"
     )
     with Renderer(gl, stage) as film:
-        film.scene.add(BoardDrawable(gl, load_board(board_file)))
+        film.drawables.add(BoardDrawable(gl, load_board(board_file)))
         return [film.render_image((p, lens), *size, samples=4) for p in poses]
 
 
@@ -83,7 +83,7 @@ def files(tmp_path):
 def test_overlay_a_plate_tracked_from_a_board_and_record_the_take(gl, files, capsys):
     import av
 
-    from previzkit.takes.recovery import load_camera_track
+    from previzkit.model.camera_track import read_camera_track
     from previzkit.takes.store import TakeStore
 
     frames = _board_views(gl, files / "board.yaml", [_truth(i) for i in range(6)], LENS, (W, H))
@@ -121,12 +121,12 @@ def test_overlay_a_plate_tracked_from_a_board_and_record_the_take(gl, files, cap
     assert red.sum() > 300  # the virtual ball over the plate
     with TakeStore(project) as store:
         take = store.get("3", "3-A", 1)
-        cams = load_camera_track(store.file(take, "camera"))
+        cams = read_camera_track(store.file(take, "camera"))
     assert take.status == "ok" and take.duration_frames == 6 and take.start_tc == "01:00:00:00"
     assert set(take.files) >= {"video", "plate", "camera"}
     for i in range(6):
-        assert np.linalg.norm(cams["position"][i] - _truth(i)[:3, 3]) < 0.02
-    np.testing.assert_allclose(cams["focal_mm"], 24.0, rtol=1e-6)
+        assert np.linalg.norm(cams.position[i] - _truth(i)[:3, 3]) < 0.02
+    np.testing.assert_allclose(cams.focal_mm, 24.0, rtol=1e-6)
 
 
 def test_board_image_and_calibration_commands(gl, files, capsys):

@@ -132,7 +132,7 @@ def test_a_board_in_the_plate_places_the_camera(gl, set_file, tmp_path):
         "lights:\n  - {type: ambient, color: [1, 1, 1]}\n"
     )
     with Renderer(gl, stage) as film:
-        film.scene.add(BoardDrawable(gl, board))
+        film.drawables.add(BoardDrawable(gl, board))
         plate = film.render_image((truth, lens), W, H, samples=4)
     tracker = BoardCamera(board, Calibration.from_lens(lens, W, H))
     initial = (look_at((3, 3, 3), (0, 0, 0)), Lens())
@@ -245,7 +245,7 @@ def test_a_distorted_lens_is_tracked_and_its_plate_undistorted_to_the_render(gl,
         "lights:\n  - {type: ambient, color: [1, 1, 1]}\n"
     )
     with Renderer(gl, stage) as film:
-        film.scene.add(BoardDrawable(gl, board))
+        film.drawables.add(BoardDrawable(gl, board))
         pinhole = film.render_image((truth, lens), W, H, samples=4)
     # the "real" camera: barrel distortion and an off-centre principal point
     f = lens.focal_px(W)

@@ -143,11 +143,11 @@ def test_cut_assembly_skips_a_corrupt_take_and_carries_on(tmp_path, media, caplo
     pytest.importorskip("opentimelineio")
     from previzkit.core.resources import asset_path
     from previzkit.edit.assemble import AssemblyRules, assemble
-    from previzkit.edit.synthetic import synthetic_pose_track, write_take_video
+    from previzkit.edit.synthetic import synthetic_actor_track, write_take_video
+    from previzkit.model.pose_track import write_actor_npz
     from previzkit.model.take import Take
     from previzkit.script import parse, plan_shots
     from previzkit.takes.store import TakeStore
-    from previzkit.takes.tracks import save_npz
 
     script = parse(
         "INT. ROOFTOP - NIGHT\n\nMara steps out.\n\nMARA\nJonas? Are you here?\n\n"
@@ -161,7 +161,9 @@ def test_cut_assembly_skips_a_corrupt_take_and_carries_on(tmp_path, media, caplo
     with TakeStore(tmp_path / "project") as store:
         for n, circled in ((1, False), (2, True), (3, False)):
             video = write_take_video(media_dir / f"t{n}.mp4", 48, 24, seed=n, sound=(6, 40))
-            pose = save_npz(synthetic_pose_track(48, 24, (6, 40), seed=n), media_dir / f"t{n}.npz")
+            pose = write_actor_npz(
+                synthetic_actor_track(48, 24, (6, 40), seed=n), media_dir / f"t{n}.npz"
+            )
             take = Take("1", shot, n, f"10:0{n}:00:00", "24", 48, circled=circled, rating=5 - n)
             store.add(take, {"video": video, "pose": pose})
         broken = store.file(store.get("1", shot, 2), "video")

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from previzkit.model.camera_track import read_camera_track
 from previzkit.model.pose_track import read_track
 from previzkit.takes.journal import read_journal
-from previzkit.takes.recovery import load_camera_track, recover
+from previzkit.takes.recovery import recover
 from previzkit.takes.store import TakeStore
 from tests.helpers import worker, worker_env
 
@@ -84,7 +85,7 @@ def _check_kept(store: TakeStore, flushed: int):
     assert n >= flushed // RECORDS_PER_FRAME - 1 > 0
     track = read_track(folder / take.files["pose"])
     assert len(track.frames) == n
-    assert len(load_camera_track(folder / take.files["camera"])["time"]) == n
+    assert len(read_camera_track(folder / take.files["camera"]).time) == n
     if "video" in take.files:  # the MP4 up to its last complete fragment
         import av
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from previzkit.model.camera_track import read_camera_track
 from previzkit.model.pose_track import read_track
-from previzkit.takes.recovery import load_camera_track
 from previzkit.takes.store import TakeStore
 from tests.helpers import worker, worker_env
 
@@ -57,7 +57,7 @@ def _check_catalogue(project: Path, frames: int = FRAMES) -> list:
             folder = store.take_dir(t)
             track = read_track(folder / t.files["pose"])
             assert len(track.frames) == frames
-            assert len(load_camera_track(folder / t.files["camera"])["time"]) == frames
+            assert len(read_camera_track(folder / t.files["camera"]).time) == frames
             assert (folder / t.files["video"]).stat().st_size > 0
             assert "pass" in t.notes
     return takes

@@ -70,12 +70,12 @@ def test_set_characters_joints_are_covered_in_the_renderers_image(
     try:
         renderer.show_marks = False
         renderer.show_frustums = False
-        chars = renderer.scene.characters
+        chars = renderer.drawables.characters
         assert set(chars) == {"ALEX", "SAM"}
         for ch in chars.values():
             ch.set_pose(pose_for(ch.skeleton))
         img = renderer.render_image("main", W, H)
-        cam = renderer.scene.set.camera("main")
+        cam = renderer.drawables.set.camera("main")
         view = view_matrix(cam.camera_to_world())
         proj = perspective_from_lens(cam.lens, W / H)
         for name, ch in chars.items():
@@ -90,7 +90,7 @@ def test_set_characters_joints_are_covered_in_the_renderers_image(
                 n for n, c in zip(ch.skeleton.names, covered, strict=True) if not c
             ]
             # the character stands on its mark
-            mark = renderer.scene.set.marks["A" if name == "ALEX" else "B"]
+            mark = renderer.drawables.set.marks["A" if name == "ALEX" else "B"]
             assert ch.joint_positions()[0][[0, 2]] == pytest.approx(mark.position, abs=1e-9)
     finally:
         renderer.release()

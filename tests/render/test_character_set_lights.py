@@ -29,8 +29,8 @@ def chest_pixel(gl, write_set, lights, name):
     try:
         renderer.show_marks = renderer.show_frustums = False
         img = renderer.render_image("front", W, H)
-        cam = renderer.scene.set.camera("front")
-        ch = renderer.scene.characters["hero"]
+        cam = renderer.drawables.set.camera("front")
+        ch = renderer.drawables.characters["hero"]
         chest = ch.joint_positions()[ch.skeleton.index("chest")] + (0.0, 0.1, 0.0)
         x, y = project_points(
             chest[None],

@@ -11,7 +11,7 @@ from previzkit.core.geometry import look_at, view_matrix
 from previzkit.model.camera import Lens, perspective_from_lens
 from previzkit.model.setfile import load_set
 from previzkit.render.gl import program, release_programs
-from previzkit.render.renderer import Renderer, Scene
+from previzkit.render.renderer import Renderer, SetDrawables
 
 pytestmark = pytest.mark.gl
 
@@ -49,12 +49,12 @@ def test_programs_cached_per_context(gl):
 
 def test_scene_shared_between_renderers_and_release(gl, write_set, sphere_file):
     set_def = load_set(write_set({"props": [{"name": "s", "mesh": sphere_file.name}]}))
-    scene = Scene(gl, set_def)
+    scene = SetDrawables(gl, set_def)
     a, b = Renderer(gl, scene), Renderer(gl, scene)
     img_a = a.render_image((look_at((0, 1, 3), (0, 0, 0)), Lens(35.0)), 32, 32)
     img_b = b.render_image((look_at((0, 1, 3), (0, 0, 0)), Lens(35.0)), 32, 32)
     assert np.array_equal(img_a, img_b)
-    a.release()  # a renderer given a Scene does not free it
+    a.release()  # a renderer given a SetDrawables does not free it
     assert scene.props["s"]._parts
     b.release()
     scene.release()
@@ -77,7 +77,7 @@ def test_bad_renderer_inputs(gl, write_set, sphere_file):
         with pytest.raises(InputError, match="render_stereo needs 2 eyes, got 1"):
             renderer.render_stereo([None], 8, 8)
         with pytest.raises(InputError, match="is not a Drawable"):
-            renderer.scene.add(object())
+            renderer.drawables.add(object())
     finally:
         renderer.release()
 

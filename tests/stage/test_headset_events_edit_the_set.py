@@ -27,14 +27,14 @@ def test_events_move_marks_and_the_camera(gl, small_set, wave_track, tmp_path):
         loop.on_xr_event(CameraPlaced(pose, Lens(24.0)))
         loop.on_xr_event(LensChanged(Lens(50.0)))
         loop.step()
-        assert loop.scene.set.marks["B"].position == (-2.0, 1.0)
-        assert "NEW" not in loop.scene.set.marks
+        assert loop.drawables.set.marks["B"].position == (-2.0, 1.0)
+        assert "NEW" not in loop.drawables.set.marks
         cam = loop.camera()
         np.testing.assert_allclose(cam.camera_to_world, pose, atol=1e-9)
         assert cam.lens.focal_mm == 50.0
         loop.edit("prop/ball", position=[0.0, 0.0, 2.0])
         loop.step()
-        np.testing.assert_allclose(loop.scene.props["ball"].model[:3, 3], (0.0, 0.0, 2.0))
+        np.testing.assert_allclose(loop.drawables.props["ball"].model[:3, 3], (0.0, 0.0, 2.0))
         saved = loop.save_set()
     back = load_set(saved)
     assert back.marks["B"].position == (-2.0, 1.0)

@@ -32,7 +32,7 @@ def test_capture_source_poses_the_character(gl, small_set, tmp_path):
     src = CaptureSource(_video(tmp_path / "astronaut.mp4"), realtime=False, max_people=1)
     with StageLoop(gl, small_set, src, StageOptions(160, 90)) as loop:
         stats = loop.run(frames=10)  # the video (4 frames) ends first
-        ch = loop.scene.characters["ALEX"]
+        ch = loop.drawables.characters["ALEX"]
         rotations = dict(ch.pose.rotations)
     assert loop.index == 4 and len(stats) == 4
     assert loop.actors.map.assigned == {0: "ALEX"}

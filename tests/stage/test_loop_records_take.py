@@ -25,7 +25,7 @@ def magenta(patch: np.ndarray) -> bool:
 
 
 def hand_px(loop, camera):
-    ch = loop.scene.characters["ALEX"]
+    ch = loop.drawables.characters["ALEX"]
     j = ch.joint_positions()[ch.skeleton.names.index("left_hand")]
     proj = perspective_from_lens(camera.lens, W / H)
     return project_points(j[None], view_matrix(camera.camera_to_world), proj, W, H)[0]

@@ -46,7 +46,7 @@ def test_published_pose_drives_the_character(gl, small_set):
                 loop.step()
                 if sum(f.captured is not None for f in loop.stats.frames) >= 5:
                     break
-            ch = loop.scene.characters["ALEX"]
+            ch = loop.drawables.characters["ALEX"]
             assert loop.actors.map.assigned == {7: "ALEX"}
             got = ch.joint_positions()
             img = loop.last_image

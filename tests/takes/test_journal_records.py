@@ -9,13 +9,14 @@ import time
 import pytest
 
 from previzkit.core.errors import InputError, JournalError, MissingFileError, RecordingError
+from previzkit.model.camera_track import CameraSample
 from previzkit.takes.journal import (
     KIND_CAMERA,
     KIND_FRAME,
     KIND_MARK,
-    CameraSample,
     JournalWriter,
     decode_tick,
+    encode_camera,
     encode_mark,
     encode_record,
     encode_tick,
@@ -36,7 +37,7 @@ def test_records_read_back_in_order(tmp_path):
     path = tmp_path / "j.pzj"
     w = JournalWriter(path, {"scene": "1"}, flush_interval=0.5)
     cam = CameraSample(3, 0.125, (1.0, 2.0, 3.0), (0.0, 0.0, 0.0, 1.0), 35.0, 24.89, 18.66, 2.0)
-    w.append(KIND_CAMERA, cam.encode())
+    w.append(KIND_CAMERA, encode_camera(cam))
     w.append(KIND_MARK, encode_mark({"event": "action"}))
     w.append(KIND_FRAME, encode_tick(3, 0.125))
     w.close()

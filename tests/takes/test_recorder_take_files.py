@@ -12,10 +12,10 @@ import pytest
 from previzkit.core.errors import InputError, RecordingError, ShapeError, TimecodeError
 from previzkit.core.types import Pose
 from previzkit.model.camera import Lens
+from previzkit.model.camera_track import CameraSample, read_camera_track
 from previzkit.model.pose_track import read_track
-from previzkit.takes.journal import CameraSample, read_journal
+from previzkit.takes.journal import read_journal
 from previzkit.takes.recorder import Recorder
-from previzkit.takes.recovery import load_camera_track
 from previzkit.takes.store import TakeStore
 
 pytestmark = pytest.mark.media
@@ -86,13 +86,13 @@ def test_a_take_records_every_track_and_plays_back(store):
     np.testing.assert_allclose(track.frames[7].people[0].world, _pose(7).world)
     np.testing.assert_allclose(track.frames[7].people[1].image, _pose(7).image)
 
-    cams = load_camera_track(folder / take.files["camera"])
-    assert cams["position"].shape == (n, 3)
-    np.testing.assert_allclose(cams["position"][:, 0], 0.1 * np.arange(n))
-    np.testing.assert_allclose(cams["focal_mm"], 35.0)
-    np.testing.assert_allclose(cams["focus_m"], 4.0)
-    np.testing.assert_allclose(cams["sensor_mm"][0], (24.89, 18.66))
-    assert cams["meta"]["start_tc"] == "00:00:59;20"
+    cams = read_camera_track(folder / take.files["camera"])
+    assert cams.position.shape == (n, 3)
+    np.testing.assert_allclose(cams.position[:, 0], 0.1 * np.arange(n))
+    np.testing.assert_allclose(cams.focal_mm, 35.0)
+    np.testing.assert_allclose(cams.focus_m, 4.0)
+    np.testing.assert_allclose(cams.sensor_mm[0], (24.89, 18.66))
+    assert cams.meta["start_tc"] == "00:00:59;20"
 
     with av.open(str(folder / take.files["video"])) as c:
         s = c.streams.video[0]

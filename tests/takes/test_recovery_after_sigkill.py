@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from previzkit.model.camera_track import read_camera_track
 from previzkit.model.pose_track import read_track
 from previzkit.takes.journal import read_journal
 from previzkit.takes.recorder import Recorder
-from previzkit.takes.recovery import is_alive, load_camera_track, recover
+from previzkit.takes.recovery import is_alive, recover
 from previzkit.takes.store import TakeStore
 from tests.helpers import REPO
 
@@ -88,8 +89,8 @@ def _check_frames(track, camera, n):
     for i in range(n):
         np.testing.assert_array_equal(track.frames[i].people[0].world[0], [i, -i, 0.5 * i])
         assert track.frames[i].index == i
-    np.testing.assert_allclose(camera["position"][:n, 0], 0.01 * np.arange(n))
-    assert np.all(camera["focal_mm"] == 40.0)
+    np.testing.assert_allclose(camera.position[:n, 0], 0.01 * np.arange(n))
+    assert np.all(camera.focal_mm == 40.0)
 
 
 def test_sigkill_mid_take_is_recovered_up_to_the_last_flush(tmp_path):
@@ -138,8 +139,8 @@ def test_sigkill_mid_take_is_recovered_up_to_the_last_flush(tmp_path):
     assert n >= flushed // 3
     assert set(take.files) >= {"pose", "camera", "video", "audio"}
     track = read_track(folder / take.files["pose"])
-    camera = load_camera_track(folder / take.files["camera"])
-    assert len(track.frames) == n and len(camera["index"]) == n
+    camera = read_camera_track(folder / take.files["camera"])
+    assert len(track.frames) == n and len(camera.index) == n
     _check_frames(track, camera, n)
     assert track.frames[n - 1].people[0].timecode.startswith("10:00:")
 
@@ -181,7 +182,7 @@ def test_a_full_disk_stops_recording_cleanly_and_keeps_what_was_flushed(tmp_path
     n = take.duration_frames
     assert n >= flushes[-1] // 3
     track = read_track(folder / take.files["pose"])
-    camera = load_camera_track(folder / take.files["camera"])
+    camera = read_camera_track(folder / take.files["camera"])
     _check_frames(track, camera, n)
 
 
