@@ -23,8 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError, MissingFileError, ShapeError
-from previzkit.core.geometry import quat_from_matrix
-from previzkit.model.camera import Lens, pose_matrix
+from previzkit.core.geometry import pose_matrix, quat_from_matrix
+from previzkit.model.camera import Lens
 
 Vec3 = tuple[float, float, float]
 Quat = tuple[float, float, float, float]

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from previzkit.core.errors import ShapeError
-from previzkit.model.camera import Lens, look_at
+from previzkit.core.geometry import look_at
+from previzkit.model.camera import Lens
 from previzkit.model.camera_track import CameraSample, CameraTrack, read_camera_track
 from previzkit.takes.journal import decode_camera, encode_camera, read_journal
 from previzkit.takes.recorder import Recorder
