@@ -109,7 +109,6 @@ def matrix_to_quat(r: np.ndarray) -> tuple[float, float, float, float]:
     """Rotation matrix (3, 3) -> unit quaternion (x, y, z, w), w >= 0."""
     r = np.asarray(r, float)
     t = np.trace(r)
-    q: tuple[float, ...]
     if t > 0:
         s = math.sqrt(t + 1.0) * 2
         q = ((r[2, 1] - r[1, 2]) / s, (r[0, 2] - r[2, 0]) / s, (r[1, 0] - r[0, 1]) / s, 0.25 * s)
