@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict
 
 import click
 
 from previzkit.core.errors import InputError
+
+
+class _Seen(TypedDict):
+    frames: int
+    actors: set[int]
+
 
 TRACK_SUFFIX = ".pzt"
 
@@ -147,7 +154,8 @@ def capture(
     track_path = output if output is not None and output.suffix.lower() == TRACK_SUFFIX else None
     keep = (output is not None and track_path is None) or bvh is not None or gltf is not None
     source = camera if camera is not None else path
-    seen = {"frames": 0, "actors": set()}
+    assert source is not None  # checked above: PATH or --camera
+    seen: _Seen = {"frames": 0, "actors": set()}
 
     def count(frame) -> None:
         seen["frames"] += 1

@@ -106,6 +106,8 @@ class OneEuroFilter:
             return x.copy(), ~ok
         if x.shape != self._x.shape:
             raise ShapeError(f"OneEuroFilter: sample shape {x.shape} != {self._x.shape}")
+        # set together with _x
+        assert self._dx is not None and self._t is not None and self._seen is not None
         p = self.params
         dt = np.maximum(float(t) - self._t, 1e-6)
         dx = (x - self._x) / dt

@@ -117,7 +117,7 @@ def _install_metadata_version_standin() -> None:
             mod.__path__ = []
             sys.modules[pkg] = mod
     stand_in = types.ModuleType(name)
-    stand_in.GetMinimumMetadataParserVersion = lambda _buf: "1.0.0"
+    setattr(stand_in, "GetMinimumMetadataParserVersion", lambda _buf: "1.0.0")  # noqa: B010
     sys.modules[name] = stand_in
     setattr(sys.modules[".".join(parts[:-1])], parts[-1], stand_in)
 
@@ -147,6 +147,7 @@ def write_bundle(files: dict[str, bytes], out: Path) -> Path:
         for fname, data in files.items():
             info = zipfile.ZipInfo(fname, date_time=(2024, 1, 1, 0, 0, 0))
             header = 30 + len(fname.encode())  # local header, no extra field yet
+            assert zf.fp is not None  # open for writing
             pad = (-(zf.fp.tell() + header)) % _ALIGNMENT
             if pad:
                 # Pad through the extra field so the archive stays a valid zip.

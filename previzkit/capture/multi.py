@@ -19,6 +19,7 @@ under the torso), not from the lanes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +28,20 @@ from previzkit.capture.pose import PoseEstimator, check_image
 from previzkit.core.errors import InputError
 from previzkit.core.types import Pose
 
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
 MASK_VALUE = 127
+
+
+class _Confidences(TypedDict):
+    """The confidence keywords every lane's :class:`PoseEstimator` is built with."""
+
+    min_detection_confidence: float
+    min_presence_confidence: float
+    min_tracking_confidence: float
+
+
 _BONES = (
     (11, 12),
     (11, 23),
@@ -414,7 +428,7 @@ class MultiPersonPose:
         self.search_every = search_every
         self.min_visibility = min_visibility
         self.max_missed = max_missed
-        self._conf = {
+        self._conf: _Confidences = {
             "min_detection_confidence": min_detection_confidence,
             "min_presence_confidence": min_presence_confidence,
             "min_tracking_confidence": min_tracking_confidence,
@@ -427,7 +441,7 @@ class MultiPersonPose:
 
             threads = (os.cpu_count() or 1) >= 2
         self.threads = threads
-        self._pool = None
+        self._pool: ThreadPoolExecutor | None = None
         self._image_estimator: PoseEstimator | None = None
         self._grey = np.full((64, 64, 3), MASK_VALUE, np.uint8)
         # load every landmarker now: a bad model fails here, and a person walking in

@@ -270,6 +270,6 @@ def retarget_clip(
             if px > 1 and m > 1e-3:
                 ppm = px / m
                 x0 = hip_x if x0 is None else x0
-                x = (hip_x - x0) / ppm
+                x = float((hip_x - x0) / ppm)
         out.append(retarget(p, skel, min_visibility=min_visibility, root_xz=(x, 0.0)))
     return skel, out

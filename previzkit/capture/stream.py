@@ -204,6 +204,7 @@ class PoseSubscriber:
         if curve_secret is not None:
             from previzkit.capture.keys import load_keys
 
+            assert curve_server is not None  # checked above: both or neither
             public, secret = load_keys(curve_secret, need_secret=True)
             server_public, _ = load_keys(curve_server, need_secret=False)
             self._sock.curve_publickey = public

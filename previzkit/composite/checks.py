@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeGuard
 
 import numpy as np
 
 from previzkit.core.errors import ShapeError
 
 
-def is_array(a: object) -> bool:
+def is_array(a: object) -> TypeGuard[np.ndarray]:
     """A numpy array, or a device array (CuPy) exposing shape and dtype."""
     return isinstance(a, np.ndarray) or hasattr(a, "__cuda_array_interface__")
 

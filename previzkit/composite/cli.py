@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import overload
 
 import click
 import numpy as np
@@ -11,6 +12,10 @@ from previzkit.core.errors import InputError
 from previzkit.core.sizes import parse_size
 
 
+@overload
+def _triple(value: str, name: str) -> tuple[float, float, float]: ...
+@overload
+def _triple(value: str | None, name: str) -> tuple[float, float, float] | None: ...
 def _triple(value: str | None, name: str) -> tuple[float, float, float] | None:
     if value is None:
         return None
@@ -25,7 +30,7 @@ def _triple(value: str | None, name: str) -> tuple[float, float, float] | None:
         vals = vals * 3
     if len(vals) != 3:
         raise InputError(f"--{name}: expected one or three numbers, got {value!r}")
-    return vals  # type: ignore[return-value]
+    return vals
 
 
 backend_option = click.option(
@@ -96,11 +101,12 @@ def key_cmd(
     from previzkit.composite.params import KeyParams
 
     img = io.read_image(plate)
+    kc: tuple[int, int, int] | None
     if key_color == "auto":
         kc = ops.estimate_screen_color(img, screen)
     else:
         t = _triple(key_color, "key-color")
-        kc = None if t is None else tuple(round(v) for v in t)
+        kc = None if t is None else (round(t[0]), round(t[1]), round(t[2]))
     params = KeyParams(
         screen=screen,
         key_color=kc,
@@ -182,7 +188,7 @@ def grade_cmd(image, output, lut, slope, offset, power, saturation, backend) -> 
 @click.option("--size", required=True, help="Output WIDTHxHEIGHT, e.g. 1920x1080.")
 @click.option("--color", default="0", show_default=True, help="Bar colour: V or R,G,B.")
 @backend_option
-def letterbox_cmd(image, output, size, color, backend) -> None:
+def letterbox_cmd(image, output, size, color: str, backend) -> None:
     """Fit IMAGE into --size, aspect kept, with bars."""
     from previzkit.composite import io, ops
 

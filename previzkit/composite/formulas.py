@@ -34,8 +34,8 @@ def cbcr8(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def matte_from_cbcr(cb: np.ndarray, cr: np.ndarray, p: KeyParams) -> np.ndarray:
     """Alpha 0..255 (uint8; 255 = foreground) of integer Cb/Cr under key ``p``."""
-    kcb, kcr = cbcr8(np.array(p.color, dtype=np.uint8))
-    kcb, kcr = float(kcb), float(kcr)
+    kcb8, kcr8 = cbcr8(np.array(p.color, dtype=np.uint8))
+    kcb, kcr = float(kcb8), float(kcr8)
     chroma = float(np.hypot(kcb - 128.0, kcr - 128.0))
     if chroma < 8.0:
         raise InputError(

@@ -167,6 +167,8 @@ def parse_cube(text: str, source: str = "<cube>") -> Lut:
     unit = ((0.0,) * 3, (1.0,) * 3)
     explicit = (dmin or unit[0], dmax or unit[1]) if (dmin or dmax) else None
     kwargs: dict = {"title": title}
+    d_lo: tuple[float, ...]
+    d_hi: tuple[float, ...]
     if shaper is not None:
         s_lo, s_hi = r1 or explicit or unit
         kwargs.update(shaper_min=s_lo, shaper_max=s_hi)
@@ -174,7 +176,8 @@ def parse_cube(text: str, source: str = "<cube>") -> Lut:
     else:
         d_lo, d_hi = r3 or explicit or unit
     try:
-        return Lut(cube=cube, shaper=shaper, domain_min=d_lo, domain_max=d_hi, **kwargs)
+        lo_hi = np.asarray(d_lo, np.float32), np.asarray(d_hi, np.float32)
+        return Lut(cube=cube, shaper=shaper, domain_min=lo_hi[0], domain_max=lo_hi[1], **kwargs)
     except LutError as exc:
         raise LutError(f"{source}: {exc}") from None
 

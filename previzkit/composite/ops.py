@@ -246,6 +246,7 @@ def key_despill_over(
         )
     c.b.to_host(o, out)
     if m is not None:
+        assert matte_out is not None  # m exists exactly when matte_out does
         c.b.to_host(m, matte_out)
     return out
 

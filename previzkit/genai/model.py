@@ -74,6 +74,7 @@ class UpBlock(nn.Module):
         y = self.conv(pad_wrap(x, wrap_x, wrap_y))
         if self.last:
             return torch.tanh(y)
+        assert self.bn is not None  # every block but the last has one
         return F.relu(self.bn(y))
 
 

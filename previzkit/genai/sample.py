@@ -60,9 +60,11 @@ class FastGenerator(nn.Module):
                     w = w * scale.view(1, -1, 1, 1)
                     b = (b - bn.running_mean) * scale + bn.bias
                 fused.weight.copy_(w)
+                assert fused.bias is not None  # built with bias=True
                 fused.bias.copy_(b)
             if channels_last:
-                fused = fused.to(memory_format=torch.channels_last)
+                # torch's stub of Module.to lacks the memory_format keyword it accepts
+                fused = fused.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
             self.convs.append(fused)
         self.eval()
 

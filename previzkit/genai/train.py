@@ -200,6 +200,7 @@ def train(
     seconds_before = 0.0
     if prior is not None:
         t = prior.train
+        assert t is not None  # checked when the checkpoint was loaded
         g.load_state_dict(t["generator"])
         ema.load_state_dict(t["ema"])
         d.load_state_dict(t["discriminator"])
@@ -256,6 +257,7 @@ def train(
         if ones is None or ones.shape != d_real.shape:
             ones = torch.ones_like(d_real)
             zeros = torch.zeros_like(d_real)
+        assert zeros is not None  # set together with ones
         loss_d = F.binary_cross_entropy_with_logits(
             d_real, ones
         ) + F.binary_cross_entropy_with_logits(d_fake, zeros)

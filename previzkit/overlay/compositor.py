@@ -216,7 +216,10 @@ def compose(
 
     if actor_rgba is None or actor_depth_m is None:
         return over(virtual_rgba, plate, backend=backend)
-    layers = [(virtual_rgba, virtual_depth), (actor_rgba, float(actor_depth_m))]
+    layers: list[tuple[np.ndarray, np.ndarray | float]] = [
+        (virtual_rgba, virtual_depth),
+        (actor_rgba, float(actor_depth_m)),
+    ]
     return depth_composite(layers, plate, backend=backend)
 
 
@@ -353,7 +356,7 @@ class Overlay:
         t0 = time.perf_counter()
         found = self.tracker.update(plate)
         tracked = found is not None
-        if tracked:
+        if found is not None:
             self.camera = found
         else:
             self.lost += 1
@@ -555,6 +558,7 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                 writer.close()
             if recorder is not None and recorder.take is not None:
                 t = recorder.stop()
+                assert store is not None  # the recorder records into it
                 take = {**t.to_dict(), "folder": str(store.take_dir(t))}
             if store is not None:
                 store.close()

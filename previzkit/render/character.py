@@ -28,6 +28,7 @@ from previzkit.core.types import SkeletonPose
 from previzkit.model.kinematics import forward_kinematics_arrays, pose_arrays
 from previzkit.model.skeleton import Skeleton, default_skeleton
 from previzkit.render.drawable import FrameUniforms, gl_mat4
+from previzkit.render.gl import uniform
 from previzkit.render.skinning import SkinnedMesh, skin_matrices
 
 if TYPE_CHECKING:
@@ -255,8 +256,8 @@ class Character:
     def _upload(self, prog: moderngl.Program) -> None:
         k = self.mesh.num_skin_joints
         mats = np.ascontiguousarray(np.transpose(self._skin, (0, 2, 1)), dtype=np.float32)
-        prog["u_joints"].write(mats.tobytes()[: k * 64])
-        prog["u_model"].write(gl_mat4(self.placement))
+        uniform(prog, "u_joints").write(mats.tobytes()[: k * 64])
+        uniform(prog, "u_model").write(gl_mat4(self.placement))
 
     def draw(self, ctx: moderngl.Context, frame: FrameUniforms) -> None:
         """Draw into the bound framebuffer (depth test is the renderer's)."""
@@ -268,24 +269,24 @@ class Character:
         lights = list(lights)[:MAX_LIGHTS] or [(frame.light_direction, np.zeros(3))]
         prog, vao = self._program(len(lights))
         self._upload(prog)
-        prog["u_view"].write(gl_mat4(frame.view))
-        prog["u_proj"].write(gl_mat4(frame.proj))
+        uniform(prog, "u_view").write(gl_mat4(frame.view))
+        uniform(prog, "u_proj").write(gl_mat4(frame.proj))
         dirs = np.array([d for d, _ in lights], np.float32)
         rads = np.array([r for _, r in lights], np.float32)
         for name, arr in (("u_light_dir", dirs), ("u_light_rad", rads)):
             if name in prog:  # drivers may shrink arrays to the part a shader uses
-                prog[name].write(arr[: prog[name].array_length].tobytes())
-        prog["u_ambient"].value = tuple(float(v) for v in frame.ambient)
+                uniform(prog, name).write(arr[: uniform(prog, name).array_length].tobytes())
+        uniform(prog, "u_ambient").value = tuple(float(v) for v in frame.ambient)
         textured_program = "u_textured" in prog
         for sub in self.mesh.submeshes:
             color = sub.base_color or (*self.color, 1.0)
-            prog["u_color"].value = tuple(float(c) for c in color)
+            uniform(prog, "u_color").value = tuple(float(c) for c in color)
             if textured_program:
                 textured = 0 <= sub.texture < len(self._textures)
-                prog["u_textured"].value = textured
+                uniform(prog, "u_textured").value = textured
                 if textured:
                     self._textures[sub.texture].use(0)
-                    prog["u_texture"].value = 0
+                    uniform(prog, "u_texture").value = 0
             vao.render(vertices=sub.count, first=sub.first)
 
     def gpu_vertices(self) -> npt.NDArray[np.float32]:
@@ -297,14 +298,14 @@ class Character:
 
         if self._feedback_prog is None:
             self._feedback_prog = self._ctx.program(
-                vertex_shader=self._vertex_shader, varyings=["v_world"]
+                vertex_shader=self._vertex_shader, varyings=("v_world",)
             )
             self._feedback_vao = self._make_vao(self._feedback_prog, index=False)
         prog = self._feedback_prog
         self._upload(prog)
         for name in ("u_view", "u_proj"):
             if name in prog:
-                prog[name].write(gl_mat4(np.eye(4)))
+                uniform(prog, name).write(gl_mat4(np.eye(4)))
         n = len(self.mesh.positions)
         ctx = self._ctx
         out = ctx.buffer(reserve=n * 12)
@@ -336,6 +337,7 @@ class Character:
             vao.release()
             _release_program((*self._prog_key, n))
         self._programs = {}
+        objs: list[moderngl.Buffer | moderngl.Texture | moderngl.VertexArray | moderngl.Program]
         objs = [self._vbo, self._jbo, self._ibo, *self._textures]
         if self._feedback_prog is not None:
             objs += [self._feedback_vao, self._feedback_prog]

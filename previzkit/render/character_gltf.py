@@ -18,7 +18,7 @@ import re
 import struct
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -160,7 +160,8 @@ class GltfFile:
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise InputError(f"{self.path}: accessors[{index}]: malformed ({exc})") from exc
         if a.get("normalized") and dtype.kind in "iu":
-            arr = np.maximum(arr.astype(np.float32) / np.iinfo(dtype).max, -1.0)
+            int_dtype = cast("np.dtype[np.integer[Any]]", dtype)  # kind "i" or "u"
+            arr = np.maximum(arr.astype(np.float32) / np.iinfo(int_dtype).max, -1.0)
         return arr[:, 0] if n == 1 else arr
 
     def node_local(self, index: int) -> np.ndarray:
@@ -295,11 +296,11 @@ def load_skinned_gltf(
     parents = np.full(len(joint_nodes), -1)
     local = np.empty((len(joint_nodes), 4, 4))
     for k, n in enumerate(joint_nodes):
-        p = node_parent[n]
-        while p >= 0 and p not in k_of:
-            p = node_parent[p]
-        parents[k] = k_of[p] if p >= 0 else -1
-        local[k] = world[n] if p < 0 else np.linalg.inv(world[p]) @ world[n]
+        up = node_parent[n]
+        while up >= 0 and up not in k_of:
+            up = node_parent[up]
+        parents[k] = k_of[up] if up >= 0 else -1
+        local[k] = world[n] if up < 0 else np.linalg.inv(world[up]) @ world[n]
     order = _topological(parents)
     if "inverseBindMatrices" in skin:
         ibm = (

@@ -55,7 +55,7 @@ class Frustums:
         self.names: list[str] = []
         self.positions: list[np.ndarray] = []
         self._ranges: list[tuple[int, int]] = []
-        rows = []
+        rows: list[np.ndarray] = []
         for cam in cameras:
             pts = frustum_lines(cam, aspect)
             self._ranges.append((sum(len(r) for r in rows), len(pts)))
@@ -86,5 +86,6 @@ class Frustums:
 
     def release(self) -> None:
         if self._vao is not None:
+            assert self._vbo is not None  # made together with the vao
             self._vao.release()
             self._vbo.release()

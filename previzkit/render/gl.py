@@ -8,7 +8,7 @@ them. :func:`release_programs` frees them explicitly.
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -68,6 +68,12 @@ def release_programs(ctx: moderngl.Context) -> None:
         prog.release()
 
 
+def uniform(prog: moderngl.Program, name: str) -> moderngl.Uniform:
+    """``prog[name]`` typed as the uniform it names (moderngl types members as a union
+    of uniform, uniform block, attribute and varying)."""
+    return cast("moderngl.Uniform", prog[name])
+
+
 def set_uniform(prog: moderngl.Program, name: str, value: Any) -> None:
     """Write a uniform if the program uses it (drivers drop unused ones).
 
@@ -75,7 +81,7 @@ def set_uniform(prog: moderngl.Program, name: str, value: Any) -> None:
     column-major; vectors as sequences; scalars as numbers.
     """
     try:
-        member = prog[name]
+        member = uniform(prog, name)
     except KeyError:
         return
     if isinstance(value, np.ndarray) and value.ndim == 2:

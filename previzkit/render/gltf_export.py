@@ -16,8 +16,10 @@ import math
 import struct
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from previzkit.core.errors import ExportError, InputError
 from previzkit.core.progress import ProgressFn
@@ -65,7 +67,7 @@ class _GltfBuilder:
         return len(self.accessors) - 1
 
 
-def _glb(doc: dict, binary: bytes) -> bytes:
+def _glb(doc: dict, binary: bytes | bytearray) -> bytes:
     js = json.dumps(doc, separators=(",", ":")).encode()
     js += b" " * (-len(js) % 4)
     binary = bytes(binary) + b"\0" * (-len(binary) % 4)
@@ -113,6 +115,9 @@ def _document(
         return doc
     if list(mesh.joint_names) != list(skeleton.names):
         raise ExportError("glTF export: the mesh's skin joints must be the skeleton's joints")
+    positions: npt.NDArray[np.floating[Any]]
+    normals: npt.NDArray[np.floating[Any]]
+    inverse_bind: npt.NDArray[np.floating[Any]]
     positions, normals, inverse_bind = mesh.positions, mesh.normals, mesh.inverse_bind
     if bind_pose is not None:  # bake the mesh into the bind pose
         fk = forward_kinematics(skeleton, bind_pose)

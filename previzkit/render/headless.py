@@ -31,7 +31,8 @@ def create_context(require: int = MIN_GL_VERSION) -> moderngl.Context:
     except ImportError:
         raise DependencyMissing("moderngl", "render", "rendering") from None
     try:
-        ctx = moderngl.create_standalone_context(require=require, backend="egl")
+        # moderngl's stub types every **settings value as a dict (it is a plain keyword)
+        ctx = moderngl.create_standalone_context(require=require, backend="egl")  # type: ignore[arg-type]
     except Exception as exc:
         raise GLContextError(
             f"no OpenGL {require // 100}.{require % 100 // 10} context through EGL ({exc}); {EGL_HINT}"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from previzkit.render.drawable import FrameUniforms
-from previzkit.render.gl import set_uniform
+from previzkit.render.gl import set_uniform, uniform
 from previzkit.render.shaders import MAX_LIGHTS
 
 if TYPE_CHECKING:
@@ -37,7 +37,11 @@ def write_frame(prog: moderngl.Program, frame: FrameUniforms) -> None:
     for i, (d, r) in enumerate(lights):
         dirs[i], rads[i] = d, r
     if "u_light_dir" in prog:  # drivers may shrink the arrays to the part a shader uses
-        prog["u_light_dir"].write(dirs[: prog["u_light_dir"].array_length].tobytes())
+        uniform(prog, "u_light_dir").write(
+            dirs[: uniform(prog, "u_light_dir").array_length].tobytes()
+        )
     if "u_light_rad" in prog:
-        prog["u_light_rad"].write(rads[: prog["u_light_rad"].array_length].tobytes())
+        uniform(prog, "u_light_rad").write(
+            rads[: uniform(prog, "u_light_rad").array_length].tobytes()
+        )
     set_uniform(prog, "u_ambient", np.asarray(frame.ambient, dtype=np.float64))

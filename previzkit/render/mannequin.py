@@ -11,10 +11,15 @@ facing +z.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from previzkit.model.skeleton import Skeleton, default_skeleton
 from previzkit.render.skinning import SkinnedMesh, Submesh, identity_rig
+
+if TYPE_CHECKING:
+    import trimesh
 
 # Radii / sizes at 1.75 m, scaled with the skeleton's height.
 _LIMB_RADIUS = {
@@ -52,7 +57,7 @@ def _translate(t) -> np.ndarray:
     return m
 
 
-def mannequin_solids(skeleton: Skeleton) -> dict[str, object]:
+def mannequin_solids(skeleton: Skeleton) -> dict[str, trimesh.Trimesh]:
     """Joint name -> trimesh solid on the rest pose (model space = rest world, metres)."""
     import trimesh
 
@@ -60,7 +65,7 @@ def mannequin_solids(skeleton: Skeleton) -> dict[str, object]:
     pos = skeleton.rest_positions()
     tail = skeleton.rest_tails()
     ix = skeleton.index
-    out: dict[str, object] = {}
+    out: dict[str, trimesh.Trimesh] = {}
 
     p = lambda n: pos[ix(n)]  # noqa: E731
     t = lambda n: tail[ix(n)]  # noqa: E731

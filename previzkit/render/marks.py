@@ -60,5 +60,6 @@ class Marks:
 
     def release(self) -> None:
         if self._vao is not None:
+            assert self._vbo is not None  # made together with the vao
             self._vao.release()
             self._vbo.release()

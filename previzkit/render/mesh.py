@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -44,7 +45,7 @@ def load_mesh(path: str | Path) -> list[MeshPart]:
     if not path.is_file():
         raise MissingFileError(f"mesh file not found: {path}")
     try:
-        scene = trimesh.load(str(path), force="scene")
+        scene = cast("trimesh.Scene", trimesh.load(str(path), force="scene"))
     except Exception as exc:  # trimesh raises many types for bad files
         raise InputError(f"{path}: cannot read mesh: {exc}") from None
     parts: list[MeshPart] = []

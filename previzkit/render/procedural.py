@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -122,7 +123,7 @@ def write_sample_assets(root: str | Path) -> list[Path]:
     legs = [trimesh.creation.box((0.08, 0.41, 0.36)) for _ in range(2)]
     legs[0].apply_translation((-0.7, 0.205, 0))
     legs[1].apply_translation((0.7, 0.205, 0))
-    bench = trimesh.util.concatenate([seat, *legs])
+    bench = cast("trimesh.Trimesh", trimesh.util.concatenate([seat, *legs]))
     bench_path = root / "props" / "bench.obj"
     bench.export(bench_path, include_color=False, include_texture=False)
     written.append(bench_path)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Literal, Union, overload
 
 import numpy as np
 
@@ -405,6 +405,28 @@ class Renderer:
                 exclude_cameras=exclude_cameras,
             )
 
+    @overload
+    def render_stereo(
+        self,
+        eyes: Sequence[Eye],
+        width: int,
+        height: int,
+        *,
+        side_by_side: Literal[True] = ...,
+        samples: int = ...,
+        exclude_cameras: Sequence[str] = ...,
+    ) -> np.ndarray: ...
+    @overload
+    def render_stereo(
+        self,
+        eyes: Sequence[Eye],
+        width: int,
+        height: int,
+        *,
+        side_by_side: bool,
+        samples: int = ...,
+        exclude_cameras: Sequence[str] = ...,
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]: ...
     def render_stereo(
         self,
         eyes: Sequence[Eye],
@@ -484,6 +506,7 @@ def _panorama(set_def: SetDef) -> np.ndarray | None:
         def panorama() -> np.ndarray:
             from previzkit.genai.panorama import panorama_image
 
+            assert bg.model is not None  # checked before this was made
             return panorama_image(bg.model, bg.seed, bg.size[0], bg.size[1])
 
         return _gan_background(set_def, "model", panorama)
@@ -499,6 +522,7 @@ def _ground_texture(set_def: SetDef) -> np.ndarray | None:
         def ground() -> np.ndarray:
             from previzkit.genai.panorama import ground_texture
 
+            assert bg.ground_model is not None  # checked before this was made
             return ground_texture(bg.ground_model, bg.seed, bg.ground_size)
 
         return _gan_background(set_def, "ground_model", ground)

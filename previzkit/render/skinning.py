@@ -69,7 +69,7 @@ class SkinnedMesh:
 
     def __post_init__(self) -> None:
         n, k = len(self.positions), len(self.joint_names)
-        checks = [
+        checks: list[tuple[str, npt.ArrayLike, tuple[int, ...]]] = [
             ("positions", self.positions, (n, 3)),
             ("normals", self.normals, (n, 3)),
             ("joints", self.joints, (n, 4)),

@@ -36,8 +36,10 @@ def check(script: Script) -> list[ParseWarning]:
         )
     if script.elements and not script.title_page:
         out.append(ParseWarning(1, "no-title-page", "no title page (Title: ... at the top)"))
-    numbers = Counter(s.heading.scene_number for s in scenes if s.heading.scene_number)
-    seen_numbers: set[str] = set()
+    numbers: Counter[str | None] = Counter(
+        s.heading.scene_number for s in scenes if s.heading.scene_number
+    )
+    seen_numbers: set[str | None] = set()
     for s in scenes:
         h = parse_heading(s.heading.text)
         if s.heading.scene_number in numbers and numbers[s.heading.scene_number] > 1:
@@ -66,7 +68,7 @@ def check(script: Script) -> list[ParseWarning]:
                 ParseWarning(s.line, "empty-scene", f"scene {s.number} has no action or dialogue")
             )
     names = Counter(e.character for e in script.elements if e.type is ET.CHARACTER and e.character)
-    first_line = {}
+    first_line: dict[str, int] = {}
     for e in script.elements:
         if e.type is ET.CHARACTER and e.character:
             first_line.setdefault(e.character, e.line)

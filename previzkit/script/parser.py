@@ -76,18 +76,18 @@ def _cut_boneyard(
         if start < 0:
             break
         end = text.find("*/", start + 2)
-        line = numbers[text.count("\n", 0, start)]
+        line_no = numbers[text.count("\n", 0, start)]
         if end < 0:
             if warnings is None:
                 break
             warnings.append(
                 ParseWarning(
-                    line, "unterminated-boneyard", "'/*' is never closed by '*/'; kept as text"
+                    line_no, "unterminated-boneyard", "'/*' is never closed by '*/'; kept as text"
                 )
             )
             break
         spans.append((start, end + 2))
-        bones.append(Boneyard(text[start + 2 : end], line))
+        bones.append(Boneyard(text[start + 2 : end], line_no))
         pos = end + 2
     kept: list[str] = []
     nums: list[int] = []

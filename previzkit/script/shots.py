@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar, overload
 
 from previzkit.core.errors import MissingFileError, ShotPlanError
 from previzkit.script.breakdown import Breakdown, breakdown, cast_regex, props_in
@@ -297,6 +298,16 @@ def plan_to_dict(plan: ShotPlan) -> dict:
     }
 
 
+_T = TypeVar("_T")
+_U = TypeVar("_U")
+
+
+@overload
+def _need(d: dict, key: str, types: type[_T], where: str, path: str) -> _T: ...
+@overload
+def _need(
+    d: dict, key: str, types: tuple[type[_T], type[_U]], where: str, path: str
+) -> _T | _U: ...
 def _need(d: dict, key: str, types: type | tuple[type, ...], where: str, path: str) -> object:
     if key not in d:
         raise ShotPlanError(f"{path}: {where}.{key}: missing")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from previzkit.xr.loop import LoopStats
+
+if TYPE_CHECKING:
+    from previzkit.xr.headset import HeadsetSource
 
 
 @dataclass
@@ -53,7 +56,7 @@ def run_check(
     from previzkit.xr.swapchain import FORMAT_NAMES
 
     with xr_loop(set_path, validate=validate) as loop:
-        src = loop.source
+        src = cast("HeadsetSource", loop.source)  # xr_loop without offscreen
         info = src.instance.info
         stats: LoopStats = loop.run(frames=frames, timeout_s=max(30.0, frames * 0.5))
         sc = src.swapchains[0] if src.swapchains else None

@@ -222,8 +222,8 @@ class InteractionMapper:
                 h = np.asarray(heading)[:3, :3]
                 fwd, right = -h[:, 2], h[:, 0]
                 fwd[1] = right[1] = 0.0
-                fwd /= max(np.linalg.norm(fwd), 1e-9)
-                right /= max(np.linalg.norm(right), 1e-9)
+                fwd /= max(float(np.linalg.norm(fwd)), 1e-9)
+                right /= max(float(np.linalg.norm(right)), 1e-9)
             d = (fwd * my + right * mx) * self.move_speed * dt
             events.append(Move((float(d[0]), 0.0, float(d[2]))))
 

@@ -79,6 +79,7 @@ def current_egl() -> tuple[int, int, int] | None:
         or not count.value
     ):
         raise GLContextError(f"no EGLConfig with id {config_id.value} for moderngl's context")
+    assert config.value is not None  # eglChooseConfig found one (count >= 1)
     return display, context, config.value
 
 

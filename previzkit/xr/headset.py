@@ -168,10 +168,10 @@ class HeadsetSource:
         self.swapchains = []
         if getattr(self, "actions", None) is not None:
             self.actions.close()
-            self.actions = None
+            self.actions = None  # type: ignore[assignment]  # closed: no longer usable
         if getattr(self, "session", None) is not None:
             self.session.close()
-            self.session = None
+            self.session = None  # type: ignore[assignment]  # closed
         if self._own_instance and getattr(self, "instance", None) is not None:
             self.instance.close()
-            self.instance = None
+            self.instance = None  # type: ignore[assignment]  # closed

@@ -342,7 +342,12 @@ class OffscreenSource:
 
     def close(self) -> None:
         unbind(self.ctx, self.fbos)
-        for obj in (*self.fbos, *self.color, *self.depth):
+        objs: tuple[moderngl.Framebuffer | moderngl.Texture, ...] = (
+            *self.fbos,
+            *self.color,
+            *self.depth,
+        )
+        for obj in objs:
             obj.release()
         self.fbos, self.color, self.depth = [], [], []
 

@@ -9,7 +9,7 @@ one readback per frame. Needs a display (X11 or Wayland).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -73,7 +73,8 @@ class MirrorWindow:
         glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
         glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
         glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
-        self.window = glfw.create_window(size[0], size[1], title, None, None)
+        # a ctypes pointer to the GLFW window (NULL if it failed), None once closed
+        self.window: Any = glfw.create_window(size[0], size[1], title, None, None)
         if not self.window:
             loop_ctx.__enter__()
             raise XRError("glfw could not open the mirror window")
@@ -98,7 +99,8 @@ class MirrorWindow:
         self._glfw.make_context_current(self.window)
 
     def _to_loop(self) -> None:
-        self._glfw.make_context_current(None)
+        # glfw's stub leaves out None (GLFW's NULL: no context current), which GLFW takes
+        self._glfw.make_context_current(None)  # type: ignore[arg-type]
         self.loop_ctx.__enter__()
 
     def __call__(self, fbo: moderngl.Framebuffer) -> None:
@@ -117,7 +119,7 @@ class MirrorWindow:
             self.ctx.screen.use()
             self.ctx.viewport = (0, 0, ww, wh)
             self.ctx.clear(0.0, 0.0, 0.0)
-            self.prog["scale"].value = letterbox((w, h), (ww, wh))
+            cast("moderngl.Uniform", self.prog["scale"]).value = letterbox((w, h), (ww, wh))
             self.vao.render(4)  # TRIANGLE_STRIP
             glfw.swap_buffers(self.window)
             glfw.poll_events()
@@ -141,7 +143,7 @@ class MirrorWindow:
             for obj in (self.vao, self.vbo, self.prog, self.tex):
                 if obj is not None:
                     obj.release()
-            self._glfw.make_context_current(None)
+            self._glfw.make_context_current(None)  # type: ignore[arg-type]  # as in _to_loop
             self._glfw.destroy_window(self.window)
             self.window = None
             self.loop_ctx.__enter__()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -65,7 +65,9 @@ class TestPattern:
         fbo.viewport = (0, 0, *fbo.size)
         fbo.clear(*CLEAR_COLOR, 1.0, depth=1.0)
         self.ctx.enable(moderngl.DEPTH_TEST)
-        self.prog["mvp"].write(gl_mat4(np.asarray(proj) @ np.asarray(view)))
+        cast("moderngl.Uniform", self.prog["mvp"]).write(
+            gl_mat4(np.asarray(proj) @ np.asarray(view))
+        )
         self.vao.render(moderngl.TRIANGLES)
 
     def release(self) -> None:

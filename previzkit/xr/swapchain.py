@@ -103,12 +103,13 @@ class EyeSwapchain:
         self.ctx = session.ctx
         self.size = (int(width), int(height))
         formats = [int(f) for f in xr.enumerate_swapchain_formats(session.handle)]
-        self.color_format = choose_format(formats, COLOR_PREFERENCE)
-        if self.color_format is None:
+        color_format = choose_format(formats, COLOR_PREFERENCE)
+        if color_format is None:
             names = ", ".join(FORMAT_NAMES.get(f, hex(f)) for f in formats)
             raise XRError(
                 f"the OpenXR runtime offers no 8-bit RGBA swapchain format (offers {names})"
             )
+        self.color_format = color_format
         self.depth_format = choose_format(formats, DEPTH_PREFERENCE) if depth else None
         self.color = self._create(
             self.color_format,

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from previzkit.capture.sources.base import Frame, Source
 from previzkit.core.errors import VideoOpenError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 
 class VideoSource(Source):
@@ -43,7 +48,7 @@ class VideoSource(Source):
         try:
             for i, frame in enumerate(self._container.decode(self._stream)):
                 t = float(frame.time) if frame.time is not None else i / self.fps
-                yield Frame(i, t, frame.to_ndarray(format="rgb24"))
+                yield Frame(i, t, cast("npt.NDArray[np.uint8]", frame.to_ndarray(format="rgb24")))
         except av.error.FFmpegError as exc:
             raise VideoOpenError(f"cannot decode video {self.path}: {exc}") from None
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, cast
 
 from previzkit.capture.sources.base import Frame, Source
 from previzkit.core.errors import VideoOpenError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 
 def device_spec(index: int) -> tuple[str, str]:
@@ -67,11 +72,12 @@ class WebcamSource(Source):
 
         try:
             for i, frame in enumerate(self._container.decode(self._stream)):
-                yield Frame(i, time.monotonic() - self._t0, frame.to_ndarray(format="rgb24"))
+                image = cast("npt.NDArray[np.uint8]", frame.to_ndarray(format="rgb24"))
+                yield Frame(i, time.monotonic() - self._t0, image)
         except av.error.FFmpegError as exc:
             raise VideoOpenError(f"camera {self.index} stopped: {exc}") from None
 
     def close(self) -> None:
         if self._container is not None:
             self._container.close()
-            self._container = None
+            self._container = None  # type: ignore[assignment]  # closed

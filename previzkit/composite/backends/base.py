@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 import numpy as np
+import numpy.typing as npt
 
 from previzkit.composite.lut import Lut
 from previzkit.composite.params import CDL, KeyParams
@@ -41,7 +42,7 @@ class Backend(ABC):
         if src is not dst:
             np.copyto(dst, src)
 
-    def scratch(self, tag: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    def scratch(self, tag: str, shape: tuple[int, ...], dtype: npt.DTypeLike) -> np.ndarray:
         """A work buffer reused across calls of the same shape (no per-frame allocation)."""
         cache = self.__dict__.setdefault("_scratch", {})
         key = (tag, tuple(shape), np.dtype(dtype).str)

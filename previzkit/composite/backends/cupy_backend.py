@@ -7,6 +7,8 @@ convenience; the real-time loop should keep its frames on the device).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from previzkit.core.errors import BackendUnavailable
@@ -46,7 +48,7 @@ class CupyBackend(Backend):
     priority = 20
 
     def __init__(self) -> None:
-        self._module = None
+        self._module: Any = None
         self._consts: dict = {}
 
     # memory -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ work (the Cb/Cr matte, CDL curves, LUT lattice taps) computed once per parameter
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal, TypedDict
 
 import numpy as np
 
@@ -35,7 +36,22 @@ from previzkit.composite.formulas import (
 from previzkit.composite.lut import Lut, lattice_coords
 from previzkit.composite.params import CDL
 
-_JIT = {"parallel": True, "cache": True, "nogil": True, "error_model": "numpy", "fastmath": False}
+
+class _JitOptions(TypedDict):
+    parallel: bool
+    cache: bool
+    nogil: bool
+    error_model: Literal["python", "numpy"]
+    fastmath: bool
+
+
+_JIT: _JitOptions = {
+    "parallel": True,
+    "cache": True,
+    "nogil": True,
+    "error_model": "numpy",
+    "fastmath": False,
+}
 CB_R, CB_G, CB_B = CB_COEF
 CR_R, CR_G, CR_B = CR_COEF
 LR, LG, LB = (np.float32(v) for v in LUMA709)
@@ -783,7 +799,8 @@ def _lerp4(typingctx, src, i, j, f, dst, k):
 def _hrow_vec4(sf, xp, wp, dst, w, n):
     for x in range(w):
         j = np.int64(xp[x])
-        _lerp4(sf, j, j + n, wp[x], dst, np.int64(n * x))
+        # numba's stub types the call with the intrinsic's typingctx parameter too
+        _lerp4(sf, j, j + n, wp[x], dst, np.int64(n * x))  # type: ignore[call-arg]
 
 
 @njit(cache=True, fastmath={"contract"})
@@ -1066,6 +1083,7 @@ class NumbaBackend(Backend):
                 ti, tf = lut.uint8_taps
                 _lut_u8(img, lut.cube, ti, tf, o)
         elif lut.cube is None:
+            assert lut.shaper is not None  # a Lut has a cube or a shaper
             _shaper_only_f(
                 img, lut.shaper.astype(d), lut.shaper_min.astype(d), lut.shaper_max.astype(d), o
             )

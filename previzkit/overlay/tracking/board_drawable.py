@@ -4,7 +4,7 @@ the renderer at a known camera pose."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -55,9 +55,9 @@ class BoardDrawable:
         self._vao = ctx.vertex_array(self._prog, [(self._vbo, "3f 2f", "in_position", "in_uv")])
 
     def draw(self, ctx: moderngl.Context, frame: FrameUniforms) -> None:
-        self._prog["u_mvp"].write(gl_mat4(frame.proj @ frame.view))
+        cast("moderngl.Uniform", self._prog["u_mvp"]).write(gl_mat4(frame.proj @ frame.view))
         self._tex.use(0)
-        self._prog["u_tex"].value = 0
+        cast("moderngl.Uniform", self._prog["u_tex"]).value = 0
         self._vao.render()
 
     def release(self) -> None:

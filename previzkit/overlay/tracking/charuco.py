@@ -25,7 +25,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -273,7 +273,8 @@ class Undistorter:
                 f"undistort: image {image.shape[1]}x{image.shape[0]}, calibration "
                 f"{self.size[0]}x{self.size[1]}"
             )
-        return cv2.remap(image, *self._maps, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        out = cv2.remap(image, *self._maps, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        return cast("npt.NDArray[np.uint8]", out)  # cv2's stub: any MatLike
 
 
 @dataclass
@@ -398,7 +399,7 @@ def _gray(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     if image.ndim == 2:
         return image
     if image.ndim == 3 and image.shape[2] == 3:
-        return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        return cast("npt.NDArray[np.uint8]", cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
     raise TrackingError(f"board image: shape {image.shape}, expected (H, W) or (H, W, 3) uint8")
 
 
