@@ -123,7 +123,7 @@ def choose_shot(beat: Beat, shots: list[Any], opening: bool) -> Any | None:
     if not cands:
         return None
     if beat.kind == "dialogue":
-        order = DIALOGUE_ORDER
+        order: tuple[str, ...] = DIALOGUE_ORDER
 
         def rank(s: Any) -> tuple[int, int]:
             on_speaker = bool(s.subjects) and s.subjects[0] == beat.speaker
@@ -419,7 +419,9 @@ def _marks(set_path: Path) -> list[tuple[float, float]]:
     from previzkit.model.setfile import load_set
 
     try:
-        return [tuple(m.position) for m in load_set(set_path).marks.values()]
+        return [
+            (float(m.position[0]), float(m.position[1])) for m in load_set(set_path).marks.values()
+        ]
     except PrevizError as exc:  # a broken set file must not stop the edit
         log.warning("marks from %s not used: %s", set_path, exc)
         return []

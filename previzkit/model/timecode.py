@@ -19,6 +19,7 @@ import datetime as _dt
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from previzkit.core.errors import TimecodeError
 
@@ -100,7 +101,7 @@ def _rate_name(value: str | float | int | Fraction) -> str:
     raise TimecodeError(f"rate {value!r}: unsupported; use one of {', '.join(RATES)}")
 
 
-def _lib(r: Rate, **kw: object):  # the timecode package's object
+def _lib(r: Rate, **kw: Any) -> Any:  # the timecode package's object
     import timecode as _timecode
 
     return _timecode.Timecode(

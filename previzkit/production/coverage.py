@@ -148,8 +148,8 @@ def shot_camera(
     return CameraDef(
         name=str(shot.id),
         lens=_lens(shot.lens_mm, focus),
-        position=tuple(float(x) for x in pos),
-        target=tuple(float(x) for x in target),
+        position=(float(pos[0]), float(pos[1]), float(pos[2])),
+        target=(float(target[0]), float(target[1]), float(target[2])),
     )
 
 
@@ -184,7 +184,7 @@ def scene_set(
                 name=name,
                 model="mannequin",
                 mark=mark_names[i] if i < len(mark_names) else None,
-                position=tuple(float(x) for x in p),
+                position=(float(p[0]), float(p[1]), float(p[2])),
                 yaw_deg=yaw_towards(p, look),
                 color=COLORS[i % len(COLORS)],
             )

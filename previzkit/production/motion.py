@@ -246,7 +246,9 @@ def bvh_landmarks(clip: BvhClip, scale: float = 0.01) -> npt.NDArray[np.float64]
     length = np.linalg.norm(top - P("head"), axis=1).mean()
     c = P("head") + 0.45 * (top - P("head"))
     s = length / 0.18
-    face = {  # (across (+left), up, forward) in metres for a 0.18 m head bone
+    face: dict[
+        int, tuple[float, float, float]
+    ] = {  # (across (+left), up, forward) in metres for a 0.18 m head bone
         0: (0.0, -0.01, 0.105),
         1: (0.015, 0.02, 0.095),
         2: (0.032, 0.02, 0.09),
@@ -259,8 +261,8 @@ def bvh_landmarks(clip: BvhClip, scale: float = 0.01) -> npt.NDArray[np.float64]
         9: (0.025, -0.045, 0.09),
         10: (-0.025, -0.045, 0.09),
     }
-    for idx, (a, b, cc) in face.items():
-        local = s * (a * left + b * up + cc * fwd)
+    for idx, (across, upward, forward) in face.items():
+        local = s * (across * left + upward * up + forward * fwd)
         lm[:, idx] = c + np.einsum("fij,j->fi", rot[:, k], local)
     return lm
 

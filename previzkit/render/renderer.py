@@ -40,6 +40,8 @@ from previzkit.render.skybox import Skybox
 if TYPE_CHECKING:
     import moderngl
 
+    from previzkit.render.character import Character
+
 
 NEAR_M = 0.05
 FAR_M = 500.0
@@ -118,7 +120,7 @@ class SetDrawables:
         self.set = set_def
         self._released = False
         self.props: dict[str, MeshDrawable] = {}
-        self.characters: dict[str, Drawable] = {}
+        self.characters: dict[str, Character] = {}
         self.extras: list[Drawable] = []
         try:
             self._build()

@@ -16,12 +16,15 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
 from previzkit.core.errors import InputError, MissingFileError
 from previzkit.core.types import Pose
+
+if TYPE_CHECKING:
+    from previzkit.capture.stream import StreamStats
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +202,7 @@ class StreamSource(_ReaderThreadSource):
         self._ready = threading.Event()
         self._arrived = threading.Event()
         self._error: BaseException | None = None
-        self.stats = None
+        self.stats: StreamStats | None = None
 
     def _run(self) -> None:
         from previzkit.capture.stream import PoseSubscriber

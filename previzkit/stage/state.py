@@ -70,27 +70,29 @@ def _check_fields(key: str, fields: dict[str, Any]) -> dict[str, Any]:
                 f"set state: {key}: unknown field {f!r} (allowed: {', '.join(allowed)})"
             )
         n = allowed[f]
+        scalar: float = math.nan
+        vector: list[float] = []
         try:
             if n == 0:
-                v = float(value)
-                ok = math.isfinite(v)
+                scalar = float(value)
+                ok = math.isfinite(scalar)
             else:
                 arr = np.asarray(value, dtype=np.float64).reshape(-1)
                 ok = arr.shape == (n,) and bool(np.all(np.isfinite(arr)))
-                v = [float(x) for x in arr] if ok else None
+                vector = [float(x) for x in arr] if ok else []
         except (TypeError, ValueError):
             ok = False
         if not ok:
             want = "a finite number" if n == 0 else f"{n} finite numbers"
             raise InputError(f"set state: {key}.{f}: expected {want}, got {value!r}")
         if f in ("orientation", "rotation"):
-            norm = float(np.linalg.norm(v))
+            norm = float(np.linalg.norm(vector))
             if norm < 1e-9:
                 raise InputError(f"set state: {key}.{f}: zero quaternion")
-            v = [x / norm for x in v]
-        if f == "focal_mm" and v <= 0:
-            raise InputError(f"set state: {key}.focal_mm: must be > 0, got {v}")
-        out[f] = v
+            vector = [x / norm for x in vector]
+        if f == "focal_mm" and scalar <= 0:
+            raise InputError(f"set state: {key}.focal_mm: must be > 0, got {scalar}")
+        out[f] = scalar if n == 0 else vector
     return out
 
 

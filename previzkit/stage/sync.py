@@ -117,7 +117,7 @@ class StateSync:
         self.on_save = on_save
         self.stats = SyncStats()
         self.last_applied: list[tuple[Edit, float]] = []  # (edit, wall time applied here)
-        self._ctx = zmq.Context.instance()
+        self._ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context.instance()
         self._pub = self._ctx.socket(zmq.XPUB)
         self._pub.setsockopt(zmq.LINGER, 200)
         self._pub.setsockopt(zmq.XPUB_VERBOSE, 1)  # see every subscribe, not only the first
@@ -137,7 +137,7 @@ class StateSync:
     def endpoint(self) -> str:
         import zmq
 
-        return self._pub.getsockopt(zmq.LAST_ENDPOINT).decode()
+        return self._pub.getsockopt_string(zmq.LAST_ENDPOINT)
 
     def connect(self, address: str) -> None:
         import zmq

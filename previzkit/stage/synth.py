@@ -21,7 +21,7 @@ def wave_pose(skeleton, t: float) -> SkeletonPose:
     down = quat_from_axis_angle((0, 0, 1), math.radians(70))
     return SkeletonPose(
         root=(0.0, float(skeleton.offsets[0, 1]), 0.0),
-        rotations={"left_upper_arm": tuple(up), "right_upper_arm": tuple(down)},
+        rotations={"left_upper_arm": up, "right_upper_arm": down},
     )
 
 

@@ -9,7 +9,7 @@ one readback per frame. Needs a display (X11 or Wayland).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import numpy as np
 
@@ -42,6 +42,15 @@ def letterbox(src: tuple[int, int], dst: tuple[int, int]) -> tuple[float, float]
         return (1.0, 1.0)
     s, d = sw / sh, dw / dh
     return (1.0, d / s) if s > d else (s / d, 1.0)
+
+
+class ReadableFramebuffer(Protocol):
+    """What the mirror reads: a moderngl framebuffer, or an image wearing its interface."""
+
+    @property
+    def size(self) -> tuple[int, int]: ...
+
+    def read(self, *, components: int = 3, alignment: int = 1) -> bytes: ...
 
 
 class MirrorWindow:
@@ -103,7 +112,7 @@ class MirrorWindow:
         self._glfw.make_context_current(None)  # type: ignore[arg-type]
         self.loop_ctx.__enter__()
 
-    def __call__(self, fbo: moderngl.Framebuffer) -> None:
+    def __call__(self, fbo: ReadableFramebuffer) -> None:
         if self.closed:
             return
         glfw = self._glfw
