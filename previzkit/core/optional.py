@@ -54,10 +54,28 @@ def require(module: str, extra: str, feature: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        top = module.split(".")[0]
-        if exc.name is not None and exc.name.split(".")[0] != top:
+        # absent: the module asked for or one of its parents; anything else that is not
+        # found (a module it imports, a broken wheel's own submodule) raises as it is
+        if exc.name is not None and not f"{module}.".startswith(f"{exc.name}."):
             raise
-        raise DependencyMissing(DISTRIBUTIONS.get(top, top), extra, feature) from None
+        raise DependencyMissing(distribution(module), extra, feature) from None
+
+
+def ensure(extra: str, feature: str, *modules: str) -> None:
+    """Raise :class:`DependencyMissing` for the first of ``modules`` that is not installed.
+
+    For a check at command start: it finds modules without importing them, so a command
+    that needs a missing package ends in one line before it does any work.
+    """
+    for module in modules:
+        if not available(module):
+            raise DependencyMissing(distribution(module), extra, feature)
+
+
+def distribution(module: str) -> str:
+    """The pip name of import name ``module`` ("PIL" -> "pillow")."""
+    top = module.split(".")[0]
+    return DISTRIBUTIONS.get(top, top)
 
 
 def available(module: str) -> bool:
@@ -70,4 +88,11 @@ def available(module: str) -> bool:
 
 def missing_for(extra: str) -> list[str]:
     """The distributions of ``extra`` that are not installed (empty when all are)."""
-    return [DISTRIBUTIONS.get(m, m) for m in EXTRAS[extra] if not available(m)]
+    return [distribution(m) for m in EXTRAS[extra] if not available(m)]
+
+
+def optional_module(name: str | None) -> str | None:
+    """``name`` (from a ModuleNotFoundError) when it is a package an extra brings, else None."""
+    if not name or "." in name:  # an absent package is reported by its top-level name
+        return None
+    return name if any(name in names for names in EXTRAS.values()) else None

@@ -13,6 +13,8 @@ from typing import cast
 
 import numpy as np
 
+from previzkit.core.optional import require
+
 
 def sky_panorama(width: int = 2048, height: int = 1024, seed: int = 3) -> np.ndarray:
     """(H, W, 3) uint8 equirect: gradient sky with a sun, hills on the horizon, ground.
@@ -70,7 +72,7 @@ def crate_texture(size: int = 128) -> np.ndarray:
 
 def write_sample_assets(root: str | Path) -> list[Path]:
     """Write the sample set's panorama and props under ``root`` (an assets folder)."""
-    import trimesh
+    trimesh = require("trimesh", "render", "writing the sample assets")
     from PIL import Image
 
     root = Path(root)

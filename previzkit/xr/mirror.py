@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from previzkit.core.errors import XRError
+from previzkit.core.optional import require
 
 if TYPE_CHECKING:
     import moderngl
@@ -61,8 +62,8 @@ class MirrorWindow:
                 f"{option} needs a desktop display (DISPLAY or WAYLAND_DISPLAY is unset); "
                 f"drop {option} or run it on a desktop"
             )
-        import glfw
-        import moderngl
+        glfw = require("glfw", "xr", "the mirror window")
+        moderngl = require("moderngl", "xr", "the mirror window")
 
         from previzkit.xr.graphics import release_current_egl
 

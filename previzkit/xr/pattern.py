@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from previzkit.core.optional import require
 from previzkit.render.drawable import gl_mat4
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class TestPattern:
         self.vao = ctx.vertex_array(self.prog, [(self.vbo, "3f 3f", "in_pos", "in_color")])
 
     def render_view(self, fbo: moderngl.Framebuffer, view: np.ndarray, proj: np.ndarray) -> None:
-        import moderngl
+        moderngl = require("moderngl", "xr", "OpenXR rendering")
 
         fbo.use()
         fbo.viewport = (0, 0, *fbo.size)
