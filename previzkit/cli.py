@@ -16,7 +16,7 @@ import traceback
 import click
 
 from previzkit.core.errors import DependencyMissing, PrevizError
-from previzkit.core.optional import available, distribution, optional_module
+from previzkit.core.optional import COMMANDS, distribution, missing_for_command, optional_module
 
 # name -> (module, attribute, one-line help). Help text lives here so that listing
 # commands does not import their modules.
@@ -37,37 +37,10 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "keys": ("previzkit.capture.keys_cli", "keys", "Generate CurveZMQ keys for pose streams."),
 }
 
-# name -> (extra, the import names without which the command cannot run at all). --help
-# marks a command whose needs are missing, `previzkit doctor` lists them; both only look
-# for the modules (find_spec), never import them. Subcommands check what they need when
-# they start (core.optional.require/ensure), naming their feature.
-NEEDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "doctor": ("", ()),
-    "render": ("render", ("moderngl", "trimesh", "PIL")),
-    "capture": ("capture", ("mediapipe",)),
-    "composite": ("composite", ("PIL",)),
-    "genai": ("genai", ("torch",)),
-    "xr": ("xr", ("moderngl", "xr")),
-    "script": ("script", ()),
-    "takes": ("takes", ("timecode",)),
-    "stage": ("stage", ("moderngl", "trimesh", "timecode")),
-    "overlay": ("stage", ("moderngl", "trimesh", "cv2")),
-    "cut": ("edit", ("opentimelineio", "timecode", "av")),
-    "demo": ("render,edit", ("moderngl", "trimesh", "opentimelineio", "timecode", "av")),
-    "batch": ("batch", ("dask", "distributed")),
-    "keys": ("capture", ("zmq",)),
-}
-
-
-def missing_needs(name: str) -> list[str]:
-    """The pip names of what command ``name`` needs and this machine lacks (no imports)."""
-    return [distribution(m) for m in NEEDS.get(name, ("", ()))[1] if not available(m)]
-
-
 def _help(name: str) -> str:
     text = SUBCOMMANDS[name][2]
-    if missing_needs(name):
-        text += f" (needs previzkit[{NEEDS[name][0]}])"
+    if missing_for_command(name):
+        text += f" (needs previzkit[{COMMANDS[name][0]}])"
     return text
 
 
@@ -147,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         command = _command_of(args)
-        extra = NEEDS[command][0] if command and NEEDS.get(command, ("", ()))[0] else "all"
+        extra = COMMANDS[command][0] if command and COMMANDS.get(command, ("", ()))[0] else "all"
         feature = f"previzkit {command}" if command else "previzkit"
         click.echo(f"error: {DependencyMissing(distribution(top), extra, feature)}", err=True)
         return 2

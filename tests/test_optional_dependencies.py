@@ -16,6 +16,16 @@ from pathlib import Path
 
 import pytest
 
+from previzkit.core.errors import DependencyMissing
+from previzkit.core.optional import (
+    COMMANDS,
+    EXTRAS,
+    available,
+    distribution,
+    ensure,
+    missing_for,
+    require,
+)
 from previzkit.core.resources import asset_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,7 +235,106 @@ def test_missing_dependency_is_one_line(inputs, tmp_path, hidden, extra, args):
     assert proc.returncode == 2, detail
     assert "Traceback" not in proc.stderr, detail
     assert len(lines) == 1 and lines[0].startswith("error: "), detail
-    from previzkit.core.optional import DISTRIBUTIONS
-
-    assert any(f"'{DISTRIBUTIONS.get(h, h)}'" in lines[0] for h in hidden), detail
+    assert any(f"'{distribution(h)}'" in lines[0] for h in hidden), detail
     assert f"pip install 'previzkit[{extra}]'" in lines[0], detail
+
+
+# --- the pieces: require, ensure, available, --help, doctor --------------------------------
+
+
+def test_require_imports_a_present_module():
+    assert require("json", "script", "JSON") is json
+
+
+def test_require_names_the_package_and_the_extra_when_absent(monkeypatch):
+    monkeypatch.setitem(sys.modules, "zmq", None)
+    with pytest.raises(DependencyMissing) as info:
+        require("zmq.auth.thread", "capture", "the pose stream")
+    assert str(info.value) == (
+        "the pose stream needs the 'pyzmq' package: pip install 'previzkit[capture]'"
+    )
+    assert info.value.module == "pyzmq" and info.value.extra == "capture"
+    with pytest.raises(DependencyMissing, match="'previzkit_no_such_package' package"):
+        require("previzkit_no_such_package", "all", "a test")
+
+
+def test_require_reraises_a_module_whose_own_import_fails(tmp_path, monkeypatch):
+    (tmp_path / "pzk_broken_dep").mkdir()
+    (tmp_path / "pzk_broken_dep" / "__init__.py").write_text("import pzk_not_there_at_all\n")
+    (tmp_path / "pzk_broken_init.py").write_text("raise RuntimeError('bad wheel')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ModuleNotFoundError) as info:
+        require("pzk_broken_dep", "all", "a test")
+    assert not isinstance(info.value, DependencyMissing)
+    assert info.value.name == "pzk_not_there_at_all"
+    with pytest.raises(RuntimeError, match="bad wheel"):
+        require("pzk_broken_init", "all", "a test")
+
+
+def test_availability_checks_import_nothing(tmp_path, monkeypatch):
+    (tmp_path / "pzk_heavy.py").write_text("raise RuntimeError('imported')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert available("pzk_heavy") and not available("previzkit_no_such_package")
+    ensure("all", "a test", "pzk_heavy", "json")
+    assert "pzk_heavy" not in sys.modules
+    with pytest.raises(DependencyMissing, match=r"pip install 'previzkit\[all\]'"):
+        ensure("all", "a test", "json", "previzkit_no_such_package")
+    assert missing_for("script") == []
+
+
+def test_every_command_lists_its_needs():
+    from previzkit.cli import SUBCOMMANDS
+
+    assert set(COMMANDS) == set(SUBCOMMANDS)
+    for extra, _ in COMMANDS.values():
+        assert all(e in EXTRAS for e in extra.split(",") if e)
+
+
+def test_help_marks_commands_whose_extra_is_missing(tmp_path):
+    proc = run_hidden(("torch", "dask"), ["--help"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = " ".join(proc.stdout.split())  # click wraps long help lines
+    assert "(needs previzkit[genai])" in out and "(needs previzkit[batch])" in out
+    assert "script Fountain screenplays: breakdown and shot plan. " in out  # unmarked
+
+
+def test_doctor_reports_missing_commands_and_extras(tmp_path):
+    proc = run_hidden(("torch", "dask"), ["doctor"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert any(
+        ln.startswith("MISS genai")
+        and "needs torch" in ln
+        and "pip install 'previzkit[genai]'" in ln
+        for ln in lines
+    )
+    assert any(ln.startswith("MISS batch") and "previzkit[batch]" in ln for ln in lines)
+    assert any(ln.startswith("ok   script") for ln in lines)
+
+
+def test_script_needs_no_extra(inputs, tmp_path):
+    heavy = ("torch", "mediapipe", "moderngl", "av", "opentimelineio", "timecode", "PIL", "cv2")
+    proc = run_hidden(heavy, ["script", "breakdown", inputs["script"]], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_stray_optional_import_still_ends_in_one_line(monkeypatch, capsys):
+    import click
+
+    from previzkit import cli as cli_module
+    from previzkit.cli import main
+
+    @click.command()
+    def stray() -> None:
+        import timecode  # noqa: F401  (no require(): main() must still say it in one line)
+
+    monkeypatch.setitem(sys.modules, "timecode", None)
+    cli_module.cli.add_command(stray, "takes")
+    try:
+        assert main(["takes"]) == 2
+    finally:
+        cli_module.cli.commands.pop("takes")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "error: previzkit takes needs the 'timecode' package: pip install 'previzkit[takes]'"
+    ]

@@ -43,6 +43,27 @@ DISTRIBUTIONS: dict[str, str] = {
     "distributed": "dask[distributed]",
 }
 
+# command -> (extra, the import names without which the command cannot run at all). --help
+# marks a command whose needs are missing, `previzkit doctor` lists them; both only look
+# for the modules (find_spec), never import them. Subcommands check what they need when
+# they start (core.optional.require/ensure), naming their feature.
+COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "doctor": ("", ()),
+    "render": ("render", ("moderngl", "trimesh", "PIL")),
+    "capture": ("capture", ("mediapipe",)),
+    "composite": ("composite", ("PIL",)),
+    "genai": ("genai", ("torch",)),
+    "xr": ("xr", ("moderngl", "xr")),
+    "script": ("script", ()),
+    "takes": ("takes", ("timecode",)),
+    "stage": ("stage", ("moderngl", "trimesh", "timecode")),
+    "overlay": ("stage", ("moderngl", "trimesh", "cv2")),
+    "cut": ("edit", ("opentimelineio", "timecode", "av")),
+    "demo": ("render,edit", ("moderngl", "trimesh", "opentimelineio", "timecode", "av")),
+    "batch": ("batch", ("dask", "distributed")),
+    "keys": ("capture", ("zmq",)),
+}
+
 
 def require(module: str, extra: str, feature: str) -> ModuleType:
     """Import ``module`` (a dotted name), or raise :class:`DependencyMissing`.
@@ -84,6 +105,11 @@ def available(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         return False
+
+
+def missing_for_command(name: str) -> list[str]:
+    """The distributions command ``name`` needs and this machine lacks (nothing imported)."""
+    return [distribution(m) for m in COMMANDS.get(name, ("", ()))[1] if not available(m)]
 
 
 def missing_for(extra: str) -> list[str]:
