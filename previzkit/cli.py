@@ -37,6 +37,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "keys": ("previzkit.capture.keys_cli", "keys", "Generate CurveZMQ keys for pose streams."),
 }
 
+
 def _help(name: str) -> str:
     text = SUBCOMMANDS[name][2]
     if missing_for_command(name):
