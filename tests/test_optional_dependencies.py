@@ -89,7 +89,6 @@ def inputs(tmp_path_factory) -> dict[str, str]:
     pil.fromarray(np.full_like(rgb, 40)).save(d / "bg.png")
     out["plate"] = str(d / "plate.png")
     out["bg"] = str(d / "bg.png")
-    out["grade_lut"] = ""
 
     pytest.importorskip("av")
     from previzkit.edit.synthetic import write_take_video
