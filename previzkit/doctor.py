@@ -220,7 +220,7 @@ def _echo(checks: list[Check]) -> None:
 def doctor() -> None:
     """Report what this machine has for each part, and how to get what is missing."""
     _echo(run_checks())
-    click.echo("\ncommands:")
+    click.echo("--- commands: the packages each needs ---")
     _echo(command_checks())
-    click.echo("\nextras:")
+    click.echo("--- extras: the packages each brings ---")
     _echo(extra_checks())
