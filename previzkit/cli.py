@@ -15,7 +15,8 @@ import traceback
 
 import click
 
-from previzkit.core.errors import PrevizError
+from previzkit.core.errors import DependencyMissing, PrevizError
+from previzkit.core.optional import COMMANDS, distribution, missing_for_command, optional_module
 
 # name -> (module, attribute, one-line help). Help text lives here so that listing
 # commands does not import their modules.
@@ -35,6 +36,18 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "batch": ("previzkit.batch.cli", "batch", "Batch capture/render/assemble over takes on Dask."),
     "keys": ("previzkit.capture.keys_cli", "keys", "Generate CurveZMQ keys for pose streams."),
 }
+
+
+def _help(name: str) -> str:
+    text = SUBCOMMANDS[name][2]
+    if missing_for_command(name):
+        text += f" (needs previzkit[{COMMANDS[name][0]}])"
+    return text
+
+
+def _command_of(args: list[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is one)."""
+    return next((a for a in args if a in SUBCOMMANDS), None)
 
 
 def _available(name: str) -> bool:
@@ -61,7 +74,7 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [
-            (n, SUBCOMMANDS[n][2] if n in SUBCOMMANDS else self.commands[n].get_short_help_str())
+            (n, _help(n) if n in SUBCOMMANDS else self.commands[n].get_short_help_str())
             for n in self.list_commands(ctx)
         ]
         if rows:
@@ -99,6 +112,18 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         click.echo(f"error: {exc}", err=True)
+        return 2
+    except ModuleNotFoundError as exc:
+        # an optional package imported without require(): still one line, never a traceback
+        top = optional_module(exc.name)
+        if top is None:
+            raise
+        if debug:
+            traceback.print_exc()
+        command = _command_of(args)
+        extra = COMMANDS[command][0] if command and COMMANDS.get(command, ("", ()))[0] else "all"
+        feature = f"previzkit {command}" if command else "previzkit"
+        click.echo(f"error: {DependencyMissing(distribution(top), extra, feature)}", err=True)
         return 2
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

@@ -9,6 +9,15 @@ from dataclasses import dataclass
 
 import click
 
+from previzkit.core.optional import (
+    COMMANDS,
+    EXTRAS,
+    available,
+    missing_for,
+    missing_for_command,
+    require,
+)
+
 
 @dataclass(frozen=True)
 class Check:
@@ -21,6 +30,8 @@ class Check:
 
 
 def _module_version(name: str) -> str | None:
+    if not available(name):
+        return None
     try:
         module = importlib.import_module(name)
     except Exception:
@@ -29,10 +40,9 @@ def _module_version(name: str) -> str | None:
 
 
 def check_gl() -> Check:
-    try:
-        import moderngl
-    except ImportError:
+    if not available("moderngl"):
         return Check("OpenGL", False, "moderngl not installed", "pip install 'previzkit[render]'")
+    moderngl = require("moderngl", "render", "OpenGL")
     try:
         ctx = moderngl.create_standalone_context(backend="egl")
     except Exception as exc:
@@ -49,10 +59,9 @@ def check_gl() -> Check:
 
 
 def check_openxr() -> Check:
-    try:
-        import xr
-    except ImportError:
+    if not available("xr"):
         return Check("OpenXR", False, "pyopenxr not installed", "pip install 'previzkit[xr]'")
+    xr = require("xr", "xr", "OpenXR")
     try:
         exts = xr.enumerate_instance_extension_properties()
     except Exception as exc:
@@ -73,10 +82,9 @@ def check_openxr() -> Check:
 
 
 def check_cuda() -> Check:
-    try:
-        import cupy
-    except ImportError:
+    if not available("cupy"):
         return Check("CUDA/CuPy", False, "cupy not installed", "pip install 'previzkit[gpu]'")
+    cupy = require("cupy", "gpu", "CUDA/CuPy")
     try:
         if not cupy.cuda.is_available():
             return Check(
@@ -128,20 +136,18 @@ def check_pyav() -> Check:
 
 
 def check_numba() -> Check:
-    try:
-        import numba
-    except ImportError:
+    if not available("numba"):
         return Check("numba", False, "numba not installed", "pip install 'previzkit[composite]'")
+    numba = require("numba", "composite", "numba")
     return Check(
         "numba", True, f"numba {numba.__version__}, {numba.config.NUMBA_NUM_THREADS} threads"
     )
 
 
 def check_torch() -> Check:
-    try:
-        import torch
-    except ImportError:
+    if not available("torch"):
         return Check("torch", False, "torch not installed", "pip install 'previzkit[genai]'")
+    torch = require("torch", "genai", "torch")
     device = "CUDA" if torch.cuda.is_available() else "CPU"
     return Check("torch", True, f"torch {torch.__version__} ({device})")
 
@@ -168,12 +174,53 @@ def run_checks() -> list[Check]:
     return results
 
 
-@click.command()
-def doctor() -> None:
-    """Report what this machine has for each part, and how to get what is missing."""
-    for c in run_checks():
+def command_checks() -> list[Check]:
+    """One check per ``previzkit`` command: the packages it needs that are missing (the
+    modules are looked up, never imported)."""
+    results = []
+    for name, (extra, needs) in COMMANDS.items():
+        missing = missing_for_command(name)
+        if missing:
+            detail = f"needs {', '.join(missing)}"
+            results.append(Check(name, False, detail, f"pip install 'previzkit[{extra}]'"))
+        else:
+            results.append(Check(name, True, ", ".join(needs) if needs else "no extra needed"))
+    return results
+
+
+def extra_checks() -> list[Check]:
+    """One check per extra: which of its packages are missing."""
+    results = []
+    for extra in EXTRAS:
+        missing = missing_for(extra)
+        if missing:
+            results.append(
+                Check(
+                    extra,
+                    False,
+                    f"missing {', '.join(missing)}",
+                    f"pip install 'previzkit[{extra}]'",
+                )
+            )
+        else:
+            results.append(Check(extra, True, "complete"))
+    return results
+
+
+def _echo(checks: list[Check]) -> None:
+    for c in checks:
         mark = "ok  " if c.ok else "MISS"
         line = f"{mark} {c.part:<10} {c.detail}"
         if c.hint and not c.ok:
             line += f"  -> {c.hint}"
         click.echo(line)
+
+
+@click.command()
+def doctor() -> None:
+    """Report what this machine has for each part, and how to get what is missing."""
+    _echo(run_checks())
+    click.echo("--- commands: the packages each needs ---")
+    _echo(command_checks())
+    click.echo("--- extras: the packages each brings ---")
+    _echo(extra_checks())

@@ -54,9 +54,12 @@ def _run(
     options: dict[str, Any],
 ) -> Any:
     from previzkit.batch.runner import project_takes, run_batch
+    from previzkit.core.optional import ensure
     from previzkit.core.progress import bar
 
     takes = project_takes(project, scene)
+    if not serial:  # --serial runs in this process, without Dask
+        ensure("batch", "batch runs on Dask", "dask", "distributed")
     with bar(f"batch {job}", len(takes), "take") as progress:
         report = run_batch(
             job,

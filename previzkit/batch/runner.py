@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from previzkit.batch.jobs import JOBS, run_take_job
-from previzkit.core.errors import DependencyMissing, InputError, TakeStoreError
+from previzkit.core.errors import InputError, TakeStoreError
+from previzkit.core.optional import require
 from previzkit.core.progress import ProgressFn
 
 log = logging.getLogger(__name__)
@@ -58,12 +59,8 @@ def project_takes(project: str | Path, scene: str | None = None) -> list[tuple[s
 
 def _client(scheduler: Any, workers: int) -> tuple[Any, Any, bool]:
     """(client, local cluster or None, whether this call opened the client)."""
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError as exc:  # pragma: no cover - dask is in the batch extra
-        raise DependencyMissing(
-            f"batch needs dask[distributed] ({exc}); pip install 'previzkit[batch]'"
-        ) from None
+    distributed = require("dask.distributed", "batch", "batch runs on Dask")
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
     if scheduler is None:
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
@@ -108,7 +105,7 @@ def run_batch(
         return report
     client, cluster, owned = _client(scheduler, workers)
     try:
-        from dask.distributed import as_completed
+        as_completed = require("dask.distributed", "batch", "batch runs on Dask").as_completed
 
         # Keys unique per run: a cluster keeps finished keys while any client holds
         # them, so a key reused by a later run (or another project) would hand back

@@ -15,6 +15,8 @@ import logging
 import threading
 from typing import Any
 
+from previzkit.core.optional import require
+
 log = logging.getLogger("previzkit.capture.stream")
 
 _WHY = {
@@ -37,7 +39,7 @@ class HandshakeLog:
     """Watch ``sock`` (the ``role`` side: "publisher" or "subscriber"); see module doc."""
 
     def __init__(self, sock: Any, role: str) -> None:
-        import zmq
+        zmq = require("zmq", "capture", "the CurveZMQ authentication log")
 
         self.role = role
         self.accepted = 0
@@ -57,8 +59,9 @@ class HandshakeLog:
         self._thread.start()
 
     def _run(self) -> None:
-        import zmq
-        from zmq.utils.monitor import recv_monitor_message
+        zmq = require("zmq", "capture", "the CurveZMQ authentication log")
+        monitor = require("zmq.utils.monitor", "capture", "the CurveZMQ authentication log")
+        recv_monitor_message = monitor.recv_monitor_message
 
         try:
             while not self._stop.is_set():

@@ -8,6 +8,7 @@ from typing import TypedDict
 import click
 
 from previzkit.core.errors import InputError
+from previzkit.core.optional import ensure
 
 
 class _Seen(TypedDict):
@@ -16,6 +17,22 @@ class _Seen(TypedDict):
 
 
 TRACK_SUFFIX = ".pzt"
+
+
+def _ensure_dependencies(path: Path | None, camera: int | None, publish: str | None) -> None:
+    """One line naming the package, before any work, when one the input needs is missing."""
+    from previzkit.capture.sources import IMAGE_SUFFIXES
+
+    ensure("capture", "pose capture", "mediapipe")
+    if path is not None and not path.exists():
+        return  # the source reports the missing file
+    is_image = path is not None and (path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES)
+    if is_image:
+        ensure("capture", "reading images", "PIL")
+    else:
+        ensure("capture", "reading video" if camera is None else "camera capture", "av")
+    if publish:
+        ensure("capture", "the pose stream", "zmq", "msgpack")
 
 
 @click.command("capture")
@@ -130,6 +147,7 @@ def capture(
         raise InputError(
             f"capture: output {output} must end in .json or {TRACK_SUFFIX} (binary pose track)"
         )
+    _ensure_dependencies(path, camera, publish)
     image_params = IMAGE_PARAMS
     if min_cutoff is not None or beta is not None:
         image_params = OneEuroParams(

@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from previzkit.core.errors import InputError, MissingFileError, StreamAuthError
+from previzkit.core.optional import require
 
 
 def create_keys(folder: str | Path, name: str) -> tuple[Path, Path]:
     """Write a new key pair; returns (public file, secret file). Never overwrites."""
-    import zmq.auth
+    zmq_auth = require("zmq.auth", "capture", "CurveZMQ keys")
 
     if not name or "/" in name or name.startswith("."):
         raise InputError(f"key name {name!r} must be a plain file name")
@@ -25,20 +26,20 @@ def create_keys(folder: str | Path, name: str) -> tuple[Path, Path]:
     for p in (public, secret):
         if p.exists():
             raise InputError(f"{p} exists already: choose another --name or folder")
-    pub, sec = zmq.auth.create_certificates(folder, name)
+    pub, sec = zmq_auth.create_certificates(folder, name)
     Path(sec).chmod(0o600)
     return Path(pub), Path(sec)
 
 
 def load_keys(path: str | Path, need_secret: bool) -> tuple[bytes, bytes | None]:
     """(public, secret) Z85 keys from a key file; errors name the file."""
-    import zmq.auth
+    zmq_auth = require("zmq.auth", "capture", "CurveZMQ keys")
 
     path = Path(path)
     if not path.is_file():
         raise MissingFileError(f"CurveZMQ key file {path} does not exist")
     try:
-        public, secret = zmq.auth.load_certificate(path)
+        public, secret = zmq_auth.load_certificate(path)
     except (ValueError, OSError) as exc:
         raise StreamAuthError(f"{path} is not a CurveZMQ key file ({exc})") from None
     if need_secret and not secret:

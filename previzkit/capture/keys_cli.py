@@ -18,6 +18,8 @@ def keys() -> None:
 def generate(folder: Path, name: str) -> None:
     """Write FOLDER/NAME.key (public) and FOLDER/NAME.key_secret (keep private)."""
     from previzkit.capture.keys import create_keys
+    from previzkit.core.optional import ensure
 
+    ensure("capture", "CurveZMQ keys", "zmq")
     public, secret = create_keys(folder, name)
     click.echo(f"public {public}\nsecret {secret}")

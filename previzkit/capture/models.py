@@ -30,6 +30,7 @@ import zipfile
 from pathlib import Path
 
 from previzkit.core.errors import InputError, ModelNotFound
+from previzkit.core.optional import require
 from previzkit.core.resources import assets_dir, cache_dir
 
 VARIANTS = ("lite", "full", "heavy")
@@ -126,7 +127,9 @@ def add_image_metadata(model: bytes, name: str, norm_mean: float, norm_std: floa
     """``model`` with Tasks-API metadata: an RGB image input normalised as
     ``(pixel - norm_mean) / norm_std`` and one feature output per output tensor."""
     _install_metadata_version_standin()
-    from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer, writer_utils
+    writers = "mediapipe.tasks.python.metadata.metadata_writers"
+    metadata_writer = require(f"{writers}.metadata_writer", "capture", "pose model metadata")
+    writer_utils = require(f"{writers}.writer_utils", "capture", "pose model metadata")
 
     writer = metadata_writer.MetadataWriter.create(bytearray(model))
     writer.add_general_info(name, "BlazePose (Google, Apache-2.0), metadata by previzkit")

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from previzkit.capture.models import model_path
 from previzkit.core.errors import InputError, ModelNotFound, ShapeError
+from previzkit.core.optional import require
 from previzkit.core.types import Pose
 from previzkit.model.landmarks import LANDMARK_NAMES
 
@@ -105,8 +106,10 @@ class PoseEstimator:
         ):
             if not 0.0 <= float(v) <= 1.0:
                 raise InputError(f"{name} must be in [0, 1], got {v!r}")
-        from mediapipe.tasks.python import vision
-        from mediapipe.tasks.python.core.base_options import BaseOptions
+        vision = require("mediapipe.tasks.python.vision", "capture", "pose detection")
+        BaseOptions = require(
+            "mediapipe.tasks.python.core.base_options", "capture", "pose detection"
+        ).BaseOptions
 
         self.model_path = resolve_model(model)
         self.mode = mode
@@ -129,7 +132,7 @@ class PoseEstimator:
         In video mode timestamps must increase; equal or earlier ones are nudged 1 ms on.
         Returned poses have ``actor_id`` -1 (ids come from the tracker).
         """
-        import mediapipe as mp
+        mp = require("mediapipe", "capture", "pose detection")
 
         if self._landmarker is None:
             raise InputError("PoseEstimator is closed")

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from previzkit.core.errors import PoseMessageError
+from previzkit.core.optional import require
 from previzkit.core.types import Pose
 
 SCHEMA = "previzkit.pose"
@@ -93,7 +94,7 @@ def encode(
     size: tuple[int, int] = (0, 0),
 ) -> tuple[bytes, bytes]:
     """(topic, payload) of one pose."""
-    import msgpack
+    msgpack = require("msgpack", "capture", "pose stream messages")
 
     flags = pose.flags if pose.flags is not None else np.zeros(33, np.uint8)
     payload = msgpack.packb(
@@ -120,7 +121,7 @@ def encode(
 
 def decode(topic_frame: bytes, payload: bytes) -> PoseMessage:
     """Decode and validate one message; :class:`PoseMessageError` says what is wrong."""
-    import msgpack
+    msgpack = require("msgpack", "capture", "pose stream messages")
 
     if not topic_frame.startswith(TOPIC_PREFIX):
         raise PoseMessageError(f"foreign topic {topic_frame[:40]!r} (expected pose/<id>)")

@@ -17,26 +17,21 @@ from pathlib import Path
 
 from previzkit.capture.schema import TOPIC_PREFIX, PoseMessage, decode, encode, topic
 from previzkit.core.errors import InputError, PoseMessageError, PrevizError
+from previzkit.core.optional import require
 from previzkit.core.types import Pose
 
 log = logging.getLogger(__name__)
 
 
 def _zmq():
-    try:
-        import zmq
-    except ImportError:  # pragma: no cover - depends on the install
-        from previzkit.core.errors import DependencyMissing
-
-        raise DependencyMissing("pyzmq", "capture", "the pose stream") from None
-    return zmq
+    return require("zmq", "capture", "the pose stream")
 
 
 def _curve_server(ctx, sock, secret_file, clients_dir):
     """Make ``sock`` a CurveZMQ server; accept only ``clients_dir``'s public keys
     (every client holding the server's public key if None)."""
-    import zmq
-    from zmq.auth.thread import ThreadAuthenticator
+    zmq = require("zmq", "capture", "the pose stream")
+    ThreadAuthenticator = require("zmq.auth.thread", "capture", "CurveZMQ").ThreadAuthenticator
 
     from previzkit.capture.keys import load_keys
 

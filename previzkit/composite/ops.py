@@ -26,6 +26,7 @@ from previzkit.composite.formulas import letterbox_rect, matte_table
 from previzkit.composite.lut import Lut
 from previzkit.composite.params import CDL, SCREENS, KeyParams
 from previzkit.core.errors import InputError, ShapeError
+from previzkit.core.optional import require
 
 U8 = (np.uint8,)
 FLOATS = (np.uint8, np.float16, np.float32)
@@ -57,7 +58,7 @@ class _Call:
 def _alloc(out, shape, dtype, what: str, like=None):
     if out is None:
         if like is not None and not isinstance(like, np.ndarray):  # a CuPy array in
-            import cupy
+            cupy = require("cupy", "gpu", "GPU compositing")
 
             return cupy.empty(shape, dtype)
         return np.empty(shape, dtype)

@@ -43,6 +43,27 @@ DISTRIBUTIONS: dict[str, str] = {
     "distributed": "dask[distributed]",
 }
 
+# command -> (extra, the import names without which the command cannot run at all). --help
+# marks a command whose needs are missing, `previzkit doctor` lists them; both only look
+# for the modules (find_spec), never import them. Subcommands check what they need when
+# they start (core.optional.require/ensure), naming their feature.
+COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "doctor": ("", ()),
+    "render": ("render", ("moderngl", "trimesh", "PIL")),
+    "capture": ("capture", ("mediapipe",)),
+    "composite": ("composite", ("PIL",)),
+    "genai": ("genai", ("torch",)),
+    "xr": ("xr", ("moderngl", "xr")),
+    "script": ("script", ()),
+    "takes": ("takes", ("timecode",)),
+    "stage": ("stage", ("moderngl", "trimesh", "timecode")),
+    "overlay": ("stage", ("moderngl", "trimesh", "cv2")),
+    "cut": ("edit", ("opentimelineio", "timecode", "av")),
+    "demo": ("render,edit", ("moderngl", "trimesh", "opentimelineio", "timecode", "av")),
+    "batch": ("batch", ("dask", "distributed")),
+    "keys": ("capture", ("zmq",)),
+}
+
 
 def require(module: str, extra: str, feature: str) -> ModuleType:
     """Import ``module`` (a dotted name), or raise :class:`DependencyMissing`.
@@ -54,10 +75,28 @@ def require(module: str, extra: str, feature: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        top = module.split(".")[0]
-        if exc.name is not None and exc.name.split(".")[0] != top:
+        # absent: the module asked for or one of its parents; anything else that is not
+        # found (a module it imports, a broken wheel's own submodule) raises as it is
+        if exc.name is not None and not f"{module}.".startswith(f"{exc.name}."):
             raise
-        raise DependencyMissing(DISTRIBUTIONS.get(top, top), extra, feature) from None
+        raise DependencyMissing(distribution(module), extra, feature) from None
+
+
+def ensure(extra: str, feature: str, *modules: str) -> None:
+    """Raise :class:`DependencyMissing` for the first of ``modules`` that is not installed.
+
+    For a check at command start: it finds modules without importing them, so a command
+    that needs a missing package ends in one line before it does any work.
+    """
+    for module in modules:
+        if not available(module):
+            raise DependencyMissing(distribution(module), extra, feature)
+
+
+def distribution(module: str) -> str:
+    """The pip name of import name ``module`` ("PIL" -> "pillow")."""
+    top = module.split(".")[0]
+    return DISTRIBUTIONS.get(top, top)
 
 
 def available(module: str) -> bool:
@@ -68,6 +107,18 @@ def available(module: str) -> bool:
         return False
 
 
+def missing_for_command(name: str) -> list[str]:
+    """The distributions command ``name`` needs and this machine lacks (nothing imported)."""
+    return [distribution(m) for m in COMMANDS.get(name, ("", ()))[1] if not available(m)]
+
+
 def missing_for(extra: str) -> list[str]:
     """The distributions of ``extra`` that are not installed (empty when all are)."""
-    return [DISTRIBUTIONS.get(m, m) for m in EXTRAS[extra] if not available(m)]
+    return [distribution(m) for m in EXTRAS[extra] if not available(m)]
+
+
+def optional_module(name: str | None) -> str | None:
+    """``name`` (from a ModuleNotFoundError) when it is a package an extra brings, else None."""
+    if not name or "." in name:  # an absent package is reported by its top-level name
+        return None
+    return name if any(name in names for names in EXTRAS.values()) else None

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from previzkit.core.errors import InputError, PrevizError, TakeStoreError
+from previzkit.core.optional import require
 from previzkit.core.progress import ProgressFn
 from previzkit.edit.scoring import ScoringRules, TakeAnalysis, TakeScore, rank_takes
 from previzkit.edit.timeline import DEFAULT_RECORD_START, clip_name, reel_name
@@ -253,7 +254,7 @@ def _build(
     rules: AssemblyRules,
     progress: ProgressFn | None,
 ) -> Assembly:
-    import opentimelineio as otio
+    otio = require("opentimelineio", "edit", "assembling the cut")
 
     from previzkit.core.resources import assets_dir
     from previzkit.edit.analysis import analyse_take

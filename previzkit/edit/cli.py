@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from previzkit.core.optional import ensure
+
 
 @click.group("cut")
 def cut() -> None:
@@ -33,6 +35,7 @@ def assemble_cmd(
     explain: bool,
 ) -> None:
     """Assemble the takes of PROJECT into a cut following SCRIPT."""
+    ensure("edit", "assembling the cut", "opentimelineio", "timecode", "av")
     from previzkit.core.progress import bar
     from previzkit.edit.assemble import AssemblyRules, assemble
     from previzkit.edit.exporters import export
@@ -55,6 +58,7 @@ def assemble_cmd(
 @click.option("--json", "as_json", is_flag=True, help="Print {fps, frames, cuts} as JSON.")
 def detect_cmd(video: str, as_json: bool) -> None:
     """Detect shot boundaries in VIDEO (frames where a new shot starts)."""
+    ensure("edit", "shot detection", "av", "scipy")
     from previzkit.core.progress import bar
     from previzkit.edit.detectors import detect_video
 
@@ -80,6 +84,7 @@ def render_cmd(
     cut_file: str, output: str, size: str, no_burn_ins: bool, preset: str, crf: int
 ) -> None:
     """Render CUT to an MP4 with burn-ins, slate cards and sound."""
+    ensure("edit", "rendering the cut", "opentimelineio", "timecode", "av", "PIL")
     from previzkit.core.errors import InputError
     from previzkit.core.progress import bar
     from previzkit.edit.render import RenderOptions, render_cut
@@ -100,6 +105,7 @@ def render_cmd(
 @click.option("--video", help="The cut's MP4 (default: rendered into the folder).")
 def storyboard_cmd(cut_file: str, output: str, video: str | None) -> None:
     """Write an HTML storyboard of CUT: a card per shot playing the MP4 from it."""
+    ensure("edit", "the storyboard", "opentimelineio", "timecode", "av", "PIL")
     from previzkit.core.progress import bar
     from previzkit.edit.storyboard import write_storyboard
 
@@ -114,6 +120,7 @@ def storyboard_cmd(cut_file: str, output: str, video: str | None) -> None:
 @click.option("--format", "fmt", help="Format name (otio, edl, fcp_xml, fcpxml, aaf).")
 def export_cmd(cut_file: str, output: str, fmt: str | None) -> None:
     """Export CUT to another editorial format."""
+    ensure("edit", "exporting the cut", "opentimelineio", "timecode")
     from previzkit.edit.exporters import export
     from previzkit.edit.timeline import load_cut
 
@@ -123,6 +130,7 @@ def export_cmd(cut_file: str, output: str, fmt: str | None) -> None:
 @cut.command("formats")
 def formats_cmd() -> None:
     """List the export formats available here."""
+    ensure("edit", "editorial formats", "opentimelineio")
     from previzkit.edit.exporters import available_exporters
 
     for e in available_exporters().values():

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError, MissingFileError, VideoOpenError, VideoWriteError
+from previzkit.core.optional import require
 from previzkit.core.progress import ProgressFn
 from previzkit.edit.timeline import CutClip, cut_events, load_cut
 from previzkit.model import timecode as tc
@@ -174,7 +175,7 @@ def _decode_audio(path: str) -> npt.NDArray[np.float32] | None:
 
 def _audio_media(timeline: Any) -> dict[float, str]:
     """Record start (frames) -> media path of each audio-track clip."""
-    import opentimelineio as otio
+    otio = require("opentimelineio", "edit", "rendering the cut")
 
     out = {}
     for track in timeline.audio_tracks()[:1]:

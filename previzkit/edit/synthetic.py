@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError
+from previzkit.core.optional import require
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class SyntheticVideo:
 
 def _texture(rng: np.random.Generator, h: int, w: int) -> npt.NDArray[np.float32]:
     """Smooth colour noise (h, w, 3) in [0, 1] with a random palette."""
-    from scipy.ndimage import gaussian_filter
+    gaussian_filter = require("scipy.ndimage", "edit", "synthetic footage").gaussian_filter
 
     base = rng.random((h, w, 3)).astype(np.float32)
     sigma = rng.uniform(4.0, 12.0)

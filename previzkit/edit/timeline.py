@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from previzkit.core.errors import InputError, MissingFileError
+from previzkit.core.optional import require
 from previzkit.model import timecode as tc
 
 DEFAULT_RECORD_START = "01:00:00:00"
@@ -66,7 +67,7 @@ class CutClip:
 
 def load_cut(path: str | Path) -> Any:
     """Read a cut (any format OTIO reads) as an OTIO Timeline."""
-    import opentimelineio as otio
+    otio = require("opentimelineio", "edit", "reading cuts")
 
     src = Path(path)
     if not src.is_file():
@@ -99,7 +100,7 @@ def _check_json(src: Path) -> None:
 
 def cut_events(timeline: Any) -> list[CutClip]:
     """The first video track's clips and slate gaps, in record order."""
-    import opentimelineio as otio
+    otio = require("opentimelineio", "edit", "reading cuts")
 
     track = timeline.video_tracks()[0]
     out: list[CutClip] = []

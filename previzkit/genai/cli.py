@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from previzkit.core.errors import InputError
+from previzkit.core.optional import ensure
 
 
 def _channels(text: str | None) -> tuple[int, ...] | None:
@@ -73,6 +74,7 @@ def genai() -> None:
 )
 def train(image: str, out: str, channels: str | None, resume: bool, **kw: object) -> None:
     """Train a PSGAN on IMAGE (a file or skimage:NAME, e.g. skimage:gravel)."""
+    ensure("genai", "GAN backgrounds", "torch")
     from previzkit.core.progress import bar
     from previzkit.genai.images import load_image
     from previzkit.genai.model import ModelConfig
@@ -137,6 +139,7 @@ def sample(
     device: str,
 ) -> None:
     """Generate a panorama (or a tileable texture) from MODEL."""
+    ensure("genai", "GAN backgrounds", "torch")
     from PIL import Image
 
     from previzkit.genai.horizon import HorizonBlend, apply_horizon
@@ -177,6 +180,7 @@ def eval_(
     model: str, image: str, tiles: int, tile_size: int, seed: int, seam_seeds: int, as_json: bool
 ) -> None:
     """Print SWD (model, real floor, untrained and noise ceilings) and seam metrics."""
+    ensure("genai", "GAN backgrounds", "torch")
     from previzkit.genai.evaluate import evaluate
     from previzkit.genai.images import load_image
 
@@ -191,6 +195,7 @@ def eval_(
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False))
 def strip(model: str, out: str) -> None:
     """Copy MODEL without its training state (for shipping; cannot be resumed)."""
+    ensure("genai", "GAN backgrounds", "torch")
     from previzkit.genai.checkpoint import load_checkpoint, save_checkpoint
 
     path = save_checkpoint(load_checkpoint(model), out, with_train_state=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from previzkit.core.errors import InputError, MissingFileError, VideoOpenError
+from previzkit.core.optional import require
 
 SKIMAGE_PREFIX = "skimage:"
 SKIMAGE_IMAGES = ("hubble_deep_field", "grass", "gravel", "brick", "coffee", "astronaut", "rocket")
@@ -26,11 +27,8 @@ def load_image(source: str | Path) -> np.ndarray:
                 f"{text!r}: unknown bundled image; choose one of "
                 + ", ".join(SKIMAGE_PREFIX + n for n in SKIMAGE_IMAGES)
             )
-        try:
-            import skimage.data
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise InputError(f"{text!r} needs scikit-image: pip install scikit-image") from exc
-        arr = np.asarray(getattr(skimage.data, name)())
+        skimage_data = require("skimage.data", "genai", f"the bundled image {text!r}")
+        arr = np.asarray(getattr(skimage_data, name)())
     else:
         path = Path(text)
         if not path.exists():

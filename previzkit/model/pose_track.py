@@ -50,6 +50,7 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError, MissingFileError, ShapeError
+from previzkit.core.optional import require
 from previzkit.core.types import Pose
 from previzkit.model.landmarks import LANDMARK_NAMES
 
@@ -99,14 +100,14 @@ class PoseTrack:
 
 
 def _packb(obj: Any) -> bytes:
-    import msgpack
+    msgpack = require("msgpack", "takes", "pose tracks (.pzt)")
 
     data: bytes = msgpack.packb(obj, use_bin_type=True)
     return data
 
 
 def _unpackb(data: bytes) -> Any:
-    import msgpack
+    msgpack = require("msgpack", "takes", "pose tracks (.pzt)")
 
     return msgpack.unpackb(data, raw=False, strict_map_key=False)
 

@@ -22,6 +22,7 @@ from fractions import Fraction
 from typing import Any
 
 from previzkit.core.errors import TimecodeError
+from previzkit.core.optional import require
 
 # name -> exact rate (frames per second)
 RATES: dict[str, Fraction] = {
@@ -102,7 +103,7 @@ def _rate_name(value: str | float | int | Fraction) -> str:
 
 
 def _lib(r: Rate, **kw: Any) -> Any:  # the timecode package's object
-    import timecode as _timecode
+    _timecode = require("timecode", "takes", "SMPTE timecode")
 
     return _timecode.Timecode(
         str(r.fps) if r.drop_frame or r.name == "23.976" else r.name,

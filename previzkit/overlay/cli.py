@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from previzkit.core.errors import InputError
+from previzkit.core.optional import ensure
 
 
 class _DefaultRun(click.Group):
@@ -133,6 +134,11 @@ def run(
 
     if frames is not None and frames < 1:
         raise InputError(f"--frames must be >= 1, got {frames}")
+    ensure("stage", "the AR overlay", "moderngl", "trimesh", "av")
+    if board is not None:
+        ensure("stage", "ChArUco tracking", "cv2")
+    if matte == "segment":
+        ensure("stage", "person segmentation", "mediapipe")
     position = None
     if actor_mark is not None:
         from previzkit.model.setfile import load_set
@@ -214,6 +220,7 @@ def calibrate_cmd(board, camera, plate, output, sensor_width_mm, every, max_view
 
     if every < 1 or max_views < 4:
         raise InputError(f"--every {every} must be >= 1 and --max-views {max_views} >= 4")
+    ensure("stage", "lens calibration", "cv2", "av")
     board_def = load_board(board)
     with open_source(_source(camera, plate)) as src:
         views = []
@@ -245,6 +252,7 @@ def board_cmd(board, output, px_per_square):
 
     if px_per_square < 20:
         raise InputError(f"--px-per-square {px_per_square}: at least 20")
+    ensure("stage", "the ChArUco board image", "cv2", "PIL")
     b = load_board(board)
     Image.fromarray(b.image(px_per_square)).save(output)
     w, h = b.size_m

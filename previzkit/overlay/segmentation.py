@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.core.errors import DependencyMissing, ModelNotFound, ShapeError
+from previzkit.core.errors import ModelNotFound, ShapeError
+from previzkit.core.optional import require
 from previzkit.core.resources import assets_dir, cache_dir
 
 MODEL_NAME = "selfie_segmenter.tflite"
@@ -54,11 +55,9 @@ class PersonSegmenter:
     def __init__(
         self, model: str | Path | None = None, threshold: float = 0.5, softness: float = 0.2
     ) -> None:
-        try:
-            import mediapipe as mp
-            from mediapipe.tasks.python import BaseOptions, vision
-        except ImportError as exc:
-            raise DependencyMissing("mediapipe", "capture", "person segmentation") from exc
+        mp = require("mediapipe", "capture", "person segmentation")
+        tasks = require("mediapipe.tasks.python", "capture", "person segmentation")
+        BaseOptions, vision = tasks.BaseOptions, tasks.vision
         self._mp = mp
         path = Path(model) if model is not None else model_path()
         if not path.is_file():

@@ -30,6 +30,7 @@ from typing import Any
 import click
 
 from previzkit.core.errors import InputError
+from previzkit.core.optional import ensure
 from previzkit.core.progress import ProgressFn
 from previzkit.core.sizes import parse_size
 
@@ -292,6 +293,11 @@ def summary(result: DemoResult) -> str:
     return "\n".join(lines)
 
 
+# the demo renders takes (render), records them (takes) and cuts them (edit)
+DEMO_EXTRAS = "render,edit"
+DEMO_NEEDS = ("moderngl", "trimesh", "PIL", "av", "msgpack", "timecode", "opentimelineio")
+
+
 @click.command("demo")
 @click.option(
     "-o",
@@ -320,5 +326,6 @@ def demo(
         opts = dataclasses.replace(opts, size=parse_size(size, example="384x216", even=True))
     if scenes:
         opts = dataclasses.replace(opts, scenes=tuple(scenes))
+    ensure(DEMO_EXTRAS, "the demo", *DEMO_NEEDS)
     result = run_demo(output, opts, bars=bar)
     click.echo(summary(result))

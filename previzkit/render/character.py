@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from previzkit.core.errors import InputError, MissingFileError
 from previzkit.core.geometry import translation
+from previzkit.core.optional import require
 from previzkit.core.types import SkeletonPose
 from previzkit.model.kinematics import forward_kinematics_arrays, pose_arrays
 from previzkit.model.skeleton import Skeleton, default_skeleton
@@ -294,7 +295,7 @@ class Character:
 
         Reads the shader's output back through transform feedback (tests, exports).
         """
-        import moderngl
+        moderngl = require("moderngl", "render", "rendering")
 
         if self._feedback_prog is None:
             self._feedback_prog = self._ctx.program(

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.geometry import view_matrix
+from previzkit.core.optional import require
 from previzkit.model.camera import Lens, perspective_from_lens
 from previzkit.render.drawable import Drawable, FrameUniforms
 
@@ -38,7 +39,7 @@ def render_drawables(
 
     The image spans the lens's sensor width (see :func:`perspective_from_lens`).
     """
-    import moderngl
+    moderngl = require("moderngl", "render", "rendering")
 
     c2w = np.asarray(camera_to_world, dtype=np.float64)
     view = view_matrix(c2w)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from previzkit.core.errors import InputError
+from previzkit.core.optional import ensure
 from previzkit.core.sizes import parse_size
 
 
@@ -71,12 +72,17 @@ def render(
     msaa: int,
 ) -> None:
     """Render SET_FILE through a camera to a frame (PNG) or a clip (MP4, H.264)."""
+    ensure("render", "rendering", "moderngl", "trimesh")
     from previzkit.render import offline
 
     width, height = parse_size(size)
     ipd_m = ipd / 1000.0 if stereo else None
     offline.check_ipd(ipd_m)
     is_video = output.suffix.lower() in offline.VIDEO_SUFFIXES
+    if is_video:
+        ensure("render", "video encoding", "av")
+    else:
+        ensure("render", "writing images", "PIL")
     if not is_video:
         if frames is not None and frames != 1:
             raise InputError(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from previzkit.core.optional import require
 from previzkit.model.setfile import CameraDef
 from previzkit.render.drawable import FrameUniforms
 from previzkit.render.gl import program
@@ -75,7 +76,7 @@ class Frustums:
     ) -> None:
         if not self.visible or self._vao is None:
             return
-        import moderngl
+        moderngl = require("moderngl", "render", "rendering")
 
         write_frame(self._prog, frame)
         eye = np.asarray(frame.camera_position, dtype=np.float64)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 
 from previzkit.core.errors import ShaderError
+from previzkit.core.optional import require
 from previzkit.render import shaders
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def vertex_array(
     program needs that no buffer provides raises, naming both sides, unless it is
     listed in ``optional`` (GL then feeds it the constant (0, 0, 0, 1)).
     """
-    import moderngl
+    moderngl = require("moderngl", "render", "rendering")
 
     provided = [attr for _, _, attr in buffers]
     needed = [n for n in prog if isinstance(prog[n], moderngl.Attribute)]

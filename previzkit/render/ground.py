@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from previzkit.core.optional import require
 from previzkit.model.setfile import StageDef
 from previzkit.render.drawable import FrameUniforms
 from previzkit.render.gl import max_anisotropy, program, set_uniform, vertex_array
@@ -51,7 +52,7 @@ class Ground:
     def draw(self, ctx: moderngl.Context, frame: FrameUniforms) -> None:
         if not self.visible:
             return
-        import moderngl
+        moderngl = require("moderngl", "render", "rendering")
 
         prog = self._prog
         write_frame(prog, frame)

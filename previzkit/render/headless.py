@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from previzkit.core.errors import DependencyMissing, GLContextError
+from previzkit.core import optional
+from previzkit.core.errors import GLContextError
 
 if TYPE_CHECKING:
     import moderngl
@@ -26,13 +27,9 @@ def create_context(require: int = MIN_GL_VERSION) -> moderngl.Context:
     Raises GLContextError with an install hint when EGL or GL >= ``require``
     (e.g. 330 for GL 3.3) is not available.
     """
+    moderngl = optional.require("moderngl", "render", "rendering")
     try:
-        import moderngl
-    except ImportError:
-        raise DependencyMissing("moderngl", "render", "rendering") from None
-    try:
-        # moderngl's stub types every **settings value as a dict (it is a plain keyword)
-        ctx = moderngl.create_standalone_context(require=require, backend="egl")  # type: ignore[arg-type]
+        ctx = moderngl.create_standalone_context(require=require, backend="egl")
     except Exception as exc:
         raise GLContextError(
             f"no OpenGL {require // 100}.{require % 100 // 10} context through EGL ({exc}); {EGL_HINT}"

@@ -11,10 +11,11 @@ facing +z.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from previzkit.core.optional import require
 from previzkit.model.skeleton import Skeleton, default_skeleton
 from previzkit.render.skinning import SkinnedMesh, Submesh, identity_rig
 
@@ -34,7 +35,7 @@ _LIMB_RADIUS = {
 
 def _capsule(a: np.ndarray, b: np.ndarray, radius: float):
     """A capsule around segment ``a``-``b``: its round ends are centred on the joints."""
-    import trimesh
+    trimesh = require("trimesh", "render", "the mannequin")
 
     d = b - a
     length = float(np.linalg.norm(d))
@@ -45,7 +46,7 @@ def _capsule(a: np.ndarray, b: np.ndarray, radius: float):
 
 
 def _box(lo, hi):
-    import trimesh
+    trimesh = require("trimesh", "render", "the mannequin")
 
     lo, hi = np.asarray(lo, float), np.asarray(hi, float)
     return trimesh.creation.box(extents=hi - lo, transform=_translate((lo + hi) / 2))
@@ -59,13 +60,13 @@ def _translate(t) -> np.ndarray:
 
 def mannequin_solids(skeleton: Skeleton) -> dict[str, trimesh.Trimesh]:
     """Joint name -> trimesh solid on the rest pose (model space = rest world, metres)."""
-    import trimesh
+    trimesh = require("trimesh", "render", "the mannequin")
 
     s = skeleton.height_m / 1.75
     pos = skeleton.rest_positions()
     tail = skeleton.rest_tails()
     ix = skeleton.index
-    out: dict[str, trimesh.Trimesh] = {}
+    out: dict[str, Any] = {}
 
     p = lambda n: pos[ix(n)]  # noqa: E731
     t = lambda n: tail[ix(n)]  # noqa: E731

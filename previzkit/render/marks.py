@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from previzkit.core.optional import require
 from previzkit.model.setfile import MarkDef
 from previzkit.render.drawable import FrameUniforms
 from previzkit.render.gl import program
@@ -46,7 +47,7 @@ class Marks:
     def draw(self, ctx: moderngl.Context, frame: FrameUniforms) -> None:
         if not self.visible or self._vao is None:
             return
-        import moderngl
+        moderngl = require("moderngl", "render", "rendering")
 
         write_frame(self._prog, frame)
         ctx.enable(moderngl.BLEND)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 
 from previzkit.core.errors import InputError, MissingFileError
+from previzkit.core.optional import require
 
 CREASE_ANGLE_DEG = 30.0  # edges sharper than this get split normals
 
@@ -39,13 +39,13 @@ class MeshPart:
 
 def load_mesh(path: str | Path) -> list[MeshPart]:
     """Load a mesh file into parts; raises InputError naming the file when it cannot."""
-    import trimesh
+    trimesh = require("trimesh", "render", "loading meshes")
 
     path = Path(path)
     if not path.is_file():
         raise MissingFileError(f"mesh file not found: {path}")
     try:
-        scene = cast("trimesh.Scene", trimesh.load(str(path), force="scene"))
+        scene = trimesh.load(str(path), force="scene")
     except Exception as exc:  # trimesh raises many types for bad files
         raise InputError(f"{path}: cannot read mesh: {exc}") from None
     parts: list[MeshPart] = []
@@ -62,7 +62,7 @@ def load_mesh(path: str | Path) -> list[MeshPart]:
 
 def mesh_part(mesh, transform: np.ndarray | None = None) -> MeshPart:
     """One :class:`MeshPart` from a ``trimesh.Trimesh``, with ``transform`` (4x4) applied."""
-    import trimesh
+    trimesh = require("trimesh", "render", "loading meshes")
 
     if not mesh.is_winding_consistent:  # shading is two-sided by winding: make it agree
         mesh = mesh.copy()

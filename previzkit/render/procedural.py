@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import cast
 
 import numpy as np
+
+from previzkit.core.optional import require
 
 
 def sky_panorama(width: int = 2048, height: int = 1024, seed: int = 3) -> np.ndarray:
@@ -70,7 +71,7 @@ def crate_texture(size: int = 128) -> np.ndarray:
 
 def write_sample_assets(root: str | Path) -> list[Path]:
     """Write the sample set's panorama and props under ``root`` (an assets folder)."""
-    import trimesh
+    trimesh = require("trimesh", "render", "writing the sample assets")
     from PIL import Image
 
     root = Path(root)
@@ -123,7 +124,7 @@ def write_sample_assets(root: str | Path) -> list[Path]:
     legs = [trimesh.creation.box((0.08, 0.41, 0.36)) for _ in range(2)]
     legs[0].apply_translation((-0.7, 0.205, 0))
     legs[1].apply_translation((0.7, 0.205, 0))
-    bench = cast("trimesh.Trimesh", trimesh.util.concatenate([seat, *legs]))
+    bench = trimesh.util.concatenate([seat, *legs])
     bench_path = root / "props" / "bench.obj"
     bench.export(bench_path, include_color=False, include_texture=False)
     written.append(bench_path)

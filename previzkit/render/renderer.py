@@ -26,6 +26,7 @@ from previzkit.core.errors import (
     VideoOpenError,
 )
 from previzkit.core.geometry import pose_matrix, view_matrix
+from previzkit.core.optional import require
 from previzkit.core.types import Mat4
 from previzkit.model.camera import Lens, perspective_from_fov_angles, perspective_from_lens
 from previzkit.model.setfile import CameraDef, SetDef, load_set
@@ -265,7 +266,7 @@ class Renderer:
         """Draw the whole set into ``fbo`` (bound here) within ``viewport`` (x, y, w, h;
         default the whole framebuffer). Frustums of ``exclude_cameras`` and of any camera
         at the eye are not drawn."""
-        import moderngl
+        moderngl = require("moderngl", "render", "rendering")
 
         ctx = self.ctx
         if viewport is None:

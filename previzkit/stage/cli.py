@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from previzkit.core.errors import InputError
+from previzkit.core.optional import ensure
 from previzkit.core.sizes import parse_size
 
 
@@ -116,6 +117,17 @@ def stage(
         raise InputError(f"--frames must be >= 1, got {frames}")
     if msaa < 0:
         raise InputError(f"--msaa must be >= 0, got {msaa}")
+    ensure("stage", "the stage loop", "moderngl", "trimesh", "timecode")
+    if subscribe or share or peers:
+        ensure("stage", "pose streams and the shared set state", "zmq", "msgpack")
+    if capture_src is not None:
+        ensure("stage", "local capture", "mediapipe", "av")
+    if plate is not None or output is not None or project is not None:
+        ensure("stage", "plates and recorded takes", "av")
+    if headset:
+        ensure("stage", "the headset output", "xr")
+    if window:
+        ensure("stage", "the window output", "glfw")
     run = StageRun(
         set_path=set_file,
         poses=poses,

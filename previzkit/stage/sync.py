@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from previzkit.core.errors import InputError, PrevizError
+from previzkit.core.optional import require
 from previzkit.stage.state import Edit, SetState
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class SyncStats:
 
 
 def encode_edit(set_name: str, edit: Edit, op: str = "edit") -> list[bytes]:
-    import msgpack
+    msgpack = require("msgpack", "stage", "the shared set state")
 
     body = {
         "schema": SCHEMA,
@@ -62,7 +63,7 @@ def encode_edit(set_name: str, edit: Edit, op: str = "edit") -> list[bytes]:
 def decode_edit(frames: list[bytes]) -> tuple[str, Edit]:
     """(op, Edit) of a message; PoseMessageError-like InputError naming what is wrong
     (``foreign`` in the message for another schema)."""
-    import msgpack
+    msgpack = require("msgpack", "stage", "the shared set state")
 
     if len(frames) != 2:
         raise InputError(f"set state message: {len(frames)} frames, expected 2")
@@ -109,7 +110,7 @@ class StateSync:
         peers: list[str] | None = None,
         on_save: Callable[[], None] | None = None,
     ) -> None:
-        import zmq
+        zmq = require("zmq", "stage", "the shared set state")
 
         self.state = state
         self.set_name = set_name
@@ -117,7 +118,7 @@ class StateSync:
         self.on_save = on_save
         self.stats = SyncStats()
         self.last_applied: list[tuple[Edit, float]] = []  # (edit, wall time applied here)
-        self._ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context.instance()
+        self._ctx = zmq.Context.instance()
         self._pub = self._ctx.socket(zmq.XPUB)
         self._pub.setsockopt(zmq.LINGER, 200)
         self._pub.setsockopt(zmq.XPUB_VERBOSE, 1)  # see every subscribe, not only the first
@@ -135,12 +136,12 @@ class StateSync:
 
     @property
     def endpoint(self) -> str:
-        import zmq
+        zmq = require("zmq", "stage", "the shared set state")
 
         return self._pub.getsockopt_string(zmq.LAST_ENDPOINT)
 
     def connect(self, address: str) -> None:
-        import zmq
+        zmq = require("zmq", "stage", "the shared set state")
 
         try:
             self._sub.connect(address)
@@ -167,7 +168,7 @@ class StateSync:
     def poll(self, timeout: float = 0.0) -> list[Edit]:
         """Handle new subscribers (send them a snapshot) and apply edits that arrived;
         returns the edits applied. Waits at most ``timeout`` s for the first message."""
-        import zmq
+        zmq = require("zmq", "stage", "the shared set state")
 
         while self._pub.poll(0, zmq.POLLIN):
             msg = self._pub.recv()
@@ -216,7 +217,7 @@ class StateSync:
 
     def wait_for_peers(self, n: int | None = None, timeout: float = 5.0) -> bool:
         """Block until ``n`` views (default: every peer) subscribed to this one."""
-        import zmq
+        zmq = require("zmq", "stage", "the shared set state")
 
         want = len(self.peers) if n is None else n
         seen = 0

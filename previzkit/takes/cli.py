@@ -8,8 +8,10 @@ import click
 
 
 def _store(project: str):
+    from previzkit.core.optional import ensure
     from previzkit.takes.store import TakeStore
 
+    ensure("takes", "take timecodes", "timecode")
     return TakeStore(project, create=False)
 
 

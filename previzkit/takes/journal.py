@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from previzkit.core.errors import InputError, JournalError, MissingFileError, RecordingError
+from previzkit.core.optional import require
 from previzkit.model.camera_track import CameraSample
 
 MAGIC = b"PZJOURN\0"
@@ -85,13 +86,13 @@ def encode_record(kind: int, payload: bytes) -> bytes:
 
 
 def _packb(obj: Any) -> bytes:
-    import msgpack
+    msgpack = require("msgpack", "takes", "take journals")
 
     return msgpack.packb(obj, use_bin_type=True)
 
 
 def _unpackb(data: bytes) -> Any:
-    import msgpack
+    msgpack = require("msgpack", "takes", "take journals")
 
     return msgpack.unpackb(data, raw=False, strict_map_key=False)
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from previzkit.core.errors import XRError
 from previzkit.core.geometry import pose_matrix
+from previzkit.core.optional import require
 from previzkit.xr.errors import translated
 from previzkit.xr.events import ControllerInput
 
@@ -91,7 +92,7 @@ class XRActions:
     """The previzkit action set: suggested bindings for every profile, read once per frame."""
 
     def __init__(self, instance: XRInstance) -> None:
-        import xr
+        xr = require("xr", "xr", "OpenXR")
 
         self._xr = xr
         self.instance = instance

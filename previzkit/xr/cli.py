@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from previzkit.core.errors import InputError
+from previzkit.core.optional import ensure
 from previzkit.core.sizes import parse_size
 
 
@@ -57,6 +58,11 @@ def xr(
     """Open SET_FILE (a set YAML) in the headset; `--check` tests the runtime."""
     if set_file is not None and not set_file.exists():
         raise InputError(f"set file {set_file} does not exist")
+    ensure("xr", "XR rendering", "moderngl")
+    if check or not offscreen:
+        ensure("xr", "the OpenXR headset", "xr")
+    if mirror:
+        ensure("xr", "the mirror window", "glfw")
     if check:
         from previzkit.xr.check import run_check
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from previzkit.core.errors import XRError, XRExtensionMissing, XRRuntimeUnavailable, XRSessionLost
+from previzkit.core.optional import require
 
 RUNTIME_HINT = (
     "install an OpenXR runtime and make it active: on Debian 13 "
@@ -54,7 +55,7 @@ def session_lost(why: str) -> XRSessionLost:
 @contextmanager
 def translated(what: str) -> Iterator[None]:
     """Re-raise pyopenxr errors met while doing ``what`` as previzkit XR errors."""
-    import xr
+    xr = require("xr", "xr", "OpenXR")
 
     try:
         yield

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from previzkit.core.errors import GLContextError, XRError
+from previzkit.core.optional import require
 from previzkit.xr.errors import translated
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def check_gl_requirements(instance: XRInstance, ctx: moderngl.Context) -> tuple[
 
     Returns (min, max) supported versions as text.
     """
-    import xr
+    xr = require("xr", "xr", "OpenXR")
 
     with translated("querying the runtime's OpenGL requirements"):
         req = xr.get_opengl_graphics_requirements_khr(instance.handle, instance.system_id)
@@ -127,7 +128,7 @@ def check_gl_requirements(instance: XRInstance, ctx: moderngl.Context) -> tuple[
 
 def binding_for(instance: XRInstance, ctx: moderngl.Context) -> Binding:
     """The graphics binding for the moderngl context current on this thread."""
-    import xr
+    xr = require("xr", "xr", "OpenXR")
 
     from previzkit.xr.instance import EGL
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from previzkit.core.geometry import pose_matrix
+from previzkit.core.optional import require
 from previzkit.xr.actions import XRActions
 from previzkit.xr.errors import translated
 from previzkit.xr.events import ControllerInput
@@ -42,7 +43,7 @@ class HeadsetSource:
         far: float = 500.0,
         api_layers: list[str] | None = None,
     ) -> None:
-        import xr
+        xr = require("xr", "xr", "OpenXR")
 
         self._xr = xr
         self.ctx = ctx

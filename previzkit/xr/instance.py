@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from previzkit.core.optional import require
 from previzkit.xr.errors import extension_missing, runtime_unavailable, translated
 
 OPENGL = "XR_KHR_opengl_enable"
@@ -31,7 +32,7 @@ def graphics_extensions(headless_egl: bool | None = None) -> list[str]:
 
 def available_extensions() -> list[str]:
     """Instance extensions the active runtime offers; raises XRRuntimeUnavailable."""
-    import xr
+    xr = require("xr", "xr", "OpenXR")
 
     try:
         props = xr.enumerate_instance_extension_properties()
@@ -73,7 +74,7 @@ class XRInstance:
         app_name: str = "previzkit",
         api_layers: list[str] | None = None,
     ) -> None:
-        import xr
+        xr = require("xr", "xr", "OpenXR")
 
         required = graphics_extensions() if required is None else list(required)
         have = available_extensions()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 import numpy as np
 
 from previzkit.core.errors import XRError
+from previzkit.core.optional import require
 
 if TYPE_CHECKING:
     import moderngl
@@ -56,6 +57,8 @@ class ReadableFramebuffer(Protocol):
 class MirrorWindow:
     """Call with the left eye's framebuffer each frame; ``closed`` turns True when the user closes it."""
 
+    tex: moderngl.Texture | None  # the eye image, (re)made when its size changes
+
     def __init__(
         self,
         loop_ctx: moderngl.Context,
@@ -70,8 +73,8 @@ class MirrorWindow:
                 f"{option} needs a desktop display (DISPLAY or WAYLAND_DISPLAY is unset); "
                 f"drop {option} or run it on a desktop"
             )
-        import glfw
-        import moderngl
+        glfw = require("glfw", "xr", "the mirror window")
+        moderngl = require("moderngl", "xr", "the mirror window")
 
         from previzkit.xr.graphics import release_current_egl
 
@@ -95,7 +98,7 @@ class MirrorWindow:
         quad = np.array([-1, -1, 1, -1, -1, 1, 1, 1], dtype="f4")
         self.vbo = self.ctx.buffer(quad.tobytes())
         self.vao = self.ctx.vertex_array(self.prog, [(self.vbo, "2f", "in_pos")])
-        self.tex: moderngl.Texture | None = None
+        self.tex = None
         self.closed = False
         self._to_loop()
 
@@ -108,8 +111,7 @@ class MirrorWindow:
         self._glfw.make_context_current(self.window)
 
     def _to_loop(self) -> None:
-        # glfw's stub leaves out None (GLFW's NULL: no context current), which GLFW takes
-        self._glfw.make_context_current(None)  # type: ignore[arg-type]
+        self._glfw.make_context_current(None)  # GLFW's NULL: no context current
         self.loop_ctx.__enter__()
 
     def __call__(self, fbo: ReadableFramebuffer) -> None:
@@ -152,7 +154,7 @@ class MirrorWindow:
             for obj in (self.vao, self.vbo, self.prog, self.tex):
                 if obj is not None:
                     obj.release()
-            self._glfw.make_context_current(None)  # type: ignore[arg-type]  # as in _to_loop
+            self._glfw.make_context_current(None)
             self._glfw.destroy_window(self.window)
             self.window = None
             self.loop_ctx.__enter__()

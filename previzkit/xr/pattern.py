@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from previzkit.core.optional import require
 from previzkit.render.drawable import gl_mat4
+from previzkit.render.gl import uniform
 
 if TYPE_CHECKING:
     import moderngl
@@ -59,15 +61,13 @@ class TestPattern:
         self.vao = ctx.vertex_array(self.prog, [(self.vbo, "3f 3f", "in_pos", "in_color")])
 
     def render_view(self, fbo: moderngl.Framebuffer, view: np.ndarray, proj: np.ndarray) -> None:
-        import moderngl
+        moderngl = require("moderngl", "xr", "OpenXR rendering")
 
         fbo.use()
         fbo.viewport = (0, 0, *fbo.size)
         fbo.clear(*CLEAR_COLOR, 1.0, depth=1.0)
         self.ctx.enable(moderngl.DEPTH_TEST)
-        cast("moderngl.Uniform", self.prog["mvp"]).write(
-            gl_mat4(np.asarray(proj) @ np.asarray(view))
-        )
+        uniform(self.prog, "mvp").write(gl_mat4(np.asarray(proj) @ np.asarray(view)))
         self.vao.render(moderngl.TRIANGLES)
 
     def release(self) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from previzkit.core.errors import XRError
+from previzkit.core.optional import require
 from previzkit.xr.errors import session_lost, translated
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ class XRSession:
     def __init__(
         self, instance: XRInstance, ctx: moderngl.Context, reference: str = "stage"
     ) -> None:
-        import xr
+        xr = require("xr", "xr", "OpenXR")
 
         from previzkit.xr.graphics import binding_for
 

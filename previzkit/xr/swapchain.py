@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from previzkit.core.errors import XRError
+from previzkit.core.optional import require
 from previzkit.xr.errors import translated
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ class EyeSwapchain:
     """A colour swapchain (and optional depth swapchain) for one eye, as moderngl objects."""
 
     def __init__(self, session: XRSession, width: int, height: int, depth: bool = True) -> None:
-        import xr
+        xr = require("xr", "xr", "OpenXR")
 
         self._xr = xr
         self.session = session

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError, ShapeError
+from previzkit.core.optional import require
 from previzkit.edit.detectors.base import Planes
 
 GRID = (16, 9)  # cells across, down
@@ -51,9 +52,8 @@ def grid_features(planes: Planes) -> npt.NDArray[np.float32]:
 
 
 def _running_median(x: npt.NDArray[np.float64], radius: int) -> npt.NDArray[np.float64]:
-    from scipy.ndimage import median_filter
-
-    return median_filter(x, size=2 * radius + 1, mode="nearest")
+    ndimage = require("scipy.ndimage", "edit", "shot detection")
+    return ndimage.median_filter(x, size=2 * radius + 1, mode="nearest")
 
 
 @dataclass

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from previzkit.core.errors import ExportError
+from previzkit.core.optional import require
 from previzkit.edit.exporters.base import Exporter
 
 _MODULES = ("otio_native", "edl", "fcp7", "fcpx", "aaf")
@@ -33,7 +34,7 @@ def _all() -> list[Exporter]:
 
 def available_exporters() -> dict[str, Exporter]:
     """Formats whose module imports and whose OTIO adapter is installed, by name."""
-    import opentimelineio as otio
+    otio = require("opentimelineio", "edit", "exporting the cut")
 
     adapters = set(otio.adapters.available_adapter_names())
     return {e.name: e for e in _all() if e.adapter in adapters}
@@ -64,7 +65,7 @@ def find_exporter(path: str | Path, fmt: str | None = None) -> Exporter:
 
 def export(timeline: Any, path: str | Path, fmt: str | None = None) -> Path:
     """Write ``timeline`` (an OTIO Timeline) to ``path`` in ``fmt`` or the suffix's format."""
-    import opentimelineio as otio
+    otio = require("opentimelineio", "edit", "exporting the cut")
 
     exporter = find_exporter(path, fmt)
     out = Path(path)

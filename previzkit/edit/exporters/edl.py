@@ -15,12 +15,13 @@ import copy
 import re
 from typing import Any
 
+from previzkit.core.optional import require
 from previzkit.edit.exporters.base import Exporter
 from previzkit.edit.timeline import is_drop_frame, timeline_rate
 
 
 def prepare(timeline: Any) -> Any:
-    import opentimelineio as otio
+    otio = require("opentimelineio", "edit", "EDL export")
 
     out = copy.deepcopy(timeline)
     videos = [t for t in out.tracks if t.kind == otio.schema.TrackKind.Video]
@@ -40,7 +41,7 @@ _EVENT = re.compile(r"^(\d{3,}  \S+\s+)V    ( [CD] )", re.M)
 def _audio_mirrors_video(timeline: Any) -> bool:
     """True when the first audio track holds the same clips at the same times as the
     first video track (a previzkit cut: each shot's picture with its own sound)."""
-    import opentimelineio as otio
+    otio = require("opentimelineio", "edit", "EDL export")
 
     videos, audios = timeline.video_tracks(), timeline.audio_tracks()
     if not videos or not audios:

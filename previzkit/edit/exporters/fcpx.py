@@ -13,6 +13,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from previzkit.core.optional import require
 from previzkit.edit.exporters.base import Exporter
 
 _NTSC = {
@@ -23,7 +24,7 @@ _NTSC = {
 
 
 def prepare(timeline: Any) -> Any:
-    import opentimelineio as otio
+    otio = require("opentimelineio", "edit", "FCPXML export")
 
     # the module instance OTIO's plugin system loaded (not a fresh import of it)
     module = otio.adapters.from_name("fcpx_xml").module()

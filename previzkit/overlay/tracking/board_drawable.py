@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from previzkit.core.optional import require
 from previzkit.overlay.tracking.charuco import BoardDef
 from previzkit.render.drawable import FrameUniforms, gl_mat4
 
@@ -36,7 +37,7 @@ class BoardDrawable:
     under even light), mipmapped. ``px_per_square`` sets the texture's resolution."""
 
     def __init__(self, ctx: moderngl.Context, board: BoardDef, px_per_square: int = 128) -> None:
-        import moderngl
+        moderngl = require("moderngl", "render", "drawing the ChArUco board")
 
         self.ctx = ctx
         img = np.ascontiguousarray(board.image(px_per_square))

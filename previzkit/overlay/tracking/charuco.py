@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import MissingFileError, TrackingError
+from previzkit.core.optional import require
 
 CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])  # OpenCV camera axes <-> previzkit's
 FLOOR = (math.sqrt(0.5), 0.0, 0.0, math.sqrt(0.5))
@@ -237,7 +238,7 @@ class Undistorter:
     size (``cv2.initUndistortRectifyMap``); :meth:`apply` is one ``cv2.remap``."""
 
     def __init__(self, calibration: Calibration) -> None:
-        import cv2
+        cv2 = require("cv2", "stage", "ChArUco tracking")
 
         c = calibration
         f = float(c.camera_matrix[0, 0])
@@ -266,7 +267,7 @@ class Undistorter:
         )
 
     def apply(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-        import cv2
+        cv2 = require("cv2", "stage", "ChArUco tracking")
 
         if (image.shape[1], image.shape[0]) != self.size:
             raise TrackingError(
@@ -318,7 +319,7 @@ class BoardTracker:
     def track(self, image: npt.NDArray[np.uint8]) -> BoardPose | None:
         """The camera pose from one image (RGB or gray uint8), or None when the board is
         not seen well enough."""
-        import cv2
+        cv2 = require("cv2", "stage", "ChArUco tracking")
 
         cal = self.calibration
         h, w = image.shape[:2]
@@ -341,7 +342,7 @@ class BoardTracker:
 
     def pose_from_cv(self, rvec: np.ndarray, tvec: np.ndarray) -> np.ndarray:
         """Camera-to-world (set frame, previzkit camera axes) from OpenCV's board-to-camera."""
-        import cv2
+        cv2 = require("cv2", "stage", "ChArUco tracking")
 
         r, _ = cv2.Rodrigues(rvec)
         cam_to_board = np.eye(4)
@@ -361,7 +362,7 @@ def calibrate(
 
     Raises :class:`TrackingError` naming how many usable views there were when fewer
     than ``min_views`` show at least 6 corners."""
-    import cv2
+    cv2 = require("cv2", "stage", "ChArUco tracking")
 
     tracker = BoardTracker(board, Calibration(2, 2, np.eye(3)), min_corners=6)
     objs, imgs, size, seen = [], [], None, 0
@@ -394,7 +395,7 @@ def calibrate(
 
 
 def _gray(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-    import cv2
+    cv2 = require("cv2", "stage", "ChArUco tracking")
 
     if image.ndim == 2:
         return image
@@ -404,10 +405,4 @@ def _gray(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
 
 
 def _aruco() -> Any:
-    try:
-        import cv2
-    except ImportError as exc:  # pragma: no cover - opencv is a core dependency here
-        from previzkit.core.errors import DependencyMissing
-
-        raise DependencyMissing("opencv-contrib-python", "stage", "ChArUco tracking") from exc
-    return cv2.aruco
+    return require("cv2", "stage", "ChArUco tracking").aruco
