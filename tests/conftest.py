@@ -37,10 +37,12 @@ def gl_ctx():
 
 @pytest.fixture
 def gl(gl_ctx):
-    """The session's GL context, asserting no GL error before and after the test."""
-    assert gl_ctx.error == "GL_NO_ERROR", "a GL error was left by an earlier test"
-    yield gl_ctx
-    assert gl_ctx.error == "GL_NO_ERROR"
+    """The session's GL context, current for the test, asserting no GL error before and
+    after it (a command run in-process may have made its own context current)."""
+    with gl_ctx:
+        assert gl_ctx.error == "GL_NO_ERROR", "a GL error was left by an earlier test"
+        yield gl_ctx
+        assert gl_ctx.error == "GL_NO_ERROR"
 
 
 @pytest.fixture(scope="session")
