@@ -17,10 +17,18 @@ from pathlib import Path
 
 from previzkit.core.errors import InputError, MissingFileError, VideoOpenError
 from previzkit.core.progress import ProgressFn
+from previzkit.core.registry import Registry
 from previzkit.edit.detectors.base import ShotDetector
 from previzkit.edit.detectors.content import ContentDetector
 
-DETECTORS: dict[str, type] = {"content": ContentDetector}
+# name -> detector class; other packages add detectors through the
+# "previzkit.shot_detectors" entry-point group (``module:Class``).
+DETECTORS: Registry[type[ShotDetector]] = Registry(
+    "detector",
+    "DETECTOR",
+    {"content": "previzkit.edit.detectors.content"},
+    group="previzkit.shot_detectors",
+)
 
 __all__ = [
     "DETECTORS",
@@ -49,9 +57,10 @@ class Detection:
 
 def get_detector(name: str = "content", **options: object) -> ShotDetector:
     """A detector by name; an unknown name lists the available ones."""
-    if name not in DETECTORS:
-        raise InputError(f"detector {name!r}: unknown; available: {', '.join(DETECTORS)}")
-    return DETECTORS[name](**options)
+    found = DETECTORS.available()
+    if name not in found:
+        raise InputError(f"detector {name!r}: unknown; available: {', '.join(found)}")
+    return found[name](**options)
 
 
 _END = object()

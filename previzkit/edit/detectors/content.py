@@ -184,3 +184,6 @@ def detect_in_features(feats: npt.NDArray[np.float32], p: ContentDetector) -> li
             continue
         kept.append(item)
     return [int(f) for f, _, _ in kept if 0 < f < n]
+
+
+DETECTOR = ContentDetector  # found by name "content" (previzkit.edit.detectors.DETECTORS)

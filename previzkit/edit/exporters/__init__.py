@@ -8,36 +8,40 @@ missing format raises :class:`ExportError` listing what is available.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
 from previzkit.core.errors import ExportError
 from previzkit.core.optional import require
+from previzkit.core.registry import Registry
 from previzkit.edit.exporters.base import Exporter
 
-_MODULES = ("otio_native", "edl", "fcp7", "fcpx", "aaf")
-
-__all__ = ["Exporter", "available_exporters", "export", "find_exporter"]
+__all__ = ["EXPORTERS", "Exporter", "available_exporters", "export", "find_exporter"]
 
 
-def _all() -> list[Exporter]:
-    out = []
-    for name in _MODULES:
-        try:
-            module = importlib.import_module(f"previzkit.edit.exporters.{name}")
-        except ImportError:
-            continue
-        out.append(module.EXPORTER)
-    return out
+def _adapter_installed(exporter: Exporter) -> str | None:
+    otio = require("opentimelineio", "edit", "editorial export")
+    if exporter.adapter in otio.adapters.available_adapter_names():
+        return None
+    return f"OTIO adapter {exporter.adapter!r} is not installed"
+
+
+# Other packages add formats through the "previzkit.exporters" entry-point group.
+EXPORTERS: Registry[Exporter] = Registry(
+    "export format",
+    "EXPORTER",
+    {
+        name: f"previzkit.edit.exporters.{name}"
+        for name in ("otio_native", "edl", "fcp7", "fcpx", "aaf")
+    },
+    group="previzkit.exporters",
+    accept=_adapter_installed,
+)
 
 
 def available_exporters() -> dict[str, Exporter]:
     """Formats whose module imports and whose OTIO adapter is installed, by name."""
-    otio = require("opentimelineio", "edit", "exporting the cut")
-
-    adapters = set(otio.adapters.available_adapter_names())
-    return {e.name: e for e in _all() if e.adapter in adapters}
+    return {e.name: e for e in EXPORTERS.available().values()}
 
 
 def _listing(found: dict[str, Exporter]) -> str:
