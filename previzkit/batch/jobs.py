@@ -141,12 +141,10 @@ def _capture(store: Any, take: Any, folder: Path, opts: dict[str, Any]) -> dict[
 
 
 def _render(store: Any, take: Any, folder: Path, opts: dict[str, Any]) -> dict[str, Any]:
-    import av
-    import numpy as np
-
     from previzkit.capture.retarget import retarget
     from previzkit.core.errors import MissingFileError
     from previzkit.core.resources import asset_path
+    from previzkit.media.video import VideoWriter
     from previzkit.model import timecode as tc
     from previzkit.model.camera_track import read_camera_track
     from previzkit.model.pose_track import read_track
@@ -171,24 +169,16 @@ def _render(store: Any, take: Any, folder: Path, opts: dict[str, Any]) -> dict[s
     names = list(renderer.drawables.characters)
     fps = tc.rate(take.rate).fps
     try:
-        with av.open(str(tmp), "w") as container:
-            stream = container.add_stream("libx264", rate=fps)
-            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            stream.options = {"crf": "23", "preset": "veryfast"}
+        with VideoWriter(tmp, width, height, fps, crf=23, preset="veryfast") as writer:
             n = len(cams)
-            for i, cam in enumerate(cams):
+            for cam in cams:
                 frame = by_index.get(cam.index)
                 for p in frame.people if frame is not None else []:
                     if 0 <= p.actor_id < len(names):
                         ch = renderer.drawables.characters[names[p.actor_id]]
                         ch.set_pose(retarget(p, ch.skeleton))
                 img = renderer.render_image((cam.camera_to_world, cam.lens), width, height)
-                vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
-                vf.pts = i
-                for packet in stream.encode(vf):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
+                writer.write(img)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

@@ -97,11 +97,11 @@ def key_cmd(
     backend,
 ) -> None:
     """Chroma-key PLATE (green or blue screen)."""
-    from previzkit.composite import io, ops
+    from previzkit.composite import ops
     from previzkit.composite.params import KeyParams
+    from previzkit.media.image import read_image, read_mask, write_image
 
-    img = io.read_image(plate)
-    kc: tuple[int, int, int] | None
+    img = read_image(plate)
     if key_color == "auto":
         kc = ops.estimate_screen_color(img, screen)
     else:
@@ -118,15 +118,15 @@ def key_cmd(
         choke=choke,
         blur=blur,
     )
-    g = io.read_mask(garbage) if garbage else None
+    g = read_mask(garbage) if garbage else None
     matte = ops.key_matte(img, params, g, backend=backend)
     if bg is not None:
-        out = ops.key_despill_over(img, io.read_image(bg), params, g, backend=backend)
+        out = ops.key_despill_over(img, read_image(bg), params, g, backend=backend)
     else:  # straight-alpha RGBA, as PNG stores it
         out = np.dstack([ops.despill(img, params, backend=backend), matte])
-    io.write_image(output, out)
+    write_image(output, out)
     if matte_path is not None:
-        io.write_image(matte_path, matte)
+        write_image(matte_path, matte)
     click.echo(f"wrote {output}")
 
 
@@ -139,12 +139,13 @@ def key_cmd(
 def over_cmd(fg, bg, output, premultiplied, backend) -> None:
     """Composite FG (with alpha) over BG."""
     from previzkit.composite import io, ops
+    from previzkit.media.image import read_image, write_image
 
-    f = io.read_image(fg, alpha=True)
-    b = io.read_image(bg)
+    f = read_image(fg, alpha=True)
+    b = read_image(bg)
     if not premultiplied:
         f = io.premultiply(f)
-    io.write_image(output, ops.over(f, b, backend=backend))
+    write_image(output, ops.over(f, b, backend=backend))
     click.echo(f"wrote {output}")
 
 
@@ -159,11 +160,12 @@ def over_cmd(fg, bg, output, premultiplied, backend) -> None:
 @backend_option
 def grade_cmd(image, output, lut, slope, offset, power, saturation, backend) -> None:
     """Grade IMAGE with an ASC CDL and/or a .cube LUT."""
-    from previzkit.composite import io, ops
     from previzkit.composite import lut as lutmod
+    from previzkit.composite import ops
     from previzkit.composite.params import CDL
+    from previzkit.media.image import read_image, write_image
 
-    img = io.read_image(image, alpha="auto")
+    img = read_image(image, alpha="auto")
     cdl = CDL(
         slope=_triple(slope, "slope") or (1.0, 1.0, 1.0),
         offset=_triple(offset, "offset") or (0.0, 0.0, 0.0),
@@ -178,7 +180,7 @@ def grade_cmd(image, output, lut, slope, offset, power, saturation, backend) -> 
         img = ops.apply_cdl(img, cdl, img, backend=backend)
     if lut is not None:
         img = ops.apply_lut(img, lutmod.load_cube(lut), img, backend=backend)
-    io.write_image(output, img)
+    write_image(output, img)
     click.echo(f"wrote {output}")
 
 
@@ -190,11 +192,12 @@ def grade_cmd(image, output, lut, slope, offset, power, saturation, backend) -> 
 @backend_option
 def letterbox_cmd(image, output, size, color: str, backend) -> None:
     """Fit IMAGE into --size, aspect kept, with bars."""
-    from previzkit.composite import io, ops
+    from previzkit.composite import ops
+    from previzkit.media.image import read_image, write_image
 
     w, h = parse_size(size)
-    out = ops.letterbox(io.read_image(image), w, h, color=_triple(color, "color"), backend=backend)
-    io.write_image(output, out)
+    out = ops.letterbox(read_image(image), w, h, color=_triple(color, "color"), backend=backend)
+    write_image(output, out)
     click.echo(f"wrote {output}")
 
 

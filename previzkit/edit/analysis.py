@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
-from previzkit.edit.media import audio_levels, video_info
 from previzkit.edit.scoring import TakeAnalysis, tracking_stats
 from previzkit.edit.trim import TrimRules, action_range, motion_energy
+from previzkit.media.audio import read_audio
+from previzkit.media.video import probe_video
 from previzkit.model import timecode as tc
 from previzkit.model.pose_track import read_actor_track
 from previzkit.model.take import Take
@@ -30,7 +33,7 @@ def analyse_take(
     fps = float(tc.rate(take.rate).fps)
     if video is None or not video.is_file():
         return TakeAnalysis(take, fps, take.duration_frames, has_video=False, estimate_s=estimate_s)
-    info = video_info(video)
+    info = probe_video(video)
     frames = info.frames
     motion = confidence = dropouts = mark_error = None
     pose_path = store.file(take, "pose")
@@ -50,3 +53,19 @@ def analyse_take(
     return TakeAnalysis(
         take, fps, frames, action, confidence, dropouts, mark_error, estimate_s, True
     )
+
+
+def audio_levels(path: str | Path, fps: float, frames: int) -> npt.NDArray[np.float64] | None:
+    """RMS level in dBFS per video frame (``frames`` values at ``fps``) of the first
+    audio stream of ``path``; None when it has no audio."""
+    rate = 16000
+    samples = read_audio(path, rate)
+    if samples is None:
+        return None
+    per = rate / fps
+    out = np.full(frames, -120.0)
+    for i in range(frames):
+        seg = samples[int(i * per) : int((i + 1) * per)]
+        if len(seg):
+            out[i] = 20 * np.log10(max(float(np.sqrt(np.mean(seg.astype(np.float64) ** 2))), 1e-6))
+    return out

@@ -10,6 +10,7 @@ sound and picture stay together whatever the clip lengths.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -18,10 +19,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from previzkit.core.errors import InputError, MissingFileError, VideoOpenError, VideoWriteError
+from previzkit.core.errors import InputError, VideoOpenError
 from previzkit.core.optional import require
 from previzkit.core.progress import ProgressFn
 from previzkit.edit.timeline import CutClip, cut_events, load_cut
+from previzkit.media.audio import read_audio
+from previzkit.media.video import VideoReader, VideoWriter
 from previzkit.model import timecode as tc
 
 SAMPLE_RATE = 48000
@@ -105,29 +108,16 @@ def _fit(img: npt.NDArray[np.uint8], width: int, height: int) -> npt.NDArray[np.
     return out
 
 
-def _frames(path: str, first: int, count: int, fps: Fraction) -> Any:
-    """Yield ``count`` RGB frames of ``path`` from frame ``first`` (0-based)."""
-    import av
-
-    if not Path(path).is_file():
-        raise MissingFileError(f"clip media {path}: no such file")
-    try:
-        container = av.open(path)
-    except av.FFmpegError as exc:
-        raise VideoOpenError(f"clip media {path}: cannot open ({exc})") from exc
-    with container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        if first > 0 and stream.time_base:
-            target = int(first / fps / stream.time_base)
-            container.seek(target, stream=stream, backward=True, any_frame=False)
-        last = None
-        sent = 0
-        for frame in container.decode(stream):
-            idx = round(frame.time * fps) if frame.time is not None else None
-            if idx is not None and idx < first:
-                continue
-            last = frame.to_ndarray(format="rgb24")
+def _frames(
+    path: str, first: int, count: int, fps: Fraction | None = None
+) -> Iterator[npt.NDArray[np.uint8]]:
+    """Yield ``count`` RGB frames of ``path`` from frame ``first`` (0-based, counted at
+    ``fps``; default the file's), holding the last one where the media is shorter."""
+    last = None
+    sent = 0
+    with VideoReader(path, what="clip media") as reader:
+        for frame in reader.frames(first, rate=fps):
+            last = frame.image
             yield last
             sent += 1
             if sent >= count:
@@ -143,34 +133,12 @@ class _AudioCache:
         self._data: dict[str, npt.NDArray[np.float32] | None] = {}
 
     def get(self, path: str) -> npt.NDArray[np.float32] | None:
+        """The clip media's sound from time 0 at SAMPLE_RATE; None without sound or file."""
         if path not in self._data:
-            self._data[path] = _decode_audio(path)
+            self._data[path] = (
+                read_audio(path, SAMPLE_RATE, from_zero=True) if Path(path).is_file() else None
+            )
         return self._data[path]
-
-
-def _decode_audio(path: str) -> npt.NDArray[np.float32] | None:
-    import av
-
-    if not Path(path).is_file():
-        return None
-    chunks = []
-    with av.open(path) as c:
-        if not c.streams.audio:
-            return None
-        stream = c.streams.audio[0]
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
-        start = None
-        for frame in c.decode(stream):
-            if start is None:
-                start = frame.time or 0.0
-            for out in resampler.resample(frame):
-                chunks.append(out.to_ndarray().reshape(-1))
-        for out in resampler.resample(None):
-            chunks.append(out.to_ndarray().reshape(-1))
-    data = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-    if start and start > 0:  # the stream starts late: pad so sample 0 is time 0
-        data = np.concatenate([np.zeros(round(start * SAMPLE_RATE), np.float32), data])
-    return data.astype(np.float32)
 
 
 def _audio_media(timeline: Any) -> dict[float, str]:
@@ -196,8 +164,6 @@ def render_cut(
     progress: ProgressFn | None = None,
 ) -> Path:
     """Render ``cut`` (a path any OTIO adapter reads, or a Timeline) to an MP4."""
-    import av
-
     opts = options or RenderOptions()
     timeline = load_cut(cut) if isinstance(cut, str | Path) else cut
     events = cut_events(timeline)
@@ -218,21 +184,20 @@ def render_cut(
     out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)
     done = 0
-    try:
-        container = av.open(str(out), "w")
-    except (av.FFmpegError, OSError) as exc:
-        raise VideoWriteError(f"render {out}: cannot create ({exc})") from exc
-    with container:
-        vs = container.add_stream("libx264", rate=fps)
-        vs.width, vs.height, vs.pix_fmt = opts.width, opts.height, "yuv420p"
-        vs.options = {"preset": opts.preset, "crf": str(opts.crf)}
-        aus = container.add_stream("aac", rate=SAMPLE_RATE, layout="mono")
+    with VideoWriter(
+        out,
+        opts.width,
+        opts.height,
+        fps,
+        crf=opts.crf,
+        preset=opts.preset,
+        audio_rate=SAMPLE_RATE,
+    ) as writer:
         title = timeline.name or ""
 
         def put(img: npt.NDArray[np.uint8]) -> None:
             nonlocal done
-            for packet in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                container.mux(packet)
+            writer.write(img)
             done += 1
             if progress is not None and done % 8 == 0:
                 progress(done, total)
@@ -258,19 +223,8 @@ def render_cut(
                     rec = tc.frames_to_timecode(record_start + e.record_in + k, rate)
                     frame = burn_in(frame, label, f"SRC {src}", f"REC {rec}")
                 put(frame)
-        for packet in vs.encode():
-            container.mux(packet)
-        n_samples = round(total / fps * SAMPLE_RATE)
-        step = 1024
-        for k in range(0, n_samples, step):
-            chunk = np.ascontiguousarray(mix[k : min(k + step, n_samples)]).reshape(1, -1)
-            af = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
-            af.sample_rate = SAMPLE_RATE
-            af.pts = k
-            for packet in aus.encode(af):
-                container.mux(packet)
-        for packet in aus.encode():
-            container.mux(packet)
+        writer.end_video()
+        writer.write_audio(mix[: round(total / fps * SAMPLE_RATE)])
     if progress is not None:
         progress(total, total)
     return out

@@ -21,6 +21,7 @@ import numpy as np
 from previzkit.core.progress import ProgressFn
 from previzkit.edit.render import RenderOptions, _fit, render_cut
 from previzkit.edit.timeline import cut_events, load_cut
+from previzkit.media.image import write_image
 from previzkit.model import timecode as tc
 
 THUMB_SIZE = (320, 180)
@@ -80,18 +81,8 @@ player.addEventListener("timeupdate", () => {{
 def _thumbnail(path: str, frame: int) -> np.ndarray:
     from previzkit.edit.render import _frames
 
-    img = next(_frames(path, frame, 1, _rate_of(path)))
+    img = next(_frames(path, frame, 1))
     return _fit(img, *THUMB_SIZE)
-
-
-def _rate_of(path: str) -> Any:
-    from fractions import Fraction
-
-    import av
-
-    with av.open(path) as c:
-        s = c.streams.video[0]
-        return Fraction(s.average_rate or s.guessed_rate or 24)
 
 
 def write_storyboard(
@@ -101,8 +92,6 @@ def write_storyboard(
     progress: ProgressFn | None = None,
 ) -> Path:
     """Write the storyboard page for ``cut`` into ``out_dir``; returns index.html."""
-    from PIL import Image
-
     from previzkit.edit.render import _available_start
 
     timeline = load_cut(cut) if isinstance(cut, str | Path) else cut
@@ -133,7 +122,7 @@ def write_storyboard(
         first = e.source_in - _available_start(timeline, e)
         thumb = _thumbnail(e.media, first + e.duration // 2)
         name = f"thumbs/{i:03d}.jpg"
-        Image.fromarray(thumb).save(out / name, quality=90)
+        write_image(out / name, thumb, quality=90)
         start, end = e.record_in / fps, (e.record_in + e.duration) / fps
         rec_in = tc.frames_to_timecode(record_start + e.record_in, rate)
         rec_out = tc.frames_to_timecode(record_start + e.record_in + e.duration, rate)

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from previzkit.core.errors import InputError
 from previzkit.core.optional import require
+from previzkit.media.video import VideoWriter
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,6 @@ def write_synthetic_video(
     of ``n`` frames overlaps the end of one shot and the start of the next, so the
     total length is ``sum(shot_lengths) - sum(n)``.
     """
-    import av
-
     n = len(shot_lengths)
     transitions = list(transitions or [Transition()] * max(n - 1, 0))
     if len(transitions) != max(n - 1, 0):
@@ -145,19 +144,12 @@ def write_synthetic_video(
 
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(out), "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "ultrafast", "crf": "20"}
+    with VideoWriter(out, width, height, fps, crf=20, preset="ultrafast") as writer:
         for parts in plan:
             img = np.zeros((height, width, 3), np.float32)
             for shot, t, w in parts:
                 img += w * shots[shot].frame(t)
-            rgb = (np.clip(img, 0, 1) * 255).astype(np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+            writer.write((np.clip(img, 0, 1) * 255).astype(np.uint8))
     return SyntheticVideo(out, fps, len(plan), cuts, spans)
 
 
@@ -176,8 +168,6 @@ def write_take_video(
     """An H.264 + AAC take: a moving texture, a 440 Hz tone during frames ``sound``
     [a, b) (near-silence elsewhere), and at each frame of ``flashes`` a white frame
     with a 1 kHz click of one frame's length (to check audio/video sync)."""
-    import av
-
     rate = Fraction(fps).limit_denominator(1001)
     rng = np.random.default_rng(seed)
     shot = _Shot(rng, width, height)
@@ -193,31 +183,16 @@ def write_take_video(
         audio[a:b] = 0.8 * np.sin(2 * np.pi * 1000 * t[a:b]).astype(np.float32)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(out), "w") as container:
-        vs = container.add_stream("libx264", rate=rate)
-        vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
-        vs.options = {"preset": "ultrafast", "crf": "23"}
-        aus = container.add_stream("aac", rate=sample_rate, layout="mono")
+    with VideoWriter(
+        out, width, height, rate, crf=23, preset="ultrafast", audio_rate=sample_rate
+    ) as writer:
         for i in range(frames):
-            img = (
+            writer.write(
                 np.full((height, width, 3), 255, np.uint8)
                 if i in flashes
                 else (np.clip(shot.frame(i), 0, 1) * 255).astype(np.uint8)
             )
-            for packet in vs.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                container.mux(packet)
-        step = 1024
-        for k in range(0, total, step):
-            chunk = audio[k : k + step].reshape(1, -1)
-            af = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
-            af.sample_rate = sample_rate
-            af.pts = k
-            for packet in aus.encode(af):
-                container.mux(packet)
-        for packet in vs.encode():
-            container.mux(packet)
-        for packet in aus.encode():
-            container.mux(packet)
+        writer.write_audio(audio)
     return out
 
 

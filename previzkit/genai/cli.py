@@ -140,11 +140,10 @@ def sample(
 ) -> None:
     """Generate a panorama (or a tileable texture) from MODEL."""
     ensure("genai", "GAN backgrounds", "torch")
-    from PIL import Image
-
     from previzkit.genai.horizon import HorizonBlend, apply_horizon
     from previzkit.genai.panorama import ground_texture
     from previzkit.genai.sample import generate, parse_size
+    from previzkit.media.image import write_image
 
     w, h = parse_size(size)
     img = generate(model, seed, w, h, wrap_x=not no_wrap, wrap_y=tile, device=device)
@@ -156,8 +155,7 @@ def sample(
             else None
         )
         img = apply_horizon(img, tex, blend)
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(img).save(out)
+    write_image(out, img)
     click.echo(f"wrote {out} ({w}x{h}, seed {seed})")
     if cubemap_dir:
         from previzkit.genai.cubemap import save_cubemap

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from previzkit.core.errors import InputError, ShapeError
+from previzkit.media.image import write_image
 
 FACES = ("+x", "-x", "+y", "-y", "+z", "-z")
 FACE_FILES = {"+x": "px", "-x": "nx", "+y": "py", "-y": "ny", "+z": "pz", "-z": "nz"}
@@ -81,13 +82,11 @@ def equirect_to_cubemap(pano: np.ndarray, size: int | None = None) -> dict[str, 
 
 def save_cubemap(pano: np.ndarray, folder: str | Path, size: int | None = None) -> list[Path]:
     """Write px.png, nx.png, py.png, ny.png, pz.png, nz.png into ``folder``."""
-    from PIL import Image
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for face, img in equirect_to_cubemap(pano, size).items():
         p = folder / f"{FACE_FILES[face]}.png"
-        Image.fromarray(img).save(p)
+        write_image(p, img)
         paths.append(p)
     return paths

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from previzkit.core.errors import InputError, MissingFileError, VideoOpenError
+from previzkit.core.errors import InputError, MissingFileError
 from previzkit.core.optional import require
+from previzkit.media.image import read_image
 
 SKIMAGE_PREFIX = "skimage:"
 SKIMAGE_IMAGES = ("hubble_deep_field", "grass", "gravel", "brick", "coffee", "astronaut", "rocket")
@@ -33,13 +34,7 @@ def load_image(source: str | Path) -> np.ndarray:
         path = Path(text)
         if not path.exists():
             raise MissingFileError(f"training image {path} does not exist")
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            with Image.open(path) as im:
-                arr = np.asarray(im.convert("RGB"))
-        except (UnidentifiedImageError, OSError) as exc:
-            raise VideoOpenError(f"{path}: not a readable image ({exc})") from exc
+        arr = read_image(path)
     return as_rgb(arr, text)
 
 

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from previzkit.core.errors import VideoOpenError
 from previzkit.core.resources import cache_dir
 from previzkit.genai.horizon import HorizonBlend
+from previzkit.media.image import read_image, write_image
 
 CACHE_VERSION = 2  # 2: seams rotated mid-cell (sample.generate)
 
@@ -44,21 +46,15 @@ def _cache_file(
 def _read(path: Path) -> np.ndarray | None:
     if not path.is_file():
         return None
-    from PIL import Image
-
     try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGB")).copy()
-    except OSError:
+        return read_image(path)
+    except VideoOpenError:
         return None  # a broken cache entry is regenerated
 
 
 def _write(path: Path, img: np.ndarray) -> None:
-    from PIL import Image
-
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    Image.fromarray(img).save(tmp, format="PNG", compress_level=1)
+    write_image(tmp, img, format="PNG", compress_level=1)
     os.replace(tmp, path)
 
 

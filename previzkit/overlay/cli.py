@@ -246,15 +246,14 @@ def calibrate_cmd(board, camera, plate, output, sensor_width_mm, every, max_view
 @click.option("--px-per-square", type=int, default=200, show_default=True)
 def board_cmd(board, output, px_per_square):
     """Write the board's printable image (print it at the board file's square size)."""
-    from PIL import Image
-
+    from previzkit.media.image import write_image
     from previzkit.overlay.tracking.charuco import load_board
 
     if px_per_square < 20:
         raise InputError(f"--px-per-square {px_per_square}: at least 20")
     ensure("stage", "the ChArUco board image", "cv2", "PIL")
     b = load_board(board)
-    Image.fromarray(b.image(px_per_square)).save(output)
+    write_image(output, b.image(px_per_square))
     w, h = b.size_m
     click.echo(
         f"{output}: print at {w * 100:.1f} x {h * 100:.1f} cm ({b.square_m * 100:.1f} cm squares)"

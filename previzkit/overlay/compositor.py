@@ -508,9 +508,9 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
 
                 window = window_output(ctx, even, "previzkit overlay")
             if run.output is not None:
-                from previzkit.takes.video import FragmentedVideoWriter
+                from previzkit.media.video import VideoWriter
 
-                writer = FragmentedVideoWriter(run.output, *even, float(source.fps or 24.0))
+                writer = VideoWriter(run.output, *even, float(source.fps or 24.0), fragmented=True)
             if run.project is not None:
                 from previzkit.takes.recorder import Recorder
                 from previzkit.takes.store import TakeStore

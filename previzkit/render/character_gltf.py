@@ -24,6 +24,7 @@ import numpy as np
 
 from previzkit.core.errors import InputError, MissingFileError
 from previzkit.core.geometry import quat_to_matrix
+from previzkit.media.image import decode_image
 from previzkit.model.skeleton import SKELETON, Skeleton, default_skeleton
 from previzkit.render.skinning import SkinnedMesh, Submesh, align_bone, normalize_weights
 
@@ -198,10 +199,6 @@ class GltfFile:
 
     def image(self, index: int) -> np.ndarray:
         """Image ``index`` decoded to RGBA uint8 (H, W, 4), row 0 at the top."""
-        import io
-
-        from PIL import Image
-
         img = self.doc["images"][index]
         if "bufferView" in img:
             data = self.view_bytes(img["bufferView"])
@@ -212,10 +209,7 @@ class GltfFile:
             if not file.is_file():
                 raise MissingFileError(f"{self.path}: images[{index}].uri: file not found: {file}")
             data = file.read_bytes()
-        try:
-            return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
-        except OSError as exc:
-            raise InputError(f"{self.path}: images[{index}]: cannot decode ({exc})") from exc
+        return decode_image(data, f"{self.path}: images[{index}]", alpha=True)
 
 
 def _parse_glb(data: bytes) -> tuple[dict, bytes | None]:

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from previzkit.core.errors import InputError, VideoWriteError
+from previzkit.core.errors import InputError
 from previzkit.core.geometry import axis_rotation, look_at
 from previzkit.core.progress import ProgressFn
 from previzkit.core.types import Mat4
+from previzkit.media.image import write_image
+from previzkit.media.video import VideoWriter
 from previzkit.model.camera import Lens
 from previzkit.model.setfile import CameraDef, SetDef, load_set
 
@@ -149,8 +151,6 @@ def render_still(
 
     ``ctx``: a moderngl context to use; by default a temporary EGL context. ``ipd_m``:
     a side-by-side stereo pair (left eye on the left), the image twice as wide."""
-    from PIL import Image
-
     output = Path(output)
     _check_output(output, IMAGE_SUFFIXES, "image")
     set_def = _set(set_or_path)
@@ -160,11 +160,7 @@ def render_still(
         image = render_frame(
             renderer, cam.camera_to_world(), cam.lens, width, height, samples, (cam.name,), ipd_m
         )
-    try:
-        Image.fromarray(image).save(output)
-    except OSError as exc:
-        raise VideoWriteError(f"{output}: cannot write image: {exc}") from None
-    return output
+    return write_image(output, image)
 
 
 def render_clip(
@@ -187,42 +183,26 @@ def render_clip(
 
     ``ctx``: a moderngl context to use; by default a temporary EGL context. ``ipd_m``:
     side-by-side stereo frames, twice as wide."""
-    import av
-
     output = Path(output)
     check_clip_args(output, frames, width, height, fps, move)
     check_ipd(ipd_m)
     set_def = _set(set_or_path)
     cam = pick_camera(set_def, camera)
-    with _renderer(set_def, ctx) as renderer:
-        try:
-            container = av.open(str(output), mode="w")
-        except (OSError, av.error.FFmpegError) as exc:
-            raise VideoWriteError(f"{output}: cannot open for writing: {exc}") from None
-        try:
-            from fractions import Fraction
-
-            stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
-            stream.width, stream.height = width * (2 if ipd_m is not None else 1), height
-            stream.pix_fmt = "yuv420p"
-            stream.options = {"crf": str(crf), "preset": "veryfast"}
-            for i in range(frames):
-                t = i / (frames - 1) if frames > 1 else 0.0
-                pose = camera_move(cam, move, t, amount)
-                image = render_frame(
-                    renderer, pose, cam.lens, width, height, samples, (cam.name,), ipd_m
-                )
-                frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-                if progress is not None:
-                    progress(i + 1, frames)
-            for packet in stream.encode():
-                container.mux(packet)
-        except av.error.FFmpegError as exc:
-            raise VideoWriteError(f"{output}: encoding failed: {exc}") from None
-        finally:
-            container.close()
+    with (
+        _renderer(set_def, ctx) as renderer,
+        VideoWriter(
+            output, width * (2 if ipd_m is not None else 1), height, fps, crf=crf, preset="veryfast"
+        ) as writer,
+    ):
+        for i in range(frames):
+            t = i / (frames - 1) if frames > 1 else 0.0
+            pose = camera_move(cam, move, t, amount)
+            image = render_frame(
+                renderer, pose, cam.lens, width, height, samples, (cam.name,), ipd_m
+            )
+            writer.write(image)
+            if progress is not None:
+                progress(i + 1, frames)
     return output
 
 

@@ -74,13 +74,15 @@ def write_sample_assets(root: str | Path) -> list[Path]:
     trimesh = require("trimesh", "render", "writing the sample assets")
     from PIL import Image
 
+    from previzkit.media.image import write_image
+
     root = Path(root)
     (root / "textures").mkdir(parents=True, exist_ok=True)
     (root / "props").mkdir(parents=True, exist_ok=True)
     written = []
 
     sky = root / "textures" / "sample_sky.png"
-    Image.fromarray(sky_panorama()).save(sky, optimize=True)
+    write_image(sky, sky_panorama(), optimize=True)
     written.append(sky)
 
     # crate: a textured 0.8 m box standing on the floor (GLB)

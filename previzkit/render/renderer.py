@@ -23,11 +23,11 @@ from previzkit.core.errors import (
     InputError,
     PrevizError,
     ShapeError,
-    VideoOpenError,
 )
 from previzkit.core.geometry import pose_matrix, view_matrix
 from previzkit.core.optional import require
 from previzkit.core.types import Mat4
+from previzkit.media.image import read_image
 from previzkit.model.camera import Lens, perspective_from_fov_angles, perspective_from_lens
 from previzkit.model.setfile import CameraDef, SetDef, load_set
 from previzkit.render.drawable import Drawable
@@ -545,15 +545,4 @@ def _gan_background(set_def: SetDef, key: str, make: Callable[[], np.ndarray]) -
         ) from None
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """An image file as (H, W, 3) uint8 (8-bit RGB; HDR is tone-clipped by Pillow)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"), dtype=np.uint8)
-    except (OSError, UnidentifiedImageError) as exc:
-        raise VideoOpenError(f"{path}: cannot read image: {exc}") from None
-
-
-__all__ = ["CameraLike", "Eye", "Renderer", "SetDrawables", "lens_fov", "read_image", "stereo_eyes"]
+__all__ = ["CameraLike", "Eye", "Renderer", "SetDrawables", "lens_fov", "stereo_eyes"]

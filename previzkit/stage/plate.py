@@ -1,4 +1,5 @@
-"""The camera plate: a video decoded in a thread of its own (PyAV), each frame resized
+"""The camera plate: a video decoded in a thread of its own
+(:class:`previzkit.media.video.VideoReader`), each frame resized
 to the loop's output size, handed over in order (loop frame *i* gets plate frame *i*,
 starting over at the end when ``loop``) or, in real time, the newest frame."""
 
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from previzkit.core.errors import MissingFileError, VideoOpenError
+from previzkit.core.errors import VideoOpenError
+from previzkit.media.video import VideoReader
 
 
 class PlateReader:
@@ -20,22 +22,10 @@ class PlateReader:
     def __init__(
         self, path: str | Path, size: tuple[int, int], *, loop: bool = True, realtime: bool = False
     ) -> None:
-        import av
-
         self.path = Path(path)
-        if not self.path.is_file():
-            raise MissingFileError(f"plate {self.path}: no such file")
-        try:
-            with av.open(str(self.path)) as c:
-                if not c.streams.video:
-                    raise VideoOpenError(f"plate {self.path}: has no video stream")
-                s = c.streams.video[0]
-                if s.codec_context is None:  # a codec FFmpeg has no decoder for
-                    raise VideoOpenError(f"plate {self.path}: its codec cannot be decoded here")
-                self.fps = float(s.average_rate or 30)
-                self.source_size = (s.codec_context.width, s.codec_context.height)
-        except av.FFmpegError as exc:
-            raise VideoOpenError(f"plate {self.path}: cannot open: {exc}") from None
+        with VideoReader(self.path, what="plate") as r:
+            self.fps = float(r.rate) if r.rate else 30.0
+            self.source_size = (r.width, r.height)
         self.size = size
         self.loop = loop
         self.realtime = realtime
@@ -58,15 +48,13 @@ class PlateReader:
         return resize(img, w, h)
 
     def _run(self) -> None:
-        import av
-
         try:
             while not self._stop.is_set():
                 got = 0
-                with av.open(str(self.path)) as c:
+                with VideoReader(self.path, what="plate") as reader:
                     t0 = time.perf_counter()
-                    for frame in c.decode(video=0):
-                        img = self._resize(frame.to_ndarray(format="rgb24"))
+                    for frame in reader.frames():
+                        img = self._resize(frame.image)
                         got += 1
                         if self.realtime:
                             due = t0 + got / self.fps
@@ -82,7 +70,9 @@ class PlateReader:
                         self._queue.append(img)
                 if not self.loop or got == 0:
                     break
-        except (av.FFmpegError, OSError) as exc:
+        except VideoOpenError as exc:
+            self._error = exc
+        except OSError as exc:
             self._error = VideoOpenError(f"plate {self.path}: decode failed: {exc}")
         finally:
             self._done = True

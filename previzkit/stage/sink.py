@@ -7,7 +7,8 @@ the same way, on the render thread, once per presented frame.
 
 FileTakeSink writes, for ``out = take.mp4``:
 
-- ``take.mp4``: the presented frames, H.264 yuv420p (PyAV), with the take's start
+- ``take.mp4``: the presented frames, H.264 yuv420p (:class:`previzkit.media.video.VideoWriter`),
+  with the take's start
   timecode on the video stream and a QuickTime timecode track (``tmcd``);
 - ``take.pzt``: every pose the frame used, in the capture area's pose-track format;
 - ``take.camera.jsonl``: one line per frame: ``{"frame", "time", "tc",
@@ -23,8 +24,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from previzkit.core.errors import InputError, VideoWriteError
+from previzkit.core.errors import InputError
 from previzkit.core.types import Pose
+from previzkit.media.video import VideoWriter
 from previzkit.model import timecode as tc
 from previzkit.model.camera_track import CameraSample
 
@@ -100,8 +102,6 @@ class FileTakeSink:
         crf: int = 20,
         preset: str = "veryfast",
     ) -> None:
-        import av
-
         self.path = Path(out)
         if self.path.suffix.lower() not in (".mp4", ".mov", ".mkv"):
             raise InputError(f"take output {self.path}: expected .mp4, .mov or .mkv")
@@ -116,15 +116,9 @@ class FileTakeSink:
         self.start_frame = tc.timecode_to_frames(self.start_tc, self.rate.name)
         self.width, self.height = width, height
         self.frames = 0
-        try:
-            self._container = av.open(str(self.path), "w")
-            self._stream = self._container.add_stream("libx264", rate=self.rate.fps)
-        except av.FFmpegError as exc:
-            raise VideoWriteError(f"take output {self.path}: cannot open: {exc}") from None
-        self._stream.width, self._stream.height = width, height
-        self._stream.pix_fmt = "yuv420p"
-        self._stream.options = {"crf": str(crf), "preset": preset}
-        self._stream.metadata["timecode"] = self.start_tc
+        self._video = VideoWriter(
+            self.path, width, height, self.rate.fps, crf=crf, preset=preset, timecode=self.start_tc
+        )
         from previzkit.model.pose_track import TrackWriter
 
         self._poses = TrackWriter(
@@ -146,8 +140,6 @@ class FileTakeSink:
         plate: np.ndarray | None = None,
     ) -> None:
         """Encode ``image``, append the poses and the camera (``plate`` is not kept)."""
-        import av
-
         from previzkit.model.pose_track import PoseFrame
 
         if image.shape != (self.height, self.width, 3) or image.dtype != np.uint8:
@@ -156,13 +148,7 @@ class FileTakeSink:
                 f"{image.dtype}, expected ({self.height}, {self.width}, 3) uint8"
             )
         label = tc.frames_to_timecode(self.start_frame + self.frames, self.rate.name)
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
-        frame.pts = self.frames
-        try:
-            for packet in self._stream.encode(frame):
-                self._container.mux(packet)
-        except av.FFmpegError as exc:
-            raise VideoWriteError(f"take output {self.path}: encode failed: {exc}") from None
+        self._video.write(image)
         stamped = [
             Pose(p.timestamp, p.actor_id, p.image, p.world, p.confidence, label, p.flags)
             for p in poses
@@ -183,18 +169,12 @@ class FileTakeSink:
 
     def close(self) -> dict[str, Any]:
         """Finish the files; returns the take's summary (also written as ``.take.json``)."""
-        import av
-
         if self._closed:
             return self.summary
         self._closed = True
         try:
-            for packet in self._stream.encode():
-                self._container.mux(packet)
-        except av.FFmpegError as exc:
-            raise VideoWriteError(f"take output {self.path}: flush failed: {exc}") from None
+            self._video.close()
         finally:
-            self._container.close()
             self._poses.close()
             self._camera.close()
         self.summary = {

@@ -10,7 +10,7 @@
 
 On :meth:`Recorder.start` the take is catalogued with status ``recording`` and its
 folder holds ``journal.pzj`` (poses + camera per frame, :mod:`previzkit.takes.journal`),
-``video.mp4`` / ``plate.mp4`` (fragmented H.264, :mod:`previzkit.takes.video`) and
+``video.mp4`` / ``plate.mp4`` (fragmented H.264, :mod:`previzkit.media.video`) and
 ``audio.wav``. The recorder holds an exclusive ``flock`` on ``recording.lock`` until it
 stops, which is how :mod:`previzkit.takes.recovery` tells a live take from a dead one.
 :meth:`Recorder.stop` replays the journal into ``pose.pzt`` and ``camera.npz`` (the
@@ -200,19 +200,26 @@ class Recorder:
             self._journal = JournalWriter(
                 folder / JOURNAL, meta, self.flush_interval, on_flush=self._flushed
             )
-            from previzkit.takes.video import FragmentedVideoWriter, ThreadedWriter, WavWriter
+            from previzkit.media.audio import WavWriter
+            from previzkit.media.video import ThreadedWriter, VideoWriter
 
             def media(writer: Any) -> Any:
                 return ThreadedWriter(writer) if self._encode_thread else writer
 
             if self.size:
                 self._writers["video"] = media(
-                    FragmentedVideoWriter(folder / VIDEO, *self.size, self.rate.fps, gop=self._gop)
+                    VideoWriter(
+                        folder / VIDEO, *self.size, self.rate.fps, fragmented=True, gop=self._gop
+                    )
                 )
             if self.plate_size:
                 self._writers["plate"] = media(
-                    FragmentedVideoWriter(
-                        folder / PLATE, *self.plate_size, self.rate.fps, gop=self._gop
+                    VideoWriter(
+                        folder / PLATE,
+                        *self.plate_size,
+                        self.rate.fps,
+                        fragmented=True,
+                        gop=self._gop,
                     )
                 )
             if self.audio_format:

@@ -62,8 +62,9 @@ class Replay:
 
 def replay(folder: str | Path) -> Replay:
     """Rebuild a take's files in ``folder`` from its journal and media (idempotent)."""
+    from previzkit.media.audio import repair_wav
+    from previzkit.media.video import count_frames, trim_fragmented_mp4
     from previzkit.model.pose_track import PoseFrame, TrackWriter, decode_frame
-    from previzkit.takes.video import count_frames, repair_wav, trim_fragmented_mp4
 
     folder = Path(folder)
     journal_path = folder / JOURNAL

@@ -82,9 +82,9 @@ def _capture_read(path: Path) -> None:
 
 
 def _edit_probe(path: Path) -> None:
-    from previzkit.edit.media import video_info
+    from previzkit.media.video import probe_video
 
-    video_info(path)
+    probe_video(path)
 
 
 def _plate_read(path: Path) -> None:
@@ -116,11 +116,11 @@ def test_good_video_reads_in_every_reader(media):
 
 @pytest.mark.parametrize("kind", ["not_image", "truncated_png"])
 def test_image_that_is_not_an_image_names_the_file(media, kind):
-    from previzkit.capture.sources.image import read_image as capture_read
-    from previzkit.composite.io import read_image as composite_read
+    from previzkit.capture.sources.image import ImageSource
+    from previzkit.media.image import read_image
 
     path = media[kind]
-    for read in (capture_read, composite_read):
+    for read in (ImageSource, read_image):
         with pytest.raises(PrevizError, match=path.name):
             read(path)
 

@@ -1,25 +1,13 @@
-"""Still images and image folders (Pillow)."""
+"""Still images and image folders (:func:`previzkit.media.image.read_image`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-
-from previzkit.capture.sources.base import IMAGE_SUFFIXES, Frame, Source, as_rgb
-from previzkit.core.errors import InputError, VideoOpenError
-
-
-def read_image(path: Path) -> np.ndarray:
-    """RGB uint8 (H, W, 3) of an image file; :class:`VideoOpenError` names it if unreadable."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            return as_rgb(np.asarray(im.convert("RGB")), str(path))
-    except (UnidentifiedImageError, OSError) as exc:
-        raise VideoOpenError(f"cannot read image {path}: {exc}") from None
+from previzkit.capture.sources.base import IMAGE_SUFFIXES, Frame, Source
+from previzkit.core.errors import InputError
+from previzkit.media.image import read_image
 
 
 class ImageSource(Source):

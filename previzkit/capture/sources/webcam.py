@@ -1,18 +1,15 @@
-"""Webcams through PyAV's FFmpeg devices: V4L2 on Linux, AVFoundation on macOS."""
+"""Webcams through FFmpeg's devices (:class:`previzkit.media.video.VideoReader`): V4L2 on
+Linux, AVFoundation on macOS."""
 
 from __future__ import annotations
 
 import sys
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, cast
 
 from previzkit.capture.sources.base import Frame, Source
 from previzkit.core.errors import VideoOpenError
-
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
+from previzkit.media.video import VideoReader
 
 
 def device_spec(index: int) -> tuple[str, str]:
@@ -43,8 +40,6 @@ class WebcamSource(Source):
         height: int | None = None,
         fps: float | None = None,
     ) -> None:
-        import av
-
         self.index = index
         self.name = f"camera {index}"
         spec, fmt = device_spec(index)
@@ -54,30 +49,18 @@ class WebcamSource(Source):
         if fps:
             options["framerate"] = f"{fps:g}"
         try:
-            self._container = av.open(spec, format=fmt, options=options)
-        except (av.error.FFmpegError, OSError) as exc:
-            raise VideoOpenError(
-                f"cannot open camera {index} ({spec}): {exc} (is it connected and readable?)"
-            ) from None
-        self._stream = self._container.streams.video[0]
-        self.width = int(self._stream.codec_context.width)
-        self.height = int(self._stream.codec_context.height)
-        rate = self._stream.average_rate or self._stream.guessed_rate
+            self._reader = VideoReader(spec, what=f"camera {index}", format=fmt, options=options)
+        except VideoOpenError as exc:
+            raise VideoOpenError(f"{exc} (is it connected and readable?)") from None
+        self.width, self.height = self._reader.width, self._reader.height
+        rate = self._reader.rate
         self.fps = float(rate) if rate else float(fps or 30.0)
         self.count = None
         self._t0 = time.monotonic()
 
     def frames(self) -> Iterator[Frame]:
-        import av
-
-        try:
-            for i, frame in enumerate(self._container.decode(self._stream)):
-                image = cast("npt.NDArray[np.uint8]", frame.to_ndarray(format="rgb24"))
-                yield Frame(i, time.monotonic() - self._t0, image)
-        except av.error.FFmpegError as exc:
-            raise VideoOpenError(f"camera {self.index} stopped: {exc}") from None
+        for f in self._reader.frames():
+            yield Frame(f.index, time.monotonic() - self._t0, f.image)
 
     def close(self) -> None:
-        if self._container is not None:
-            self._container.close()
-            self._container = None  # type: ignore[assignment]  # closed
+        self._reader.close()

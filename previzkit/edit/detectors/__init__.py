@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from previzkit.core.errors import InputError, MissingFileError, VideoOpenError
+from previzkit.core.errors import InputError, VideoOpenError
 from previzkit.core.progress import ProgressFn
 from previzkit.core.registry import Registry
 from previzkit.edit.detectors.base import ShotDetector
 from previzkit.edit.detectors.content import ContentDetector
+from previzkit.media.video import VideoReader
 
 # name -> detector class; other packages add detectors through the
 # "previzkit.shot_detectors" entry-point group (``module:Class``).
@@ -66,56 +67,29 @@ def get_detector(name: str = "content", **options: object) -> ShotDetector:
 _END = object()
 
 
-def _planes(frame: object) -> tuple[object, object, object]:
-    """(Y, U, V) uint8 planes of a decoded frame as views of its buffers (4:2:0)."""
-    import numpy as np
-
-    if frame.format.name not in ("yuv420p", "yuvj420p"):  # type: ignore[attr-defined]
-        frame = frame.reformat(format="yuv420p")  # type: ignore[attr-defined]
-    out = []
-    for plane in frame.planes:  # type: ignore[attr-defined]
-        rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
-        out.append(rows[: plane.height, : plane.width])
-    return out[0], out[1], out[2]
-
-
 def detect_video(
     path: str | Path,
     detector: ShotDetector | None = None,
     progress: ProgressFn | None = None,
 ) -> Detection:
     """Run ``detector`` (default :class:`ContentDetector`) over every frame of ``path``."""
-    import av
-
     src = Path(path)
-    if not src.is_file():
-        raise MissingFileError(f"video {src}: no such file")
     det = detector if detector is not None else ContentDetector()
-    try:
-        container = av.open(str(src))
-    except av.FFmpegError as exc:
-        raise VideoOpenError(f"video {src}: cannot open ({exc})") from exc
-    with container:
-        if not container.streams.video:
-            raise VideoOpenError(f"video {src}: has no video stream")
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        # the coarse grid does not need the deblocking filter: skipping it decodes faster
-        stream.codec_context.options = {"skip_loop_filter": "all"}
-        rate = stream.average_rate or stream.base_rate or stream.guessed_rate
-        fps = float(rate) if rate else 0.0
-        total = stream.frames or None
+    # the coarse grid does not need the deblocking filter: skipping it decodes faster
+    with VideoReader(src, decoder_options={"skip_loop_filter": "all"}) as reader:
+        fps = float(reader.rate) if reader.rate else 0.0
+        total = reader.frame_count
         frames: queue.Queue[object] = queue.Queue(maxsize=64)
         failure: list[BaseException] = []
         stop = threading.Event()
 
         def decode() -> None:
             try:
-                for frame in container.decode(stream):
+                for planes in reader.planes():
                     if stop.is_set():
                         break
-                    frames.put(_planes(frame))
-            except (av.FFmpegError, ValueError) as exc:
+                    frames.put(planes)
+            except (VideoOpenError, ValueError) as exc:
                 failure.append(exc)
             finally:
                 frames.put(_END)
