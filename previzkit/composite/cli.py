@@ -102,6 +102,7 @@ def key_cmd(
     from previzkit.media.image import read_image, read_mask, write_image
 
     img = read_image(plate)
+    kc: tuple[int, int, int] | None
     if key_color == "auto":
         kc = ops.estimate_screen_color(img, screen)
     else:
