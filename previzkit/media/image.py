@@ -51,7 +51,7 @@ def read_image(path: str | Path, alpha: Alpha = False) -> ImageU8:
         with Image.open(p) as im:
             return _convert(im, alpha)
     except (OSError, ValueError) as exc:
-        raise VideoOpenError(f"{p}: cannot read image ({exc})") from None
+        raise VideoOpenError(f"{p}: not a readable image ({exc})") from None
 
 
 def decode_image(data: bytes, name: str, alpha: Alpha = False) -> ImageU8:
@@ -76,7 +76,7 @@ def read_mask(path: str | Path) -> npt.NDArray[np.uint8]:
             mask: npt.NDArray[np.uint8] = np.asarray(im.convert("L"), dtype=np.uint8).copy()
             return mask
     except (OSError, ValueError) as exc:
-        raise VideoOpenError(f"{p}: cannot read mask ({exc})") from None
+        raise VideoOpenError(f"{p}: not a readable mask ({exc})") from None
 
 
 def write_image(
