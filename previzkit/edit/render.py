@@ -96,13 +96,13 @@ def slate_card(width: int, height: int, lines: list[str]) -> npt.NDArray[np.uint
 
 def _fit(img: npt.NDArray[np.uint8], width: int, height: int) -> npt.NDArray[np.uint8]:
     """Scale to fit inside width x height, letterboxed on black."""
-    from PIL import Image
+    Image = require("PIL.Image", "edit", "rendering the cut")
 
     h, w = img.shape[:2]
     s = min(width / w, height / h)
     nw, nh = max(1, round(w * s)), max(1, round(h * s))
     out = np.zeros((height, width, 3), np.uint8)
-    small = np.asarray(Image.fromarray(img).resize((nw, nh), Image.BILINEAR))
+    small = np.asarray(Image.fromarray(img).resize((nw, nh), Image.Resampling.BILINEAR))
     y, x = (height - nh) // 2, (width - nw) // 2
     out[y : y + nh, x : x + nw] = small
     return out
