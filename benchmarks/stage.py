@@ -88,12 +88,16 @@ def frame_times(ctx, set_path, track, plate, size, frames, out_dir, warmup=5):
     """Per-stage times of the loop and of the interleaved render-only baseline."""
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.plate import PlateReader
-    from previzkit.stage.sink import FileTakeSink, ThreadedSink
+    from previzkit.stage.sink import RecorderSink, ThreadedSink
     from previzkit.stage.sources import TrackSource
+    from previzkit.takes.recorder import Recorder
+    from previzkit.takes.store import TakeStore
 
     w, h = size
     tag = "plate" if plate else "noplate"
-    sink = ThreadedSink(FileTakeSink(out_dir / f"bench_{tag}.mp4", w, h, "30", "01:00:00:00"))
+    store = TakeStore(out_dir / f"bench_{tag}")
+    rec = Recorder(store, "1", "1-A", rate="30", start_tc="01:00:00:00", size=(w, h))
+    sink = ThreadedSink(RecorderSink(rec))
     reader = PlateReader(plate, size) if plate else None
     loop = StageLoop(
         ctx, set_path, TrackSource(track, loop=True), StageOptions(w, h), plate=reader, sinks=[sink]
@@ -110,6 +114,7 @@ def frame_times(ctx, set_path, track, plate, size, frames, out_dir, warmup=5):
         recs = loop.stats.frames[warmup:]
     finally:
         loop.close()
+        store.close()
     return recs, base
 
 

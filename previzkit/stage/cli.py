@@ -13,7 +13,7 @@ from previzkit.core.sizes import parse_size
 
 @click.command(
     epilog="Examples:\n\n"
-    "  previzkit stage previzkit/assets/sets/sample.yaml --poses take.pzt --plate plate.mp4 -o take.mp4 --stats\n\n"
+    "  previzkit stage previzkit/assets/sets/sample.yaml --poses take.pzt --plate plate.mp4 -p day1 --scene 1 --shot 1-A --stats\n\n"
     "  previzkit stage SET --subscribe tcp://capture-pc:5555 --realtime --headset --share tcp://*:5560\n\n"
     "  previzkit stage SET --subscribe tcp://capture-pc:5555 --window --peer tcp://director:5560"
 )
@@ -41,7 +41,7 @@ from previzkit.core.sizes import parse_size
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    help="Record the take: out.mp4 (+ .pzt, .camera.jsonl, .take.json).",
+    help="Write the presented frames to a video (H.264, start timecode); -p records takes.",
 )
 @click.option(
     "--project",

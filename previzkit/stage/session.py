@@ -62,7 +62,7 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
     from previzkit.render.headless import create_context, keep_current_context
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.plate import PlateReader
-    from previzkit.stage.sink import FileTakeSink, ThreadedSink, rate_for_fps
+    from previzkit.stage.sink import ThreadedSink, VideoSink, rate_for_fps
     from previzkit.stage.sources import open_pose_source
     from previzkit.stage.state import SetState, save_set_state
 
@@ -93,9 +93,7 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
             stack.callback(plate.close)
         sinks = []
         if run.output is not None:
-            sinks.append(
-                ThreadedSink(FileTakeSink(run.output, w, h, rate_for_fps(fps), run.start_tc))
-            )
+            sinks.append(ThreadedSink(VideoSink(run.output, w, h, rate_for_fps(fps), run.start_tc)))
         if run.project is not None:
             from previzkit.stage.sink import RecorderSink
             from previzkit.takes.recorder import Recorder

@@ -1,24 +1,17 @@
-"""Where the loop's frames go when a take is recorded: the :class:`TakeSink` interface,
-and :class:`FileTakeSink`, which writes a take as files next to its video.
+"""Where the loop's frames go: the :class:`TakeSink` interface and its sinks.
 
-:class:`RecorderSink` records through the take recorder (:mod:`previzkit.takes.recorder`:
-crash-safe journal, fragmented MP4, take store catalogue); the loop calls every sink
-the same way, on the render thread, once per presented frame.
+- :class:`RecorderSink` records the take through the take recorder
+  (:mod:`previzkit.takes.recorder`: crash-safe journal of poses and camera, fragmented
+  MP4, timecode, the take store's catalogue): the one way a take is written.
+- :class:`VideoSink` writes only the presented frames as a video with the start
+  timecode (``previzkit stage -o preview.mp4``).
+- :class:`ThreadedSink` runs either on a writer thread of its own.
 
-FileTakeSink writes, for ``out = take.mp4``:
-
-- ``take.mp4``: the presented frames, H.264 yuv420p (:class:`previzkit.media.video.VideoWriter`),
-  with the take's start
-  timecode on the video stream and a QuickTime timecode track (``tmcd``);
-- ``take.pzt``: every pose the frame used, in the capture area's pose-track format;
-- ``take.camera.jsonl``: one line per frame: ``{"frame", "time", "tc",
-  "camera_to_world" (4x4 rows), "focal_mm", "sensor_mm", "focus_m"}``;
-- ``take.take.json``: ``{"start_tc", "rate", "frames", "width", "height", "files"}``.
+The loop calls every sink the same way, on the render thread, once per presented frame.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -87,9 +80,12 @@ class RecorderSink:
         return out
 
 
-class FileTakeSink:
-    """A take as files (see module doc). ``rate`` is a timecode rate name ("24",
-    "29.97", ...); ``start_tc`` the first frame's timecode (default: the clock)."""
+class VideoSink:
+    """The presented frames as an H.264 video (fragmented MP4: a killed run leaves a
+    playable file) with the start timecode; a preview, not a take. Takes, with their
+    poses and camera, are recorded by :class:`RecorderSink`. ``rate`` is a timecode
+    rate name ("24", "29.97", ...); ``start_tc`` the first frame's timecode (default:
+    the clock)."""
 
     def __init__(
         self,
@@ -103,13 +99,13 @@ class FileTakeSink:
         preset: str = "veryfast",
     ) -> None:
         self.path = Path(out)
-        if self.path.suffix.lower() not in (".mp4", ".mov", ".mkv"):
-            raise InputError(f"take output {self.path}: expected .mp4, .mov or .mkv")
+        if self.path.suffix.lower() not in (".mp4", ".mov"):
+            raise InputError(f"video output {self.path}: expected .mp4 or .mov")
         if not self.path.parent.is_dir():
-            raise InputError(f"take output {self.path}: folder {self.path.parent} does not exist")
+            raise InputError(f"video output {self.path}: folder {self.path.parent} does not exist")
         if width % 2 or height % 2:
             raise InputError(
-                f"take output {self.path}: H.264 needs an even size, got {width}x{height}"
+                f"video output {self.path}: H.264 needs an even size, got {width}x{height}"
             )
         self.rate = tc.rate(rate)
         self.start_tc = start_tc or tc.timecode_from_clock(self.rate.name)
@@ -117,18 +113,15 @@ class FileTakeSink:
         self.width, self.height = width, height
         self.frames = 0
         self._video = VideoWriter(
-            self.path, width, height, self.rate.fps, crf=crf, preset=preset, timecode=self.start_tc
+            self.path,
+            width,
+            height,
+            self.rate.fps,
+            crf=crf,
+            preset=preset,
+            fragmented=True,
+            timecode=self.start_tc,
         )
-        from previzkit.model.pose_track import TrackWriter
-
-        self._poses = TrackWriter(
-            self.path.with_suffix(".pzt"),
-            width=width,
-            height=height,
-            fps=float(self.rate.fps),
-            meta={"source": "previzkit stage"},
-        )
-        self._camera = self.path.with_suffix(".camera.jsonl").open("w", encoding="utf-8")
         self._closed = False
         self.summary: dict[str, Any] = {}
 
@@ -139,44 +132,21 @@ class FileTakeSink:
         image: np.ndarray,
         plate: np.ndarray | None = None,
     ) -> None:
-        """Encode ``image``, append the poses and the camera (``plate`` is not kept)."""
-        from previzkit.model.pose_track import PoseFrame
-
+        """Encode ``image`` (poses, camera and plate are the recorder's to keep)."""
         if image.shape != (self.height, self.width, 3) or image.dtype != np.uint8:
             raise InputError(
-                f"take output {self.path}: frame {self.frames} is {image.shape} "
+                f"video output {self.path}: frame {self.frames} is {image.shape} "
                 f"{image.dtype}, expected ({self.height}, {self.width}, 3) uint8"
             )
-        label = tc.frames_to_timecode(self.start_frame + self.frames, self.rate.name)
         self._video.write(image)
-        stamped = [
-            Pose(p.timestamp, p.actor_id, p.image, p.world, p.confidence, label, p.flags)
-            for p in poses
-        ]
-        self._poses.write(PoseFrame(self.frames, camera.time, stamped))
-        row = {
-            "frame": self.frames,
-            "time": round(camera.time, 6),
-            "tc": label,
-            "camera_to_world": np.round(camera.camera_to_world, 6).tolist(),
-            "focal_mm": camera.focal_mm,
-            "sensor_mm": [camera.sensor_width_mm, camera.sensor_height_mm],
-            "focus_m": camera.focus_m,
-        }
-        self._camera.write(json.dumps(row) + "\n")
-        self._camera.flush()
         self.frames += 1
 
     def close(self) -> dict[str, Any]:
-        """Finish the files; returns the take's summary (also written as ``.take.json``)."""
+        """Finish the video; returns its summary (timecodes, rate, frames, size, file)."""
         if self._closed:
             return self.summary
         self._closed = True
-        try:
-            self._video.close()
-        finally:
-            self._poses.close()
-            self._camera.close()
+        self._video.close()
         self.summary = {
             "start_tc": self.start_tc,
             "end_tc": tc.frames_to_timecode(self.start_frame + self.frames, self.rate.name),
@@ -184,13 +154,8 @@ class FileTakeSink:
             "frames": self.frames,
             "width": self.width,
             "height": self.height,
-            "files": {
-                "video": self.path.name,
-                "pose": self.path.with_suffix(".pzt").name,
-                "camera": self.path.with_suffix(".camera.jsonl").name,
-            },
+            "files": {"video": self.path.name},
         }
-        self.path.with_suffix(".take.json").write_text(json.dumps(self.summary, indent=2))
         return self.summary
 
 

@@ -209,7 +209,12 @@ class Recorder:
             if self.size:
                 self._writers["video"] = media(
                     VideoWriter(
-                        folder / VIDEO, *self.size, self.rate.fps, fragmented=True, gop=self._gop
+                        folder / VIDEO,
+                        *self.size,
+                        self.rate.fps,
+                        fragmented=True,
+                        gop=self._gop,
+                        timecode=start_tc,
                     )
                 )
             if self.plate_size:
@@ -220,6 +225,7 @@ class Recorder:
                         self.rate.fps,
                         fragmented=True,
                         gop=self._gop,
+                        timecode=start_tc,
                     )
                 )
             if self.audio_format:

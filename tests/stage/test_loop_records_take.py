@@ -1,10 +1,10 @@
 """The loop offscreen for N frames from a recorded pose file over a video plate: the
-output take has N frames, the right timecode, and the character is drawn where its
-pose puts it (joints projected with camera.project_points)."""
+take recorded through the recorder has N frames, the right timecode, and the character
+is drawn where its pose puts it (joints projected with camera.project_points)."""
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -36,14 +36,19 @@ def test_loop_writes_take_with_character_where_pose_says(
 ):
     import av
 
+    from previzkit.model import timecode as tc
+    from previzkit.model.camera_track import read_camera_track
     from previzkit.model.pose_track import read_track
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.plate import PlateReader
-    from previzkit.stage.sink import FileTakeSink
+    from previzkit.stage.sink import RecorderSink
     from previzkit.stage.sources import TrackSource
+    from previzkit.takes.recorder import Recorder
+    from previzkit.takes.store import TakeStore
 
-    out = tmp_path / "take.mp4"
-    sink = FileTakeSink(out, W, H, "29.97", "00:00:59;28")
+    store = TakeStore(tmp_path / "day1")
+    rec = Recorder(store, "1", "1-A", rate="29.97", start_tc="00:00:59;28", size=(W, H))
+    sink = RecorderSink(rec)
     seen = []
     loop = StageLoop(
         gl,
@@ -54,7 +59,7 @@ def test_loop_writes_take_with_character_where_pose_says(
         sinks=[sink],
         on_frame=lambda i, img: seen.append((i, img.copy(), hand_px(loop, loop.camera()))),
     )
-    with loop:
+    with loop, store:
         stats = loop.run(frames=100)  # the track (12 frames) ends first
         takes = loop.close()
     assert loop.index == N and len(seen) == N and len(stats) == N
@@ -62,20 +67,22 @@ def test_loop_writes_take_with_character_where_pose_says(
     # timecode: 29.97 drop-frame across the minute (00:00:59;29 -> 00:01:00;02)
     assert summary["start_tc"] == "00:00:59;28"
     assert summary["end_tc"] == "00:01:00;12"
-    assert json.loads(out.with_suffix(".take.json").read_text())["frames"] == N
-    with av.open(str(out)) as c:
+    assert summary["frames"] == N
+    folder = Path(summary["folder"])
+    with av.open(str(folder / "video.mp4")) as c:
         assert c.streams.video[0].metadata["timecode"] == "00:00:59;28"
         decoded = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
     assert len(decoded) == N
-    cam_rows = [json.loads(x) for x in out.with_suffix(".camera.jsonl").read_text().splitlines()]
-    assert [r["tc"] for r in cam_rows[:4]] == [
+    cams = read_camera_track(folder / "camera.npz")
+    start = tc.timecode_to_frames("00:00:59;28", "29.97")
+    assert [tc.frames_to_timecode(start + int(i), "29.97") for i in cams.index[:4]] == [
         "00:00:59;28",
         "00:00:59;29",
         "00:01:00;02",
         "00:01:00;03",
     ]
-    assert cam_rows[0]["focal_mm"] == 35.0
-    track = read_track(out.with_suffix(".pzt"))
+    assert cams.focal_mm[0] == 35.0
+    track = read_track(folder / "pose.pzt")
     assert len(track.frames) == N and track.frames[2].people[0].timecode == "00:01:00;02"
 
     # the waving hand moves: its projection differs between frames, and every frame

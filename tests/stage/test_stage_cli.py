@@ -3,11 +3,10 @@ in one ``error:`` line naming the input, exit code 2."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from previzkit.cli import main
+from previzkit.media.video import count_frames
 
 pytestmark = [pytest.mark.gl, pytest.mark.media]
 
@@ -39,7 +38,7 @@ def test_stage_cli_records_and_prints_stats(small_set, wave_track, plate_video, 
     for row in ("capture->presented", "render", "composite", "frame"):
         assert row in captured.out
     assert "p50 ms" in captured.out and "p99 ms" in captured.out
-    assert json.loads(out.with_suffix(".take.json").read_text())["frames"] == 5
+    assert count_frames(out) == 5
 
 
 def test_stage_cli_saves_the_set_on_request_with_no_edits_is_a_noop(small_set, wave_track, capsys):
@@ -86,7 +85,7 @@ def test_stage_cli_saves_the_set_on_request_with_no_edits_is_a_noop(small_set, w
         (["--poses", "{track}", "--plate", "{tmp}/none.mp4"], "none.mp4: no such file"),
         (["--poses", "{track}", "--plate", "{track}"], "plate"),
         (["--poses", "{track}", "-o", "{tmp}/nodir/x.mp4"], "does not exist"),
-        (["--poses", "{track}", "-o", "{tmp}/x.avi2"], "expected .mp4, .mov or .mkv"),
+        (["--poses", "{track}", "-o", "{tmp}/x.avi2"], "expected .mp4 or .mov"),
         (["--poses", "{track}", "--frames", "0"], "--frames must be >= 1"),
         (["--poses", "{track}", "--start-tc", "00:00:00:99", "-o", "{tmp}/x.mp4"], "00:00:00:99"),
         (["--poses", "{track}", "--share", "nonsense"], "cannot bind 'nonsense'"),
