@@ -11,6 +11,7 @@ straight (not premultiplied), as PNG defines it. A missing file raises
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -39,44 +40,46 @@ def _convert(im: Any, alpha: Alpha) -> ImageU8:
     return rgb
 
 
+def _existing(path: str | Path, what: str) -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise MissingFileError(f"{p}: {what} file not found")
+    return p
+
+
+def _decode(source: Path | io.BytesIO, convert: Callable[[Any], ImageU8], failure: str) -> ImageU8:
+    """``convert`` applied to the opened image; a Pillow failure becomes one
+    :class:`VideoOpenError` starting with ``failure``."""
+    Image = _pil()
+    try:
+        with Image.open(source) as im:
+            return convert(im)
+    except (OSError, ValueError) as exc:
+        raise VideoOpenError(f"{failure} ({exc})") from None
+
+
 def read_image(path: str | Path, alpha: Alpha = False) -> ImageU8:
     """uint8 (H, W, 3) RGB, or (H, W, 4) RGBA with ``alpha`` (opaque where the file has
     none); ``alpha="auto"``: RGBA only when the file has an alpha channel. Greyscale and
     palette images are expanded; 16-bit and HDR pixels are clipped to 8 bits by Pillow."""
-    p = Path(path)
-    if not p.is_file():
-        raise MissingFileError(f"{p}: image file not found")
-    Image = _pil()
-    try:
-        with Image.open(p) as im:
-            return _convert(im, alpha)
-    except (OSError, ValueError) as exc:
-        raise VideoOpenError(f"{p}: not a readable image ({exc})") from None
+    p = _existing(path, "image")
+    return _decode(p, lambda im: _convert(im, alpha), f"{p}: not a readable image")
 
 
 def decode_image(data: bytes, name: str, alpha: Alpha = False) -> ImageU8:
     """Like :func:`read_image` for an image file's bytes; ``name`` says where they come
     from in the error (``"scene.glb: images[0]"``)."""
-    Image = _pil()
-    try:
-        with Image.open(io.BytesIO(data)) as im:
-            return _convert(im, alpha)
-    except (OSError, ValueError) as exc:
-        raise VideoOpenError(f"{name}: cannot decode image ({exc})") from None
+    return _decode(io.BytesIO(data), lambda im: _convert(im, alpha), f"{name}: cannot decode image")
 
 
 def read_mask(path: str | Path) -> npt.NDArray[np.uint8]:
     """uint8 (H, W) from a greyscale (or any) image file: 255 keeps, 0 removes."""
-    p = Path(path)
-    if not p.is_file():
-        raise MissingFileError(f"{p}: mask file not found")
-    Image = _pil()
-    try:
-        with Image.open(p) as im:
-            mask: npt.NDArray[np.uint8] = np.asarray(im.convert("L"), dtype=np.uint8).copy()
-            return mask
-    except (OSError, ValueError) as exc:
-        raise VideoOpenError(f"{p}: not a readable mask ({exc})") from None
+    p = _existing(path, "mask")
+    return _decode(
+        p,
+        lambda im: np.asarray(im.convert("L"), dtype=np.uint8).copy(),
+        f"{p}: not a readable mask",
+    )
 
 
 def write_image(

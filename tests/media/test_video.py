@@ -58,7 +58,9 @@ def test_pyav_reads_what_the_writer_wrote(clip, frames):
     assert min(psnr(a, b) for a, b in zip(decoded, frames, strict=True)) > 30
 
 
-@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe not installed")
+@pytest.mark.skipif(
+    shutil.which("ffprobe") is None, reason="ffprobe not installed (scripts/setup.d/45-media.sh)"
+)
 def test_ffprobe_reads_what_the_writer_wrote(clip, frames):
     out = subprocess.run(
         [
