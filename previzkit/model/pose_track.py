@@ -50,15 +50,14 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError, MissingFileError, ShapeError
-from previzkit.core.optional import require
 from previzkit.core.types import Pose
+from previzkit.model.binary_header import pack_header, packb, read_header, unpackb
 from previzkit.model.landmarks import LANDMARK_NAMES
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"PZTRACK\0"
 VERSION = 1
-_HEAD = struct.Struct("<8sHHI")
 _REC = struct.Struct("<2sII")
 _REC_MAGIC = b"FR"
 
@@ -99,19 +98,6 @@ class PoseTrack:
         return [p for f in self.frames for p in f.people if p.actor_id == actor_id]
 
 
-def _packb(obj: Any) -> bytes:
-    msgpack = require("msgpack", "takes", "pose tracks (.pzt)")
-
-    data: bytes = msgpack.packb(obj, use_bin_type=True)
-    return data
-
-
-def _unpackb(data: bytes) -> Any:
-    msgpack = require("msgpack", "takes", "pose tracks (.pzt)")
-
-    return msgpack.unpackb(data, raw=False, strict_map_key=False)
-
-
 def encode_frame(frame: PoseFrame) -> bytes:
     """One frame record (header + payload)."""
     people = []
@@ -127,12 +113,12 @@ def encode_frame(frame: PoseFrame) -> bytes:
                 "f": np.ascontiguousarray(flags, np.uint8).tobytes(),
             }
         )
-    payload = _packb({"i": int(frame.index), "t": float(frame.time), "p": people})
+    payload = packb({"i": int(frame.index), "t": float(frame.time), "p": people})
     return _REC.pack(_REC_MAGIC, len(payload), zlib.crc32(payload)) + payload
 
 
 def decode_frame(payload: bytes) -> PoseFrame:
-    d = _unpackb(payload)
+    d = unpackb(payload)
     people = []
     for q in d["p"]:
         img = np.frombuffer(q["img"], "<f4").reshape(33, 3).astype(np.float32)
@@ -143,25 +129,7 @@ def decode_frame(payload: bytes) -> PoseFrame:
 
 
 def _read_header(f: BinaryIO, path: Path) -> dict[str, Any]:
-    head = f.read(_HEAD.size)
-    if len(head) < _HEAD.size or head[:8] != MAGIC:
-        raise TrackError(f"{path} is not a previzkit pose track (no {MAGIC[:7].decode()} header)")
-    _, version, _, meta_len = _HEAD.unpack(head)
-    if version != VERSION:
-        raise TrackError(
-            f"{path}: pose track version {version} is not supported (this previzkit reads "
-            f"version {VERSION}); update previzkit"
-        )
-    raw = f.read(meta_len)
-    if len(raw) != meta_len:
-        raise TrackError(f"{path}: pose track header is cut short")
-    try:
-        meta = _unpackb(raw)
-    except Exception as exc:
-        raise TrackError(f"{path}: pose track header is corrupt ({exc})") from None
-    if not isinstance(meta, dict):
-        raise TrackError(f"{path}: pose track header is not a map")
-    return meta
+    return read_header(f, str(path), MAGIC, VERSION, ("pose track", "pose track"), TrackError)
 
 
 def _records(f: BinaryIO, path: Path) -> Iterator[tuple[int, PoseFrame | None]]:
@@ -253,8 +221,7 @@ class TrackWriter:
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._f = self.path.open("wb")
-        raw = _packb(self.meta)
-        self._f.write(_HEAD.pack(MAGIC, VERSION, 0, len(raw)) + raw)
+        self._f.write(pack_header(MAGIC, VERSION, self.meta))
         self._f.flush()
 
     def write(self, frame: PoseFrame) -> None:

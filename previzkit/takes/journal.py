@@ -24,6 +24,7 @@ map, e.g. ``{"event": "stop"}``), ``E`` clean end of take.
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import threading
@@ -34,12 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from previzkit.core.errors import InputError, JournalError, MissingFileError, RecordingError
-from previzkit.core.optional import require
+from previzkit.model.binary_header import pack_header, packb, read_header, unpackb
 from previzkit.model.camera_track import CameraSample
 
 MAGIC = b"PZJOURN\0"
 VERSION = 1
-_HEAD = struct.Struct("<8sHHI")
 _REC = struct.Struct("<BII")
 _TICK = struct.Struct("<Id")
 _CAM = struct.Struct("<Id3d4d4d")  # index, time, position, orientation xyzw, lens
@@ -85,24 +85,12 @@ def encode_record(kind: int, payload: bytes) -> bytes:
     return _REC.pack(kind, len(payload), crc) + payload
 
 
-def _packb(obj: Any) -> bytes:
-    msgpack = require("msgpack", "takes", "take journals")
-
-    return msgpack.packb(obj, use_bin_type=True)
-
-
-def _unpackb(data: bytes) -> Any:
-    msgpack = require("msgpack", "takes", "take journals")
-
-    return msgpack.unpackb(data, raw=False, strict_map_key=False)
-
-
 def encode_mark(data: dict[str, Any]) -> bytes:
-    return _packb(data)
+    return packb(data)
 
 
 def decode_mark(payload: bytes) -> dict[str, Any]:
-    return _unpackb(payload)
+    return unpackb(payload)
 
 
 class JournalWriter:
@@ -134,10 +122,10 @@ class JournalWriter:
         self._io_lock = threading.Lock()
         self._error: OSError | None = None
         self._closed = False
-        raw = _packb(meta)
+        head = pack_header(MAGIC, VERSION, meta)
         try:
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            _write_all(self._fd, _HEAD.pack(MAGIC, VERSION, 0, len(raw)) + raw)
+            _write_all(self._fd, head)
             os.fsync(self._fd)
             _fsync_dir(self.path.parent)
         except OSError as exc:
@@ -270,23 +258,9 @@ def read_journal(path: str | Path) -> Journal:
     if not path.is_file():
         raise MissingFileError(f"journal {path} does not exist")
     data = path.read_bytes()
-    if len(data) < _HEAD.size or data[:8] != MAGIC:
-        raise JournalError(f"{path} is not a previzkit take journal (no PZJOURN header)")
-    _, version, _, meta_len = _HEAD.unpack_from(data)
-    if version != VERSION:
-        raise JournalError(
-            f"{path}: journal version {version} is not supported (this previzkit reads "
-            f"version {VERSION}); update previzkit"
-        )
-    pos = _HEAD.size + meta_len
-    if pos > len(data):
-        raise JournalError(f"{path}: journal header is cut short")
-    try:
-        meta = _unpackb(data[_HEAD.size : pos])
-    except Exception as exc:
-        raise JournalError(f"{path}: journal header is corrupt ({exc})") from None
-    if not isinstance(meta, dict):
-        raise JournalError(f"{path}: journal header is not a map")
+    f = io.BytesIO(data)
+    meta = read_header(f, str(path), MAGIC, VERSION, ("take journal", "journal"), JournalError)
+    pos = f.tell()
     journal = Journal(path, meta, valid_bytes=pos)
     while pos < len(data):
         if pos + _REC.size > len(data):
