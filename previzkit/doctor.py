@@ -120,17 +120,16 @@ def check_mediapipe() -> Check:
 
 
 def check_pyav() -> Check:
-    try:
-        import av
-    except ImportError:
+    if not available("av"):
         return Check("PyAV", False, "av not installed", "pip install 'previzkit[render]'")
-    wanted = ["libx264", "h264", "aac", "mpeg4"]
-    have = [c for c in wanted if c in av.codecs_available]
+    from previzkit.media.video import codecs
+
+    version, have = codecs()
     ok = "libx264" in have or "h264" in have
     return Check(
         "PyAV",
         ok,
-        f"av {av.__version__}, codecs: {', '.join(have) or 'none'}",
+        f"av {version}, codecs: {', '.join(have) or 'none'}",
         "" if ok else "reinstall av from PyPI (its wheel bundles FFmpeg with x264)",
     )
 

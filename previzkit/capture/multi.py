@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from previzkit.capture.pose import PoseEstimator, check_image
 from previzkit.core.errors import InputError
+from previzkit.core.optional import require
 from previzkit.core.types import Pose
 
 if TYPE_CHECKING:
@@ -111,7 +112,8 @@ def _scale_px(pose: Pose) -> float:
 
 def body_mask(pose: Pose, width: int, height: int) -> npt.NDArray[np.bool_]:
     """(H, W) mask of the pose's body: torso polygon, thick limbs, head and joint discs."""
-    from PIL import Image, ImageDraw
+    Image = require("PIL.Image", "capture", "finding several people")
+    ImageDraw = require("PIL.ImageDraw", "capture", "finding several people")
 
     xy = pose.image[:, :2].astype(np.float64)
     s = _scale_px(pose)

@@ -47,7 +47,7 @@ class RenderOptions:
 
 
 def _font(size: int) -> Any:
-    from PIL import ImageFont
+    ImageFont = require("PIL.ImageFont", "edit", "burn-ins")
 
     try:
         return ImageFont.load_default(size=size)
@@ -66,7 +66,8 @@ def burn_in(
     img: npt.NDArray[np.uint8], top_left: str, bottom_left: str, bottom_right: str
 ) -> npt.NDArray[np.uint8]:
     """Draw three labels in black boxes on a copy of ``img`` (H, W, 3)."""
-    from PIL import Image, ImageDraw
+    Image = require("PIL.Image", "edit", "burn-ins")
+    ImageDraw = require("PIL.ImageDraw", "edit", "burn-ins")
 
     h, w = img.shape[:2]
     pil = Image.fromarray(img)
@@ -81,7 +82,8 @@ def burn_in(
 
 def slate_card(width: int, height: int, lines: list[str]) -> npt.NDArray[np.uint8]:
     """A dark card with centred lines of text (the first one larger)."""
-    from PIL import Image, ImageDraw
+    Image = require("PIL.Image", "edit", "slate cards")
+    ImageDraw = require("PIL.ImageDraw", "edit", "slate cards")
 
     pil = Image.new("RGB", (width, height), (24, 24, 32))
     draw = ImageDraw.Draw(pil)

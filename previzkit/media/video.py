@@ -59,6 +59,14 @@ def _av_encode() -> ModuleType:
 # --- reading -----------------------------------------------------------------------
 
 
+def codecs() -> tuple[str, list[str]]:
+    """PyAV's version and which of the codecs previzkit uses its FFmpeg has (libx264,
+    h264, aac, mpeg4), for ``previzkit doctor``."""
+    av = _av_decode()
+    wanted = ["libx264", "h264", "aac", "mpeg4"]
+    return str(av.__version__), [c for c in wanted if c in av.codecs_available]
+
+
 @dataclass(frozen=True)
 class VideoFrame:
     """One decoded frame: ``index`` (frame number from the start of the decode, or from

@@ -72,7 +72,7 @@ def crate_texture(size: int = 128) -> np.ndarray:
 def write_sample_assets(root: str | Path) -> list[Path]:
     """Write the sample set's panorama and props under ``root`` (an assets folder)."""
     trimesh = require("trimesh", "render", "writing the sample assets")
-    from PIL import Image
+    Image = require("PIL.Image", "render", "writing the sample assets")
 
     from previzkit.media.image import write_image
 
