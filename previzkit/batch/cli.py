@@ -14,6 +14,8 @@ from typing import Any
 
 import click
 
+from previzkit.capture.cli import pose_model_options
+
 _project = click.option(
     "--project",
     "-p",
@@ -88,14 +90,7 @@ def _exit(report: Any) -> None:
 @_serial
 @_force
 @_scene
-@click.option(
-    "--model",
-    type=click.Choice(["lite", "full", "heavy"]),
-    default="lite",
-    show_default=True,
-    help="MediaPipe pose model.",
-)
-@click.option("--max-people", type=click.IntRange(1, 8), default=2, show_default=True)
+@pose_model_options
 def capture_cmd(
     project: Path,
     scheduler: str | None,

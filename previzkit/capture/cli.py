@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TypedDict
+from typing import TypedDict, TypeVar
 
 import click
 
 from previzkit.core.errors import InputError
 from previzkit.core.optional import ensure
+
+F = TypeVar("F", bound=Callable[..., object])
 
 
 class _Seen(TypedDict):
@@ -35,6 +38,24 @@ def _ensure_dependencies(path: Path | None, camera: int | None, publish: str | N
         ensure("capture", "the pose stream", "zmq", "msgpack")
 
 
+def pose_model_options(command: F) -> F:
+    """``--model`` (lite, full, heavy) and ``--max-people``: how poses are found."""
+    command = click.option(
+        "--max-people",
+        type=click.IntRange(1, 16),
+        default=2,
+        show_default=True,
+        help="Most actors tracked at once.",
+    )(command)
+    return click.option(
+        "--model",
+        type=click.Choice(["lite", "full", "heavy"]),
+        default="lite",
+        show_default=True,
+        help="MediaPipe pose model.",
+    )(command)
+
+
 @click.command("capture")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option(
@@ -55,20 +76,7 @@ def _ensure_dependencies(path: Path | None, camera: int | None, publish: str | N
     type=click.Path(path_type=Path),
     help="Folder of the public .key files of the subscribers to accept.",
 )
-@click.option(
-    "--model",
-    type=click.Choice(["lite", "full", "heavy"]),
-    default="lite",
-    show_default=True,
-    help="MediaPipe pose model.",
-)
-@click.option(
-    "--max-people",
-    type=click.IntRange(1, 16),
-    default=2,
-    show_default=True,
-    help="Most actors tracked at once.",
-)
+@pose_model_options
 @click.option(
     "--search-every",
     type=click.IntRange(1),

@@ -12,6 +12,7 @@ import click
 
 from previzkit.core.errors import InputError
 from previzkit.core.optional import ensure
+from previzkit.takes.cli import take_recording_options
 
 
 class _DefaultRun(click.Group):
@@ -91,16 +92,8 @@ def _source(camera: str | None, plate: Path | None) -> str:
 @click.option("--frames", type=int, help="Stop after N frames.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the overlay as MP4.")
 @click.option("--window", is_flag=True, help="Show it in a desktop window (close to stop).")
-@click.option(
-    "--project",
-    "-p",
-    type=click.Path(path_type=Path),
-    help="Record a take (overlay, plate, camera track) into this take store.",
-)
-@click.option("--scene", default="1", show_default=True)
-@click.option("--shot", default="1-A", show_default=True)
+@take_recording_options("overlay, plate, camera track")
 @click.option("--rate", default="24", show_default=True, help="Timecode rate of the take.")
-@click.option("--start-tc", help="Timecode of the take's first frame (default: the clock).")
 @click.option("--stats", is_flag=True, help="Print p50/p99 time per stage at the end.")
 def run(
     set_file,

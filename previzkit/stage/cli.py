@@ -9,6 +9,7 @@ import click
 from previzkit.core.errors import InputError
 from previzkit.core.optional import ensure
 from previzkit.core.sizes import parse_size
+from previzkit.takes.cli import take_recording_options
 
 
 @click.command(
@@ -43,14 +44,7 @@ from previzkit.core.sizes import parse_size
     type=click.Path(path_type=Path),
     help="Write the presented frames to a video (H.264, start timecode); -p records takes.",
 )
-@click.option(
-    "--project",
-    "-p",
-    type=click.Path(path_type=Path),
-    help="Record the take into this take store (previzkit takes).",
-)
-@click.option("--scene", default="1", show_default=True, help="Scene of the recorded take.")
-@click.option("--shot", default="1-A", show_default=True, help="Shot of the recorded take.")
+@take_recording_options("poses, camera, the presented frames, the plate")
 @click.option("--stats", is_flag=True, help="Print latency p50/p99 per stage at the end.")
 @click.option("--camera", "-c", help="Set camera to render through (default: the set's default).")
 @click.option("--size", default="1280x720", show_default=True, help="Output size WxH.")
@@ -67,7 +61,6 @@ from previzkit.core.sizes import parse_size
     multiple=True,
     help="ACTOR_ID=CHARACTER (repeatable); others take free characters.",
 )
-@click.option("--start-tc", help="Timecode of the take's first frame (default: the clock).")
 @click.option(
     "--share", help="Share the set state: bind address for the other views (tcp://*:5560)."
 )

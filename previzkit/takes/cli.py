@@ -3,8 +3,36 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def take_recording_options(holds: str) -> Callable[[F], F]:
+    """The options of a command that records takes into a take store: ``-p/--project``,
+    ``--scene``, ``--shot``, ``--start-tc``; ``holds`` says what the take holds."""
+    options = [
+        click.option(
+            "--project",
+            "-p",
+            type=click.Path(path_type=Path),
+            help=f"Record a take ({holds}) into this take store (previzkit takes list -p).",
+        ),
+        click.option("--scene", default="1", show_default=True, help="Scene of the take."),
+        click.option("--shot", default="1-A", show_default=True, help="Shot of the take."),
+        click.option("--start-tc", help="Timecode of the take's first frame (default: the clock)."),
+    ]
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 def _store(project: str):
