@@ -246,6 +246,9 @@ def test_require_imports_a_present_module():
 
 
 def test_require_names_the_package_and_the_extra_when_absent(monkeypatch):
+    # hide pyzmq and every submodule an earlier test of this process may have imported
+    for name in [m for m in sys.modules if m.startswith("zmq.")]:
+        monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.setitem(sys.modules, "zmq", None)
     with pytest.raises(DependencyMissing) as info:
         require("zmq.auth.thread", "capture", "the pose stream")
