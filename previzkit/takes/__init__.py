@@ -1,6 +1,10 @@
-"""previzkit.takes: SMPTE timecode, the Take record and the take store (docs/takes.md).
+"""previzkit.takes: recording takes and keeping them (docs/takes.md, docs/recording.md).
 
-- :mod:`previzkit.model.timecode` frames <-> labels at 23.976-60 fps, drop-frame
-- :mod:`previzkit.model.take` ``Take``
+- :mod:`previzkit.takes.recorder` ``Recorder``: the one take writer (journal, video,
+  plate, audio, timecode)
+- :mod:`previzkit.takes.journal` the crash-safe, append-only journal (``.pzj``)
+- :mod:`previzkit.takes.recovery` finishing takes a crash left ``recording``
 - :mod:`previzkit.takes.store` ``TakeStore(project)``: SQLite catalogue + files per take
+
+The data they hold (``Take``, timecode, pose and camera tracks) is in :mod:`previzkit.model`.
 """
