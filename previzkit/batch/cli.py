@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from previzkit.capture.cli import pose_model_options
+from previzkit.core.types import CommandT
 
 _project = click.option(
     "--project",
@@ -39,6 +40,14 @@ _workers = click.option(
 _serial = click.option("--serial", is_flag=True, help="Run in this process, without Dask.")
 _force = click.option("--force", is_flag=True, help="Redo takes already done.")
 _scene = click.option("--scene", default=None, help="Only this scene's takes.")
+
+
+def _job_options(command: CommandT) -> CommandT:
+    """What every batch job takes: the project, where it runs (scheduler, workers,
+    serial) and whether takes already done are redone."""
+    for option in (_force, _serial, _workers, _scheduler, _project):
+        command = option(command)
+    return command
 
 
 @click.group("batch")
@@ -84,11 +93,7 @@ def _exit(report: Any) -> None:
 
 
 @batch.command("capture")
-@_project
-@_scheduler
-@_workers
-@_serial
-@_force
+@_job_options
 @_scene
 @pose_model_options
 def capture_cmd(
@@ -107,11 +112,7 @@ def capture_cmd(
 
 
 @batch.command("render")
-@_project
-@_scheduler
-@_workers
-@_serial
-@_force
+@_job_options
 @_scene
 @click.option(
     "--set",
@@ -143,11 +144,7 @@ def render_cmd(
 
 
 @batch.command("assemble")
-@_project
-@_scheduler
-@_workers
-@_serial
-@_force
+@_job_options
 @click.option("--script", "script", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--plan",

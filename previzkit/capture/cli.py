@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypedDict, TypeVar
+from typing import TypedDict
 
 import click
 
 from previzkit.core.errors import InputError
 from previzkit.core.optional import ensure
-
-F = TypeVar("F", bound=Callable[..., object])
+from previzkit.core.types import CommandT
 
 
 class _Seen(TypedDict):
@@ -38,7 +36,7 @@ def _ensure_dependencies(path: Path | None, camera: int | None, publish: str | N
         ensure("capture", "the pose stream", "zmq", "msgpack")
 
 
-def pose_model_options(command: F) -> F:
+def pose_model_options(command: CommandT) -> CommandT:
     """``--model`` (lite, full, heavy) and ``--max-people``: how poses are found."""
     command = click.option(
         "--max-people",

@@ -7,7 +7,9 @@ XrQuaternionf. Images are numpy arrays (H, W, C), row 0 at the top.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +20,8 @@ Mat3 = npt.NDArray[np.float64]  # (3, 3) rotation, column vectors: v' = R @ v
 Mat4 = npt.NDArray[np.float64]  # (4, 4), column vectors: p' = M @ p
 ImageU8 = npt.NDArray[np.uint8]  # (H, W, C)
 ImageF32 = npt.NDArray[np.float32]  # (H, W, C) or (H, W)
+
+CommandT = TypeVar("CommandT", bound=Callable[..., object])  # a command a decorator adds options to
 
 
 @dataclass(frozen=True)

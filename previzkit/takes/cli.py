@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import click
 
-F = TypeVar("F", bound=Callable[..., object])
+from previzkit.core.types import CommandT
 
 
-def take_recording_options(holds: str) -> Callable[[F], F]:
+def take_recording_options(holds: str) -> Callable[[CommandT], CommandT]:
     """The options of a command that records takes into a take store: ``-p/--project``,
     ``--scene``, ``--shot``, ``--start-tc``; ``holds`` says what the take holds."""
     options = [
@@ -27,7 +26,7 @@ def take_recording_options(holds: str) -> Callable[[F], F]:
         click.option("--start-tc", help="Timecode of the take's first frame (default: the clock)."),
     ]
 
-    def decorate(command: F) -> F:
+    def decorate(command: CommandT) -> CommandT:
         for option in reversed(options):
             command = option(command)
         return command

@@ -203,31 +203,22 @@ class Recorder:
             from previzkit.media.audio import WavWriter
             from previzkit.media.video import ThreadedWriter, VideoWriter
 
-            def media(writer: Any) -> Any:
+            def video(name: str, size: tuple[int, int]) -> Any:
+                # crash-safe: fragmented, a keyframe and fragment each GOP, the start timecode
+                writer = VideoWriter(
+                    folder / name,
+                    *size,
+                    self.rate.fps,
+                    fragmented=True,
+                    gop=self._gop,
+                    timecode=start_tc,
+                )
                 return ThreadedWriter(writer) if self._encode_thread else writer
 
             if self.size:
-                self._writers["video"] = media(
-                    VideoWriter(
-                        folder / VIDEO,
-                        *self.size,
-                        self.rate.fps,
-                        fragmented=True,
-                        gop=self._gop,
-                        timecode=start_tc,
-                    )
-                )
+                self._writers["video"] = video(VIDEO, self.size)
             if self.plate_size:
-                self._writers["plate"] = media(
-                    VideoWriter(
-                        folder / PLATE,
-                        *self.plate_size,
-                        self.rate.fps,
-                        fragmented=True,
-                        gop=self._gop,
-                        timecode=start_tc,
-                    )
-                )
+                self._writers["plate"] = video(PLATE, self.plate_size)
             if self.audio_format:
                 self._writers["audio"] = WavWriter(folder / AUDIO, *self.audio_format)
         except (OSError, PrevizError) as exc:
