@@ -117,10 +117,11 @@ def test_the_actor_depth_follows_a_set_position(gl, set_file):
     assert _is(frame.image[hand], (242, 51, 230), 60)  # the character is in front now
 
 
-def test_a_board_in_the_plate_places_the_camera(gl, set_file, tmp_path):
-    from previzkit.overlay.compositor import BoardCamera
+def _board_plate(gl, tmp_path):
+    """A ChArUco board on the floor of a grey stage, seen by a 24 mm pinhole camera:
+    (board, lens, the camera's true camera-to-world, the stage's set file, the plate)."""
     from previzkit.overlay.tracking.board_drawable import BoardDrawable
-    from previzkit.overlay.tracking.charuco import BoardDef, Calibration
+    from previzkit.overlay.tracking.charuco import BoardDef
     from previzkit.render.renderer import Renderer
 
     board = BoardDef(square_m=0.2, marker_m=0.15, position=(-0.7, 0.003, 2.2))  # on the floor
@@ -134,6 +135,14 @@ def test_a_board_in_the_plate_places_the_camera(gl, set_file, tmp_path):
     with Renderer(gl, stage) as film:
         film.drawables.add(BoardDrawable(gl, board))
         plate = film.render_image((truth, lens), W, H, samples=4)
+    return board, lens, truth, stage, plate
+
+
+def test_a_board_in_the_plate_places_the_camera(gl, set_file, tmp_path):
+    from previzkit.overlay.compositor import BoardCamera
+    from previzkit.overlay.tracking.charuco import Calibration
+
+    board, lens, truth, _, plate = _board_plate(gl, tmp_path)
     tracker = BoardCamera(board, Calibration.from_lens(lens, W, H))
     initial = (look_at((3, 3, 3), (0, 0, 0)), Lens())
     opts = OverlayOptions(W, H, matte="none")
@@ -232,21 +241,9 @@ def test_a_distorted_lens_is_tracked_and_its_plate_undistorted_to_the_render(gl,
     import cv2
 
     from previzkit.overlay.compositor import BoardCamera
-    from previzkit.overlay.tracking.board_drawable import BoardDrawable
-    from previzkit.overlay.tracking.charuco import BoardDef, Calibration
-    from previzkit.render.renderer import Renderer
+    from previzkit.overlay.tracking.charuco import Calibration
 
-    board = BoardDef(square_m=0.2, marker_m=0.15, position=(-0.7, 0.003, 2.2))
-    lens = Lens(24.0, 24.89, 18.66, 3.0)
-    truth = look_at((0.3, 1.4, 5.6), (0.0, 0.4, 3.0))
-    stage = tmp_path / "board_stage.yaml"
-    stage.write_text(
-        "name: s\nbackground: {color: [0.5, 0.5, 0.5]}\n"
-        "lights:\n  - {type: ambient, color: [1, 1, 1]}\n"
-    )
-    with Renderer(gl, stage) as film:
-        film.drawables.add(BoardDrawable(gl, board))
-        pinhole = film.render_image((truth, lens), W, H, samples=4)
+    board, lens, truth, stage, pinhole = _board_plate(gl, tmp_path)
     # the "real" camera: barrel distortion and an off-centre principal point
     f = lens.focal_px(W)
     k = np.array([[f, 0, W / 2 - 0.5 + 12], [0, f, H / 2 - 0.5 - 7], [0, 0, 1.0]])
