@@ -22,21 +22,52 @@ from previzkit.core.errors import InputError
 from previzkit.core.types import Mat4
 from previzkit.model.camera import Lens
 
-TOOLS = ("teleport", "camera", "lens", "take")
-BUTTONS = ("use_tool", "next_tool", "grab_mark", "look_through", "take", "place_camera")
+TOOLS = (
+    "teleport",  # use: teleport to the floor point the left hand aims at (arc + target drawn)
+    "mark",  # use: drop a mark at the left aim's floor point (the right grip also drops/drags)
+    "camera",  # use: place the current shot's camera at the left hand; alt: next shot
+    "measure",  # use: press at A, release at B: distance and height
+    "bookmark",  # use: bookmark the head's place; alt: jump to the next bookmark
+    "snapshot",  # use: a still of the viewfinder with its camera and lens metadata
+    "assign",  # use: assign the selected mark to the next character
+    "duplicate",  # use: duplicate the selected prop
+    "delete",  # use: delete the selected object
+    "save",  # use: save the set and the shot plan
+)
+BUTTONS = (
+    "use_tool",  # left trigger: apply the tool
+    "alt_tool",  # left A / X: the tool's second function
+    "next_tool",  # left B / Y / menu: cycle the tool
+    "handheld",  # left grip: the current camera follows the left hand while held
+    "undo",  # left stick click
+    "grab",  # right grip: grab the mark, prop or camera pointed at (drop a mark on the floor)
+    "select",  # right trigger: select the object pointed at (highlighted)
+    "take",  # right A: start / stop a take
+    "look_through",  # right B: look through the current camera
+    "redo",  # right stick click
+)
 LENSES_MM = (18.0, 24.0, 35.0, 50.0, 85.0, 135.0)
+FOCUS_M = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 15.0, 1000.0)  # focus steps; 1000 = infinity
 
 
 @dataclass(frozen=True)
 class ControllerInput:
-    """One frame of controller state. Aim poses are 4x4 hand-to-world (ray along local -z)."""
+    """One frame of controller state in the set's world frame (metres, y up).
+
+    Aim poses are 4x4 hand-to-world with the ray along local -z; grip poses are where
+    the hand holds the controller. ``buttons`` maps names of :data:`BUTTONS` to held.
+    """
 
     time: float = 0.0  # seconds
     buttons: dict[str, bool] = field(default_factory=dict)
     move: tuple[float, float] = (0.0, 0.0)  # left stick x (right), y (forward), in [-1, 1]
-    lens_stick: float = 0.0  # right stick y in [-1, 1]
+    lens_stick: float = 0.0  # right stick y in [-1, 1]: lens up / down
+    turn_stick: float = 0.0  # right stick x in [-1, 1]: snap (or smooth) turn
+    focus_stick: float = 0.0  # right trackpad / stick y in [-1, 1]: focus further / nearer
     left_aim: Mat4 | None = None
     right_aim: Mat4 | None = None
+    left_grip: Mat4 | None = None
+    right_grip: Mat4 | None = None
     head: Mat4 | None = None  # head (view space) to world
 
 
@@ -48,6 +79,11 @@ class Teleport:
 @dataclass(frozen=True)
 class Move:
     delta: tuple[float, float, float]  # world metres this frame
+
+
+@dataclass(frozen=True)
+class Turn:
+    yaw: float  # radians about +y through the head, counter-clockwise seen from above
 
 
 @dataclass(frozen=True)
@@ -64,9 +100,54 @@ class MarkMoved:
 
 
 @dataclass(frozen=True)
+class PropMoved:
+    """A grabbed prop follows the hand rigidly: its new prop-to-world transform."""
+
+    name: str
+    world_from_prop: Mat4
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class CameraMoved:
+    """A grabbed set camera (``name``) or the handheld current camera (``name`` None)
+    follows the hand: its camera-to-world each frame; ``final`` when let go."""
+
+    name: str | None
+    camera_to_world: Mat4
+    lens: Lens
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class Selected:
+    key: str | None  # "mark/A", "prop/crate", "camera/1-A"; None clears the selection
+
+
+@dataclass(frozen=True)
+class Deleted:
+    key: str
+
+
+@dataclass(frozen=True)
+class Duplicated:
+    key: str  # the prop copied; the copy is placed beside it
+
+
+@dataclass(frozen=True)
+class Assigned:
+    mark: str  # the selected mark, to be assigned to the next character
+
+
+@dataclass(frozen=True)
 class CameraPlaced:
     camera_to_world: Mat4
     lens: Lens
+
+
+@dataclass(frozen=True)
+class ShotStep:
+    step: int  # +1 next shot of the plan, -1 previous
 
 
 @dataclass(frozen=True)
@@ -80,6 +161,11 @@ class LensChanged:
 
 
 @dataclass(frozen=True)
+class FocusChanged:
+    lens: Lens  # the current lens with its new ``focus_m``
+
+
+@dataclass(frozen=True)
 class TakeToggled:
     recording: bool
 
@@ -89,16 +175,78 @@ class ToolChanged:
     tool: str
 
 
+@dataclass(frozen=True)
+class Measured:
+    a: tuple[float, float, float]  # world metres
+    b: tuple[float, float, float]
+    final: bool = False
+
+    @property
+    def distance(self) -> float:
+        return math.dist(self.a, self.b)
+
+    @property
+    def height(self) -> float:
+        """Height of the end point above the floor, metres."""
+        return self.b[1]
+
+
+@dataclass(frozen=True)
+class Bookmarked:
+    head: Mat4  # head-to-world when bookmarked
+
+
+@dataclass(frozen=True)
+class BookmarkJump:
+    step: int  # +1: the next bookmark
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    pass
+
+
+@dataclass(frozen=True)
+class Undo:
+    pass
+
+
+@dataclass(frozen=True)
+class Redo:
+    pass
+
+
+@dataclass(frozen=True)
+class SaveRequested:
+    pass
+
+
 Event = (
     Teleport
     | Move
+    | Turn
     | MarkPlaced
     | MarkMoved
+    | PropMoved
+    | CameraMoved
+    | Selected
+    | Deleted
+    | Duplicated
+    | Assigned
     | CameraPlaced
+    | ShotStep
     | LookThrough
     | LensChanged
+    | FocusChanged
     | TakeToggled
     | ToolChanged
+    | Measured
+    | Bookmarked
+    | BookmarkJump
+    | Snapshot
+    | Undo
+    | Redo
+    | SaveRequested
 )
 
 
