@@ -26,7 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "capture": ("previzkit.capture.cli", "capture", "Pose from video, images or a camera."),
     "composite": ("previzkit.composite.cli", "composite", "Key and composite image files."),
     "genai": ("previzkit.genai.cli", "genai", "Train, sample and evaluate GAN backgrounds."),
-    "xr": ("previzkit.xr.cli", "xr", "Open a set in an OpenXR headset."),
+    "xr": ("previzkit.block.cli", "xr", "Block a set in an OpenXR headset (or offscreen)."),
     "script": ("previzkit.script.cli", "script", "Fountain screenplays: breakdown and shot plan."),
     "takes": ("previzkit.takes.cli", "takes", "List, rate and export recorded takes."),
     "stage": ("previzkit.stage.cli", "stage", "Run the real-time stage loop."),

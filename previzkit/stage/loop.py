@@ -122,6 +122,7 @@ class StageLoop:
         self.sync = sync
         self.headset = headset
         self.window = window
+        self.blocking: Any = None  # made on the first headset event
         self.stats = LatencyStats()
         self.index = 0
         self.last_image: np.ndarray | None = None
@@ -182,22 +183,22 @@ class StageLoop:
                 ch.set_placement(cdef.position, cdef.yaw_deg)
 
     def on_xr_event(self, event: Any) -> None:
-        """Turn headset controller events into shared set-state edits."""
-        from previzkit.core.geometry import quat_from_matrix
-        from previzkit.xr.events import CameraPlaced, LensChanged, MarkMoved, MarkPlaced
+        """Headset controller events -> shared set-state edits (see
+        :class:`~previzkit.stage.blocking.Blocking`: a placed camera is a new camera,
+        never the set's own)."""
+        if self.blocking is None:
+            from previzkit.stage.blocking import Blocking
 
-        if isinstance(event, MarkPlaced | MarkMoved) and f"mark/{event.name}" in self.state.objects:
-            self.edit(f"mark/{event.name}", position=list(event.position))
-        elif isinstance(event, CameraPlaced):
-            m = np.asarray(event.camera_to_world)
-            self.edit(
-                f"camera/{self.options.camera}",
-                position=m[:3, 3].tolist(),
-                orientation=list(quat_from_matrix(m)),
-                focal_mm=event.lens.focal_mm,
+            cam = self.drawables.set.camera(self._camera_name)
+            publish = getattr(self.sync, "publish", None)
+            self.blocking = Blocking(
+                self.state,
+                publish,
+                lens=cam.lens,
+                characters=[c.name for c in self.base_set.characters],
             )
-        elif isinstance(event, LensChanged):
-            self.edit(f"camera/{self.options.camera}", focal_mm=event.lens.focal_mm)
+        if self.blocking.handle(event):
+            self._apply_state()
 
     # --- the frame -------------------------------------------------------------------
 

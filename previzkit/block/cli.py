@@ -1,0 +1,185 @@
+"""``previzkit xr``: block a set in an OpenXR headset (or offscreen), or check the runtime."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from previzkit.core.errors import InputError
+from previzkit.core.optional import ensure
+from previzkit.core.sizes import parse_size
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.command(
+    "xr",
+    epilog="Examples:\n\n"
+    "  previzkit xr SET.yaml --plan shots.yaml --scene 1 -p day1          # block scene 1, record takes\n\n"
+    "  previzkit xr SET.yaml --offscreen --replay session.jsonl           # a scripted session, no headset\n\n"
+    "  previzkit xr SET.yaml --record-input session.jsonl                 # keep what the hands did\n\n"
+    "  previzkit xr --check                                               # runtime, views, frame timing",
+)
+@click.argument("set_file", required=False, type=_FILE)
+@click.option("--check", is_flag=True, help="Run a few frames and report runtime, views, timing.")
+@click.option("--json", "as_json", is_flag=True, help="With --check: print the report as JSON.")
+@click.option("--plan", type=_FILE, help="Shot plan YAML: one camera per planned shot, saved back.")
+@click.option("--scene", help="The plan's scene to block (default: its first).")
+@click.option(
+    "--project",
+    "-p",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Take store: the take button records takes (camera track, video) and snapshots here.",
+)
+@click.option("--poses", type=_FILE, help="A .pzt pose track the characters act (looped).")
+@click.option(
+    "--aspect",
+    default="16:9",
+    show_default=True,
+    help="Delivery aspect of the viewfinder and look-through: 16:9, 1.85, 2.39.",
+)
+@click.option(
+    "--frames",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after N frames (default: until the session or the replay ends, or Ctrl-C).",
+)
+@click.option("--offscreen", is_flag=True, help="No headset: run the same session offscreen.")
+@click.option(
+    "--eye-size", default="1024x1024", show_default=True, help="With --offscreen: WxH per eye."
+)
+@click.option(
+    "--msaa",
+    type=click.IntRange(min=0, max=16),
+    default=4,
+    show_default=True,
+    help="Samples per pixel of the eye images (0 or 1: off).",
+)
+@click.option("--mirror", is_flag=True, help="Show the left eye in a desktop window.")
+@click.option(
+    "--reference",
+    type=click.Choice(["stage", "local"]),
+    default="stage",
+    show_default=True,
+    help="Reference space (STAGE falls back to LOCAL).",
+)
+@click.option("--replay", type=_FILE, help="Drive head and hands from a recorded input file.")
+@click.option("--record-input", type=_FILE, help="Write what head and hands did to this file.")
+@click.option(
+    "--remote-port",
+    type=click.IntRange(1, 65535),
+    default=4242,
+    show_default=True,
+    help="With --replay in the headset: Monado's remote driver port.",
+)
+@click.option("--share", help="Share the set state: bind address for other views (tcp://*:5560).")
+@click.option("--peer", "peers", multiple=True, help="Another view's --share address.")
+@click.option("--writer", help="This view's id in the shared set state (default host-pid).")
+@click.option("--no-save", is_flag=True, help="Do not save on exit (the autosave is kept).")
+@click.option("--validate", is_flag=True, help="Enable the OpenXR core validation layer.")
+def xr(
+    set_file: Path | None,
+    check: bool,
+    as_json: bool,
+    plan: Path | None,
+    scene: str | None,
+    project: Path | None,
+    poses: Path | None,
+    aspect: str,
+    frames: int | None,
+    offscreen: bool,
+    eye_size: str,
+    msaa: int,
+    mirror: bool,
+    reference: str,
+    replay: Path | None,
+    record_input: Path | None,
+    remote_port: int,
+    share: str | None,
+    peers: tuple[str, ...],
+    writer: str | None,
+    no_save: bool,
+    validate: bool,
+) -> None:
+    """Block SET_FILE (a set YAML) in the headset: marks, props, cameras per planned shot,
+    takes with the handheld camera; saved to the set file and the plan. `--check` tests
+    the runtime. Controls: docs/xr.md."""
+    ensure("xr", "XR rendering", "moderngl")
+    if check or not offscreen:
+        ensure("xr", "the OpenXR headset", "xr")
+    if mirror:
+        ensure("xr", "the mirror window", "glfw")
+    if check:
+        from previzkit.xr.check import run_check
+
+        if set_file is not None and not set_file.exists():
+            raise InputError(f"set file {set_file} does not exist")
+        report = run_check(set_file, frames=frames or 30, validate=validate)
+        click.echo(json.dumps(report.as_dict(), indent=2) if as_json else "\n".join(report.lines()))
+        return
+    if set_file is None:
+        raise click.UsageError("give a SET_FILE to block, or --check")
+    for path, what in (
+        (set_file, "set file"),
+        (plan, "--plan"),
+        (poses, "--poses"),
+        (replay, "--replay"),
+    ):
+        if path is not None and not path.exists():
+            raise InputError(f"{what} {path} does not exist")
+    if scene is not None and plan is None:
+        raise InputError("--scene picks a scene of the shot plan: give --plan too")
+    ensure("stage", "the blocking session", "trimesh", "timecode")
+    if project is not None:
+        ensure("stage", "recording takes", "av")
+    if share or peers:
+        ensure("stage", "the shared set state", "zmq", "msgpack")
+    size = parse_size(eye_size, "--eye-size", "1024x1024")
+    from previzkit.block.session import BlockOptions, BlockSession
+    from previzkit.core.progress import bar
+
+    opts = BlockOptions(
+        set_path=set_file,
+        plan=plan,
+        scene=scene,
+        project=project,
+        poses=poses,
+        offscreen=offscreen,
+        eye_size=size,
+        samples=msaa,
+        aspect=aspect,
+        replay=replay,
+        record_input=record_input,
+        remote_port=remote_port,
+        share=share,
+        peers=list(peers),
+        writer=writer,
+        frames=frames,
+        reference=reference,
+        mirror=mirror,
+        save_on_exit=not no_save,
+        validate=validate,
+    )
+    with bar("xr frames", total=frames) as progress, BlockSession(opts) as session:
+        result = session.run(progress=progress)
+    states = session.frame_loop.stats.states
+    t = result.timing
+    if t.get("frames"):
+        click.echo(
+            f"{int(t['frames'])} frames, {t['fps']:.1f} fps: wait {t['wait_ms']:.2f} ms, "
+            f"cpu {t['cpu_ms']:.2f} ms, gpu {t['gpu_ms']:.2f} ms, submit {t['submit_ms']:.2f} ms; "
+            f"session {' -> '.join(states)}"
+        )
+    for take in result.takes:
+        click.echo(
+            f"take {take.get('folder')}: {take.get('frames')} frames, "
+            f"{take.get('start_tc')} - {take.get('end_tc')}"
+        )
+    if result.saved_set is not None:
+        click.echo(f"set saved: {result.saved_set}")
+    if result.saved_plan is not None:
+        click.echo(f"shot plan saved: {result.saved_plan}")
+    for line in session.messages:
+        click.echo(line)
