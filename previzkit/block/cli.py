@@ -35,6 +35,12 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 )
 @click.option("--poses", type=_FILE, help="A .pzt pose track the characters act (looped).")
 @click.option(
+    "--take-size",
+    default="960x540",
+    show_default=True,
+    help="With -p: pixels of a take's video (the camera's picture), WxH.",
+)
+@click.option(
     "--aspect",
     default="16:9",
     show_default=True,
@@ -87,6 +93,7 @@ def xr(
     scene: str | None,
     project: Path | None,
     poses: Path | None,
+    take_size: str,
     aspect: str,
     frames: int | None,
     offscreen: bool,
@@ -148,6 +155,7 @@ def xr(
         poses=poses,
         offscreen=offscreen,
         eye_size=size,
+        take_size=parse_size(take_size, "--take-size", "960x540"),
         samples=msaa,
         aspect=aspect,
         replay=replay,
