@@ -336,6 +336,7 @@ def _build(
     timeline.tracks.append(video)
     timeline.tracks.append(audio)
     missing: list[str] = []
+    cameras: dict[str, dict[str, Any] | None] = {}  # take label -> camera_summary
     for sp in shot_plan.scenes:
         beats = scene_beat_lists[sp.number]
         usable = [sh for sh in sp.shots if sh.id in best]
@@ -389,6 +390,10 @@ def _build(
                 "source_tc": t.start_tc,
                 "rate": t.rate,
             }
+            if t.label not in cameras:
+                cameras[t.label] = camera_summary(store, t)
+            if cameras[t.label] is not None:
+                meta["camera"] = cameras[t.label]
             name = clip_name(t.scene, seg.shot.id, t.take)
             reel = reel_name(t.scene, seg.shot.id.split("-")[-1], t.take)
             for track, path in ((video, video_path), (audio, audio_path)):
@@ -412,6 +417,29 @@ def _build(
         },
     }
     return Assembly(timeline, scores, missing)
+
+
+def camera_summary(store: Any, take: Any) -> dict[str, Any] | None:
+    """A clip's note of its take's camera track (not the per-frame data): ``track`` the
+    take's ``camera.npz`` relative to the project folder, ``frames`` its samples and
+    ``focal_mm`` its first and last focal length (mm). None when the take has no
+    camera track or it cannot be read (logged)."""
+    from previzkit.model.camera_track import read_camera_track
+
+    path = store.file(take, "camera")
+    if path is None:
+        return None
+    try:
+        track = read_camera_track(path)
+    except PrevizError as exc:
+        log.warning("take %s: camera track left out of the cut: %s", take.label, exc)
+        return None
+    try:
+        rel = path.resolve().relative_to(Path(store.root).resolve()).as_posix()
+    except ValueError:  # a take folder outside the project: keep where it is
+        rel = str(path)
+    focal = [float(track.focal_mm[0]), float(track.focal_mm[-1])] if len(track) else []
+    return {"track": rel, "frames": len(track), "focal_mm": focal}
 
 
 def _marks(set_path: Path) -> list[tuple[float, float]]:

@@ -4,7 +4,9 @@ A cut has one video track ``V1`` and one audio track ``A1`` at the project rate;
 ``global_start_time`` is the record start (01:00:00:00 by default). Each clip shows a
 range of one take's media (``source_range`` in the take's source timecode frames)
 and carries ``metadata["previzkit"]``: scene, shot, take, take_id, heading, lines
-(script text), estimate_s, score and why. Slate cards between scenes are gaps with
+(script text), estimate_s, score and why, and ``camera`` when the take has a camera
+track (``track``: its camera.npz relative to the project, ``frames``, ``focal_mm``:
+first and last). Slate cards between scenes are gaps with
 ``metadata["previzkit"]["slate"]``. Clip names read ``Sc<scene> Sh<shot> Tk<take>``;
 CMX reel names (8 characters) come from the same three.
 """

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,3 +208,62 @@ def read_camera_track(path: str | Path) -> CameraTrack:
             )
     except (KeyError, ValueError, OSError) as exc:
         raise InputError(f"camera track {src}: not a previzkit camera track ({exc})") from exc
+
+
+def _one_pole_zero_phase(
+    x: npt.NDArray[np.float64], t: npt.NDArray[np.float64], cutoff_hz: float
+) -> npt.NDArray[np.float64]:
+    """``x`` (N, D) at times ``t`` (N,) s through a one-pole low-pass run forward then
+    backward (no lag), both ends extended by odd reflection so a steady motion keeps
+    its speed up to the last sample."""
+    n = len(x)
+    dt = float(np.median(np.diff(t)))
+    pad = int(min(n - 1, math.ceil(10.0 / (2.0 * math.pi * cutoff_hz * dt))))  # 10 time constants
+    xs = np.concatenate([2 * x[0] - x[pad:0:-1], x, 2 * x[-1] - x[-2 : -pad - 2 : -1]])
+    ts = np.concatenate([2 * t[0] - t[pad:0:-1], t, 2 * t[-1] - t[-2 : -pad - 2 : -1]])
+    alpha = 1.0 - np.exp(-2.0 * math.pi * cutoff_hz * np.diff(ts))
+    for order in (slice(None), slice(None, None, -1)):
+        ys, a = xs[order].copy(), alpha[order]
+        for i in range(1, len(ys)):
+            ys[i] = ys[i - 1] + a[i - 1] * (ys[i] - ys[i - 1])
+        xs = ys[order]
+    return xs[pad : pad + n]
+
+
+def smooth_camera_track(track: CameraTrack, cutoff_hz: float = 4.0) -> CameraTrack:
+    """A handheld camera track with its jitter filtered out: positions (m) and
+    orientations through a zero-phase low-pass of ``cutoff_hz`` (a one-pole filter run
+    forward and backward over the sample times, s); quaternions are made
+    sign-continuous before and renormalised after. Times, indices, focal length,
+    sensor and focus are kept as they are."""
+    if not (isinstance(cutoff_hz, int | float) and math.isfinite(cutoff_hz) and cutoff_hz > 0):
+        raise InputError(
+            f"camera smoothing: cutoff_hz must be a positive number, got {cutoff_hz!r}"
+        )
+    if len(track) > 1 and not (np.diff(track.time) > 0).all():
+        i = int(np.argmax(np.diff(track.time) <= 0)) + 1
+        raise InputError(
+            f"camera smoothing: sample times must increase; sample {i} at {track.time[i]:g} s "
+            f"follows {track.time[i - 1]:g} s"
+        )
+    norms = np.linalg.norm(track.orientation, axis=1)
+    if len(track) and not (np.isfinite(norms).all() and (norms > 1e-9).all()):
+        raise InputError("camera smoothing: orientations must be finite non-zero quaternions")
+    if len(track) < 3:
+        return dataclasses.replace(track, meta=dict(track.meta))
+    quats = track.orientation / norms[:, None]
+    flips = np.einsum("ij,ij->i", quats[1:], quats[:-1]) < 0
+    quats = quats * np.concatenate([[1.0], np.cumprod(np.where(flips, -1.0, 1.0))])[:, None]
+    quats = _one_pole_zero_phase(quats, track.time, cutoff_hz)
+    quats /= np.linalg.norm(quats, axis=1, keepdims=True)
+    return dataclasses.replace(
+        track,
+        position=_one_pole_zero_phase(track.position, track.time, cutoff_hz),
+        orientation=quats,
+        index=track.index.copy(),
+        time=track.time.copy(),
+        focal_mm=track.focal_mm.copy(),
+        sensor_mm=track.sensor_mm.copy(),
+        focus_m=track.focus_m.copy(),
+        meta=dict(track.meta),
+    )

@@ -12,16 +12,21 @@ The loop calls every sink the same way, on the render thread, once per presented
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from previzkit.core.errors import InputError
+from previzkit.core.errors import InputError, RecordingError
 from previzkit.core.types import Pose
 from previzkit.media.video import VideoWriter
 from previzkit.model import timecode as tc
 from previzkit.model.camera_track import CameraSample
+
+if TYPE_CHECKING:
+    from previzkit.model.take import Take
+    from previzkit.takes.recorder import Recorder
 
 
 @runtime_checkable
@@ -41,15 +46,72 @@ class TakeSink(Protocol):
 
 
 class RecorderSink:
-    """A take in the take store through :class:`previzkit.takes.recorder.Recorder`
-    (started here). ``close()`` stops it and returns the take's record as a dict plus
-    its ``folder``. ``plate`` frames are recorded when the recorder has a ``plate_size``."""
+    """Takes in the take store through :class:`previzkit.takes.recorder.Recorder`.
 
-    def __init__(self, recorder: Any) -> None:
-        self.recorder = recorder
-        if recorder.take is None:
-            recorder.start()
-        self.frames = 0
+    ``armed=True`` records from the first frame (one take per run unless
+    :meth:`stop` / :meth:`start` are called); ``armed=False`` writes nothing until
+    :meth:`start`. Each :meth:`start` opens the next take of ``recorder``'s scene and
+    shot (:meth:`Recorder.next_take`), each :meth:`stop` closes it, so one run can
+    record takes 1, 2, 3. Frame *n* of the run (every frame the loop hands in, recorded
+    or not) has timecode ``recorder``'s start timecode + *n*: a take opened before
+    frame *n* starts at that label, its times in seconds from its own first frame.
+    ``plate`` frames are recorded when the recorder has a ``plate_size``.
+
+    ``close()`` stops a running take and returns the last take's record as a dict
+    (plus ``end_tc``, ``frames``, ``folder``) with ``takes``: every take's record.
+    """
+
+    def __init__(self, recorder: Recorder, *, armed: bool = True) -> None:
+        self.recorder: Recorder | None = None
+        self._template = recorder
+        self.rate = recorder.rate
+        origin = recorder.start_tc or tc.timecode_from_clock(recorder.rate)
+        self._origin = tc.timecode_to_frames(origin, recorder.rate)
+        self.armed = armed
+        self.frames = 0  # frames handed in (the run's frame count)
+        self.takes: list[dict[str, Any]] = []
+        self._t0: float | None = None  # loop time (s) of the take's first frame
+        self._closed = False
+        if recorder.take is not None:  # started by the caller: it is the first take
+            self._origin = recorder.take.start_frame
+            self.recorder = recorder
+        elif armed:
+            self.start()
+
+    @property
+    def recording(self) -> bool:
+        """Whether a take is open (frames written now go into it)."""
+        return self.recorder is not None
+
+    def start(self) -> Take:
+        """Open the next take (its first frame is the next one written); returns it.
+        While a take is open, returns that take."""
+        if self.recorder is not None:
+            return self.recorder.take  # type: ignore[return-value]  # started
+        if self._closed:
+            raise RecordingError("recorder sink: closed, cannot start a take")
+        label = tc.frames_to_timecode(self._origin + self.frames, self.rate)
+        rec = self._template
+        if self.takes or rec.take is not None or rec.start_tc not in (None, label):
+            rec = rec.next_take(label)
+        take = rec.start()
+        # a first take on the clock's time sets the run's timecode
+        self._origin = take.start_frame - self.frames
+        self.recorder, self._t0 = rec, None
+        return take
+
+    def stop(self) -> dict[str, Any] | None:
+        """Close the open take; returns its record (as :meth:`close`), None when none."""
+        rec, self.recorder = self.recorder, None
+        if rec is None:
+            return None
+        take = rec.stop()
+        out = take.to_dict()
+        out["end_tc"] = take.end_tc
+        out["frames"] = take.duration_frames
+        out["folder"] = str(rec.store.take_dir(take))
+        self.takes.append(out)
+        return out
 
     def write_frame(
         self,
@@ -59,7 +121,12 @@ class RecorderSink:
         plate: np.ndarray | None = None,
     ) -> None:
         rec = self.recorder
-        self.recorder.frame(
+        self.frames += 1
+        if rec is None:
+            return
+        if self._t0 is None:
+            self._t0 = camera.time
+        rec.frame(
             image if rec.size is not None else None,
             poses=[
                 Pose(p.timestamp, p.actor_id, p.image, p.world, p.confidence, "", p.flags)
@@ -67,17 +134,16 @@ class RecorderSink:
             ],
             camera=camera,
             plate=plate if rec.plate_size is not None else None,
-            time_s=camera.time,
+            time_s=camera.time - self._t0,
         )
-        self.frames += 1
 
     def close(self) -> dict[str, Any]:
-        take = self.recorder.stop()
-        out = take.to_dict()
-        out["end_tc"] = take.end_tc
-        out["frames"] = take.duration_frames
-        out["folder"] = str(self.recorder.store.take_dir(take))
-        return out
+        """Stop the open take; returns the last take's record with ``takes`` (all)."""
+        self.stop()
+        self._closed = True
+        last: dict[str, Any] = dict(self.takes[-1]) if self.takes else {"frames": 0}
+        last["takes"] = list(self.takes)
+        return last
 
 
 class VideoSink:
@@ -175,7 +241,6 @@ class ThreadedSink:
 
     def __init__(self, sink: TakeSink, maxsize: int = 8) -> None:
         import queue
-        import threading
 
         self.sink = sink
         self._queue: queue.Queue = queue.Queue(maxsize=maxsize)
@@ -183,6 +248,7 @@ class ThreadedSink:
         self._thread = threading.Thread(target=self._run, name="take-writer", daemon=True)
         self._thread.start()
         self._closed = False
+        self._recording = bool(getattr(sink, "recording", False))
 
     def _run(self) -> None:
         while True:
@@ -192,10 +258,49 @@ class ThreadedSink:
             if self._error is not None:
                 continue  # drain after a failure; close() reports it
             try:
+                if isinstance(item, threading.Event):  # drained up to here
+                    item.set()
+                    continue
                 poses, camera, image, plate = item
                 self.sink.write_frame(poses, camera, image, plate=plate)
             except BaseException as exc:
                 self._error = exc
+
+    @property
+    def recording(self) -> bool:
+        """Whether the wrapped sink records the next frame put in (False when it has no
+        ``recording``)."""
+        return self._recording
+
+    def start(self) -> Any:
+        """The wrapped sink's ``start()`` (a :class:`RecorderSink` opens a take) before
+        the next frame put in, after the writer has written the frames already queued;
+        runs on the calling thread (the take store's connection belongs to it)."""
+        return self._control("start", True)
+
+    def stop(self) -> Any:
+        """The wrapped sink's ``stop()`` after the frames already put in (waits for
+        them to be written); returns what it returns."""
+        return self._control("stop", False)
+
+    def _control(self, name: str, recording: bool) -> Any:
+
+        if not callable(getattr(self.sink, name, None)):
+            raise InputError(f"threaded sink: {type(self.sink).__name__} has no {name}()")
+        drained = threading.Event()
+        self._queue.put(drained)
+        while not drained.wait(0.1):
+            if not self._thread.is_alive():
+                raise RecordingError("threaded sink: the writer thread has ended")
+        self._raise()
+        out = getattr(self.sink, name)()
+        self._recording = recording
+        return out
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            err, self._error = self._error, None
+            raise err
 
     def write_frame(
         self,
@@ -204,9 +309,7 @@ class ThreadedSink:
         image: np.ndarray,
         plate: np.ndarray | None = None,
     ) -> None:
-        if self._error is not None:
-            err, self._error = self._error, None
-            raise err
+        self._raise()
         self._queue.put((list(poses), camera, image, plate))
 
     def close(self) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""``previzkit takes``: list, show, rate, circle, note and export recorded takes."""
+"""``previzkit takes``: list, show, rate, circle, note and export recorded takes, and
+export a take's camera as an animated glTF camera."""
 
 from __future__ import annotations
 
@@ -126,3 +127,51 @@ def export(project: str, scene: str | None, output: str) -> None:
     with _store(project) as store:
         out = store.export(output, scene=scene)
     click.echo(str(out))
+
+
+@takes.command("export-camera")
+@_project
+@click.argument("scene")
+@click.argument("shot")
+@click.argument("take", type=int)
+@click.option("-o", "--output", required=True, help="Output .gltf (embedded buffer) or .glb.")
+@click.option(
+    "--aspect",
+    default=16 / 9,
+    show_default="16/9",
+    type=float,
+    help="Delivery image width / height (sets the camera's vertical field of view).",
+)
+@click.option(
+    "--smooth",
+    "smooth_hz",
+    type=float,
+    help="Filter handheld jitter out first: low-pass cutoff in Hz (e.g. 4).",
+)
+@click.option("--name", help="Camera node name (default: the take's label).")
+def export_camera(
+    project: str,
+    scene: str,
+    shot: str,
+    take: int,
+    output: str,
+    aspect: float,
+    smooth_hz: float | None,
+    name: str | None,
+) -> None:
+    """Export a take's camera as an animated glTF camera (position, rotation per frame)."""
+    from previzkit.core.errors import MissingFileError
+    from previzkit.media.camera_gltf import export_camera_gltf
+    from previzkit.model.camera_track import read_camera_track, smooth_camera_track
+
+    with _store(project) as store:
+        t = store.get(scene, shot, take)
+        path = store.file(t, "camera")
+        if path is None:
+            raise MissingFileError(f"take {t.label}: has no camera track")
+        track = read_camera_track(path)
+    if smooth_hz is not None:
+        track = smooth_camera_track(track, smooth_hz)
+    label = name or f"{t.scene}_{t.shot}_take{t.take}"
+    out = export_camera_gltf(track, output, name=label, aspect=aspect)
+    click.echo(f"{out}: {len(track)} keyframes, {track.time[-1]:.2f} s")

@@ -114,6 +114,18 @@ class Recorder:
         self.flush_interval = flush_interval
         self._take_number, self._notes, self._gop = take, notes, gop
         self._meta, self._on_flush = dict(meta or {}), on_flush
+        self._settings: dict[str, Any] = {
+            "rate": self.rate,
+            "size": size,
+            "plate_size": plate_size,
+            "audio": audio,
+            "flush_interval": flush_interval,
+            "notes": notes,
+            "gop": gop,
+            "meta": meta,
+            "on_flush": on_flush,
+            "encode_thread": encode_thread,
+        }
         self.take: Take | None = None
         self.frames = 0
         self._t0 = 0.0
@@ -123,6 +135,25 @@ class Recorder:
         self._state = "new"
 
     # -- life cycle ---------------------------------------------------------------------
+
+    @property
+    def start_tc(self) -> str | None:
+        """Timecode of the take's first frame: the started take's, else the one asked
+        for (None: the clock's at :meth:`start`)."""
+        return self.take.start_tc if self.take is not None else self._start_tc
+
+    def next_take(self, start_tc: str | None = None) -> Recorder:
+        """A new recorder (not started) with this one's settings for the next take of
+        the same scene and shot (numbered at its start), its first frame at
+        ``start_tc`` (None: the clock's time)."""
+        return Recorder(
+            self.store,
+            self.scene,
+            self.shot,
+            start_tc=start_tc,
+            recover=self._recover and self._state == "new",  # else done at this start
+            **self._settings,
+        )
 
     @property
     def folder(self) -> Path:

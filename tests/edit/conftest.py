@@ -13,6 +13,29 @@ from previzkit.core.resources import asset_path
 from tests.helpers.edit_project import FPS, FRAMES, TAKES
 
 
+def _camera_track(path, seed: int):
+    """A take's camera.npz: a push-in over the take's frames, zooming from 30 + seed mm
+    to 50 mm (what tests/helpers/edit_project.camera_focal says)."""
+    import numpy as np
+
+    from previzkit.model.camera_track import CameraTrack, write_camera_track
+    from tests.helpers.edit_project import camera_focal
+
+    t = np.arange(FRAMES) / FPS
+    return write_camera_track(
+        CameraTrack(
+            np.arange(FRAMES, dtype=np.int64),
+            t,
+            np.stack([np.zeros(FRAMES), np.full(FRAMES, 1.6), 4.0 - 0.5 * t], 1),
+            np.tile([0.0, 0.0, 0.0, 1.0], (FRAMES, 1)),
+            np.linspace(*camera_focal(seed), FRAMES),
+            np.tile([24.89, 18.66], (FRAMES, 1)),
+            np.full(FRAMES, 3.0),
+        ),
+        path,
+    )
+
+
 @pytest.fixture(scope="session")
 def sample_script():
     return asset_path("scripts", "sample.fountain")
@@ -54,7 +77,10 @@ def take_project(tmp_path_factory):
                 circled=circled,
                 status=status,
             )
-            store.add(take, {"video": video, "pose": pose})
+            files = {"video": video, "pose": pose}
+            if shot.startswith("1-"):  # scene 1's takes have the handheld camera's track
+                files["camera"] = _camera_track(media / f"{shot}_{n}_camera.npz", i)
+            store.add(take, files)
     return root
 
 

@@ -157,3 +157,26 @@ def test_plan_from_yaml_gives_the_same_cut(take_project, sample_script, assemble
     assert [
         (e.name, e.record_in, e.source_in, e.duration) for e in cut_events(again.timeline)
     ] == key
+
+
+def test_clips_carry_their_takes_camera_track(assembled, take_project):
+    from previzkit.model.camera_track import read_camera_track
+    from tests.helpers.edit_project import FRAMES, TAKES, camera_focal
+
+    clips = [c for track in assembled.timeline.tracks for c in track.find_clips()]
+    assert clips
+    index = {(shot, n): i for i, (shot, n, *_) in enumerate(TAKES)}
+    for clip in clips:
+        info = clip.metadata["previzkit"]
+        if not info["shot"].startswith("1-"):  # scene 2's takes have no camera track
+            assert "camera" not in info
+            continue
+        camera = dict(info["camera"])
+        camera["focal_mm"] = list(camera["focal_mm"])  # an OTIO AnyVector
+        scene, shot, take = info["scene"], info["shot"], info["take"]
+        assert camera == {
+            "track": f"takes/{scene}/{shot}/{take:03d}/camera.npz",
+            "frames": FRAMES,
+            "focal_mm": list(camera_focal(index[(shot, take)])),
+        }
+        assert len(read_camera_track(take_project / camera["track"])) == FRAMES

@@ -34,3 +34,9 @@ TAKES = [
     ("2-B", 3, False, 0, 0.95, 0.0, "ok", (3.0, 3.0), (12, 60)),  # misses its mark
 ]
 EXPECTED = {"1-A": 1, "1-B": 2, "1-F": 2, "1-G": 1, "2-B": 1}
+
+
+def camera_focal(index: int) -> tuple[float, float]:
+    """First and last focal length (mm) of the camera track of ``TAKES[index]`` (the
+    scene 1 takes have one)."""
+    return (30.0 + index, 50.0)
