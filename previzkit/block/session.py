@@ -333,7 +333,7 @@ class BlockSession:
         return source
 
     def _recorder_sink(self, o: BlockOptions, rate: float, shots: list[Any]) -> Any:
-        from previzkit.stage.sink import RecorderSink, rate_for_fps
+        from previzkit.stage.sink import RecorderSink, ThreadedSink, rate_for_fps
         from previzkit.takes.recorder import Recorder
         from previzkit.takes.store import TakeStore
 
@@ -349,7 +349,7 @@ class BlockSession:
             size=o.take_size,
             meta={"set": str(o.set_path), "source": "previzkit xr"},
         )
-        return RecorderSink(rec, armed=False)
+        return ThreadedSink(RecorderSink(rec, armed=False))
 
     # --- scripted input (offscreen) ----------------------------------------------------
 
@@ -392,8 +392,6 @@ class BlockSession:
         elif isinstance(event, ev.ShotStep):
             shot = self.blocking.shot
             self.status = f"shot {shot.id}" if shot is not None else ""
-            if self.sink is not None and shot is not None:
-                self.sink.shot = shot.id
             self.mapper.lens = self.blocking.lens
         if edits:
             if self._dirty_since is None:

@@ -83,17 +83,22 @@ class RecorderSink:
         """Whether a take is open (frames written now go into it)."""
         return self.recorder is not None
 
-    def start(self) -> Take:
-        """Open the next take (its first frame is the next one written); returns it.
-        While a take is open, returns that take."""
+    def start(self, shot: str | None = None) -> Take:
+        """Open the next take (its first frame is the next one written) of ``shot``
+        (default: the recorder's); returns it. While a take is open, returns that take."""
         if self.recorder is not None:
             return self.recorder.take  # type: ignore[return-value]  # started
         if self._closed:
             raise RecordingError("recorder sink: closed, cannot start a take")
         label = tc.frames_to_timecode(self._origin + self.frames, self.rate)
         rec = self._template
-        if self.takes or rec.take is not None or rec.start_tc not in (None, label):
-            rec = rec.next_take(label)
+        if (
+            self.takes
+            or rec.take is not None
+            or rec.start_tc not in (None, label)
+            or shot not in (None, rec.shot)
+        ):
+            rec = rec.next_take(label, shot)
         take = rec.start()
         # a first take on the clock's time sets the run's timecode
         self._origin = take.start_frame - self.frames
@@ -272,19 +277,18 @@ class ThreadedSink:
         ``recording``)."""
         return self._recording
 
-    def start(self) -> Any:
-        """The wrapped sink's ``start()`` (a :class:`RecorderSink` opens a take) before
+    def start(self, **kwargs: Any) -> Any:
+        """The wrapped sink's ``start(**kwargs)`` (a :class:`RecorderSink` opens a take) before
         the next frame put in, after the writer has written the frames already queued;
         runs on the calling thread (the take store's connection belongs to it)."""
-        return self._control("start", True)
+        return self._control("start", True, **kwargs)
 
     def stop(self) -> Any:
         """The wrapped sink's ``stop()`` after the frames already put in (waits for
         them to be written); returns what it returns."""
         return self._control("stop", False)
 
-    def _control(self, name: str, recording: bool) -> Any:
-
+    def _control(self, name: str, recording: bool, **kwargs: Any) -> Any:
         if not callable(getattr(self.sink, name, None)):
             raise InputError(f"threaded sink: {type(self.sink).__name__} has no {name}()")
         drained = threading.Event()
@@ -293,7 +297,7 @@ class ThreadedSink:
             if not self._thread.is_alive():
                 raise RecordingError("threaded sink: the writer thread has ended")
         self._raise()
-        out = getattr(self.sink, name)()
+        out = getattr(self.sink, name)(**kwargs)
         self._recording = recording
         return out
 

@@ -142,14 +142,14 @@ class Recorder:
         for (None: the clock's at :meth:`start`)."""
         return self.take.start_tc if self.take is not None else self._start_tc
 
-    def next_take(self, start_tc: str | None = None) -> Recorder:
+    def next_take(self, start_tc: str | None = None, shot: str | None = None) -> Recorder:
         """A new recorder (not started) with this one's settings for the next take of
-        the same scene and shot (numbered at its start), its first frame at
-        ``start_tc`` (None: the clock's time)."""
+        the same scene and shot (or ``shot``; numbered at its start), its first frame
+        at ``start_tc`` (None: the clock's time)."""
         return Recorder(
             self.store,
             self.scene,
-            self.shot,
+            shot or self.shot,
             start_tc=start_tc,
             recover=self._recover and self._state == "new",  # else done at this start
             **self._settings,

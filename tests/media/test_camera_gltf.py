@@ -7,10 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import os
-import shutil
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,42 +14,11 @@ import pytest
 from previzkit.core.errors import InputError
 from previzkit.model.camera import Lens
 from previzkit.model.camera_track import CameraSample, CameraTrack, read_camera_track
+from tests.helpers.gltf_validator import validate
 
 pytest.importorskip("pygltflib")
 
 N, FPS = 48, 24.0
-VALIDATE_JS = """
-const validator = require(process.argv[2]);
-const fs = require("fs");
-const bytes = new Uint8Array(fs.readFileSync(process.argv[3]));
-validator.validateBytes(bytes, {uri: process.argv[3]})
-  .then((report) => console.log(JSON.stringify(report)))
-  .catch((err) => { console.error(String(err)); process.exit(1); });
-"""
-
-
-def _validator() -> Path:
-    prefix = Path(os.environ.get("PREVIZKIT_GLTF_VALIDATOR_PREFIX", "/opt/previzkit-node"))
-    package = prefix / "node_modules" / "gltf-validator"
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed (scripts/setup.d/55-gltf-validator.sh installs it)")
-    if not (package / "package.json").is_file():
-        pytest.skip(f"gltf-validator not in {prefix} (run scripts/setup.d/55-gltf-validator.sh)")
-    return package
-
-
-def validate(path: Path, tmp_path: Path) -> dict:
-    script = tmp_path / "validate.js"
-    script.write_text(VALIDATE_JS)
-    proc = subprocess.run(
-        ["node", str(script), str(_validator()), str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
 
 
 def _samples() -> list[tuple[tuple[float, float, float], tuple[float, float, float, float], Lens]]:
@@ -92,7 +57,7 @@ def test_gltf_and_glb_are_valid_animated_cameras(tmp_path):
     track = _track()
     for suffix in (".gltf", ".glb"):
         out = export_camera_gltf(track, tmp_path / f"cam{suffix}", name="A_cam")
-        report = validate(out, tmp_path)
+        report = validate(out)
         assert report["issues"]["numErrors"] == 0, report["issues"]["messages"]
         assert report["issues"]["numWarnings"] == 0, report["issues"]["messages"]
         assert report["info"]["animationCount"] == 1
@@ -150,7 +115,7 @@ def test_takes_export_camera_from_a_recorded_take(tmp_path, capsys):
     args = ["takes", "export-camera", "-p", str(tmp_path / "proj"), "2", "2-B", "1"]
     assert main([*args, "-o", str(out), "--smooth", "4"]) == 0
     assert f"{N} keyframes" in capsys.readouterr().out
-    report = validate(out, tmp_path)
+    report = validate(out)
     assert report["issues"]["numErrors"] == 0 and report["info"]["animationCount"] == 1
     assert main([*args, "-o", str(tmp_path / "take2.mov")]) == 2
     assert "expected a .gltf or .glb" in capsys.readouterr().err
