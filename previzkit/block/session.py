@@ -514,13 +514,15 @@ class BlockSession:
         lens = m.lens
         vfov = math.degrees(2 * math.atan(lens.sensor_width_mm / self.aspect / 2 / lens.focal_mm))
         shot = self.blocking.shot
-        rec = self.sink is not None and self.sink.recording
-        tc = self.sink.timecode() if rec and self.sink is not None else ""
+        take = "idle"
+        rec = getattr(getattr(self.sink, "sink", None), "recorder", None)
+        if rec is not None and rec.take is not None:
+            take = f"REC {rec.shot} take {rec.take.take}  {rec.timecode()}"
         return [
             f"tool  {m.tool}",
             f"lens  {lens.focal_mm:.0f} mm  {vfov:.1f} deg  focus {lens.focus_m:.1f} m",
             f"shot  {shot.id if shot else '-'}  camera {self.blocking.current_camera() or '-'}",
-            f"take  {'REC ' + tc if rec else 'idle'}",
+            f"take  {take}",
             self.status,
         ]
 
