@@ -61,19 +61,22 @@ def check_openxr() -> Check:
     """The OpenXR runtime previzkit would use, where it comes from, what it offers."""
     if not available("xr"):
         return Check("OpenXR", False, "pyopenxr not installed", "pip install 'previzkit[xr]'")
-    from previzkit.xr.runtime import activate_runtime, runtime_install_hint
+    from previzkit.xr.runtime import runtime_active, runtime_install_hint
 
-    choice = activate_runtime()  # before the loader's first call: also quiets its stderr
     xr = require("xr", "xr", "OpenXR")
-    try:
-        exts = xr.enumerate_instance_extension_properties()
-    except Exception as exc:
-        tried = choice.describe() if choice.found else "none found"
-        if choice.manifest is not None and not choice.manifest.exists():
-            tried += " (file does not exist)"
-        return Check(
-            "OpenXR", False, f"no runtime ({type(exc).__name__}; {tried})", runtime_install_hint()
-        )
+    with runtime_active() as choice:  # before the loader's first call: also quiets its stderr
+        try:
+            exts = xr.enumerate_instance_extension_properties()
+        except Exception as exc:
+            tried = choice.describe() if choice.found else "none found"
+            if choice.manifest is not None and not choice.manifest.exists():
+                tried += " (file does not exist)"
+            return Check(
+                "OpenXR",
+                False,
+                f"no runtime ({type(exc).__name__}; {tried})",
+                runtime_install_hint(),
+            )
     names = {
         e.extension_name.decode() if isinstance(e.extension_name, bytes) else e.extension_name
         for e in exts

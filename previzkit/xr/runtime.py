@@ -20,7 +20,8 @@ import logging
 import os
 import platform
 import re
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,7 +76,9 @@ class RuntimeChoice:
             what = f"{name} ({self.manifest.resolve()}) from {self.source}"
         else:
             what = f"{name} {self.source}"
-        sets = ", ".join(f"{k}={v}" for k, v in self.env.items())
+        sets = ", ".join(
+            f"{k}={v}" for k, v in self.env.items() if k != "XR_RUNTIME_JSON" or what == name
+        )
         return what + (f"; sets {sets}" if sets else "")
 
 
@@ -254,16 +257,19 @@ def _choice(manifest: Path, source: str, environ: Mapping[str, str]) -> RuntimeC
     return RuntimeChoice(manifest, source, env, _name(manifest, data))
 
 
-def find_runtime(environ: Mapping[str, str] | None = None) -> RuntimeChoice:
+def find_runtime(
+    environ: Mapping[str, str] | None = None, cache_root: Path = CACHE_ROOT
+) -> RuntimeChoice:
     """The runtime the loader would use with ``environ`` (default: this process's),
-    or an installed one it would not find by itself; changes nothing."""
+    or an installed one it would not find by itself (previzkit's Monado builds are
+    looked for under ``cache_root``); changes nothing."""
     environ = os.environ if environ is None else environ
     if environ.get("XR_RUNTIME_JSON"):
         return _choice(Path(environ["XR_RUNTIME_JSON"]), "XR_RUNTIME_JSON", environ)
     for path in active_runtime_paths(environ):
         if os.path.lexists(path):  # the loader only checks that the path exists
             return _choice(path, f"active_runtime.json at {path}", environ)
-    dirs = manifest_dirs(environ, _cached_prefixes())
+    dirs = manifest_dirs(environ, _cached_prefixes(cache_root))
     for d in dirs:
         try:
             candidates = sorted(d.glob("*.json"), key=lambda p: (not is_monado(p), p.name))
@@ -292,6 +298,13 @@ def quiet_loader(environ: MutableMapping[str, str] | None = None) -> bool:
 _activated: tuple[RuntimeChoice, str | None] | None = None
 
 
+def _apply(choice: RuntimeChoice) -> None:
+    for key, value in choice.env.items():
+        os.environ.setdefault(key, value)
+    quiet_loader()
+    log.debug("OpenXR runtime: %s", choice.describe())
+
+
 def activate_runtime() -> RuntimeChoice:
     """Find the runtime and set what it needs in ``os.environ`` for this process,
     before the loader runs; quiet the loader's stderr. Calling again returns the same
@@ -300,9 +313,21 @@ def activate_runtime() -> RuntimeChoice:
     if _activated is not None and _activated[1] == os.environ.get("XR_RUNTIME_JSON"):
         return _activated[0]
     choice = find_runtime()
-    for key, value in choice.env.items():
-        os.environ.setdefault(key, value)
-    quiet_loader()
-    log.debug("OpenXR runtime: %s", choice.describe())
+    _apply(choice)
     _activated = (choice, os.environ.get("XR_RUNTIME_JSON"))
     return choice
+
+
+@contextmanager
+def runtime_active() -> Iterator[RuntimeChoice]:
+    """:func:`activate_runtime` for one block (a probe such as ``previzkit doctor``):
+    the variables it set are removed again after the block."""
+    choice = find_runtime()
+    before = {k: os.environ.get(k) for k in ("XR_LOADER_DEBUG", *choice.env)}
+    _apply(choice)
+    try:
+        yield choice
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
