@@ -167,7 +167,7 @@ def runtime_env(
     headless = not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
     if manifest is not None and monado and headless:
         out["XRT_COMPOSITOR_NULL"] = "1"
-    return {k: v for k, v in out.items() if k not in environ}
+    return {k: v for k, v in out.items() if not environ.get(k)}  # "" counts as unset
 
 
 def install_hint(os_release: Mapping[str, str], script: Path | None = None) -> str:
@@ -289,7 +289,7 @@ def quiet_loader(environ: MutableMapping[str, str] | None = None) -> bool:
     the user set ``XR_LOADER_DEBUG`` or previzkit logs at debug level. Takes effect
     only before the loader's first call in this process. Returns whether it set it."""
     environ = os.environ if environ is None else environ
-    if "XR_LOADER_DEBUG" in environ or logging.getLogger("previzkit").isEnabledFor(logging.DEBUG):
+    if environ.get("XR_LOADER_DEBUG") or logging.getLogger("previzkit").isEnabledFor(logging.DEBUG):
         return False
     environ["XR_LOADER_DEBUG"] = "none"
     return True
@@ -300,7 +300,8 @@ _activated: tuple[RuntimeChoice, str | None] | None = None
 
 def _apply(choice: RuntimeChoice) -> None:
     for key, value in choice.env.items():
-        os.environ.setdefault(key, value)
+        if not os.environ.get(key):
+            os.environ[key] = value
     quiet_loader()
     log.debug("OpenXR runtime: %s", choice.describe())
 
