@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -59,26 +58,35 @@ def check_gl() -> Check:
 
 
 def check_openxr() -> Check:
+    """The OpenXR runtime previzkit would use, where it comes from, what it offers."""
     if not available("xr"):
         return Check("OpenXR", False, "pyopenxr not installed", "pip install 'previzkit[xr]'")
+    from previzkit.xr.runtime import runtime_active, runtime_install_hint
+
     xr = require("xr", "xr", "OpenXR")
-    try:
-        exts = xr.enumerate_instance_extension_properties()
-    except Exception as exc:
-        runtime = os.environ.get("XR_RUNTIME_JSON", "none set")
-        return Check(
-            "OpenXR",
-            False,
-            f"no runtime ({type(exc).__name__}; XR_RUNTIME_JSON={runtime})",
-            "install Monado (apt-get install monado-service libopenxr1-monado on Debian 13) "
-            "or your headset's runtime",
-        )
+    with runtime_active() as choice:  # before the loader's first call: also quiets its stderr
+        try:
+            exts = xr.enumerate_instance_extension_properties()
+        except Exception as exc:
+            tried = choice.describe() if choice.found else "none found"
+            if choice.manifest is not None and not choice.manifest.exists():
+                tried += " (file does not exist)"
+            return Check(
+                "OpenXR",
+                False,
+                f"no runtime ({type(exc).__name__}; {tried})",
+                runtime_install_hint(),
+            )
     names = {
         e.extension_name.decode() if isinstance(e.extension_name, bytes) else e.extension_name
         for e in exts
     }
     egl = "XR_MNDX_egl_enable" in names
-    return Check("OpenXR", True, f"runtime found, {len(names)} extensions, EGL binding: {egl}")
+    return Check(
+        "OpenXR",
+        True,
+        f"{choice.describe()}; {len(names)} extensions, EGL binding: {'yes' if egl else 'no'}",
+    )
 
 
 def check_cuda() -> Check:

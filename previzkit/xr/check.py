@@ -24,12 +24,14 @@ class CheckReport:
     profiles: list[str]
     states: list[str]
     timing: dict[str, float] = field(default_factory=dict)
+    manifest: str = ""  # the runtime manifest and where it came from
 
     def lines(self) -> list[str]:
         t = self.timing
         sizes = ", ".join(f"{w}x{h}" for w, h in self.view_sizes)
         out = [
             f"runtime        {self.runtime}",
+            *([f"manifest       {self.manifest}"] if self.manifest else []),
             f"system         {self.system}",
             f"views          {len(self.view_sizes)}: {sizes}",
             f"graphics       OpenGL via {self.binding.upper()}, swapchain {self.color_format}, depth layer {'yes' if self.depth_layer else 'no'}",
@@ -71,4 +73,5 @@ def run_check(
             profiles=list(src.actions.profiles),
             states=stats.states,
             timing=stats.summary(),
+            manifest=src.instance.runtime.describe(),
         )

@@ -8,26 +8,33 @@ from contextlib import contextmanager
 
 from previzkit.core.errors import XRError, XRExtensionMissing, XRRuntimeUnavailable, XRSessionLost
 from previzkit.core.optional import require
-
-RUNTIME_HINT = (
-    "install an OpenXR runtime and make it active: on Debian 13 "
-    "'apt-get install monado-service libopenxr1-monado', on Debian 12 run "
-    "scripts/setup.d/30-monado.sh; or point XR_RUNTIME_JSON at the runtime's manifest "
-    "(SteamVR, Meta, Monado)"
-)
+from previzkit.xr.runtime import RuntimeChoice, find_runtime, runtime_install_hint
 
 
-def runtime_unavailable(detail: str = "") -> XRRuntimeUnavailable:
-    """The error for 'no OpenXR runtime', naming XR_RUNTIME_JSON when it is set."""
+def runtime_unavailable(
+    detail: str = "", choice: RuntimeChoice | None = None
+) -> XRRuntimeUnavailable:
+    """The error for 'no OpenXR runtime': which manifest was tried (or where none was
+    found) and the command that installs one on this system."""
+    choice = find_runtime() if choice is None else choice
     manifest = os.environ.get("XR_RUNTIME_JSON")
-    where = (
-        f"XR_RUNTIME_JSON={manifest}"
-        + (" (file does not exist)" if manifest and not os.path.exists(manifest) else "")
-        if manifest
-        else "no XR_RUNTIME_JSON set and no active runtime found"
-    )
+    if manifest:
+        where = f"XR_RUNTIME_JSON={manifest}"
+        if not os.path.exists(manifest):
+            where += " (file does not exist)"
+        elif choice.source.startswith("found at"):
+            where += " (found by previzkit)"
+    elif choice.manifest is not None:
+        where = f"no XR_RUNTIME_JSON set; {choice.describe()} did not load"
+        if not choice.manifest.exists():
+            where += f" ({choice.manifest} points to a missing file)"
+    else:
+        looked = ", ".join(str(p) for p in choice.searched)
+        where = f"no XR_RUNTIME_JSON set and no active or installed runtime (looked in {looked})"
     extra = f" ({detail})" if detail else ""
-    return XRRuntimeUnavailable(f"no OpenXR runtime available: {where}{extra}; {RUNTIME_HINT}")
+    return XRRuntimeUnavailable(
+        f"no OpenXR runtime available: {where}{extra}; {runtime_install_hint()}"
+    )
 
 
 def extension_missing(

@@ -1,6 +1,9 @@
 """OpenXR instance and HMD system selection.
 
-One :class:`XRInstance` per process at a time (the loader allows no more). Required
+One :class:`XRInstance` per process at a time (the loader allows no more). Before the
+loader's first call the runtime is found and made active for this process
+(:func:`previzkit.xr.runtime.activate_runtime`: an installed Monado is used with no
+variable set by hand, and the loader's own stderr lines are turned off). Required
 extensions are checked before the instance is made, so a runtime lacking one gets
 :class:`~previzkit.core.errors.XRExtensionMissing` naming it.
 """
@@ -13,6 +16,7 @@ from typing import Any
 
 from previzkit.core.optional import require
 from previzkit.xr.errors import extension_missing, runtime_unavailable, translated
+from previzkit.xr.runtime import RuntimeChoice, activate_runtime
 
 OPENGL = "XR_KHR_opengl_enable"
 EGL = "XR_MNDX_egl_enable"
@@ -31,9 +35,12 @@ def graphics_extensions(headless_egl: bool | None = None) -> list[str]:
 
 
 def available_extensions() -> list[str]:
-    """Instance extensions the active runtime offers; raises XRRuntimeUnavailable."""
+    """Instance extensions the active runtime offers; raises XRRuntimeUnavailable.
+
+    Activates the runtime first (:func:`~previzkit.xr.runtime.activate_runtime`)."""
     xr = require("xr", "xr", "OpenXR")
 
+    choice = activate_runtime()
     try:
         props = xr.enumerate_instance_extension_properties()
     except (
@@ -41,7 +48,7 @@ def available_extensions() -> list[str]:
         xr.FileAccessErrorError,
         xr.FileContentsInvalidError,
     ) as exc:
-        raise runtime_unavailable(type(exc).__name__) from exc
+        raise runtime_unavailable(type(exc).__name__, choice) from exc
     return [
         p.extension_name.decode() if isinstance(p.extension_name, bytes) else str(p.extension_name)
         for p in props
@@ -76,6 +83,7 @@ class XRInstance:
     ) -> None:
         xr = require("xr", "xr", "OpenXR")
 
+        self.runtime: RuntimeChoice = activate_runtime()
         required = graphics_extensions() if required is None else list(required)
         have = available_extensions()
         self.extensions = [e for e in required if e in have] + [
@@ -83,7 +91,7 @@ class XRInstance:
         ]
         missing = [e for e in required if e not in have]
         if missing:
-            raise extension_missing(missing[0], _manifest_name(), have)
+            raise extension_missing(missing[0], self.runtime.name or _manifest_name(), have)
         self._xr = xr
         with translated("creating the OpenXR instance"):
             self.handle = xr.create_instance(
