@@ -307,15 +307,7 @@ class BlockSession:
 
         self.remote = None
         if self.script is not None:
-            from previzkit.xr.monado_remote import remote_env
-
-            port = o.remote_port or 4242
-            cfg = (
-                Path(os.environ.get("XDG_RUNTIME_DIR") or "/tmp")
-                / f"previzkit-remote-{os.getpid()}"
-            )
-            for k, v in remote_env(cfg, port).items():
-                os.environ.setdefault(k, v)
+            self._use_remote_driver(o.remote_port or 4242)
         from previzkit.xr.app import VALIDATION_LAYER
 
         source = HeadsetSource(
@@ -331,6 +323,24 @@ class BlockSession:
             self.remote = MonadoRemote(o.remote_port or 4242)
             self.stack.callback(self.remote.close)
         return source
+
+    def _use_remote_driver(self, port: int) -> None:
+        """Make Monado's remote driver this process's headset (scripted head and hands)."""
+        import tempfile
+
+        from previzkit.xr.monado_remote import remote_env
+        from previzkit.xr.runtime import activate_runtime, is_monado
+
+        choice = activate_runtime()
+        if choice.manifest is None or not is_monado(choice.manifest):
+            raise InputError(
+                f"--replay in the headset drives Monado's remote driver, but the runtime is "
+                f"{choice.describe()}: replay with --offscreen, or make Monado active"
+            )
+        # the remote driver's config lives in its own XDG_CONFIG_HOME: pin the runtime first
+        os.environ["XR_RUNTIME_JSON"] = str(choice.manifest)
+        config = self.stack.enter_context(tempfile.TemporaryDirectory(prefix="previzkit-remote-"))
+        os.environ.update(remote_env(config, port))
 
     def _recorder_sink(self, o: BlockOptions, rate: float, shots: list[Any]) -> Any:
         from previzkit.stage.sink import RecorderSink, ThreadedSink, rate_for_fps
