@@ -269,7 +269,9 @@ def test_lens_stick_steps_once_per_push():
     assert m.update(frame(0.1, lens=0.9)) == []
     m.update(frame(0.2, lens=0.0))
     assert [e.lens.focal_mm for e in m.update(frame(0.3, lens=-1.0))] == [35.0]
-    assert isinstance(m.update(frame(0.4, lens=0.0)), list)
+    m.update(frame(0.4, lens=0.0))
+    (ev,) = m.update(frame(0.5, lens=1.0))
+    assert isinstance(ev, LensChanged) and ev.lens.focus_m == m.lens.focus_m == 3.0
 
 
 def test_focus_stick_steps_focus_and_keeps_the_focal_length():
