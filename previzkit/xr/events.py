@@ -539,7 +539,7 @@ class InteractionMapper:
         if kind == "mark":
             if name not in self.marks:
                 return []
-            hit = floor_hit(inp.right_aim)
+            hit = None if final else floor_hit(inp.right_aim)  # let go where last held
             moved = hit is not None and math.dist((hit[0], hit[2]), self.marks[name]) > 1e-4
             if moved and hit is not None:
                 self.marks[name] = (hit[0], hit[2])
@@ -548,7 +548,7 @@ class InteractionMapper:
         hand = _first(inp.right_grip, inp.right_aim)
         if name not in store:
             return []
-        if hand is not None and offset is not None:
+        if hand is not None and offset is not None and not final:
             store[name] = hand @ offset
         pose = store[name].copy()
         if kind == "prop":
@@ -584,7 +584,7 @@ class InteractionMapper:
         if not held and not was:
             return []
         pose = _first(inp.left_grip, inp.left_aim)
-        if pose is not None:
+        if pose is not None and held:  # let go: the camera stays where it was last held
             self.camera = pose
         if self.camera is None:
             return []

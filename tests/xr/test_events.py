@@ -194,7 +194,7 @@ def test_grab_near_a_mark_moves_it_and_release_is_final():
     assert m.held == "mark/A"
     ev = m.update(frame(0.1, right=aim(0.6, 1.0, 0.0), grab=True))
     assert ev == [MarkMoved("A", pytest.approx((0.6, -1.0)))]
-    ev = m.update(frame(0.2, right=aim(0.6, 1.0, 0.0)))
+    ev = m.update(frame(0.2, right=aim(2.0, 1.0, 0.0)))  # let go where last held
     assert ev == [MarkMoved("A", pytest.approx((0.6, -1.0)), final=True)]
     assert m.marks["A"] == pytest.approx((0.6, -1.0)) and m.held is None
 
@@ -218,7 +218,7 @@ def test_grab_carries_a_prop_rigidly_with_the_hand():
     assert isinstance(ev, PropMoved) and not ev.final
     expected = turn @ np.linalg.inv(hand) @ prop  # hand-relative transform kept
     np.testing.assert_allclose(ev.world_from_prop, expected, atol=1e-12)
-    (end,) = m.update(frame(0.2, right=aim(), right_grip=turn))
+    (end,) = m.update(frame(0.2, right=aim(), right_grip=hand))  # let go: stays put
     assert end.final and end.name == "crate"
     np.testing.assert_allclose(m.props["crate"], expected, atol=1e-12)
 
@@ -246,7 +246,7 @@ def test_handheld_moves_the_current_camera_every_frame_while_held():
     assert all(len(e) == 1 and isinstance(e[0], CameraMoved) for e in evs)
     assert [e[0].name for e in evs] == [None] * 3 and not any(e[0].final for e in evs)
     np.testing.assert_allclose(evs[-1][0].camera_to_world, grips[-1])
-    (end,) = m.update(frame(0.4, left_grip=grips[-1]))
+    (end,) = m.update(frame(0.4, left_grip=grips[0]))  # let go: stays where last held
     assert end.final
     np.testing.assert_allclose(m.camera, grips[-1])
     assert m.update(frame(0.5, left_grip=grips[0])) == []
