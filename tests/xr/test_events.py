@@ -248,6 +248,7 @@ def test_handheld_moves_the_current_camera_every_frame_while_held():
     np.testing.assert_allclose(evs[-1][0].camera_to_world, grips[-1])
     (end,) = m.update(frame(0.4, left_grip=grips[0]))  # let go: stays where last held
     assert end.final
+    np.testing.assert_allclose(end.camera_to_world, grips[-1])
     np.testing.assert_allclose(m.camera, grips[-1])
     assert m.update(frame(0.5, left_grip=grips[0])) == []
 
