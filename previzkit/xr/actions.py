@@ -38,14 +38,19 @@ class ActionSpec:
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("aim", "pose", "Hand aim", hands=True),
     ActionSpec("grip", "pose", "Hand grip", hands=True),
-    ActionSpec("use_tool", "boolean", "Use tool (teleport, camera, lens, take)"),
+    ActionSpec("use_tool", "boolean", "Use the tool"),
+    ActionSpec("alt_tool", "boolean", "The tool's second function"),
     ActionSpec("next_tool", "boolean", "Next tool"),
-    ActionSpec("grab_mark", "boolean", "Drop or move a mark"),
-    ActionSpec("look_through", "boolean", "Look through the virtual camera"),
+    ActionSpec("handheld", "boolean", "Hold the camera (handheld)"),
+    ActionSpec("undo", "boolean", "Undo"),
+    ActionSpec("grab", "boolean", "Grab a mark, prop or camera"),
+    ActionSpec("select", "boolean", "Select"),
     ActionSpec("take", "boolean", "Start or stop a take"),
-    ActionSpec("place_camera", "boolean", "Place the virtual camera"),
+    ActionSpec("look_through", "boolean", "Look through the camera"),
+    ActionSpec("redo", "boolean", "Redo"),
     ActionSpec("move", "vector2f", "Move"),
-    ActionSpec("lens", "vector2f", "Change lens"),
+    ActionSpec("lens", "vector2f", "Lens (up/down) and turn (left/right)"),
+    ActionSpec("focus", "vector2f", "Focus"),
 )
 
 _POSES = [
@@ -55,35 +60,46 @@ _POSES = [
     ("grip", f"{RIGHT}/input/grip/pose"),
 ]
 
+# Component paths as the OpenXR 1.0 spec lists them per profile (section 6.4).
 BINDINGS: dict[str, list[tuple[str, str]]] = {
     "/interaction_profiles/khr/simple_controller": [
         *_POSES,
         ("use_tool", f"{LEFT}/input/select/click"),
         ("next_tool", f"{LEFT}/input/menu/click"),
-        ("grab_mark", f"{RIGHT}/input/select/click"),
+        ("grab", f"{RIGHT}/input/select/click"),
         ("look_through", f"{RIGHT}/input/menu/click"),
     ],
+    # Touch has no trackpad and no spare axis: focus is not bound there.
     "/interaction_profiles/oculus/touch_controller": [
         *_POSES,
         ("use_tool", f"{LEFT}/input/trigger/value"),
+        ("alt_tool", f"{LEFT}/input/x/click"),
         ("next_tool", f"{LEFT}/input/y/click"),
-        ("place_camera", f"{LEFT}/input/x/click"),
+        ("handheld", f"{LEFT}/input/squeeze/value"),
+        ("undo", f"{LEFT}/input/thumbstick/click"),
         ("move", f"{LEFT}/input/thumbstick"),
-        ("grab_mark", f"{RIGHT}/input/squeeze/value"),
+        ("grab", f"{RIGHT}/input/squeeze/value"),
+        ("select", f"{RIGHT}/input/trigger/value"),
         ("take", f"{RIGHT}/input/a/click"),
         ("look_through", f"{RIGHT}/input/b/click"),
+        ("redo", f"{RIGHT}/input/thumbstick/click"),
         ("lens", f"{RIGHT}/input/thumbstick"),
     ],
     "/interaction_profiles/valve/index_controller": [
         *_POSES,
         ("use_tool", f"{LEFT}/input/trigger/click"),
+        ("alt_tool", f"{LEFT}/input/a/click"),
         ("next_tool", f"{LEFT}/input/b/click"),
-        ("place_camera", f"{LEFT}/input/a/click"),
+        ("handheld", f"{LEFT}/input/squeeze/value"),
+        ("undo", f"{LEFT}/input/thumbstick/click"),
         ("move", f"{LEFT}/input/thumbstick"),
-        ("grab_mark", f"{RIGHT}/input/squeeze/value"),
+        ("grab", f"{RIGHT}/input/squeeze/value"),
+        ("select", f"{RIGHT}/input/trigger/click"),
         ("take", f"{RIGHT}/input/a/click"),
         ("look_through", f"{RIGHT}/input/b/click"),
+        ("redo", f"{RIGHT}/input/thumbstick/click"),
         ("lens", f"{RIGHT}/input/thumbstick"),
+        ("focus", f"{RIGHT}/input/trackpad"),
     ],
 }
 
@@ -197,7 +213,12 @@ class XRActions:
         world_from_space: np.ndarray,
         head: np.ndarray | None = None,
     ) -> ControllerInput:
-        """Sync actions and read this frame's input (empty before the session is FOCUSED)."""
+        """Sync actions and read this frame's input (empty before the session is FOCUSED).
+
+        ``time`` is the XrTime to locate hands at, ``seconds`` the same in seconds;
+        poses are located in the session's space and moved into the set's world by
+        ``world_from_space``; ``head`` is passed through.
+        """
         xr = self._xr
         assert self.session is not None, "attach() first"
         try:
@@ -219,23 +240,28 @@ class XRActions:
                     handle, xr.ActionStateGetInfo(action=self.actions[spec.name])
                 )
                 buttons[spec.name] = bool(st.is_active and st.current_state)
-        move = xr.get_action_state_vector2f(
-            handle, xr.ActionStateGetInfo(action=self.actions["move"])
-        )
-        lens = xr.get_action_state_vector2f(
-            handle, xr.ActionStateGetInfo(action=self.actions["lens"])
-        )
+        move, lens, focus = (self._vector(handle, name) for name in ("move", "lens", "focus"))
         return ControllerInput(
             time=seconds,
             buttons=buttons,
-            move=(float(move.current_state.x), float(move.current_state.y))
-            if move.is_active
-            else (0.0, 0.0),
-            lens_stick=float(lens.current_state.y) if lens.is_active else 0.0,
+            move=move,
+            lens_stick=lens[1],
+            turn_stick=lens[0],
+            focus_stick=focus[1],
             left_aim=self._pose("aim", 0, time, world_from_space),
             right_aim=self._pose("aim", 1, time, world_from_space),
+            left_grip=self._pose("grip", 0, time, world_from_space),
+            right_grip=self._pose("grip", 1, time, world_from_space),
             head=head,
         )
+
+    def _vector(self, handle: Any, name: str) -> tuple[float, float]:
+        """A vector2f action's (x, y), (0, 0) when not bound or not active."""
+        xr = self._xr
+        st = xr.get_action_state_vector2f(handle, xr.ActionStateGetInfo(action=self.actions[name]))
+        if not st.is_active:
+            return (0.0, 0.0)
+        return (float(st.current_state.x), float(st.current_state.y))
 
     def close(self) -> None:
         xr = self._xr

@@ -1,14 +1,16 @@
-"""Controller input -> events the stage consumes (pure: no OpenXR, no GL).
+"""Controller input -> events the blocking session consumes (pure: no OpenXR, no GL).
 
-Each frame the action layer builds a :class:`ControllerInput` (button states, sticks,
-hand aim poses in the set's world frame); :class:`InteractionMapper` turns changes
-into events: teleport/move, drop and move actors' marks, place a virtual camera and
-look through it, change its lens, start/stop a take.
+Each frame the action layer (or a scripted session, :mod:`previzkit.xr.input_script`)
+builds a :class:`ControllerInput` (buttons, sticks, hand aim and grip poses, head, all
+in the set's world frame); :class:`InteractionMapper` turns changes into events:
+locomotion, marks, props and cameras grabbed and carried, selection, the left hand's
+tools (:data:`TOOLS`), the handheld camera, lens and focus, takes, undo/redo.
 
-Left hand holds a tool (teleport, camera, lens, take): ``use_tool`` applies it,
-``next_tool`` cycles it, so every function is reachable on khr/simple's two buttons
-per hand; Touch and Index also get direct buttons (take, place_camera, sticks).
-Frames: world = set frame, right-handed, y up, metres; marks are (x, z) on the floor.
+The left hand holds a tool: ``use_tool`` applies it, ``alt_tool`` is its second
+function, ``next_tool`` cycles it, so every tool is reachable on khr/simple's two
+buttons per hand; Touch and Index also get direct buttons and sticks (:data:`BUTTONS`).
+Frames: world = set frame, right-handed, y up, metres; marks are (x, z) on the floor;
+poses are 4x4 local-to-world with OpenXR's axes (-z forward along the aim ray).
 """
 
 from __future__ import annotations
@@ -136,7 +138,8 @@ class Duplicated:
 
 @dataclass(frozen=True)
 class Assigned:
-    mark: str  # the selected mark, to be assigned to the next character
+    mark: str  # the selected mark's name, to be assigned to the next character
+    character: str | None = None  # the mapper's pick from ``characters`` in turn (None: none known)
 
 
 @dataclass(frozen=True)
@@ -265,8 +268,38 @@ def floor_hit(aim: Mat4 | None, max_distance: float = 30.0) -> tuple[float, floa
     return (float(p[0]), 0.0, float(p[2]))
 
 
+SNAP_TURN = math.pi / 6  # radians per push of the turn stick
+TURN_RATE = math.pi / 2  # radians per second with smooth turning
+STICK_PUSH = 0.7  # a stick past this counts as one push (lens, focus, snap turn)
+PROP_REACH = 0.15  # metres beyond a prop's radius the right grip still grabs it
+CAMERA_REACH = 0.3  # metres from a set camera's origin the right grip grabs it
+SELECT_ANGLE = math.radians(5.0)  # the right aim selects objects within this angle...
+SELECT_RADIUS = 0.25  # ...or whose centre passes this close to the ray (metres)
+
+
+def _position(m: Mat4 | None) -> np.ndarray | None:
+    return None if m is None else np.asarray(m, dtype=np.float64)[:3, 3].copy()
+
+
+def _first(*poses: Mat4 | None) -> Mat4 | None:
+    return next((np.array(p, dtype=np.float64) for p in poses if p is not None), None)
+
+
 class InteractionMapper:
-    """Edge-detects buttons and turns controller input into events; holds tool/lens/take state."""
+    """Edge-detects buttons and turns controller input into events (pure: no GL, no OpenXR).
+
+    State the session reads and keeps up to date (world frame, metres): ``marks``
+    (name -> floor (x, z)), ``props`` (name -> world_from_prop) with ``prop_radius``
+    (name -> metres, grab reach), ``cameras`` (name -> camera-to-world), ``camera`` (the
+    current shot's camera-to-world or None), ``lens``, ``aspect`` (delivery width/height),
+    ``looking_through``, ``tool``, ``recording``, ``selected`` ("mark/A", "prop/crate",
+    "camera/1-A" or None), ``held`` (key being dragged) and ``characters`` (for assign).
+    The mapper updates its own state for its own events (marks placed and dragged,
+    props and cameras carried, deletions, selection, tool, lens, take).
+
+    Order of events within one frame: tool (next_tool, use_tool, alt_tool), grab,
+    select, handheld, take, look_through, lens, focus, turn, undo, redo, move.
+    """
 
     def __init__(
         self,
@@ -276,136 +309,330 @@ class InteractionMapper:
         grab_radius: float = 0.4,
         move_speed: float = 1.5,
         deadzone: float = 0.15,
+        *,
+        props: dict[str, Mat4] | None = None,
+        prop_radius: dict[str, float] | None = None,
+        cameras: dict[str, Mat4] | None = None,
+        characters: list[str] | None = None,
+        aspect: float = 16 / 9,
+        focus_steps_m: tuple[float, ...] = FOCUS_M,
+        smooth_turn: bool = False,
     ) -> None:
         if not lenses_mm or any(not (f > 0) for f in lenses_mm):
             raise InputError(f"lenses_mm must be positive focal lengths, got {lenses_mm!r}")
+        if not focus_steps_m or any(not (f > 0) for f in focus_steps_m):
+            raise InputError(f"focus_steps_m must be positive distances, got {focus_steps_m!r}")
         if grab_radius <= 0 or move_speed < 0 or not 0 <= deadzone < 1:
             raise InputError(
                 f"grab_radius must be > 0, move_speed >= 0, deadzone in [0, 1): got {grab_radius}, {move_speed}, {deadzone}"
             )
+        if not aspect > 0:
+            raise InputError(f"aspect (delivery width / height) must be > 0, got {aspect!r}")
         self.marks = dict(marks or {})
+        self.props: dict[str, Mat4] = {k: np.array(v, np.float64) for k, v in (props or {}).items()}
+        self.prop_radius = dict(prop_radius or {})
+        self.cameras: dict[str, Mat4] = {
+            k: np.array(v, np.float64) for k, v in (cameras or {}).items()
+        }
+        self.characters = list(characters or [])
+        self.aspect = float(aspect)
         self.lenses = tuple(float(f) for f in lenses_mm)
-        base = lens or Lens()
-        self.lens = base
-        self.lens_index = min(
-            range(len(self.lenses)), key=lambda i: abs(self.lenses[i] - base.focal_mm)
-        )
+        self.focus_steps = tuple(sorted(float(f) for f in focus_steps_m))
+        self.lens = lens or Lens()
         self.grab_radius = grab_radius
         self.move_speed = move_speed
         self.deadzone = deadzone
+        self.smooth_turn = smooth_turn
         self.tool = TOOLS[0]
         self.recording = False
         self.camera: Mat4 | None = None
         self.looking_through = False
-        self.held_mark: str | None = None
+        self.selected: str | None = None
+        self.held: str | None = None
+        self._grab_offset: np.ndarray | None = None  # hand_from_object while carrying
+        self._measure_a: tuple[float, float, float] | None = None
+        self._measure_b: tuple[float, float, float] | None = None
+        self._assign_next = 0
         self._prev: dict[str, bool] = {}
-        self._prev_lens_stick = 0.0
+        self._prev_sticks = {"lens": 0.0, "focus": 0.0, "turn": 0.0}
         self._prev_time: float | None = None
 
+    # -- helpers ---------------------------------------------------------------------
+    def _down(self, inp: ControllerInput, name: str) -> bool:
+        return bool(inp.buttons.get(name, False))
+
     def _pressed(self, inp: ControllerInput, name: str) -> bool:
-        return bool(inp.buttons.get(name, False)) and not self._prev.get(name, False)
+        return self._down(inp, name) and not self._prev.get(name, False)
 
     def _released(self, inp: ControllerInput, name: str) -> bool:
-        return not inp.buttons.get(name, False) and self._prev.get(name, False)
+        return not self._down(inp, name) and self._prev.get(name, False)
 
-    def _set_lens(self, index: int) -> LensChanged:
-        self.lens_index = index % len(self.lenses)
-        b = self.lens
-        self.lens = Lens(
-            self.lenses[self.lens_index], b.sensor_width_mm, b.sensor_height_mm, b.focus_m
-        )
-        return LensChanged(self.lens)
-
-    def _place_camera(self, inp: ControllerInput) -> list[Event]:
-        pose = inp.left_aim if inp.left_aim is not None else inp.head
-        if pose is None:
-            return []
-        self.camera = np.array(pose, dtype=np.float64)
-        return [CameraPlaced(self.camera.copy(), self.lens)]
-
-    def _toggle_take(self) -> TakeToggled:
-        self.recording = not self.recording
-        return TakeToggled(self.recording)
-
-    def update(self, inp: ControllerInput) -> list[Event]:
-        """Events caused by this frame's input (in a fixed order per frame)."""
-        events: list[Event] = []
-        dt = 0.0 if self._prev_time is None else max(0.0, inp.time - self._prev_time)
-        self._prev_time = inp.time
-
-        if self._pressed(inp, "next_tool"):
-            self.tool = TOOLS[(TOOLS.index(self.tool) + 1) % len(TOOLS)]
-            events.append(ToolChanged(self.tool))
-        if self._pressed(inp, "use_tool"):
-            if self.tool == "teleport":
-                hit = floor_hit(inp.left_aim)
-                if hit is not None:
-                    events.append(Teleport(hit))
-            elif self.tool == "camera":
-                events += self._place_camera(inp)
-            elif self.tool == "lens":
-                events.append(self._set_lens(self.lens_index + 1))
-            elif self.tool == "take":
-                events.append(self._toggle_take())
-        if self._pressed(inp, "place_camera"):
-            events += self._place_camera(inp)
-        if self._pressed(inp, "take"):
-            events.append(self._toggle_take())
-        if self._pressed(inp, "look_through") and self.camera is not None:
-            self.looking_through = not self.looking_through
-            events.append(LookThrough(self.looking_through))
-
-        stick = float(inp.lens_stick)
-        if abs(stick) > 0.7 and abs(self._prev_lens_stick) <= 0.7:
-            events.append(self._set_lens(self.lens_index + (1 if stick > 0 else -1)))
-        self._prev_lens_stick = stick
-
-        events += self._marks(inp)
-
-        mx, my = inp.move
-        if math.hypot(mx, my) > self.deadzone and dt > 0:
-            heading = inp.head if inp.head is not None else inp.left_aim
-            fwd, right = np.array([0.0, 0.0, -1.0]), np.array([1.0, 0.0, 0.0])
-            if heading is not None:
-                h = np.asarray(heading)[:3, :3]
-                fwd, right = -h[:, 2], h[:, 0]
-                fwd[1] = right[1] = 0.0
-                fwd /= max(float(np.linalg.norm(fwd)), 1e-9)
-                right /= max(float(np.linalg.norm(right)), 1e-9)
-            d = (fwd * my + right * mx) * self.move_speed * dt
-            events.append(Move((float(d[0]), 0.0, float(d[2]))))
-
-        self._prev = {k: bool(inp.buttons.get(k, False)) for k in BUTTONS}
-        return events
-
-    def _marks(self, inp: ControllerInput) -> list[Event]:
-        hit = floor_hit(inp.right_aim)
-        if self._pressed(inp, "grab_mark") and hit is not None:
-            xz = (hit[0], hit[2])
-            near = [
-                (math.dist(xz, p), n)
-                for n, p in self.marks.items()
-                if math.dist(xz, p) <= self.grab_radius
-            ]
-            if near:
-                self.held_mark = min(near)[1]
-                return []
-            name = self._new_mark_name()
-            self.marks[name] = xz
-            self.held_mark = name  # keep holding: drag it until the button is let go
-            return [MarkPlaced(name, xz)]
-        if self.held_mark is not None:
-            name = self.held_mark
-            if self._released(inp, "grab_mark"):
-                self.held_mark = None
-                return [MarkMoved(name, self.marks[name], final=True)]
-            if hit is not None and math.dist((hit[0], hit[2]), self.marks[name]) > 1e-4:
-                self.marks[name] = (hit[0], hit[2])
-                return [MarkMoved(name, self.marks[name])]
-        return []
+    def _pushed(self, name: str, value: float) -> int:
+        """+1 / -1 when the stick crosses STICK_PUSH this frame, else 0."""
+        was = self._prev_sticks[name]
+        self._prev_sticks[name] = value
+        if abs(value) > STICK_PUSH and abs(was) <= STICK_PUSH:
+            return 1 if value > 0 else -1
+        return 0
 
     def _new_mark_name(self) -> str:
         i = len(self.marks) + 1
         while f"mark{i}" in self.marks:
             i += 1
         return f"mark{i}"
+
+    def _place_mark(self, hit: tuple[float, float, float]) -> MarkPlaced:
+        name = self._new_mark_name()
+        self.marks[name] = (hit[0], hit[2])
+        return MarkPlaced(name, self.marks[name])
+
+    # -- per-frame -------------------------------------------------------------------
+    def update(self, inp: ControllerInput) -> list[Event]:
+        """Events caused by this frame's input, in the fixed order given in the class doc."""
+        dt = 0.0 if self._prev_time is None else max(0.0, inp.time - self._prev_time)
+        self._prev_time = inp.time
+        events: list[Event] = []
+        events += self._tools(inp)
+        events += self._grab(inp)
+        if self._pressed(inp, "select"):
+            self.selected = self.pointed_at(inp.right_aim)
+            events.append(Selected(self.selected))
+        events += self._handheld(inp)
+        if self._pressed(inp, "take"):
+            self.recording = not self.recording
+            events.append(TakeToggled(self.recording))
+        if self._pressed(inp, "look_through") and self.camera is not None:
+            self.looking_through = not self.looking_through
+            events.append(LookThrough(self.looking_through))
+        events += self._lens_and_focus(inp)
+        events += self._turn(inp, dt)
+        if self._pressed(inp, "undo"):
+            events.append(Undo())
+        if self._pressed(inp, "redo"):
+            events.append(Redo())
+        events += self._move(inp, dt)
+        self._prev = {k: self._down(inp, k) for k in BUTTONS}
+        return events
+
+    def _tools(self, inp: ControllerInput) -> list[Event]:
+        events: list[Event] = []
+        if self._pressed(inp, "next_tool"):
+            self.tool = TOOLS[(TOOLS.index(self.tool) + 1) % len(TOOLS)]
+            events.append(ToolChanged(self.tool))
+        if self._pressed(inp, "use_tool"):
+            events += self._use(inp)
+        events += self._measure(inp)
+        if self._pressed(inp, "alt_tool"):
+            if self.tool == "camera":
+                events.append(ShotStep(+1))
+            elif self.tool == "bookmark":
+                events.append(BookmarkJump(+1))
+        return events
+
+    def _use(self, inp: ControllerInput) -> list[Event]:
+        tool, hit = self.tool, floor_hit(inp.left_aim)
+        if tool == "teleport" and hit is not None:
+            return [Teleport(hit)]
+        if tool == "mark" and hit is not None:
+            return [self._place_mark(hit)]
+        if tool == "camera":
+            pose = _first(inp.left_aim, inp.left_grip, inp.head)
+            if pose is not None:
+                self.camera = pose
+                return [CameraPlaced(pose.copy(), self.lens)]
+        elif tool == "measure":
+            self._measure_a = self._left_point(inp)
+        elif tool == "bookmark" and inp.head is not None:
+            return [Bookmarked(np.array(inp.head, dtype=np.float64))]
+        elif tool == "snapshot":
+            return [Snapshot()]
+        elif tool == "assign" and self.selected and self.selected.startswith("mark/"):
+            character = None
+            if self.characters:
+                character = self.characters[self._assign_next % len(self.characters)]
+                self._assign_next += 1
+            return [Assigned(self.selected.split("/", 1)[1], character)]
+        elif tool == "duplicate" and self.selected and self.selected.startswith("prop/"):
+            return [Duplicated(self.selected)]
+        elif tool == "delete" and self.selected:
+            key, self.selected = self.selected, None
+            kind, name = key.split("/", 1)
+            if kind == "mark":
+                self.marks.pop(name, None)
+            elif kind in ("prop", "camera"):
+                (self.props if kind == "prop" else self.cameras).pop(name, None)
+            return [Deleted(key)]
+        elif tool == "save":
+            return [SaveRequested()]
+        return []
+
+    def _left_point(self, inp: ControllerInput) -> tuple[float, float, float] | None:
+        hit = floor_hit(inp.left_aim)
+        if hit is not None:
+            return hit
+        p = _position(_first(inp.left_aim, inp.left_grip))
+        return None if p is None else (float(p[0]), float(p[1]), float(p[2]))
+
+    def _measure(self, inp: ControllerInput) -> list[Event]:
+        """While use_tool is held after a measure press: Measured(a, b) each frame, final on release."""
+        if self._measure_a is None:
+            return []
+        a = self._measure_a
+        if not self._down(inp, "use_tool"):
+            self._measure_a = None
+            b = self._measure_b or a
+            self._measure_b = None
+            return [Measured(a, b, final=True)]
+        b = self._left_point(inp) or self._measure_b or a
+        self._measure_b = b
+        return [Measured(a, b)]
+
+    # -- right hand: grab and select -------------------------------------------------
+    def _grab_candidates(self, inp: ControllerInput) -> list[tuple[int, float, str]]:
+        """(rank, distance, key) of what the right hand can grab now, best first: props
+        and cameras within reach of the grip (distance beyond contact) before marks
+        near the aim's floor point."""
+        out: list[tuple[int, float, str]] = []
+        grip = _position(_first(inp.right_grip, inp.right_aim))
+        if grip is not None:
+            for name, m in self.props.items():
+                d = float(np.linalg.norm(np.asarray(m)[:3, 3] - grip)) - self.prop_radius.get(
+                    name, 0.0
+                )
+                if d <= PROP_REACH:
+                    out.append((0, d, f"prop/{name}"))
+            for name, m in self.cameras.items():
+                d = float(np.linalg.norm(np.asarray(m)[:3, 3] - grip))
+                if d <= CAMERA_REACH:
+                    out.append((0, d, f"camera/{name}"))
+        hit = floor_hit(inp.right_aim)
+        if hit is not None:
+            for name, (x, z) in self.marks.items():
+                d = math.dist((hit[0], hit[2]), (x, z))
+                if d <= self.grab_radius:
+                    out.append((1, d, f"mark/{name}"))
+        return sorted(out)
+
+    def _grab(self, inp: ControllerInput) -> list[Event]:
+        if self._pressed(inp, "grab"):
+            near = self._grab_candidates(inp)
+            hand = _first(inp.right_grip, inp.right_aim)
+            if near:
+                self.held = near[0][2]
+                kind, name = self.held.split("/", 1)
+                if kind in ("prop", "camera") and hand is not None:
+                    obj = (self.props if kind == "prop" else self.cameras)[name]
+                    self._grab_offset = np.linalg.inv(hand) @ obj
+                return []
+            hit = floor_hit(inp.right_aim)
+            if hit is None:
+                return []
+            placed = self._place_mark(hit)
+            self.held = f"mark/{placed.name}"  # keep holding: drag it until let go
+            return [placed]
+        if self.held is None:
+            return []
+        kind, name = self.held.split("/", 1)
+        final, offset = not self._down(inp, "grab"), self._grab_offset
+        if final:
+            self.held = self._grab_offset = None
+        if kind == "mark":
+            if name not in self.marks:
+                return []
+            hit = None if final else floor_hit(inp.right_aim)  # let go where last held
+            moved = hit is not None and math.dist((hit[0], hit[2]), self.marks[name]) > 1e-4
+            if moved and hit is not None:
+                self.marks[name] = (hit[0], hit[2])
+            return [MarkMoved(name, self.marks[name], final=final)] if moved or final else []
+        store = self.props if kind == "prop" else self.cameras
+        hand = _first(inp.right_grip, inp.right_aim)
+        if name not in store:
+            return []
+        if hand is not None and offset is not None and not final:
+            store[name] = hand @ offset
+        pose = store[name].copy()
+        if kind == "prop":
+            return [PropMoved(name, pose, final=final)]
+        return [CameraMoved(name, pose, self.lens, final=final)]
+
+    def pointed_at(self, aim: Mat4 | None) -> str | None:
+        """Key of the object nearest the aim ray (within SELECT_ANGLE or SELECT_RADIUS), or None."""
+        if aim is None:
+            return None
+        a = np.asarray(aim, dtype=np.float64)
+        origin, direction = a[:3, 3], -a[:3, 2] / max(float(np.linalg.norm(a[:3, 2])), 1e-12)
+        targets = [(f"mark/{n}", np.array([x, 0.0, z])) for n, (x, z) in self.marks.items()]
+        targets += [(f"prop/{n}", np.asarray(m)[:3, 3]) for n, m in self.props.items()]
+        targets += [(f"camera/{n}", np.asarray(m)[:3, 3]) for n, m in self.cameras.items()]
+        best: tuple[float, str] | None = None
+        for key, p in targets:
+            v = p - origin
+            along = float(v @ direction)
+            if along <= 0:
+                continue
+            off = float(np.linalg.norm(v - along * direction))
+            angle = math.atan2(off, along)
+            if (angle <= SELECT_ANGLE or off <= SELECT_RADIUS) and (
+                best is None or angle < best[0]
+            ):
+                best = (angle, key)
+        return None if best is None else best[1]
+
+    # -- left hand: handheld camera --------------------------------------------------
+    def _handheld(self, inp: ControllerInput) -> list[Event]:
+        held, was = self._down(inp, "handheld"), self._prev.get("handheld", False)
+        if not held and not was:
+            return []
+        pose = _first(inp.left_grip, inp.left_aim)
+        if pose is not None and held:  # let go: the camera stays where it was last held
+            self.camera = pose
+        if self.camera is None:
+            return []
+        return [CameraMoved(None, self.camera.copy(), self.lens, final=not held)]
+
+    # -- sticks ----------------------------------------------------------------------
+    def _lens_and_focus(self, inp: ControllerInput) -> list[Event]:
+        events: list[Event] = []
+        step = self._pushed("lens", float(inp.lens_stick))
+        if step:
+            i = min(range(len(self.lenses)), key=lambda k: abs(self.lenses[k] - self.lens.focal_mm))
+            focal = self.lenses[(i + step) % len(self.lenses)]
+            self.lens = Lens(
+                focal, self.lens.sensor_width_mm, self.lens.sensor_height_mm, self.lens.focus_m
+            )
+            events.append(LensChanged(self.lens))
+        step = self._pushed("focus", float(inp.focus_stick))
+        if step:
+            steps = self.focus_steps
+            i = min(range(len(steps)), key=lambda k: abs(steps[k] - self.lens.focus_m))
+            j = min(max(i + step, 0), len(steps) - 1)
+            if steps[j] != self.lens.focus_m:
+                b = self.lens
+                self.lens = Lens(b.focal_mm, b.sensor_width_mm, b.sensor_height_mm, steps[j])
+                events.append(FocusChanged(self.lens))
+        return events
+
+    def _turn(self, inp: ControllerInput, dt: float) -> list[Event]:
+        x = float(inp.turn_stick)
+        if self.smooth_turn:
+            self._prev_sticks["turn"] = x
+            if abs(x) > self.deadzone and dt > 0:
+                return [Turn(-x * TURN_RATE * dt)]  # stick right: turn clockwise (yaw < 0)
+            return []
+        step = self._pushed("turn", x)
+        return [Turn(-step * SNAP_TURN)] if step else []
+
+    def _move(self, inp: ControllerInput, dt: float) -> list[Event]:
+        mx, my = inp.move
+        if math.hypot(mx, my) <= self.deadzone or dt <= 0:
+            return []
+        heading = inp.head if inp.head is not None else inp.left_aim
+        fwd, right = np.array([0.0, 0.0, -1.0]), np.array([1.0, 0.0, 0.0])
+        if heading is not None:
+            h = np.asarray(heading)[:3, :3]
+            fwd, right = -h[:, 2].copy(), h[:, 0].copy()
+            fwd[1] = right[1] = 0.0
+            fwd /= max(float(np.linalg.norm(fwd)), 1e-9)
+            right /= max(float(np.linalg.norm(right)), 1e-9)
+        d = (fwd * my + right * mx) * self.move_speed * dt
+        return [Move((float(d[0]), 0.0, float(d[2])))]

@@ -15,8 +15,12 @@ import json
 import socket
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from previzkit.core.errors import XRError
+
+if TYPE_CHECKING:
+    from previzkit.xr.input_script import InputFrame
 
 HEADER = int.from_bytes(b"mndrmt3\0", "little")
 
@@ -93,7 +97,9 @@ class Controller(ctypes.Structure):
     ]
 
     def set_pose(
-        self, position: tuple[float, float, float], orientation=(0.0, 0.0, 0.0, 1.0)
+        self,
+        position: tuple[float, float, float],
+        orientation: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 1.0),
     ) -> None:
         self.pose.position = _Vec3(*position)
         self.pose.orientation = _Quat(*orientation)
@@ -176,6 +182,66 @@ class MonadoRemote:
         self.close()
 
 
+INDEX = "/interaction_profiles/valve/index_controller"
+# Index component -> the r_remote_controller_data fields that press it.
+_PRESS = {
+    "trigger/click": (("trigger_click", True), ("trigger_touch", True), ("trigger_value", 1.0)),
+    "squeeze/value": (("squeeze_value", 1.0),),
+    "a/click": (("a_click", True), ("a_touch", True)),
+    "b/click": (("b_click", True), ("b_touch", True)),
+    "thumbstick/click": (("thumbstick_click", True), ("thumbstick_touch", True)),
+}
+_RELEASED = {"trigger_value": 0.0, "squeeze_value": 0.0}
+
+
+def drive_remote(remote: MonadoRemote, frame: InputFrame, send: bool = True) -> None:
+    """Set the remote driver's head and two Index controllers from a script frame.
+
+    The head center pose (views derived by Monado from it: ``per_view_data_valid``
+    false); each controller's pose is the frame's grip pose (its aim pose when the grip
+    is absent). Monado 25's remote driver reports that one pose for both grip and aim
+    (no offset: measured through the runtime by tests/xr/test_controller_actions.py),
+    so a script's aim and grip should agree when it is replayed into the runtime. A hand
+    with neither pose is inactive (its buttons too). Buttons press the Index inputs
+    previzkit binds them to (:data:`previzkit.xr.actions.BINDINGS`, reversed), e.g.
+    "grab" -> right squeeze_value 1.0, "use_tool" -> left trigger_click (+ value 1.0);
+    ``move`` -> left thumbstick, ``lens`` -> right thumbstick, ``focus`` -> right trackpad y.
+    """
+    from previzkit.xr.actions import BINDINGS
+
+    d = remote.data
+    if frame.head is not None:
+        d.head.center.position = _Vec3(*frame.head[:3])
+        d.head.center.orientation = _Quat(*frame.head[3:])
+        d.head.per_view_data_valid = False
+    hands = {"left": d.left, "right": d.right}
+    for hand, c in hands.items():
+        pose = getattr(frame, f"{hand}_grip") or getattr(frame, f"{hand}_aim")
+        c.active = pose is not None
+        if pose is not None:
+            c.set_pose(pose[:3], pose[3:])
+        for fields in _PRESS.values():
+            for name, _ in fields:
+                setattr(c, name, _RELEASED.get(name, False))
+        c.thumbstick[0] = c.thumbstick[1] = c.trackpad[0] = c.trackpad[1] = 0.0
+        c.trackpad_touch = False
+    sticks = {"move": frame.move, "lens": frame.lens, "focus": (0.0, frame.focus)}
+    for action, path in BINDINGS[INDEX]:
+        hand, component = path.removeprefix("/user/hand/").split("/input/")
+        c = hands[hand]
+        if action in frame.buttons and component in _PRESS:
+            for name, value in _PRESS[component]:
+                setattr(c, name, value)
+        elif action in sticks and component in ("thumbstick", "trackpad"):
+            x, y = sticks[action]
+            axes = c.thumbstick if component == "thumbstick" else c.trackpad
+            axes[0], axes[1] = x, y
+            if component == "trackpad":
+                c.trackpad_touch = bool(x or y)
+    if send:
+        remote.send()
+
+
 def free_port() -> int:
     """A TCP port free on localhost now."""
     with socket.socket() as s:
@@ -183,4 +249,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-__all__ = ["Controller", "MonadoRemote", "RemoteData", "free_port", "remote_env", "write_config"]
+__all__ = [
+    "Controller",
+    "MonadoRemote",
+    "RemoteData",
+    "drive_remote",
+    "free_port",
+    "remote_env",
+    "write_config",
+]

@@ -6,7 +6,6 @@ usage: python -m tests.helpers.xr_scenario NAME OUT_DIR  -> writes OUT_DIR/resul
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 from pathlib import Path
@@ -110,45 +109,46 @@ def session(out: Path) -> dict:
 
 
 def remote(out: Path) -> dict:
-    """Monado's remote driver (Index controllers): press real buttons, collect events."""
+    """Monado's remote driver (Index controllers) replays a script (PREVIZKIT_INPUT_SCRIPT):
+    real buttons through the runtime's action system; collect the events."""
     from previzkit.render.headless import create_context
     from previzkit.xr.app import xr_loop
+    from previzkit.xr.input_script import read_input_script
     from previzkit.xr.instance import XRInstance
-    from previzkit.xr.monado_remote import MonadoRemote
+    from previzkit.xr.monado_remote import MonadoRemote, drive_remote
 
     port = int(os.environ["PREVIZKIT_REMOTE_PORT"])
+    script = read_input_script(os.environ["PREVIZKIT_INPUT_SCRIPT"])
     ctx = create_context()
     inst = XRInstance()
     res: dict = {"system": inst.info.system_name}
     events = []
-    down = (math.sin(-math.pi / 8), 0.0, 0.0, math.cos(-math.pi / 8))  # pitched 45 deg down
-
-    # frame -> what the hands do; each press is held a few frames (20 Hz null compositor).
-    def script(remote, frame):
-        d = remote.data
-        for c, x in ((d.left, -0.2), (d.right, 0.2)):
-            c.active = True
-            c.set_pose((x, 1.3, -0.3), down)
-        d.left.trigger_click = 10 <= frame < 16  # use_tool = teleport
-        d.right.a_click = 20 <= frame < 26  # take start
-        d.right.squeeze_value = 1.0 if 30 <= frame < 44 else 0.0  # drop a mark, drag it
-        if 36 <= frame < 44:
-            d.right.set_pose((0.2 + 0.05 * (frame - 35), 1.3, -0.3), down)
-        d.left.a_click = 48 <= frame < 54  # place camera
-        d.right.b_click = 58 <= frame < 64  # look through
-        d.right.thumbstick[1] = 1.0 if 68 <= frame < 74 else 0.0  # next lens
-        d.right.a_click = d.right.a_click or 78 <= frame < 84  # take stop
-        remote.send()
+    frames = int(script.duration * script.rate_hz) + 5
 
     with xr_loop(None, ctx=ctx, instance=inst, on_event=events.append) as loop:
+        src = loop.source
+        orig = src.read_input
+
+        def read_input(info, wfs, head):
+            inp = orig(info, wfs, head)
+            if (
+                "grip_from_aim" not in res
+                and inp.left_aim is not None
+                and inp.left_grip is not None
+            ):
+                res["grip_from_aim"] = (np.linalg.inv(inp.left_grip) @ inp.left_aim).tolist()
+            return inp
+
+        src.read_input = read_input
         remote_client = MonadoRemote(port)
-        frame = 0
-        while loop.stats.frames < 95 and frame < 2000:
-            script(remote_client, loop.stats.frames)
+        steps = 0
+        # Script time = rendered frames / rate (the null compositor paces at 20 Hz).
+        while loop.stats.frames < frames and steps < 3000:
+            drive_remote(remote_client, script.at(loop.stats.frames / script.rate_hz))
             if not loop.step():
                 break
-            frame += 1
-        res["profiles"] = loop.source.actions.current_profiles()
+            steps += 1
+        res["profiles"] = src.actions.current_profiles()
         stats = loop.run(frames=loop.stats.frames)  # ends the session
         res["states"] = stats.states
         res["world_from_space"] = loop.world_from_space.tolist()
@@ -165,6 +165,7 @@ def _plain(event) -> dict:
         if isinstance(v, np.ndarray):
             v = v.tolist()
         elif hasattr(v, "focal_mm"):
+            out[f"{k}_focus_m"] = v.focus_m
             v = v.focal_mm
         out[k] = v
     return out
