@@ -34,7 +34,8 @@ from previzkit.stage.actors import Actors
 from previzkit.stage.latency import FrameRecord, LatencyStats
 from previzkit.stage.sink import TakeSink
 from previzkit.stage.sources import PoseSample, PoseSource
-from previzkit.stage.state import SetState, changes_since, save_set_state
+from previzkit.stage.set_save import save_set_state
+from previzkit.stage.state import SetState, changes_since
 
 log = logging.getLogger(__name__)
 

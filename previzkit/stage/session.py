@@ -64,7 +64,8 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
     from previzkit.stage.plate import PlateReader
     from previzkit.stage.sink import ThreadedSink, VideoSink, rate_for_fps
     from previzkit.stage.sources import open_pose_source
-    from previzkit.stage.state import SetState, save_set_state
+    from previzkit.stage.set_save import save_set_state
+    from previzkit.stage.state import SetState
 
     set_def = load_set(run.set_path)
     w, h = run.size
