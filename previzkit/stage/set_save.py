@@ -35,6 +35,9 @@ def _yaml() -> Any:
     y.preserve_quotes = True
     y.width = 4096  # keep flow maps on one line
     y.indent(mapping=2, sequence=4, offset=2)
+    y.representer.add_representer(  # keep "null" as written, not an empty value
+        type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
     return y
 
 
@@ -110,8 +113,28 @@ def _lens(entry: Any, f: dict[str, Any]) -> Any:
     return lens
 
 
-def update_document(data: Any, state: SetState) -> None:
-    """Write ``state``'s changed objects into a round-trip set document in place."""
+def _differs(a: Any, b: Any) -> bool:
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) != len(b) or any(_differs(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return abs(float(a) - float(b)) > 1e-9
+    return bool(a != b)
+
+
+def _mesh_text(props: Any, mesh: str, folder: Path) -> str:
+    """How the file already names ``mesh`` (a duplicated prop), else ``mesh``."""
+    want = (folder / mesh).resolve()
+    for p in props:
+        text = p.get("mesh") if isinstance(p, dict) else None
+        if isinstance(text, str) and (folder / text).resolve() == want:
+            return text
+    return mesh
+
+
+def update_document(data: Any, state: SetState, folder: str | Path = ".") -> None:
+    """Write ``state``'s changed objects into a round-trip set document in place
+    (``folder``: the set file's, for prop mesh paths). Edited objects get the fields
+    that differ from the file's values; added ones all of theirs."""
     changed = state.changed()
     live_marks = set(state.names("mark"))
     for key, f in changed.items():
@@ -132,11 +155,16 @@ def update_document(data: Any, state: SetState) -> None:
                     del data["default_camera"]
                 continue
             entry = cams.get(name)
+            base = state.base.get(key, {})
             if not isinstance(entry, dict):
                 entry = cams[name] = _flow({})
-            entry["lens"] = _lens(entry.get("lens"), f)
-            entry["position"] = _seq(f["position"], M_DIGITS)
-            _put(entry, "orientation", _seq(f["orientation"], DIGITS), "target")
+                base = {}
+            lens_keys = ("focal_mm", "sensor_width_mm", "sensor_height_mm", "focus_m")
+            if any(_differs(f[k], base.get(k)) for k in lens_keys):
+                entry["lens"] = _lens(entry.get("lens"), f)
+            if any(_differs(f[k], base.get(k)) for k in ("position", "orientation")):
+                entry["position"] = _seq(f["position"], M_DIGITS)
+                _put(entry, "orientation", _seq(f["orientation"], DIGITS), "target")
         elif kind == "prop":
             props = _section(data, "props", list)
             i = next((i for i, p in enumerate(props) if p.get("name") == name), None)
@@ -144,22 +172,26 @@ def update_document(data: Any, state: SetState) -> None:
                 if i is not None:
                     del props[i]
                 continue
+            base = state.base.get(key, {})
             if i is None:
-                props.append(_flow({"name": name, "mesh": f["mesh"]}))
+                props.append(_flow({"name": name}))
                 entry = props[-1]
+                base = {"scale": [1.0, 1.0, 1.0], "color": None}
             else:
                 entry = props[i]
-            base = state.base.get(key, {})
-            if f["mesh"] != base.get("mesh", f["mesh"]):
-                entry["mesh"] = f["mesh"]
-            entry["position"] = _seq(f["position"], M_DIGITS)
-            entry["rotation"] = _rotation(f["rotation"])
-            sx, sy, sz = f["scale"]
-            same = abs(sx - sy) < 1e-9 and abs(sx - sz) < 1e-9
-            entry["scale"] = _num(sx, DIGITS) if same else _seq(f["scale"], DIGITS)
+            if _differs(f["mesh"], base.get("mesh")):
+                entry["mesh"] = _mesh_text(props, f["mesh"], Path(folder))
+            if _differs(f["position"], base.get("position")):
+                entry["position"] = _seq(f["position"], M_DIGITS)
+            if _differs(f["rotation"], base.get("rotation")):
+                entry["rotation"] = _rotation(f["rotation"])
+            if _differs(f["scale"], base.get("scale")):
+                sx, sy, sz = f["scale"]
+                same = abs(sx - sy) < 1e-9 and abs(sx - sz) < 1e-9
+                entry["scale"] = _num(sx, DIGITS) if same else _seq(f["scale"], DIGITS)
             if f["color"] is None:
                 entry.pop("color", None)
-            else:
+            elif _differs(f["color"], base.get("color")):
                 entry["color"] = _seq(f["color"], DIGITS)
         elif kind == "bookmark":
             books = _section(data, "bookmarks", dict)
@@ -194,7 +226,8 @@ def update_document(data: Any, state: SetState) -> None:
         else:
             pos = state.character_position(key.partition("/")[2])
             _put(entry, "position", _seq(pos, M_DIGITS), "mark")
-        entry["yaw_deg"] = _num(f["yaw_deg"], DIGITS)
+        if _differs(f["yaw_deg"], state.base.get(key, {}).get("yaw_deg")):
+            entry["yaw_deg"] = _num(f["yaw_deg"], DIGITS)
 
 
 def save_set_state(state: SetState, path: str | Path, out: str | Path | None = None) -> Path:
@@ -218,7 +251,7 @@ def save_set_state(state: SetState, path: str | Path, out: str | Path | None = N
         data = _yaml().load(src.read_text(encoding="utf-8"))
     except Exception as exc:  # OSError, ruamel's YAMLError tree
         raise SetFileError(src, "", f"cannot read to save the set state: {exc}") from None
-    update_document(data, state)
+    update_document(data, state, src.parent)
     buf = io.StringIO()
     _yaml().dump(data, buf)
     tmp: Path | None = None
