@@ -374,24 +374,36 @@ class SetState:
         checked = check_fields(edit.key, edit.fields, edit.op)
         self.clock = max(self.clock, int(edit.clock))
         key = edit.key
-        if edit.version <= self.versions.get(key, (0, "")):
-            return False
         e = dataclasses.replace(edit, fields=checked)
-        if e.op == "edit" and key not in self.objects and key not in self.tombstones:
-            waiting = self.parked.setdefault(key, [])
-            waiting.append(e)
-            if sum(len(v) for v in self.parked.values()) > MAX_PARKED:
-                oldest = next(iter(self.parked))
-                self.parked[oldest].pop(0)
-                if not self.parked[oldest]:
-                    del self.parked[oldest]
+        if e.version <= self.versions.get(key, (0, "")):
+            if e.op == "add" and key in self.tombstones and not self.tombstones[key]:
+                self.tombstones[key] = checked  # deleted before we saw it: keep its fields
+                self._replay(key)
+            return False
+        if e.op == "edit" and key not in self.objects and not self.tombstones.get(key):
+            self._park(e)  # its add has not come yet
             return False
         self._apply(e)
-        if e.op == "add":
-            for p in sorted(self.parked.pop(key, []), key=lambda x: x.version):
-                if p.version > self.versions[key]:
-                    self._apply(p)
+        self._replay(key)
         return True
+
+    def _park(self, e: Edit) -> None:
+        self.parked.setdefault(e.key, []).append(e)
+        if sum(len(v) for v in self.parked.values()) > MAX_PARKED:
+            oldest = next(iter(self.parked))
+            self.parked[oldest].pop(0)
+            if not self.parked[oldest]:
+                del self.parked[oldest]
+
+    def _replay(self, key: str) -> None:
+        """Apply the parked edits of ``key`` that are newer than what it has now."""
+        for p in sorted(self.parked.pop(key, []), key=lambda x: x.version):
+            if p.version <= self.versions[key]:
+                continue
+            if key in self.objects or self.tombstones.get(key):
+                self._apply(p)
+            else:
+                self._park(p)
 
     def _apply(self, e: Edit) -> None:
         key = e.key
