@@ -32,9 +32,9 @@ from previzkit.core.errors import InputError
 from previzkit.model.camera_track import CameraSample
 from previzkit.stage.actors import Actors
 from previzkit.stage.latency import FrameRecord, LatencyStats
+from previzkit.stage.set_save import save_set_state
 from previzkit.stage.sink import TakeSink
 from previzkit.stage.sources import PoseSample, PoseSource
-from previzkit.stage.set_save import save_set_state
 from previzkit.stage.state import SetState, changes_since
 
 log = logging.getLogger(__name__)

@@ -479,7 +479,7 @@ class SetState:
                 elif name in marks:
                     marks[name] = dataclasses.replace(marks[name], position=tuple(f["position"]))
                 else:
-                    marks[name] = MarkDef(name, tuple(f["position"]))  # type: ignore[arg-type]
+                    marks[name] = MarkDef(name, tuple(f["position"]))
             elif kind == "camera":
                 if f is None:
                     cameras.pop(name, None)
@@ -489,7 +489,7 @@ class SetState:
                 )
                 cameras[name] = CameraDef(
                     name, lens, tuple(f["position"]), tuple(f["orientation"]), None
-                )  # type: ignore[arg-type]
+                )
             elif kind == "prop":
                 if f is None:
                     props.pop(name, None)
@@ -498,16 +498,16 @@ class SetState:
                 props[name] = PropDef(
                     name,
                     (mesh if mesh.is_absolute() else folder / mesh).resolve(),
-                    tuple(f["position"]),  # type: ignore[arg-type]
-                    tuple(f["rotation"]),  # type: ignore[arg-type]
-                    tuple(f["scale"]),  # type: ignore[arg-type]
-                    None if f["color"] is None else tuple(f["color"]),  # type: ignore[arg-type]
+                    tuple(f["position"]),
+                    tuple(f["rotation"]),
+                    tuple(f["scale"]),
+                    None if f["color"] is None else tuple(f["color"]),
                 )
             elif kind == "bookmark":
                 if f is None:
                     bookmarks.pop(name, None)
                 else:
-                    bookmarks[name] = BookmarkDef(name, tuple(f["position"]), f["yaw_deg"])  # type: ignore[arg-type]
+                    bookmarks[name] = BookmarkDef(name, tuple(f["position"]), f["yaw_deg"])
         chars = []
         for c in set_def.characters:
             f = self.objects.get(f"character/{c.name}")

@@ -328,7 +328,7 @@ class StateSync:
             if frames[0] != self.topic:
                 continue  # another set whose name starts like ours
             try:
-                e = self._handle(frames)
+                done = self._handle(frames)
             except Exception as exc:  # a peer's bad message never stops this view
                 if isinstance(exc, InputError) and "foreign" in str(exc):
                     self.stats.foreign += 1
@@ -339,8 +339,8 @@ class StateSync:
                 else:
                     log.warning("set state: dropped: %s", exc)
                 continue
-            if e is not None:
-                applied.append(e)
+            if done is not None:
+                applied.append(done)
         return applied
 
     def _handle(self, frames: list[bytes]) -> Edit | None:

@@ -121,7 +121,7 @@ def _save_in_read_only_folder(folder: Path, src: Path, env: dict) -> subprocess.
         if shutil.which("unshare") is None:
             pytest.skip("running as root without unshare: cannot make a folder read-only")
         f = str(folder)
-        script = f"mount --bind {f} {f} && mount -o remount,bind,ro {f} && exec \"$@\""
+        script = f'mount --bind {f} {f} && mount -o remount,bind,ro {f} && exec "$@"'
         cmd = ["unshare", "-m", "sh", "-c", script, "sh", *cmd]
     else:
         os.chmod(folder, 0o555)
