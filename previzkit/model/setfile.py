@@ -26,6 +26,8 @@ A minimal set::
     background: {image: ../textures/sky.png}
     characters:
       - {name: hero, model: mannequin, mark: A, yaw_deg: 180}
+    bookmarks:   # places to jump back to in the headset (head position, facing)
+      door: {position: [0, 1.7, 4], yaw_deg: 0}
 """
 
 from __future__ import annotations
@@ -166,6 +168,16 @@ class CharacterDef:
 
 
 @dataclass(frozen=True)
+class BookmarkDef:
+    """A place in the set to come back to in the headset: the head's ``position``
+    (x, y, z) in metres and ``yaw_deg`` about +y (0 looks down -z)."""
+
+    name: str
+    position: Vec3T
+    yaw_deg: float = 0.0
+
+
+@dataclass(frozen=True)
 class SetDef:
     """A whole set, validated. ``path`` is the file it came from (None for dicts)."""
 
@@ -179,6 +191,7 @@ class SetDef:
     background: BackgroundDef = field(default_factory=BackgroundDef)
     characters: list[CharacterDef] = field(default_factory=list)
     default_camera: str | None = None
+    bookmarks: dict[str, BookmarkDef] = field(default_factory=dict)
 
     def camera(self, name: str) -> CameraDef:
         """The camera called ``name``; the error lists the set's cameras."""
@@ -285,6 +298,7 @@ _TOP_KEYS = (
     "background",
     "characters",
     "default_camera",
+    "bookmarks",
 )
 
 
@@ -437,6 +451,7 @@ class _Reader:
             background=self.background(top.get("background"), "background"),
             characters=self.characters(top.get("characters"), "characters", marks),
             default_camera=default_camera,
+            bookmarks=self.bookmarks(top.get("bookmarks"), "bookmarks"),
         )
 
     def stage(self, value: Any, key: str) -> StageDef:
@@ -584,6 +599,19 @@ class _Reader:
             )
         return out
 
+    def bookmarks(self, value: Any, key: str) -> dict[str, BookmarkDef]:
+        out: dict[str, BookmarkDef] = {}
+        for name, item in self.named_map(value, key).items():
+            k = _join(key, str(name))
+            name = self.string(name, k)
+            m = self.mapping(item, k, ("position", "yaw_deg"))
+            out[name] = BookmarkDef(
+                name,
+                self.vec3(self.require(m, "position", k), _join(k, "position")),
+                self.number(m.get("yaw_deg", 0.0), _join(k, "yaw_deg")),
+            )
+        return out
+
     def background(self, value: Any, key: str) -> BackgroundDef:
         if value is None:
             return BackgroundDef()
@@ -713,6 +741,7 @@ def _typename(value: Any) -> str:
 
 __all__: list[str] = [
     "BackgroundDef",
+    "BookmarkDef",
     "CameraDef",
     "CharacterDef",
     "LightDef",

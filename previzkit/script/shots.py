@@ -61,7 +61,9 @@ class Shot:
     ``id``: ``"<scene>-<letter>"``; ``type``: one of :data:`SHOT_TYPES`; ``subjects``:
     characters (or the prop for inserts); ``lens_mm``: focal length (full-frame
     equivalent); ``side``: camera side of the scene's 180° axis; ``covers``: source
-    line numbers of the elements (cues, dialogue, action) the shot covers.
+    line numbers of the elements (cues, dialogue, action) the shot covers; ``camera``:
+    the set camera that frames it (made in the headset: named by the shot id);
+    ``marks``: subject -> the set mark they stand on.
     """
 
     id: str
@@ -71,6 +73,8 @@ class Shot:
     side: str
     covers: list[int]
     description: str = ""
+    camera: str | None = None
+    marks: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -291,11 +295,20 @@ def plan_to_dict(plan: ShotPlan) -> dict:
         "scenes": [
             {
                 **{k: v for k, v in asdict(sc).items() if k != "shots"},
-                "shots": [asdict(sh) for sh in sc.shots],
+                "shots": [_shot_dict(sh) for sh in sc.shots],
             }
             for sc in plan.scenes
         ],
     }
+
+
+def _shot_dict(sh: Shot) -> dict:
+    d = asdict(sh)
+    if d["camera"] is None:
+        del d["camera"]  # old plans stay as they were
+    if not d["marks"]:
+        del d["marks"]
+    return d
 
 
 _T = TypeVar("_T")
@@ -327,6 +340,26 @@ def _str_list(d: dict, key: str, where: str, path: str) -> list[str]:
     if not all(isinstance(x, str) for x in v):
         raise ShotPlanError(f"{path}: {where}.{key}: expected a list of names, got {v!r}")
     return list(v)
+
+
+def _camera(sh: dict, where: str, path: str) -> str | None:
+    v = sh.get("camera")
+    if v is not None and (not isinstance(v, str) or not v):
+        raise ShotPlanError(f"{path}: {where}.camera: expected a camera name, got {v!r}")
+    return v
+
+
+def _marks(sh: dict, where: str, path: str) -> dict[str, str]:
+    v = sh.get("marks")
+    if v is None:
+        return {}
+    if not isinstance(v, dict) or not all(
+        isinstance(k, str) and isinstance(m, str) and m for k, m in v.items()
+    ):
+        raise ShotPlanError(
+            f"{path}: {where}.marks: expected a mapping of subject -> mark name, got {v!r}"
+        )
+    return dict(v)
 
 
 def plan_from_dict(data: object, path: str = "<shot plan>") -> ShotPlan:
@@ -379,6 +412,8 @@ def plan_from_dict(data: object, path: str = "<shot plan>") -> ShotPlan:
                     side=side,
                     covers=list(covers),
                     description=str(sh.get("description") or ""),
+                    camera=_camera(sh, ws, path),
+                    marks=_marks(sh, ws, path),
                 )
             )
         sky = sc.get("sky_model")
@@ -448,3 +483,66 @@ def load_shot_plan(path: str | Path) -> ShotPlan:
             f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}"
         ) from None
     return plan_from_dict(data, str(path))
+
+
+def update_shot_plan(path: str | Path, shots: dict[str, dict]) -> Path:
+    """Update shots of the plan file ``path`` in place, keeping its comments and layout.
+
+    ``shots`` maps shot ids to the fields to set: ``camera`` (a name, or None to
+    remove it), ``lens_mm``, ``marks`` (subject -> mark name; empty removes it). The
+    new file is read back with the plan parser before it replaces the old (atomic).
+    An unknown shot id or field is a ShotPlanError naming it.
+    """
+    import io
+    import os
+    import tempfile
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    path = Path(path)
+    load_shot_plan(path)  # a valid plan to begin with
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 100
+    y.indent(mapping=2, sequence=2, offset=0)
+    y.representer.add_representer(
+        type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
+    data = y.load(path.read_text(encoding="utf-8"))
+    entries = {str(sh["id"]): sh for sc in data["scenes"] for sh in sc["shots"]}
+    for sid, update in shots.items():
+        if sid not in entries:
+            raise ShotPlanError(
+                f"{path}: no shot {sid!r} to update (shots: {', '.join(entries) or 'none'})"
+            )
+        entry = entries[sid]
+        for k, v in update.items():
+            if k not in ("camera", "lens_mm", "marks"):
+                raise ShotPlanError(
+                    f"{path}: shot {sid}: cannot update {k!r} (fields: camera, lens_mm, marks)"
+                )
+            if k == "lens_mm":
+                entry[k] = round(float(v), 3)
+            elif v is None or (k == "marks" and not v):
+                entry.pop(k, None)
+            elif k == "marks":
+                m = CommentedMap((str(a), str(b)) for a, b in dict(v).items())
+                m.fa.set_flow_style()
+                entry[k] = m
+            else:
+                entry[k] = v
+    buf = io.StringIO()
+    y.dump(data, buf)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".saving")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(buf.getvalue())
+            fh.flush()
+            os.fsync(fh.fileno())
+        load_shot_plan(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -32,9 +32,10 @@ from previzkit.core.errors import InputError
 from previzkit.model.camera_track import CameraSample
 from previzkit.stage.actors import Actors
 from previzkit.stage.latency import FrameRecord, LatencyStats
+from previzkit.stage.set_save import save_set_state
 from previzkit.stage.sink import TakeSink
 from previzkit.stage.sources import PoseSample, PoseSource
-from previzkit.stage.state import SetState, changes_since, save_set_state
+from previzkit.stage.state import SetState, changes_since
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +154,17 @@ class StageLoop:
         return save_set_state(self.state, self.set_path, out)
 
     def _apply_state(self) -> None:
-        change, self._log_index = changes_since(self.state, self._log_index)
-        if not (change.marks or change.cameras or change.props or change.characters):
+        """Rebuild what depends on the set state when it changed (a log index, so a
+        frame without changes costs one comparison)."""
+        if self._log_index == len(self.state.log):
             return
+        change, self._log_index = changes_since(self.state, self._log_index)
+        if not change.any:
+            return
+        from previzkit.core.errors import PrevizError
         from previzkit.render.frustums import Frustums
         from previzkit.render.marks import Marks
+        from previzkit.render.props import MeshDrawable
 
         new = self.state.apply_to(self.base_set)
         scene = self.drawables
@@ -167,19 +174,42 @@ class StageLoop:
             scene.marks = Marks(self.ctx, list(new.marks.values()))
             mapper = getattr(getattr(self.headset, "frame_loop", None), "mapper", None)
             if mapper is not None:  # the headset grabs marks where the other views put them
+                for name in [n for n in mapper.marks if n not in new.marks]:
+                    del mapper.marks[name]
                 for name, m in new.marks.items():
                     mapper.marks[name] = tuple(m.position)
         if change.cameras:
             scene.frustums.release()
             scene.frustums = Frustums(self.ctx, list(new.cameras.values()))
+        for name in change.props_removed:
+            old = scene.props.pop(name, None)
+            if old is not None:
+                old.release()
+        props = {p.name: p for p in new.props}
         for name in change.props:
-            prop = next(p for p in new.props if p.name == name)
-            if name in scene.props:
+            prop = props[name]
+            if name in scene.props and name not in change.props_added:
                 scene.props[name].model = prop.model_matrix()
+                continue
+            old = scene.props.pop(name, None)
+            if old is not None:
+                old.release()
+            try:
+                scene.props[name] = MeshDrawable.from_file(
+                    self.ctx,
+                    prop.mesh,
+                    model=prop.model_matrix(),
+                    color=prop.color,
+                    name=prop.name,
+                    num_lights=scene.num_lights,
+                )
+            except PrevizError as exc:  # a peer's prop we cannot load: the rest goes on
+                log.warning("stage: prop %s not shown: %s", name, exc)
+        chars = {c.name: c for c in new.characters}
         for name in change.characters:
-            cdef = next(c for c in new.characters if c.name == name)
+            cdef = chars.get(name)
             ch = scene.characters.get(name)
-            if ch is not None:
+            if ch is not None and cdef is not None:
                 ch.set_placement(cdef.position, cdef.yaw_deg)
 
     def on_xr_event(self, event: Any) -> None:

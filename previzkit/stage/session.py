@@ -62,9 +62,10 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
     from previzkit.render.headless import create_context, keep_current_context
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.plate import PlateReader
+    from previzkit.stage.set_save import save_set_state
     from previzkit.stage.sink import ThreadedSink, VideoSink, rate_for_fps
     from previzkit.stage.sources import open_pose_source
-    from previzkit.stage.state import SetState, save_set_state
+    from previzkit.stage.state import SetState
 
     set_def = load_set(run.set_path)
     w, h = run.size

@@ -7,10 +7,15 @@ it a snapshot of every edited object, so a view joining late (or a message lost 
 the subscription took effect) still converges; :class:`~previzkit.stage.state.SetState`
 makes replays and out-of-order edits harmless (last writer wins per object).
 
-Schema v1, two frames: topic ``state/<set name>`` and a msgpack map
-``{"schema": "previzkit.setstate", "v": 1, "op": "edit" | "save", "key", "fields",
-"clock", "writer", "wall"}``. ``save`` asks every view that was given a set file to
-save (``on_save``). Malformed or foreign messages are counted and dropped.
+Schema v2, two frames: topic ``state/<set name>`` and a msgpack map
+``{"schema": "previzkit.setstate", "v": 2, "op", ...}``. ``op`` "edit", "add" or
+"delete" carries one :class:`~previzkit.stage.state.Edit` (``key``, ``fields``,
+``clock``, ``writer``, ``wall``); "save" asks every view that was given a set file to
+save (``on_save``); "presence" carries where a user is (``writer``, ``name``,
+``head``, ``left``, ``right``: 16 numbers, a row-major 4x4 to-world matrix, or nil;
+``wall``), to draw the other users as avatars. v1 had only "edit" and "save".
+Malformed or foreign messages are counted and dropped: nothing a peer sends raises
+out of :meth:`StateSync.poll`.
 
 All sockets are used from the thread that calls :meth:`StateSync.poll` (the render
 thread; a poll is non-blocking).
@@ -22,15 +27,41 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from previzkit.core.errors import InputError, PrevizError
 from previzkit.core.optional import require
-from previzkit.stage.state import Edit, SetState
+from previzkit.core.types import Mat4
+from previzkit.stage.state import OPS, Edit, SetState
 
 log = logging.getLogger(__name__)
 
 SCHEMA = "previzkit.setstate"
-VERSION = 1
+VERSION = 2
+PRESENCE_MAX_AGE_S = 2.0
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Where another view's user is: ``head``, ``left`` and ``right`` hand 4x4
+    to-world matrices (set frame, metres; None when not tracked), ``wall`` the
+    wall-clock time (s) it was sent."""
+
+    writer: str
+    name: str
+    head: Mat4
+    left: Mat4 | None
+    right: Mat4 | None
+    wall: float
+
+
+def live_presences(
+    presences: dict[str, Presence], now: float, max_age: float = PRESENCE_MAX_AGE_S
+) -> list[Presence]:
+    """The presences sent less than ``max_age`` s before ``now`` (wall-clock s)."""
+    return [p for p in presences.values() if now - p.wall < max_age]
 
 
 @dataclass
@@ -44,25 +75,80 @@ class SyncStats:
     snapshots: int = 0
 
 
-def encode_edit(set_name: str, edit: Edit, op: str = "edit") -> list[bytes]:
+def _pack(set_name: str, body: dict[str, Any]) -> list[bytes]:
     msgpack = require("msgpack", "stage", "the shared set state")
 
+    return [f"state/{set_name}".encode(), msgpack.packb(body, use_bin_type=True)]
+
+
+def _matrix(m: Any, what: str) -> list[float] | None:
+    if m is None:
+        return None
+    a = np.asarray(m, dtype=np.float64)
+    if a.shape != (4, 4) or not np.all(np.isfinite(a)):
+        raise InputError(f"set state presence: {what} must be a finite 4x4 matrix, got {a.shape}")
+    return [float(x) for x in a.reshape(-1)]
+
+
+def encode_presence(
+    set_name: str,
+    writer: str,
+    head: Mat4,
+    left: Mat4 | None = None,
+    right: Mat4 | None = None,
+    name: str = "",
+    wall: float | None = None,
+) -> list[bytes]:
+    """A presence message (see the module docstring)."""
     body = {
         "schema": SCHEMA,
         "v": VERSION,
-        "op": op,
+        "op": "presence",
+        "writer": writer,
+        "name": name,
+        "head": _matrix(head, "head"),
+        "left": _matrix(left, "left"),
+        "right": _matrix(right, "right"),
+        "wall": time.time() if wall is None else float(wall),
+    }
+    return _pack(set_name, body)
+
+
+def encode_edit(set_name: str, edit: Edit, op: str | None = None) -> list[bytes]:
+    """An edit message; ``op`` defaults to the edit's own ("save" for save requests)."""
+    body = {
+        "schema": SCHEMA,
+        "v": VERSION,
+        "op": op or edit.op,
         "key": edit.key,
         "fields": edit.fields,
         "clock": edit.clock,
         "writer": edit.writer,
         "wall": edit.wall,
     }
-    return [f"state/{set_name}".encode(), msgpack.packb(body, use_bin_type=True)]
+    return _pack(set_name, body)
 
 
 def decode_edit(frames: list[bytes]) -> tuple[str, Edit]:
-    """(op, Edit) of a message; PoseMessageError-like InputError naming what is wrong
-    (``foreign`` in the message for another schema)."""
+    """(op, Edit) of an edit or save message; InputError naming what is wrong."""
+    op, item = decode(frames)
+    if not isinstance(item, Edit):
+        raise InputError(f"set state message: op {op!r} is not an edit")
+    return op, item
+
+
+def _presence_matrix(v: Any, what: str, optional: bool = True) -> Mat4 | None:
+    if v is None and optional:
+        return None
+    a = np.asarray(v, dtype=np.float64)
+    if a.shape != (16,) or not np.all(np.isfinite(a)):
+        raise InputError(f"set state message: presence {what}: expected 16 finite numbers")
+    return a.reshape(4, 4)
+
+
+def decode(frames: list[bytes]) -> tuple[str, Edit | Presence]:
+    """(op, Edit or Presence) of a message; InputError naming what is wrong
+    (``foreign`` in the message for another schema or version)."""
     msgpack = require("msgpack", "stage", "the shared set state")
 
     if len(frames) != 2:
@@ -79,19 +165,34 @@ def decode_edit(frames: list[bytes]) -> tuple[str, Edit]:
         raise InputError(
             f"set state message: foreign version {body.get('v')!r} (this reads {VERSION})"
         )
+    op = body.get("op")
+    if op not in (*OPS, "save", "presence"):
+        raise InputError(f"set state message: unknown op {op!r}")
     try:
-        op = str(body["op"])
+        if op == "presence":
+            head = _presence_matrix(body["head"], "head", optional=False)
+            assert head is not None
+            return op, Presence(
+                str(body["writer"]),
+                str(body.get("name") or ""),
+                head,
+                _presence_matrix(body.get("left"), "left"),
+                _presence_matrix(body.get("right"), "right"),
+                float(body["wall"]),
+            )
+        fields = body["fields"]
+        if not isinstance(fields, dict):
+            raise TypeError(f"fields is {type(fields).__name__}, not a map")
         e = Edit(
             str(body["key"]),
-            dict(body["fields"]),
+            dict(fields),
             int(body["clock"]),
             str(body["writer"]),
             float(body.get("wall", 0.0)),
+            "edit" if op == "save" else str(op),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"set state message: bad field ({exc})") from None
-    if op not in ("edit", "save"):
-        raise InputError(f"set state message: unknown op {op!r}")
     return op, e
 
 
@@ -100,6 +201,7 @@ class StateSync:
 
     ``bind`` may use port 0 (``tcp://127.0.0.1:0``): :attr:`endpoint` says the port.
     ``on_save()`` is called when any view asks for the set file to be saved.
+    :attr:`presences` holds the newest presence of every other view (by writer).
     """
 
     def __init__(
@@ -118,6 +220,7 @@ class StateSync:
         self.on_save = on_save
         self.stats = SyncStats()
         self.last_applied: list[tuple[Edit, float]] = []  # (edit, wall time applied here)
+        self.presences: dict[str, Presence] = {}
         self._ctx = zmq.Context.instance()
         self._pub = self._ctx.socket(zmq.XPUB)
         self._pub.setsockopt(zmq.LINGER, 200)
@@ -149,15 +252,55 @@ class StateSync:
             raise InputError(f"set state: cannot connect to peer {address!r}: {exc}") from None
         self.peers.append(address)
 
-    def _send(self, edit: Edit, op: str = "edit") -> None:
+    def _send(self, edit: Edit, op: str | None = None) -> None:
         self._pub.send_multipart(encode_edit(self.set_name, edit, op))
         self.stats.sent += 1
 
-    def edit(self, key: str, **fields) -> Edit:
+    def send(self, edits: list[Edit]) -> list[Edit]:
+        """Send changes already made to :attr:`state` (undo/redo's) to every view."""
+        for e in edits:
+            self._send(e)
+        return edits
+
+    def edit(self, key: str, group: str | None = None, **fields: Any) -> Edit:
         """Change an object here and send it to every view."""
-        e = self.state.edit(key, **fields)
+        e = self.state.edit(key, group, **fields)
         self._send(e)
         return e
+
+    def add(self, key: str, group: str | None = None, **fields: Any) -> Edit:
+        """Add an object here and in every view."""
+        e = self.state.add(key, group, **fields)
+        self._send(e)
+        return e
+
+    def delete(self, key: str, group: str | None = None) -> Edit:
+        """Delete an object here and in every view."""
+        e = self.state.delete(key, group)
+        self._send(e)
+        return e
+
+    def undo(self) -> list[Edit]:
+        """Undo this view's last change everywhere."""
+        return self.send(self.state.undo())
+
+    def redo(self) -> list[Edit]:
+        """Redo the last undone change everywhere."""
+        return self.send(self.state.redo())
+
+    def send_presence(
+        self, head: Mat4, left: Mat4 | None = None, right: Mat4 | None = None, name: str = ""
+    ) -> None:
+        """Tell the other views where this user's head and hands are (4x4 to-world)."""
+        msg = encode_presence(self.set_name, self.state.writer, head, left, right, name)
+        self._pub.send_multipart(msg)
+
+    def live_presences(self, now: float | None = None) -> list[Presence]:
+        """The other users seen in the last 2 s (older presences are dropped)."""
+        now = time.time() if now is None else now
+        live = live_presences(self.presences, now)
+        self.presences = {p.writer: p for p in live}
+        return live
 
     def request_save(self) -> None:
         """Ask every view (this one too) that holds a set file to save it."""
@@ -185,35 +328,41 @@ class StateSync:
             if frames[0] != self.topic:
                 continue  # another set whose name starts like ours
             try:
-                op, e = decode_edit(frames)
-            except InputError as exc:
-                if "foreign" in str(exc):
+                done = self._handle(frames)
+            except Exception as exc:  # a peer's bad message never stops this view
+                if isinstance(exc, InputError) and "foreign" in str(exc):
                     self.stats.foreign += 1
                 else:
                     self.stats.malformed += 1
-                log.warning("set state: dropped: %s", exc)
+                if not isinstance(exc, PrevizError):
+                    log.exception("set state: dropped a message that failed")
+                else:
+                    log.warning("set state: dropped: %s", exc)
                 continue
-            self.stats.received += 1
-            if e.writer == self.state.writer:
-                continue  # our own edit echoed by a peer's snapshot
-            if op == "save":
-                if self.on_save is not None:
-                    self.on_save()
-                continue
-            try:
-                ok = self.state.merge(e)
-            except PrevizError as exc:
-                self.stats.malformed += 1
-                log.warning("set state: dropped an edit from %s: %s", e.writer, exc)
-                continue
-            if ok:
-                self.stats.applied += 1
-                applied.append(e)
-                self.last_applied.append((e, time.time()))
-                del self.last_applied[:-64]
-            else:
-                self.stats.stale += 1
+            if done is not None:
+                applied.append(done)
         return applied
+
+    def _handle(self, frames: list[bytes]) -> Edit | None:
+        """Apply one message; the edit if it changed the state."""
+        op, item = decode(frames)
+        self.stats.received += 1
+        if item.writer == self.state.writer:
+            return None  # our own edit echoed by a peer's snapshot
+        if isinstance(item, Presence):
+            self.presences[item.writer] = item
+            return None
+        if op == "save":
+            if self.on_save is not None:
+                self.on_save()
+            return None
+        if self.state.merge(item):
+            self.stats.applied += 1
+            self.last_applied.append((item, time.time()))
+            del self.last_applied[:-64]
+            return item
+        self.stats.stale += 1
+        return None
 
     def wait_for_peers(self, n: int | None = None, timeout: float = 5.0) -> bool:
         """Block until ``n`` views (default: every peer) subscribed to this one."""

@@ -22,8 +22,9 @@ def main(set_path: str, track: str, peer: str, out: str) -> None:
     from previzkit.model.setfile import load_set
     from previzkit.render.headless import create_context
     from previzkit.stage.loop import StageLoop, StageOptions
+    from previzkit.stage.set_save import save_set_state
     from previzkit.stage.sources import TrackSource
-    from previzkit.stage.state import SetState, save_set_state
+    from previzkit.stage.state import SetState
     from previzkit.stage.sync import StateSync
 
     set_def = load_set(set_path)

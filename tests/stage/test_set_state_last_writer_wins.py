@@ -10,7 +10,8 @@ import pytest
 
 from previzkit.core.errors import InputError
 from previzkit.model.setfile import load_set
-from previzkit.stage.state import Edit, SetState, save_set_state
+from previzkit.stage.set_save import save_set_state
+from previzkit.stage.state import Edit, SetState
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def test_round_trip():
         ([b"state/s", msgpack.packb({"schema": "previzkit.pose", "v": 1})], "foreign schema"),
         ([b"state/s", msgpack.packb({"schema": "previzkit.setstate", "v": 9})], "foreign version"),
         (
-            [b"state/s", msgpack.packb({"schema": "previzkit.setstate", "v": 1, "op": "edit"})],
+            [b"state/s", msgpack.packb({"schema": "previzkit.setstate", "v": 2, "op": "edit"})],
             "bad field",
         ),
     ],
@@ -50,14 +50,17 @@ def test_views_drop_bad_messages_and_keep_going(small_set):
         topic = f"state/{set_def.name}".encode()
         a._pub.send_multipart([topic, b"\xc1garbage"])
         a._pub.send_multipart([topic, msgpack.packb({"schema": "other", "v": 1})])
-        e = encode_edit(set_def.name, Edit("mark/NOPE", {"position": [0, 0]}, 5, "a"))
+        e = encode_edit(set_def.name, Edit("lamp/NOPE", {"position": [0, 0]}, 5, "a"))
         a._pub.send_multipart(e)
+        e = encode_edit(set_def.name, Edit("mark/NEW", {"position": [0, 0]}, 5, "a"))
+        a._pub.send_multipart(e)  # an edit before its add: parked until the add comes
         a.edit("mark/B", position=[0.25, 0.5])
         end = time.monotonic() + 10
         while b.state.get("mark/B")["position"] != [0.25, 0.5] and time.monotonic() < end:
             b.poll(timeout=0.05)
         assert b.state.get("mark/B")["position"] == [0.25, 0.5]
         assert b.stats.malformed == 2 and b.stats.foreign == 1
+        assert [p.clock for p in b.state.parked["mark/NEW"]] == [5]
     finally:
         a.close()
         b.close()
