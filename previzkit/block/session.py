@@ -239,7 +239,7 @@ class BlockSession:
         lens = set_def.camera(default_cam).lens if default_cam else Lens()
         self.blocking = Blocking(
             state,
-            publish=self.sync.publish if self.sync is not None else None,
+            publish=None if self.sync is None else (lambda e: self.sync.send([e])),
             shots=shots,
             lens=lens,
             characters=[c.name for c in set_def.characters],
@@ -369,12 +369,11 @@ class BlockSession:
 
     def _script_input(self, seconds: float, world_from_space: Any) -> ev.ControllerInput:
         assert self.script is not None
-        t = self._script_time(seconds)
-        return self.script.at(t).controller_input(world_from_space, t)
+        return self.script.inputs(self._script_time(seconds), world_from_space)
 
     def _script_head(self, seconds: float) -> Any:
         assert self.script is not None
-        return self.script.at(self._script_time(seconds)).head_pose()
+        return self.script.head_at(self._script_time(seconds))
 
     # --- events ------------------------------------------------------------------------
 
@@ -437,22 +436,14 @@ class BlockSession:
         self.frame_loop.world_from_space[:3, 3] += delta
 
     def _sync_mapper(self) -> None:
-        """What the controllers can grab: the set as edited now."""
+        """What the controllers can grab and which camera is in hand: the set as edited."""
+        from previzkit.xr.app import refresh_mapper
+
+        refresh_mapper(self.mapper, self.stage.drawables)
         s = self.stage.drawables.set
-        m = self.mapper
-        m.marks = {n: tuple(d.position) for n, d in s.marks.items()}
-        m.props = {p.name: p.model_matrix() for p in s.props}
-        m.prop_radius = {
-            p.name: self.stage.drawables.props[p.name].radius
-            if p.name in self.stage.drawables.props
-            and hasattr(self.stage.drawables.props[p.name], "radius")
-            else 0.5
-            for p in s.props
-        }
-        m.cameras = {n: c.camera_to_world() for n, c in s.cameras.items()}
         name = self.blocking.current_camera()
         if name is not None and name in s.cameras:
-            m.camera = s.cameras[name].camera_to_world()
+            self.mapper.camera = s.cameras[name].camera_to_world()
             self.stage.options.camera = name
 
     # --- saving ------------------------------------------------------------------------

@@ -78,6 +78,13 @@ class MeshDrawable:
         self.tint = color
         self.visible = True
         self._parts = [_GPUPart(ctx, p, num_lights) for p in parts]
+        pts = [p.positions for p in parts if len(p.positions)]
+        stacked = np.concatenate(pts) if pts else np.zeros((1, 3))
+        # the mesh's own axis-aligned box (lo, hi), metres, before the model matrix
+        self.bounds = (
+            stacked.min(axis=0).astype(np.float64),
+            stacked.max(axis=0).astype(np.float64),
+        )
 
     @classmethod
     def from_file(cls, ctx: moderngl.Context, path: str | Path, **kwargs) -> MeshDrawable:

@@ -190,18 +190,13 @@ class Blocking:
                 return []
             if event.key.startswith("character/"):
                 raise InputError(f"blocking: characters are not deleted here ({event.key})")
-            edits = [st.delete(event.key)]
-            kind, _, name = event.key.partition("/")
-            if kind == "mark":  # characters standing on it stay where they are
-                for ch, mark in self.character_marks().items():
-                    if mark == name:
-                        pos = st.objects[f"character/{ch}"]["position"]
-                        edits.append(st.edit(f"character/{ch}", mark=None, position=pos))
+            edits = self._step_off(event.key)  # characters on a deleted mark stay put
+            edits.append(st.delete(event.key))
             return edits
         if isinstance(event, ev.Duplicated):
             return self._duplicate(event.key)
         if isinstance(event, ev.Assigned):
-            return self._assign(event.mark)
+            return self._assign(event.mark, event.character)
         if isinstance(event, ev.Bookmarked):
             return [self._bookmark(event.head)]
         if isinstance(event, ev.ShotStep):
@@ -259,19 +254,32 @@ class Blocking:
             i += 1
         return [self.state.add(f"prop/{name}_{i}", **fields)]
 
-    def _assign(self, mark: str) -> list[Edit]:
-        """Put the next character (after the one on ``mark``, in set order) on ``mark``."""
+    def _step_off(self, mark_key: str) -> list[Edit]:
+        """Characters standing on ``mark_key`` step off it where they stand."""
+        kind, _, mark = mark_key.partition("/")
+        if kind != "mark":
+            return []
+        st = self.state
+        return [
+            st.edit(f"character/{c}", position=list(st.character_position(c)))
+            for c, m in self.character_marks().items()
+            if m == mark
+        ]
+
+    def _assign(self, mark: str, character: str | None = None) -> list[Edit]:
+        """Put ``character`` (default: the next one after the one on ``mark``, in set
+        order) on ``mark``; whoever stood there steps off."""
         if f"mark/{mark}" not in self.state.objects or not self.characters:
             return []
-        on = self.character_marks()
-        current = [c for c in self.characters if on.get(c) == mark]
-        start = self.characters.index(current[0]) + 1 if current else 0
-        who = self.characters[start % len(self.characters)]
-        edits = []
-        for c in current:  # one character per mark: the one there steps off where it stands
-            pos = self.state.objects[f"character/{c}"]["position"]
-            edits.append(self.state.edit(f"character/{c}", mark=None, position=pos))
-        edits.append(self.state.edit(f"character/{who}", mark=mark))
+        if character is None:
+            on = self.character_marks()
+            current = [c for c in self.characters if on.get(c) == mark]
+            start = self.characters.index(current[0]) + 1 if current else 0
+            character = self.characters[start % len(self.characters)]
+        if f"character/{character}" not in self.state.objects:
+            raise InputError(f"blocking: no character {character!r} to put on mark {mark}")
+        edits = [e for e in self._step_off(f"mark/{mark}") if e.key != f"character/{character}"]
+        edits.append(self.state.edit(f"character/{character}", mark=mark))
         return edits
 
     def _bookmark(self, head: Any) -> Edit:

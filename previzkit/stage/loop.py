@@ -153,7 +153,7 @@ class StageLoop:
             raise InputError("stage: the set did not come from a file; nothing to save to")
         return save_set_state(self.state, self.set_path, out)
 
-    def _apply_state(self) -> None:
+    def apply_state(self) -> None:
         """Rebuild what depends on the set state when it changed (a log index, so a
         frame without changes costs one comparison)."""
         if self._log_index == len(self.state.log):
@@ -172,12 +172,6 @@ class StageLoop:
         if change.marks:
             scene.marks.release()
             scene.marks = Marks(self.ctx, list(new.marks.values()))
-            mapper = getattr(getattr(self.headset, "frame_loop", None), "mapper", None)
-            if mapper is not None:  # the headset grabs marks where the other views put them
-                for name in [n for n in mapper.marks if n not in new.marks]:
-                    del mapper.marks[name]
-                for name, m in new.marks.items():
-                    mapper.marks[name] = tuple(m.position)
         if change.cameras:
             scene.frustums.release()
             scene.frustums = Frustums(self.ctx, list(new.cameras.values()))
@@ -211,6 +205,12 @@ class StageLoop:
             ch = scene.characters.get(name)
             if ch is not None and cdef is not None:
                 ch.set_placement(cdef.position, cdef.yaw_deg)
+        frame_loop = getattr(self.headset, "frame_loop", self.headset)
+        mapper = getattr(frame_loop, "mapper", None)
+        if mapper is not None:  # the headset grabs things where the other views put them
+            from previzkit.xr.app import refresh_mapper
+
+            refresh_mapper(mapper, scene)
 
     def on_xr_event(self, event: Any) -> None:
         """Headset controller events -> shared set-state edits (see
@@ -220,7 +220,7 @@ class StageLoop:
             from previzkit.stage.blocking import Blocking
 
             cam = self.drawables.set.camera(self._camera_name)
-            publish = getattr(self.sync, "publish", None)
+            publish = None if self.sync is None else (lambda e: self.sync.send([e]))
             self.blocking = Blocking(
                 self.state,
                 publish,
@@ -228,7 +228,7 @@ class StageLoop:
                 characters=[c.name for c in self.base_set.characters],
             )
         if self.blocking.handle(event):
-            self._apply_state()
+            self.apply_state()
 
     # --- the frame -------------------------------------------------------------------
 
@@ -292,7 +292,7 @@ class StageLoop:
         samples = self.source.poll()
         if self.sync is not None:
             self.sync.poll()
-        self._apply_state()
+        self.apply_state()
         plate = self.plate.next() if self.plate is not None else None
         if not samples and self.source.finished and not o.realtime:
             self._ended = True

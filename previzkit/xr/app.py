@@ -25,17 +25,39 @@ def open_renderer(ctx: Any, set_path: str | Path | None) -> Any:
 
 
 def mapper_for(renderer: Any) -> InteractionMapper:
-    """An InteractionMapper seeded with the set's marks and default camera's lens."""
+    """An InteractionMapper seeded with the set's marks, props and cameras, and the lens
+    of its default camera (else its first)."""
     drawables = getattr(renderer, "drawables", None)
     set_def = getattr(drawables, "set", None)
     if set_def is None:
         return InteractionMapper()
-    marks = {name: tuple(m.position) for name, m in set_def.marks.items()}
-    lens = None
-    cams = list(set_def.cameras.values())
-    if cams:
-        lens = cams[0].lens
-    return InteractionMapper(marks=marks, lens=lens)
+    mapper = InteractionMapper(marks={n: tuple(m.position) for n, m in set_def.marks.items()})
+    refresh_mapper(mapper, drawables)
+    name = set_def.default_camera or next(iter(set_def.cameras), None)
+    if name is not None:
+        mapper.lens = set_def.cameras[name].lens
+    mapper.characters = [c.name for c in set_def.characters]
+    return mapper
+
+
+def refresh_mapper(mapper: InteractionMapper, drawables: Any) -> None:
+    """What the controllers can grab, from the set as drawn now (``drawables.set``):
+    marks, props with their reach (the mesh's scaled bounding radius), cameras."""
+    import numpy as np
+
+    s = drawables.set
+    mapper.marks = {n: tuple(m.position) for n, m in s.marks.items()}
+    mapper.props = {p.name: p.model_matrix() for p in s.props}
+    radius = {}
+    for p in s.props:
+        bounds = getattr(drawables.props.get(p.name), "bounds", None)
+        if bounds is None:
+            radius[p.name] = 0.5
+            continue
+        lo, hi = bounds
+        radius[p.name] = float(np.linalg.norm((hi - lo) / 2 * np.asarray(p.scale)))
+    mapper.prop_radius = radius
+    mapper.cameras = {n: c.camera_to_world() for n, c in s.cameras.items()}
 
 
 @contextlib.contextmanager
