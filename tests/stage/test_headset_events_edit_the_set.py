@@ -14,31 +14,35 @@ from previzkit.model.setfile import load_set
 pytestmark = pytest.mark.gl
 
 
-def test_events_move_marks_and_the_camera(gl, small_set, wave_track, tmp_path):
+def test_events_edit_marks_and_add_a_camera_beside_the_sets(gl, small_set, wave_track, tmp_path):
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.sources import TrackSource
     from previzkit.xr.events import CameraPlaced, LensChanged, MarkMoved, MarkPlaced
 
     with StageLoop(gl, small_set, TrackSource(wave_track), StageOptions(160, 90)) as loop:
         loop.step()
+        cam_before = loop.camera()
         loop.on_xr_event(MarkMoved("B", (-2.0, 1.0), final=True))
-        loop.on_xr_event(MarkPlaced("NEW", (0.0, 3.0)))  # not a mark of this set: ignored
+        loop.on_xr_event(MarkPlaced("NEW", (0.0, 3.0)))  # a new mark is kept
         pose = look_at((2.0, 1.7, 4.0), (0.0, 1.0, 0.0))
-        loop.on_xr_event(CameraPlaced(pose, Lens(24.0)))
+        loop.on_xr_event(CameraPlaced(pose, Lens(24.0)))  # a new camera, not the set's CAM
         loop.on_xr_event(LensChanged(Lens(50.0)))
+        assert loop.drawables.set.marks["NEW"].position == (0.0, 3.0)  # drawn at once
         loop.step()
         assert loop.drawables.set.marks["B"].position == (-2.0, 1.0)
-        assert "NEW" not in loop.drawables.set.marks
-        cam = loop.camera()
-        np.testing.assert_allclose(cam.camera_to_world, pose, atol=1e-9)
-        assert cam.lens.focal_mm == 50.0
+        placed = loop.drawables.set.cameras["cam1"]
+        np.testing.assert_allclose(placed.camera_to_world(), pose, atol=1e-9)
+        assert placed.lens.focal_mm == 50.0
+        np.testing.assert_allclose(loop.camera().camera_to_world, cam_before.camera_to_world)
+        assert loop.camera().lens.focal_mm == cam_before.lens.focal_mm
         loop.edit("prop/ball", position=[0.0, 0.0, 2.0])
         loop.step()
         np.testing.assert_allclose(loop.drawables.props["ball"].model[:3, 3], (0.0, 0.0, 2.0))
         saved = loop.save_set()
     back = load_set(saved)
-    assert back.marks["B"].position == (-2.0, 1.0)
-    assert back.cameras["CAM"].lens.focal_mm == 50.0 and back.cameras["CAM"].target is None
+    assert back.marks["B"].position == (-2.0, 1.0) and back.marks["NEW"].position == (0.0, 3.0)
+    assert back.cameras["cam1"].lens.focal_mm == 50.0
+    assert back.cameras["CAM"] == load_set(small_set).cameras["CAM"]
     assert back.props[0].position == (0.0, 0.0, 2.0)
 
 
