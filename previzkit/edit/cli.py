@@ -103,14 +103,17 @@ def render_cmd(
 @click.argument("cut_file", metavar="CUT")
 @click.option("-o", "--output", required=True, help="Output folder.")
 @click.option("--video", help="The cut's MP4 (default: rendered into the folder).")
-def storyboard_cmd(cut_file: str, output: str, video: str | None) -> None:
+@click.option(
+    "--snapshots", help="Headset snapshots to show by shot (PROJECT/snapshots of previzkit xr)."
+)
+def storyboard_cmd(cut_file: str, output: str, video: str | None, snapshots: str | None) -> None:
     """Write an HTML storyboard of CUT: a card per shot playing the MP4 from it."""
     ensure("edit", "the storyboard", "opentimelineio", "timecode", "av", "PIL")
     from previzkit.core.progress import bar
     from previzkit.edit.storyboard import write_storyboard
 
     with bar("storyboard", unit="frame") as progress:
-        index = write_storyboard(cut_file, output, video, progress)
+        index = write_storyboard(cut_file, output, video, progress, snapshots)
     click.echo(str(index))
 
 

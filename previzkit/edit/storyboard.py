@@ -43,6 +43,8 @@ h1 {{ font-size: 20px; }}
 .meta {{ font-size: 12px; color: #bbb; margin: 4px 0; }}
 .lines {{ font-size: 13px; white-space: pre-wrap; }}
 .lines .who {{ font-weight: bold; }}
+.snap {{ background: #23232d; padding: 8px; }}
+.snap img {{ width: 320px; display: block; }}
 </style>
 </head>
 <body>
@@ -51,6 +53,7 @@ h1 {{ font-size: 20px; }}
 <div id="board">
 {cards}
 </div>
+{snapshots}
 <script>
 const player = document.getElementById("player");
 const shots = {shots_json};
@@ -90,8 +93,13 @@ def write_storyboard(
     out_dir: str | Path,
     video: str | Path | None = None,
     progress: ProgressFn | None = None,
+    snapshots: str | Path | None = None,
 ) -> Path:
-    """Write the storyboard page for ``cut`` into ``out_dir``; returns index.html."""
+    """Write the storyboard page for ``cut`` into ``out_dir``; returns index.html.
+
+    ``snapshots``: a folder of headset snapshots (``previzkit xr -p PROJECT`` writes
+    ``PROJECT/snapshots/*.jpg`` with a ``.json`` of camera and lens each): shown below
+    the cards, by shot."""
     from previzkit.edit.render import _available_start
 
     timeline = load_cut(cut) if isinstance(cut, str | Path) else cut
@@ -147,10 +155,43 @@ def write_storyboard(
         video=html.escape(rel_video.replace(os.sep, "/")),
         cards="\n".join(cards),
         shots_json=json.dumps(shots),
+        snapshots=_snapshots_html(Path(snapshots), out) if snapshots is not None else "",
     )
     index = out / "index.html"
     index.write_text(page, encoding="utf-8")
     return index
+
+
+def _snapshots_html(folder: Path, out: Path) -> str:
+    """Cards of the headset snapshots in ``folder`` (copied into ``out/snapshots``)."""
+    import shutil
+
+    from previzkit.core.errors import InputError
+
+    if not folder.is_dir():
+        raise InputError(f"--snapshots {folder}: not a folder")
+    cards = []
+    for meta_file in sorted(folder.glob("*.json")):
+        image = meta_file.with_suffix(".jpg")
+        if not image.is_file():
+            continue
+        try:
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"snapshot {meta_file}: not readable JSON ({exc})") from None
+        (out / "snapshots").mkdir(parents=True, exist_ok=True)
+        shutil.copy(image, out / "snapshots" / image.name)
+        caption = (
+            f"Sh {meta.get('shot') or '-'} · {float(meta.get('focal_mm', 0)):.0f} mm · "
+            f"{float(meta.get('aspect', 0)):.2f}:1 · camera {meta.get('camera') or '-'}"
+        )
+        cards.append(
+            f'<div class="snap"><img src="snapshots/{html.escape(image.name)}" '
+            f'alt="{html.escape(image.stem)}"><div class="meta">{html.escape(caption)}</div></div>'
+        )
+    if not cards:
+        return ""
+    return '<h2>Headset snapshots</h2>\n<div id="board">\n' + "\n".join(cards) + "\n</div>"
 
 
 def _estimate(info: dict[str, Any]) -> str:

@@ -108,3 +108,19 @@ def test_screenshot_shows_the_thumbnails(browser, board):
     assert np.abs(shot.astype(int) - thumb.astype(int)).mean() < 12
     page = np.asarray(Image.open(io.BytesIO(browser.get_screenshot_as_png())).convert("RGB"))
     assert page.std() > 10  # not a blank page
+
+
+def test_headset_snapshots_are_shown_by_shot(cut_file, rendered, tmp_path):
+    import json
+
+    from tests.helpers import ASSETS
+
+    snaps = tmp_path / "snapshots"
+    snaps.mkdir()
+    shutil.copy(ASSETS / "images" / "grace_hopper.jpg", snaps / "1-B_001.jpg")
+    meta = {"shot": "1-B", "camera": "1-B", "focal_mm": 85.0, "aspect": 16 / 9}
+    (snaps / "1-B_001.json").write_text(json.dumps(meta))
+    index = write_storyboard(cut_file, tmp_path / "board", video=rendered, snapshots=snaps)
+    html = index.read_text()
+    assert "Headset snapshots" in html and "Sh 1-B · 85 mm · 1.78:1 · camera 1-B" in html
+    assert (index.parent / "snapshots" / "1-B_001.jpg").is_file()
