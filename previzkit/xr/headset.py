@@ -121,6 +121,9 @@ class HeadsetSource:
     def acquire(self, eye: int) -> moderngl.Framebuffer:
         return self.swapchains[eye].acquire().fbo
 
+    def resolve(self, eye: int) -> moderngl.Framebuffer:
+        return self.swapchains[eye].resolve()
+
     def read_eye(self, eye: int) -> np.ndarray:
         return self.swapchains[eye].read()
 

@@ -193,6 +193,12 @@ class EyeSwapchain:
         self._acquired = EyeTarget(self._framebuffer(ci, di), ci, di, self.size)
         return self._acquired
 
+    def resolve(self) -> moderngl.Framebuffer:
+        """The acquired image's framebuffer, complete (single-sampled: nothing to do)."""
+        if self._acquired is None:
+            raise XRError("resolve() needs an acquired swapchain image")
+        return self._acquired.fbo
+
     def read(self) -> np.ndarray:
         """The acquired colour image as uint8 (H, W, 4), row 0 at the top (before release)."""
         if self._acquired is None:
