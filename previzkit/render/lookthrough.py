@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from previzkit.core.errors import InputError
+from previzkit.core.optional import require
 from previzkit.core.types import Mat4
 from previzkit.model.camera import Lens
-from previzkit.core.optional import require
 from previzkit.render.gl import set_uniform
 
 if TYPE_CHECKING:

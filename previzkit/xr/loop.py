@@ -179,7 +179,6 @@ class GpuTimer:
             self._collect()
 
 
-
 class FrameLoop:
     """Runs frames from a source through a renderer; applies locomotion and camera events.
 

@@ -67,8 +67,8 @@ def test_the_frame_is_the_lens_true_vertical_field_at_the_delivery_aspect(gl, re
     vfov = math.degrees(math.atan(_tan_y(top)) - math.atan(_tan_y(bottom)))
     assert vfov == pytest.approx(9.42, abs=0.2)
     # outside the frame: the scene at about 15% brightness
-    outside = plain[5:top - 5, SIZE // 2].astype(float)
-    ratio = masked[5:top - 5, SIZE // 2].astype(float).sum() / max(outside.sum(), 1.0)
+    outside = plain[5 : top - 5, SIZE // 2].astype(float)
+    ratio = masked[5 : top - 5, SIZE // 2].astype(float).sum() / max(outside.sum(), 1.0)
     assert ratio == pytest.approx(0.15, abs=0.03)
 
 

@@ -89,9 +89,7 @@ def test_turn_rotates_the_world_about_the_head(gl, pattern):
 def _edge_values(gl, pattern, samples):
     src = OffscreenSource(gl, (96, 96), head=translation((0.0, 1.5, 0.0)), samples=samples)
     images = {}
-    FrameLoop(src, pattern, on_eye=lambda e, s: images.__setitem__(e, s.read_eye(e))).run(
-        frames=1
-    )
+    FrameLoop(src, pattern, on_eye=lambda e, s: images.__setitem__(e, s.read_eye(e))).run(frames=1)
     src.close()
     red = images[0][..., 0].astype(int)
     pure = {round(CUBE_COLOR[0] * 255), round(CLEAR_COLOR[0] * 255), round(0.35 * 255)}
