@@ -211,7 +211,7 @@ class Hud:
             self._draw(self._dyn_vao, np.eye(4), ARC_COLOR, moderngl.LINE_STRIP, vertices=len(arc))
             if target is not None:
                 ring = np.eye(4)
-                ring[:3, 3] = target + (0, 0.005, 0)
+                ring[:3, 3] = target + np.array([0.0, 0.005, 0.0])
                 self._draw(
                     self._ring, _scaled(ring, (RING_RADIUS_M,) * 3), ARC_COLOR, moderngl.LINE_LOOP
                 )

@@ -109,7 +109,7 @@ def test_teleport_arc_lands_on_the_ray_floor_hit_with_a_ring(gl, scene):
     np.testing.assert_allclose(tangent, d, atol=1e-9)
     img = _draw(scene, HudState(left_aim=aim, teleport=True))
     assert _near(img, arc[len(arc) // 2], ARC_COLOR)
-    assert _near(img, target + (0, 0, 0.3), ARC_COLOR, r=3)  # the ring
+    assert _near(img, target + np.array([0.0, 0.0, 0.3]), ARC_COLOR, r=3)  # the ring
 
 
 def test_rays_stop_at_the_floor_or_five_metres():
