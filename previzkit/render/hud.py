@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from previzkit.core.geometry import axis_rotation
 from previzkit.core.optional import require
 from previzkit.core.types import Mat4
 from previzkit.render.gl import set_uniform
@@ -265,8 +266,7 @@ class Hud:
 def panel_at_wrist(left_grip: Mat4) -> Mat4:
     """Panel-to-world for the wrist panel: above the left hand, tilted back 40 deg to face
     the user (panel centre 8 cm above and 4 cm behind the grip)."""
-    t = math.radians(-40.0)
     local = np.eye(4)
-    local[:3, :3] = [[1, 0, 0], [0, math.cos(t), -math.sin(t)], [0, math.sin(t), math.cos(t)]]
+    local[:3, :3] = axis_rotation(0, math.radians(-40.0))
     local[:3, 3] = (0.0, 0.08, 0.04)
     return np.asarray(left_grip, dtype=np.float64) @ local
