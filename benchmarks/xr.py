@@ -1,35 +1,29 @@
-"""Benchmark: the OpenXR frame loop's time, split into previzkit's work and the runtime's wait.
+"""Benchmark: what the director's eyes cost, offscreen at a headset's eye size.
 
-Run: ``python3 benchmarks/xr.py [--frames 60] [--set previzkit/assets/sets/sample.yaml]``.
+Run: ``python3 benchmarks/xr.py [--frames 20] [--size 1832x1920] [--set ...sample.yaml]``.
 
-In one process, on one EGL context, against the active OpenXR runtime (Monado's
-simulated HMD + null compositor when ``XR_RUNTIME_JSON`` is unset and the cached
-build from scripts/setup.d/30-monado.sh exists):
+In one process, on one EGL context (llvmpipe on a machine without a GPU), two eyes of
+``--size`` each, the sample set, unpaced:
 
-- headset/pattern: the bare test pattern through the whole OpenXR loop;
-- headset/set: the sample set through the whole OpenXR loop;
-- render only (baseline): after each headset frame, its eye views rendered again into
-  a plain framebuffer with no OpenXR call (interleaved; taken out of the headset
-  figures): the render cost alone.
+- bare: the Renderer's ``render_view`` for both eyes into a plain framebuffer and
+  ``ctx.finish()``, with no previzkit loop: the baseline for the ratios;
+- before: the plain scene loop as it was: no HUD, no MSAA, the GPU's work waited for
+  in end_frame (``ctx.finish``) and so booked as submit;
+- after: scene + HUD (controllers, rays, teleport arc, wrist panel) + the viewfinder
+  rendered and shown on its monitor + 4x MSAA resolved, with the split: wait (pacing),
+  cpu (previzkit issuing the frame), gpu (GL timer queries, read two frames late),
+  submit (end_frame, which no longer waits for the GPU).
 
-Each eye's GL work is waited for before its image is released (``gpu_sync``), so it
-counts as previzkit's time rather than hiding in xrEndFrame.
-
-Per frame: ``wait`` = blocked in xrWaitFrame (runtime pacing), ``app`` = previzkit's
-work (input sync, events, views, acquire, render both eyes, release), ``submit`` =
-xrBeginFrame + xrEndFrame. Prints medians (ms) and ratios: app share of the frame,
-and headset app time over the render-only baseline (the cost of OpenXR's swapchain and
-action calls on top of rendering).
+Prints means over the frames after the first two (warm-up), ratios against bare, and
+the CPU model. On llvmpipe the "GPU" is the same CPU cores, so gpu and cpu overlap.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
-import platform
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,102 +32,113 @@ REPO = Path(__file__).resolve().parents[1]
 # find this very file: drop the folder and make the checkout importable instead.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(REPO))
-MONADO = Path("/var/cache/previzkit/monado-25.0.0/share/openxr/1/openxr_monado.json")
+WARMUP = 2
 
 
-def _monado_env() -> None:
-    if "XR_RUNTIME_JSON" in os.environ or not MONADO.exists():
-        return
-    run_dir = tempfile.mkdtemp(prefix="previzkit-xdg-")
-    os.chmod(run_dir, 0o700)
-    os.environ.update(
-        XR_RUNTIME_JSON=str(MONADO),
-        XRT_COMPOSITOR_NULL="1",
-        SIMULATED_ENABLE="1",
-        SIMULATED_LEFT="simple",
-        SIMULATED_RIGHT="simple",
-        XDG_RUNTIME_DIR=os.environ.get("XDG_RUNTIME_DIR") or run_dir,
-        XRT_LOG="error",
-    )
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or platform.machine()
 
 
-def _median(stats, part: str) -> float:
-    rows = [getattr(t, part) * 1000 for t in stats.timings if t.rendered][3:]  # skip warm-up
-    return statistics.median(rows) if rows else float("nan")
+def _mean(values: list[float]) -> float:
+    v = [x for x in values[WARMUP:] if math.isfinite(x)]
+    return sum(v) / len(v) * 1000 if v else math.nan
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--frames", type=int, default=60)
+    ap.add_argument("--frames", type=int, default=20)
+    ap.add_argument("--size", default="1832x1920", help="per eye, WxH pixels")
     ap.add_argument("--set", default=str(REPO / "previzkit/assets/sets/sample.yaml"))
     args = ap.parse_args()
-    _monado_env()
+    w, h = (int(x) for x in args.size.lower().split("x"))
+    frames = max(args.frames, WARMUP + 1)
 
+    import numpy as np
+
+    from previzkit.core.geometry import look_at, translation
+    from previzkit.model.camera import Lens
     from previzkit.render.headless import create_context, describe
-    from previzkit.xr.app import xr_loop
-    from previzkit.xr.instance import XRInstance
+    from previzkit.render.hud import Hud, HudState
+    from previzkit.render.renderer import Renderer
+    from previzkit.render.viewfinder import Viewfinder
+    from previzkit.xr.loop import FrameLoop, OffscreenSource
 
     ctx = create_context()
-    inst = XRInstance()
-    info = inst.info
-    size = info.view_sizes[0]
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; GL: {describe(ctx)}"
-    )
-    print(
-        f"runtime: {info.runtime_name} {info.runtime_version}; system: {info.system_name}; eyes {size[0]}x{size[1]}"
-    )
-    from previzkit.xr.app import open_renderer
+    renderer = Renderer(ctx, args.set)
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; GL: {describe(ctx)}")
+    print(f"two eyes of {w}x{h}, {args.set}, {frames} frames (first {WARMUP} left out)\n")
 
-    # Baseline, interleaved frame by frame (the machine is shared): after each headset
-    # frame, the same eye views are rendered again into a plain framebuffer with no
-    # OpenXR call; that time is measured and taken out of the headset frame's figures.
-    color, depth = ctx.texture(size, 4), ctx.depth_texture(size)
+    # bare: the same renderer with no loop
+    color, depth = ctx.texture((w, h), 4), ctx.depth_texture((w, h))
     fbo = ctx.framebuffer([color], depth)
-    rows, base_ms = {}, {}
-    for name, set_path in (("headset/pattern", None), ("headset/set", args.set)):
-        base_ms[name] = []
-        with xr_loop(set_path, ctx=ctx, instance=inst, gpu_sync=True) as loop:
-            twin = open_renderer(ctx, set_path)
+    probe = OffscreenSource(ctx, (8, 8))
+    views = probe.views(probe.wait_frame(), np.eye(4))
+    probe.close()
+    bare = []
+    for _ in range(frames):
+        t0 = time.perf_counter()
+        for v in views:
+            renderer.render_view(fbo, v.view, v.proj)
+        ctx.finish()
+        bare.append(time.perf_counter() - t0)
+    bare_ms = _mean(bare)
 
-            def replay(eye, src, loop=loop, twin=twin, out=base_ms[name]):
-                if eye != len(loop.last_views) - 1:
-                    return
-                ctx.finish()  # the loop's own last eye first
-                t0 = time.perf_counter()
-                for v in loop.last_views:
-                    twin.render_view(fbo, v.view, v.proj)
-                    ctx.finish()
-                out.append((time.perf_counter() - t0) * 1000)
+    # before: the plain scene loop, GPU waited for in end_frame
+    src = OffscreenSource(ctx, (w, h), rate_hz=None, samples=0, finish=True)
+    before = FrameLoop(src, renderer, gpu_timing=False).run(frames=frames)
+    src.close()
 
-            loop.on_eye = replay
-            st = loop.run(frames=args.frames, timeout_s=args.frames * 3)
-            twin.release()
-        rendered = [t for t in st.timings if t.rendered]
-        for t, b in zip(rendered, base_ms[name], strict=False):
-            t.app -= b / 1000
-            t.total -= b / 1000
-        rows[name] = st
-    inst.close()
-    base = {k: statistics.median(v[3:]) for k, v in base_ms.items()}
-
-    n = args.frames - 3
-    print(
-        f"\n{'loop':18s} {'frame':>8s} {'wait':>8s} {'app':>8s} {'submit':>8s}  app/frame  (ms, median of {n})"
+    # after: scene + HUD + viewfinder + MSAA 4, GPU timed with queries
+    hud, vf = Hud(ctx), Viewfinder(ctx, renderer, (960, 540))
+    left = look_at((-0.2, 1.25, 2.6), (0.4, 0.0, 0.8))
+    right = look_at((0.25, 1.3, 2.55), (0.5, 1.0, 0.0))
+    state = HudState(
+        left_aim=left,
+        right_aim=right,
+        left_grip=left,
+        right_grip=right,
+        teleport=True,
+        panel_lines=["tool: teleport", "lens 35 mm  vfov 20.1 deg", "shot 1A", "idle", "saved"],
     )
-    for name, st in rows.items():
-        total, wait, app, sub = (_median(st, p) for p in ("total", "wait", "app", "submit"))
-        print(f"{name:18s} {total:8.2f} {wait:8.2f} {app:8.2f} {sub:8.2f}  {app / total:8.1%}")
-    print()
-    for name in rows:
-        app = _median(rows[name], "app")
-        print(
-            f"{name}: render only {base[name]:.2f} ms; previzkit's loop / render only "
-            f"{app / base[name]:.2f}x (OpenXR acquire/wait/release, action sync, locate: "
-            f"{app - base[name]:+.2f} ms/frame)"
-        )
-    fps = 1000 / _median(rows["headset/set"], "total")
-    print(f"headset/set: {fps:.1f} fps; the null compositor paces at 20 Hz (50 ms)")
+    camera = look_at((0.0, 1.5, 5.0), (0.0, 1.0, 0.0))
+    monitor = translation((0.1, 1.35, 2.5))
+
+    def overlay(eye, target, view):
+        if eye == 0:
+            vf.update(camera, Lens(35.0), 16 / 9)
+        hud.draw(target, view.view, view.proj, state)
+        vf.draw(target, view.view, view.proj, monitor)
+
+    src = OffscreenSource(ctx, (w, h), rate_hz=None, samples=4, finish=False)
+    after = FrameLoop(src, renderer, overlay=overlay, gpu_timing=True).run(frames=frames)
+    src.close()
+    hud.release()
+    vf.release()
+
+    def row(name, st):
+        t = [x for x in st.timings if x.rendered]
+        parts = [
+            _mean([getattr(x, p) for x in t]) for p in ("wait", "cpu", "gpu", "submit", "total")
+        ]
+        cells = " ".join(f"{p:9.1f}" for p in parts)
+        print(f"{name:8s} {cells} {parts[-1] / bare_ms:8.2f}x")
+
+    print(
+        f"{'':8s} {'wait':>9s} {'cpu':>9s} {'gpu':>9s} {'submit':>9s} {'total':>9s} {'/bare':>9s}  (ms)"
+    )
+    print(f"{'bare':8s} {'':9s} {'':9s} {'':9s} {'':9s} {bare_ms:9.1f} {1.0:8.2f}x")
+    row("before", before)
+    row("after", after)
+    renderer.release()
+    fbo.release(), color.release(), depth.release()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,10 @@ class HeadsetSource:
     """Frames from an OpenXR runtime. Owns the session, swapchains and action set.
 
     ``instance`` may be shared (the loader allows one per process); otherwise one is
-    created and closed with this source.
+    created and closed with this source. ``samples`` anti-aliases the eyes (default 4;
+    0/1 off): multisampled swapchains where the runtime offers them (up to its
+    max_swapchain_sample_count), else a multisampled framebuffer resolved into each
+    swapchain image (see :mod:`previzkit.xr.swapchain`).
     """
 
     def __init__(
@@ -42,6 +45,7 @@ class HeadsetSource:
         near: float = 0.05,
         far: float = 500.0,
         api_layers: list[str] | None = None,
+        samples: int = 4,
     ) -> None:
         xr = require("xr", "xr", "OpenXR")
 
@@ -56,15 +60,22 @@ class HeadsetSource:
             self.actions.attach(self.session)
             self.eye_count = len(self.instance.info.view_sizes)
             use_depth = depth and self.instance.has(DEPTH)
+            runtime_samples = self._max_sample_counts()
             self.swapchains = [
-                EyeSwapchain(self.session, w, h, depth=use_depth)
-                for w, h in self.instance.info.view_sizes
+                EyeSwapchain(self.session, w, h, use_depth, samples, runtime_samples[i])
+                for i, (w, h) in enumerate(self.instance.info.view_sizes)
             ]
         except BaseException:
             self.close()
             raise
         self.frame_state: Any = None
         self.xr_views: list[Any] = []
+
+    def _max_sample_counts(self) -> list[int]:
+        """Each view's max_swapchain_sample_count (XrViewConfigurationView)."""
+        xr, inst = self._xr, self.instance
+        views = xr.enumerate_view_configuration_views(inst.handle, inst.system_id, inst.view_config)
+        return [max(1, int(v.max_swapchain_sample_count)) for v in views]
 
     # --- loop protocol ----------------------------------------------------------------
 
@@ -120,6 +131,9 @@ class HeadsetSource:
 
     def acquire(self, eye: int) -> moderngl.Framebuffer:
         return self.swapchains[eye].acquire().fbo
+
+    def resolve(self, eye: int) -> moderngl.Framebuffer:
+        return self.swapchains[eye].resolve()
 
     def read_eye(self, eye: int) -> np.ndarray:
         return self.swapchains[eye].read()

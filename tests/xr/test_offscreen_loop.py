@@ -56,7 +56,7 @@ def test_offscreen_input_teleports_the_viewer(gl, pattern):
         gl,
         (64, 64),
         head=_head(),
-        inputs=lambda t: ControllerInput(time=t, buttons={"use_tool": True}, left_aim=aim),
+        inputs=lambda t, w: ControllerInput(time=t, buttons={"use_tool": True}, left_aim=aim),
     )
     loop = FrameLoop(src, pattern)
     loop.run(frames=2)
