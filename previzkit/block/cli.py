@@ -41,6 +41,13 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
     help="With -p: pixels of a take's video (the camera's picture), WxH.",
 )
 @click.option(
+    "--take-rate",
+    type=click.Choice(["23.976", "24", "25", "29.97", "30", "50", "59.94", "60"]),
+    default="30",
+    show_default=True,
+    help="With -p: frames per second of takes (their timecode rate).",
+)
+@click.option(
     "--aspect",
     default="16:9",
     show_default=True,
@@ -94,6 +101,7 @@ def xr(
     project: Path | None,
     poses: Path | None,
     take_size: str,
+    take_rate: str,
     aspect: str,
     frames: int | None,
     offscreen: bool,
@@ -156,6 +164,7 @@ def xr(
         offscreen=offscreen,
         eye_size=size,
         take_size=parse_size(take_size, "--take-size", "960x540"),
+        take_rate=float(take_rate),
         samples=msaa,
         aspect=aspect,
         replay=replay,

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 AUTOSAVE_EVERY_S = 2.0
 PRESENCE_EVERY_S = 0.1
+VIEWFINDER_SIZE = (640, 400)  # pixels of the handheld monitor's picture
 
 
 @dataclass
@@ -54,6 +55,7 @@ class BlockOptions:
     samples: int = 4
     aspect: str = "16:9"
     take_size: tuple[int, int] = (960, 540)
+    take_rate: float = 30.0  # frames per second of takes (a timecode rate)
     replay: Path | None = None
     record_input: Path | None = None
     remote_port: int | None = None  # Monado remote driver port for --replay in the headset
@@ -157,6 +159,7 @@ class BlockSession:
         self._bookmark_index = -1
         self._snapshots = 0
         self._step = 0
+        self._t0: float | None = None
 
     # --- set-up ------------------------------------------------------------------------
 
@@ -218,7 +221,7 @@ class BlockSession:
             source = TrackSource(o.poses, realtime=True, loop=True)
         self.sink = None
         sinks = []
-        rate = o.rate_hz or 30.0
+        rate = o.take_rate
         if o.project is not None:
             self.sink = self._recorder_sink(o, rate, shots)
             sinks.append(self.sink)
@@ -250,7 +253,7 @@ class BlockSession:
             )
         self.hud = Hud(self.ctx)
         st.callback(self.hud.release)
-        self.viewfinder = Viewfinder(self.ctx, self.stage.renderer)
+        self.viewfinder = Viewfinder(self.ctx, self.stage.renderer, size=VIEWFINDER_SIZE)
         st.callback(self.viewfinder.release)
         if o.offscreen:
             frame_source: Any = OffscreenSource(
@@ -547,7 +550,6 @@ class BlockSession:
             measure=self.measure,
             avatars=avatars,
             panel_lines=self._panel_lines(),
-            panel_pose=inp.left_grip if inp.left_grip is not None else inp.left_aim,
         )
 
     def _selection_box(self, key: str | None) -> Any:
@@ -558,7 +560,7 @@ class BlockSession:
         if kind == "mark" and name in s.marks:
             x, z = s.marks[name].position
             r = s.marks[name].radius
-            return pose_matrix((x, 0.02, z)) @ np.diag([r, 0.02, r, 1.0])
+            return pose_matrix((x, 0.02, z)) @ np.diag([2 * r, 0.04, 2 * r, 1.0])
         if kind == "prop":
             drawable = self.stage.drawables.props.get(name)
             bounds = getattr(drawable, "bounds", None)
@@ -567,11 +569,11 @@ class BlockSession:
                 return None
             if bounds is not None:
                 lo, hi = np.asarray(bounds[0]), np.asarray(bounds[1])
-                box = pose_matrix((lo + hi) / 2) @ np.diag([*((hi - lo) / 2), 1.0])
+                box = pose_matrix((lo + hi) / 2) @ np.diag([*(hi - lo), 1.0])
                 return model @ box
-            return model @ np.diag([0.5, 0.5, 0.5, 1.0])
+            return model
         if kind == "camera" and name in s.cameras:
-            return s.cameras[name].camera_to_world() @ np.diag([0.12, 0.1, 0.2, 1.0])
+            return s.cameras[name].camera_to_world() @ np.diag([0.24, 0.2, 0.4, 1.0])
         return None
 
     def _overlay(self, eye: int, fbo: Any, view: Any) -> None:
@@ -581,9 +583,9 @@ class BlockSession:
             if cam is not None:
                 self.viewfinder.update(cam, self.mapper.lens, self.aspect)
         self.hud.draw(fbo, view.view, view.proj, self._hud)
-        grip = self._hud.panel_pose
         if self.mapper.camera is not None and self._last_input is not None:
-            hand = self._last_input.left_grip if self._last_input.left_grip is not None else grip
+            inp = self._last_input
+            hand = inp.left_grip if inp.left_grip is not None else inp.left_aim
             if hand is not None and not self.mapper.looking_through:
                 monitor = np.asarray(hand) @ pose_matrix((0.0, 0.12, -0.05))
                 self.viewfinder.draw(fbo, view.view, view.proj, monitor)
@@ -596,7 +598,7 @@ class BlockSession:
             from previzkit.xr.input_script import drive_remote
 
             drive_remote(self.remote, self.script.at(self._step / self.script.rate_hz))
-        ok = self.stage.step()
+        ok = self.stage.step(output=self._take_frame_due())
         self._step += 1
         self._autosave()
         if self.sync is not None and self._last_input is not None:
@@ -606,6 +608,20 @@ class BlockSession:
                 self.sync.send_presence(inp.head, inp.left_grip, inp.right_grip)
                 self._last_presence = now
         return ok
+
+    def _clock(self) -> float:
+        """Seconds since the session's first frame: the replay's time when replaying."""
+        if self.script is not None:
+            return self._step / self.script.rate_hz
+        if self._t0 is None:
+            self._t0 = time.perf_counter()
+        return time.perf_counter() - self._t0
+
+    def _take_frame_due(self) -> bool:
+        """Whether this headset frame also makes a take frame (the camera's picture,
+        recorded while a take runs): at most one per frame, ``take_rate`` per second."""
+        due = self._clock() * self.opts.take_rate >= self.stage.index
+        return due
 
     def run(self, frames: int | None = None, progress: Any = None) -> BlockResult:
         """Run until ``frames``, the end of a replay, the session's end or Ctrl-C."""

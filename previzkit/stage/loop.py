@@ -276,8 +276,13 @@ class StageLoop:
         o = self.options
         return self.renderer.read_target(o.width, o.height, o.samples, components=components)
 
-    def step(self) -> bool:
-        """One frame; False when the source has ended (or the plate, offline)."""
+    def step(self, output: bool = True) -> bool:
+        """One frame; False when the source has ended (or the plate, offline).
+
+        ``output=False``: poll, retarget and step the headset only (a headset frame
+        between two output frames: no render through the camera, nothing recorded)."""
+        if not output:
+            return self._present_only()
         if self._ended:
             return False
         o = self.options
@@ -355,6 +360,23 @@ class StageLoop:
         self.index += 1
         if o.realtime and self.headset is None:
             self._pace()
+        return not self._ended
+
+    def _present_only(self) -> bool:
+        if self._ended:
+            return False
+        if self._t0 is None:
+            self._t0 = self._frame_start = time.perf_counter()
+            self.source.start()
+        samples = self.source.poll()
+        if self.sync is not None:
+            self.sync.poll()
+        self.apply_state()
+        fresh = {s.pose.actor_id: s for s in samples if s.pose.actor_id >= 0}
+        self._latest.update(fresh)
+        self.actors.apply([s.pose for s in fresh.values()])
+        if self.headset is not None and not self.headset.step():
+            self._ended = True
         return not self._ended
 
     def _pace(self) -> None:
