@@ -595,7 +595,7 @@ class BlockSession:
     def step(self) -> bool:
         """One frame: drive scripted input, the stage loop (which steps the eyes)."""
         if self.script is not None and self.remote is not None:
-            from previzkit.xr.input_script import drive_remote
+            from previzkit.xr.monado_remote import drive_remote
 
             drive_remote(self.remote, self.script.at(self._step / self.script.rate_hz))
         ok = self.stage.step(output=self._take_frame_due())

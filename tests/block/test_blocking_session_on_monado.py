@@ -204,7 +204,7 @@ def test_set_file_holds_the_marks_the_prop_and_the_cameras(session):
         assert saved.marks[name].position == pytest.approx((hit[0], hit[2]), abs=0.01)
     # the ball moved by what the right hand moved while it held it
     g0 = np.asarray(rec[grabs[3]]["right"]["grip"][:3])
-    release = next(i for i in range(grabs[3], len(rec)) if "grab" not in rec[i]["buttons"])
+    release = next(i for i in range(grabs[3], len(rec)) if "grab" not in rec[i].get("buttons", []))
     g1 = np.asarray(rec[release - 1]["right"]["grip"][:3])
     ball0 = next(p for p in original.props if p.name == "ball")
     ball1 = next(p for p in saved.props if p.name == "ball")
