@@ -78,6 +78,12 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
     show_default=True,
     help="Reference space (STAGE falls back to LOCAL).",
 )
+@click.option(
+    "--play",
+    metavar="SCENE/SHOT/TAKE",
+    help="Play a take of -p PROJECT back: its characters and camera (take button pauses, "
+    "lens stick scrubs).",
+)
 @click.option("--replay", type=_FILE, help="Drive head and hands from a recorded input file.")
 @click.option("--record-input", type=_FILE, help="Write what head and hands did to this file.")
 @click.option(
@@ -109,6 +115,7 @@ def xr(
     msaa: int,
     mirror: bool,
     reference: str,
+    play: str | None,
     replay: Path | None,
     record_input: Path | None,
     remote_port: int,
@@ -168,6 +175,7 @@ def xr(
         samples=msaa,
         aspect=aspect,
         replay=replay,
+        play=play,
         record_input=record_input,
         remote_port=remote_port,
         share=share,

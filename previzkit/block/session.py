@@ -57,6 +57,7 @@ class BlockOptions:
     take_size: tuple[int, int] = (960, 540)
     take_rate: float = 30.0  # frames per second of takes (a timecode rate)
     replay: Path | None = None
+    play: str | None = None  # a take of the project to play back: SCENE/SHOT/TAKE
     record_input: Path | None = None
     remote_port: int | None = None  # Monado remote driver port for --replay in the headset
     share: str | None = None
@@ -160,6 +161,7 @@ class BlockSession:
         self._snapshots = 0
         self._step = 0
         self._t0: float | None = None
+        self._last_clock = 0.0
 
     # --- set-up ------------------------------------------------------------------------
 
@@ -192,6 +194,13 @@ class BlockSession:
         if not set_def.marks and o.plan is not None:
             log.info("set %s has no marks yet: drop them with the right grip", o.set_path)
         shots = planned_shots(o.plan, o.scene, o.set_path) if o.plan is not None else []
+        self.player = None
+        if o.play is not None:
+            from previzkit.block.player import TakePlayer
+
+            if o.project is None:
+                raise InputError(f"--play {o.play}: give the take store too (-p PROJECT)")
+            self.player = TakePlayer.open(o.project, o.play)
         self.script = None
         if o.replay is not None:
             from previzkit.xr.input_script import read_input_script
@@ -271,6 +280,7 @@ class BlockSession:
         mapper.lens = self.blocking.lens
         mapper.aspect = self.aspect
         mapper.characters = [c.name for c in set_def.characters]
+        mapper.playing = self.player is not None
         self.mapper = mapper
         window = None
         if o.mirror:
@@ -392,6 +402,10 @@ class BlockSession:
         edits = self.blocking.handle(event)
         if isinstance(event, ev.TakeToggled):
             self._take(event.recording)
+        elif isinstance(event, ev.Scrub) and self.player is not None:
+            from previzkit.block.player import SCRUB_STEP_S
+
+            self.player.scrub(event.step * SCRUB_STEP_S)
         elif isinstance(event, ev.SaveRequested):
             self.save()
         elif isinstance(event, ev.Snapshot):
@@ -412,6 +426,10 @@ class BlockSession:
             self._sync_mapper()
 
     def _take(self, recording: bool) -> None:
+        if self.player is not None:  # playing a take back: the take button pauses
+            self.mapper.recording = False
+            self.player.toggle()
+            return
         if self.sink is None:
             self.status = "no take store: start with -p PROJECT to record takes"
             return
@@ -519,6 +537,9 @@ class BlockSession:
         vfov = math.degrees(2 * math.atan(lens.sensor_width_mm / self.aspect / 2 / lens.focal_mm))
         shot = self.blocking.shot
         take = "idle"
+        if self.player is not None:
+            p = self.player
+            take = f"play {p.name} {p.position_s:.1f}/{p.duration_s:.1f} s{' paused' if p.paused else ''}"
         rec = getattr(getattr(self.sink, "sink", None), "recorder", None)
         if rec is not None and rec.take is not None:
             take = f"REC {rec.shot} take {rec.take.take}  {rec.timecode()}"
@@ -598,6 +619,8 @@ class BlockSession:
             from previzkit.xr.monado_remote import drive_remote
 
             drive_remote(self.remote, self.script.at(self._step / self.script.rate_hz))
+        if self.player is not None:
+            self._play()
         ok = self.stage.step(output=self._take_frame_due())
         self._step += 1
         self._autosave()
@@ -608,6 +631,17 @@ class BlockSession:
                 self.sync.send_presence(inp.head, inp.left_grip, inp.right_grip)
                 self._last_presence = now
         return ok
+
+    def _play(self) -> None:
+        """The played take's frame: its characters' poses and its camera in hand."""
+        assert self.player is not None
+        now = self._clock()
+        self.player.advance(now - self._last_clock)
+        self._last_clock = now
+        self.stage.actors.apply(self.player.people())
+        sample = self.player.camera_sample()
+        self.mapper.camera = sample.camera_to_world
+        self.mapper.lens = sample.lens
 
     def _clock(self) -> float:
         """Seconds since the session's first frame: the replay's time when replaying."""

@@ -210,6 +210,11 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class Scrub:
+    step: int  # +1 / -1: a push of the lens stick while a take plays back
+
+
+@dataclass(frozen=True)
 class Undo:
     pass
 
@@ -247,6 +252,7 @@ Event = (
     | Bookmarked
     | BookmarkJump
     | Snapshot
+    | Scrub
     | Undo
     | Redo
     | SaveRequested
@@ -345,6 +351,7 @@ class InteractionMapper:
         self.smooth_turn = smooth_turn
         self.tool = TOOLS[0]
         self.recording = False
+        self.playing = False  # a take plays back: the take button pauses, the lens stick scrubs
         self.camera: Mat4 | None = None
         self.looking_through = False
         self.selected: str | None = None
@@ -594,7 +601,9 @@ class InteractionMapper:
     def _lens_and_focus(self, inp: ControllerInput) -> list[Event]:
         events: list[Event] = []
         step = self._pushed("lens", float(inp.lens_stick))
-        if step:
+        if step and self.playing:  # playing a take back: the lens stick scrubs it
+            events.append(Scrub(int(step)))
+        elif step:
             i = min(range(len(self.lenses)), key=lambda k: abs(self.lenses[k] - self.lens.focal_mm))
             focal = self.lenses[(i + step) % len(self.lenses)]
             self.lens = Lens(

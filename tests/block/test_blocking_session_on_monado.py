@@ -255,3 +255,15 @@ def test_take_camera_exports_to_gltf_an_independent_reader_reads(session, tmp_pa
     report = validate(out)
     assert report["issues"]["numErrors"] == 0
     assert report["info"]["animationCount"] == 1
+
+
+def test_the_take_plays_back_offscreen(session):
+    work = session["work"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "previzkit", "xr", str(work / "sets" / "sample.yaml"),
+         "-p", str(work / "project"), "--play", "1/1-B/1", "--offscreen", "--frames", "12",
+         "--eye-size", "160x160", "--no-save"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "12 frames" in proc.stdout
