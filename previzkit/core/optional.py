@@ -26,7 +26,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "genai": ("torch", "PIL", "skimage"),
     "xr": ("xr", "moderngl", "glfw"),
     "script": (),
-    "takes": ("av", "msgpack", "timecode"),
+    "takes": ("av", "msgpack", "timecode", "pygltflib"),
     "edit": ("opentimelineio", "scipy", "av", "PIL", "timecode", "msgpack"),
     "stage": ("moderngl", "mediapipe", "zmq", "cv2", "av", "numba"),
     "batch": ("dask", "distributed"),
