@@ -251,7 +251,7 @@ class BlockSession:
         lens = set_def.camera(default_cam).lens if default_cam else Lens()
         self.blocking = Blocking(
             state,
-            publish=None if self.sync is None else (lambda e: self.sync.send([e])),
+            publish=None if self.sync is None else self._publish,
             shots=shots,
             lens=lens,
             characters=[c.name for c in set_def.characters],
@@ -314,6 +314,11 @@ class BlockSession:
             st.callback(self.input_recorder.close)
         self.stage.headset = self.frame_loop
         self._sync_mapper()
+
+    def _publish(self, edit: Any) -> None:
+        """Send one edit made here to the other views."""
+        if self.sync is not None:
+            self.sync.send([edit])
 
     def _headset(self, o: BlockOptions) -> Any:
         from previzkit.xr.headset import HeadsetSource
@@ -624,11 +629,12 @@ class BlockSession:
         ok = self.stage.step(output=self._take_frame_due())
         self._step += 1
         self._autosave()
-        if self.sync is not None and self._last_input is not None:
+        inp = self._last_input
+        head = None if inp is None else inp.head
+        if self.sync is not None and inp is not None and head is not None:
             now = time.time()
-            if now - self._last_presence > PRESENCE_EVERY_S and self._last_input.head is not None:
-                inp = self._last_input
-                self.sync.send_presence(inp.head, inp.left_grip, inp.right_grip)
+            if now - self._last_presence > PRESENCE_EVERY_S:
+                self.sync.send_presence(head, inp.left_grip, inp.right_grip)
                 self._last_presence = now
         return ok
 

@@ -54,7 +54,7 @@ void main() { f_color = u_textured ? vec4(texture(u_image, v_uv).rgb, 1.0) : vec
 
 
 class ViewRenderer(Protocol):
-    def render_view(self, fbo: moderngl.Framebuffer, view: Mat4, proj: Mat4, **kw: Any) -> None: ...
+    def render_view(self, fbo: moderngl.Framebuffer, view: Mat4, proj: Mat4) -> None: ...
 
 
 def frame_size(size: tuple[int, int], aspect: float) -> tuple[int, int]:

@@ -34,7 +34,7 @@ def setup():
 
 
 def test_cameras_are_made_per_shot_and_the_masters_is_kept(setup):
-    set_def, state, b, sent = setup
+    _, state, b, sent = setup
     master = dict(state.objects["camera/A_35mm"])
     pose = look_at((1.0, 1.5, 4.0), (0.0, 1.0, 0.0))
     b.handle(ev.CameraPlaced(pose, Lens(24.0, 24.89, 18.66, 4.0)))
