@@ -127,12 +127,7 @@ def build_script() -> Script:
     s.hold(4, ("handheld",))
     for i in range(110):  # a 5.5 s handheld move: dolly in and pan
         a = i / 110
-        s.left = [
-            0.9 - 0.6 * a,
-            1.45 + 0.05 * math.sin(6 * a),
-            1.2 - 0.8 * a,
-            *_q(-8, -25 + 30 * a),
-        ]
+        s.left = [0.9 - 0.6 * a, 1.45 + 0.05 * math.sin(6 * a), 1.2 - 0.8 * a, *_q(-8, -25 + 30 * a)]
         s.hold(1, ("handheld",))
     s.hold(4)
     s.press("take")  # stop
@@ -213,9 +208,7 @@ def test_set_file_holds_the_marks_the_prop_and_the_cameras(session):
     g1 = np.asarray(rec[release - 1]["right"]["grip"][:3])
     ball0 = next(p for p in original.props if p.name == "ball")
     ball1 = next(p for p in saved.props if p.name == "ball")
-    assert np.asarray(ball1.position) == pytest.approx(
-        np.asarray(ball0.position) + (g1 - g0), abs=0.01
-    )
+    assert np.asarray(ball1.position) == pytest.approx(np.asarray(ball0.position) + (g1 - g0), abs=0.01)
     assert np.linalg.norm(g1 - g0) > 0.4
     # two cameras named by shot id, with the plan's lenses; 1-B where it was placed (undo)
     uses = _pressed_frames(rec, "use_tool")
