@@ -16,17 +16,20 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 
 @click.command(
     "xr",
-    epilog="Examples:\n\n"
-    "  previzkit xr SET.yaml --plan shots.yaml --scene 1 -p day1          # block scene 1, record takes\n\n"
-    "  previzkit xr SET.yaml --offscreen --replay session.jsonl           # a scripted session, no headset\n\n"
-    "  previzkit xr SET.yaml --record-input session.jsonl                 # keep what the hands did\n\n"
-    "  previzkit xr --check                                               # runtime, views, frame timing",
+    epilog="\b\nExamples:\n"
+    "  # block scene 1 of the plan, recording takes and snapshots in day1/\n"
+    "  previzkit xr sets/yard.yaml --plan shots.yaml --scene 1 -p day1\n"
+    "  # keep what the head and hands did, then rehearse it without a headset\n"
+    "  previzkit xr sets/yard.yaml --record-input session.jsonl\n"
+    "  previzkit xr sets/yard.yaml --offscreen --replay session.jsonl\n"
+    "  # the runtime, its views and frame timing\n"
+    "  previzkit xr --check",
 )
 @click.argument("set_file", required=False, type=_FILE)
 @click.option("--check", is_flag=True, help="Run a few frames and report runtime, views, timing.")
 @click.option("--json", "as_json", is_flag=True, help="With --check: print the report as JSON.")
 @click.option("--plan", type=_FILE, help="Shot plan YAML: one camera per planned shot, saved back.")
-@click.option("--scene", help="The plan's scene to block (default: its first).")
+@click.option("--scene", metavar="NUMBER", help="The plan's scene to block (default: its first).")
 @click.option(
     "--project",
     "-p",
@@ -38,6 +41,7 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
     "--take-size",
     default="960x540",
     show_default=True,
+    metavar="WxH",
     help="With -p: pixels of a take's video (the camera's picture), WxH.",
 )
 @click.option(
@@ -51,6 +55,7 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
     "--aspect",
     default="16:9",
     show_default=True,
+    metavar="W:H",
     help="Delivery aspect of the viewfinder and look-through: 16:9, 1.85, 2.39.",
 )
 @click.option(
@@ -61,7 +66,11 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 )
 @click.option("--offscreen", is_flag=True, help="No headset: run the same session offscreen.")
 @click.option(
-    "--eye-size", default="1024x1024", show_default=True, help="With --offscreen: WxH per eye."
+    "--eye-size",
+    default="1024x1024",
+    show_default=True,
+    metavar="WxH",
+    help="With --offscreen: pixels per eye.",
 )
 @click.option(
     "--msaa",
@@ -93,10 +102,20 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
     show_default=True,
     help="With --replay in the headset: Monado's remote driver port.",
 )
-@click.option("--share", help="Share the set state: bind address for other views (tcp://*:5560).")
-@click.option("--peer", "peers", multiple=True, help="Another view's --share address.")
-@click.option("--writer", help="This view's id in the shared set state (default host-pid).")
-@click.option("--no-save", is_flag=True, help="Do not save on exit (the autosave is kept).")
+@click.option(
+    "--share",
+    metavar="ADDRESS",
+    help="Share the set state with other views: bind here (tcp://*:5560).",
+)
+@click.option(
+    "--peer", "peers", multiple=True, metavar="ADDRESS", help="Another view's --share address."
+)
+@click.option(
+    "--writer", metavar="NAME", help="This view's id in the shared state (default host-pid)."
+)
+@click.option(
+    "--no-save", is_flag=True, help="Do not save on exit: the edits stay in the autosave journal."
+)
 @click.option("--validate", is_flag=True, help="Enable the OpenXR core validation layer.")
 def xr(
     set_file: Path | None,
@@ -125,9 +144,10 @@ def xr(
     no_save: bool,
     validate: bool,
 ) -> None:
-    """Block SET_FILE (a set YAML) in the headset: marks, props, cameras per planned shot,
-    takes with the handheld camera; saved to the set file and the plan. `--check` tests
-    the runtime. Controls: docs/xr.md."""
+    """Block SET_FILE (a set YAML) in the headset, or offscreen: marks, props, cameras
+    per planned shot, takes with the handheld camera. Edits are saved to the set file
+    (comments kept) and the plan on exit and with the save tool. --check tests the
+    runtime. Controls and the input file format: docs/xr.md."""
     ensure("xr", "XR rendering", "moderngl")
     if check or not offscreen:
         ensure("xr", "the OpenXR headset", "xr")
@@ -187,7 +207,11 @@ def xr(
         save_on_exit=not no_save,
         validate=validate,
     )
-    with bar("xr frames", total=frames) as progress, BlockSession(opts) as session:
+    # bad input fails in BlockSession(), before the progress bar shows
+    with (
+        BlockSession(opts) as session,
+        bar("xr frames", total=session.frames_to_run()) as progress,
+    ):
         result = session.run(progress=progress)
     states = session.frame_loop.stats.states
     t = result.timing
@@ -208,3 +232,5 @@ def xr(
         click.echo(f"shot plan saved: {result.saved_plan}")
     for line in session.messages:
         click.echo(line)
+    if session.save_error is not None:  # the edits are in the journal: say so, exit 2
+        raise InputError(session.save_error)

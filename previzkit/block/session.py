@@ -162,6 +162,11 @@ class BlockSession:
         self._step = 0
         self._t0: float | None = None
         self._last_clock = 0.0
+        self.script: Any = None  # the replayed input script (--replay)
+        self.remote: Any = None  # Monado's remote driver (--replay in the headset)
+        self.input_recorder: Any = None  # --record-input, opened at the first frame
+        self._record_t0 = 0.0
+        self.save_error: str | None = None  # the last save's failure, until one succeeds
 
     # --- set-up ------------------------------------------------------------------------
 
@@ -221,7 +226,13 @@ class BlockSession:
         if o.share is not None or o.peers:
             from previzkit.stage.sync import StateSync
 
-            self.sync = StateSync(state, set_def.name, o.share or "tcp://*:0", o.peers)
+            self.sync = StateSync(
+                state,
+                set_def.name,
+                o.share or "tcp://*:0",
+                o.peers,
+                on_save=self._save_requested,  # another view asked every view to save
+            )
             st.callback(self.sync.close)
         source: Any = _Idle()
         if o.poses is not None:
@@ -301,24 +312,42 @@ class BlockSession:
         def read_input(info: Any, world_from_space: Any, head: Any) -> ev.ControllerInput:
             inp = reader(info, world_from_space, head)
             self._last_input = inp
-            if self.input_recorder is not None:
-                self.input_recorder.write(inp, world_from_space)
+            if o.record_input is not None:
+                self._record(inp, world_from_space)
             return inp
 
         frame_source.read_input = read_input
-        self.input_recorder = None
-        if o.record_input is not None:
-            from previzkit.xr.input_script import InputRecorder
-
-            self.input_recorder = InputRecorder(o.record_input, rate)
-            st.callback(self.input_recorder.close)
         self.stage.headset = self.frame_loop
         self._sync_mapper()
 
-    def _publish(self, edit: Any) -> None:
-        """Send one edit made here to the other views."""
-        if self.sync is not None:
-            self.sync.send([edit])
+    def _record(self, inp: ev.ControllerInput, world_from_space: Any) -> None:
+        """Write this frame's input to --record-input: times from the session's first
+        frame, at the rate the frames come (the replay's, offscreen's or the headset's),
+        so that replaying the file steps through every recorded frame."""
+        import dataclasses
+
+        from previzkit.xr.input_script import InputRecorder
+
+        o = self.opts
+        assert o.record_input is not None
+        if self.input_recorder is None:
+            self._record_t0 = inp.time
+            self.input_recorder = InputRecorder(o.record_input, self._frame_rate())
+            self.stack.callback(self.input_recorder.close)
+        self.input_recorder.write(
+            dataclasses.replace(inp, time=round(inp.time - self._record_t0, 6)), world_from_space
+        )
+
+    def _frame_rate(self) -> float:
+        """Frames per second of this session's loop: the replay's rate, offscreen's
+        pacing, else the headset's display period (90 Hz when it does not say)."""
+        if self.script is not None:
+            return float(self.script.rate_hz)
+        if self.opts.offscreen:
+            return float(self.opts.rate_hz or 90.0)
+        state = getattr(self.frame_loop.source, "frame_state", None)
+        period = getattr(state, "predicted_display_period", 0) or 0
+        return round(1e9 / period, 3) if period > 0 else 90.0
 
     def _headset(self, o: BlockOptions) -> Any:
         from previzkit.xr.headset import HeadsetSource
@@ -402,6 +431,7 @@ class BlockSession:
         except InputError as exc:  # an edit the state refuses: say so, keep going
             self.status = str(exc)
             log.warning("blocking: %s", exc)
+            self._sync_mapper()  # the mapper forgets what it did on its own
 
     def _on_event(self, event: Any) -> None:
         edits = self.blocking.handle(event)
@@ -471,11 +501,27 @@ class BlockSession:
         if name is not None and name in s.cameras:
             self.mapper.camera = s.cameras[name].camera_to_world()
             self.stage.options.camera = name
+        elif self.mapper.camera is not None and self.mapper.held is None:
+            # the current camera was undone or deleted: nothing in hand to look through
+            self.mapper.camera = None
+            self.mapper.looking_through = False
+        if self.stage.options.camera not in s.cameras:  # takes render through another one
+            default = s.default_camera if s.default_camera in s.cameras else None
+            self.stage.options.camera = default or next(iter(s.cameras))
 
     # --- saving ------------------------------------------------------------------------
 
-    def save(self) -> None:
-        """Save the set file and the shot plan now (atomic); autosave if it fails."""
+    def _publish(self, edit: Any) -> None:
+        """Send one of this view's edits to the other views."""
+        if self.sync is not None:
+            self.sync.send([edit])
+
+    def _save_requested(self) -> None:
+        self.save()
+
+    def save(self, quiet: bool = False) -> bool:
+        """Save the set file and the shot plan now (atomic); autosave if it fails
+        (:attr:`save_error` says where the edits are kept; logged unless ``quiet``)."""
         from previzkit.stage.set_save import autosave, save_set_state
 
         o = self.opts
@@ -487,13 +533,18 @@ class BlockSession:
 
                 self.saved_plan = update_shot_plan(o.plan, updates)
         except InputError as exc:
-            where = autosave(self.state, o.set_path)
+            message = str(exc)
+            if "the edits are kept in" not in message:  # the plan failed: keep the set's edits
+                message = f"{message}; the edits are kept in {autosave(self.state, o.set_path)}"
             self.status = "save failed: edits kept"
-            self.messages.append(f"{exc}; the edits are kept in {where}")
-            log.error("%s; the edits are kept in %s", exc, where)
-            return
+            self.save_error = message
+            if not quiet:
+                log.error("%s", message)
+            return False
         self._dirty_since = None
+        self.save_error = None
         self.status = f"saved {time.strftime('%H:%M:%S')}"
+        return True
 
     def _autosave(self) -> None:
         from previzkit.stage.set_save import autosave
@@ -517,9 +568,16 @@ class BlockSession:
         stem = (
             f"{shot.id if shot else 'free'}_{time.strftime('%Y%m%d-%H%M%S')}_{self._snapshots:03d}"
         )
-        path = write_image(folder / f"{stem}.jpg", self.viewfinder.image())
         cam = self.mapper.camera
+        if cam is None:  # no camera placed yet: what the director looks at
+            cam = self.frame_loop._head
         lens = self.mapper.lens
+        if cam is None:
+            self.status = "snapshot: nothing to look through yet"
+            return None
+        # the picture of this frame's camera (the viewfinder shows the last frame's)
+        self.viewfinder.update(cam, lens, self.aspect)
+        path = write_image(folder / f"{stem}.jpg", self.viewfinder.image())
         meta = {
             "shot": shot.id if shot else None,
             "camera": self.blocking.current_camera(),
@@ -663,11 +721,16 @@ class BlockSession:
         due = self._clock() * self.opts.take_rate >= self.stage.index
         return due
 
-    def run(self, frames: int | None = None, progress: Any = None) -> BlockResult:
-        """Run until ``frames``, the end of a replay, the session's end or Ctrl-C."""
+    def frames_to_run(self, frames: int | None = None) -> int | None:
+        """``frames``, else --frames, else a replay's length (None: until the end)."""
         frames = frames if frames is not None else self.opts.frames
         if frames is None and self.script is not None:
-            frames = math.ceil(self.script.duration * self.script.rate_hz) + 1
+            frames = math.ceil(self.script.duration * self.script.rate_hz - 1e-6) + 1
+        return frames
+
+    def run(self, frames: int | None = None, progress: Any = None) -> BlockResult:
+        """Run until ``frames``, the end of a replay, the session's end or Ctrl-C."""
+        frames = self.frames_to_run(frames)
         try:
             while frames is None or self._step < frames:
                 if not self.step():
@@ -685,7 +748,11 @@ class BlockSession:
             if summary:
                 self.takes.append(summary)
         if self.opts.save_on_exit and self.state.edited():
-            self.save()
+            self.save(quiet=True)
+        elif self.state.edited() and self._dirty_since is not None:
+            from previzkit.stage.set_save import autosave
+
+            autosave(self.state, self.opts.set_path)  # --no-save: the edits stay in the journal
         return BlockResult(
             frames=self._step,
             takes=list(self.takes),

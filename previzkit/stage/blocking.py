@@ -190,6 +190,8 @@ class Blocking:
                 return []
             if event.key.startswith("character/"):
                 raise InputError(f"blocking: characters are not deleted here ({event.key})")
+            if event.key.startswith("camera/") and len(st.names("camera")) <= 1:
+                raise InputError(f"blocking: {event.key} is the set's last camera: kept")
             edits = self._step_off(event.key)  # characters on a deleted mark stay put
             edits.append(st.delete(event.key))
             return edits
