@@ -7,7 +7,9 @@ left hand, drawn on top). Everything else is depth-tested against the scene.
 
 Frames: world (the set), right-handed, y up, metres; hand poses are 4x4 hand-to-world
 with the aim ray along local -z (OpenXR). Geometry is static in VBOs; per frame only
-uniforms change, plus two small line buffers (arc, measurement).
+uniforms change. The arc and the measurement have a small line buffer each, written
+(orphaned, then filled) only when their points change, never between the two eyes'
+draws; text is re-rasterised and uploaded only when it changes.
 """
 
 from __future__ import annotations
@@ -135,6 +137,31 @@ def _scaled(m: Mat4, size: tuple[float, float, float], offset=(0.0, 0.0, 0.0)) -
     return np.asarray(m, dtype=np.float64) @ s
 
 
+class _Lines:
+    """A small dynamic line buffer written only when its points change: the old storage
+    is orphaned first, so a write never waits for draws still reading it."""
+
+    def __init__(self, ctx: moderngl.Context, prog: moderngl.Program, points: int) -> None:
+        self.buffer = ctx.buffer(reserve=points * 12, dynamic=True)
+        self.vao = ctx.vertex_array(prog, [(self.buffer, "3f", "in_position")])
+        self._data = b""
+        self.writes = 0
+
+    def set(self, points: np.ndarray) -> int:
+        """Hold ``points`` ((N, 3) world); returns N."""
+        data = np.ascontiguousarray(points, dtype="f4").tobytes()
+        if data != self._data:
+            self.buffer.orphan()
+            self.buffer.write(data)
+            self._data = data
+            self.writes += 1
+        return len(data) // 12
+
+    def release(self) -> None:
+        self.vao.release()
+        self.buffer.release()
+
+
 class Hud:
     """Draws a :class:`HudState` into an eye: ``Hud(ctx)``, ``draw(fbo, view, proj, state)``."""
 
@@ -159,8 +186,10 @@ class Hud:
         quad = np.array([[-0.5, -0.5, 0], [0.5, -0.5, 0], [0.5, 0.5, 0], [-0.5, 0.5, 0]])
         uv = np.array([[0, 0], [1, 0], [1, 1], [0, 1.0]])
         self._quad = static(quad[[0, 1, 2, 0, 2, 3]], uv[[0, 1, 2, 0, 2, 3]])
-        self._dyn = ctx.buffer(reserve=ARC_POINTS * 12)
-        self._dyn_vao = ctx.vertex_array(p, [(self._dyn, "3f", "in_position")])
+        self._arc = _Lines(ctx, p, ARC_POINTS)
+        self._measure_line = _Lines(ctx, p, 2)
+        self._arc_key: bytes | None = None
+        self._arc_target: np.ndarray | None = None
         self.panel = TextTexture(ctx, (512, 320), rows=6)
         self.label = TextTexture(ctx, (512, 128))
 
@@ -207,9 +236,15 @@ class Hud:
             if aim is not None and not (state.teleport and aim is state.left_aim):
                 self._draw(self._line, _scaled(aim, (1, 1, ray_length(aim))), RAY_COLOR, lines)
         if state.teleport and state.left_aim is not None:
-            arc, target = teleport_arc(state.left_aim)
-            self._dyn.write(arc.astype("f4").tobytes())
-            self._draw(self._dyn_vao, np.eye(4), ARC_COLOR, moderngl.LINE_STRIP, vertices=len(arc))
+            key = np.asarray(state.left_aim, dtype=np.float64).tobytes()
+            if key != self._arc_key:  # the same for both eyes: computed and written once
+                arc, self._arc_target = teleport_arc(state.left_aim)
+                self._arc.set(arc)
+                self._arc_key = key
+            target = self._arc_target
+            self._draw(
+                self._arc.vao, np.eye(4), ARC_COLOR, moderngl.LINE_STRIP, vertices=ARC_POINTS
+            )
             if target is not None:
                 ring = np.eye(4)
                 ring[:3, 3] = target + np.array([0.0, 0.005, 0.0])
@@ -243,8 +278,8 @@ class Hud:
     def _measure(self, view: Mat4, a, b) -> None:
         moderngl = require("moderngl", "render", "rendering")
         pa, pb = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        self._dyn.write(np.array([pa, pb], dtype="f4").tobytes())
-        self._draw(self._dyn_vao, np.eye(4), MEASURE_COLOR, moderngl.LINES, vertices=2)
+        n = self._measure_line.set(np.array([pa, pb]))
+        self._draw(self._measure_line.vao, np.eye(4), MEASURE_COLOR, moderngl.LINES, vertices=n)
         dist = float(np.linalg.norm(pb - pa))
         self.label.update([f"{dist:.2f} m   height {pb[1]:.2f} m"])
         # a billboard at the midpoint, facing the viewer
@@ -254,10 +289,12 @@ class Hud:
         self._textured(self.label.texture, _scaled(board, (*LABEL_SIZE_M, 1.0)))
 
     def release(self) -> None:
-        for vao in (self._box, self._edges, self._line, self._ring, self._quad, self._dyn_vao):
+        for vao in (self._box, self._edges, self._line, self._ring, self._quad):
             vao.release()
-        for buf in (*self._buffers, self._dyn):
+        for buf in self._buffers:
             buf.release()
+        self._arc.release()
+        self._measure_line.release()
         self.panel.release()
         self.label.release()
         self._prog.release()

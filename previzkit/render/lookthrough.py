@@ -32,19 +32,20 @@ FRAME_LINE_PX = 2.0  # drawn just outside the frame edge, pixels
 
 _VS = """
 #version 330
-// one full-screen triangle; the eye's view direction (camera space) is affine in NDC
+// one full-screen triangle; the eye's view direction is affine in NDC, and so is its
+// rotation into the virtual camera: turned here per vertex, not per pixel
 uniform mat4 u_inv_proj;
-out vec3 v_dir;
+uniform mat3 u_cam_from_eye;   // rotation: eye (view) space -> virtual camera space
+out vec3 v_dir;                // in virtual camera space
 void main() {
     vec2 p = vec2(float((gl_VertexID & 1) << 2) - 1.0, float((gl_VertexID & 2) << 1) - 1.0);
     vec4 c = u_inv_proj * vec4(p, 1.0, 1.0);
-    v_dir = c.xyz / c.w;
+    v_dir = u_cam_from_eye * (c.xyz / c.w);
     gl_Position = vec4(p, 0.0, 1.0);
 }
 """
 _FS = """
 #version 330
-uniform mat3 u_cam_from_eye;   // rotation: eye (view) space -> virtual camera space
 uniform vec2 u_half_tan;       // tan of the frame's half width and half height
 uniform float u_dim;
 uniform float u_line_px;
@@ -52,7 +53,7 @@ uniform vec3 u_line_color;
 in vec3 v_dir;
 out vec4 f_color;
 void main() {
-    vec3 d = u_cam_from_eye * v_dir;
+    vec3 d = v_dir;
     float outside_px = 1e6;  // distance outside the frame edge, pixels (<= 0: inside)
     if (d.z < 0.0) {
         vec2 t = d.xy / -d.z;

@@ -97,6 +97,8 @@ class Viewfinder:
         self.aspect = 0.0
         self.lens: Lens | None = None
         self.proj = np.eye(4)  # the projection of the last update
+        self.renders = 0  # how often update() rendered the set (the rest were free)
+        self._key: tuple[Any, ...] | None = None  # (pose, lens, aspect, version) last rendered
         self._objs: list[Any] = []
         self._prog = ctx.program(vertex_shader=_VS, fragment_shader=_FS)
         quad = np.array(
@@ -130,14 +132,31 @@ class Viewfinder:
         self._lines_buf.write(data.astype("f4").tobytes())
         self._colors = [FRAME_LINE_COLOR, SAFE_COLOR, SAFE_COLOR]
 
-    def update(self, camera_to_world: Mat4, lens: Lens, aspect: float = 16 / 9) -> None:
-        """Render the set through the camera (camera-to-world, metres) at ``aspect`` (w/h)."""
+    def update(
+        self,
+        camera_to_world: Mat4,
+        lens: Lens,
+        aspect: float = 16 / 9,
+        version: Any = None,
+    ) -> None:
+        """Render the set through the camera (camera-to-world, metres) at ``aspect`` (w/h).
+
+        ``version`` names the set's state (anything comparable, e.g. a counter bumped on
+        every edit): a call with the same pose, lens, aspect and a version equal to the
+        last render's is free (the picture is still right). Without one every call renders.
+        """
         moderngl = require("moderngl", "render", "rendering")
+        pose = np.asarray(camera_to_world, dtype=np.float64)
+        key = (pose.tobytes(), lens, float(aspect), version)
+        if version is not None and key == self._key and self.size != (0, 0):
+            return
         self._targets(aspect)
+        self._key = key if version is not None else None
         self.aspect, self.lens = float(aspect), lens
         w, h = self.size
         self.proj = proj = perspective_from_lens(lens, w / h)  # the sensor width fills w
-        self.renderer.render_view(self.fbo, view_matrix(np.asarray(camera_to_world)), proj)
+        self.renderer.render_view(self.fbo, view_matrix(pose), proj)
+        self.renders += 1
         ctx = self.ctx
         ctx.copy_framebuffer(self.display_fbo, self.fbo)
         self.display_fbo.use()
@@ -199,6 +218,7 @@ class Viewfinder:
             obj.release()
         self._objs = []
         self.size = (0, 0)
+        self._key = None
 
     def release(self) -> None:
         self._release_targets()

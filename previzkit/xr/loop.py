@@ -363,7 +363,9 @@ class OffscreenSource:
     apart, or where ``head_at(t)`` puts it at time ``t`` (seconds since start; None
     keeps ``head``). Input comes from ``inputs(t, world_from_space)``, if given (a
     scripted controller). ``samples`` > 1 renders each eye multisampled and resolves
-    it (0/1: off). ``finish`` waits for the GPU in end_frame (booked as submit, like a
+    it (0/1: off): one colour-only blit per eye (nothing submits the offscreen depth, and
+    resolving 4x depth costs as much again on a CPU rasteriser), so after :meth:`resolve`
+    ``fbos[eye]``'s depth is not the eye's. ``finish`` waits for the GPU in end_frame (booked as submit, like a
     compositor that waits); without it the GPU work overlaps the next frame.
     """
 
@@ -407,6 +409,8 @@ class OffscreenSource:
         self.depth = [ctx.depth_texture(self.size) for _ in range(2)]
         self.fbos = [ctx.framebuffer([c], d) for c, d in zip(self.color, self.depth, strict=True)]
         self._msaa: list[tuple[Any, Any, Any]] = []
+        # colour-only resolve targets: a blit into a framebuffer without depth moves colour only
+        self._resolved = [ctx.framebuffer([c]) for c in self.color] if self.samples else []
         if self.samples:
             for _ in range(2):
                 rb = ctx.renderbuffer(self.size, 4, samples=self.samples)
@@ -464,7 +468,7 @@ class OffscreenSource:
 
     def resolve(self, eye: int) -> moderngl.Framebuffer:
         if self._msaa:
-            self.ctx.copy_framebuffer(self.fbos[eye], self._msaa[eye][0])
+            self.ctx.copy_framebuffer(self._resolved[eye], self._msaa[eye][0])
         return self.fbos[eye]
 
     def read_eye(self, eye: int) -> np.ndarray:
@@ -485,8 +489,9 @@ class OffscreenSource:
 
     def close(self) -> None:
         msaa_fbos = [m[0] for m in self._msaa]
-        unbind(self.ctx, self.fbos + msaa_fbos)
+        unbind(self.ctx, self.fbos + msaa_fbos + self._resolved)
         objs: tuple[Any, ...] = (
+            *self._resolved,
             *self.fbos,
             *self.color,
             *self.depth,
@@ -494,7 +499,7 @@ class OffscreenSource:
         )
         for obj in objs:
             obj.release()
-        self.fbos, self.color, self.depth, self._msaa = [], [], [], []
+        self.fbos, self.color, self.depth, self._msaa, self._resolved = [], [], [], [], []
 
 
 def unbind(ctx: moderngl.Context, fbos: list[moderngl.Framebuffer]) -> None:

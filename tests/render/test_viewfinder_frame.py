@@ -96,3 +96,20 @@ def test_sizes_and_aspects_are_checked():
         frame_size((10, 10), 0.0)
     with pytest.raises(InputError, match="viewfinder size must be positive"):
         frame_size((0, 10), 1.0)
+
+
+def test_an_unchanged_versioned_update_is_free(gl, renderer):
+    vf = Viewfinder(gl, renderer, size=(160, 90))
+    lens = Lens(35.0)
+    vf.update(CAMERA, lens, 16 / 9, version=1)
+    first = vf.image()
+    vf.update(CAMERA, lens, 16 / 9, version=1)  # same pose, lens, aspect, set state
+    assert vf.renders == 1
+    assert np.array_equal(vf.image(), first)
+    vf.update(CAMERA, lens, 16 / 9, version=2)  # the set changed
+    vf.update(translation((0.1, 0.0, 0.0)) @ CAMERA, lens, 16 / 9, version=2)  # it moved
+    vf.update(CAMERA, Lens(50.0), 16 / 9, version=2)  # another lens
+    vf.update(CAMERA, Lens(50.0), 16 / 9)  # no version: always rendered
+    vf.update(CAMERA, Lens(50.0), 16 / 9)
+    assert vf.renders == 6
+    vf.release()
