@@ -660,12 +660,19 @@ class BlockSession:
             return s.cameras[name].camera_to_world() @ np.diag([0.24, 0.2, 0.4, 1.0])
         return None
 
+    def _picture(self) -> int | None:
+        """What the camera's picture depends on besides its pose and lens: the set
+        state's version while characters stand still; None (re-render) while they act."""
+        if self.opts.poses is not None or self.player is not None:
+            return None
+        return int(self.state.version)
+
     def _overlay(self, eye: int, fbo: Any, view: Any) -> None:
         if eye == 0:
             self._hud = self._hud_state()
             cam = self.mapper.camera
             if cam is not None:
-                self.viewfinder.update(cam, self.mapper.lens, self.aspect)
+                self.viewfinder.update(cam, self.mapper.lens, self.aspect, version=self._picture())
         self.hud.draw(fbo, view.view, view.proj, self._hud)
         if self.mapper.camera is not None and self._last_input is not None:
             inp = self._last_input
