@@ -92,7 +92,7 @@ def delivery_aspect(name: str) -> float:
             value = float(w) / float(h)
         else:
             value = float(name)
-    except ValueError:
+    except (ValueError, ZeroDivisionError):
         value = math.nan
     if not (value > 0.5 and value < 4.0):
         raise InputError(
@@ -101,7 +101,7 @@ def delivery_aspect(name: str) -> float:
     return value
 
 
-def planned_shots(plan_path: Path, scene: str | None, set_path: Path) -> list[Any]:
+def planned_shots(plan_path: Path, scene: str | None) -> list[Any]:
     """The shots of ``scene`` (default: the plan's first scene) as PlannedShot."""
     from previzkit.script.shots import load_shot_plan
     from previzkit.stage.blocking import PlannedShot
@@ -117,7 +117,7 @@ def planned_shots(plan_path: Path, scene: str | None, set_path: Path) -> list[An
             known = ", ".join(s.number for s in plan.scenes)
             raise InputError(f"--scene {scene}: not in {plan_path} (scenes: {known})")
         sc = found[0]
-    return [PlannedShot(s.id, list(s.subjects), s.lens_mm) for s in sc.shots]
+    return [PlannedShot(s.id, list(s.subjects), s.lens_mm, s.camera) for s in sc.shots]
 
 
 class _Idle:
@@ -140,7 +140,10 @@ class _Idle:
 
 
 class BlockSession:
-    """Open with :meth:`open` (a context manager); :meth:`step` one frame; :meth:`run`."""
+    """A blocking session over ``opts``: use it as a context manager (it opens the set,
+    the stage loop, the eyes and what the session records, and closes them); :meth:`step`
+    runs one frame, :meth:`run` until the end. ``ctx``: a moderngl context to share;
+    ``instance``: an :class:`~previzkit.xr.instance.XRInstance` to share."""
 
     def __init__(self, opts: BlockOptions, ctx: Any = None, instance: Any = None) -> None:
         self.opts = opts
@@ -162,6 +165,7 @@ class BlockSession:
         self._step = 0
         self._t0: float | None = None
         self._last_clock = 0.0
+        self.player: Any = None  # the take played back (--play)
         self.script: Any = None  # the replayed input script (--replay)
         self.remote: Any = None  # Monado's remote driver (--replay in the headset)
         self.input_recorder: Any = None  # --record-input, opened at the first frame
@@ -195,18 +199,19 @@ class BlockSession:
 
         o = self.opts
         self.aspect = delivery_aspect(o.aspect)
+        if o.project is not None and (o.take_size[0] % 2 or o.take_size[1] % 2):
+            w, h = o.take_size
+            raise InputError(f"--take-size {w}x{h}: a take's video needs an even width and height")
         set_def = load_set(o.set_path)
         if not set_def.marks and o.plan is not None:
             log.info("set %s has no marks yet: drop them with the right grip", o.set_path)
-        shots = planned_shots(o.plan, o.scene, o.set_path) if o.plan is not None else []
-        self.player = None
+        shots = planned_shots(o.plan, o.scene) if o.plan is not None else []
         if o.play is not None:
             from previzkit.block.player import TakePlayer
 
             if o.project is None:
                 raise InputError(f"--play {o.play}: give the take store too (-p PROJECT)")
             self.player = TakePlayer.open(o.project, o.play)
-        self.script = None
         if o.replay is not None:
             from previzkit.xr.input_script import read_input_script
 
@@ -477,12 +482,12 @@ class BlockSession:
                 self.takes.append(summary)
 
     def _jump(self, step: int) -> None:
-        marks = sorted(k for k in self.state.objects if k.startswith("bookmark/"))
-        if not marks or self.frame_loop._head is None:
+        bookmarks = sorted(k for k in self.state.objects if k.startswith("bookmark/"))
+        if not bookmarks or self.frame_loop.head is None:
             return
-        self._bookmark_index = (self._bookmark_index + step) % len(marks)
-        f = self.state.objects[marks[self._bookmark_index]]
-        head = self.frame_loop._head
+        self._bookmark_index = (self._bookmark_index + step) % len(bookmarks)
+        f = self.state.objects[bookmarks[self._bookmark_index]]
+        head = self.frame_loop.head
         # Turn the space so the head faces the bookmark's yaw, then move it there.
         fwd = -np.asarray(head)[:3, 2]
         yaw_now = math.atan2(-fwd[0], -fwd[2])
@@ -522,29 +527,32 @@ class BlockSession:
     def save(self, quiet: bool = False) -> bool:
         """Save the set file and the shot plan now (atomic); autosave if it fails
         (:attr:`save_error` says where the edits are kept; logged unless ``quiet``)."""
-        from previzkit.stage.set_save import autosave, save_set_state
+        from previzkit.stage.set_save import save_set_state
 
         o = self.opts
-        try:
+        try:  # a failed set save has kept the edits in its autosave journal (it says where)
             self.saved_set = save_set_state(self.state, o.set_path)
-            updates = self.blocking.plan_updates()
-            if o.plan is not None and updates:
-                from previzkit.script.shots import update_shot_plan
-
-                self.saved_plan = update_shot_plan(o.plan, updates)
         except InputError as exc:
-            message = str(exc)
-            if "the edits are kept in" not in message:  # the plan failed: keep the set's edits
-                message = f"{message}; the edits are kept in {autosave(self.state, o.set_path)}"
-            self.status = "save failed: edits kept"
-            self.save_error = message
-            if not quiet:
-                log.error("%s", message)
-            return False
+            return self._save_failed(str(exc), quiet)
+        updates = self.blocking.plan_updates()
+        if o.plan is not None and updates:
+            from previzkit.script.shots import update_shot_plan
+
+            try:  # the set is saved; its cameras (named by shot id) find the shots again
+                self.saved_plan = update_shot_plan(o.plan, updates)
+            except InputError as exc:
+                return self._save_failed(f"{exc}; the set file was saved", quiet)
         self._dirty_since = None
         self.save_error = None
         self.status = f"saved {time.strftime('%H:%M:%S')}"
         return True
+
+    def _save_failed(self, message: str, quiet: bool) -> bool:
+        self.status = "save failed: edits kept"
+        self.save_error = message
+        if not quiet:
+            log.error("%s", message)
+        return False
 
     def _autosave(self) -> None:
         from previzkit.stage.set_save import autosave
@@ -570,7 +578,7 @@ class BlockSession:
         )
         cam = self.mapper.camera
         if cam is None:  # no camera placed yet: what the director looks at
-            cam = self.frame_loop._head
+            cam = self.frame_loop.head
         lens = self.mapper.lens
         if cam is None:
             self.status = "snapshot: nothing to look through yet"

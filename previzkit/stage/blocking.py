@@ -37,6 +37,7 @@ class PlannedShot:
     id: str
     subjects: list[str] = field(default_factory=list)
     lens_mm: float | None = None
+    camera: str | None = None  # the set camera made for it in an earlier session
 
 
 def camera_fields(camera_to_world: Any, lens: Lens) -> dict[str, Any]:
@@ -86,6 +87,10 @@ class Blocking:
         self.lens = lens or Lens()
         self.characters = list(characters)
         self.shot_cameras: dict[str, str] = {}  # shot id -> camera name made for it
+        for shot in self.shots:  # a later session goes on with the cameras made before
+            name = shot.camera or shot.id
+            if f"camera/{name}" in state.objects:
+                self.shot_cameras[shot.id] = name
         self.free_camera: str | None = None  # the camera made with no plan
         self._drag = 0
         self._dragging: str | None = None

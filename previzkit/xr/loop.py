@@ -226,6 +226,11 @@ class FrameLoop:
         self._timer = GpuTimer(source.ctx) if gpu_timing else None
         self._mask: Any = None  # LookThroughMask, made on first use
 
+    @property
+    def head(self) -> np.ndarray | None:
+        """This frame's head-to-world (4x4, metres), None before the first frame."""
+        return self._head
+
     def apply(self, event: Event) -> None:
         """Locomotion moves the reference space in the set; everything else is passed on.
 

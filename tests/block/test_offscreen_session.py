@@ -209,12 +209,12 @@ def test_every_tool_lands_in_the_saved_set(gl, tmp_path):
             if step == s.at["redo"]:
                 seen["after_redo"] = "mark/mark4" in objects
             if step == s.at["jump"] - 1:
-                seen["head_before_jump"] = session.frame_loop._head.copy()
+                seen["head_before_jump"] = session.frame_loop.head.copy()
             if step == s.at["jump"]:  # the eyes are there the frame of the jump
                 seen["eyes_at_jump"] = [v.camera_to_world for v in session.frame_loop.last_views]
                 seen["wfs"] = session.frame_loop.world_from_space.copy()
             if step == s.at["jump"] + 1:
-                seen["head_after_jump"] = session.frame_loop._head.copy()
+                seen["head_after_jump"] = session.frame_loop.head.copy()
         result = session.finish()
     assert result.saved_set == set_path
     assert any("2.50 m" in line for line in seen["panel"]), seen["panel"]

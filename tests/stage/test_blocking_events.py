@@ -103,3 +103,13 @@ def test_bookmarks_keep_where_the_head_looks(setup):
     assert f["position"] == pytest.approx([1.0, 1.7, 3.0])
     assert f["yaw_deg"] == pytest.approx(90.0)  # turned left from looking down -z
     assert np.isfinite(f["yaw_deg"])
+
+
+def test_a_later_session_goes_on_with_the_shot_cameras(setup):
+    set_def, state, b, _ = setup
+    b.handle(ev.CameraPlaced(look_at((1.0, 1.5, 4.0), (0.0, 1.0, 0.0)), Lens(24.0)))
+    later = Blocking(state, shots=b.shots, lens=Lens(35.0))  # as reopened from the files
+    assert later.current_camera() == "1-A"
+    assert later.plan_updates()["1-A"]["camera"] == "1-A"
+    later.handle(ev.CameraPlaced(look_at((2.0, 1.5, 4.0), (0.0, 1.0, 0.0)), Lens(24.0)))
+    assert state.objects["camera/1-A"]["position"] == pytest.approx([2.0, 1.5, 4.0])
