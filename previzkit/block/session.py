@@ -605,7 +605,7 @@ class BlockSession:
     def _panel_lines(self) -> list[str]:
         m = self.mapper
         lens = m.lens
-        vfov = math.degrees(2 * math.atan(lens.sensor_width_mm / self.aspect / 2 / lens.focal_mm))
+        vfov = math.degrees(lens.vfov_for_aspect(self.aspect))
         shot = self.blocking.shot
         take = "idle"
         if self.player is not None:
@@ -696,7 +696,7 @@ class BlockSession:
         if self.script is not None and self.remote is not None:
             from previzkit.xr.monado_remote import drive_remote
 
-            drive_remote(self.remote, self.script.at(self._step / self.script.rate_hz))
+            drive_remote(self.remote, self.script.at(self._clock()))
         if self.player is not None:
             self._play()
         ok = self.stage.step(output=self._take_frame_due())
@@ -733,8 +733,7 @@ class BlockSession:
     def _take_frame_due(self) -> bool:
         """Whether this headset frame also makes a take frame (the camera's picture,
         recorded while a take runs): at most one per frame, ``take_rate`` per second."""
-        due = self._clock() * self.opts.take_rate >= self.stage.index
-        return due
+        return self._clock() * self.opts.take_rate >= self.stage.index
 
     def frames_to_run(self, frames: int | None = None) -> int | None:
         """``frames``, else --frames, else a replay's length (None: until the end)."""
