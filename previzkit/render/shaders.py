@@ -243,3 +243,13 @@ PROGRAMS: dict[str, tuple[str, str]] = {
     "lines": (LINES_VS, LINES_FS),
     "sky": (SKY_VS, SKY_FS),
 }
+
+# A textured (or flat) quad in the world: position and uv through one MVP matrix.
+QUAD_VS = """
+#version 330
+uniform mat4 u_mvp;
+in vec3 in_position;
+in vec2 in_uv;
+out vec2 v_uv;
+void main() { v_uv = in_uv; gl_Position = u_mvp * vec4(in_position, 1.0); }
+"""

@@ -22,6 +22,7 @@ from previzkit.core.optional import require
 from previzkit.core.types import ImageU8, Mat4
 from previzkit.model.camera import Lens, perspective_from_lens
 from previzkit.render.gl import set_uniform
+from previzkit.render.shaders import QUAD_VS
 
 if TYPE_CHECKING:
     import moderngl
@@ -34,14 +35,6 @@ SAFE_COLOR = (0.8, 0.8, 0.8)
 BEZEL_COLOR = (0.05, 0.05, 0.06)
 BEZEL_M = 0.012
 
-_VS = """
-#version 330
-uniform mat4 u_mvp;
-in vec3 in_position;
-in vec2 in_uv;
-out vec2 v_uv;
-void main() { v_uv = in_uv; gl_Position = u_mvp * vec4(in_position, 1.0); }
-"""
 _FS = """
 #version 330
 uniform bool u_textured;
@@ -100,7 +93,7 @@ class Viewfinder:
         self.renders = 0  # how often update() rendered the set (the rest were free)
         self._key: tuple[Any, ...] | None = None  # (pose, lens, aspect, version) last rendered
         self._objs: list[Any] = []
-        self._prog = ctx.program(vertex_shader=_VS, fragment_shader=_FS)
+        self._prog = ctx.program(vertex_shader=QUAD_VS, fragment_shader=_FS)
         quad = np.array(
             [[-0.5, -0.5, 0, 0, 0], [0.5, -0.5, 0, 1, 0], [0.5, 0.5, 0, 1, 1], [-0.5, 0.5, 0, 0, 1]]
         )

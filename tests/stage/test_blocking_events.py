@@ -106,7 +106,7 @@ def test_bookmarks_keep_where_the_head_looks(setup):
 
 
 def test_a_later_session_goes_on_with_the_shot_cameras(setup):
-    set_def, state, b, _ = setup
+    _, state, b, _ = setup
     b.handle(ev.CameraPlaced(look_at((1.0, 1.5, 4.0), (0.0, 1.0, 0.0)), Lens(24.0)))
     later = Blocking(state, shots=b.shots, lens=Lens(35.0))  # as reopened from the files
     assert later.current_camera() == "1-A"

@@ -11,18 +11,11 @@ import numpy as np
 from previzkit.core.optional import require
 from previzkit.overlay.tracking.charuco import BoardDef
 from previzkit.render.drawable import FrameUniforms, gl_mat4
+from previzkit.render.shaders import QUAD_VS
 
 if TYPE_CHECKING:
     import moderngl
 
-_VS = """
-#version 330
-uniform mat4 u_mvp;
-in vec3 in_position;
-in vec2 in_uv;
-out vec2 v_uv;
-void main() { v_uv = in_uv; gl_Position = u_mvp * vec4(in_position, 1.0); }
-"""
 _FS = """
 #version 330
 uniform sampler2D u_tex;
@@ -51,7 +44,7 @@ class BoardDrawable:
         world = (board.board_to_set() @ np.c_[corners, np.ones(4)].T).T[:, :3]
         uv = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], np.float64)
         verts = np.c_[world, uv][[0, 1, 2, 0, 2, 3]].astype("f4")
-        self._prog = ctx.program(vertex_shader=_VS, fragment_shader=_FS)
+        self._prog = ctx.program(vertex_shader=QUAD_VS, fragment_shader=_FS)
         self._vbo = ctx.buffer(verts.tobytes())
         self._vao = ctx.vertex_array(self._prog, [(self._vbo, "3f 2f", "in_position", "in_uv")])
 
