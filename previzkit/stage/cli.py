@@ -150,12 +150,15 @@ def stage(
     )
     with bar("stage", total=frames) as progress:
         result = run_stage(run, progress=progress)
-    for take in result.takes:
-        where = take.get("folder") or output
-        click.echo(
-            f"take {where}: {take['frames']} frames, {take['start_tc']} - "
-            f"{take['end_tc']} at {take['rate']} fps"
-        )
+    for summary in result.takes:  # a take store's sink lists every take it recorded
+        for take in summary.get("takes", [summary]):
+            if "start_tc" not in take:
+                continue  # nothing was recorded
+            where = take.get("folder") or output
+            click.echo(
+                f"take {where}: {take['frames']} frames, {take['start_tc']} - "
+                f"{take['end_tc']} at {take['rate']} fps"
+            )
     if result.saved is not None:
         click.echo(f"set saved: {result.saved}")
     if stats:
