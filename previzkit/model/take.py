@@ -8,7 +8,7 @@ from typing import Any
 from previzkit.core.errors import InputError
 from previzkit.model import timecode as tc
 
-FILE_KINDS = ("pose", "camera", "video", "audio", "plate")
+FILE_KINDS = ("pose", "camera", "joints", "video", "audio", "plate")
 STATUSES = ("ok", "recovered", "recording", "failed")
 
 
