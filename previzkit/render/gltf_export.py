@@ -228,11 +228,15 @@ def export_animation_glb(
     name: str = "take",
     color: tuple[float, float, float] = (0.75, 0.72, 0.68),
     progress: ProgressFn | None = None,
+    bind_pose: SkeletonPose | None = None,
 ) -> Path:
     """Write ``poses`` (one per frame at ``fps``) as a glTF animation in a .glb.
 
     Frame i is at time i / fps seconds. With ``with_mesh`` the mannequin is included
     skinned to the joints so the file plays as is; without it only the joint nodes.
+    ``bind_pose`` (default: the T pose) is the pose the nodes and mesh rest in, what a
+    reader that ignores animations shows (e.g. the first frame: the character where
+    the take starts).
     ``progress(done, total)`` is called per frame if given. Bad poses raise
     :class:`~previzkit.core.errors.InputError` naming the frame.
     """
@@ -262,7 +266,7 @@ def export_animation_glb(
         from previzkit.render.mannequin import mannequin_mesh
 
         mesh = mannequin_mesh(skeleton)
-    doc = _document(skeleton, mesh, color, builder, name)
+    doc = _document(skeleton, mesh, color, builder, name, bind_pose)
     times = builder.add(np.arange(n, dtype=np.float32) / np.float32(fps), _FLOAT, minmax=True)
     samplers = [{"input": times, "output": builder.add(roots, _FLOAT), "interpolation": "LINEAR"}]
     channels = [{"sampler": 0, "target": {"node": 0, "path": "translation"}}]

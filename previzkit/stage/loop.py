@@ -11,7 +11,8 @@ One frame (:meth:`StageLoop.step`), all on the thread that owns the GL context:
 4. composite: read back; premultiplied over the plate (:func:`previzkit.composite.over`);
 5. present: the headset (OpenXR eyes through :class:`previzkit.xr.loop.FrameLoop`),
    the desktop window, frame callbacks;
-6. record: every :class:`~previzkit.stage.sink.TakeSink`.
+6. record: every :class:`~previzkit.stage.sink.TakeSink` (poses, camera, image, plate
+   and the characters' world joints, :meth:`StageLoop.joints`).
 
 Each frame's latency (pose captured -> received -> rendered -> presented) and the
 time of each step go to :class:`~previzkit.stage.latency.LatencyStats`.
@@ -30,6 +31,8 @@ import numpy as np
 
 from previzkit.core.errors import InputError
 from previzkit.model.camera_track import CameraSample
+from previzkit.model.frame_joints import FrameJoints
+from previzkit.model.skeleton import SKELETON
 from previzkit.stage.actors import Actors
 from previzkit.stage.latency import FrameRecord, LatencyStats
 from previzkit.stage.set_save import save_set_state
@@ -351,8 +354,9 @@ class StageLoop:
         # 6. record
         if self.sinks:
             poses = [s.pose for s in self._latest.values()]
+            joints = self.joints()
             for sink in self.sinks:
-                sink.write_frame(poses, camera, image, plate=plate)
+                sink.write_frame(poses, camera, image, plate=plate, joints=joints)
         w["record"] = time.perf_counter() - t5
         self.last_image = image
         self.last_camera = camera
@@ -396,6 +400,24 @@ class StageLoop:
             else:
                 time.sleep(left)
         self._frame_start = time.perf_counter()
+
+    def joints(self) -> FrameJoints:
+        """Every character's joint positions now (set order; metres, set frame; joints in
+        the skeleton's order, ``head`` included); NaN for a character not shown."""
+        positions: dict[str, np.ndarray | None] = {}
+        for name, ch in self.drawables.characters.items():
+            if not getattr(ch, "visible", True):
+                positions[name] = None
+                continue
+            p = np.asarray(ch.joint_positions(), np.float32)
+            names = tuple(ch.skeleton.names)
+            if names != SKELETON:  # a rig of its own: the joints previzkit's skeleton names
+                index = {n: i for i, n in enumerate(names)}
+                p = np.array(
+                    [p[index[n]] if n in index else (np.nan,) * 3 for n in SKELETON], np.float32
+                )
+            positions[name] = p
+        return FrameJoints.of(positions, SKELETON)
 
     def run(self, frames: int | None = None, progress: Any = None) -> LatencyStats:
         """Run until ``frames`` frames, the source (or an offline plate) ends, or Ctrl-C."""

@@ -1,7 +1,8 @@
 """Where the loop's frames go: the :class:`TakeSink` interface and its sinks.
 
 - :class:`RecorderSink` records the take through the take recorder
-  (:mod:`previzkit.takes.recorder`: crash-safe journal of poses and camera, fragmented
+  (:mod:`previzkit.takes.recorder`: crash-safe journal of poses, camera and the
+  characters' world joints, fragmented
   MP4, timecode, the take store's catalogue): the one way a take is written.
 - :class:`VideoSink` writes only the presented frames as a video with the start
   timecode (``previzkit stage -o preview.mp4``).
@@ -23,6 +24,7 @@ from previzkit.core.types import Pose
 from previzkit.media.video import VideoWriter
 from previzkit.model import timecode as tc
 from previzkit.model.camera_track import CameraSample
+from previzkit.model.frame_joints import FrameJoints
 
 if TYPE_CHECKING:
     from previzkit.model.take import Take
@@ -32,7 +34,8 @@ if TYPE_CHECKING:
 @runtime_checkable
 class TakeSink(Protocol):
     """Receives each presented frame of a take; ``camera`` carries the frame's index
-    and time (seconds from the take's start)."""
+    and time (seconds from the take's start); ``joints`` the characters' world joint
+    positions that frame (metres, set frame), for the take's ``joints.npz``."""
 
     def write_frame(
         self,
@@ -40,6 +43,7 @@ class TakeSink(Protocol):
         camera: CameraSample,
         image: np.ndarray,
         plate: np.ndarray | None = None,
+        joints: FrameJoints | None = None,
     ) -> None: ...
 
     def close(self) -> dict[str, Any]: ...
@@ -124,6 +128,7 @@ class RecorderSink:
         camera: CameraSample,
         image: np.ndarray,
         plate: np.ndarray | None = None,
+        joints: FrameJoints | None = None,
     ) -> None:
         rec = self.recorder
         self.frames += 1
@@ -140,6 +145,7 @@ class RecorderSink:
             camera=camera,
             plate=plate if rec.plate_size is not None else None,
             time_s=camera.time - self._t0,
+            joints=joints,
         )
 
     def close(self) -> dict[str, Any]:
@@ -202,8 +208,9 @@ class VideoSink:
         camera: CameraSample,
         image: np.ndarray,
         plate: np.ndarray | None = None,
+        joints: FrameJoints | None = None,
     ) -> None:
-        """Encode ``image`` (poses, camera and plate are the recorder's to keep)."""
+        """Encode ``image`` (poses, camera, plate and joints are the recorder's to keep)."""
         if image.shape != (self.height, self.width, 3) or image.dtype != np.uint8:
             raise InputError(
                 f"video output {self.path}: frame {self.frames} is {image.shape} "
@@ -266,8 +273,8 @@ class ThreadedSink:
                 if isinstance(item, threading.Event):  # drained up to here
                     item.set()
                     continue
-                poses, camera, image, plate = item
-                self.sink.write_frame(poses, camera, image, plate=plate)
+                poses, camera, image, plate, joints = item
+                self.sink.write_frame(poses, camera, image, plate=plate, joints=joints)
             except BaseException as exc:
                 self._error = exc
 
@@ -312,9 +319,10 @@ class ThreadedSink:
         camera: CameraSample,
         image: np.ndarray,
         plate: np.ndarray | None = None,
+        joints: FrameJoints | None = None,
     ) -> None:
         self._raise()
-        self._queue.put((list(poses), camera, image, plate))
+        self._queue.put((list(poses), camera, image, plate, joints))
 
     def close(self) -> dict[str, Any]:
         if not self._closed:

@@ -175,3 +175,54 @@ def export_camera(
     label = name or f"{t.scene}_{t.shot}_take{t.take}"
     out = export_camera_gltf(track, output, name=label, aspect=aspect)
     click.echo(f"{out}: {len(track)} keyframes, {track.time[-1]:.2f} s")
+
+
+@takes.command("export-motion")
+@_project
+@click.argument("scene")
+@click.argument("shot")
+@click.argument("take", type=int)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path), help="Output folder."
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["bvh", "glb"]),
+    help="bvh and/or glb (default: both).",
+)
+@click.option(
+    "--units", default="cm", show_default=True, type=click.Choice(["cm", "m", "mm"]), help="BVH."
+)
+@click.option("--character", "characters", multiple=True, help="Only this character.")
+def export_motion(
+    project: str,
+    scene: str,
+    shot: str,
+    take: int,
+    output: Path,
+    formats: tuple[str, ...],
+    units: str,
+    characters: tuple[str, ...],
+) -> None:
+    """Export a take's characters as BVH / glTF, each root where it stood on the set."""
+    from previzkit.core.errors import MissingFileError
+    from previzkit.model.joint_track import read_joint_track
+    from previzkit.takes.motion_export import FORMATS, export_take_motion
+
+    with _store(project) as store:
+        t = store.get(scene, shot, take)
+        path = store.file(t, "joints")
+        if path is None:
+            raise MissingFileError(
+                f"take {t.label}: has no joints.npz (recorded before world joints were kept)"
+            )
+        track = read_joint_track(path)
+    done = export_take_motion(
+        track, output, formats or FORMATS, units=units, characters=list(characters) or None
+    )
+    for name, files in done.files.items():
+        click.echo(f"{name}: {', '.join(str(p) for p in files.values())}")
+    for name in done.skipped:
+        click.echo(f"{name}: not in any frame, not exported")

@@ -18,7 +18,9 @@ Record kinds: ``F`` frame tick (index u32, time f64: seconds since the take's st
 written last of a frame's records, so a frame counts once its tick is on disk),
 ``P`` pose frame (the payload of a ``.pzt`` record, :mod:`previzkit.model.pose_track`),
 ``C`` camera sample (:class:`~previzkit.model.camera_track.CameraSample`, fixed 100
-bytes), ``M`` marker (msgpack
+bytes), ``J`` the characters' world joints (msgpack map: ``index``, ``characters``,
+``joints``, ``world`` (C, J, 3) float32 little-endian bytes, metres, set frame:
+:class:`~previzkit.model.frame_joints.FrameJoints`), ``M`` marker (msgpack
 map, e.g. ``{"event": "stop"}``), ``E`` clean end of take.
 """
 
@@ -34,17 +36,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from previzkit.core.errors import InputError, JournalError, MissingFileError, RecordingError
+import numpy as np
+
+from previzkit.core.errors import (
+    InputError,
+    JournalError,
+    MissingFileError,
+    PrevizError,
+    RecordingError,
+)
 from previzkit.model.binary_header import pack_header, packb, read_header, unpackb
 from previzkit.model.camera_track import CameraSample
+from previzkit.model.frame_joints import FrameJoints
 
 MAGIC = b"PZJOURN\0"
 VERSION = 1
 _REC = struct.Struct("<BII")
 _TICK = struct.Struct("<Id")
 _CAM = struct.Struct("<Id3d4d4d")  # index, time, position, orientation xyzw, lens
-KIND_FRAME, KIND_POSE, KIND_CAMERA, KIND_MARK, KIND_END = (ord(c) for c in "FPCME")
-KINDS = frozenset({KIND_FRAME, KIND_POSE, KIND_CAMERA, KIND_MARK, KIND_END})
+KIND_FRAME, KIND_POSE, KIND_CAMERA, KIND_MARK, KIND_END, KIND_JOINTS = (
+    ord(c) for c in "FPCMEJ"
+)
+KINDS = frozenset({KIND_FRAME, KIND_POSE, KIND_CAMERA, KIND_MARK, KIND_END, KIND_JOINTS})
 MAX_PAYLOAD = 64 << 20
 
 
@@ -66,6 +79,29 @@ def encode_camera(sample: CameraSample) -> bytes:
 def decode_camera(payload: bytes) -> CameraSample:
     v = _CAM.unpack(payload)
     return CameraSample(v[0], v[1], (v[2], v[3], v[4]), (v[5], v[6], v[7], v[8]), *v[9:13])
+
+
+def encode_joints(index: int, joints: FrameJoints) -> bytes:
+    """A ``J`` record's payload: frame ``index`` and the characters' world joints."""
+    return packb(
+        {
+            "index": int(index),
+            "characters": list(joints.characters),
+            "joints": list(joints.joints),
+            "world": np.ascontiguousarray(joints.world, dtype="<f4").tobytes(),
+        }
+    )
+
+
+def decode_joints(payload: bytes) -> tuple[int, FrameJoints]:
+    """(frame index, joints) of a ``J`` record; :class:`JournalError` when malformed."""
+    try:
+        d = unpackb(payload)
+        chars, names = list(d["characters"]), list(d["joints"])
+        world = np.frombuffer(d["world"], dtype="<f4").reshape(len(chars), len(names), 3)
+        return int(d["index"]), FrameJoints(tuple(chars), tuple(names), world)
+    except (KeyError, TypeError, ValueError, PrevizError) as exc:
+        raise JournalError(f"journal joints record: malformed ({exc})") from None
 
 
 def encode_tick(index: int, time_s: float) -> bytes:
@@ -247,6 +283,16 @@ class Journal:
 
     def cameras(self) -> list[CameraSample]:
         return [decode_camera(p) for p in self.of_kind(KIND_CAMERA)]
+
+    def joints(self) -> list[tuple[int, FrameJoints]]:
+        """(frame index, joints) of every ``J`` record (a malformed one is skipped)."""
+        out = []
+        for p in self.of_kind(KIND_JOINTS):
+            try:
+                out.append(decode_joints(p))
+            except JournalError:
+                continue
+        return out
 
     def marks(self) -> list[dict[str, Any]]:
         return [decode_mark(p) for p in self.of_kind(KIND_MARK)]

@@ -9,12 +9,13 @@
         rec.take                                       # Take(status="ok", duration_frames=...)
 
 On :meth:`Recorder.start` the take is catalogued with status ``recording`` and its
-folder holds ``journal.pzj`` (poses + camera per frame, :mod:`previzkit.takes.journal`),
+folder holds ``journal.pzj`` (poses, camera and the characters' world joints per frame,
+:mod:`previzkit.takes.journal`),
 ``video.mp4`` / ``plate.mp4`` (fragmented H.264, :mod:`previzkit.media.video`) and
 ``audio.wav``. The recorder holds an exclusive ``flock`` on ``recording.lock`` until it
 stops, which is how :mod:`previzkit.takes.recovery` tells a live take from a dead one.
-:meth:`Recorder.stop` replays the journal into ``pose.pzt`` and ``camera.npz`` (the
-same code recovery runs) and marks the take ``ok``.
+:meth:`Recorder.stop` replays the journal into ``pose.pzt``, ``camera.npz`` and
+``joints.npz`` (the same code recovery runs) and marks the take ``ok``.
 
 A disk error (full, I/O) stops the recording cleanly: writers are closed, what was
 flushed is replayed into the take's files, the take is marked ``recovered`` with a
@@ -50,15 +51,18 @@ from previzkit.core.errors import (
 from previzkit.core.types import Pose
 from previzkit.model import timecode as tc
 from previzkit.model.camera_track import CameraSample
+from previzkit.model.frame_joints import FrameJoints
 from previzkit.model.take import Take
 from previzkit.takes.journal import (
     KIND_CAMERA,
     KIND_END,
     KIND_FRAME,
+    KIND_JOINTS,
     KIND_MARK,
     KIND_POSE,
     JournalWriter,
     encode_camera,
+    encode_joints,
     encode_mark,
     encode_tick,
 )
@@ -281,13 +285,15 @@ class Recorder:
         camera: CameraSample | tuple[Any, Any, Any] | None = None,
         plate: npt.NDArray[np.uint8] | None = None,
         time_s: float | None = None,
+        joints: FrameJoints | None = None,
     ) -> int:
         """Record one frame; returns its index.
 
         ``image`` the rendered/composited RGB frame (size ``size``), ``poses`` every
         actor's pose this frame, ``camera`` a :class:`~previzkit.model.camera_track.CameraSample` or ``(position,
         orientation xyzw, Lens)``, ``plate`` the camera plate (size ``plate_size``),
-        ``time_s`` seconds since the take's start (default: the monotonic clock).
+        ``time_s`` seconds since the take's start (default: the monotonic clock),
+        ``joints`` the characters' world joint positions this frame (``joints.npz``).
         """
         if self._state != "recording" or self._journal is None:
             raise RecordingError(f"recorder {self.scene}/{self.shot}: not recording")
@@ -302,11 +308,16 @@ class Recorder:
         cam_payload = (
             None if camera is None else encode_camera(self._camera_sample(index, t, camera))
         )
+        if joints is not None and not isinstance(joints, FrameJoints):
+            raise InputError(f"recorder: joints is a {type(joints).__name__}, not FrameJoints")
+        joints_payload = None if joints is None else encode_joints(index, joints)
         try:
             if pose_payload is not None:
                 self._journal.append(KIND_POSE, pose_payload)
             if cam_payload is not None:
                 self._journal.append(KIND_CAMERA, cam_payload)
+            if joints_payload is not None:
+                self._journal.append(KIND_JOINTS, joints_payload)
             # the tick closes the frame: replay keeps only frames whose tick is on disk
             self._journal.append(KIND_FRAME, encode_tick(index, t))
             if image is not None:

@@ -7,8 +7,9 @@ start :func:`recover` finds every ``recording`` take whose lock it can take, and
 :func:`finalize` replays its journal:
 
 - a torn journal tail (a cut write) is cut; every record up to the last flush is kept;
-- ``pose.pzt`` (:mod:`previzkit.model.pose_track`) and ``camera.npz``
-  (:mod:`previzkit.model.camera_track`) are rebuilt from it;
+- ``pose.pzt`` (:mod:`previzkit.model.pose_track`), ``camera.npz``
+  (:mod:`previzkit.model.camera_track`) and ``joints.npz``
+  (:mod:`previzkit.model.joint_track`) are rebuilt from it;
 - ``video.mp4`` / ``plate.mp4`` are cut after their last complete fragment;
 - ``audio.wav`` gets its RIFF sizes repaired;
 - the catalogue row gets the duration, the files, status ``recovered`` and a note.
@@ -24,9 +25,14 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from previzkit.core.errors import JournalError, PrevizError
 from previzkit.model.camera_track import CameraTrack, write_camera_track
+from previzkit.model.frame_joints import FrameJoints
+from previzkit.model.joint_track import JOINTS_FILE, JointTrack, write_joint_track
 from previzkit.model.take import Take
 from previzkit.takes.journal import (
     KIND_CAMERA,
@@ -46,13 +52,14 @@ POSE_FILE, CAMERA_FILE = "pose.pzt", "camera.npz"
 @dataclass
 class Replay:
     """What a journal replay produced: ``frames`` (frame ticks), ``pose_frames``,
-    ``camera_samples``, ``files`` (kind -> name in the take's folder),
+    ``camera_samples``, ``joint_frames`` (frames with the characters' joints), ``files`` (kind -> name in the take's folder),
     ``media_frames`` (kind -> decodable frames or audio sample frames),
     ``journal_truncated`` (a torn tail was cut), ``ended`` (stopped cleanly)."""
 
     frames: int = 0
     pose_frames: int = 0
     camera_samples: int = 0
+    joint_frames: int = 0
     files: dict[str, str] = field(default_factory=dict)
     media_frames: dict[str, int] = field(default_factory=dict)
     journal_truncated: bool = False
@@ -112,6 +119,13 @@ def replay(folder: str | Path) -> Replay:
             out.camera_samples = len(cams)
             _replace(tmp, folder / CAMERA_FILE)
             out.files["camera"] = CAMERA_FILE
+        track = joint_track_from_records(ticks, journal.joints(), meta)
+        if track is not None:
+            tmp = folder / (JOINTS_FILE + ".tmp.npz")
+            write_joint_track(track, tmp)
+            _replace(tmp, folder / JOINTS_FILE)
+            out.files["joints"] = JOINTS_FILE
+            out.joint_frames = int(np.isfinite(track.world).any(axis=(1, 2, 3)).sum())
     for kind, name in MEDIA.items():
         path = folder / name
         if not path.exists():
@@ -134,6 +148,42 @@ def replay(folder: str | Path) -> Replay:
             continue
         out.files[kind] = name
     return out
+
+
+def joint_track_from_records(
+    ticks: list[tuple[int, float]],
+    records: list[tuple[int, FrameJoints]],
+    meta: dict[str, Any] | None = None,
+) -> JointTrack | None:
+    """The take's joint track from its frame ticks (index, time s) and joints records
+    (index, joints): one row per tick, characters and joints in order of first
+    appearance, NaN where a frame has no record or a record lacks a character. None
+    when there are no records for ticked frames."""
+    rows = {i: n for n, (i, _) in enumerate(ticks)}
+    records = [(i, j) for i, j in records if i in rows]
+    if not records:
+        return None
+    chars: dict[str, int] = {}
+    names: dict[str, int] = {}
+    for _, fj in records:
+        for c in fj.characters:
+            chars.setdefault(c, len(chars))
+        for n in fj.joints:
+            names.setdefault(n, len(names))
+    world = np.full((len(ticks), len(chars), len(names), 3), np.nan, np.float32)
+    for i, fj in records:
+        ci = [chars[c] for c in fj.characters]
+        ji = [names[n] for n in fj.joints]
+        world[rows[i]][np.ix_(ci, ji)] = fj.world
+    keys = ("rate", "start_tc", "scene", "shot", "take")
+    return JointTrack(
+        list(chars),
+        list(names),
+        world,
+        np.array([i for i, _ in ticks], np.int64),
+        np.array([t for _, t in ticks], np.float64),
+        {k: (meta or {}).get(k) for k in keys},
+    )
 
 
 def finalize(store: TakeStore, take: Take, status: str = "recovered", note: str = "") -> Take:
