@@ -7,7 +7,7 @@ Pure data (numpy only).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,7 +38,7 @@ class FrameJoints:
 
     @classmethod
     def of(
-        cls, positions: dict[str, npt.ArrayLike | None], joints: Sequence[str]
+        cls, positions: Mapping[str, npt.ArrayLike | None], joints: Sequence[str]
     ) -> FrameJoints:
         """From ``{character: (J, 3) positions or None (absent)}`` in that order."""
         j = len(joints)

@@ -54,9 +54,7 @@ VERSION = 1
 _REC = struct.Struct("<BII")
 _TICK = struct.Struct("<Id")
 _CAM = struct.Struct("<Id3d4d4d")  # index, time, position, orientation xyzw, lens
-KIND_FRAME, KIND_POSE, KIND_CAMERA, KIND_MARK, KIND_END, KIND_JOINTS = (
-    ord(c) for c in "FPCMEJ"
-)
+KIND_FRAME, KIND_POSE, KIND_CAMERA, KIND_MARK, KIND_END, KIND_JOINTS = (ord(c) for c in "FPCMEJ")
 KINDS = frozenset({KIND_FRAME, KIND_POSE, KIND_CAMERA, KIND_MARK, KIND_END, KIND_JOINTS})
 MAX_PAYLOAD = 64 << 20
 

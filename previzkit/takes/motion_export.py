@@ -94,8 +94,7 @@ def export_take_motion(
     for n in names:
         if n not in track.characters:
             raise InputError(
-                f"motion export: no character {n!r} in the take "
-                f"(has {', '.join(track.characters)})"
+                f"motion export: no character {n!r} in the take (has {', '.join(track.characters)})"
             )
     order = [track.joints.index(n) for n in SKELETON]
     out = MotionExport(frames=len(track), fps=track_fps(track))

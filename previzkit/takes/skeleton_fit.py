@@ -58,8 +58,9 @@ def fit_skeleton(world: npt.ArrayLike, base: Skeleton | None = None) -> Skeleton
     leg = [base.index(n) for n in ("left_upper_leg", "left_lower_leg", "left_foot")]
     offsets[0] *= float(np.sum(measured[np.array(leg) - 1]) / np.sum(rest[np.array(leg) - 1]))
     tails = base.tails * scale
-    for j in range(1, base.num_joints):  # a chain's tail is its child's offset
-        tails[parents[j]] = offsets[j] if np.sum(parents == parents[j]) == 1 else tails[parents[j]]
+    for j in range(1, base.num_joints):  # a chain's tail is its only child's offset
+        if np.sum(parents == parents[j]) == 1:
+            tails[parents[j]] = offsets[j]
     return replace(
         base,
         offsets=offsets,
@@ -126,7 +127,7 @@ def fit_poses(skeleton: Skeleton, world: npt.ArrayLike) -> list[SkeletonPose]:
     names = skeleton.names
     return [
         SkeletonPose(
-            tuple(float(v) for v in w[i, 0]),
+            (float(w[i, 0, 0]), float(w[i, 0, 1]), float(w[i, 0, 2])),
             {names[j]: quat_from_matrix(local[i, j]) for j in range(j_count)},
         )
         for i in range(f)

@@ -93,7 +93,9 @@ def test_bvh_and_gltf_exports_put_each_actor_on_its_mark(two_actor_take, tmp_pat
         scene = trimesh.load(str(out.files[name]["glb"]), force="scene")
         hips_world, _ = scene.graph.get("hips")
         assert abs(hips_world[0, 3] - x) < 0.15 and abs(hips_world[2, 3] - z) < 0.15
-        mesh = scene.to_geometry() if hasattr(scene, "to_geometry") else scene.dump(concatenate=True)
+        mesh = (
+            scene.to_geometry() if hasattr(scene, "to_geometry") else scene.dump(concatenate=True)
+        )
         centre = mesh.bounds.mean(axis=0)
         assert abs(centre[0] - x) < 0.4 and abs(centre[2] - z) < 0.4, (name, centre)
         roots[name] = p
