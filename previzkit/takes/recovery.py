@@ -52,7 +52,8 @@ POSE_FILE, CAMERA_FILE = "pose.pzt", "camera.npz"
 @dataclass
 class Replay:
     """What a journal replay produced: ``frames`` (frame ticks), ``pose_frames``,
-    ``camera_samples``, ``joint_frames`` (frames with the characters' joints), ``files`` (kind -> name in the take's folder),
+    ``camera_samples``, ``joint_frames`` (frames with the characters' joints), ``files``
+    (kind -> name in the take's folder),
     ``media_frames`` (kind -> decodable frames or audio sample frames),
     ``journal_truncated`` (a torn tail was cut), ``ended`` (stopped cleanly)."""
 
