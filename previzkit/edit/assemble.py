@@ -17,6 +17,15 @@ Each shot uses its best take (:mod:`scoring`); its action (:mod:`trim`) is sprea
 the beats it covers in proportion to their script estimate, so a segment shows the part
 of the take where its lines are spoken. The first and last segment of a take keep
 ``handles_s`` of handle. Slate cards (gaps with slate metadata) separate scenes.
+
+Matching action (:mod:`continuity`): where both takes of a cut inside a scene have a
+joint track (``joints.npz``), the cut's out and in frames move, within
+``ContinuityRules.slack_s`` of the script's edit point (and of its record time), to where
+the characters' poses match; when no character can be kept under ``max_jump_m`` there,
+another take of the incoming shot within ``take_margin`` points of the best is tried,
+else the jump is kept and reported (``Assembly.jumps``, the clip's
+``metadata["previzkit"]["continuity"]``). A time jump or transition in the script
+between the two shots motivates any jump; cuts between scenes are not matched.
 """
 
 from __future__ import annotations
@@ -358,6 +367,7 @@ def _build(
     jumps: list[dict[str, Any]] = []
     cameras: dict[str, dict[str, Any] | None] = {}  # take label -> camera_summary
     joints = _JointCache(store)
+    max_jump = rules.continuity.max_jump_m if rules.continuity else float("inf")
     drift = 0  # record frames the cut runs late (+) or early (-) of the script's timing
     record = 0  # record frames from the record start
     for sp in shot_plan.scenes:
@@ -436,7 +446,7 @@ def _build(
             name = clip_name(t.scene, seg.shot.id, t.take)
             if note is not None:
                 meta["continuity"] = note
-                if note["jump_m"] > rules.continuity.max_jump_m:  # type: ignore[union-attr]
+                if note["jump_m"] > max_jump:
                     jumps.append({"clip": name, "scene": sp.number, "record_frame": record} | note)
             reel = reel_name(t.scene, seg.shot.id.split("-")[-1], t.take)
             for track, path in ((video, video_path), (audio, audio_path)):
@@ -547,11 +557,12 @@ def _match_cuts(
         between = [el for el in scene.elements if last_line < el.line <= first_line]
         track_a = joints(out.analysis.take)
         track_b = joints(inc.analysis.take)
-        if track_a is not None and track_b is not None and motivated(between):
+        moves_on = motivated(between)
+        if track_a is not None and track_b is not None and moves_on:
             moved = character_jumps(track_a, naive_out, track_b, inc.f0)
             who = max(moved, key=moved.__getitem__) if moved else None
             notes[k + 1] = _note(moved[who] if who else 0.0, True, None, who)
-        if track_a is None or motivated(between):
+        if track_a is None or moves_on:
             drift = at_script
             continue
         cut_out_a = (out.analysis.action or (0, 0, 0, out.analysis.frames))[3]
