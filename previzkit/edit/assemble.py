@@ -17,6 +17,15 @@ Each shot uses its best take (:mod:`scoring`); its action (:mod:`trim`) is sprea
 the beats it covers in proportion to their script estimate, so a segment shows the part
 of the take where its lines are spoken. The first and last segment of a take keep
 ``handles_s`` of handle. Slate cards (gaps with slate metadata) separate scenes.
+
+Matching action (:mod:`continuity`): where both takes of a cut inside a scene have a
+joint track (``joints.npz``), the cut's out and in frames move, within
+``ContinuityRules.slack_s`` of the script's edit point (and of its record time), to where
+the characters' poses match; when no character can be kept under ``max_jump_m`` there,
+another take of the incoming shot within ``take_margin`` points of the best is tried,
+else the jump is kept and reported (``Assembly.jumps``, the clip's
+``metadata["previzkit"]["continuity"]``). A time jump or transition in the script
+between the two shots motivates any jump; cuts between scenes are not matched.
 """
 
 from __future__ import annotations
@@ -27,13 +36,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from previzkit.core.errors import InputError, PrevizError, TakeStoreError
 from previzkit.core.optional import require
 from previzkit.core.progress import ProgressFn
+from previzkit.edit.continuity import (
+    ContinuityRules,
+    CutPoint,
+    best_cut,
+    character_jumps,
+    motivated,
+)
 from previzkit.edit.scoring import ScoringRules, TakeAnalysis, TakeScore, rank_takes
 from previzkit.edit.timeline import DEFAULT_RECORD_START, clip_name, reel_name
 from previzkit.edit.trim import TrimRules
 from previzkit.model import timecode as tc
+from previzkit.model.joint_track import JointTrack, read_joint_track
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +85,9 @@ class Segment:
 @dataclass(frozen=True)
 class AssemblyRules:
     """``min_shot_s``: shortest segment kept on its own; ``slate_s``: slate card length
-    between scenes (0: none); ``record_start``: record timecode of the first frame."""
+    between scenes (0: none); ``record_start``: record timecode of the first frame;
+    ``continuity``: how cuts match action where takes have joint tracks (None: cut at
+    the script's edit points)."""
 
     min_shot_s: float = 1.0
     slate_s: float = 2.0
@@ -74,6 +95,7 @@ class AssemblyRules:
     establishing_beats: int = 1
     trim: TrimRules = field(default_factory=TrimRules)
     scoring: ScoringRules = field(default_factory=ScoringRules)
+    continuity: ContinuityRules | None = field(default_factory=ContinuityRules)
 
 
 def scene_beats(scene: Any, timing: Any = None) -> list[Beat]:
@@ -208,6 +230,7 @@ class Assembly:
     timeline: Any
     scores: dict[str, list[TakeScore]]  # shot id -> its takes, best first
     missing: list[str]  # beats/shots that no take covers, as readable lines
+    jumps: list[dict[str, Any]] = field(default_factory=list)  # cuts over max_jump_m
 
 
 def _shot_estimates(beats: list[Beat], shot: Any) -> list[tuple[Beat, float, float]]:
@@ -281,6 +304,7 @@ def _build(
     done = 0
     scores: dict[str, list[TakeScore]] = {}
     best: dict[str, TakeAnalysis] = {}
+    ranked_analyses: dict[str, list[TakeAnalysis]] = {}  # shot id -> its takes, best first
     scene_beat_lists: dict[str, list[Beat]] = {}
     for sp in shot_plan.scenes:
         if sp.number not in scenes:
@@ -309,11 +333,15 @@ def _build(
                     progress(done, total)
             ranked = rank_takes(analyses, rules.scoring)
             scores[sh.id] = ranked
+            by_label = {a.take.label: a for a in analyses}
+            ranked_analyses[sh.id] = [by_label[r.label] for r in ranked]
             if ranked[0].total > float("-inf"):
                 best[sh.id] = next(a for a in analyses if a.take.label == ranked[0].label)
 
-    def source_span(shot: Any, seg_beats: list[Beat], beats: list[Beat]) -> tuple[int, int]:
-        a = best[shot.id]
+    def source_span(
+        shot: Any, seg_beats: list[Beat], beats: list[Beat], a: TakeAnalysis | None = None
+    ) -> tuple[int, int]:
+        a = a or best[shot.id]
         act_in, act_out, cut_in, cut_out = a.action or (0, a.frames, 0, a.frames)
         spans = _shot_estimates(beats, shot)
         whole = spans[-1][2] if spans else 1.0
@@ -336,7 +364,12 @@ def _build(
     timeline.tracks.append(video)
     timeline.tracks.append(audio)
     missing: list[str] = []
+    jumps: list[dict[str, Any]] = []
     cameras: dict[str, dict[str, Any] | None] = {}  # take label -> camera_summary
+    joints = _JointCache(store)
+    max_jump = rules.continuity.max_jump_m if rules.continuity else float("inf")
+    drift = 0  # record frames the cut runs late (+) or early (-) of the script's timing
+    record = 0  # record frames from the record start
     for sp in shot_plan.scenes:
         beats = scene_beat_lists[sp.number]
         usable = [sh for sh in sp.shots if sh.id in best]
@@ -360,10 +393,26 @@ def _build(
                 )
                 gap.metadata["previzkit"] = {"slate": slate}
                 track.append(gap)
-        for seg in segs:
-            a = best[seg.shot.id]
+            record += round(rules.slate_s * fps)
+        picks = [_Pick(best[seg.shot.id], *source_span(seg.shot, seg.beats, beats)) for seg in segs]
+        notes: list[dict[str, Any] | None] = [None] * len(segs)
+        if rules.continuity is not None:
+
+            def span(a: TakeAnalysis, seg: Segment, beats: list[Beat] = beats) -> tuple[int, int]:
+                return source_span(seg.shot, seg.beats, beats, a)
+
+            def others(seg: Segment) -> list[TakeAnalysis]:
+                cr = rules.continuity
+                assert cr is not None
+                return _close_takes(scores[seg.shot.id], ranked_analyses[seg.shot.id], cr)
+
+            drift = _match_cuts(
+                scenes[sp.number], segs, picks, notes, joints, span, others, drift, fps, rules
+            )
+        for seg, pick, note in zip(segs, picks, notes, strict=True):
+            a = pick.analysis
             t = a.take
-            f0, f1 = source_span(seg.shot, seg.beats, beats)
+            f0, f1 = pick.f0, pick.f1
             src = otio.opentime.TimeRange(
                 otio.opentime.RationalTime(t.start_frame + f0, fps),
                 otio.opentime.RationalTime(f1 - f0, fps),
@@ -395,6 +444,10 @@ def _build(
             if cameras[t.label] is not None:
                 meta["camera"] = cameras[t.label]
             name = clip_name(t.scene, seg.shot.id, t.take)
+            if note is not None:
+                meta["continuity"] = note
+                if note["jump_m"] > max_jump:
+                    jumps.append({"clip": name, "scene": sp.number, "record_frame": record} | note)
             reel = reel_name(t.scene, seg.shot.id.split("-")[-1], t.take)
             for track, path in ((video, video_path), (audio, audio_path)):
                 ref = otio.schema.ExternalReference(
@@ -404,6 +457,16 @@ def _build(
                 clip.metadata["previzkit"] = dict(meta)
                 clip.metadata["cmx_3600"] = {"reel": reel}
                 track.append(clip)
+            record += f1 - f0
+    for j in jumps:
+        log.warning(
+            "%s at %s: %s jumps %.2f m at the cut%s",
+            j["clip"],
+            tc.frames_to_timecode(j["record_frame"], rate),
+            j["character"],
+            j["jump_m"],
+            " (the script moves on)" if j["motivated"] else "",
+        )
     timeline.metadata["previzkit"] = {
         "rate": rate.name,
         "drop_frame": rate.drop_frame,
@@ -411,12 +474,152 @@ def _build(
         "project": str(Path(project).resolve()),
         "script": str(parsed.source or ""),
         "missing": missing,
+        "jumps": jumps,
         "scores": {
             shot: [{"take": s.label, "score": s.total, "why": s.why} for s in ranked]
             for shot, ranked in scores.items()
         },
     }
-    return Assembly(timeline, scores, missing)
+    return Assembly(timeline, scores, missing, jumps)
+
+
+@dataclass
+class _Pick:
+    """The take a segment plays and its source frames [f0, f1) (take frames)."""
+
+    analysis: TakeAnalysis
+    f0: int
+    f1: int
+
+
+class _JointCache:
+    """Takes' joint tracks, read once each (None: the take has none or it is broken)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.tracks: dict[str, JointTrack | None] = {}
+
+    def __call__(self, take: Any) -> JointTrack | None:
+        if take.label not in self.tracks:
+            self.tracks[take.label] = None
+            path = self.store.file(take, "joints")
+            if path is not None:
+                try:
+                    self.tracks[take.label] = read_joint_track(path)
+                except PrevizError as exc:
+                    log.warning("take %s: joints not used for the cut: %s", take.label, exc)
+        return self.tracks[take.label]
+
+
+def _close_takes(
+    ranked: list[TakeScore], analyses: list[TakeAnalysis], rules: ContinuityRules
+) -> list[TakeAnalysis]:
+    """A shot's takes after the best whose score is within ``rules.take_margin`` of it."""
+    top = ranked[0].total
+    return [
+        a
+        for s, a in zip(ranked[1:], analyses[1:], strict=True)
+        if s.total > float("-inf") and s.total >= top - rules.take_margin
+    ]
+
+
+def _match_cuts(
+    scene: Any,
+    segs: list[Segment],
+    picks: list[_Pick],
+    notes: list[dict[str, Any] | None],
+    joints: Callable[[Any], JointTrack | None],
+    span: Callable[[TakeAnalysis, Segment], tuple[int, int]],
+    others: Callable[[Segment], list[TakeAnalysis]],
+    drift: int,
+    fps: float,
+    rules: AssemblyRules,
+) -> int:
+    """Move the cuts of one scene to where poses match (``picks``, in place) and note
+    each cut's jump for its incoming segment (``notes``).
+
+    ``drift``: record frames the scene starts late (+) or early (-) of the script's
+    timing; returns the same at its end. Each cut's out and in frames stay within the
+    slack of the script's (and inside the takes' handles), and so do its record time and
+    the record time of the incoming clip's end, so the next cut can always stay put.
+    """
+    cr = rules.continuity
+    assert cr is not None
+    slack = round(cr.slack_s * fps)
+    min_len = max(1, round(rules.min_shot_s * fps))
+    script_len = [p.f1 - p.f0 for p in picks]  # the best takes at the script's points
+    for k in range(len(segs) - 1):
+        out, inc = picks[k], picks[k + 1]
+        naive_out = out.f1 - 1  # out.f0 may have moved at the cut before, out.f1 not
+        at_script = drift + (out.f1 - out.f0) - script_len[k]  # record drift, cut put
+        last_line = segs[k].beats[-1].lines[-1]
+        first_line = segs[k + 1].beats[0].lines[0]
+        between = [el for el in scene.elements if last_line < el.line <= first_line]
+        track_a = joints(out.analysis.take)
+        track_b = joints(inc.analysis.take)
+        moves_on = motivated(between)
+        if track_a is not None and track_b is not None and moves_on:
+            moved = character_jumps(track_a, naive_out, track_b, inc.f0)
+            who = max(moved, key=moved.__getitem__) if moved else None
+            notes[k + 1] = _note(moved[who] if who else 0.0, True, None, who)
+        if track_a is None or moves_on:
+            drift = at_script
+            continue
+        cut_out_a = (out.analysis.action or (0, 0, 0, out.analysis.frames))[3]
+        keep_a = min(min_len, naive_out + 1 - out.f0)
+        outs = np.arange(
+            max(naive_out - slack, out.f0 + keep_a - 1), min(naive_out + slack, cut_out_a - 1) + 1
+        )
+        rec = at_script + (outs - naive_out)  # record drift at the cut per out frame
+        choices: list[tuple[_Pick, CutPoint, int]] = []
+        for cand in [inc.analysis, *others(segs[k + 1])]:
+            track_c = joints(cand.take)
+            if track_c is None:
+                continue
+            f0b, f1b = (inc.f0, inc.f1) if cand is inc.analysis else span(cand, segs[k + 1])
+            cut_in_b = (cand.action or (0, 0, 0, cand.frames))[2]
+            keep_b = min(min_len, f1b - f0b)
+            ins = np.arange(max(f0b - slack, cut_in_b, 0), min(f0b + slack, f1b - keep_b) + 1)
+            end = rec[:, None] - (ins[None] - f0b) + (f1b - f0b) - script_len[k + 1]
+            allowed = (np.abs(rec)[:, None] <= slack) & (np.abs(end) <= slack)
+            cp = best_cut(track_a, outs, track_c, ins, (naive_out, f0b), fps, cr, allowed)
+            if cp is not None:
+                choices.append((_Pick(cand, f0b, f1b), cp, cand.take.take))
+                if cp.jump_m <= cr.max_jump_m:
+                    break
+        if not choices:
+            drift = at_script
+            continue
+        script = character_jumps(track_a, naive_out, track_b, inc.f0) if track_b else {}
+        pick, cp, _ = next((c for c in choices if c[1].jump_m <= cr.max_jump_m), choices[0])
+        replaced = inc.analysis.take.take if pick.analysis is not inc.analysis else None
+        drift = at_script + (cp.out_frame - naive_out)
+        out.f1 = cp.out_frame + 1
+        picks[k + 1] = _Pick(pick.analysis, cp.in_frame, pick.f1)
+        notes[k + 1] = _note(
+            cp.jump_m, False, max(script.values(), default=0.0), cp.character, replaced
+        )
+    last = picks[-1]
+    return drift + (last.f1 - last.f0) - script_len[-1]
+
+
+def _note(
+    jump: float,
+    motive: bool,
+    script_jump: float | None,
+    who: str | None,
+    instead: int | None = None,
+) -> dict[str, Any]:
+    """A clip's ``continuity`` metadata: ``jump_m`` at the cut into it (the character
+    who jumps most, metres), ``motivated`` (the script moves on there),
+    ``script_jump_m`` the jump at the script's edit point, ``instead_of_take`` the best
+    take this one replaced to match the action."""
+    note: dict[str, Any] = {"jump_m": round(float(jump), 4), "motivated": motive, "character": who}
+    if script_jump is not None:
+        note["script_jump_m"] = round(float(script_jump), 4)
+    if instead is not None:
+        note["instead_of_take"] = instead
+    return note
 
 
 def camera_summary(store: Any, take: Any) -> dict[str, Any] | None:
