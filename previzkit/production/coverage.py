@@ -80,7 +80,9 @@ def shot_camera(
     establishing: wide and high on the whole cast; master / two-shot: level, framing the
     pair; ots: over the shoulder of the second subject onto the first; single: a medium
     shot of the subject from the camera's side of the line; insert: the prop (or the
-    first actor's hands) close; pov: from the subject's eyes onto the other.
+    first actor's hands) close; pov: from the subject's eyes onto the other. This is
+    where the camera starts; :func:`previzkit.production.operator.operate` moves it
+    through a take to frame the actors' actual heads.
     """
     kind = str(shot.type)
     cast = list(positions)

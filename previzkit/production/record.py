@@ -10,14 +10,15 @@ director asking for "again, a little slower" would get. Times are seconds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from previzkit.core.errors import InputError
+from previzkit.model.joint_track import JointTrack
 
 # (speed, start offset s) per take number, cycling
 TAKE_TIMING = ((1.0, 0.0), (0.8, 1.5), (1.25, 0.5), (0.9, 3.0), (1.1, 0.8))
@@ -28,7 +29,9 @@ HANDLE_S = 1.0  # pre-roll and post-roll around the shot's script time
 class TakeSpec:
     """One take to record: scene, shot id, take number, frames at ``rate``, and the
     timing of the performance (``speed`` x, from ``start_s`` of each clip; the second
-    actor ``stagger_s`` later)."""
+    actor ``stagger_s`` later). ``plan_shot``: the planned
+    :class:`~previzkit.script.shots.Shot` (type, subjects, lens, side) the camera
+    operator frames; None: the shot's set camera stands still."""
 
     scene: str
     shot: str
@@ -38,6 +41,7 @@ class TakeSpec:
     speed: float
     start_s: float
     stagger_s: float = 1.5
+    plan_shot: Any = field(default=None, compare=False)  # the planned Shot it covers
 
     @property
     def label(self) -> str:
@@ -94,7 +98,14 @@ def take_specs(
                 start = float(np.clip(shift, 0.0, max(0.0, clip_s - 1.0)))
                 out.append(
                     TakeSpec(
-                        sp.number, sh.id, k + 1, max(2, round(length * fps)), rate, speed, start
+                        sp.number,
+                        sh.id,
+                        k + 1,
+                        max(2, round(length * fps)),
+                        rate,
+                        speed,
+                        start,
+                        plan_shot=sh,
                     )
                 )
     return out
@@ -125,6 +136,147 @@ def write_take_poses(
     return write_clip(out, actors, fps, meta={"take": spec.label, "speed": spec.speed})
 
 
+def performance_joints(
+    characters: Mapping[str, Any],
+    track: Any,
+    actors: Mapping[int, str],
+    frames: int,
+    retarget_cache: dict[Any, Any] | None = None,
+    min_visibility: float = 0.5,
+) -> JointTrack:
+    """Every character's world joints (set frame, metres) over a take's first ``frames``
+    loop frames, posed as the offline stage loop poses them: track frame *i* at loop
+    frame *i*, each pose retargeted onto its character (``actors``: actor id ->
+    name), a character keeping its last pose (its rest pose before the first). Retarget
+    and forward kinematics only, no GL; ``retarget_cache`` is the loop's
+    (:class:`~previzkit.stage.actors.Actors`), so the take retargets each frame once.
+
+    ``characters``: name -> anything with ``skeleton`` and ``placement`` (4x4 mark to
+    set), e.g. the :class:`~previzkit.render.character.Character` drawables;
+    ``track``: a :class:`~previzkit.model.pose_track.PoseTrack`.
+    """
+    from previzkit.capture.retarget import retarget
+    from previzkit.model.kinematics import forward_kinematics_arrays, pose_arrays
+    from previzkit.stage.actors import ActorMap
+
+    names = list(characters)
+    if not names:
+        raise InputError("performance joints: the set has no characters")
+    joints = list(characters[names[0]].skeleton.names)
+    for n in names[1:]:
+        if list(characters[n].skeleton.names) != joints:
+            raise InputError(f"performance joints: character {n!r} has another skeleton's joints")
+    amap = ActorMap(names, dict(actors))
+    count = min(int(frames), len(track.frames))
+    pose_now = {n: characters[n].skeleton.rest_pose() for n in names}
+    per_frame: dict[str, list[Any]] = {n: [] for n in names}
+    for i in range(count):
+        for pose in track.frames[i].people:
+            name = amap.character_for(int(pose.actor_id))
+            if name is None:
+                continue
+            key = (
+                name,
+                np.asarray(pose.world, np.float32).tobytes(),
+                np.asarray(pose.image[:, 2], np.float32).tobytes(),
+            )
+            sk = retarget_cache.get(key) if retarget_cache is not None else None
+            if sk is None:
+                sk = retarget(pose, characters[name].skeleton, min_visibility=min_visibility)
+                if retarget_cache is not None:
+                    retarget_cache[key] = sk
+            pose_now[name] = sk
+        for n in names:
+            per_frame[n].append(pose_now[n])
+    world = np.zeros((count, len(names), len(joints), 3), np.float32)
+    for c, n in enumerate(names):
+        ch = characters[n]
+        if not count:
+            continue
+        arrays = [pose_arrays(ch.skeleton, p) for p in per_frame[n]]
+        root = np.stack([a[0] for a in arrays])
+        quats = np.stack([a[1] for a in arrays])
+        fk = forward_kinematics_arrays(ch.skeleton, root, quats)
+        world[:, c] = (np.asarray(ch.placement) @ fk)[..., :3, 3]
+    fps = float(getattr(track, "fps", 0.0) or 24.0)
+    return JointTrack.from_frames(names, joints, list(world), fps)
+
+
+@dataclass(frozen=True)
+class Rig:
+    """A character's skeleton and placement (4x4, its mark to the set frame), as the
+    renderer's :class:`~previzkit.render.character.Character` has them, without GL."""
+
+    skeleton: Any
+    placement: Any
+
+
+def set_rigs(set_def: Any) -> dict[str, Rig]:
+    """The rig of every character of ``set_def`` (a SetDef), in set order: the mannequin
+    at its ``height_m``, a glTF character's own skeleton, placed on its mark."""
+    import math
+
+    from previzkit.core.geometry import translation
+    from previzkit.model.skeleton import default_skeleton
+
+    out = {}
+    for c in set_def.characters:
+        if c.model == "mannequin":
+            skeleton = default_skeleton(c.height_m)
+        else:
+            from previzkit.render.character_gltf import skeleton_from_gltf
+
+            skeleton = skeleton_from_gltf(Path(c.model), height_m=c.height_m)
+        out[c.name] = Rig(skeleton, translation(c.position, math.radians(c.yaw_deg)))
+    return out
+
+
+def prop_centre(set_def: Any, name: str) -> np.ndarray | None:
+    """The centre (set frame, m) of the prop an insert names (``"FILM CAN"`` is the
+    set's ``film_can``): its mesh's box centre through the prop's placement; None when
+    the set has no such prop."""
+    from previzkit.render.mesh import load_mesh
+
+    key = str(name).lower().replace(" ", "_")
+    for p in set_def.props:
+        if p.name.lower() == key:
+            pts = np.concatenate([part.positions for part in load_mesh(p.mesh)])
+            centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
+            return (p.model_matrix() @ np.r_[centre, 1.0])[:3]
+    return None
+
+
+def camera_path(
+    spec: TakeSpec,
+    set_def: Any,
+    track: Any,
+    cast: Sequence[str],
+    aspect: float,
+    retarget_cache: dict[Any, Any] | None = None,
+    rigs: Mapping[str, Any] | None = None,
+) -> tuple[JointTrack, list[Any]]:
+    """The take's world joints and the operated camera per frame ((camera-to-world,
+    Lens), :func:`previzkit.production.operator.operate`) for ``spec.plan_shot``,
+    from its set camera (``set_def.camera(spec.shot)``), the poses in ``track`` (a
+    PoseTrack; actor *i* plays ``cast[i]``) and the image ``aspect`` (w/h)."""
+    from previzkit.production.operator import operate
+
+    shot = spec.plan_shot
+    if shot is None:
+        raise InputError(f"take {spec.label}: no planned shot to operate the camera for")
+    rigs = dict(rigs) if rigs is not None else set_rigs(set_def)
+    joints = performance_joints(rigs, track, dict(enumerate(cast)), spec.frames, retarget_cache)
+    prop = None
+    if shot.type == "insert":
+        for subject in shot.subjects:
+            prop = prop_centre(set_def, subject)
+            if prop is not None:
+                break
+    axis = [c.name for c in set_def.characters][:2]
+    path = operate(shot, joints, set_def.camera(spec.shot), aspect, axis=axis, prop=prop)
+    return joints, path
+
+
 def record_take(
     ctx: Any,
     set_def: Any,
@@ -137,7 +289,9 @@ def record_take(
     retarget_cache: dict[Any, Any] | None = None,
 ) -> Any:
     """Record one take through the stage loop (offline: one pose frame per loop frame)
-    into ``store``; returns the catalogued :class:`~previzkit.model.take.Take`."""
+    into ``store``; returns the catalogued :class:`~previzkit.model.take.Take`. With a
+    ``spec.plan_shot`` the camera is operated (:func:`camera_path`), else the shot's
+    set camera stands still."""
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.sink import RecorderSink
     from previzkit.stage.sources import TrackSource
@@ -156,6 +310,11 @@ def record_take(
     )
     opts = StageOptions(width=size[0], height=size[1], camera=spec.shot, realtime=False)
     source = TrackSource(poses)
+    camera_track = None
+    if spec.plan_shot is not None:  # the operator frames the actors' heads through the take
+        _, path = camera_path(spec, set_def, source.track, cast, size[0] / size[1], retarget_cache)
+        if path:
+            camera_track = _path_lookup(path)
     sink = RecorderSink(rec)
     loop = StageLoop(
         ctx,
@@ -165,9 +324,19 @@ def record_take(
         actors=dict(enumerate(cast)),
         sinks=[sink],
         retarget_cache=retarget_cache,
+        camera_track=camera_track,
     )
     try:
         loop.run(frames=spec.frames)
     finally:
         loop.close()
     return store.get(spec.scene, spec.shot, spec.take)
+
+
+def _path_lookup(path: Sequence[Any]) -> Any:
+    """Frame index -> (camera-to-world, Lens) of ``path`` (the last held after its end)."""
+
+    def at(index: int) -> Any:
+        return path[min(max(index, 0), len(path) - 1)]
+
+    return at

@@ -75,7 +75,9 @@ class StageLoop:
     callable taking each presented (H, W, 3) image
     (:class:`~previzkit.stage.outputs.WindowOutput`). ``retarget_cache`` (a dict,
     kept by the caller) memoises retargeting across loops that replay the same pose
-    frames (see :class:`~previzkit.stage.actors.Actors`).
+    frames (see :class:`~previzkit.stage.actors.Actors`). ``camera_track(index)``
+    gives frame ``index``'s (camera-to-world 4x4, Lens) in place of the set camera's
+    (an operated camera move, :mod:`previzkit.production.operator`).
     """
 
     def __init__(
@@ -95,6 +97,7 @@ class StageLoop:
         window: Callable[[np.ndarray], None] | None = None,
         set_path: str | Path | None = None,
         retarget_cache: dict[Any, Any] | None = None,
+        camera_track: Callable[[int], tuple[Any, Any]] | None = None,
     ) -> None:
         from previzkit.model.setfile import load_set
         from previzkit.render.renderer import Renderer
@@ -126,6 +129,7 @@ class StageLoop:
         self.sync = sync
         self.headset = headset
         self.window = window
+        self.camera_track = camera_track
         self.blocking: Any = None  # made on the first headset event
         self.stats = LatencyStats()
         self.index = 0
@@ -241,12 +245,18 @@ class StageLoop:
         assert name is not None  # set in __init__
         return name
 
+    def _camera_pose(self) -> tuple[Any, Any]:
+        """(camera-to-world, Lens) at the current frame: the camera track's, else the set
+        camera's."""
+        if self.camera_track is not None:
+            return self.camera_track(self.index)
+        cam = self.drawables.set.camera(self._camera_name)
+        return cam.camera_to_world(), cam.lens
+
     def camera(self) -> CameraSample:
         """The loop's camera at the current frame (its index and time)."""
-        cam = self.drawables.set.camera(self._camera_name)
-        return CameraSample.from_matrix(
-            self.index, self.index / self.fps, cam.camera_to_world(), cam.lens
-        )
+        matrix, lens = self._camera_pose()
+        return CameraSample.from_matrix(self.index, self.index / self.fps, matrix, lens)
 
     @property
     def fps(self) -> float:
@@ -323,9 +333,9 @@ class StageLoop:
         t2 = time.perf_counter()
         w["retarget"] = t2 - t1
         # 3. render
-        cam = self.drawables.set.camera(self._camera_name)
-        self._render(cam.camera_to_world(), cam.lens)
-        camera = self.camera()
+        matrix, lens = self._camera_pose()
+        self._render(matrix, lens)
+        camera = CameraSample.from_matrix(self.index, self.index / self.fps, matrix, lens)
         rec.rendered = time.time()
         t3 = time.perf_counter()
         w["render"] = t3 - t2
