@@ -145,3 +145,47 @@ def test_storyboard_references_thumbnails_that_exist(demo_run) -> None:
             assert im.size[0] > 0
     video = re.search(r'<video[^>]*src="([^"]+)"', page) or re.search(r'src="([^"]+\.mp4)"', page)
     assert video and (out / video.group(1)).is_file()
+
+
+def _take_files(out: Path):
+    """(take, planned shot, joints, camera path) of every take of the demo."""
+    from previzkit.model.camera_track import read_camera_track
+    from previzkit.model.joint_track import read_joint_track
+    from previzkit.takes.store import TakeStore
+
+    shots = {sh.id: sh for sp in _plan(out).scenes for sh in sp.shots}
+    with TakeStore(out / "project", create=False) as store:
+        for take in store.list():
+            joints = read_joint_track(store.file(take, "joints"))
+            cams = read_camera_track(store.file(take, "camera"))
+            path = [(s.camera_to_world, s.lens) for s in cams]
+            yield take, shots[take.shot], joints, path
+
+
+def test_framing_from_the_stored_joints_through_each_camera_track(demo_run) -> None:
+    """Heads (and insert props) projected from joints.npz through camera.npz: singles and
+    over-the-shoulders keep the subject's head in title safe, two-shots both heads, inserts
+    their prop's centre in the middle third, in at least 95% of frames."""
+    from previzkit.core.resources import assets_dir
+    from previzkit.model.setfile import load_set
+    from previzkit.production.operator import fraction_by_subject
+    from previzkit.production.record import prop_centre
+
+    out, _ = demo_run
+    sets = {sp.number: sp.set_file for sp in _plan(out).scenes}
+    framed: dict[str, list[tuple[float, int]]] = {}
+    for take, shot, joints, path in _take_files(out):
+        assert len(joints) == len(path), take.label
+        prop = None
+        if shot.type == "insert":
+            prop = prop_centre(load_set(assets_dir() / sets[take.scene]), shot.subjects[0])
+        fraction = fraction_by_subject(shot, joints, path, 16 / 9, prop)
+        if fraction == fraction:  # NaN: a type without a framing rule (pov, establishing)
+            framed.setdefault(shot.type, []).append((fraction, len(path)))
+    figures = {
+        kind: sum(f * n for f, n in rows) / sum(n for _, n in rows) for kind, rows in framed.items()
+    }
+    print("frames framed per shot type:", {k: round(v, 3) for k, v in figures.items()})
+    for kind in ("single", "ots", "two-shot", "insert"):
+        if kind in figures:
+            assert figures[kind] >= 0.95, (kind, figures[kind])
