@@ -96,3 +96,19 @@ def test_deepmimic_rejects_a_foreign_file() -> None:
         deepmimic.deepmimic_bvh('{"Frames": [[1, 2, 3], [1, 2, 3]]}', "m.txt")
     with pytest.raises(InputError, match=r"m\.txt.*JSON"):
         deepmimic.deepmimic_bvh("not json", "m.txt")
+
+
+def test_written_sources_read_the_same_in_bvhio(lib) -> None:
+    """bvhio (an independent BVH reader) puts every joint of the cut and converted
+    sources where previzkit's forward kinematics does."""
+    bvhio = pytest.importorskip("bvhio")
+    for cid in ("walk", "turn_around"):
+        path = lib.get(cid).source
+        clip = motion.read_bvh(path)
+        _, pos = motion.forward_kinematics(clip)
+        root = bvhio.readAsHierarchy(str(path))
+        for k in range(0, len(pos), 7):
+            root.loadPose(k)
+            for joint, *_ in root.layout():
+                got = pos[k, clip.names.index(joint.Name)]
+                assert np.allclose(got, np.array(joint.PositionWorld), atol=1e-2), (cid, k)
