@@ -127,6 +127,73 @@ def read_bvh(path: str | Path) -> BvhClip:
     return parse_bvh(p.read_text(encoding="utf-8", errors="replace"), str(p))
 
 
+def write_bvh(clip: BvhClip, path: str | Path) -> Path:
+    """Write ``clip`` as BVH text (joints depth first, offsets to 6 decimals, channel
+    values to 4): :func:`parse_bvh` reads back the same skeleton and motion."""
+    lines = ["HIERARCHY"]
+    children: dict[int, list[int]] = {k: [] for k in range(len(clip.names))}
+    for k, p in enumerate(clip.parents):
+        if p >= 0:
+            children[p].append(k)
+
+    def joint(k: int, depth: int) -> None:
+        pad = "  " * depth
+        kind = "ROOT" if clip.parents[k] < 0 else "JOINT"
+        lines.append(f"{pad}{kind} {clip.names[k]}")
+        lines.append(f"{pad}{{")
+        lines.append(f"{pad}  OFFSET {' '.join(f'{v:.6f}' for v in clip.offsets[k])}")
+        if clip.channels[k]:
+            lines.append(f"{pad}  CHANNELS {len(clip.channels[k])} {' '.join(clip.channels[k])}")
+        for c in children[k]:
+            joint(c, depth + 1)
+        if k in clip.end_sites:
+            end = " ".join(f"{v:.6f}" for v in clip.end_sites[k])
+            lines.extend([f"{pad}  End Site", f"{pad}  {{", f"{pad}    OFFSET {end}", f"{pad}  }}"])
+        lines.append(f"{pad}}}")
+
+    order: list[int] = []  # joints in the order written (depth first), for the columns
+
+    def visit(k: int) -> None:
+        order.append(k)
+        for c in children[k]:
+            visit(c)
+
+    for root in (k for k, p in enumerate(clip.parents) if p < 0):
+        joint(root, 0)
+        visit(root)
+    start = np.cumsum([0] + [len(c) for c in clip.channels])
+    cols = [i for k in order for i in range(start[k], start[k + 1])]
+    lines += ["MOTION", f"Frames: {len(clip.motion)}", f"Frame Time: {clip.frame_time:.8f}"]
+    lines += [" ".join(f"{v:.4f}" for v in row) for row in clip.motion[:, cols]]
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(out.suffix + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+def cut_bvh(clip: BvhClip, start_s: float, stop_s: float, fps: float | None = None) -> BvhClip:
+    """Frames of ``clip`` from ``start_s`` to ``stop_s`` (clip seconds), every n-th frame
+    so that the rate is close to ``fps`` (the clip's own rate when None)."""
+    n = len(clip.motion)
+    i0, i1 = round(start_s * clip.fps), min(n, round(stop_s * clip.fps) + 1)
+    if not 0 <= i0 < i1:
+        raise InputError(
+            f"cut_bvh: {start_s}-{stop_s} s is not inside the clip's {(n - 1) / clip.fps:.2f} s"
+        )
+    step = 1 if fps is None else max(1, round(clip.fps / fps))
+    return BvhClip(
+        list(clip.names),
+        list(clip.parents),
+        clip.offsets.copy(),
+        dict(clip.end_sites),
+        [list(c) for c in clip.channels],
+        clip.motion[i0:i1:step].copy(),
+        clip.frame_time * step,
+    )
+
+
 def forward_kinematics(clip: BvhClip) -> tuple[npt.NDArray, npt.NDArray]:
     """World rotations (F, J, 3, 3) and positions (F, J, 3), in the BVH's units."""
     f, j = clip.motion.shape[0], len(clip.names)
