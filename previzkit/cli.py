@@ -32,6 +32,11 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "stage": ("previzkit.stage.cli", "stage", "Run the real-time stage loop."),
     "overlay": ("previzkit.overlay.cli", "overlay", "AR overlay over a tracked camera."),
     "cut": ("previzkit.edit.cli", "cut", "Assemble, detect, render and export the previz cut."),
+    "previz": (
+        "previzkit.production.previz",
+        "previz",
+        "Previz a screenplay: sets, cast, takes, the cut and its outputs.",
+    ),
     "demo": ("previzkit.production.demo", "demo", "Run the whole pipeline on the bundled sample."),
     "batch": ("previzkit.batch.cli", "batch", "Batch capture/render/assemble over takes on Dask."),
     "keys": ("previzkit.capture.keys_cli", "keys", "Generate CurveZMQ keys for pose streams."),

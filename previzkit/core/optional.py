@@ -59,6 +59,7 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "stage": ("stage", ("moderngl", "trimesh", "timecode")),
     "overlay": ("stage", ("moderngl", "trimesh", "cv2")),
     "cut": ("edit", ("opentimelineio", "timecode", "av")),
+    "previz": ("render,edit", ("moderngl", "trimesh", "opentimelineio", "timecode", "av")),
     "demo": ("render,edit", ("moderngl", "trimesh", "opentimelineio", "timecode", "av")),
     "batch": ("batch", ("dask", "distributed")),
     "keys": ("capture", ("zmq",)),

@@ -10,7 +10,7 @@ to the assets folder (:func:`previzkit.core.resources.assets_dir`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,3 +85,30 @@ def assets_exists(root: Path | None = None) -> Callable[[str], bool]:
 
         root = assets_dir()
     return lambda rel: (root / rel).is_file()
+
+
+def find_set(
+    location: str,
+    named: Mapping[str, Path],
+    folders: Sequence[Path] = (),
+) -> Path | None:
+    """The user's set file for ``location``, or None: a ``named`` entry whose key is the
+    location or its leading part (``"WAREHOUSE"`` for ``"WAREHOUSE - BOOTH"``), compared
+    by :func:`location_slug`; else the first of :func:`set_candidates` (by file name,
+    no fallback) found in one of ``folders``."""
+    by_slug = {location_slug(k): Path(v) for k, v in named.items()}
+    names = [Path(c).name for c in set_candidates(location) if c != FALLBACK_SET]
+    for name in names:
+        if name.removesuffix(".yaml") in by_slug:
+            return by_slug[name.removesuffix(".yaml")]
+    for folder in folders:
+        for name in names:
+            if (Path(folder) / name).is_file():
+                return Path(folder) / name
+    return None
+
+
+def location_matches(key: str, location: str) -> bool:
+    """Whether a ``--set`` key names ``location`` or one of its leading parts."""
+    slugs = {Path(c).name.removesuffix(".yaml") for c in set_candidates(location)}
+    return location_slug(key) in slugs - {Path(FALLBACK_SET).stem}
