@@ -218,18 +218,11 @@ def dress(set_def: Any, looks: Mapping[str, Look]) -> Any:
 # --- sets ----------------------------------------------------------------------------
 
 
-def resolve_sets(
-    scenes: Sequence[Any],
-    plan: Any,
-    opts: PrevizOptions,
-    folder: Path,
-    assets: Path,
-    progress: ProgressFn | None = None,
-) -> dict[str, SceneSet]:
-    """Scene number -> its set, for the plan's scenes (``scenes``: the breakdown's).
-    Stand-ins are written under ``folder``, one per location and INT/EXT, with a mark
-    for each of the most characters a scene there has."""
-    from previzkit.production import standin
+def find_sets(scenes: Sequence[Any], plan: Any, opts: PrevizOptions) -> dict[str, Path | None]:
+    """Scene number -> the user's set file for its location (``opts.set_files``, then
+    ``opts.sets_dir``), None where there is none; checks the options (a ``--set`` for
+    no location of the script, a missing file) and, without stand-ins, that every
+    location has a set. ``scenes``: the breakdown's; nothing is written."""
     from previzkit.script.locations import find_set, location_matches, location_slug
 
     by_number = {s.number: s for s in scenes}
@@ -245,18 +238,37 @@ def resolve_sets(
         raise InputError(f"--sets {opts.sets_dir}: not a folder")
     folders = [Path(opts.sets_dir)] if opts.sets_dir is not None else []
     found: dict[str, Path | None] = {}
+    for sp in plan.scenes:
+        sb = by_number[sp.number]
+        found[sp.number] = find_set(sb.location, opts.set_files, folders)
+        if found[sp.number] is None and not opts.standins:
+            raise InputError(
+                f"location {sb.location!r} (scene {sp.number}): no set file; give "
+                f"--set '{sb.location}=SET.yaml' or {location_slug(sb.location)}.yaml "
+                "in --sets DIR, or leave out --no-standins for a stand-in set"
+            )
+    return found
+
+
+def resolve_sets(
+    scenes: Sequence[Any],
+    plan: Any,
+    found: Mapping[str, Path | None],
+    folder: Path,
+    assets: Path,
+    progress: ProgressFn | None = None,
+) -> dict[str, SceneSet]:
+    """Scene number -> its set: the ``found`` file (:func:`find_sets`), else a stand-in
+    written under ``folder``, one per location and INT/EXT, with a mark for each of the
+    most characters a scene there has."""
+    from previzkit.production import standin
+    from previzkit.script.locations import location_slug
+
+    by_number = {s.number: s for s in scenes}
     need: dict[tuple[str, bool], tuple[Any, int]] = {}  # -> (first scene there, marks)
     for sp in plan.scenes:
         sb = by_number[sp.number]
-        path = find_set(sb.location, opts.set_files, folders)
-        found[sp.number] = path
-        if path is None:
-            if not opts.standins:
-                raise InputError(
-                    f"location {sb.location!r} (scene {sp.number}): no set file; give "
-                    f"--set '{sb.location}=SET.yaml' or {location_slug(sb.location)}.yaml "
-                    "in --sets DIR, or leave out --no-standins for a stand-in set"
-                )
+        if found[sp.number] is None:
             key = (location_slug(sb.location), standin.is_interior(sb.int_ext))
             first, marks = need.get(key, (sb, 2))
             need[key] = (first, max(marks, len(scene_cast(sp))))
@@ -518,12 +530,13 @@ def run_previz(
                 f"(scenes: {', '.join(known)})"
             )
         plan = dataclasses.replace(plan, scenes=[s for s in plan.scenes if s.number in opts.scenes])
+    found = find_sets(bd.scenes, plan, opts)
     seconds["script"] = time.perf_counter() - t
 
     t = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     with bars("sets", None, "set") as progress:
-        scene_files = resolve_sets(bd.scenes, plan, opts, out / "sets", assets, progress)
+        scene_files = resolve_sets(bd.scenes, plan, found, out / "sets", assets, progress)
     plan = dataclasses.replace(
         plan,
         scenes=[

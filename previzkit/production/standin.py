@@ -146,13 +146,13 @@ def _prop(name: str, part: str, pos: tuple[float, float, float], **kw: Any) -> d
     return d
 
 
-def _furniture(z: float, floor_color: tuple[float, float, float]) -> list[dict[str, Any]]:
-    """A table with a chair at each end on a floor patch, centred at (0, z)."""
+def _furniture(x: float, z: float, floor_color: tuple[float, float, float]) -> list[dict[str, Any]]:
+    """A table with a chair at each end on a floor patch, centred at (x, z)."""
     return [
-        _prop("floor", "floor", (0.0, 0.0, z), scale=(3.2, 1.0, 2.2), color=floor_color),
-        _prop("table", "table", (0.0, 0.0, z)),
-        _prop("chair_left", "chair", (-1.0, 0.0, z), yaw=90.0),
-        _prop("chair_right", "chair", (1.0, 0.0, z), yaw=-90.0),
+        _prop("floor", "floor", (x, 0.0, z), scale=(3.2, 1.0, 2.2), color=floor_color),
+        _prop("table", "table", (x, 0.0, z)),
+        _prop("chair_left", "chair", (x - 1.0, 0.0, z), yaw=90.0),
+        _prop("chair_right", "chair", (x + 1.0, 0.0, z), yaw=-90.0),
     ]
 
 
@@ -183,7 +183,7 @@ def standin_data(
             _prop("door", "door", (2.3, 0.0, BACK_Z + WALL_T / 2 + 0.03)),
             _prop("window", "window", (-2.0, 0.0, BACK_Z + WALL_T / 2 + 0.03)),
             _prop("window_left", "window", (-w / 2 + WALL_T / 2 + 0.03, 0.0, -1.0), yaw=90.0),
-            *_furniture(-3.0, (0.45, 0.2, 0.16)),
+            *_furniture(0.0, -3.0, (0.45, 0.2, 0.16)),
         ]
         stage = {"width": w + 2, "depth": d + 4, "grid": 0.5}
         stage |= {"floor_color": [0.45, 0.34, 0.24], "grid_color": [0.5, 0.38, 0.27]}
@@ -203,7 +203,7 @@ def standin_data(
             _prop("door", "door", (1.5, step_top, front + 0.18)),
             _prop("steps", "steps", (1.5, 0.0, front + 0.5)),
             _prop("window", "window", (-2.0, 0.2, front + 0.18)),
-            *_furniture(-2.2, (0.55, 0.55, 0.55)),
+            *_furniture(-3.6, -2.6, (0.55, 0.55, 0.55)),
         ]
         stage = {"width": 16, "depth": 16, "grid": 0.0, "floor_color": [0.36, 0.42, 0.3]}
         lights = [
