@@ -1,12 +1,15 @@
-"""Benchmark of `previzkit demo` and `previzkit batch`: time per pipeline step, plus two
-ratios measured in this process against a baseline:
+"""Benchmark of `previzkit demo`, `previzkit previz` and `previzkit batch`: time per
+pipeline step, plus ratios measured in this process against a baseline:
 
+- `previzkit previz` on the bundled sample (stand-in sets built from the kit of parts)
+  vs `previzkit demo` (the bundled sets), same sizes, same run;
 - recording with the retarget cache vs the plain stage loop (retargeting every
   frame), on the same takes;
 - batch capture on a Dask LocalCluster (2 workers) vs serially, on the same takes.
 
     python3 benchmarks/demo.py            # the --quick demo (about a minute)
     python3 benchmarks/demo.py --full     # the default demo (a few minutes)
+    python3 benchmarks/demo.py --full --previz-only   # demo and previz rows only
 """
 
 from __future__ import annotations
@@ -58,10 +61,13 @@ def _record_ratio(work: Path, takes: int) -> tuple[float, float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--full", action="store_true", help="the default demo, not --quick")
+    ap.add_argument("--previz-only", action="store_true", help="only the demo and previz rows")
     args = ap.parse_args()
 
     from previzkit.batch.runner import run_batch
+    from previzkit.core.resources import asset_path
     from previzkit.production.demo import DemoOptions, run_demo
+    from previzkit.production.previz import run_previz
 
     work = Path(tempfile.mkdtemp(prefix="previzkit-bench-"))
     try:
@@ -80,6 +86,18 @@ def main() -> None:
         print(
             f"{'total':<12}{wall:8.1f}   record {result.frames / result.seconds['record']:.0f} frames/s"
         )
+
+        t = time.perf_counter()
+        pv = run_previz(asset_path("scripts", "sample.fountain"), work / "previz", opts)
+        pv_wall = time.perf_counter() - t
+        steps = ", ".join(f"{k} {v:.1f}" for k, v in pv.seconds.items())
+        print(
+            f"previz on the sample (stand-in sets), same sizes: {pv.takes} takes, "
+            f"{pv.frames} frames, cut {pv.clips} clips; {pv_wall:.1f} s ({steps}); "
+            f"ratio to the demo {pv_wall / wall:.2f}x"
+        )
+        if args.previz_only:
+            return
 
         plain, cached, frames = _record_ratio(work, 2)
         print(

@@ -185,7 +185,7 @@ def standin_data(
             _prop("window_left", "window", (-w / 2 + WALL_T / 2 + 0.03, 0.0, -1.0), yaw=90.0),
             *_furniture(0.0, -3.0, (0.45, 0.2, 0.16)),
         ]
-        stage = {"width": w + 2, "depth": d + 4, "grid": 0.5}
+        stage: dict[str, Any] = {"width": w + 2, "depth": d + 4, "grid": 0.5}
         stage |= {"floor_color": [0.45, 0.34, 0.24], "grid_color": [0.5, 0.38, 0.27]}
         lights = [
             {"type": "directional", "direction": [-0.3, -1.0, -0.5], "intensity": 0.8},
@@ -205,7 +205,8 @@ def standin_data(
             _prop("window", "window", (-2.0, 0.2, front + 0.18)),
             *_furniture(-3.6, -2.6, (0.55, 0.55, 0.55)),
         ]
-        stage = {"width": 16, "depth": 16, "grid": 0.0, "floor_color": [0.36, 0.42, 0.3]}
+        stage = {"width": 16, "depth": 16, "grid": 0.0}
+        stage["floor_color"] = [0.36, 0.42, 0.3]
         lights = [
             {"type": "directional", "direction": [-0.45, -1.0, -0.35], "intensity": 0.9},
             {"type": "ambient", "color": [0.34, 0.36, 0.42]},
