@@ -6,7 +6,7 @@ Blocking (pure text rules, per clause of an action line; a clause's subject is t
 name in it, "he"/"she" the last one named, "they" everyone):
 
 - ``enters``, ``steps out/in``, ``comes in``, ``leads``, ``follows``, ``behind``: walk on
-  from off stage (2.5 m out from the scene's centre past the home mark) to the home mark;
+  from upstage (1.5 m behind the home mark, away from the cameras) to the home mark;
 - ``exits``, ``leaves``, ``walks out/off/away``: walk off to that point;
 - ``crosses/walks/moves/steps/heads/goes/approaches (to) X``: walk to X (a cast member,
   stopping 0.9 m short; a mark; a prop, stopping 0.6 m short);
@@ -53,7 +53,7 @@ from previzkit.core.geometry import yaw_towards
 WALK_CLIP, IDLE_CLIP = "walk", "idle_stand"
 KNEEL_CLIP, HOLD_CLIP, STAND_CLIP = "kneel_down", "kneel_hold", "stand_up_from_kneel"
 BLEND_S = 0.25
-OFFSTAGE_M = 2.5
+OFFSTAGE_M = 1.5
 TURN_DEG_S = 180.0
 PREROLL_S = 2.0
 
@@ -372,12 +372,14 @@ def perform(
 
 
 def _offstage(blocking: Blocking, name: str) -> tuple[float, float]:
+    """Upstage of ``name``'s home: ``OFFSTAGE_M`` behind the line from the first home to
+    the second, away from the cameras' side (coverage puts them on its right)."""
     pts = np.array([h[:2] for h in blocking.home.values()])
-    centre = pts.mean(axis=0)
     p = np.array(blocking.home[name][:2])
-    d = p - centre
-    d = d / np.linalg.norm(d) if np.linalg.norm(d) > 1e-6 else np.array([1.0, 0.0])
-    q = p + d * OFFSTAGE_M
+    u = pts[1] - pts[0] if len(pts) > 1 else np.array([1.0, 0.0])
+    u = u / np.linalg.norm(u) if np.linalg.norm(u) > 1e-6 else np.array([1.0, 0.0])
+    right = np.array([-u[1], u[0]])  # (x, z) of coverage's right-side normal
+    q = p - right * OFFSTAGE_M
     return float(q[0]), float(q[1])
 
 

@@ -305,6 +305,7 @@ def performance_joints(
     set), e.g. the :class:`~previzkit.render.character.Character` drawables;
     ``track``: a :class:`~previzkit.model.pose_track.PoseTrack`; ``placements(i)``:
     frame *i*'s {name: (floor position, yaw deg)} in place of the fixed placements
+    (default: the track's own, :func:`track_placements`)
     (:meth:`previzkit.stage.loop.StageLoop` moves the characters the same way).
     """
     import math
@@ -317,6 +318,8 @@ def performance_joints(
     names = list(characters)
     if not names:
         raise InputError("performance joints: the set has no characters")
+    if placements is None:  # a performance take carries its placements
+        placements = track_placements(track)
     joints = list(characters[names[0]].skeleton.names)
     for n in names[1:]:
         if list(characters[n].skeleton.names) != joints:
