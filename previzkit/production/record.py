@@ -93,11 +93,15 @@ def take_specs(
     *,
     perform: bool = True,
     assets: str | Path | None = None,
+    sets: Mapping[str, Any] | None = None,
 ) -> list[TakeSpec]:
     """Every take to record, in plan order (scene, shot, take): the shot's script time
     x ``scale`` (+/- 12 % between takes) plus ``handle_s`` before and after. ``clip_s``
     is the pose clips' length; ``max_s`` caps a take's length. ``perform``: play each
-    scene's blocking (sets from ``assets``, default the shipped ones) for the takes."""
+    scene's blocking for the takes, on ``sets[scene]`` (a SetDef with the cast placed,
+    as the recording uses) or else the plan's set file under ``assets`` (default the
+    shipped ones) through :func:`~previzkit.production.coverage.scene_set`; a scene
+    with neither keeps the legacy clip timing."""
     from previzkit.model import timecode as tc
 
     if takes_per_shot < 1:
@@ -107,7 +111,10 @@ def take_specs(
     scenes = {sc.number: sc for sc in script.scenes}
     out = []
     for sp in plan.scenes:
-        played = scene_performance(scenes[sp.number], sp, scale, assets) if perform else None
+        played = None
+        if perform:
+            set_def = (sets or {}).get(sp.number)
+            played = scene_performance(scenes[sp.number], sp, scale, assets, set_def)
         for sh in sp.shots:
             for k in range(takes_per_shot):
                 speed, shift = TAKE_TIMING[k % len(TAKE_TIMING)]
@@ -181,19 +188,31 @@ def take_timeline(
 
 
 def scene_performance(
-    scene: Any, scene_plan: Any, scale: float = 1.0, assets: str | Path | None = None
-) -> dict[str, Any]:
+    scene: Any,
+    scene_plan: Any,
+    scale: float = 1.0,
+    assets: str | Path | None = None,
+    set_def: Any = None,
+) -> dict[str, Any] | None:
     """The played blocking of one scene (name -> Performance, in the scene set's
-    character order): its cast placed as :func:`previzkit.production.coverage.scene_set`
-    places them on the plan's set, performing :func:`~previzkit.production.performance.block_scene`."""
+    character order): its cast where ``set_def`` has them, else placed as
+    :func:`previzkit.production.coverage.scene_set` places them on the plan's set file
+    (None when that file is missing), performing
+    :func:`~previzkit.production.performance.block_scene`."""
     from previzkit.core.resources import assets_dir
     from previzkit.model.setfile import load_set
     from previzkit.production import performance as pf
     from previzkit.production.coverage import scene_set
 
     root = Path(assets) if assets is not None else assets_dir()
-    base = load_set(root / (scene_plan.set_file or "sets/sample.yaml"))
-    full = scene_set(base, scene_plan, root)
+    if set_def is not None:
+        base = full = set_def
+    else:
+        path = root / (scene_plan.set_file or "sets/sample.yaml")
+        if not path.is_file():
+            return None
+        base = load_set(path)
+        full = scene_set(base, scene_plan, root)
     home = {c.name: (c.position[0], c.position[2], c.yaw_deg) for c in full.characters}
     marks = {k: (float(m.position[0]), float(m.position[1])) for k, m in base.marks.items()}
     props = {p.name: (float(p.position[0]), float(p.position[2])) for p in base.props}
