@@ -3,9 +3,18 @@
 take, through the shot's camera into the take recorder
 (:class:`previzkit.takes.recorder.Recorder`) and so into the take store.
 
-Timing per take (:func:`take_specs`): take 1 plays the clips at their captured speed,
-later takes faster or slower and from another point of the performance, as a
-director asking for "again, a little slower" would get. Times are seconds.
+Performance per take (:func:`take_specs` with ``perform=True``, the default): each
+scene's blocking (:mod:`previzkit.production.performance`) is played once into every
+character's poses and placements; a take of a shot plays that performance over the
+shot's part of the scene (its covered beats, the script's time x ``scale``, stretched to
+the take's length, +/- 12 % between takes, and started a tenth of a second apart), so
+every shot of a scene sees the same blocking. The take's ``.pzt`` carries the
+placements per frame in its meta (``placements``: name -> [[x, z, yaw_deg], ...]),
+which :func:`record_take` hands to the stage loop and the camera operator.
+
+Without a performance (``perform=False``), take 1 plays the clips at their captured
+speed, later takes faster or slower and from another point of the clip, each actor
+on its mark. Times are seconds.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from previzkit.model.joint_track import JointTrack
 
 # (speed, start offset s) per take number, cycling
 TAKE_TIMING = ((1.0, 0.0), (0.8, 1.5), (1.25, 0.5), (0.9, 3.0), (1.1, 0.8))
+TAKE_OFFSET_S = (0.0, 0.1, -0.1, 0.15, -0.05)  # performance takes: a slightly early/late start
 HANDLE_S = 1.0  # pre-roll and post-roll around the shot's script time
 
 
@@ -31,7 +41,10 @@ class TakeSpec:
     timing of the performance (``speed`` x, from ``start_s`` of each clip; the second
     actor ``stagger_s`` later). ``plan_shot``: the planned
     :class:`~previzkit.script.shots.Shot` (type, subjects, lens, side) the camera
-    operator frames; None: the shot's set camera stands still."""
+    operator frames; None: the shot's set camera stands still. ``performance``: the
+    scene's played blocking (name -> :class:`~previzkit.production.performance.Performance`,
+    set order) and ``timeline`` the knots (take s, performance s) mapping take time to
+    it; None: the legacy clip timing above."""
 
     scene: str
     shot: str
@@ -42,6 +55,8 @@ class TakeSpec:
     start_s: float
     stagger_s: float = 1.5
     plan_shot: Any = field(default=None, compare=False)  # the planned Shot it covers
+    performance: Any = field(default=None, compare=False, repr=False)
+    timeline: tuple[tuple[float, float], ...] = ()
 
     @property
     def label(self) -> str:
@@ -75,18 +90,31 @@ def take_specs(
     max_s: float | None = None,
     scale: float = 1.0,
     handle_s: float = HANDLE_S,
+    *,
+    perform: bool = True,
+    assets: str | Path | None = None,
+    sets: Mapping[str, Any] | None = None,
 ) -> list[TakeSpec]:
     """Every take to record, in plan order (scene, shot, take): the shot's script time
     x ``scale`` (+/- 12 % between takes) plus ``handle_s`` before and after. ``clip_s``
-    is the pose clips' length; ``max_s`` caps a take's length."""
+    is the pose clips' length; ``max_s`` caps a take's length. ``perform``: play each
+    scene's blocking for the takes, on ``sets[scene]`` (a SetDef with the cast placed,
+    as the recording uses) or else the plan's set file under ``assets`` (default the
+    shipped ones) through :func:`~previzkit.production.coverage.scene_set`; a scene
+    with neither keeps the legacy clip timing."""
     from previzkit.model import timecode as tc
 
     if takes_per_shot < 1:
         raise InputError(f"takes per shot must be >= 1, got {takes_per_shot}")
     fps = float(tc.rate(rate).fps)
     est = shot_estimates(script, plan)
+    scenes = {sc.number: sc for sc in script.scenes}
     out = []
     for sp in plan.scenes:
+        played = None
+        if perform:
+            set_def = (sets or {}).get(sp.number)
+            played = scene_performance(scenes[sp.number], sp, scale, assets, set_def)
         for sh in sp.shots:
             for k in range(takes_per_shot):
                 speed, shift = TAKE_TIMING[k % len(TAKE_TIMING)]
@@ -96,19 +124,117 @@ def take_specs(
                 # from the top of the performance (+ this take's shift): the actors
                 # stand, kneel and stand up again within the longer takes
                 start = float(np.clip(shift, 0.0, max(0.0, clip_s - 1.0)))
+                frames = max(2, round(length * fps))
+                knots: tuple[tuple[float, float], ...] = ()
+                if played is not None:
+                    offset = TAKE_OFFSET_S[k % len(TAKE_OFFSET_S)]
+                    knots = take_timeline(
+                        scenes[sp.number], sh, frames / fps, handle_s, scale, offset
+                    )
+                    start = knots[0][1]
+                    speed = _rate(knots)
                 out.append(
                     TakeSpec(
                         sp.number,
                         sh.id,
                         k + 1,
-                        max(2, round(length * fps)),
+                        frames,
                         rate,
                         speed,
                         start,
                         plan_shot=sh,
+                        performance=played,
+                        timeline=knots,
                     )
                 )
     return out
+
+
+def _rate(knots: Sequence[tuple[float, float]]) -> float:
+    """Performance seconds per take second over the knots' whole span."""
+    span = knots[-1][0] - knots[0][0]
+    return round((knots[-1][1] - knots[0][1]) / span, 3) if span > 0 else 1.0
+
+
+def take_timeline(
+    scene: Any, shot: Any, length_s: float, handle_s: float, scale: float, offset_s: float = 0.0
+) -> tuple[tuple[float, float], ...]:
+    """Knots (take s, performance s) of a take of ``shot`` lasting ``length_s``: the
+    handles play at speed 1 around the covered beats, which fill the rest of the take
+    back to back (the editor's reading, :func:`previzkit.edit.assemble.source_span`),
+    each at its place in the scene's time (script s x ``scale``) + ``offset_s``."""
+    from previzkit.edit.assemble import scene_beats
+
+    covers = set(shot.covers)
+    spans, t = [], 0.0
+    for beat in scene_beats(scene):
+        d = beat.estimate_s * scale
+        if covers & set(beat.lines):
+            spans.append((t, t + d))
+        t += d
+    if not spans:
+        spans = [(0.0, t or 2.0 * scale)]
+    whole = sum(b - a for a, b in spans)
+    k = max(length_s - 2 * handle_s, 1e-3) / whole
+    knots = [(0.0, spans[0][0] - handle_s)]
+    u = handle_s
+    for a, b in spans:
+        if len(knots) == 1 or abs(knots[-1][1] - a) > 1e-9:  # a jump over beats not covered
+            knots.append((u + 1e-6 * (len(knots) > 1), a))
+        u += (b - a) * k
+        knots.append((u, b))
+    knots.append((length_s, spans[-1][1] + handle_s))
+    return tuple((float(x), float(y + offset_s)) for x, y in knots)
+
+
+def scene_performance(
+    scene: Any,
+    scene_plan: Any,
+    scale: float = 1.0,
+    assets: str | Path | None = None,
+    set_def: Any = None,
+) -> dict[str, Any] | None:
+    """The played blocking of one scene (name -> Performance, in the scene set's
+    character order): its cast where ``set_def`` has them, else placed as
+    :func:`previzkit.production.coverage.scene_set` places them on the plan's set file
+    (None when that file is missing), performing
+    :func:`~previzkit.production.performance.block_scene`."""
+    from previzkit.core.resources import assets_dir
+    from previzkit.model.setfile import load_set
+    from previzkit.production import performance as pf
+    from previzkit.production.coverage import scene_set
+
+    root = Path(assets) if assets is not None else assets_dir()
+    if set_def is not None:
+        base = full = set_def
+    else:
+        path = root / (scene_plan.set_file or "sets/sample.yaml")
+        if not path.is_file():
+            return None
+        base = load_set(path)
+        full = scene_set(base, scene_plan, root)
+    home = {c.name: (c.position[0], c.position[2], c.yaw_deg) for c in full.characters}
+    marks = {k: (float(m.position[0]), float(m.position[1])) for k, m in base.marks.items()}
+    props = {p.name: (float(p.position[0]), float(p.position[2])) for p in base.props}
+    blocking = pf.block_scene(scene, home, scale=scale, marks=marks, props=props)
+    motions = _motions()
+    actor_leg = pf.leg_length(motions[pf.IDLE_CLIP].local)
+    strides = {
+        n: pf.leg_length(r.skeleton.rest_landmarks()) / actor_leg for n, r in set_rigs(full).items()
+    }
+    return pf.perform(blocking, motions, stride_scale=strides)
+
+
+_MOTIONS: dict[str, Any] = {}
+
+
+def _motions() -> dict[str, Any]:
+    """The shipped library's clips prepared for performance (read once per process)."""
+    if not _MOTIONS:
+        from previzkit.production.performance import load_motions
+
+        _MOTIONS.update(load_motions())
+    return _MOTIONS
 
 
 def load_clips(paths: Sequence[str | Path]) -> list[tuple[float, np.ndarray]]:
@@ -121,12 +247,16 @@ def load_clips(paths: Sequence[str | Path]) -> list[tuple[float, np.ndarray]]:
 def write_take_poses(
     spec: TakeSpec, clips: Sequence[tuple[float, np.ndarray]], out: str | Path
 ) -> Path:
-    """The take's performance as a ``.pzt`` (actor i plays clip i, retimed)."""
+    """The take's performance as a ``.pzt``: with ``spec.performance``, actor i plays
+    the scene's i-th character over the take's ``timeline`` (placements in the meta);
+    else actor i plays clip i, retimed."""
     from previzkit.model import timecode as tc
     from previzkit.production.motion import retime, to_poses, write_clip
 
     fps = float(tc.rate(spec.rate).fps)
     duration = spec.frames / fps
+    if spec.performance is not None:
+        return _write_performance(spec, fps, out)
     actors = {}
     for i, (clip_fps, lm) in enumerate(clips):
         start = spec.start_s + i * spec.stagger_s
@@ -136,6 +266,44 @@ def write_take_poses(
     return write_clip(out, actors, fps, meta={"take": spec.label, "speed": spec.speed})
 
 
+def _write_performance(spec: TakeSpec, fps: float, out: str | Path) -> Path:
+    from previzkit.production.motion import to_poses, write_clip
+
+    xs, ys = zip(*spec.timeline, strict=True) if spec.timeline else ((0.0, 1.0), (0.0, 1.0))
+    times = np.interp(np.arange(spec.frames) / fps, xs, ys)
+    actors, placements = {}, {}
+    for i, (name, perf) in enumerate(spec.performance.items()):
+        idx = [perf.frame_at(t) for t in times]
+        actors[i] = to_poses(perf.landmarks[idx], fps, i)
+        place = np.c_[perf.position[idx][:, [0, 2]], perf.yaw_deg[idx]]
+        placements[name] = np.round(place, 5).tolist()
+    meta = {
+        "take": spec.label,
+        "speed": spec.speed,
+        "timeline": [list(k) for k in spec.timeline],
+        "placements": placements,
+    }
+    return write_clip(out, actors, fps, meta=meta)
+
+
+def track_placements(track: Any) -> Any:
+    """Frame index -> {name: ((x, 0, z), yaw_deg)} from a take ``.pzt``'s meta
+    ``placements`` (the last frame held after the end); None when it has none."""
+    raw = (getattr(track, "meta", None) or {}).get("placements")
+    if not raw:
+        return None
+    table = {str(n): np.asarray(v, dtype=np.float64).reshape(-1, 3) for n, v in raw.items()}
+
+    def at(index: int) -> dict[str, tuple[tuple[float, float, float], float]]:
+        out = {}
+        for n, v in table.items():
+            x, z, yaw = v[min(max(index, 0), len(v) - 1)]
+            out[n] = ((float(x), 0.0, float(z)), float(yaw))
+        return out
+
+    return at
+
+
 def performance_joints(
     characters: Mapping[str, Any],
     track: Any,
@@ -143,6 +311,7 @@ def performance_joints(
     frames: int,
     retarget_cache: dict[Any, Any] | None = None,
     min_visibility: float = 0.5,
+    placements: Any = None,
 ) -> JointTrack:
     """Every character's world joints (set frame, metres) over a take's first ``frames``
     loop frames, posed as the offline stage loop poses them: track frame *i* at loop
@@ -153,15 +322,23 @@ def performance_joints(
 
     ``characters``: name -> anything with ``skeleton`` and ``placement`` (4x4 mark to
     set), e.g. the :class:`~previzkit.render.character.Character` drawables;
-    ``track``: a :class:`~previzkit.model.pose_track.PoseTrack`.
+    ``track``: a :class:`~previzkit.model.pose_track.PoseTrack`; ``placements(i)``:
+    frame *i*'s {name: (floor position, yaw deg)} in place of the fixed placements
+    (default: the track's own, :func:`track_placements`)
+    (:meth:`previzkit.stage.loop.StageLoop` moves the characters the same way).
     """
+    import math
+
     from previzkit.capture.retarget import retarget
+    from previzkit.core.geometry import translation
     from previzkit.model.kinematics import forward_kinematics_arrays, pose_arrays
     from previzkit.stage.actors import ActorMap
 
     names = list(characters)
     if not names:
         raise InputError("performance joints: the set has no characters")
+    if placements is None:  # a performance take carries its placements
+        placements = track_placements(track)
     joints = list(characters[names[0]].skeleton.names)
     for n in names[1:]:
         if list(characters[n].skeleton.names) != joints:
@@ -197,7 +374,13 @@ def performance_joints(
         root = np.stack([a[0] for a in arrays])
         quats = np.stack([a[1] for a in arrays])
         fk = forward_kinematics_arrays(ch.skeleton, root, quats)
-        world[:, c] = (np.asarray(ch.placement) @ fk)[..., :3, 3]
+        place = np.repeat(np.asarray(ch.placement, np.float64)[None], count, axis=0)
+        if placements is not None:
+            for i in range(count):
+                got = placements(i).get(n)
+                if got is not None:
+                    place[i] = translation(got[0], math.radians(float(got[1])))
+        world[:, c] = (place[:, None] @ fk)[..., :3, 3]
     fps = float(getattr(track, "fps", 0.0) or 24.0)
     return JointTrack.from_frames(names, joints, list(world), fps)
 
@@ -254,6 +437,7 @@ def camera_path(
     aspect: float,
     retarget_cache: dict[Any, Any] | None = None,
     rigs: Mapping[str, Any] | None = None,
+    placements: Any = None,
 ) -> tuple[JointTrack, list[Any]]:
     """The take's world joints and the operated camera per frame ((camera-to-world,
     Lens), :func:`previzkit.production.operator.operate`) for ``spec.plan_shot``,
@@ -265,7 +449,9 @@ def camera_path(
     if shot is None:
         raise InputError(f"take {spec.label}: no planned shot to operate the camera for")
     rigs = dict(rigs) if rigs is not None else set_rigs(set_def)
-    joints = performance_joints(rigs, track, dict(enumerate(cast)), spec.frames, retarget_cache)
+    joints = performance_joints(
+        rigs, track, dict(enumerate(cast)), spec.frames, retarget_cache, placements=placements
+    )
     prop = None
     if shot.type == "insert":
         for subject in shot.subjects:
@@ -310,9 +496,18 @@ def record_take(
     )
     opts = StageOptions(width=size[0], height=size[1], camera=spec.shot, realtime=False)
     source = TrackSource(poses)
+    placements = track_placements(source.track)  # the characters walk their blocking
     camera_track = None
     if spec.plan_shot is not None:  # the operator frames the actors' heads through the take
-        _, path = camera_path(spec, set_def, source.track, cast, size[0] / size[1], retarget_cache)
+        _, path = camera_path(
+            spec,
+            set_def,
+            source.track,
+            cast,
+            size[0] / size[1],
+            retarget_cache,
+            placements=placements,
+        )
         if path:
             camera_track = _path_lookup(path)
     sink = RecorderSink(rec)
@@ -325,6 +520,7 @@ def record_take(
         sinks=[sink],
         retarget_cache=retarget_cache,
         camera_track=camera_track,
+        placements=placements,
     )
     try:
         loop.run(frames=spec.frames)

@@ -78,6 +78,10 @@ class StageLoop:
     frames (see :class:`~previzkit.stage.actors.Actors`). ``camera_track(index)``
     gives frame ``index``'s (camera-to-world 4x4, Lens) in place of the set camera's
     (an operated camera move, :mod:`previzkit.production.operator`).
+    ``placements(index)`` gives frame ``index``'s character placements (name -> (floor
+    position (x, y, z) m, yaw deg about +y)), applied before the frame is rendered and
+    recorded (characters that walk their blocking,
+    :mod:`previzkit.production.performance`); names it leaves out stay where they are.
     """
 
     def __init__(
@@ -98,6 +102,7 @@ class StageLoop:
         set_path: str | Path | None = None,
         retarget_cache: dict[Any, Any] | None = None,
         camera_track: Callable[[int], tuple[Any, Any]] | None = None,
+        placements: Callable[[int], Mapping[str, tuple[Any, float]]] | None = None,
     ) -> None:
         from previzkit.model.setfile import load_set
         from previzkit.render.renderer import Renderer
@@ -130,6 +135,7 @@ class StageLoop:
         self.headset = headset
         self.window = window
         self.camera_track = camera_track
+        self.placements = placements
         self.blocking: Any = None  # made on the first headset event
         self.stats = LatencyStats()
         self.index = 0
@@ -289,6 +295,15 @@ class StageLoop:
         o = self.options
         return self.renderer.read_target(o.width, o.height, o.samples, components=components)
 
+    def _place(self) -> None:
+        """Move the characters to this frame's placements (when a hook gives them)."""
+        if self.placements is None:
+            return
+        for name, (position, yaw_deg) in self.placements(self.index).items():
+            ch = self.drawables.characters.get(name)
+            if ch is not None:
+                ch.set_placement(position, float(yaw_deg))
+
     def step(self, output: bool = True) -> bool:
         """One frame; False when the source has ended (or the plate, offline).
 
@@ -330,6 +345,7 @@ class StageLoop:
         w["poll"] = t1 - t
         # 2. retarget
         self.actors.apply([s.pose for s in fresh.values()])
+        self._place()
         t2 = time.perf_counter()
         w["retarget"] = t2 - t1
         # 3. render

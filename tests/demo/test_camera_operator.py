@@ -74,7 +74,8 @@ def test_operated_cameras_frame_their_subjects(sample, tmp_path, shot_id, kind) 
     shot = spec.plan_shot
     assert shot.type == kind and len(path) == len(joints) == spec.frames
     heads = {c: np.asarray(joints.joint(c, "head"), float) for c in joints.characters}
-    assert min(h[:, 1].min() for h in heads.values()) < 1.0  # someone kneels in the take
+    if spec.scene == "1":  # Jonas sits (kneels: no sit clip) on the air vent in scene 1
+        assert min(h[:, 1].min() for h in heads.values()) < 1.0
     figure = operator.fraction_by_subject(shot, joints, path, ASPECT, prop)
     assert figure >= 0.95, f"{shot_id} ({kind}): framed in {figure:.0%} of frames"
     # the plan's lens, focus pulled to the subject
