@@ -378,7 +378,7 @@ def record_plan(
     from previzkit.render.headless import create_context
     from previzkit.takes.store import TakeStore
 
-    specs = _specs(script, plan, options)
+    specs = _specs(script, plan, options, sets)
     starts = _start_timecodes(specs, options.rate)
     total = sum(s.frames for s in specs)
     fallback = list(dict.fromkeys(clips_of.values()))  # for a character with no role
@@ -422,7 +422,11 @@ def record_plan(
     return len(specs), total
 
 
-def _specs(script: Any, plan: Any, opts: PrevizOptions) -> list[Any]:
+def _specs(
+    script: Any, plan: Any, opts: PrevizOptions, sets: Mapping[str, Any] | None = None
+) -> list[Any]:
+    """The takes to record; each scene's blocking is played on ``sets[scene]`` (the
+    scene's set with its cast on their marks)."""
     from previzkit.production.record import take_specs
 
     specs = take_specs(
@@ -433,6 +437,7 @@ def _specs(script: Any, plan: Any, opts: PrevizOptions) -> list[Any]:
         max_s=opts.max_take_s,
         scale=opts.time_scale,
         handle_s=opts.handle_s,
+        sets=sets,
     )
     return [s for s in specs if opts.scenes is None or s.scene in opts.scenes]
 
@@ -558,7 +563,7 @@ def run_previz(
     seconds["sets"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    total = sum(s.frames for s in _specs(script, plan, opts))
+    total = sum(s.frames for s in _specs(script, plan, opts, sets))
     with bars("record takes", total, "frame") as progress:
         takes, frames = record_plan(
             project, script, plan, sets, clips_of, opts, out / "work", progress
