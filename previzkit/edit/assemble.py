@@ -13,10 +13,15 @@ Consecutive beats on the same shot become one segment (no jump cut: one shot is 
 cut to itself). A segment shorter than ``min_shot_s`` is given to its neighbour's shot
 when that shot covers its lines (else to the master), until none is left that can be.
 
-Each shot uses its best take (:mod:`scoring`); its action (:mod:`trim`) is spread over
-the beats it covers in proportion to their script estimate, so a segment shows the part
-of the take where its lines are spoken. The first and last segment of a take keep
-``handles_s`` of handle. Slate cards (gaps with slate metadata) separate scenes.
+Each shot uses its best take (:mod:`scoring`). A take whose pose file carries a scene
+clock (meta ``timeline``, :class:`~previzkit.edit.trim.TakeClock`: a take of the scene's
+performance) places each beat where the take plays its scene time (script time x the
+take's scale), so every shot of a scene cuts at the same moment of the blocking; the
+scene's first and last beat keep ``handles_s`` of handle. Any other take spreads its
+detected action (:mod:`trim`) over the beats it covers in proportion to their script
+estimate, so a segment shows the part of the take where its lines are spoken; the first
+and last segment of such a take keep ``handles_s`` of handle. Slate cards (gaps with
+slate metadata) separate scenes.
 
 Matching action (:mod:`continuity`): where both takes of a cut inside a scene have a
 joint track (``joints.npz``), the cut's out and in frames move, within
@@ -38,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from previzkit.core.errors import InputError, PrevizError, TakeStoreError
+from previzkit.core.errors import InputError, JournalError, PrevizError, TakeStoreError
 from previzkit.core.optional import require
 from previzkit.core.progress import ProgressFn
 from previzkit.edit.continuity import (
@@ -50,9 +55,11 @@ from previzkit.edit.continuity import (
 )
 from previzkit.edit.scoring import ScoringRules, TakeAnalysis, TakeScore, rank_takes
 from previzkit.edit.timeline import DEFAULT_RECORD_START, clip_name, reel_name
-from previzkit.edit.trim import TrimRules
+from previzkit.edit.trim import TakeClock, TrimRules, script_times
 from previzkit.model import timecode as tc
+from previzkit.model.binary_header import read_header
 from previzkit.model.joint_track import JointTrack, read_joint_track
+from previzkit.model.pose_track import MAGIC, VERSION, TrackError
 
 log = logging.getLogger(__name__)
 
@@ -338,10 +345,22 @@ def _build(
             if ranked[0].total > float("-inf"):
                 best[sh.id] = next(a for a in analyses if a.take.label == ranked[0].label)
 
+    clocks = _ClockCache(store)
+
+    def limits(a: TakeAnalysis) -> tuple[int, int]:
+        """The take frames [cut_in, cut_out) a cut may use."""
+        if clocks(a.take) is not None:
+            return 0, a.frames
+        _, _, cut_in, cut_out = a.action or (0, a.frames, 0, a.frames)
+        return cut_in, cut_out
+
     def source_span(
         shot: Any, seg_beats: list[Beat], beats: list[Beat], a: TakeAnalysis | None = None
     ) -> tuple[int, int]:
         a = a or best[shot.id]
+        clock = clocks(a.take)
+        if clock is not None:
+            return _clock_span(clock, shot, seg_beats, beats, a, rules.trim.handles_s)
         act_in, act_out, cut_in, cut_out = a.action or (0, a.frames, 0, a.frames)
         spans = _shot_estimates(beats, shot)
         whole = spans[-1][2] if spans else 1.0
@@ -407,7 +426,17 @@ def _build(
                 return _close_takes(scores[seg.shot.id], ranked_analyses[seg.shot.id], cr)
 
             drift = _match_cuts(
-                scenes[sp.number], segs, picks, notes, joints, span, others, drift, fps, rules
+                scenes[sp.number],
+                segs,
+                picks,
+                notes,
+                joints,
+                span,
+                others,
+                drift,
+                fps,
+                rules,
+                limits,
             )
         for seg, pick, note in zip(segs, picks, notes, strict=True):
             a = pick.analysis
@@ -492,6 +521,64 @@ class _Pick:
     f1: int
 
 
+def _clock_span(
+    clock: TakeClock,
+    shot: Any,
+    seg_beats: list[Beat],
+    beats: list[Beat],
+    a: TakeAnalysis,
+    handles_s: float,
+) -> tuple[int, int]:
+    """Take frames [f0, f1) where ``clock``'s take plays ``seg_beats`` of the scene
+    ``beats`` (``handles_s`` before the scene's first beat and after its last)."""
+    starts_ends = script_times([b.estimate_s for b in beats])
+    times = dict(zip((b.index for b in beats), starts_ends, strict=True))
+    covered = [times[b.index] for b in beats if _covers(shot, b)]
+    scale = clock.scale(covered[0][0], covered[-1][1])
+    s0 = times[seg_beats[0].index][0] * scale - (handles_s if seg_beats[0] is beats[0] else 0.0)
+    s1 = times[seg_beats[-1].index][1] * scale + (handles_s if seg_beats[-1] is beats[-1] else 0.0)
+    f0 = clock.frame(s0, a.fps, a.frames)
+    return f0, max(clock.frame(s1, a.fps, a.frames), f0 + 1)
+
+
+class _ClockCache:
+    """Takes' scene clocks, read once each from the ``timeline`` meta of the take's pose
+    file, else of its recording journal (None: neither has one, or it is broken, logged)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.clocks: dict[str, TakeClock | None] = {}
+
+    def __call__(self, take: Any) -> TakeClock | None:
+        if take.label not in self.clocks:
+            self.clocks[take.label] = None
+            try:
+                raw = self._timeline(take)
+                if raw:
+                    self.clocks[take.label] = TakeClock.from_meta(raw)
+            except (PrevizError, OSError) as exc:
+                log.warning("take %s: its scene timing not used for the cut: %s", take.label, exc)
+        return self.clocks[take.label]
+
+    def _timeline(self, take: Any) -> Any:
+        from previzkit.takes import journal
+        from previzkit.takes.recorder import JOURNAL
+
+        pose = self.store.file(take, "pose")
+        heads: list[tuple[Path, bytes, int, str, type[PrevizError]]] = []
+        if pose is not None and Path(pose).suffix == ".pzt":
+            heads.append((Path(pose), MAGIC, VERSION, "pose track", TrackError))
+        jpath = self.store.take_dir(take) / JOURNAL
+        if jpath.is_file():
+            heads.append((jpath, journal.MAGIC, journal.VERSION, "take journal", JournalError))
+        for path, magic, version, kind, error in heads:
+            with path.open("rb") as f:
+                meta = read_header(f, str(path), magic, version, (kind, kind), error)
+            if meta.get("timeline"):
+                return meta["timeline"]
+        return None
+
+
 class _JointCache:
     """Takes' joint tracks, read once each (None: the take has none or it is broken)."""
 
@@ -534,6 +621,7 @@ def _match_cuts(
     drift: int,
     fps: float,
     rules: AssemblyRules,
+    limits: Callable[[TakeAnalysis], tuple[int, int]] | None = None,
 ) -> int:
     """Move the cuts of one scene to where poses match (``picks``, in place) and note
     each cut's jump for its incoming segment (``notes``).
@@ -542,9 +630,17 @@ def _match_cuts(
     timing; returns the same at its end. Each cut's out and in frames stay within the
     slack of the script's (and inside the takes' handles), and so do its record time and
     the record time of the incoming clip's end, so the next cut can always stay put.
+    ``limits``: a take's usable frames [cut_in, cut_out) (default: its detected action
+    with handles).
     """
     cr = rules.continuity
     assert cr is not None
+
+    def usable(a: TakeAnalysis) -> tuple[int, int]:
+        if limits is not None:
+            return limits(a)
+        return (a.action or (0, a.frames, 0, a.frames))[2:]
+
     slack = round(cr.slack_s * fps)
     min_len = max(1, round(rules.min_shot_s * fps))
     script_len = [p.f1 - p.f0 for p in picks]  # the best takes at the script's points
@@ -565,7 +661,7 @@ def _match_cuts(
         if track_a is None or moves_on:
             drift = at_script
             continue
-        cut_out_a = (out.analysis.action or (0, 0, 0, out.analysis.frames))[3]
+        cut_out_a = usable(out.analysis)[1]
         keep_a = min(min_len, naive_out + 1 - out.f0)
         outs = np.arange(
             max(naive_out - slack, out.f0 + keep_a - 1), min(naive_out + slack, cut_out_a - 1) + 1
@@ -577,7 +673,7 @@ def _match_cuts(
             if track_c is None:
                 continue
             f0b, f1b = (inc.f0, inc.f1) if cand is inc.analysis else span(cand, segs[k + 1])
-            cut_in_b = (cand.action or (0, 0, 0, cand.frames))[2]
+            cut_in_b = usable(cand)[0]
             keep_b = min(min_len, f1b - f0b)
             ins = np.arange(max(f0b - slack, cut_in_b, 0), min(f0b + slack, f1b - keep_b) + 1)
             end = rec[:, None] - (ins[None] - f0b) + (f1b - f0b) - script_len[k + 1]

@@ -7,11 +7,17 @@ per video frame in dBFS. A frame is *active* when its motion is above
 ``audio_db``; the action runs from the first to the last active frame (short gaps
 inside are kept: this trims heads and tails, it does not cut inside a take), widened
 by ``handles_s`` on each side.
+
+A take recorded from a scene's performance carries its own timing instead: its
+*clock*, knots (take s, scene s) mapping take time to the scene's performance time
+(:class:`TakeClock`), so the editor can place a beat in it by time, not by motion.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -96,3 +102,49 @@ def action_range(
     a, b = int(idx[0]), int(idx[-1]) + 1
     h = round(rules.handles_s * fps)
     return a, b, max(0, a - h), min(frames, b + h)
+
+
+@dataclass(frozen=True)
+class TakeClock:
+    """A take's map from take time to scene time: ``knots`` (take s, scene s), take
+    times increasing, scene times not decreasing, linear in between. The knots after
+    the first and before the last are where the take's covered beats start and end
+    (the first and last are its pre- and post-roll)."""
+
+    knots: tuple[tuple[float, float], ...]
+
+    @classmethod
+    def from_meta(cls, raw: Any) -> TakeClock:
+        """The clock of a pose file's ``timeline`` meta: a list of [take s, scene s]."""
+        try:
+            knots = tuple((float(x), float(y)) for x, y in raw)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"timeline {raw!r}: not a list of [take s, scene s] pairs") from exc
+        if len(knots) < 4:
+            raise InputError(f"timeline: {len(knots)} knots, needs >= 4 (rolls and one beat)")
+        xs, ys = np.array(knots).T
+        if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
+            raise InputError("timeline: knots must be finite numbers")
+        if (np.diff(xs) <= 0).any() or (np.diff(ys) < 0).any():
+            raise InputError("timeline: take times must increase and scene times not decrease")
+        return cls(knots)
+
+    def scale(self, script_in_s: float, script_out_s: float) -> float:
+        """Scene seconds per script second, given the script times (s, from the scene's
+        top) where the take's covered beats start and end."""
+        if script_out_s <= script_in_s:
+            raise InputError(f"script span {script_in_s}..{script_out_s} s: must be > 0")
+        return (self.knots[-2][1] - self.knots[1][1]) / (script_out_s - script_in_s)
+
+    def frame(self, scene_s: float, fps: float, frames: int) -> int:
+        """The take frame (0..``frames``) where the take plays scene time ``scene_s``."""
+        if fps <= 0:
+            raise InputError(f"fps {fps}: must be > 0")
+        xs, ys = np.array(self.knots).T
+        return int(np.clip(round(float(np.interp(scene_s, ys, xs)) * fps), 0, frames))
+
+
+def script_times(estimates: Sequence[float]) -> list[tuple[float, float]]:
+    """(start, end) script seconds of consecutive beats of ``estimates`` seconds each."""
+    ends = np.cumsum(np.asarray(estimates, dtype=np.float64))
+    return [(float(e - d), float(e)) for e, d in zip(ends, estimates, strict=True)]

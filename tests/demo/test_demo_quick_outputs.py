@@ -189,3 +189,34 @@ def test_framing_from_the_stored_joints_through_each_camera_track(demo_run) -> N
     for kind in ("single", "ots", "two-shot", "insert"):
         if kind in figures:
             assert figures[kind] >= 0.95, (kind, figures[kind])
+
+
+def test_no_unmotivated_jump_at_cuts_inside_scenes(demo_run) -> None:
+    """Issue 16: a character's mean joint position moves <= 0.3 m across each cut inside
+    a scene (the takes' joints.npz), unless the script moves on there."""
+    import opentimelineio as otio
+
+    from previzkit.production.performance_check import cut_jumps
+
+    out, _ = demo_run
+    timeline = otio.adapters.read_from_file(str(out / "cut.otio"))
+    incoming, prev = [], None
+    for item in timeline.video_tracks()[0]:
+        if not isinstance(item, otio.schema.Clip):
+            prev = None
+            continue
+        if (
+            prev is not None
+            and prev.metadata["previzkit"]["scene"] == (item.metadata["previzkit"]["scene"])
+        ):
+            incoming.append(item)
+        prev = item
+    jumps = cut_jumps(out / "cut.otio", out / "project")
+    assert len(jumps) == len(incoming) > 0
+    bad = [
+        (name, round(jump, 3))
+        for (name, jump), clip in zip(jumps, incoming, strict=True)
+        if jump > 0.3
+        and not clip.metadata["previzkit"].get("continuity", {}).get("motivated", False)
+    ]
+    assert not bad, bad
