@@ -493,6 +493,7 @@ def record_take(
         start_tc=start_tc,
         flush_interval=1.0,
         notes=f"speed {spec.speed:g}x from {spec.start_s:.1f} s",
+        meta={"timeline": [list(k) for k in spec.timeline]} if spec.timeline else None,
     )
     opts = StageOptions(width=size[0], height=size[1], camera=spec.shot, realtime=False)
     source = TrackSource(poses)
