@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TypeVar, overload
 
+from previzkit.core.atomic import write_text_atomic
 from previzkit.core.errors import MissingFileError, ShotPlanError
 from previzkit.script.breakdown import Breakdown, breakdown, cast_regex, props_in
 from previzkit.script.locations import background_for, set_file_for
@@ -494,8 +495,6 @@ def update_shot_plan(path: str | Path, shots: dict[str, dict]) -> Path:
     An unknown shot id or field is a ShotPlanError naming it.
     """
     import io
-    import os
-    import tempfile
 
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
@@ -534,15 +533,4 @@ def update_shot_plan(path: str | Path, shots: dict[str, dict]) -> Path:
                 entry[k] = v
     buf = io.StringIO()
     y.dump(data, buf)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".saving")
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(buf.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
-        load_shot_plan(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return write_text_atomic(path, buf.getvalue(), check=load_shot_plan)

@@ -15,11 +15,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from previzkit.core.atomic import write_text_atomic
 from previzkit.core.errors import InputError, SetFileError
 from previzkit.stage.state import Edit, SetState, split_key
 
@@ -254,41 +253,18 @@ def save_set_state(state: SetState, path: str | Path, out: str | Path | None = N
     update_document(data, state, src.parent)
     buf = io.StringIO()
     _yaml().dump(data, buf)
-    tmp: Path | None = None
     try:
-        fd, name = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".saving")
-        tmp = Path(name)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(buf.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())
-        load_set(tmp)
-        os.replace(tmp, dst)
-        tmp = None
-        _fsync_dir(dst.parent)
+        write_text_atomic(dst, buf.getvalue(), check=load_set)
     except (OSError, SetFileError) as exc:
         kept = autosave(state, src)
         cause = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
         raise SetFileError(
             dst, "", f"cannot save the set: {cause}; the edits are kept in {kept}"
         ) from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
     for p in autosave_paths(src):
         with contextlib.suppress(OSError):
             p.unlink()
     return dst
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # --- autosave --------------------------------------------------------------------------
@@ -326,13 +302,7 @@ def autosave(state: SetState, set_path: str | Path) -> Path:
     for p in autosave_paths(set_path):
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=p.parent, prefix=f"{p.name}.", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(name, p)
-            return p
+            return write_text_atomic(p, text)
         except OSError as exc:
             errors.append(f"{p.parent}: {exc.strerror or exc}")
     raise SetFileError(set_path, "", f"cannot keep the edits anywhere: {'; '.join(errors)}")

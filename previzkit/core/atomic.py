@@ -1,0 +1,48 @@
+"""Durable, atomic text files: a file is either its old content or its new, whole.
+
+Used where losing or half-writing a file loses someone's work (set files, shot plans,
+the blocking session's autosave journal).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def write_text_atomic(
+    path: str | Path, text: str, check: Callable[[Path], object] | None = None
+) -> Path:
+    """Write ``text`` (UTF-8) to ``path``: into a temporary file in the same folder,
+    flushed to disk, checked by ``check(temporary path)`` (which raises to refuse it),
+    renamed over ``path``, then the folder synced. The temporary file never stays
+    behind; OSError and whatever ``check`` raises pass through, ``path`` untouched."""
+    out = Path(path)
+    fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name.lstrip('.')}.", suffix=".tmp")
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if check is not None:
+            check(tmp)
+        os.replace(tmp, out)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    _fsync_dir(out.parent)
+    return out
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the platform allows it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
