@@ -60,8 +60,11 @@ def _fit_distance(width_m: float, height_m: float, lens: Lens, aspect: float) ->
     return max(width_m / 2 / half_w, height_m / 2 / half_h)
 
 
-def _side_normal(a: np.ndarray, b: np.ndarray, side: str) -> np.ndarray:
-    u = b - a
+def side_normal(a: np.ndarray, b: np.ndarray, side: str) -> np.ndarray:
+    """Unit floor vector to the ``side`` ("right"/"left") of the 180° line from floor
+    point ``a`` to ``b``, seen from above looking from a to b (heights ignored)."""
+    u = np.asarray(b, dtype=np.float64) - np.asarray(a, dtype=np.float64)
+    u[1] = 0.0
     n = np.linalg.norm(u)
     u = u / n if n > 1e-6 else np.array([1.0, 0.0, 0.0])
     right = np.array([-u[2], 0.0, u[0]])
@@ -92,7 +95,7 @@ def shot_camera(
     b_name = axis[1] if len(axis) > 1 else (cast[1] if len(cast) > 1 else cast[0])
     a, b = positions.get(a_name, positions[cast[0]]), positions.get(b_name, positions[cast[-1]])
     mid = sum(positions.values()) / len(positions)
-    normal = _side_normal(a, b, shot.side)
+    normal = side_normal(a, b, shot.side)
     up = np.array([0.0, 1.0, 0.0])
     subjects = [s for s in shot.subjects if s in positions]
     lens = _lens(shot.lens_mm, 3.0)

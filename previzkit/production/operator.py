@@ -46,6 +46,7 @@ from previzkit.core.geometry import view_matrix
 from previzkit.core.types import Mat4
 from previzkit.model.camera import Lens, perspective_from_lens, project_points
 from previzkit.model.joint_track import JointTrack
+from previzkit.production.coverage import side_normal
 
 #: Framing areas as half-extents in NDC: title safe is the central 80 % of the width
 #: and height; the middle third is the centre cell of the rule-of-thirds grid.
@@ -269,15 +270,6 @@ def _facing(track: JointTrack, name: str) -> npt.NDArray[np.float64]:
     return f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-9)
 
 
-def _side_normal(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64], side: str) -> np.ndarray:
-    u = b - a
-    u[1] = 0.0
-    n = np.linalg.norm(u)
-    u = u / n if n > 1e-6 else np.array([1.0, 0.0, 0.0])
-    right = np.array([-u[2], 0.0, u[0]])
-    return right if side == "right" else -right
-
-
 def operate(
     shot: Any,
     joints: JointTrack,
@@ -317,7 +309,7 @@ def operate(
     eyes = {c: h + up for c, h in heads.items()}
     hips = {c: smooth(_joint(joints, c, "hips"), sig) for c in names}
     marks = {c: hips[c].mean(axis=0) * [1.0, 0.0, 1.0] for c in names}
-    normal = _side_normal(marks[a_name], marks[b_name], str(getattr(shot, "side", "right")))
+    normal = side_normal(marks[a_name], marks[b_name], str(getattr(shot, "side", "right")))
     planned = np.asarray(camera.position, dtype=np.float64)
     lens = dataclasses.replace(
         camera.lens, focal_mm=float(getattr(shot, "lens_mm", camera.lens.focal_mm))
