@@ -16,6 +16,7 @@ import json
 import re
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,6 +57,25 @@ def _safe(part: str) -> str:
     return _SAFE.sub("_", part).strip("._") or "_"
 
 
+BUSY_TIMEOUT_S = 10.0  # how long a call waits for another process's lock on the catalogue
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch the catalogue to WAL. SQLite answers "database is locked" at once, without
+    its busy wait, while another process holds a lock on a catalogue still in rollback
+    mode (two recorders opening a new project together), so wait here as a busy
+    handler would, up to :data:`BUSY_TIMEOUT_S`."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class TakeStore:
     """The catalogue and files of one project folder (see module doc).
 
@@ -72,8 +92,8 @@ class TakeStore:
             )
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(db, timeout=10.0, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db = sqlite3.connect(db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            _use_wal(self._db)
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             with self._tx() as cur:
