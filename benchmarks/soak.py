@@ -11,7 +11,8 @@ on 127.0.0.1 (ZeroMQ). Reported:
 
 - frames rendered, and output frames dropped: frame slots of the real-time clock that
   got no frame because the loop ran late (a gap of more than 1.5 frame periods between
-  two presented frames counts its missing slots);
+  two presented frames counts its missing slots), and the longest gap between two
+  presented frames (a stall, whatever the machine's speed);
 - pose messages received, lost (sequence gaps) and malformed;
 - frame work time p50 / p99, median of the first minute against the last (a third of
   the run each when it is shorter than three minutes): the ratio is the figure;
@@ -92,6 +93,7 @@ class SoakResult:
     size: tuple[int, int]
     frames: int
     frames_dropped: int
+    longest_gap_s: float
     poses_received: int
     poses_lost: int
     poses_malformed: int
@@ -110,7 +112,8 @@ class SoakResult:
             [
                 f"soak {self.seconds:.0f} s at {self.fps:g} fps, {self.size[0]}x{self.size[1]}, "
                 f"sample set, 2 live actors",
-                f"frames rendered       {self.frames}  (dropped slots: {self.frames_dropped})",
+                f"frames rendered       {self.frames}  (dropped slots: {self.frames_dropped}, "
+                f"longest gap {1000 * self.longest_gap_s:.0f} ms)",
                 f"poses received        {self.poses_received}  (lost {self.poses_lost}, "
                 f"malformed {self.poses_malformed})",
                 f"frame work p50 / p99  {self.frame_ms_p50:.1f} / {self.frame_ms_p99:.1f} ms",
@@ -154,6 +157,7 @@ def run_soak(ctx, seconds: float, size=(320, 180), fps: float = 30.0, progress=N
             next_sample = 0.0
             work = array.array("d")  # ms per frame (8 bytes each: 0.9 MB an hour)
             dropped = 0
+            longest_gap = 0.0
             last = None
             while (el := time.monotonic() - t0) < seconds:
                 loop.step()
@@ -161,6 +165,7 @@ def run_soak(ctx, seconds: float, size=(320, 180), fps: float = 30.0, progress=N
                 work.append(sum(rec.work.values()) * 1000)
                 if last is not None:  # slots of the real-time clock that got no frame
                     dropped += max(0, round((rec.presented - last) * fps) - 1)
+                    longest_gap = max(longest_gap, rec.presented - last)
                 last = rec.presented
                 if el >= next_sample:
                     gc.collect()
@@ -186,6 +191,7 @@ def run_soak(ctx, seconds: float, size=(320, 180), fps: float = 30.0, progress=N
         size=tuple(size),
         frames=frames,
         frames_dropped=dropped,
+        longest_gap_s=longest_gap,
         poses_received=st.received,
         poses_lost=st.dropped,
         poses_malformed=st.malformed,
