@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +35,46 @@ def _floor(p: Sequence[float]) -> np.ndarray:
     return np.array([float(p[0]), 0.0, float(p[1])])
 
 
-def cast_positions(set_def: SetDef, cast: Sequence[str]) -> dict[str, np.ndarray]:
-    """Each cast member on a mark (marks in set order; more cast than marks stand in a
-    row beside the last mark, 1.2 m apart). Floor points (x, 0, z)."""
-    marks = [_floor(m.position) for m in set_def.marks.values()]
-    if not marks:
-        marks = [np.array([-1.0, 0.0, 0.0]), np.array([1.0, 0.0, 0.0])]
-    out = {}
-    for i, name in enumerate(cast):
-        out[name] = (
-            marks[i] if i < len(marks) else marks[-1] + np.array([1.2 * (i - len(marks) + 1), 0, 0])
-        )
+def cast_marks(
+    set_def: SetDef, cast: Sequence[str], assigned: Mapping[str, str] | None = None
+) -> dict[str, str | None]:
+    """The mark each cast member stands on: the one ``assigned`` to it (character ->
+    mark name, e.g. placed in a blocking session), else the set file's own assignment,
+    else the next mark no one holds, in set order; None when the marks run out."""
+    chosen = {c.name: c.mark for c in set_def.characters if c.mark in set_def.marks}
+    chosen.update({c: m for c, m in (assigned or {}).items() if m in set_def.marks})
+    taken = {chosen[c] for c in cast if c in chosen}
+    free = [k for k in set_def.marks if k not in taken]
+    return {n: chosen[n] if n in chosen else (free.pop(0) if free else None) for n in cast}
+
+
+def cast_positions(
+    set_def: SetDef, cast: Sequence[str], assigned: Mapping[str, str] | None = None
+) -> dict[str, np.ndarray]:
+    """Each cast member's floor point (x, 0, z) on its :func:`cast_marks` mark; more
+    cast than marks stand in a row beside the last mark, 1.2 m apart (a set without
+    marks: two points 2 m apart about the origin)."""
+    if not set_def.marks:
+        row = [np.array([-1.0, 0.0, 0.0]), np.array([1.0, 0.0, 0.0])]
+        return {n: row[i] if i < 2 else row[1] + [1.2 * (i - 1), 0, 0] for i, n in enumerate(cast)}
+    last = _floor(list(set_def.marks.values())[-1].position)
+    out, extra = {}, 0
+    for name, mark in cast_marks(set_def, cast, assigned).items():
+        if mark is not None:
+            out[name] = _floor(set_def.marks[mark].position)
+        else:
+            extra += 1
+            out[name] = last + np.array([1.2 * extra, 0.0, 0.0])
+    return out
+
+
+def plan_marks(scene: Any) -> dict[str, str]:
+    """Character -> mark name the shot plan's shots stand them on (saved by a blocking
+    session); the first shot that names a character's mark wins."""
+    out: dict[str, str] = {}
+    for shot in getattr(scene, "shots", ()):
+        for who, mark in getattr(shot, "marks", {}).items():
+            out.setdefault(who, mark)
     return out
 
 
@@ -176,8 +205,8 @@ def scene_set(
                 cast.append(s)
     if not cast:
         cast = [c.name for c in base.characters][:2]
-    positions = cast_positions(base, cast)
-    mark_names = list(base.marks)
+    on_mark = cast_marks(base, cast, plan_marks(scene))
+    positions = cast_positions(base, cast, plan_marks(scene))
     chars = []
     centre = sum(positions.values()) / len(positions)
     for i, name in enumerate(cast):
@@ -188,7 +217,7 @@ def scene_set(
             CharacterDef(
                 name=name,
                 model="mannequin",
-                mark=mark_names[i] if i < len(mark_names) else None,
+                mark=on_mark.get(name),
                 position=(float(p[0]), float(p[1]), float(p[2])),
                 yaw_deg=yaw_towards(p, look),
                 color=COLORS[i % len(COLORS)],
