@@ -15,12 +15,11 @@ NLE opens, and what :func:`~previzkit.media.video.trim_fragmented_mp4` leaves al
 
 from __future__ import annotations
 
-import contextlib
-import os
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from previzkit.core.atomic import replacing
 from previzkit.core.errors import MissingFileError, VideoOpenError, VideoWriteError
 from previzkit.core.optional import require
 
@@ -114,7 +113,6 @@ def mux_audio(
     for p in (src, sound):
         if p is not None and not p.is_file():
             raise MissingFileError(f"media {p}: no such file")
-    tmp = src.with_name(f".{src.stem}.muxing{src.suffix}")
     fmt = "mov" if src.suffix.lower() == ".mov" else "mp4"
     try:
         inp: Any = av.open(str(src))
@@ -123,40 +121,41 @@ def mux_audio(
     try:
         if not inp.streams.video:
             raise VideoOpenError(f"video {src}: has no video stream")
-        vin = inp.streams.video[0]
-        seconds = _video_end(inp, vin)
-        tags = {k: v for k, v in inp.metadata.items() if k in _KEEP_TAGS}
-        stream_tc = vin.metadata.get("timecode") or tags.get("timecode")
-        for data in inp.streams.data:  # a tmcd track
-            stream_tc = stream_tc or data.metadata.get("timecode")
-        try:
-            out: Any = av.open(str(tmp), "w", format=fmt, options={"movflags": "use_metadata_tags"})
-        except (av.FFmpegError, OSError) as exc:
-            raise VideoWriteError(f"video {src}: cannot write {tmp.name} ({exc})") from None
-        try:
-            vout = out.add_stream_from_template(vin)
-            vout.time_base = vin.time_base
-            if stream_tc:
-                vout.metadata["timecode"] = stream_tc
-                tags.setdefault("timecode", stream_tc)
-            if "reel_name" in tags:
-                vout.metadata["reel_name"] = tags["reel_name"]
-            out.metadata.update(tags)
-            aout, apackets = _encode_audio(out, sound, seconds, sample_rate, bitrate)
-            _interleave(out, inp, vin, vout, aout, apackets)
-            out.close()
-        except BaseException:
-            with contextlib.suppress(Exception):
-                out.close()
-            tmp.unlink(missing_ok=True)
-            raise
+        with replacing(src) as tmp:  # renamed over src only when whole
+            _remux(inp, tmp, fmt, sound, sample_rate, bitrate)
     except (av.FFmpegError, OSError) as exc:
-        tmp.unlink(missing_ok=True)
         raise VideoWriteError(f"video {src}: adding audio failed ({exc})") from None
     finally:
         inp.close()
-    _replace_durably(tmp, src)
     return src
+
+
+def _remux(
+    inp: Any, tmp: Path, fmt: str, sound: Path | None, sample_rate: int, bitrate: int
+) -> None:
+    """Write ``inp``'s first video stream (copied, with its timecode and reel) and an
+    AAC stream from ``sound`` (silence: None) to ``tmp``."""
+    av = require("av", "takes", "audio muxing")
+    vin = inp.streams.video[0]
+    seconds = _video_end(inp, vin)
+    tags = {k: v for k, v in inp.metadata.items() if k in _KEEP_TAGS}
+    stream_tc = vin.metadata.get("timecode") or tags.get("timecode")
+    for data in inp.streams.data:  # a tmcd track
+        stream_tc = stream_tc or data.metadata.get("timecode")
+    out: Any = av.open(str(tmp), "w", format=fmt, options={"movflags": "use_metadata_tags"})
+    try:
+        vout = out.add_stream_from_template(vin)
+        vout.time_base = vin.time_base
+        if stream_tc:
+            vout.metadata["timecode"] = stream_tc
+            tags.setdefault("timecode", stream_tc)
+        if "reel_name" in tags:
+            vout.metadata["reel_name"] = tags["reel_name"]
+        out.metadata.update(tags)
+        aout, apackets = _encode_audio(out, sound, seconds, sample_rate, bitrate)
+        _interleave(out, inp, vin, vout, aout, apackets)
+    finally:
+        out.close()
 
 
 def _interleave(out: Any, inp: Any, vin: Any, vout: Any, aout: Any, apackets: list[Any]) -> None:
@@ -181,18 +180,3 @@ def _interleave(out: Any, inp: Any, vin: Any, vout: Any, aout: Any, apackets: li
         packet.stream = vout
         out.mux(packet)
     audio_until(None)
-
-
-def _replace_durably(tmp: Path, dst: Path) -> None:
-    """fsync ``tmp``, rename it over ``dst`` and fsync the folder."""
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, dst)
-    fd = os.open(dst.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

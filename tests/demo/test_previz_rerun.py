@@ -73,6 +73,29 @@ def _copy(run: Path, tmp_path: Path) -> Path:
     return out
 
 
+def test_every_take_of_the_run_carries_timecode_reel_and_sound(finished: Path) -> None:
+    import av
+
+    from previzkit.media.video import read_reel, read_timecode
+    from previzkit.takes.store import TakeStore
+
+    with TakeStore(finished / "project", create=False) as store:
+        takes = store.list()
+        assert takes
+        for take in takes:
+            path = store.file(take, "video")
+            assert path is not None
+            assert read_timecode(path) == take.start_tc, take.label
+            assert read_reel(path) == take.reel
+            with av.open(str(path)) as c:
+                assert c.streams.video[0].average_rate == 24
+                assert [a.codec_context.name for a in c.streams.audio] == ["aac"]
+                # the tmcd track: a data stream at the take's timecode
+                assert [d.metadata["timecode"] for d in c.streams.data] == [take.start_tc]
+    starts = [t.start_tc for t in takes]
+    assert len(set(starts)) == len(starts) and min(starts) == "10:00:00:00"
+
+
 def test_a_second_run_is_refused_naming_the_options(finished: Path, script: Path) -> None:
     for kwargs in ({}, {"force": False, "resume": False}):
         with pytest.raises(InputError, match=r"--resume to finish that run, or --force"):

@@ -179,7 +179,7 @@ def test_any_wav_is_muxed_stereo_and_resampled(tmp_path) -> None:
         "R1",
         30,
     )
-    assert [p.name for p in tmp_path.iterdir() if "muxing" in p.name] == []
+    assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
 
 
 def test_a_missing_or_soundless_input_names_the_file(tmp_path) -> None:
@@ -196,6 +196,7 @@ def test_a_missing_or_soundless_input_names_the_file(tmp_path) -> None:
     with pytest.raises(VideoOpenError, match=r"clip\.mp4: has no audio stream"):
         mux_audio(video, video)
     assert video.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["clip.mp4"]  # no temporary file left
 
 
 CHILD = """
