@@ -1,5 +1,9 @@
 """Cut -> MP4 (H.264 + AAC) with PyAV: burn-ins, slate cards, audio in sync.
 
+The MP4 starts at the cut's record timecode (a ``tmcd`` track), so an NLE lines it up
+with the sequence as a reference video; it is written to a temporary name and renamed
+when complete.
+
 Every frame of a clip carries burn-ins: scene / shot / take at the top left, the
 source timecode (take) at the bottom left and the record timecode (cut) at the
 bottom right. Slate gaps render as cards (title, scene number, heading) over
@@ -218,6 +222,7 @@ def _render_events(
         crf=opts.crf,
         preset=opts.preset,
         audio_rate=SAMPLE_RATE,
+        timecode=tc.frames_to_timecode(record_start, rate),  # the cut's record start
     ) as writer:
         title = timeline.name or ""
 

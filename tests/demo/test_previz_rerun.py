@@ -92,6 +92,7 @@ def test_every_take_of_the_run_carries_timecode_reel_and_sound(finished: Path) -
                 assert [a.codec_context.name for a in c.streams.audio] == ["aac"]
                 # the tmcd track: a data stream at the take's timecode
                 assert [d.metadata["timecode"] for d in c.streams.data] == [take.start_tc]
+    assert read_timecode(finished / "previz.mp4") == "01:00:00:00"  # the record start
     starts = [t.start_tc for t in takes]
     assert len(set(starts)) == len(starts) and min(starts) == "10:00:00:00"
 
