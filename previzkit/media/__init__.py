@@ -10,6 +10,8 @@
 - :mod:`previzkit.media.image`: ``read_image``, ``decode_image``, ``read_mask``,
   ``write_image`` (Pillow);
 - :mod:`previzkit.media.audio`: ``read_audio``, ``WavWriter``, ``repair_wav``.
+- :mod:`previzkit.media.mux`: ``mux_audio`` (an AAC stream for a video file, in place:
+  the sound of any audio file, or silence; video copied, timecode and reel kept).
 
 This layer imports only :mod:`previzkit.core`; PyAV and Pillow are imported when a
 function needs them, through :func:`previzkit.core.optional.require`.
