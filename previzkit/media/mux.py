@@ -22,19 +22,10 @@ from typing import Any
 from previzkit.core.atomic import replacing
 from previzkit.core.errors import MissingFileError, VideoOpenError, VideoWriteError
 from previzkit.core.optional import require
+from previzkit.media.video import container_tag
 
 AUDIO_RATE = 48000  # samples per second: the rate NLEs and broadcast expect
 _KEEP_TAGS = ("timecode", "reel_name", "comment", "title")
-
-
-def has_audio(path: str | Path) -> bool:
-    """Whether ``path`` has an audio stream."""
-    av = require("av", "takes", "audio muxing")
-    try:
-        with av.open(str(path)) as c:
-            return bool(c.streams.audio)
-    except (av.FFmpegError, OSError) as exc:
-        raise VideoOpenError(f"media {path}: cannot open ({exc})") from None
 
 
 def _video_end(container: Any, stream: Any) -> Fraction:
@@ -139,9 +130,7 @@ def _remux(
     vin = inp.streams.video[0]
     seconds = _video_end(inp, vin)
     tags = {k: v for k, v in inp.metadata.items() if k in _KEEP_TAGS}
-    stream_tc = vin.metadata.get("timecode") or tags.get("timecode")
-    for data in inp.streams.data:  # a tmcd track
-        stream_tc = stream_tc or data.metadata.get("timecode")
+    stream_tc = container_tag(inp, "timecode")
     out: Any = av.open(str(tmp), "w", format=fmt, options={"movflags": "use_metadata_tags"})
     try:
         vout = out.add_stream_from_template(vin)

@@ -137,11 +137,7 @@ class VideoReader:
         self.rate: Fraction | None = Fraction(rate) if rate else None
         self.frame_count: int | None = int(stream.frames) if stream.frames else None
         self.has_audio = bool(self._container.streams.audio)
-        tcode = stream.metadata.get("timecode") or self._container.metadata.get("timecode")
-        if tcode is None:
-            for data in self._container.streams.data:
-                tcode = tcode or data.metadata.get("timecode")
-        self.start_timecode: str | None = str(tcode) if tcode else None
+        self.start_timecode: str | None = container_tag(self._container, "timecode")
         self._closed = False
 
     def frames(
@@ -243,24 +239,29 @@ def count_frames(path: str | Path) -> int:
         return r.count()
 
 
+def container_tag(container: Any, key: str) -> str | None:
+    """Tag ``key`` of an open PyAV ``container``: its first video stream's, else the
+    container's, else another stream's (an MP4/MOV ``tmcd`` track is a data stream)."""
+    video = list(container.streams.video[:1])
+    others = [s for s in container.streams if s not in video]
+    for meta in [*(s.metadata for s in video), container.metadata, *(s.metadata for s in others)]:
+        value = meta.get(key)
+        if value:
+            return str(value)
+    return None
+
+
 def _source_tag(path: str | Path, key: str) -> str | None:
-    """Tag ``key`` of ``path``: its first video stream's, else the container's, else any
-    other stream's (an MP4/MOV ``tmcd`` track shows as a data stream)."""
+    """:func:`container_tag` of the file at ``path``."""
     av = _av_decode()
     src = Path(path)
     if not src.is_file():
         raise MissingFileError(f"media {src}: no such file")
     try:
         with av.open(str(src)) as c:
-            video = list(c.streams.video[:1])
-            others = [s for s in c.streams if s not in video]
-            for meta in [*(s.metadata for s in video), c.metadata, *(s.metadata for s in others)]:
-                value = meta.get(key)
-                if value:
-                    return str(value)
+            return container_tag(c, key)
     except (av.FFmpegError, OSError) as exc:
         raise VideoOpenError(f"media {src}: cannot open ({exc})") from None
-    return None
 
 
 def read_timecode(path: str | Path) -> str | None:

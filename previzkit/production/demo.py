@@ -26,6 +26,7 @@ from previzkit.production.previz import (
     PrevizOptions,
     PrevizResult,
     record_plan,
+    rerun_options,
     run_previz,
     sized,
     summary,
@@ -74,16 +75,7 @@ def run_demo(
 @click.option("--size", default=None, help="Recorded take size WxH (384x216).")
 @click.option("--cut-size", default=None, help="previz.mp4 size WxH (640x360).")
 @click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
-@click.option(
-    "--resume",
-    is_flag=True,
-    help="Finish the run in the output folder: keep its whole takes, record the rest.",
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replace the run in the output folder (kept aside until this one finishes).",
-)
+@rerun_options
 def demo(
     output: Path,
     quick: bool,

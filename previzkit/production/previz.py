@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -710,6 +710,24 @@ def sized(
     return opts
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def rerun_options(command: F) -> F:
+    """``--resume`` and ``--force`` for a command that writes a previz run into a folder
+    (:mod:`previzkit.production.rerun`)."""
+    command = click.option(
+        "--force",
+        is_flag=True,
+        help="Replace the run in the output folder (kept aside until this one finishes).",
+    )(command)
+    return click.option(
+        "--resume",
+        is_flag=True,
+        help="Finish the run in the output folder: keep its whole takes, record the rest.",
+    )(command)
+
+
 @click.command("previz")
 @click.argument("script", type=click.Path(path_type=Path))
 @click.option(
@@ -748,16 +766,7 @@ def sized(
 @click.option("--takes", type=click.IntRange(1, 9), default=None, help="Takes per shot (3).")
 @click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
 @click.option("--quick", is_flag=True, help="Small and short: 2 takes a shot, tiny frames (CI).")
-@click.option(
-    "--resume",
-    is_flag=True,
-    help="Finish the run in the output folder: keep its whole takes, record the rest.",
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replace the run in the output folder (kept aside until this one finishes).",
-)
+@rerun_options
 def previz(
     script: Path,
     output: Path,
