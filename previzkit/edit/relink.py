@@ -113,10 +113,10 @@ def _common_tail(a: Path, b: Path) -> int:
     return n
 
 
-def _clip_reel(clip: Any) -> str | None:
-    meta = clip.metadata
-    reel = (meta.get("previzkit") or {}).get("reel") or (meta.get("cmx_3600") or {}).get("reel")
-    return str(reel) if reel else None
+def _clip_reels(clip: Any) -> set[str]:
+    """The reel names a clip is known by (its take's full reel, the EDL's)."""
+    pk, cmx = clip.metadata.get("previzkit") or {}, clip.metadata.get("cmx_3600") or {}
+    return {str(r) for r in (pk.get("reel_full"), pk.get("reel"), cmx.get("reel")) if r}
 
 
 def _start_frame(ref: Any) -> tuple[int, float] | None:
@@ -143,7 +143,7 @@ class _Finder:
             self._stamps[path] = self._stamp(path)
         return self._stamps[path]
 
-    def by_timecode(self, start: int, rate: float, reel: str | None, sound: bool) -> list[Path]:
+    def by_timecode(self, start: int, rate: float, reels: set[str], sound: bool) -> list[Path]:
         out = []
         for f in self.files:
             if not sound and f.suffix.lower() in SOUND_SUFFIXES:
@@ -156,7 +156,7 @@ class _Finder:
                     continue
             except (InputError, ValueError):
                 continue
-            if reel is not None and s.reel is not None and s.reel != reel:
+            if reels and s.reel is not None and s.reel not in reels:
                 continue
             out.append(f)
         return out
@@ -202,7 +202,7 @@ def _find(
     if not by_timecode or start is None:
         return None, "missing"
     sound = old.suffix.lower() in SOUND_SUFFIXES
-    hits = finder.by_timecode(*start, _clip_reel(clip), sound)
+    hits = finder.by_timecode(*start, _clip_reels(clip), sound)
     if len(hits) == 1:
         return hits[0].resolve(), "timecode"
     return None, "ambiguous" if hits else "missing"

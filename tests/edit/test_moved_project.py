@@ -84,7 +84,7 @@ def test_moved_cut_renders_and_exports_resolve_media(moved: Path, tmp_path: Path
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert count_frames(out) == count_frames(moved / "previz.mp4")
-    for suffix in (".otio", ".xml"):
+    for suffix in (".otio", ".xml", ".fcpxml", ".aaf"):
         path = moved / f"exported{suffix}"
         proc = _cli("cut", "export", moved / "cut.otio", "-o", path)
         assert proc.returncode == 0, proc.stderr[-2000:]
@@ -128,7 +128,8 @@ def test_relink_by_start_timecode_when_names_changed(moved: Path, tmp_path: Path
         assert src is not None
         copies.setdefault(src, renamed / f"card {len(copies)}.mp4")
         shutil.copy(src, copies[src])
-        clip.media_reference.target_url = path_to_url(tmp_path / "gone" / f"{len(copies)}.mp4")
+        gone = tmp_path / "gone" / f"old {list(copies).index(src)}.mp4"  # not found by name
+        clip.media_reference.target_url = path_to_url(gone)
     report = relink(tl, [renamed])
     video = [c for c in report.clips if c.track == "V1"]
     assert video and {c.how for c in video} == {"timecode"}, video
