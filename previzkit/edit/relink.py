@@ -19,15 +19,17 @@ and writes it back atomically (temporary file, rename).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from previzkit.core.errors import InputError, MissingFileError
+from previzkit.core.errors import InputError, MissingFileError, PrevizError
 from previzkit.edit.media_refs import path_to_url, references, url_to_path
 from previzkit.model import timecode as tc
+from previzkit.model.take import Take
 
 SOUND_SUFFIXES = frozenset({".wav", ".aif", ".aiff", ".bwf", ".m4a", ".mp3", ".flac"})
 PICTURE_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mxf", ".mkv", ".avi"})
@@ -71,20 +73,17 @@ class FileStamp:
 
 
 def read_stamp(path: Path) -> FileStamp:
-    """The start timecode and reel name a media file carries (None where it has none or
-    cannot be read: a sound file, a broken file)."""
+    """The start timecode and reel name a media file carries
+    (:func:`previzkit.media.video.read_timecode` / ``read_reel``); None where it has
+    none or cannot be read (a sound file, a broken file)."""
     if path.suffix.lower() not in PICTURE_SUFFIXES:
         return FileStamp(None, None)
-    import av
+    from previzkit.media.video import read_reel, read_timecode
 
     try:
-        with av.open(str(path)) as container:
-            meta: dict[str, str] = dict(container.metadata)
-            for stream in (*container.streams.data, *container.streams.video):
-                meta.update({k: v for k, v in stream.metadata.items() if v})
-    except (av.error.FFmpegError, OSError, UnicodeDecodeError):
+        return FileStamp(read_timecode(path), read_reel(path))
+    except PrevizError:
         return FileStamp(None, None)
-    return FileStamp(meta.get("timecode"), meta.get("reel_name") or meta.get("reel"))
 
 
 def media_files(search: Iterable[str | Path]) -> list[Path]:
@@ -114,9 +113,13 @@ def _common_tail(a: Path, b: Path) -> int:
 
 
 def _clip_reels(clip: Any) -> set[str]:
-    """The reel names a clip is known by (its take's full reel, the EDL's)."""
+    """The reel names a clip is known by: its take's (:attr:`Take.reel`, what the take
+    files carry) and the editorial ones (the full reel, the EDL's)."""
     pk, cmx = clip.metadata.get("previzkit") or {}, clip.metadata.get("cmx_3600") or {}
-    return {str(r) for r in (pk.get("reel_full"), pk.get("reel"), cmx.get("reel")) if r}
+    reels = {str(r) for r in (pk.get("reel_full"), pk.get("reel"), cmx.get("reel")) if r}
+    with contextlib.suppress(PrevizError, TypeError, ValueError, KeyError):
+        reels.add(Take(str(pk["scene"]), str(pk["shot"]), int(pk["take"])).reel)
+    return reels
 
 
 def _start_frame(ref: Any) -> tuple[int, float] | None:

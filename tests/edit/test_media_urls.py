@@ -192,3 +192,44 @@ def test_bundle_writes_an_otioz_otiotool_reads(cut_here, tmp_path):
 
 def _urls_of(tl):
     return [r.target_url for c in tl.find_clips() for r in c.media_references().values()]
+
+
+def _tiny_take_video(path: Path, start_tc: str, reel: str) -> Path:
+    import numpy as np
+
+    from previzkit.media.video import VideoWriter
+
+    with VideoWriter(path, 64, 36, 24, timecode=start_tc, reel=reel) as w:
+        for _ in range(3):
+            w.write(np.zeros((36, 64, 3), np.uint8))
+    return path
+
+
+def test_relink_by_timecode_tells_reels_apart(tmp_path):
+    from previzkit.edit.relink import relink
+
+    pytest.importorskip("av")
+    found = tmp_path / "found"
+    found.mkdir()
+    _tiny_take_video(found / "a.mp4", "10:00:00:00", "1_1-A_T001")
+    _tiny_take_video(found / "b.mp4", "10:00:00:00", "2_2-A_T001")  # same timecode
+    _tiny_take_video(found / "c.mp4", "11:00:00:00", "2_2-A_T002")
+    tl = _timeline([path_to_url(tmp_path / "gone" / f"{i}.mp4") for i in range(3)])
+    clips = tl.find_clips()
+    for clip, (scene, shot, take, start) in zip(
+        clips, [("1", "1-A", 1, 10), ("2", "2-A", 1, 10), ("9", "9-A", 1, 11)], strict=True
+    ):
+        clip.metadata["previzkit"] = {"scene": scene, "shot": shot, "take": take}
+        clip.media_reference.available_range = otio.opentime.TimeRange(
+            otio.opentime.RationalTime(start * 3600 * 24, 24), otio.opentime.RationalTime(3, 24)
+        )
+    report = relink(tl, [found])
+    assert [(c.how, Path(c.new).name if c.new else None) for c in report.clips] == [
+        ("timecode", "a.mp4"),
+        ("timecode", "b.mp4"),
+        ("missing", None),  # 11:00:00:00 is another take's reel
+    ]
+    # without the take's reel, two files fit: ambiguous, left alone
+    clips[0].metadata["previzkit"] = {}
+    clips[0].media_reference.target_url = path_to_url(tmp_path / "gone" / "0.mp4")
+    assert relink(tl, [found]).clips[0].how == "ambiguous"

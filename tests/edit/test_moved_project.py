@@ -117,6 +117,7 @@ def test_relink_by_start_timecode_when_names_changed(moved: Path, tmp_path: Path
     from previzkit.edit.relink import read_stamp, relink
     from previzkit.edit.timeline import load_cut
     from previzkit.model import timecode as tc
+    from previzkit.model.take import Take
 
     renamed = tmp_path / "renamed"
     renamed.mkdir()
@@ -138,6 +139,8 @@ def test_relink_by_start_timecode_when_names_changed(moved: Path, tmp_path: Path
         stamp = read_stamp(url_to_path(clip.media_reference.target_url))
         assert stamp.timecode is not None
         assert tc.timecode_to_frames(stamp.timecode, float(start.rate)) == round(start.value)
+        pk = clip.metadata["previzkit"]
+        assert stamp.reel == Take(pk["scene"], pk["shot"], pk["take"]).reel
 
 
 def test_bundle_writes_an_otioz_that_otiotool_reads(moved: Path, tmp_path: Path) -> None:
