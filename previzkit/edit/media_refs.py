@@ -51,9 +51,12 @@ def url_to_path(url: str, base: str | Path | None = None) -> Path | None:
     >>> str(url_to_path("takes/1%20A/a.mp4", "/d/cut"))
     '/d/cut/takes/1 A/a.mp4'
     """
-    if not url:
+    if not url or "\x00" in url:
         return None
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a broken IPv6 host: not a file URL
+        return None
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):
             return Path(f"//{parts.netloc}{url2pathname(parts.path)}")  # UNC share
@@ -62,8 +65,11 @@ def url_to_path(url: str, base: str | Path | None = None) -> Path | None:
         return None
     root = Path(base) if base is not None else Path.cwd()
     raw = Path(url) if url.startswith("/") else root / url
-    if raw.exists():
-        return raw
+    try:
+        if raw.exists():
+            return raw
+    except OSError:  # a name too long for the filesystem: decode it all the same
+        pass
     decoded = unquote(url)
     return Path(decoded) if decoded.startswith("/") else root / decoded
 
@@ -104,12 +110,11 @@ def absolutize(timeline: Any, base: str | Path) -> int:
     changed = 0
     for _, ref in references(timeline):
         url = ref.target_url or ""
-        if urlsplit(url).scheme or not url:
-            continue
         path = url_to_path(url, base)
-        if path is not None:
-            ref.target_url = path_to_url(path)
-            changed += 1
+        if path is None or url.lower().startswith("file:"):
+            continue
+        ref.target_url = path_to_url(path)
+        changed += 1
     return changed
 
 
