@@ -5,7 +5,8 @@ and their take's start timecode and reel in the file, so a clip whose file moved
 found again under the folders searched:
 
 1. by name: a file with the basename of the clip's media (one, or the one nearest the
-   old path when several share it: most trailing folders in common);
+   old path when several share it: most trailing folders in common, then the start
+   timecode; still several: ambiguous);
 2. by timecode: a media file of the same kind (picture or sound-only) whose embedded
    start timecode is the clip's ``available_range`` start (the take's first frame) and
    whose reel, when both have one, is the clip's reel; several candidates left are
@@ -146,9 +147,18 @@ class _Finder:
             self._stamps[path] = self._stamp(path)
         return self._stamps[path]
 
-    def by_timecode(self, start: int, rate: float, reels: set[str], sound: bool) -> list[Path]:
+    def by_timecode(
+        self,
+        start: int,
+        rate: float,
+        reels: set[str],
+        sound: bool,
+        among: Sequence[Path] | None = None,
+    ) -> list[Path]:
+        """Files (of ``among``, default all) starting at frame ``start`` at ``rate``
+        whose reel, when they carry one, is one of ``reels``."""
         out = []
-        for f in self.files:
+        for f in self.files if among is None else among:
             if not sound and f.suffix.lower() in SOUND_SUFFIXES:
                 continue  # a sound clip may sit on a picture file, not the other way round
             s = self.stamp(f)
@@ -197,15 +207,20 @@ def relink(
 def _find(
     finder: _Finder, clip: Any, ref: Any, old: Path, by_timecode: bool
 ) -> tuple[Path | None, str]:
+    start = _start_frame(ref)
+    reels, sound = _clip_reels(clip), old.suffix.lower() in SOUND_SUFFIXES
     named = finder.by_name.get(old.name, [])
     if named:
-        best = max(named, key=lambda p: (_common_tail(old, p), -len(p.parts)))
-        return best.resolve(), "name"
-    start = _start_frame(ref)
+        tail = max(_common_tail(old, p) for p in named)
+        best = [p for p in named if _common_tail(old, p) == tail]
+        if len(best) > 1 and start is not None:  # e.g. video.mp4 of older takes
+            best = [p for p in best if p in finder.by_timecode(*start, reels, sound, best)]
+        if len(best) == 1:
+            return best[0].resolve(), "name"
+        return None, "ambiguous"
     if not by_timecode or start is None:
         return None, "missing"
-    sound = old.suffix.lower() in SOUND_SUFFIXES
-    hits = finder.by_timecode(*start, _clip_reels(clip), sound)
+    hits = finder.by_timecode(*start, reels, sound)
     if len(hits) == 1:
         return hits[0].resolve(), "timecode"
     return None, "ambiguous" if hits else "missing"

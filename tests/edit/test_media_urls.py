@@ -233,3 +233,32 @@ def test_relink_by_timecode_tells_reels_apart(tmp_path):
     clips[0].metadata["previzkit"] = {}
     clips[0].media_reference.target_url = path_to_url(tmp_path / "gone" / "0.mp4")
     assert relink(tl, [found]).clips[0].how == "ambiguous"
+
+
+def test_relink_older_takes_all_named_video_mp4(tmp_path):
+    """Takes recorded before media were named after their take all hold video.mp4: the
+    file whose folders match the old path's wins, then the start timecode decides."""
+    from previzkit.edit.relink import relink
+
+    pytest.importorskip("av")
+    found = tmp_path / "found"
+    for folder, start in (("1/1-A/001", "10:00:00:00"), ("1/1-A/002", "10:01:00:00")):
+        (found / "takes" / folder).mkdir(parents=True)
+        _tiny_take_video(found / "takes" / folder / "video.mp4", start, "")
+    loose = found / "loose" / "x"
+    loose.mkdir(parents=True)
+    _tiny_take_video(loose / "video.mp4", "10:02:00:00", "")
+    old = [tmp_path / "gone" / "takes" / f / "video.mp4" for f in ("1/1-A/001", "1/1-A/002")]
+    old.append(tmp_path / "gone" / "y" / "video.mp4")  # no folder in common: timecode
+    tl = _timeline([path_to_url(p) for p in old])
+    for clip, minute in zip(tl.find_clips(), (0, 1, 2), strict=True):
+        clip.media_reference.available_range = otio.opentime.TimeRange(
+            otio.opentime.RationalTime((600 + minute) * 60 * 24, 24),
+            otio.opentime.RationalTime(3, 24),
+        )
+    report = relink(tl, [found])
+    assert [(c.how, c.new) for c in report.clips] == [
+        ("name", str(found / "takes/1/1-A/001/video.mp4")),
+        ("name", str(found / "takes/1/1-A/002/video.mp4")),
+        ("name", str(loose / "video.mp4")),
+    ]
