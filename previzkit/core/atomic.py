@@ -1,7 +1,9 @@
-"""Durable, atomic text files: a file is either its old content or its new, whole.
+"""Durable, atomic files: a file is either its old content or its new, whole.
 
-Used where losing or half-writing a file loses someone's work (set files, shot plans,
-the blocking session's autosave journal).
+:func:`write_text_atomic` for text, used where losing or half-writing a file loses
+someone's work (set files, shot plans, the blocking session's autosave journal);
+:func:`replacing` for any file a writer makes from a path (renders, storyboards,
+remuxed takes).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -46,3 +48,31 @@ def _fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+@contextlib.contextmanager
+def replacing(path: str | Path) -> Iterator[Path]:
+    """Write a file whole or not at all: yields a temporary path in ``path``'s folder
+    with the same suffix (so a writer that picks its format from the suffix picks the
+    same), for the caller to write; when the block ends normally it is fsynced and
+    renamed over ``path`` (the folder synced); when it raises, it is removed and
+    ``path`` is untouched (an interrupted render never leaves a truncated file)."""
+    out = Path(path)
+    fd, name = tempfile.mkstemp(
+        dir=out.parent, prefix=f".{out.stem.lstrip('.')}.partial.", suffix=out.suffix
+    )
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        if tmp.is_file():
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        os.replace(tmp, out)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+    _fsync_dir(out.parent)

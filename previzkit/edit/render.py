@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from previzkit.core.atomic import replacing
 from previzkit.core.errors import InputError, MissingFileError, VideoOpenError
 from previzkit.core.optional import require
 from previzkit.core.progress import ProgressFn
@@ -165,7 +166,9 @@ def render_cut(
     options: RenderOptions | None = None,
     progress: ProgressFn | None = None,
 ) -> Path:
-    """Render ``cut`` (a path any OTIO adapter reads, or a Timeline) to an MP4."""
+    """Render ``cut`` (a path any OTIO adapter reads, or a Timeline) to an MP4 at
+    ``output``, written under a temporary name in its folder and renamed when complete
+    (an error half-way leaves ``output`` as it was)."""
     opts = options or RenderOptions()
     timeline = load_cut(cut) if isinstance(cut, str | Path) else cut
     events = cut_events(timeline)
@@ -181,11 +184,32 @@ def render_cut(
         else 0
     )
     total = sum(e.duration for e in events)
+    out = Path(output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # written under a temporary name and renamed when whole: a render that fails
+    # half-way (a missing clip, a full disk, Ctrl-C) leaves no truncated output
+    with replacing(out) as partial:
+        _render_events(timeline, events, partial, opts, rate, record_start, progress)
+    if progress is not None:
+        progress(total, total)
+    return out
+
+
+def _render_events(
+    timeline: Any,
+    events: list[CutClip],
+    out: Path,
+    opts: RenderOptions,
+    rate: tc.Rate,
+    record_start: int,
+    progress: ProgressFn | None,
+) -> None:
+    """Encode ``events`` (slate cards and clips with burn-ins, the audio mix) to ``out``."""
+    fps = rate.fps
+    total = sum(e.duration for e in events)
     audio_paths = _audio_media(timeline)
     mix = np.zeros(round(total / fps * SAMPLE_RATE) + SAMPLE_RATE, np.float32)
     cache = _AudioCache()
-    out = Path(output)
-    out.parent.mkdir(parents=True, exist_ok=True)
     done = 0
     with VideoWriter(
         out,
@@ -228,9 +252,6 @@ def render_cut(
                 put(frame)
         writer.end_video()
         writer.write_audio(mix[: round(total / fps * SAMPLE_RATE)])
-    if progress is not None:
-        progress(total, total)
-    return out
 
 
 def _check_media(events: list[CutClip], cut: Any) -> None:

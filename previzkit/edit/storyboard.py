@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from previzkit.core.atomic import write_text_atomic
 from previzkit.core.progress import ProgressFn
 from previzkit.edit.render import RenderOptions, _fit, render_cut
 from previzkit.edit.timeline import cut_events, load_cut
@@ -158,7 +159,7 @@ def write_storyboard(
         snapshots=_snapshots_html(Path(snapshots), out) if snapshots is not None else "",
     )
     index = out / "index.html"
-    index.write_text(page, encoding="utf-8")
+    write_text_atomic(index, page)  # whole or not at all
     return index
 
 

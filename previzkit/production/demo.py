@@ -43,22 +43,20 @@ def run_demo(
     options: PrevizOptions | None = None,
     bars: Bars | None = None,
     script_path: str | Path | None = None,
+    *,
+    force: bool = False,
+    resume: bool = False,
 ) -> PrevizResult:
     """:func:`~previzkit.production.previz.run_previz` on the bundled sample (or
-    ``script_path``) with the bundled sets folder, into ``out``."""
-    from previzkit.core.errors import InputError
+    ``script_path``) with the bundled sets folder, into ``out``; ``force`` / ``resume``
+    for a folder that holds a run (:mod:`previzkit.production.rerun`)."""
     from previzkit.core.resources import asset_path, assets_dir
 
     opts = options or PrevizOptions()
     if opts.sets_dir is None:
         opts = dataclasses.replace(opts, sets_dir=assets_dir() / "sets")
     src = Path(script_path) if script_path else asset_path("scripts", "sample.fountain")
-    if (Path(out) / "project" / "takes.sqlite").exists():
-        raise InputError(
-            f"demo output {out}: already holds a take store (project/); "
-            "give an empty folder with -o"
-        )
-    return run_previz(src, out, opts, bars=bars)
+    return run_previz(src, out, opts, bars=bars, force=force, resume=resume, what="demo")
 
 
 @click.command("demo")
@@ -76,6 +74,16 @@ def run_demo(
 @click.option("--size", default=None, help="Recorded take size WxH (384x216).")
 @click.option("--cut-size", default=None, help="previz.mp4 size WxH (640x360).")
 @click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Finish the run in the output folder: keep its whole takes, record the rest.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the run in the output folder (kept aside until this one finishes).",
+)
 def demo(
     output: Path,
     quick: bool,
@@ -83,6 +91,8 @@ def demo(
     size: str | None,
     cut_size: str | None,
     scenes: tuple[str, ...],
+    resume: bool,
+    force: bool,
 ) -> None:
     """Run the whole pipeline on the bundled sample: script -> shot plan -> takes
     recorded offscreen -> scored cut (OTIO, EDL, FCPXML) -> previz.mp4 + storyboard
@@ -91,7 +101,7 @@ def demo(
 
     opts = sized(PrevizOptions.quick() if quick else PrevizOptions(), takes, size, cut_size, scenes)
     ensure(DEMO_EXTRAS, "the demo", *DEMO_NEEDS)
-    result = run_demo(output, opts, bars=bar)
+    result = run_demo(output, opts, bars=bar, force=force, resume=resume)
     click.echo(summary(result))
 
 

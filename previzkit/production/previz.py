@@ -370,17 +370,26 @@ def record_plan(
     options: PrevizOptions,
     work: Path,
     progress: ProgressFn | None = None,
+    resume: bool = False,
 ) -> tuple[int, int]:
     """Record every planned shot's takes into the take store at ``project``, each scene
     on ``sets[scene]`` (cast and cameras in place), each character playing
-    ``clips_of[name]``; returns (takes, frames). Poses are written under ``work``."""
+    ``clips_of[name]``; returns (takes, frames) recorded. Poses are written under
+    ``work``. ``resume``: keep the takes the store already has whole and record the
+    others (:func:`previzkit.production.rerun.takes_to_record`)."""
     from previzkit.production import record
     from previzkit.render.headless import create_context
     from previzkit.takes.store import TakeStore
 
     specs = _specs(script, plan, options, sets)
     starts = _start_timecodes(specs, options.rate)
+    if resume:
+        todo = _resumed(project, specs, starts)
+        specs = [dataclasses.replace(specs[i], take=n) for i, n in todo]
+        starts = [starts[i] for i, _ in todo]
     total = sum(s.frames for s in specs)
+    if not specs:
+        return 0, 0
     fallback = list(dict.fromkeys(clips_of.values()))  # for a character with no role
     ctx = create_context()
     cache: dict[Any, Any] = {}
@@ -420,6 +429,24 @@ def record_plan(
     finally:
         ctx.release()
     return len(specs), total
+
+
+def _resumed(project: Path, specs: list[Any], starts: list[str]) -> list[tuple[int, int]]:
+    """(index into ``specs``, take number) of the takes a resumed run still records."""
+    from previzkit.production.rerun import Planned, Recorded, takes_to_record
+    from previzkit.takes.store import TakeStore
+
+    if not (project / "takes.sqlite").exists():
+        return [(i, s.take) for i, s in enumerate(specs)]
+    with TakeStore(project, create=False) as store:
+        recorded = [
+            Recorded(t.scene, t.shot, t.take, t.start_tc, t.duration_frames, t.status)
+            for t in store.list()
+        ]
+    planned = [
+        Planned(s.scene, s.shot, s.take, tc, s.frames) for s, tc in zip(specs, starts, strict=True)
+    ]
+    return takes_to_record(planned, recorded, where=str(project))
 
 
 def _specs(
@@ -487,10 +514,37 @@ def run_previz(
     out: str | Path,
     options: PrevizOptions | None = None,
     bars: Bars | None = None,
+    *,
+    force: bool = False,
+    resume: bool = False,
+    what: str = "previz",
 ) -> PrevizResult:
-    """Run the previz of the screenplay at ``script_path`` into ``out`` (created; an
-    existing take store there is an error, so a second run never mixes days).
-    ``bars(name, total, unit)`` gives a progress context per step (None: silent)."""
+    """Run the previz of the screenplay at ``script_path`` into ``out`` (created).
+    ``bars(name, total, unit)`` gives a progress context per step (None: silent).
+
+    A take store already in ``out`` is an error (a second run never mixes days) unless
+    ``resume`` (finish that run: keep its whole takes, record the rest) or ``force``
+    (replace it: set aside, deleted once this run has finished); see
+    :mod:`previzkit.production.rerun`. ``what`` names the command in errors."""
+    from previzkit.production import rerun
+
+    rerun.check_rerun(out, force=force, resume=resume, what=what)
+    if force:
+        rerun.set_aside(out)  # an empty folder again; the old run kept until the end
+    result = _run_previz(script_path, Path(out), options, bars, resume)
+    if force:
+        rerun.discard_replaced(out)
+    return result
+
+
+def _run_previz(
+    script_path: str | Path,
+    out: Path,
+    options: PrevizOptions | None,
+    bars: Bars | None,
+    resume: bool,
+) -> PrevizResult:
+    """:func:`run_previz` into ``out``, checked (resuming the run there, or a new one)."""
     from previzkit.core.resources import assets_dir
     from previzkit.edit.assemble import AssemblyRules, assemble
     from previzkit.edit.exporters import export
@@ -501,14 +555,8 @@ def run_previz(
 
     opts = options or PrevizOptions()
     bars = bars or _no_bars
-    out = Path(out)
     src = Path(script_path)
     project = out / "project"
-    if (project / "takes.sqlite").exists():
-        raise InputError(
-            f"previz output {out}: already holds a take store (project/); "
-            "give an empty folder with -o"
-        )
     assets = assets_dir()
     seconds: dict[str, float] = {}
     files: dict[str, Path] = {}
@@ -566,7 +614,7 @@ def run_previz(
     total = sum(s.frames for s in _specs(script, plan, opts, sets))
     with bars("record takes", total, "frame") as progress:
         takes, frames = record_plan(
-            project, script, plan, sets, clips_of, opts, out / "work", progress
+            project, script, plan, sets, clips_of, opts, out / "work", progress, resume=resume
         )
     shutil.rmtree(out / "work", ignore_errors=True)  # the takes hold their poses now
     files["project"] = project
@@ -700,6 +748,16 @@ def sized(
 @click.option("--takes", type=click.IntRange(1, 9), default=None, help="Takes per shot (3).")
 @click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
 @click.option("--quick", is_flag=True, help="Small and short: 2 takes a shot, tiny frames (CI).")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Finish the run in the output folder: keep its whole takes, record the rest.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the run in the output folder (kept aside until this one finishes).",
+)
 def previz(
     script: Path,
     output: Path,
@@ -712,6 +770,8 @@ def previz(
     takes: int | None,
     scenes: tuple[str, ...],
     quick: bool,
+    resume: bool,
+    force: bool,
 ) -> None:
     """Previz a screenplay: shot plan -> a set per location (yours or a stand-in) ->
     a cast per speaking role -> takes recorded offscreen -> scored cut (OTIO, EDL,
@@ -726,5 +786,5 @@ def previz(
         opts, set_files=set_files, sets_dir=sets_dir, standins=not no_standins, looks=looks
     )
     ensure(PREVIZ_EXTRAS, "previz", *PREVIZ_NEEDS)
-    result = run_previz(script, output, opts, bars=bar)
+    result = run_previz(script, output, opts, bars=bar, force=force, resume=resume)
     click.echo(summary(result))
