@@ -53,7 +53,6 @@ from previzkit.edit.continuity import (
     character_jumps,
     motivated,
 )
-from previzkit.edit.media_refs import path_to_url
 from previzkit.edit.scoring import ScoringRules, TakeAnalysis, TakeScore, rank_takes
 from previzkit.edit.timeline import DEFAULT_RECORD_START, clip_name, reel_name
 from previzkit.edit.trim import TakeClock, TrimRules, script_times
@@ -481,7 +480,7 @@ def _build(
             reel = reel_name(t.scene, seg.shot.id.split("-")[-1], t.take)
             for track, path in ((video, video_path), (audio, audio_path)):
                 ref = otio.schema.ExternalReference(
-                    target_url=path_to_url(Path(path).resolve()), available_range=avail
+                    target_url=Path(path).resolve().as_uri(), available_range=avail
                 )
                 clip = otio.schema.Clip(name=name, media_reference=ref, source_range=src)
                 clip.metadata["previzkit"] = dict(meta)
