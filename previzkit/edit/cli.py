@@ -130,6 +130,44 @@ def export_cmd(cut_file: str, output: str, fmt: str | None) -> None:
     click.echo(str(export(load_cut(cut_file), output, fmt)))
 
 
+@cut.command("relink")
+@click.argument("cut_file", metavar="CUT")
+@click.option(
+    "--search", "-s", "search", multiple=True, required=True, help="Folder to look in (repeat)."
+)
+@click.option("-o", "--output", help="Write the relinked cut here (default: over CUT).")
+@click.option("--no-timecode", is_flag=True, help="Match by file name only.")
+def relink_cmd(
+    cut_file: str, search: tuple[str, ...], output: str | None, no_timecode: bool
+) -> None:
+    """Point CUT's clips whose media is missing at files found under --search: by file
+    name, else by the file's start timecode and reel."""
+    ensure("edit", "relinking the cut", "opentimelineio", "timecode", "av")
+    from previzkit.edit.relink import relink_cut
+
+    path, report = relink_cut(cut_file, search, output, by_timecode=not no_timecode)
+    for c in report.clips:
+        if c.how != "present":
+            click.echo(
+                f"{c.how:<9} {c.track:<3} {c.clip}: {c.old}" + (f" -> {c.new}" if c.new else "")
+            )
+    found, missing = len(report.relinked), len(report.missing)
+    click.echo(f"relinked {found}, still missing {missing}: {path}")
+    if missing:
+        sys.exit(1)
+
+
+@cut.command("bundle")
+@click.argument("cut_file", metavar="CUT")
+@click.option("-o", "--output", required=True, help="Output .otioz (cut + media).")
+def bundle_cmd(cut_file: str, output: str) -> None:
+    """Bundle CUT and its media into one .otioz (OpenTimelineIO's otioz)."""
+    ensure("edit", "bundling the cut", "opentimelineio")
+    from previzkit.edit.bundle import bundle_cut
+
+    click.echo(str(bundle_cut(cut_file, output)))
+
+
 @cut.command("formats")
 def formats_cmd() -> None:
     """List the export formats available here."""

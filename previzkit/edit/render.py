@@ -24,9 +24,10 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.atomic import replacing
-from previzkit.core.errors import InputError, VideoOpenError
+from previzkit.core.errors import InputError, MissingFileError, VideoOpenError
 from previzkit.core.optional import require
 from previzkit.core.progress import ProgressFn
+from previzkit.edit.media_refs import url_to_path
 from previzkit.edit.timeline import CutClip, cut_events, load_cut
 from previzkit.media.audio import read_audio
 from previzkit.media.video import VideoReader, VideoWriter
@@ -157,10 +158,9 @@ def _audio_media(timeline: Any) -> dict[float, str]:
         for item in track:
             if isinstance(item, otio.schema.Clip):
                 rng = track.range_of_child(item)
-                url = getattr(item.media_reference, "target_url", "") or ""
-                out[round(rng.start_time.to_frames(rng.duration.rate))] = url.removeprefix(
-                    "file://"
-                )
+                path = url_to_path(getattr(item.media_reference, "target_url", "") or "")
+                if path is not None:
+                    out[round(rng.start_time.to_frames(rng.duration.rate))] = str(path)
     return out
 
 
@@ -178,6 +178,7 @@ def render_cut(
     events = cut_events(timeline)
     if not any(e.slate is None for e in events):
         raise InputError(f"cut {cut}: has no clips to render")
+    _check_media(events, cut)
     meta = timeline.metadata.get("previzkit", {})
     rate = tc.rate(meta.get("rate") or timeline.video_tracks()[0].duration().rate)
     fps = rate.fps
@@ -256,6 +257,18 @@ def _render_events(
                 put(frame)
         writer.end_video()
         writer.write_audio(mix[: round(total / fps * SAMPLE_RATE)])
+
+
+def _check_media(events: list[CutClip], cut: Any) -> None:
+    """Refuse, before writing anything, a cut whose clip media is missing: name the
+    clip and the path, and the command that finds moved media."""
+    where = cut if isinstance(cut, str | Path) else "CUT"
+    for e in events:
+        if e.slate is None and not Path(e.media).is_file():
+            raise MissingFileError(
+                f"clip {e.name!r}: clip media {e.media or '(none)'} does not exist; if it "
+                f"moved, run `previzkit cut relink {where} --search FOLDER`"
+            )
 
 
 def _available_start(timeline: Any, e: CutClip) -> int:

@@ -20,6 +20,7 @@ from typing import Any
 
 from previzkit.core.errors import InputError, MissingFileError
 from previzkit.core.optional import require
+from previzkit.edit.media_refs import absolutize, url_to_path
 from previzkit.model import timecode as tc
 
 DEFAULT_RECORD_START = "01:00:00:00"
@@ -59,7 +60,7 @@ class CutClip:
     """One event of the cut as previzkit reads it back."""
 
     name: str
-    media: str
+    media: str  # the media file's path (percent-encoding decoded), "" without one
     record_in: int  # frames from the record start
     source_in: int  # source timecode frames
     duration: int
@@ -68,7 +69,12 @@ class CutClip:
 
 
 def load_cut(path: str | Path) -> Any:
-    """Read a cut (any format OTIO reads) as an OTIO Timeline."""
+    """Read a cut (any format OTIO reads) as an OTIO Timeline.
+
+    Media URLs relative to the cut file (how ``.otio`` cuts hold them) come back as
+    absolute ``file://`` URLs resolved against the cut file's folder
+    (:func:`previzkit.edit.media_refs.absolutize`); an ``.otioz`` bundle's stay
+    relative to the bundle."""
     otio = require("opentimelineio", "edit", "reading cuts")
 
     src = Path(path)
@@ -86,6 +92,8 @@ def load_cut(path: str | Path) -> Any:
         raise InputError(f"cut {src}: holds a {type(timeline).__name__}, not a Timeline")
     if not timeline.video_tracks():
         raise InputError(f"cut {src}: has no video track")
+    if src.suffix.lower() != ".otioz":
+        absolutize(timeline, src.resolve().parent)
     return timeline
 
 
@@ -118,9 +126,8 @@ def cut_events(timeline: Any) -> list[CutClip]:
             out.append(CutClip("", "", rec, 0, dur, meta, meta.get("slate") or {}))
             continue
         ref = item.media_reference
-        media = getattr(ref, "target_url", "") or ""
-        if media.startswith("file://"):
-            media = media[7:]
+        path = url_to_path(getattr(ref, "target_url", "") or "")
+        media = str(path) if path is not None else ""
         src = round(item.source_range.start_time.to_frames(rate))
         out.append(CutClip(item.name, media, rec, src, dur, meta))
     return out

@@ -11,8 +11,9 @@
 On :meth:`Recorder.start` the take is catalogued with status ``recording`` and its
 folder holds ``journal.pzj`` (poses, camera and the characters' world joints per frame,
 :mod:`previzkit.takes.journal`),
-``video.mp4`` / ``plate.mp4`` (fragmented H.264, :mod:`previzkit.media.video`) and
-``audio.wav``. The recorder holds an exclusive ``flock`` on ``recording.lock`` until it
+the video / plate (fragmented H.264, :mod:`previzkit.media.video`) and audio, named
+after the take (:func:`~previzkit.takes.store.media_name`: ``1_1-B_T001.mp4``,
+``1_1-B_T001_plate.mp4``, ``1_1-B_T001.wav``). The recorder holds an exclusive ``flock`` on ``recording.lock`` until it
 stops, which is how :mod:`previzkit.takes.recovery` tells a live take from a dead one.
 :meth:`Recorder.stop` replays the journal into ``pose.pzt``, ``camera.npz`` and
 ``joints.npz`` (the same code recovery runs) and marks the take ``ok``.
@@ -66,11 +67,11 @@ from previzkit.takes.journal import (
     encode_mark,
     encode_tick,
 )
-from previzkit.takes.store import TakeStore
+from previzkit.takes.store import TakeStore, media_name
 
 JOURNAL = "journal.pzj"
 LOCK = "recording.lock"
-VIDEO, PLATE, AUDIO = "video.mp4", "plate.mp4", "audio.wav"
+VIDEO, PLATE, AUDIO = "video", "plate", "audio"  # media kinds, named by store.media_name
 
 
 class Recorder:
@@ -253,11 +254,13 @@ class Recorder:
                 return ThreadedWriter(writer) if self._encode_thread else writer
 
             if self.size:
-                self._writers["video"] = video(VIDEO, self.size)
+                self._writers["video"] = video(media_name(take, VIDEO), self.size)
             if self.plate_size:
-                self._writers["plate"] = video(PLATE, self.plate_size)
+                self._writers["plate"] = video(media_name(take, PLATE), self.plate_size)
             if self.audio_format:
-                self._writers["audio"] = WavWriter(folder / AUDIO, *self.audio_format)
+                self._writers["audio"] = WavWriter(
+                    folder / media_name(take, AUDIO), *self.audio_format
+                )
         except (OSError, PrevizError) as exc:
             self._fail(exc)
         self._t0 = time.monotonic()

@@ -10,8 +10,10 @@ start :func:`recover` finds every ``recording`` take whose lock it can take, and
 - ``pose.pzt`` (:mod:`previzkit.model.pose_track`), ``camera.npz``
   (:mod:`previzkit.model.camera_track`) and ``joints.npz``
   (:mod:`previzkit.model.joint_track`) are rebuilt from it;
-- ``video.mp4`` / ``plate.mp4`` are cut after their last complete fragment;
-- ``audio.wav`` gets its RIFF sizes repaired;
+- the video and plate MP4s are cut after their last complete fragment;
+- the audio WAV gets its RIFF sizes repaired (media named after the take,
+  :func:`~previzkit.takes.store.media_name`, or ``video.mp4`` / ``plate.mp4`` /
+  ``audio.wav`` in takes recorded before);
 - the catalogue row gets the duration, the files, status ``recovered`` and a note.
 
 The recorder's clean :meth:`~previzkit.takes.recorder.Recorder.stop` runs the same
@@ -20,6 +22,7 @@ The recorder's clean :meth:`~previzkit.takes.recorder.Recorder.stop` runs the sa
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -40,12 +43,12 @@ from previzkit.takes.journal import (
     read_journal,
     truncate_torn_tail,
 )
-from previzkit.takes.store import TakeStore
+from previzkit.takes.store import LEGACY_MEDIA, MEDIA_KINDS, TakeStore, media_name
 
 log = logging.getLogger(__name__)
 
 JOURNAL, LOCK = "journal.pzj", "recording.lock"
-MEDIA = {"video": "video.mp4", "plate": "plate.mp4", "audio": "audio.wav"}
+MEDIA = LEGACY_MEDIA  # the names before media were named after their take
 POSE_FILE, CAMERA_FILE = "pose.pzt", "camera.npz"
 
 
@@ -68,8 +71,11 @@ class Replay:
     notes: list[str] = field(default_factory=list)
 
 
-def replay(folder: str | Path) -> Replay:
-    """Rebuild a take's files in ``folder`` from its journal and media (idempotent)."""
+def replay(folder: str | Path, take: Take | None = None) -> Replay:
+    """Rebuild a take's files in ``folder`` from its journal and media (idempotent).
+
+    Media files are looked for under ``take``'s names (else the journal's scene, shot
+    and take), then under the older fixed names."""
     from previzkit.media.audio import repair_wav
     from previzkit.media.video import count_frames, trim_fragmented_mp4
     from previzkit.model.pose_track import PoseFrame, TrackWriter, decode_frame
@@ -127,10 +133,11 @@ def replay(folder: str | Path) -> Replay:
             _replace(tmp, folder / JOINTS_FILE)
             out.files["joints"] = JOINTS_FILE
             out.joint_frames = int(np.isfinite(track.world).any(axis=(1, 2, 3)).sum())
-    for kind, name in MEDIA.items():
-        path = folder / name
-        if not path.exists():
+    for kind in MEDIA_KINDS:
+        path = _media_file(folder, kind, take, journal.meta if journal is not None else {})
+        if path is None:
             continue
+        name = path.name
         try:
             if kind == "audio":
                 out.media_frames[kind] = repair_wav(path)
@@ -193,7 +200,7 @@ def finalize(store: TakeStore, take: Take, status: str = "recovered", note: str 
     from previzkit.takes.take_audio import add_take_audio
 
     folder = store.take_dir(take)
-    r = replay(folder)
+    r = replay(folder, take)
     r.notes.extend(add_take_audio(folder, r.files))  # sound in every take video
     notes = [note] if note else []
     if status != "ok":
@@ -256,6 +263,19 @@ def recover(store: TakeStore) -> list[Take]:
         finally:
             os.close(fd)
     return done
+
+
+def _media_file(folder: Path, kind: str, take: Take | None, meta: dict[str, Any]) -> Path | None:
+    """The take's ``kind`` media file in ``folder`` (its take-named file, else the old
+    fixed name), None when there is none."""
+    names = []
+    if take is None and {"scene", "shot", "take"} <= set(meta):
+        with contextlib.suppress(PrevizError, TypeError, ValueError):
+            take = Take(str(meta["scene"]), str(meta["shot"]), int(meta["take"]))
+    if take is not None:
+        names.append(media_name(take, kind))
+    names.append(MEDIA[kind])
+    return next((folder / n for n in names if (folder / n).exists()), None)
 
 
 def _fps(rate: str) -> float:

@@ -3,10 +3,14 @@
 Layout::
 
     <project>/takes.sqlite            catalogue (WAL journal, one transaction per change)
-    <project>/takes/<scene>/<shot>/<take>/   the take's files (pose.*, video.mp4, ...)
+    <project>/takes/<scene>/<shot>/<take>/   the take's files (pose.*, 1_1-B_T001.mp4, ...)
 
 File paths in the catalogue are relative to the take's folder, so a project folder
-can be moved or copied whole.
+can be moved or copied whole. Media files are named after their take
+(:func:`media_name`: ``1_1-B_T001.mp4``, ``1_1-B_T001_plate.mp4``, ``1_1-B_T001.wav``),
+so every media file of a project has its own basename (relinking by name, OTIO's
+otioz bundles); takes recorded before that hold ``video.mp4`` / ``plate.mp4`` /
+``audio.wav``, which :meth:`TakeStore.file` still finds.
 """
 
 from __future__ import annotations
@@ -55,6 +59,48 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def _safe(part: str) -> str:
     return _SAFE.sub("_", part).strip("._") or "_"
+
+
+MEDIA_KINDS = ("video", "plate", "audio")
+LEGACY_MEDIA = {"video": "video.mp4", "plate": "plate.mp4", "audio": "audio.wav"}
+_MEDIA_SUFFIX = {"video": ".mp4", "plate": ".mp4", "audio": ".wav"}
+_NAME_KEEP = re.compile(r"[A-Za-z0-9-]")
+
+
+def _name_part(part: str) -> str:
+    """``part`` with every character but A-Z a-z 0-9 ``-`` written as ``+XX`` per UTF-8
+    byte: filesystem-safe, one-to-one, and never holding the ``_`` separator."""
+    return "".join(
+        c if _NAME_KEEP.fullmatch(c) else "".join(f"+{b:02X}" for b in c.encode()) for c in part
+    )
+
+
+def media_stem(scene: str, shot: str, take: int) -> str:
+    """The stem of a take's media file names: ``<scene>_<shot>_T<take:03d>``.
+
+    One-to-one over (scene, shot, take), so unique across a project; sorts by scene,
+    shot, take within a shot.
+
+    >>> media_stem("1", "1-B", 3)
+    '1_1-B_T003'
+    >>> media_stem("12A", "12A-AA", 14)
+    '12A_12A-AA_T014'
+    """
+    return f"{_name_part(str(scene))}_{_name_part(str(shot))}_T{int(take):03d}"
+
+
+def media_name(take: Take, kind: str, suffix: str | None = None) -> str:
+    """The file name of a take's ``video``, ``plate`` or ``audio`` media with ``suffix``
+    (default ``.mp4`` / ``.mp4`` / ``.wav``): ``1_1-B_T001.mp4``,
+    ``1_1-B_T001_plate.mp4``, ``1_1-B_T001.wav`` (audio in another container:
+    ``1_1-B_T001_audio.m4a``)."""
+    if kind not in MEDIA_KINDS:
+        raise InputError(f"media kind {kind!r}: not one of {MEDIA_KINDS}")
+    ext = suffix if suffix is not None else _MEDIA_SUFFIX[kind]
+    tag = "_plate" if kind == "plate" else ""
+    if kind == "audio" and ext.lower() != ".wav":
+        tag = "_audio"
+    return f"{media_stem(take.scene, take.shot, take.take)}{tag}{ext}"
 
 
 BUSY_TIMEOUT_S = 10.0  # how long a call waits for another process's lock on the catalogue
@@ -161,11 +207,24 @@ class TakeStore:
         return self.root / "takes" / _safe(take.scene) / _safe(take.shot) / f"{take.take:03d}"
 
     def file(self, take: Take, kind: str) -> Path | None:
-        """Absolute path of one of the take's files, or None when it has none."""
+        """Absolute path of one of the take's files, or None when it has none.
+
+        Every reader of take files goes through here. When the catalogued media file
+        is gone but the take's folder holds it under the other naming scheme (the
+        take's :func:`media_name`, or the older ``video.mp4`` / ``plate.mp4`` /
+        ``audio.wav``), that one is returned."""
         if kind not in FILE_KINDS:
             raise InputError(f"file kind {kind!r}: not one of {FILE_KINDS}")
         rel = take.files.get(kind)
-        return None if rel is None else self.take_dir(take) / rel
+        if rel is None:
+            return None
+        folder = self.take_dir(take)
+        path = folder / rel
+        if kind in MEDIA_KINDS and not path.is_file():
+            for name in (media_name(take, kind), LEGACY_MEDIA[kind]):
+                if (folder / name).is_file():
+                    return folder / name
+        return path
 
     # -- catalogue --------------------------------------------------------------------
 
@@ -193,7 +252,8 @@ class TakeStore:
             src_path = Path(src)
             if not src_path.is_file():
                 raise MissingFileError(f"take {take.label}: {kind} file {src_path} does not exist")
-            name = f"{kind}{''.join(src_path.suffixes)}"
+            suffix = "".join(src_path.suffixes)
+            name = media_name(take, kind, suffix) if kind in MEDIA_KINDS else f"{kind}{suffix}"
             dst = folder / name
             if src_path.resolve() != dst.resolve():
                 (shutil.move if move else shutil.copy2)(src_path, dst)

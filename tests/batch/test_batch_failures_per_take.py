@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.gl, pytest.mark.media]
 def test_a_corrupt_video_fails_only_its_take(project_copy: Path) -> None:
     from previzkit.batch.runner import run_batch
 
-    bad = next(iter(sorted(project_copy.glob("takes/1/1-F/001/video.mp4"))))
+    bad = next(iter(sorted(project_copy.glob("takes/1/1-F/001/1_1-F_T001.mp4"))))
     bad.write_bytes(b"not a video")
     report = run_batch("capture", project_copy, scheduler="serial")
     failed = report.failed
@@ -25,7 +25,7 @@ def test_a_corrupt_video_fails_only_its_take(project_copy: Path) -> None:
 def test_cli_reports_failures_and_exits_1(project_copy: Path) -> None:
     from previzkit.batch.cli import batch
 
-    (project_copy / "takes/1/1-G/002/video.mp4").unlink()
+    (project_copy / "takes/1/1-G/002/1_1-G_T002.mp4").unlink()
     res = CliRunner().invoke(batch, ["capture", "--project", str(project_copy), "--serial"])
     assert res.exit_code == 1
     assert "failed 1/1-G/2" in res.output

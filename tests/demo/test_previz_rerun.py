@@ -179,12 +179,11 @@ def test_force_keeps_the_old_run_aside_until_a_new_one_finishes(
 
 
 def test_an_interrupted_render_leaves_no_output(finished: Path, tmp_path: Path) -> None:
-    import opentimelineio as otio
-
     from previzkit.core.errors import PrevizError
     from previzkit.edit.render import render_cut
+    from previzkit.edit.timeline import load_cut
 
-    timeline = otio.adapters.read_from_file(str(finished / "cut.otio"))
+    timeline = load_cut(finished / "cut.otio")  # media relative to the cut, resolved
     clips = list(timeline.video_tracks()[0].find_clips())
     clips[-1].media_reference.target_url = (tmp_path / "gone" / "take.mp4").as_uri()
     out = tmp_path / "previz.mp4"

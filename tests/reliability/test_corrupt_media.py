@@ -201,4 +201,5 @@ def test_batch_capture_fails_each_corrupt_take_alone_and_carries_on(tmp_path, me
         f"1/1-A/{n}": ("ok" if k == "good" else "failed") for n, k in enumerate(kinds, 1)
     }
     for r in report.failed:
-        assert "video.mp4" in r["message"] and "Traceback" not in r["message"], r
+        assert "_T00" in r["message"] and ".mp4" in r["message"], r  # the take's video file
+        assert "Traceback" not in r["message"], r

@@ -69,7 +69,7 @@ def test_loop_writes_take_with_character_where_pose_says(
     assert summary["end_tc"] == "00:01:00;12"
     assert summary["frames"] == N
     folder = Path(summary["folder"])
-    with av.open(str(folder / "video.mp4")) as c:
+    with av.open(str(folder / "1_1-A_T001.mp4")) as c:  # named after take 1/1-A/1
         assert c.streams.video[0].metadata["timecode"] == "00:00:59;28"
         decoded = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
     assert len(decoded) == N

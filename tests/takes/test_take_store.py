@@ -31,10 +31,35 @@ def test_add_copies_files_into_the_take_folder(store, tmp_path):
     assert take.id is not None
     folder = store.take_dir(take)
     assert folder == store.root / "takes" / "1" / "1-A" / "001"
-    assert (folder / "video.mp4").read_bytes() == b"video"
+    assert (folder / "1_1-A_T001.mp4").read_bytes() == b"video"  # named after the take
     assert video.exists()  # copied, not moved
-    assert store.file(take, "video") == folder / "video.mp4"
+    assert store.file(take, "video") == folder / "1_1-A_T001.mp4"
     assert store.file(take, "audio") is None
+
+
+def test_media_names_are_unique_sortable_and_old_names_still_found(store, tmp_path):
+    from previzkit.takes.store import media_name, media_stem
+
+    take = Take("12A", "12A-B", 7)
+    assert media_name(take, "video") == "12A_12A-B_T007.mp4"
+    assert media_name(take, "plate") == "12A_12A-B_T007_plate.mp4"
+    assert media_name(take, "audio") == "12A_12A-B_T007.wav"
+    assert media_name(take, "audio", ".m4a") == "12A_12A-B_T007_audio.m4a"
+    # one-to-one: the separator never comes out of a part, odd characters are escaped
+    assert media_stem("1_2", "A", 1) != media_stem("1", "2_A", 1)
+    assert media_stem("1 A", "x", 1) == "1+20A_x_T001"
+    assert media_stem("é", "x", 1) == "+C3+A9_x_T001"
+    stems = [media_stem(sc, sh, t) for sc in ("1", "2", "10") for sh in ("A", "B") for t in (2, 10)]
+    assert len(set(stems)) == len(stems)
+    assert sorted(stems, key=lambda s: s.split("_")[2]) == sorted(stems, key=lambda s: int(s[-3:]))
+    # a take recorded before media were named after their take: video.mp4
+    old = store.add(Take("3", "3-A", 1, "10:00:00:00", "24", 48))
+    folder = store.take_dir(old)
+    (folder / "video.mp4").write_bytes(b"v")
+    old.files["video"] = "video.mp4"
+    assert store.file(old, "video") == folder / "video.mp4"
+    old.files["video"] = "3_3-A_T001.mp4"  # catalogued under the new name, file kept old
+    assert store.file(old, "video") == folder / "video.mp4"
 
 
 def test_catalogue_is_wal_and_persists(tmp_path):

@@ -15,6 +15,7 @@ from previzkit.core.errors import ExportError
 from previzkit.core.optional import require
 from previzkit.core.registry import Registry
 from previzkit.edit.exporters.base import Exporter
+from previzkit.edit.media_refs import relativize
 
 __all__ = ["EXPORTERS", "Exporter", "available_exporters", "export", "find_exporter"]
 
@@ -68,13 +69,18 @@ def find_exporter(path: str | Path, fmt: str | None = None) -> Exporter:
 
 
 def export(timeline: Any, path: str | Path, fmt: str | None = None) -> Path:
-    """Write ``timeline`` (an OTIO Timeline) to ``path`` in ``fmt`` or the suffix's format."""
+    """Write ``timeline`` (an OTIO Timeline) to ``path`` in ``fmt`` or the suffix's format.
+
+    ``.otio`` cuts hold their media relative to ``path``'s folder where it lies under it
+    (:func:`previzkit.edit.media_refs.relativize`); ``timeline`` is not changed."""
     otio = require("opentimelineio", "edit", "exporting the cut")
 
     exporter = find_exporter(path, fmt)
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     shaped = exporter.prepare(timeline) if exporter.prepare else timeline
+    if exporter.name == "otio":  # media relative to the cut: a moved project still plays
+        shaped = relativize(shaped, out.resolve().parent)
     try:
         if exporter.finish is not None:
             text = otio.adapters.write_to_string(shaped, exporter.adapter, **exporter.options)
