@@ -1,0 +1,152 @@
+"""Independent renders give the frames of previz.mp4.
+
+The test project's cut (tests/edit/conftest.py: real takes at 10:00:00:00 + one minute
+per take) is rendered by previzkit with burn-ins off, then twice more by tools that
+share no code with it:
+- melt (MLT) plays the EDL, conformed the way an editor does it (tests/helpers/
+  conform.py): pycmx reads the events, each event's file is found by reel (or file
+  name) and the start timecode the MP4 carries (ffprobe), the source timecode becomes
+  file frames;
+- ges-launch-1.0 (GStreamer Editing Services) plays the .xges that previzkit's xges
+  exporter writes through OTIO's adapter.
+At 10 frames spread over the cut's clips (slate cards are gaps in both: black there,
+cards in previz.mp4) each render is within 35 dB PSNR of previz.mp4 and closer to the
+frame at its position than to its neighbours (a one-frame slip measures ~34 dB).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import conform
+
+otio = pytest.importorskip("opentimelineio")
+pytest.importorskip("av")
+
+MIN_PSNR = 35.0
+
+
+@pytest.fixture(scope="module")
+def job(take_project, assembled, tmp_path_factory):
+    """The cut exported (.otio, .edl, .xges) and rendered by previzkit at the takes'
+    frame size, burn-ins off; the take files' start timecodes from the take store
+    (``known``: used only for files that carry none)."""
+    from previzkit.edit.exporters import export
+    from previzkit.edit.render import RenderOptions, render_cut
+    from previzkit.media.video import probe_video
+    from previzkit.takes.store import TakeStore
+
+    out = tmp_path_factory.mktemp("independent")
+    timeline = assembled.timeline
+    cut = export(timeline, out / "cut.otio")
+    known = {}
+    with TakeStore(take_project) as store:
+        for take in store.list():
+            video = store.file(take, "video")
+            if video is not None:
+                known[Path(video)] = take.start_tc
+    info = probe_video(next(iter(known)))
+    previz = render_cut(
+        cut, out / "previz.mp4", RenderOptions(info.width, info.height, crf=12, burn_ins=False)
+    )
+    return {
+        "dir": out,
+        "timeline": timeline,
+        "previz": previz,
+        "known": known,
+        "size": (info.width, info.height),
+        "fps": Fraction(24),
+    }
+
+
+def _clip_spans(timeline) -> list[tuple[int, int]]:
+    """Record frames [a, b) of the video track's clips, from the cut's start."""
+    track = timeline.video_tracks()[0]
+    spans = []
+    for item in track:
+        if isinstance(item, otio.schema.Clip):
+            r = track.range_of_child(item)
+            a = round(r.start_time.to_frames(r.duration.rate))
+            spans.append((a, a + round(r.duration.to_frames(r.duration.rate))))
+    return spans
+
+
+def _check_frames(ours: Path, theirs: Path, frames: list[int], what: str) -> dict[int, float]:
+    scores = conform.sample_psnr(ours, theirs, frames)
+    low = {f: round(v, 1) for f, v in scores.items() if v <= MIN_PSNR}
+    assert not low, f"{what}: frames below {MIN_PSNR} dB PSNR against previz.mp4: {low}"
+    near = [f + d for f in frames for d in (-1, 1) if f + d >= 0]
+    neighbours = conform.read_frames(ours, near)
+    mine = conform.read_frames(theirs, frames)
+    for f in frames:
+        for d in (-1, 1):
+            if f + d in neighbours:
+                other = conform.psnr(neighbours[f + d], mine[f])
+                assert other < scores[f], (
+                    f"{what}: frame {f} matches previz.mp4's frame {f + d} ({other:.1f} dB) "
+                    f"better than frame {f} ({scores[f]:.1f} dB): off by a frame"
+                )
+    return scores
+
+
+def test_melt_conforms_the_edl_to_the_frames_of_the_previz(job):
+    for tool in ("melt", "ffprobe"):
+        if reason := conform.missing_tool(tool):
+            pytest.skip(reason)
+    from previzkit.edit.exporters import export
+
+    fps = job["fps"]
+    edl = export(job["timeline"], job["dir"] / "cut.edl")
+    media = conform.index_media(job["known"], fps, known=job["known"])
+    events = conform.conform_edl(edl, media, fps)
+    clips = _clip_spans(job["timeline"])
+    assert len(events) == len(clips), f"{edl}: {len(events)} events for {len(clips)} clips"
+
+    start = round(job["timeline"].global_start_time.to_frames(float(fps)))
+    assert [(e.record_in - start, e.record_out - start) for e in events] == clips
+    mlt = job["dir"] / "cut.mlt"
+    mlt.write_text(conform.mlt_playlist(events, *job["size"], fps, start), encoding="utf-8")
+    rendered = conform.render_mlt(mlt, job["dir"] / "melt.mkv")
+    _check_frames(job["previz"], rendered, conform.spread(clips), "melt render of the EDL")
+
+
+def test_ges_renders_the_xges_export_to_the_frames_of_the_previz(job):
+    if reason := conform.missing_tool("ges-launch-1.0"):
+        pytest.skip(reason)
+    from previzkit.edit.exporters import export
+
+    xges = export(job["timeline"], job["dir"] / "cut.xges")
+    rendered = conform.render_xges(xges, job["dir"] / "ges.mkv")
+    clips = _clip_spans(job["timeline"])
+    _check_frames(job["previz"], rendered, conform.spread(clips), "GES render of the xges")
+
+
+def test_xges_inpoints_fall_inside_their_files(job):
+    """Every clip's inpoint + duration lies inside its asset (the take file, from 0),
+    and clip starts sit on the frame grid (GES's floor of frame x 1e9 / fps)."""
+    from previzkit.edit.exporters import export
+    from previzkit.edit.exporters.xges import frame_ns
+
+    xges = export(job["timeline"], job["dir"] / "grid.xges")
+    root = ET.parse(xges).getroot()
+    lengths = {}
+    for asset in root.iter("asset"):
+        props = asset.get("properties", "")
+        lengths[asset.get("id")] = int(props.split("duration=(guint64)")[1].split(";")[0])
+    clips = list(root.iter("clip"))
+    assert clips, f"{xges}: no clips"
+    grid = {frame_ns(f, job["fps"]) for f in range(0, 24 * 60)}
+    for clip in clips:
+        inpoint, duration = int(clip.get("inpoint")), int(clip.get("duration"))
+        assert 0 <= inpoint and inpoint + duration <= lengths[clip.get("asset-id")], (
+            f"{xges}: clip {clip.get('id')} plays {inpoint}+{duration} ns of a "
+            f"{lengths[clip.get('asset-id')]} ns file"
+        )
+        assert int(clip.get("start")) in grid, f"clip {clip.get('id')} starts off the grid"
+    video = next(t for t in root.iter("track") if t.get("track-type") == "4")
+    assert "framerate\\=\\(fraction\\)24/1" in video.get("properties", "")
+    assert "width\\=\\(int\\)%d" % job["size"][0] in video.get("properties", "")
