@@ -14,8 +14,11 @@ every keyframe starts a ``moof``+``mdat`` fragment, one per ``gop`` frames, x264
 for zero latency), so a killed process leaves a file that plays up to its last
 complete fragment; :func:`trim_fragmented_mp4` cuts a torn last fragment off.
 ``timecode`` stamps the start timecode on the stream (a QuickTime ``tmcd`` track in
-MP4/MOV); ``audio_rate`` adds a mono AAC stream. :class:`ThreadedWriter` encodes on a
-background thread.
+MP4/MOV) and on the container; ``reel`` names the source reel (the container's
+``reel_name`` tag, and the ``tmcd`` track's name in MOV); ``audio_rate`` adds a mono
+AAC stream. :class:`ThreadedWriter` encodes on a background thread.
+:func:`read_timecode` and :func:`read_reel` read those two back from any file FFmpeg
+opens (the take files' contract with the editorial exporters and relinking).
 
 Images are numpy (H, W, 3) uint8 RGB, row 0 at the top. A missing file raises
 :class:`MissingFileError`, one that cannot be opened or decoded :class:`VideoOpenError`,
@@ -44,6 +47,9 @@ from previzkit.core.optional import require
 from previzkit.core.types import ImageU8
 
 MOVFLAGS = "frag_keyframe+empty_moov+default_base_moof"
+# MP4/MOV keep arbitrary container tags (timecode, reel_name) only as mdta metadata
+META_MOVFLAGS = "use_metadata_tags"
+_MOV_SUFFIXES = (".mp4", ".mov", ".m4v")
 
 Plane = npt.NDArray[np.uint8]
 
@@ -237,6 +243,43 @@ def count_frames(path: str | Path) -> int:
         return r.count()
 
 
+def _source_tag(path: str | Path, key: str) -> str | None:
+    """Tag ``key`` of ``path``: its first video stream's, else the container's, else any
+    other stream's (an MP4/MOV ``tmcd`` track shows as a data stream)."""
+    av = _av_decode()
+    src = Path(path)
+    if not src.is_file():
+        raise MissingFileError(f"media {src}: no such file")
+    try:
+        with av.open(str(src)) as c:
+            video = list(c.streams.video[:1])
+            others = [s for s in c.streams if s not in video]
+            for meta in [*(s.metadata for s in video), c.metadata, *(s.metadata for s in others)]:
+                value = meta.get(key)
+                if value:
+                    return str(value)
+    except (av.FFmpegError, OSError) as exc:
+        raise VideoOpenError(f"media {src}: cannot open ({exc})") from None
+    return None
+
+
+def read_timecode(path: str | Path) -> str | None:
+    """The start timecode ``path`` carries (``"HH:MM:SS:FF"``, ``;`` before the frames
+    at drop-frame rates): its video stream's ``timecode`` tag, the container's, or its
+    ``tmcd`` track's; None when it has none.
+
+    >>> read_timecode(take_video)  # doctest: +SKIP
+    '10:00:00:00'
+    """
+    return _source_tag(path, "timecode")
+
+
+def read_reel(path: str | Path) -> str | None:
+    """The source reel name ``path`` carries (its ``reel_name`` tag: the container's in
+    MP4, the ``tmcd`` track's in MOV); None when it has none."""
+    return _source_tag(path, "reel_name")
+
+
 # --- writing -----------------------------------------------------------------------
 
 
@@ -249,7 +292,8 @@ class VideoWriter:
     second); :meth:`sync` fsyncs what the muxer has written. ``timecode``: the first
     frame's timecode, stamped on the stream. ``audio_rate``: add a mono AAC stream of
     that many samples per second (:meth:`write_audio`). The container follows the
-    suffix (.mp4, .mov, .mkv); fragmented files are always MP4.
+    suffix (.mp4, .mov, .mkv); fragmented files are always MP4. ``reel``: the source
+    reel name, a container tag (see :func:`read_reel`); ``timecode`` is one too.
     """
 
     def __init__(
@@ -265,6 +309,7 @@ class VideoWriter:
         gop: int | None = None,
         timecode: str | None = None,
         audio_rate: int | None = None,
+        reel: str | None = None,
     ) -> None:
         av = _av_encode()
         self.path = Path(path)
@@ -287,10 +332,15 @@ class VideoWriter:
                     self._file,
                     "w",
                     format="mp4",
-                    options={"movflags": MOVFLAGS, "flush_packets": "1"},
+                    options={"movflags": f"{MOVFLAGS}+{META_MOVFLAGS}", "flush_packets": "1"},
                 )
             else:
-                self._container = av.open(str(self.path), "w")
+                mov = self.path.suffix.lower() in _MOV_SUFFIXES
+                self._container = av.open(
+                    str(self.path), "w", options={"movflags": META_MOVFLAGS} if mov else {}
+                )
+            tags = {"timecode": timecode, "reel_name": reel}
+            self._container.metadata.update({k: v for k, v in tags.items() if v})
             stream = self._container.add_stream("libx264", rate=self.rate)
             stream.width, stream.height, stream.pix_fmt = self.width, self.height, "yuv420p"
             options = {"preset": preset, "crf": str(crf)}
@@ -301,6 +351,8 @@ class VideoWriter:
             stream.codec_context.options = options
             if timecode is not None:
                 stream.metadata["timecode"] = timecode
+            if reel:
+                stream.metadata["reel_name"] = reel  # the tmcd track's name (MOV)
             self._stream: Any = stream
             if audio_rate is not None:
                 self._audio = self._container.add_stream("aac", rate=audio_rate, layout="mono")

@@ -60,6 +60,16 @@ class Take:
         return f"{self.scene}/{self.shot}/{self.take}"
 
     @property
+    def reel(self) -> str:
+        """The source reel name its media carry: ``<scene>_<shot>_T<take:03d>``
+        (``1_1-B_T003``), one per take, the same as its media file names' stem.
+
+        >>> Take("1", "1-B", 3).reel
+        '1_1-B_T003'
+        """
+        return f"{self.scene}_{self.shot}_T{self.take:03d}"
+
+    @property
     def start_frame(self) -> int:
         """Source timecode of the first frame, as a frame count at ``rate``."""
         return tc.timecode_to_frames(self.start_tc, self.rate)

@@ -239,7 +239,8 @@ class Recorder:
             from previzkit.media.video import ThreadedWriter, VideoWriter
 
             def video(name: str, size: tuple[int, int]) -> Any:
-                # crash-safe: fragmented, a keyframe and fragment each GOP, the start timecode
+                # crash-safe: fragmented, a keyframe and fragment each GOP; the start
+                # timecode (a tmcd track) and the reel name, for conforming in an NLE
                 writer = VideoWriter(
                     folder / name,
                     *size,
@@ -247,6 +248,7 @@ class Recorder:
                     fragmented=True,
                     gop=self._gop,
                     timecode=start_tc,
+                    reel=take.reel,
                 )
                 return ThreadedWriter(writer) if self._encode_thread else writer
 

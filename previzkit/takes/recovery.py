@@ -190,8 +190,11 @@ def joint_track_from_records(
 def finalize(store: TakeStore, take: Take, status: str = "recovered", note: str = "") -> Take:
     """Replay ``take``'s folder and update its catalogue row (duration, files, status,
     note). Used by the recorder's clean stop (``ok``) and by :func:`recover`."""
+    from previzkit.takes.take_audio import add_take_audio
+
     folder = store.take_dir(take)
     r = replay(folder)
+    r.notes.extend(add_take_audio(folder, r.files))  # sound in every take video
     notes = [note] if note else []
     if status != "ok":
         notes.append(
