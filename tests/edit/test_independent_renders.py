@@ -1,8 +1,9 @@
 """Independent renders give the frames of previz.mp4.
 
-The test project's cut (tests/edit/conftest.py: real takes at 10:00:00:00 + one minute
-per take) is rendered by previzkit with burn-ins off, then twice more by tools that
-share no code with it:
+The test project's cut (tests/edit/conftest.py: takes at 10:00:00:00 + one minute per
+take), its takes recorded again through the Recorder so that each MP4 carries its
+start timecode and reel as a shoot writes them, is rendered by previzkit with burn-ins
+off, then twice more by tools that share no code with it:
 - melt (MLT) plays the EDL, conformed the way an editor does it (tests/helpers/
   conform.py): pycmx reads the events, each event's file is found by reel (or file
   name) and the start timecode the MP4 carries (ffprobe), the source timecode becomes
@@ -16,6 +17,7 @@ frame at its position than to its neighbours (a one-frame slip measures ~34 dB).
 
 from __future__ import annotations
 
+import copy
 import xml.etree.ElementTree as ET
 from fractions import Fraction
 from pathlib import Path
@@ -23,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import conform
+from tests.helpers.edit_project import FPS
 
 otio = pytest.importorskip("opentimelineio")
 pytest.importorskip("av")
@@ -30,36 +33,59 @@ pytest.importorskip("av")
 MIN_PSNR = 35.0
 
 
+def _rerecord(take_project, root: Path) -> dict[tuple[str, str, int], Path]:
+    """Each take of ``take_project`` recorded again, frame for frame, through the
+    Recorder into a take store at ``root`` (same scene, shot, take number and start
+    timecode): take MP4s as a shoot writes them, with timecode, reel and sound."""
+    from previzkit.media.video import VideoReader
+    from previzkit.takes.recorder import Recorder
+    from previzkit.takes.store import TakeStore
+
+    files = {}
+    with TakeStore(take_project) as old, TakeStore(root) as new:
+        for take in sorted(old.list(), key=lambda t: (t.scene, t.shot, t.take)):
+            with VideoReader(old.file(take, "video")) as reader:
+                images = [f.image for f in reader.frames()]
+            h, w = images[0].shape[:2]
+            with Recorder(
+                new, take.scene, take.shot, rate=take.rate, start_tc=take.start_tc, size=(w, h)
+            ) as rec:
+                for i, image in enumerate(images):
+                    rec.frame(image, time_s=i / FPS)
+            assert rec.take.take == take.take, f"take {take.label}: recorded as {rec.take.take}"
+            files[take.scene, take.shot, take.take] = Path(new.file(rec.take, "video"))
+    return files
+
+
 @pytest.fixture(scope="module")
 def job(take_project, assembled, tmp_path_factory):
-    """The cut exported (.otio, .edl, .xges) and rendered by previzkit at the takes'
-    frame size, burn-ins off; the take files' start timecodes from the take store
-    (``known``: used only for files that carry none)."""
+    """The test project's cut on takes recorded through the Recorder (timecode and
+    reel in each MP4), exported (.otio) and rendered by previzkit at the takes' frame
+    size with burn-ins off."""
     from previzkit.edit.exporters import export
     from previzkit.edit.render import RenderOptions, render_cut
     from previzkit.media.video import probe_video
-    from previzkit.takes.store import TakeStore
 
     out = tmp_path_factory.mktemp("independent")
-    timeline = assembled.timeline
+    files = _rerecord(take_project, out / "project")
+    timeline = copy.deepcopy(assembled.timeline)
+    for clip in timeline.find_clips():
+        info = clip.metadata["previzkit"]
+        clip.media_reference.target_url = files[
+            str(info["scene"]), str(info["shot"]), int(info["take"])
+        ].as_uri()
     cut = export(timeline, out / "cut.otio")
-    known = {}
-    with TakeStore(take_project) as store:
-        for take in store.list():
-            video = store.file(take, "video")
-            if video is not None:
-                known[Path(video)] = take.start_tc
-    info = probe_video(next(iter(known)))
+    probe = probe_video(next(iter(files.values())))
     previz = render_cut(
-        cut, out / "previz.mp4", RenderOptions(info.width, info.height, crf=12, burn_ins=False)
+        cut, out / "previz.mp4", RenderOptions(probe.width, probe.height, crf=12, burn_ins=False)
     )
     return {
         "dir": out,
         "timeline": timeline,
         "previz": previz,
-        "known": known,
-        "size": (info.width, info.height),
-        "fps": Fraction(24),
+        "files": sorted(files.values()),
+        "size": (probe.width, probe.height),
+        "fps": Fraction(FPS),
     }
 
 
@@ -101,7 +127,7 @@ def test_melt_conforms_the_edl_to_the_frames_of_the_previz(job):
 
     fps = job["fps"]
     edl = export(job["timeline"], job["dir"] / "cut.edl")
-    media = conform.index_media(job["known"], fps, known=job["known"])
+    media = conform.index_media(job["files"], fps)  # start timecode and reel from each file
     events = conform.conform_edl(edl, media, fps)
     clips = _clip_spans(job["timeline"])
     assert len(events) == len(clips), f"{edl}: {len(events)} events for {len(clips)} clips"
