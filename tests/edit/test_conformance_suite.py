@@ -57,7 +57,11 @@ def build(
     for item in items:
         if item[0] == "gap":
             for track in (video, audio):
-                track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(duration=_rt(item[1], fps))))
+                track.append(
+                    otio.schema.Gap(
+                        source_range=otio.opentime.TimeRange(duration=_rt(item[1], fps))
+                    )
+                )
             continue
         if item[0] == "dissolve":
             video.append(
@@ -120,7 +124,9 @@ CASES = {
     "29.97DF": lambda: build("29.97", SOURCES),
     "59.94DF": lambda: build("59.94", SOURCES),
     "25": lambda: build("25", SOURCES),
-    "gaps": lambda: build("24", [("gap", 24), SOURCES[0], ("gap", 7), SOURCES[1], ("gap", 1), SOURCES[2]]),
+    "gaps": lambda: build(
+        "24", [("gap", 24), SOURCES[0], ("gap", 7), SOURCES[1], ("gap", 1), SOURCES[2]]
+    ),
     "dissolve": lambda: build("24", [SOURCES[0], ("dissolve", 12), SOURCES[1]]),
     "audio-only": lambda: build("24", SOURCES, audio_only=2),
     "long": _long,

@@ -201,7 +201,7 @@ def mlt_playlist(
     for i, ev in enumerate(events):
         lines += [
             f'  <producer id="p{i}">',
-            f"    <property name=\"resource\">{quoteattr(str(ev.media.path))[1:-1]}</property>",
+            f'    <property name="resource">{quoteattr(str(ev.media.path))[1:-1]}</property>',
             '    <property name="mlt_service">avformat</property>',
             '    <property name="seekable">1</property>',
             "  </producer>",

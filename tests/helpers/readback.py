@@ -143,8 +143,8 @@ def read_fcp7(path: Path, fps: Fraction) -> Readback:
                 b = _int(items[k + 1], "start")
                 o = i + (b - a)
             ref = item.find("file")
-            f = files.get(ref.get("id", "")) if ref is not None else None
-            file_start = _int(f.find("timecode") if f is not None else None, "frame")
+            media = files.get(ref.get("id", "")) if ref is not None else None
+            file_start = _int(media.find("timecode") if media is not None else None, "frame")
             out.events.append((start + a, start + b, file_start + i, file_start + o))
     for track in seq.findall("./media/audio/track"):
         for item in track.iter("clipitem"):
@@ -186,11 +186,17 @@ def read_fcpxml(path: Path, fps: Fraction) -> Readback:
             continue
         if item.tag == "asset-clip":
             asset = assets.get(item.get("ref"))
-            src = _t(item.get("start")) if item.get("start") else _t(asset.get("start") if asset is not None else None)
+            src = (
+                _t(item.get("start"))
+                if item.get("start")
+                else _t(asset.get("start") if asset is not None else None)
+            )
         else:
             video = item.find("video")
             v_off = _t(video.get("offset")) if video is not None else Fraction(0)
-            v_start = _t(video.get("start")) if video is not None and video.get("start") else Fraction(0)
+            v_start = (
+                _t(video.get("start")) if video is not None and video.get("start") else Fraction(0)
+            )
             if video is not None and not video.get("start"):
                 asset = assets.get(video.get("ref"))
                 v_start = _t(asset.get("start")) if asset is not None else Fraction(0)
@@ -251,7 +257,9 @@ def read_aaf(path: Path, fps: Fraction) -> Readback:
                     continue
                 if kind == "SourceClip":
                     src = _tape_position(c)
-                    out.events.append((start + at, start + at + int(c.length), src, src + int(c.length)))
+                    out.events.append(
+                        (start + at, start + at + int(c.length), src, src + int(c.length))
+                    )
                 at += int(c.length)
         for slot in mob.slots:
             if slot.segment.media_kind == "Sound":
