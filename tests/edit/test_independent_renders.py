@@ -10,6 +10,8 @@ off, then twice more by tools that share no code with it:
   file frames;
 - ges-launch-1.0 (GStreamer Editing Services) plays the .xges that previzkit's xges
   exporter writes through OTIO's adapter.
+The same two renders of a cut of takes recorded at 23.976 (24000/1001) and 29.97
+drop-frame (sources across the dropped minute labels) check the conform at NTSC rates.
 At 10 frames spread over the cut's clips (slate cards are gaps in both: black there,
 cards in previz.mp4) each render is within 35 dB PSNR of previz.mp4 and closer to the
 frame at its position than to its neighbours (a one-frame slip measures ~34 dB).
@@ -177,3 +179,97 @@ def test_xges_inpoints_fall_inside_their_files(job):
     video = next(t for t in root.iter("track") if t.get("track-type") == "4")
     assert "framerate\\=\\(fraction\\)24/1" in video.get("properties", "")
     assert f"width\\=\\(int\\){job['size'][0]}" in video.get("properties", "")
+
+
+# -- NTSC rates: takes recorded at 23.976 / 29.97 DF, sources across dropped labels ---
+
+#: (rate, each take's start timecode): at 29.97 drop-frame the takes run across
+#: 10:00:59;29 -> 10:01:00;02 and the ten-minute label that keeps its frames.
+NTSC = {
+    "23.976": ["10:00:59:00", "10:10:00:00", "11:00:00:00"],
+    "29.97": ["10:00:59;20", "10:09:59;20", "10:20:59;25"],
+}
+TAKE_FRAMES = 60
+
+
+def _ntsc_cut(rate_name: str, root: Path):
+    """Three takes recorded through the Recorder at ``rate_name`` and a cut of them
+    (each clip 10 frames into its take, 30-40 frames long, a 6-frame gap between the
+    second and third), record start 01:00:00:00."""
+    from previzkit.edit.synthetic import write_take_video
+    from previzkit.media.video import VideoReader
+    from previzkit.model import timecode as tc
+    from previzkit.takes.recorder import Recorder
+    from previzkit.takes.store import TakeStore
+
+    r = tc.rate(rate_name)
+    fps = float(r.fps)
+    rt = otio.opentime.RationalTime
+    tl = otio.schema.Timeline(name=f"ntsc {rate_name}")
+    tl.metadata["previzkit"] = {"rate": r.name}
+    tl.global_start_time = rt(tc.timecode_to_frames("01:00:00:00", r), fps)
+    v1 = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    tl.tracks.append(v1)
+    with TakeStore(root) as store:
+        for i, start in enumerate(NTSC[rate_name]):
+            synthetic = write_take_video(
+                root.parent / "sources" / f"{i}.mp4", TAKE_FRAMES, r.fps, seed=20 + i
+            )
+            with VideoReader(synthetic) as reader:
+                images = [f.image for f in reader.frames()]
+            with Recorder(
+                store, "7", f"7-{'ABC'[i]}", rate=r.name, start_tc=start, size=(160, 96)
+            ) as rec:
+                for k, image in enumerate(images):
+                    rec.frame(image, time_s=k / fps)
+            video = Path(store.file(rec.take, "video"))
+            head = tc.timecode_to_frames(start, r)
+            n = 30 + 5 * i
+            if i == 2:
+                v1.append(
+                    otio.schema.Gap(source_range=otio.opentime.TimeRange(duration=rt(6, fps)))
+                )
+            clip = otio.schema.Clip(
+                name=f"Sc7 Sh7-{'ABC'[i]} Tk1",
+                media_reference=otio.schema.ExternalReference(
+                    target_url=video.as_uri(),
+                    available_range=otio.opentime.TimeRange(rt(head, fps), rt(TAKE_FRAMES, fps)),
+                ),
+                source_range=otio.opentime.TimeRange(rt(head + 10, fps), rt(n, fps)),
+            )
+            clip.metadata["cmx_3600"] = {"reel": f"7{'ABC'[i]}T1"}
+            v1.append(clip)
+    return tl
+
+
+@pytest.mark.parametrize("rate_name", list(NTSC))
+def test_melt_and_ges_conform_at_ntsc_rates(rate_name, tmp_path):
+    missing = [m for t in ("melt", "ges-launch-1.0", "ffprobe") if (m := conform.missing_tool(t))]
+    if missing:
+        pytest.skip("; ".join(missing))
+    from previzkit.edit.exporters import export
+    from previzkit.edit.render import RenderOptions, render_cut
+    from previzkit.model import timecode as tc
+
+    timeline = _ntsc_cut(rate_name, tmp_path / "project")
+    r = tc.rate(rate_name)
+    previz = render_cut(
+        timeline, tmp_path / "previz.mp4", RenderOptions(160, 96, crf=12, burn_ins=False)
+    )
+    clips = _clip_spans(timeline)
+    frames = conform.spread(clips)
+
+    edl = export(timeline, tmp_path / "cut.edl")
+    files = sorted((tmp_path / "project").rglob("*.mp4"))
+    media = conform.index_media(files, r.fps, drop=r.drop_frame)
+    events = conform.conform_edl(edl, media, r.fps)
+    start = round(timeline.global_start_time.to_frames(float(r.fps)))
+    assert [(e.record_in - start, e.record_out - start) for e in events] == clips
+    mlt = tmp_path / "cut.mlt"
+    mlt.write_text(conform.mlt_playlist(events, 160, 96, r.fps, start), encoding="utf-8")
+    melted = conform.render_mlt(mlt, tmp_path / "melt.mkv")
+    _check_frames(previz, melted, frames, f"melt render of the {rate_name} EDL")
+
+    xges = export(timeline, tmp_path / "cut.xges")
+    rendered = conform.render_xges(xges, tmp_path / "ges.mkv")
+    _check_frames(previz, rendered, frames, f"GES render of the {rate_name} xges")
