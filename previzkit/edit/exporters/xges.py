@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from previzkit.core.errors import PrevizError
 from previzkit.core.optional import require
 from previzkit.edit.exporters.base import Exporter
 from previzkit.edit.timeline import timeline_rate
@@ -44,15 +45,16 @@ def file_relative(timeline: Any) -> Any:
     otio = require("opentimelineio", "edit", "xges export")
 
     out = copy.deepcopy(timeline)
+    heads = []  # read every head first: clips may share one reference
     for clip in out.find_clips():
-        ref = clip.media_reference
-        avail = getattr(ref, "available_range", None)
-        if avail is None or clip.source_range is None:
-            continue
+        avail = getattr(clip.media_reference, "available_range", None)
+        if avail is not None and clip.source_range is not None:
+            heads.append((clip, avail))
+    for clip, avail in heads:
         head = avail.start_time
         src = clip.source_range
         clip.source_range = otio.opentime.TimeRange(src.start_time - head, src.duration)
-        ref.available_range = otio.opentime.TimeRange(
+        clip.media_reference.available_range = otio.opentime.TimeRange(
             otio.opentime.RationalTime(0, head.rate), avail.duration
         )
     return out
@@ -81,7 +83,10 @@ def frame_size(timeline: Any) -> tuple[int, int] | None:
             if path.is_file():
                 from previzkit.media.video import probe_video
 
-                info = probe_video(path)
+                try:
+                    info = probe_video(path)
+                except PrevizError:  # unreadable media: GES's default size, still an export
+                    return None
                 return info.width, info.height
     return None
 
