@@ -242,8 +242,25 @@ def _ntsc_cut(rate_name: str, root: Path):
     return tl
 
 
-@pytest.mark.parametrize("rate_name", list(NTSC))
-def test_melt_and_ges_conform_at_ntsc_rates(rate_name, tmp_path):
+@pytest.mark.parametrize(
+    ("rate_name", "folder"),
+    [
+        ("23.976", "project"),
+        ("29.97", "project"),
+        pytest.param(
+            "29.97",
+            "prévis project",
+            id="29.97-space-accent",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="issue 20: media URLs are percent-encoded (Path.as_uri) and the "
+                "cut reader does not decode them: render_cut finds no file",
+            ),
+        ),
+    ],
+)
+def test_melt_and_ges_conform_at_ntsc_rates(rate_name, folder, tmp_path):
+    """Takes in ``folder`` under the test's folder (a space and an accent in one)."""
     missing = [m for t in ("melt", "ges-launch-1.0", "ffprobe") if (m := conform.missing_tool(t))]
     if missing:
         pytest.skip("; ".join(missing))
@@ -251,7 +268,7 @@ def test_melt_and_ges_conform_at_ntsc_rates(rate_name, tmp_path):
     from previzkit.edit.render import RenderOptions, render_cut
     from previzkit.model import timecode as tc
 
-    timeline = _ntsc_cut(rate_name, tmp_path / "project")
+    timeline = _ntsc_cut(rate_name, tmp_path / folder)
     r = tc.rate(rate_name)
     previz = render_cut(
         timeline, tmp_path / "previz.mp4", RenderOptions(160, 96, crf=12, burn_ins=False)
@@ -260,7 +277,7 @@ def test_melt_and_ges_conform_at_ntsc_rates(rate_name, tmp_path):
     frames = conform.spread(clips)
 
     edl = export(timeline, tmp_path / "cut.edl")
-    files = sorted((tmp_path / "project").rglob("*.mp4"))
+    files = sorted((tmp_path / folder).rglob("*.mp4"))
     media = conform.index_media(files, r.fps, drop=r.drop_frame)
     events = conform.conform_edl(edl, media, r.fps)
     start = round(timeline.global_start_time.to_frames(float(r.fps)))
