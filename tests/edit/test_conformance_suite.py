@@ -111,11 +111,11 @@ SOURCES = [("clip", "00:00:59:20", 40), ("clip", "10:09:59:10", 50), ("clip", "2
 
 
 def _long():
-    """2 hours at 24 fps: 1000 events of 172-173 frames, a source each one minute on."""
+    """Over 2 hours at 24 fps: 1000 events of 173 frames, a source each one minute on."""
     items = []
     for k in range(1000):
         h, m = divmod(k, 60)
-        items.append(("clip", f"{2 + h % 20:02d}:{m:02d}:00:00", 172 + k % 2))
+        items.append(("clip", f"{2 + h % 20:02d}:{m:02d}:00:00", 173))
     return build("24", items, name="long")
 
 
