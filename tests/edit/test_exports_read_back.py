@@ -160,7 +160,7 @@ def test_native_otio_keeps_everything(tmp_path):
 
 
 def test_found_by_name_or_suffix(tmp_path):
-    assert set(available_exporters()) == {"otio", "edl", "fcp_xml", "fcpxml", "aaf"}
+    assert set(available_exporters()) == {"otio", "edl", "fcp_xml", "fcpxml", "aaf", "xges"}
     assert find_exporter("x.edl").adapter == "cmx_3600"
     assert find_exporter("x.anything", "cmx_3600").name == "edl"
     assert find_exporter("x.xml").name == "fcp_xml"

@@ -33,7 +33,7 @@ EXPORTERS: Registry[Exporter] = Registry(
     "EXPORTER",
     {
         name: f"previzkit.edit.exporters.{name}"
-        for name in ("otio_native", "edl", "fcp7", "fcpx", "aaf")
+        for name in ("otio_native", "edl", "fcp7", "fcpx", "aaf", "xges")
     },
     group="previzkit.exporters",
     accept=_adapter_installed,
