@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -10,6 +11,31 @@ from previzkit.model import timecode as tc
 
 FILE_KINDS = ("pose", "camera", "joints", "video", "audio", "plate")
 STATUSES = ("ok", "recovered", "recording", "failed")
+
+
+_NAME_KEEP = re.compile(r"[A-Za-z0-9-]")
+
+
+def _name_part(part: str) -> str:
+    """``part`` with every character but A-Z a-z 0-9 ``-`` written as ``+XX`` per UTF-8
+    byte: filesystem-safe, one-to-one, and never holding the ``_`` separator."""
+    return "".join(
+        c if _NAME_KEEP.fullmatch(c) else "".join(f"+{b:02X}" for b in c.encode()) for c in part
+    )
+
+
+def media_stem(scene: str, shot: str, take: int) -> str:
+    """The stem of a take's media file names: ``<scene>_<shot>_T<take:03d>``.
+
+    One-to-one over (scene, shot, take), so unique across a project; sorts by scene,
+    shot, take within a shot.
+
+    >>> media_stem("1", "1-B", 3)
+    '1_1-B_T003'
+    >>> media_stem("12A", "12A-AA", 14)
+    '12A_12A-AA_T014'
+    """
+    return f"{_name_part(str(scene))}_{_name_part(str(shot))}_T{int(take):03d}"
 
 
 @dataclass
@@ -67,7 +93,7 @@ class Take:
         >>> Take("1", "1-B", 3).reel
         '1_1-B_T003'
         """
-        return f"{self.scene}_{self.shot}_T{self.take:03d}"
+        return media_stem(self.scene, self.shot, self.take)
 
     @property
     def start_frame(self) -> int:

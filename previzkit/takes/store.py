@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from previzkit.core.errors import InputError, MissingFileError, TakeStoreError
-from previzkit.model.take import FILE_KINDS, Take
+from previzkit.model.take import FILE_KINDS, Take, media_stem
 
 CATALOGUE = "takes.sqlite"
 SCHEMA_VERSION = 1
@@ -64,29 +64,6 @@ def _safe(part: str) -> str:
 MEDIA_KINDS = ("video", "plate", "audio")
 LEGACY_MEDIA = {"video": "video.mp4", "plate": "plate.mp4", "audio": "audio.wav"}
 _MEDIA_SUFFIX = {"video": ".mp4", "plate": ".mp4", "audio": ".wav"}
-_NAME_KEEP = re.compile(r"[A-Za-z0-9-]")
-
-
-def _name_part(part: str) -> str:
-    """``part`` with every character but A-Z a-z 0-9 ``-`` written as ``+XX`` per UTF-8
-    byte: filesystem-safe, one-to-one, and never holding the ``_`` separator."""
-    return "".join(
-        c if _NAME_KEEP.fullmatch(c) else "".join(f"+{b:02X}" for b in c.encode()) for c in part
-    )
-
-
-def media_stem(scene: str, shot: str, take: int) -> str:
-    """The stem of a take's media file names: ``<scene>_<shot>_T<take:03d>``.
-
-    One-to-one over (scene, shot, take), so unique across a project; sorts by scene,
-    shot, take within a shot.
-
-    >>> media_stem("1", "1-B", 3)
-    '1_1-B_T003'
-    >>> media_stem("12A", "12A-AA", 14)
-    '12A_12A-AA_T014'
-    """
-    return f"{_name_part(str(scene))}_{_name_part(str(shot))}_T{int(take):03d}"
 
 
 def media_name(take: Take, kind: str, suffix: str | None = None) -> str:

@@ -38,7 +38,8 @@ def test_add_copies_files_into_the_take_folder(store, tmp_path):
 
 
 def test_media_names_are_unique_sortable_and_old_names_still_found(store, tmp_path):
-    from previzkit.takes.store import media_name, media_stem
+    from previzkit.model.take import media_stem
+    from previzkit.takes.store import media_name
 
     take = Take("12A", "12A-B", 7)
     assert media_name(take, "video") == "12A_12A-B_T007.mp4"
