@@ -174,9 +174,11 @@ def test_found_by_name_or_suffix(tmp_path):
 
 
 def test_reel_names_fit_cmx():
-    assert reel_name("12", "AB", 3) == "12ABT3"
-    assert len(reel_name("123A", "QRSTU", 104)) == 8
-    assert reel_name("1", "b!", 2) == "1BT2"
+    assert reel_name("12", "AB", 3) == "0120AB03"
+    assert reel_name("123A", "b", 4) == "123AB04"
+    # what cannot be coded in 8 characters gets a long name (the reel table shortens it)
+    assert reel_name("123A", "QRSTU", 104) == "Sc123ASh QRSTUTk104".replace(" ", "")
+    assert reel_name("1", "b!", 2) == "Sc1Shb!Tk2"
 
 
 def test_two_hour_timeline_at_23976(tmp_path):
