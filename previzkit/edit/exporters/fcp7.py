@@ -1,16 +1,44 @@
 """Final Cut Pro 7 XML (xmeml, also read by Premiere and Resolve) via OTIO's fcp_xml.
 
-Each clip's ``<file><timecode>`` gets the take's reel name and the display format
-(``DF`` at 29.97/59.94, else ``NDF``): the adapter writes non-drop labels unless told.
+``prepare``: each clip's ``<file><timecode>`` gets the take's reel name and the display
+format (``DF`` at 29.97/59.94, else ``NDF``): the adapter writes non-drop labels unless
+told. ``finish`` (ElementTree on the adapter's text) fixes what the adapter leaves out
+or gets wrong:
+
+- the audio track's clip items: the adapter writes a sound clip that matches its
+  picture clip as an empty reference to the picture's ``clipitem`` id (one clip item
+  in two tracks, which NLEs refuse); each becomes its own clip item (same file, in/out,
+  start/end) with ``<sourcetrack>`` audio;
+- ``<link>`` elements between a picture clip item and the sound clip items at the same
+  place from the same file (``linkclipref``, ``mediatype``, ``trackindex``,
+  ``clipindex``), so they move together;
+- a full sequence ``<format><samplecharacteristics>`` (width, height, rate with
+  timebase/ntsc, pixel aspect, field dominance) and each file's ``<media>`` with the
+  frame size and the sound's sample rate; the second ``<rate>`` the adapter writes in
+  each clip item is dropped;
+- clip markers: the adapter writes ``<in>``/``<out>`` as source timecode frames, but
+  xmeml counts them from the head of the file like the clip's ``<in>``: they are moved
+  there, get the marker's full text as ``<comment>`` and the kind before the name
+  (``[circled] Circled take``); a point marker's ``<out>`` is -1. (OTIO's reader
+  reads them back as written: at frames from the head of the file.)
+
+Paths: ``<pathurl>`` is an absolute ``file://localhost/...`` URL, percent-encoded
+(what FCP7 and Premiere write; Resolve reads it too).
 """
 
 from __future__ import annotations
 
 import copy
+import xml.etree.ElementTree as ET
 from typing import Any
 
 from previzkit.edit.exporters.base import Exporter
+from previzkit.edit.exporters.media_files import media_files, media_path
+from previzkit.edit.markers import marker_comment
 from previzkit.edit.timeline import is_drop_frame, timeline_rate
+from previzkit.model import timecode as tc
+
+SAMPLE_RATE = 48000
 
 
 def prepare(timeline: Any) -> Any:
@@ -26,7 +54,201 @@ def prepare(timeline: Any) -> Any:
         if reel:
             tc_meta["reel"] = {"name": reel}
         ref.metadata.setdefault("fcp_xml", {})["timecode"] = tc_meta
+        for m in clip.markers:  # the kind before the name, the full text as comment
+            kind = m.metadata.get("previzkit", {}).get("kind")
+            comment = marker_comment(m)
+            if kind and not m.name.startswith("["):
+                m.name = f"[{kind}] {m.name}"
+            m.metadata.setdefault("fcp_xml", {})["comment"] = comment
     return out
 
 
-EXPORTER = Exporter("fcp_xml", "fcp_xml", (".xml",), "Final Cut Pro 7 XML (xmeml)", prepare=prepare)
+def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    el = ET.SubElement(parent, tag)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _rate(parent: ET.Element, rate: tc.Rate) -> None:
+    r = _sub(parent, "rate")
+    _sub(r, "timebase", str(rate.nominal))
+    _sub(r, "ntsc", "TRUE" if rate.fps.denominator == 1001 else "FALSE")
+
+
+def _text(el: ET.Element | None, path: str, default: str = "") -> str:
+    found = el.find(path) if el is not None else None
+    return (found.text or default) if found is not None else default
+
+
+def finish(text: str, timeline: Any) -> str:
+    rate = tc.rate(timeline.metadata.get("previzkit", {}).get("rate") or timeline_rate(timeline))
+    files = media_files(timeline)
+    first = next((m for m in files.values() if m.has_video), None)
+    width, height = (first.width, first.height) if first else (1920, 1080)
+    root = ET.fromstring(text)
+    for seq in root.iter("sequence"):
+        _fix_sequence(seq, rate, width, height)
+    by_path = {media_path(url).resolve(): m for url, m in files.items()}
+    for f in root.iter("file"):
+        if f.find("pathurl") is not None:
+            url = f.find("pathurl")
+            m = by_path.get(media_path(_text(f, "pathurl")).resolve())
+            if url is not None and url.text and url.text.startswith("file:///"):
+                url.text = "file://localhost/" + url.text[len("file:///") :]
+            _file_media(f, rate, m.width if m else width, m.height if m else height)
+    ET.indent(root, "    ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xmeml>\n' + ET.tostring(
+        root, encoding="unicode"
+    )
+
+
+def _fix_sequence(seq: ET.Element, rate: tc.Rate, width: int, height: int) -> None:
+    media = seq.find("media")
+    if media is None:
+        return
+    video = media.find("video")
+    if video is not None:
+        fmt = video.find("format")
+        if fmt is None:
+            fmt = ET.Element("format")
+            video.insert(0, fmt)
+        fmt.clear()
+        sc = _sub(fmt, "samplecharacteristics")
+        _rate(sc, rate)
+        _sub(sc, "width", str(width))
+        _sub(sc, "height", str(height))
+        _sub(sc, "anamorphic", "FALSE")
+        _sub(sc, "pixelaspectratio", "square")
+        _sub(sc, "fielddominance", "none")
+    items: dict[str, ET.Element] = {}
+    for item in seq.iter("clipitem"):
+        if len(item):
+            items.setdefault(item.get("id", ""), item)
+    n = len(items)
+    tracks: dict[str, list[list[ET.Element]]] = {"video": [], "audio": []}
+    for kind in ("video", "audio"):
+        holder = media.find(kind)
+        for track in holder.findall("track") if holder is not None else []:
+            row = []
+            for pos, item in enumerate(list(track)):
+                if item.tag != "clipitem":
+                    continue
+                if not len(item) and item.get("id") in items:  # a reference: its own item
+                    n += 1
+                    item = _own_item(items[item.get("id", "")], f"clipitem-{n}", kind)
+                    track.remove(track[pos])
+                    track.insert(pos, item)
+                elif kind == "audio" and item.find("sourcetrack") is None:
+                    _sourcetrack(item, "audio")
+                _drop_second_rate(item)
+                _fix_markers(item)
+                row.append(item)
+            tracks[kind].append(row)
+    _link(tracks)
+
+
+def _own_item(source: ET.Element, new_id: str, kind: str) -> ET.Element:
+    """A copy of clip item ``source`` with id ``new_id``, its file as a reference."""
+    item = copy.deepcopy(source)
+    item.set("id", new_id)
+    f = item.find("file")
+    if f is not None:
+        ref = ET.Element("file", id=f.get("id", ""))
+        idx = list(item).index(f)
+        item.remove(f)
+        item.insert(idx, ref)
+    for old in item.findall("marker"):  # the picture's item carries the markers
+        item.remove(old)
+    for old in item.findall("link"):
+        item.remove(old)
+    if kind == "audio":
+        _sourcetrack(item, "audio")
+    return item
+
+
+def _sourcetrack(item: ET.Element, kind: str) -> None:
+    st = _sub(item, "sourcetrack")
+    _sub(st, "mediatype", kind)
+    _sub(st, "trackindex", "1")
+
+
+def _drop_second_rate(item: ET.Element) -> None:
+    for extra in item.findall("rate")[1:]:
+        item.remove(extra)
+
+
+def _fix_markers(item: ET.Element) -> None:
+    """Marker in/out from source timecode frames to frames from the head of the file."""
+    head = _text(item, "file/timecode/frame")
+    if not head:
+        return
+    start = int(float(head))
+    for m in item.findall("marker"):
+        for tag in ("in", "out"):
+            el = m.find(tag)
+            if el is not None and el.text and float(el.text) >= start:
+                el.text = str(int(float(el.text)) - start)
+        m_in, m_out = m.find("in"), m.find("out")
+        if m_in is not None and m_out is not None and m_in.text == m_out.text:
+            m_out.text = "-1"  # a point marker
+
+
+def _key(item: ET.Element) -> tuple[str, str, str]:
+    return (_text(item, "start"), _text(item, "end"), item.find("file").get("id", "") if item.find("file") is not None else "")
+
+
+def _link(tracks: dict[str, list[list[ET.Element]]]) -> None:
+    """``<link>`` elements between each picture clip item and the sound clip items at
+    the same start/end from the same file (each lists the whole group, itself first)."""
+    where: dict[tuple[str, str, str], list[tuple[str, int, int, ET.Element]]] = {}
+    for kind in ("video", "audio"):
+        for t, row in enumerate(tracks[kind], start=1):
+            for c, item in enumerate(row, start=1):
+                where.setdefault(_key(item), []).append((kind, t, c, item))
+    for group in where.values():
+        kinds = {g[0] for g in group}
+        if len(group) < 2 or kinds != {"video", "audio"}:
+            continue
+        for _, _, _, item in group:
+            for old in item.findall("link"):
+                item.remove(old)
+            for kind, t, c, other in group:
+                link = _sub(item, "link")
+                _sub(link, "linkclipref", other.get("id", ""))
+                _sub(link, "mediatype", kind)
+                _sub(link, "trackindex", str(t))
+                _sub(link, "clipindex", str(c))
+                if kind == "audio":
+                    _sub(link, "groupindex", "1")
+
+
+def _file_media(f: ET.Element, rate: tc.Rate, width: int, height: int) -> None:
+    media = f.find("media")
+    if media is None:
+        media = _sub(f, "media")
+    for kind in ("video", "audio"):
+        old = media.find(kind)
+        if old is None:
+            continue
+        old.clear()
+        sc = _sub(old, "samplecharacteristics")
+        if kind == "video":
+            _rate(sc, rate)
+            _sub(sc, "width", str(width))
+            _sub(sc, "height", str(height))
+            _sub(sc, "pixelaspectratio", "square")
+        else:
+            _sub(sc, "depth", "16")
+            _sub(sc, "samplerate", str(SAMPLE_RATE))
+            _sub(old, "channelcount", "1")
+
+
+EXPORTER = Exporter(
+    "fcp_xml",
+    "fcp_xml",
+    (".xml",),
+    "Final Cut Pro 7 XML (xmeml)",
+    prepare=prepare,
+    finish=finish,
+)
