@@ -1,0 +1,254 @@
+"""Exports that conform: the test project's cut (tests/edit/conftest.py, real takes)
+written in every format and checked with each format's own reader (ElementTree, OTIO's
+adapters, pyaaf2, pycmx): FCPXML assets, format and clip timing; FCP7 links and
+format; AAF sequence lengths and mob names; EDL reels and record start; the markers
+in each. Plus reel names over the whole scene/shot/take grid, and hand-built edge
+cases (23.976, a transition, sound alone, names that do not fit a reel)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from fractions import Fraction
+
+import pytest
+
+from previzkit.edit.exporters import export
+from previzkit.edit.timeline import fits_reel, reel_name, reel_table
+from previzkit.model import timecode as tc
+
+otio = pytest.importorskip("opentimelineio")
+
+
+def _secs(value: str) -> Fraction:
+    assert value.endswith("s"), value
+    return Fraction(value[:-1])
+
+
+@pytest.fixture(scope="module")
+def exported(assembled, tmp_path_factory):
+    out = tmp_path_factory.mktemp("conform")
+    return {s: export(assembled.timeline, out / f"cut.{s}") for s in ("otio", "edl", "xml", "fcpxml", "aaf")}
+
+
+def _media(timeline) -> set[str]:
+    return {c.media_reference.target_url for c in timeline.find_clips()}
+
+
+# -- reel names ------------------------------------------------------------------------
+
+
+def test_reel_names_collision_free_over_the_grid():
+    shots = [chr(65 + i) for i in range(26)] + [a + chr(65 + i) for a in "AB" for i in range(26)]
+    scenes = [f"{n}{s}" for n in range(1, 151) for s in ("", "A")]
+    names = {reel_name(sc, sh, tk) for sc in scenes for sh in shots for tk in range(1, 21)}
+    assert len(names) == len(scenes) * len(shots) * 20 == 468_000
+    assert all(fits_reel(n) for n in names)
+    assert reel_name("1", "AA", 1) != reel_name("1A", "A", 1)
+
+
+def _clip(name, url, start, n, meta, fps=24.0):
+    rng = otio.opentime.TimeRange(
+        otio.opentime.RationalTime(start, fps), otio.opentime.RationalTime(n, fps)
+    )
+    ref = otio.schema.ExternalReference(target_url=url, available_range=rng)
+    c = otio.schema.Clip(name=name, media_reference=ref, source_range=rng)
+    c.metadata["previzkit"] = meta
+    return c
+
+
+def test_reel_table_shortens_what_does_not_fit(tmp_path):
+    import pycmx
+
+    tl = otio.schema.Timeline(name="long names")
+    tl.global_start_time = otio.opentime.RationalTime(86400, 24)
+    v = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    tl.tracks.append(v)
+    v.append(_clip("Sc1 ShA Tk1", "file:///m/a.mp4", 0, 24, {"scene": "1", "shot": "1-A", "take": 1}))
+    v.append(
+        _clip("Sc1234 ShXYZ Tk100", "file:///m/b%20c.mp4", 0, 24, {"scene": "1234", "shot": "XYZ", "take": 100})
+    )
+    table = reel_table(tl)
+    assert [e.reel for e in table] == ["0010A01", "R0001"]
+    assert table[1].media == "b c.mp4"
+    path = export(tl, tmp_path / "cut.edl")
+    text = path.read_text()
+    assert "* REEL R0001 = Sc1234 ShXYZ Tk100 (b c.mp4)" in text
+    with path.open() as fh:
+        reels = [e.source for ev in pycmx.parse_cmx3600(fh).events for e in ev.edits]
+    assert reels == ["0010A01", "R0001"]
+    back = otio.adapters.read_from_file(str(path), rate=24)
+    clips = list(back.find_clips())
+    assert [c.metadata["cmx_3600"]["reel"] for c in clips] == ["0010A01", "R0001"]
+    assert any("REEL R0001" in x for x in clips[1].metadata["cmx_3600"]["comments"])
+
+
+# -- the project's cut in every format --------------------------------------------------
+
+
+def test_fcpxml_structure(assembled, exported):
+    tl = assembled.timeline
+    root = ET.parse(exported["fcpxml"]).getroot()
+    assert root.tag == "fcpxml" and root.get("version") == "1.8"
+    assert root.find("asset-clip") is None  # nothing outside the project
+    fmt = root.find("resources/format")
+    assert int(fmt.get("width")) > 0 and int(fmt.get("height")) > 0
+    assert _secs(fmt.get("frameDuration")) == Fraction(1, 24)
+    assets = {a.get("id"): a for a in root.iter("asset")}
+    assert len(assets) == len(_media(tl))
+    assert all(a.get("hasVideo") == "1" and a.get("hasAudio") == "1" for a in assets.values())
+    projects = root.findall("library/event/project")
+    assert len(projects) == 1
+    seq = projects[0].find("sequence")
+    record = tc.timecode_to_frames("01:00:00:00", "24")
+    assert _secs(seq.get("tcStart")) == Fraction(record, 24)
+    clips = seq.findall("spine/asset-clip")
+    assert len(clips) == len(list(tl.video_tracks()[0].find_clips()))
+    for c in clips:
+        a = assets[c.get("ref")]
+        start, dur = _secs(c.get("start")), _secs(c.get("duration"))
+        assert _secs(a.get("start")) <= start
+        assert start + dur <= _secs(a.get("start")) + _secs(a.get("duration"))
+        assert _secs(c.get("offset")) >= _secs(seq.get("tcStart"))
+        assert c.get("audioRole") == "dialogue"
+        for m in c.findall("marker"):
+            assert start <= _secs(m.get("start")) < start + dur
+    spine_end = max(_secs(e.get("offset")) + _secs(e.get("duration")) for e in seq.find("spine"))
+    assert spine_end - _secs(seq.get("tcStart")) == _secs(seq.get("duration"))
+    # OTIO's reader: same clips, names, durations and markers
+    back = otio.adapters.read_from_file(str(exported["fcpxml"]))
+    got = list(back.find_clips())
+    want = list(tl.video_tracks()[0].find_clips())
+    assert [c.name for c in got] == [c.name for c in want]
+    assert [c.duration().value for c in got] == [c.duration().value for c in want]
+    assert [len(c.markers) for c in got] == [len(c.markers) for c in want]
+    assert any(m.name.startswith("[circled]") for c in got for m in c.markers)
+
+
+def test_fcp7_links_format_and_markers(assembled, exported):
+    root = ET.parse(exported["xml"]).getroot()
+    seq = root.find(".//sequence")
+    sc = seq.find("media/video/format/samplecharacteristics")
+    assert int(sc.find("width").text) > 0 and int(sc.find("height").text) > 0
+    assert sc.find("rate/timebase").text == "24" and sc.find("rate/ntsc").text == "FALSE"
+    ids = [c.get("id") for c in seq.iter("clipitem")]
+    assert len(ids) == len(set(ids))  # no clip item in two tracks
+    video = seq.findall("media/video/track/clipitem")
+    audio = seq.findall("media/audio/track/clipitem")
+    assert len(video) == len(audio) > 0
+    by_id = {c.get("id"): c for c in video + audio}
+    files = {f.get("id"): f for f in seq.iter("file") if len(f)}
+    for item in video:
+        links = item.findall("link")
+        kinds = [lk.find("mediatype").text for lk in links]
+        assert kinds == ["video", "audio"]
+        partner = by_id[links[1].find("linkclipref").text]
+        assert partner.find("start").text == item.find("start").text
+        assert partner.find("link/linkclipref").text == item.get("id")
+        f = files[item.find("file").get("id")]
+        assert f.find("timecode/reel/name").text
+        assert f.find("pathurl").text.startswith("file://localhost/")
+    back = otio.adapters.read_from_file(str(exported["xml"]))
+    assert back.global_start_time.value == assembled.timeline.global_start_time.value
+    clips = list(back.video_tracks()[0].find_clips())
+    marks = [m for c in clips for m in c.markers]
+    assert any(m.name.startswith("[circled]") for m in marks)
+    assert all(m.metadata["fcp_xml"]["comment"] for m in marks)
+
+
+def test_aaf_lengths_mobs_and_markers(assembled, exported):
+    import aaf2
+
+    with aaf2.open(str(exported["aaf"])) as f:
+        comp = next(f.content.compositionmobs())
+        seqs = [
+            s.segment
+            for s in comp.slots
+            if isinstance(s, aaf2.mobslots.TimelineMobSlot)
+            and isinstance(s.segment, aaf2.components.Sequence)
+        ]
+        assert seqs
+        for seq in seqs:
+            assert seq.length == sum(c.length for c in seq.components) > 0
+        names = [m.name for m in f.content.mobs]
+        assert "Mob" not in names
+        masters = {m.name for m in f.content.mastermobs()}
+        assert masters == {c.name for c in assembled.timeline.find_clips()}
+        files = [
+            m for m in f.content.sourcemobs() if not isinstance(m.descriptor, aaf2.essence.TapeDescriptor)
+        ]
+        assert len(files) == 2 * len(masters)  # picture and sound of each file, no duplicates
+        events = [s for s in comp.slots if isinstance(s, aaf2.mobslots.EventMobSlot)]
+        markers = [c for s in events for c in s.segment.components]
+        want = [m for c in assembled.timeline.video_tracks()[0].find_clips() for m in c.markers]
+        assert len(markers) == len(want)
+        assert {m["Comment"].value for m in markers} == {m.name for m in want}
+    back = otio.adapters.read_from_file(str(exported["aaf"]))
+    got = [m for c in back.video_tracks()[0].find_clips() for m in c.markers]
+    assert sorted(m.name for m in got) == sorted(m.name for m in want)
+    assert {m.color for m in got} >= {"GREEN", "BLUE"}
+
+
+def test_edl_record_start_reels_and_markers(assembled, exported):
+    import pycmx
+
+    tl = assembled.timeline
+    with exported["edl"].open() as fh:
+        edits = [e for ev in pycmx.parse_cmx3600(fh).events for e in ev.edits]
+    first = tl.video_tracks()[0].range_of_child(tl.video_tracks()[0].find_clips()[0])
+    rec0 = round(tl.global_start_time.value + first.start_time.value)
+    assert edits[0].record_in == tc.frames_to_timecode(rec0, "24")
+    reels = {c.metadata["cmx_3600"]["reel"] for c in tl.find_clips()}
+    assert {e.source for e in edits} == reels and all(fits_reel(r) for r in reels)
+    assert len(reels) == len(_media(tl))
+    text = exported["edl"].read_text()
+    assert text.count("* LOC:") == text.count("* COMMENT:") > 0
+    back = otio.adapters.read_from_file(str(exported["edl"]), rate=24)
+    marks = [m for c in back.video_tracks()[0].find_clips() for m in c.markers]
+    assert {m.color for m in marks} >= {"GREEN", "BLUE", "PURPLE"}
+
+
+def test_otio_keeps_markers(assembled, exported):
+    back = otio.adapters.read_from_file(str(exported["otio"]))
+    clips = list(back.video_tracks()[0].find_clips())
+    kinds = {m.metadata["previzkit"]["kind"]: m for c in clips for m in c.markers}
+    assert set(kinds) >= {"circled", "script", "why"}
+    assert kinds["circled"].color == "GREEN" and kinds["why"].color == "BLUE"
+    assert kinds["script"].comment.startswith("Sc") and " L" in kinds["script"].comment
+    circled = [c for c in clips if any(m.color == "GREEN" for m in c.markers)]
+    assert circled and all(c.name.startswith("Sc1 Sh1-B") for c in circled)
+
+
+# -- edge cases: 23.976, a transition, sound alone --------------------------------------
+
+
+def test_fcpxml_ntsc_transition_and_sound_alone(tmp_path):
+    r = tc.rate("23.976")
+    fps = float(r.fps)
+    tl = otio.schema.Timeline(name="edge")
+    tl.metadata["previzkit"] = {"rate": "23.976", "width": 1280, "height": 720}
+    tl.global_start_time = otio.opentime.RationalTime(tc.timecode_to_frames("01:00:00:00", r), fps)
+    v = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    a = otio.schema.Track(kind=otio.schema.TrackKind.Audio)
+    tl.tracks.extend([v, a])
+    meta = {"scene": "1", "shot": "1-A", "take": 1}
+    v.append(_clip("A", "file:///m/a.mp4", 1000, 48, meta, fps))
+    v.append(otio.schema.Transition(in_offset=otio.opentime.RationalTime(6, fps), out_offset=otio.opentime.RationalTime(6, fps)))
+    v.append(_clip("B", "file:///m/b.mp4", 2000, 48, meta, fps))
+    a.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(duration=otio.opentime.RationalTime(12, fps))))
+    a.append(_clip("sound", "file:///m/s.wav", 500, 60, meta, fps))
+    path = export(tl, tmp_path / "edge.fcpxml")
+    root = ET.parse(path).getroot()
+    fmt = root.find("resources/format")
+    assert fmt.get("frameDuration") == "1001/24000s" and fmt.get("width") == "1280"
+    seq = root.find("library/event/project/sequence")
+    assert _secs(seq.get("tcStart")) == Fraction(86400 * 1001, 24000)
+    assert len(root.findall("resources/asset")) == 3
+    spine = seq.find("spine")
+    assert [e.tag for e in spine] == ["asset-clip", "transition", "asset-clip"]
+    sound = spine.find("asset-clip/asset-clip")
+    assert sound.get("lane") == "-1" and sound.get("audioRole") == "dialogue"
+    host = spine.find("asset-clip")
+    # connected at record frame 12: the host's local time there
+    assert _secs(sound.get("offset")) == _secs(host.get("start")) + Fraction(12 * 1001, 24000)
+    wav = next(x for x in root.iter("asset") if x.get("src").endswith("s.wav"))
+    assert wav.get("hasVideo") == "0" and wav.get("format") is None
