@@ -66,7 +66,9 @@ def clip_markers(
     if lines:
         span = _line_span(lines)
         body = " / ".join(text)
-        out.append(ClipMarker("script", f"Script Sc{scene} {span}", f"Sc{scene} {span}: {body}", frame))
+        out.append(
+            ClipMarker("script", f"Script Sc{scene} {span}", f"Sc{scene} {span}: {body}", frame)
+        )
     if why:
         head = f"Why: score {score:.1f} of {takes} takes" if score is not None else "Why"
         out.append(ClipMarker("why", head, "; ".join(why), frame))

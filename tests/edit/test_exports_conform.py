@@ -27,7 +27,10 @@ def _secs(value: str) -> Fraction:
 @pytest.fixture(scope="module")
 def exported(assembled, tmp_path_factory):
     out = tmp_path_factory.mktemp("conform")
-    return {s: export(assembled.timeline, out / f"cut.{s}") for s in ("otio", "edl", "xml", "fcpxml", "aaf")}
+    return {
+        s: export(assembled.timeline, out / f"cut.{s}")
+        for s in ("otio", "edl", "xml", "fcpxml", "aaf")
+    }
 
 
 def _media(timeline) -> set[str]:
@@ -63,9 +66,17 @@ def test_reel_table_shortens_what_does_not_fit(tmp_path):
     tl.global_start_time = otio.opentime.RationalTime(86400, 24)
     v = otio.schema.Track(kind=otio.schema.TrackKind.Video)
     tl.tracks.append(v)
-    v.append(_clip("Sc1 ShA Tk1", "file:///m/a.mp4", 0, 24, {"scene": "1", "shot": "1-A", "take": 1}))
     v.append(
-        _clip("Sc1234 ShXYZ Tk100", "file:///m/b%20c.mp4", 0, 24, {"scene": "1234", "shot": "XYZ", "take": 100})
+        _clip("Sc1 ShA Tk1", "file:///m/a.mp4", 0, 24, {"scene": "1", "shot": "1-A", "take": 1})
+    )
+    v.append(
+        _clip(
+            "Sc1234 ShXYZ Tk100",
+            "file:///m/b%20c.mp4",
+            0,
+            24,
+            {"scene": "1234", "shot": "XYZ", "take": 100},
+        )
     )
     table = reel_table(tl)
     assert [e.reel for e in table] == ["0010A01", "R0001"]
@@ -174,7 +185,9 @@ def test_aaf_lengths_mobs_and_markers(assembled, exported):
         masters = {m.name for m in f.content.mastermobs()}
         assert masters == {c.name for c in assembled.timeline.find_clips()}
         files = [
-            m for m in f.content.sourcemobs() if not isinstance(m.descriptor, aaf2.essence.TapeDescriptor)
+            m
+            for m in f.content.sourcemobs()
+            if not isinstance(m.descriptor, aaf2.essence.TapeDescriptor)
         ]
         assert len(files) == 2 * len(masters)  # picture and sound of each file, no duplicates
         events = [s for s in comp.slots if isinstance(s, aaf2.mobslots.EventMobSlot)]
@@ -232,9 +245,18 @@ def test_fcpxml_ntsc_transition_and_sound_alone(tmp_path):
     tl.tracks.extend([v, a])
     meta = {"scene": "1", "shot": "1-A", "take": 1}
     v.append(_clip("A", "file:///m/a.mp4", 1000, 48, meta, fps))
-    v.append(otio.schema.Transition(in_offset=otio.opentime.RationalTime(6, fps), out_offset=otio.opentime.RationalTime(6, fps)))
+    v.append(
+        otio.schema.Transition(
+            in_offset=otio.opentime.RationalTime(6, fps),
+            out_offset=otio.opentime.RationalTime(6, fps),
+        )
+    )
     v.append(_clip("B", "file:///m/b.mp4", 2000, 48, meta, fps))
-    a.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(duration=otio.opentime.RationalTime(12, fps))))
+    a.append(
+        otio.schema.Gap(
+            source_range=otio.opentime.TimeRange(duration=otio.opentime.RationalTime(12, fps))
+        )
+    )
     a.append(_clip("sound", "file:///m/s.wav", 500, 60, meta, fps))
     path = export(tl, tmp_path / "edge.fcpxml")
     root = ET.parse(path).getroot()

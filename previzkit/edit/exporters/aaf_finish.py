@@ -115,8 +115,9 @@ def _locator(mob: Any) -> str | None:
 
 
 def _file_mobs(f: Any) -> None:
-    import aaf2
     from urllib.parse import unquote, urlparse
+
+    import aaf2
 
     used = set()
     for mob in f.content.mobs:
@@ -138,7 +139,6 @@ def _file_mobs(f: Any) -> None:
 
 
 def _markers(f: Any, timeline: Any) -> None:
-    import aaf2
     import opentimelineio as otio
 
     from previzkit.edit.markers import marker_comment
@@ -186,9 +186,7 @@ def _markers(f: Any, timeline: Any) -> None:
         dm["CommentMarkerAttributeList"].append(
             f.create.TaggedValue("_ATN_CRM_COM", marker_comment(m))
         )
-        dm["CommentMarkerAttributeList"].append(
-            f.create.TaggedValue("_ATN_CRM_USER", "previzkit")
-        )
+        dm["CommentMarkerAttributeList"].append(f.create.TaggedValue("_ATN_CRM_USER", "previzkit"))
         seq.components.append(dm)
     slot = f.create.EventMobSlot()
     slot["EditRate"].value = rate

@@ -195,7 +195,8 @@ def _fix_markers(item: ET.Element) -> None:
 
 
 def _key(item: ET.Element) -> tuple[str, str, str]:
-    return (_text(item, "start"), _text(item, "end"), item.find("file").get("id", "") if item.find("file") is not None else "")
+    f = item.find("file")
+    return (_text(item, "start"), _text(item, "end"), f.get("id", "") if f is not None else "")
 
 
 def _link(tracks: dict[str, list[list[ET.Element]]]) -> None:

@@ -53,7 +53,11 @@ def seconds(frames: int | float, frame_duration: Fraction) -> str:
 
 def _format_name(width: int, height: int, rate: tc.Rate) -> str:
     fps = {"23.976": "2398", "29.97": "2997", "59.94": "5994"}.get(rate.name, rate.name)
-    return f"FFVideoFormat{height}p{fps.replace('.', '')}" if width and height else "FFVideoFormatRateUndefined"
+    return (
+        f"FFVideoFormat{height}p{fps.replace('.', '')}"
+        if width and height
+        else "FFVideoFormatRateUndefined"
+    )
 
 
 def write_fcpxml(timeline: Any) -> str:
@@ -141,7 +145,9 @@ def write_fcpxml(timeline: Any) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n\n{body}\n'
 
 
-def _asset(res: ET.Element, rid: str, clip: Any, media: MediaFile, fd: Fraction, fps: float) -> None:
+def _asset(
+    res: ET.Element, rid: str, clip: Any, media: MediaFile, fd: Fraction, fps: float
+) -> None:
     avail = clip.media_reference.available_range or clip.source_range
     start = round(avail.start_time.rescaled_to(fps).value)
     attrs = {
