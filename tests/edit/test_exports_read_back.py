@@ -247,7 +247,7 @@ def test_fcpxml_spine_has_source_in_points(rate, tmp_path):
 
     tl, expected = make_cut(rate)
     root = ET.parse(export(tl, tmp_path / "c.fcpxml")).getroot()
-    clips = root.findall(".//spine/clip")
+    clips = root.findall(".//spine/asset-clip")
     r = tc.rate(rate)
     assert [c.get("name") for c in clips] == [e["name"] for e in expected]
     got = [
@@ -257,7 +257,7 @@ def test_fcpxml_spine_has_source_in_points(rate, tmp_path):
     frame = root.find(".//format").get("frameDuration")
     assert (
         frame
-        == {"23.976": "1001/24000s", "24": "25/600s", "25": "1/25s", "29.97": "1001/30000s"}[rate]
+        == {"23.976": "1001/24000s", "24": "1/24s", "25": "1/25s", "29.97": "1001/30000s"}[rate]
     )
 
 

@@ -24,7 +24,12 @@ exact rate: 23.976 is ``1001/24000s`` per frame):
 - sound from another file than the picture (or sound alone) as a connected
   ``<asset-clip lane="-1" audioRole="dialogue">`` on the spine item it starts in;
 - each clip's markers as ``<marker start duration value note>`` in the clip's time
-  (FCPXML markers have no colour: the kind leads the value, ``[circled] ...``).
+  (FCPXML markers have no colour: the kind leads the value, ``[circled] ...``), and
+  the scoring's reasons for the pick as the clip's ``<note>``.
+
+Children follow the DTD's order (``note``, connected clips, markers); checked against
+Apple's FCPXML DTD by hand: no DTD ships in a package installable here, so the tests
+check the structure with ElementTree.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from previzkit.edit.timeline import timeline_rate
 from previzkit.model import timecode as tc
 
 VERSION = "1.8"
+_AFTER_ANCHORS = ("marker", "chapter-marker", "rating", "keyword", "analysis-marker", "metadata")
 AUDIO_ROLE = "dialogue"
 
 
@@ -194,7 +200,13 @@ def _clip(
         attrs["audioRole"] = AUDIO_ROLE
     if lane is not None and files[url].has_video:  # sound taken from a picture file
         attrs["srcEnable"] = "audio"
-    el = ET.SubElement(parent, "asset-clip", attrs)
+    el = ET.Element("asset-clip", attrs)
+    # the DTD's order: note, connected clips (anchored items), markers, metadata
+    after = [i for i, c in enumerate(parent) if c.tag in _AFTER_ANCHORS]
+    parent.insert(after[0] if after and lane is not None else len(parent), el)
+    why = [m for m in clip.markers if m.metadata.get("previzkit", {}).get("kind") == "why"]
+    if why:
+        ET.SubElement(el, "note").text = marker_comment(why[0])
     for m in clip.markers:
         at = round(m.marked_range.start_time.rescaled_to(fps).value)
         if not src <= at < src + dur:
