@@ -171,6 +171,9 @@ def load_cut(path: str | Path) -> Any:
         raise InputError(
             f"cut {src}: cannot be read by OpenTimelineIO ({type(exc).__name__}: {exc})"
         ) from exc
+    if isinstance(timeline, otio.schema.SerializableCollection):  # FCPXML: an event
+        inner = timeline.find_children(descended_from_type=otio.schema.Timeline)
+        timeline = inner[0] if len(inner) == 1 else timeline
     if not isinstance(timeline, otio.schema.Timeline):
         raise InputError(f"cut {src}: holds a {type(timeline).__name__}, not a Timeline")
     if not timeline.video_tracks():

@@ -274,3 +274,118 @@ def test_fcpxml_ntsc_transition_and_sound_alone(tmp_path):
     assert _secs(sound.get("offset")) == _secs(host.get("start")) + Fraction(12 * 1001, 24000)
     wav = next(x for x in root.iter("asset") if x.get("src").endswith("s.wav"))
     assert wav.get("hasVideo") == "0" and wav.get("format") is None
+
+
+# -- every format at the NTSC rates, with a gap, a transition and markers ---------------
+
+
+def _edge_cut(rate_name: str):
+    """Three takes (markers on each), a slate gap and a dissolve; record 01:00:00:00."""
+    from previzkit.edit.markers import clip_markers, to_otio
+
+    r = tc.rate(rate_name)
+    fps = float(r.fps)
+    tl = otio.schema.Timeline(name=f"edge {rate_name}")
+    tl.metadata["previzkit"] = {"rate": r.name}
+    start = "01:00:00;00" if r.drop_frame else "01:00:00:00"
+    tl.global_start_time = otio.opentime.RationalTime(tc.timecode_to_frames(start, r), fps)
+    v = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    a = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
+    tl.tracks.extend([v, a])
+    src = [
+        tc.timecode_to_frames(f"1{i}:00:00{';' if r.drop_frame else ':'}00", r) for i in range(3)
+    ]
+    for i, s0 in enumerate(src):
+        meta = {"scene": "12A", "shot": f"12A-{'AB'[i % 2]}", "take": i + 1}
+        for track in (v, a):
+            if i == 2:
+                gap = otio.opentime.RationalTime(round(fps), fps)
+                track.append(otio.schema.Gap(source_range=otio.opentime.TimeRange(duration=gap)))
+            c = _clip(
+                f"Sc12A Sh{i} Tk{i + 1}", f"file:///m/take%20{i}.mp4", s0, 3 * round(fps), meta, fps
+            )
+            c.source_range = otio.opentime.TimeRange(
+                otio.opentime.RationalTime(s0 + 10, fps),
+                otio.opentime.RationalTime(2 * round(fps), fps),
+            )
+            if track is v:
+                ms = clip_markers(
+                    s0 + 10,
+                    "12A",
+                    i == 0,
+                    "soft focus",
+                    [10, 12],
+                    ["MARA", "Go."],
+                    ["rated 3/5 (+300.0)"],
+                    300.0,
+                    2,
+                )
+                c.markers.extend(to_otio(m, fps) for m in ms)
+            track.append(c)
+            if i == 0 and track is v:
+                d = otio.opentime.RationalTime(6, fps)
+                track.append(otio.schema.Transition(in_offset=d, out_offset=d))
+    return tl
+
+
+@pytest.mark.parametrize("rate", ["23.976", "29.97", "59.94"])
+def test_every_format_at_ntsc_rates(rate, tmp_path):
+    import aaf2
+    import pycmx
+
+    r = tc.rate(rate)
+    tl = _edge_cut(rate)
+    n_markers = sum(len(c.markers) for c in tl.video_tracks()[0].find_clips())
+    # FCPXML: exact frame duration, drop-frame label, every clip inside its asset
+    root = ET.parse(export(tl, tmp_path / "c.fcpxml")).getroot()
+    fd = Fraction(1) / r.fps
+    assert _secs(root.find("resources/format").get("frameDuration")) == fd
+    seq = root.find("library/event/project/sequence")
+    assert seq.get("tcFormat") == ("DF" if r.drop_frame else "NDF")
+    assert _secs(seq.get("tcStart")) == round(tl.global_start_time.value) * fd
+    assets = {x.get("id"): x for x in root.iter("asset")}
+    assert len(assets) == 3
+    spine = seq.find("spine")
+    assert [e.tag for e in spine] == ["asset-clip", "transition", "asset-clip", "gap", "asset-clip"]
+    for c in spine.findall("asset-clip"):
+        x = assets[c.get("ref")]
+        assert _secs(x.get("start")) <= _secs(c.get("start"))
+        assert _secs(c.get("start")) + _secs(c.get("duration")) <= _secs(x.get("start")) + _secs(
+            x.get("duration")
+        )
+    assert len(seq.findall(".//marker")) == n_markers
+    # FCP7: ntsc rate and links
+    x7 = ET.parse(export(tl, tmp_path / "c.xml")).getroot()
+    fmt = x7.find(".//sequence/media/video/format/samplecharacteristics")
+    assert fmt.find("rate/ntsc").text == "TRUE" and fmt.find("rate/timebase").text == str(r.nominal)
+    assert all(len(c.findall("link")) == 2 for c in x7.findall(".//media/video/track/clipitem"))
+    assert len(x7.findall(".//marker")) == n_markers
+    # AAF: sequence length is what the parts add up to (the dissolve overlaps)
+    with aaf2.open(str(export(tl, tmp_path / "c.aaf"))) as f:
+        comp = next(f.content.compositionmobs())
+        for slot in comp.slots:
+            seg = slot.segment
+            if isinstance(slot, aaf2.mobslots.TimelineMobSlot) and isinstance(
+                seg, aaf2.components.Sequence
+            ):
+                parts = sum(
+                    -c.length if isinstance(c, aaf2.components.Transition) else c.length
+                    for c in seg.components
+                )
+                assert seg.length == parts == round(tl.tracks.duration().value)
+    # EDL: reels, record start, a LOC and a COMMENT per marker
+    edl = export(tl, tmp_path / "c.edl")
+    with edl.open() as fh:
+        edits = [e for ev in pycmx.parse_cmx3600(fh).events for e in ev.edits]
+    assert edits[0].record_in == tc.frames_to_timecode(round(tl.global_start_time.value), r)
+    assert {e.source for e in edits} == {"012AA01", "012AB02", "012AA03"}
+    text = edl.read_text()
+    # (a dissolve's event repeats the outgoing clip's LOC lines)
+    assert text.count("* LOC:") == text.count("* COMMENT:") >= n_markers
+
+
+def test_load_cut_reads_the_fcpxml_event(assembled, exported):
+    from previzkit.edit.timeline import load_cut
+
+    tl = load_cut(exported["fcpxml"])
+    assert len(tl.find_clips()) == len(assembled.timeline.video_tracks()[0].find_clips())

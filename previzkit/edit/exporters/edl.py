@@ -21,10 +21,12 @@ import copy
 import re
 from typing import Any
 
+from previzkit.core.errors import PrevizError
 from previzkit.core.optional import require
 from previzkit.edit.exporters.base import Exporter
 from previzkit.edit.markers import marker_comment
 from previzkit.edit.timeline import is_drop_frame, reel_table, timeline_rate
+from previzkit.model import timecode as tc
 
 
 def prepare(timeline: Any) -> Any:
@@ -69,23 +71,36 @@ _EVENT_LINE = re.compile(r"^\d{3,}\s+(\S+)\s")
 COMMENT_CHARS = 120  # longest ``* COMMENT:`` text kept (Avid truncates long comment lines)
 
 
+_LOC = re.compile(r"^\* LOC: (\S+)\s+(\S+)\s+(.*)$")
+
+
 def _comment_lines(text: str, timeline: Any) -> str:
     """After the first event on each reel, ``* REEL <reel> = <clip> (<file>)`` (the reel
     table: OTIO's reader refuses comments before the first event); after each
-    ``* LOC:`` line, ``* COMMENT:`` with that marker's full text (the adapter writes LOC
-    lines in the order of the video track's clips and their markers)."""
+    ``* LOC:`` line, ``* COMMENT:`` with that marker's full text (found by the LOC's
+    timecode, colour and name: the adapter repeats a clip's LOC lines in a dissolve's
+    event)."""
+    rate = tc.rate(timeline_rate(timeline))
     table = {e.reel: f"* REEL {e.reel} = {e.clip} ({e.media})" for e in reel_table(timeline)}
     videos = timeline.video_tracks()
-    clips = videos[0].find_clips() if videos else []
-    comments = iter(marker_comment(m) for c in clips for m in c.markers)
+    comments: dict[tuple[int, str, str], str] = {}
+    for clip in videos[0].find_clips() if videos else []:
+        for m in clip.markers:
+            at = round(m.marked_range.start_time.rescaled_to(float(rate.fps)).value)
+            comments.setdefault((at, str(m.color).upper(), m.name.upper()), marker_comment(m))
     out = []
     for line in text.splitlines():
         out.append(line)
         event = _EVENT_LINE.match(line)
         if event and event.group(1) in table:
             out.append(table.pop(event.group(1)))
-        if line.startswith("* LOC:"):
-            body = " ".join(next(comments, "").split())
+        loc = _LOC.match(line)
+        if loc:
+            try:
+                at = tc.timecode_to_frames(loc.group(1), rate)
+            except PrevizError:
+                continue
+            body = " ".join(comments.get((at, loc.group(2), loc.group(3).strip()), "").split())
             if len(body) > COMMENT_CHARS:
                 body = body[: COMMENT_CHARS - 3] + "..."
             if body:

@@ -9,8 +9,8 @@ or gets wrong:
   picture clip as an empty reference to the picture's ``clipitem`` id (one clip item
   in two tracks, which NLEs refuse); each becomes its own clip item (same file, in/out,
   start/end) with ``<sourcetrack>`` audio;
-- ``<link>`` elements between a picture clip item and the sound clip items at the same
-  place from the same file (``linkclipref``, ``mediatype``, ``trackindex``,
+- ``<link>`` elements between a picture clip item and the sound clip items that play
+  the same file at the same place (``linkclipref``, ``mediatype``, ``trackindex``,
   ``clipindex``), so they move together;
 - a full sequence ``<format><samplecharacteristics>`` (width, height, rate with
   timebase/ntsc, pixel aspect, field dominance) and each file's ``<media>`` with the
@@ -194,32 +194,55 @@ def _fix_markers(item: ET.Element) -> None:
             m_out.text = "-1"  # a point marker
 
 
-def _key(item: ET.Element) -> tuple[str, str, str]:
+def _file_id(item: ET.Element) -> str:
     f = item.find("file")
-    return (_text(item, "start"), _text(item, "end"), f.get("id", "") if f is not None else "")
+    return f.get("id", "") if f is not None else ""
+
+
+def _same_place(a: ET.Element, b: ET.Element) -> bool:
+    """Start and end agree where both are known (-1: set by an adjacent transition)."""
+    for tag in ("start", "end"):
+        x, y = _text(a, tag, "-1"), _text(b, tag, "-1")
+        if x != "-1" and y != "-1" and x != y:
+            return False
+    return True
 
 
 def _link(tracks: dict[str, list[list[ET.Element]]]) -> None:
-    """``<link>`` elements between each picture clip item and the sound clip items at
-    the same start/end from the same file (each lists the whole group, itself first)."""
-    where: dict[tuple[str, str, str], list[tuple[str, int, int, ET.Element]]] = {}
+    """``<link>`` elements between each picture clip item and the sound clip items that
+    play the same file at the same place: the n-th use of a file in the first picture
+    track and the n-th use in each sound track, where their start and end agree (a
+    clip item next to a transition has -1 there). Each lists the whole group, itself
+    first."""
+    if not tracks["video"]:
+        return
+    uses: dict[tuple[str, int, str], tuple[int, int, ET.Element]] = {}
     for kind in ("video", "audio"):
         for t, row in enumerate(tracks[kind], start=1):
+            seen: dict[str, int] = {}
             for c, item in enumerate(row, start=1):
-                where.setdefault(_key(item), []).append((kind, t, c, item))
-    for group in where.values():
-        kinds = {g[0] for g in group}
-        if len(group) < 2 or kinds != {"video", "audio"}:
+                fid = _file_id(item)
+                seen[fid] = seen.get(fid, 0) + 1
+                uses[(f"{kind}{t}", seen[fid], fid)] = (t, c, item)
+    for (track, n, fid), (t, c, item) in uses.items():
+        if track != "video1":
             continue
-        for _, _, _, item in group:
-            for old in item.findall("link"):
-                item.remove(old)
-            for kind, t, c, other in group:
-                link = _sub(item, "link")
-                _sub(link, "linkclipref", other.get("id", ""))
+        group = [("video", t, c, item)]
+        for a in range(1, len(tracks["audio"]) + 1):
+            other = uses.get((f"audio{a}", n, fid))
+            if other is not None and _same_place(item, other[2]):
+                group.append(("audio", *other))
+        if len(group) < 2:
+            continue
+        for _, _, _, member in group:
+            for old in member.findall("link"):
+                member.remove(old)
+            for kind, tt, cc, other_item in group:
+                link = _sub(member, "link")
+                _sub(link, "linkclipref", other_item.get("id", ""))
                 _sub(link, "mediatype", kind)
-                _sub(link, "trackindex", str(t))
-                _sub(link, "clipindex", str(c))
+                _sub(link, "trackindex", str(tt))
+                _sub(link, "clipindex", str(cc))
                 if kind == "audio":
                     _sub(link, "groupindex", "1")
 
