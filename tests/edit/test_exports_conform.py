@@ -107,6 +107,13 @@ def test_fcpxml_structure(assembled, exported):
     assets = {a.get("id"): a for a in root.iter("asset")}
     assert len(assets) == len(_media(tl))
     assert all(a.get("hasVideo") == "1" and a.get("hasAudio") == "1" for a in assets.values())
+    reels = {
+        md.get("value")
+        for a in assets.values()
+        for md in a.iter("md")
+        if md.get("key") == "com.apple.proapps.studio.reel"
+    }
+    assert reels == {c.metadata["cmx_3600"]["reel"] for c in tl.find_clips()}
     projects = root.findall("library/event/project")
     assert len(projects) == 1
     seq = projects[0].find("sequence")
@@ -190,6 +197,13 @@ def test_aaf_lengths_mobs_and_markers(assembled, exported):
             if not isinstance(m.descriptor, aaf2.essence.TapeDescriptor)
         ]
         assert len(files) == 2 * len(masters)  # picture and sound of each file, no duplicates
+        assert {m.name for m in files} == {u.rsplit("/", 1)[-1] for u in _media(assembled.timeline)}
+        tapes = {
+            m.name
+            for m in f.content.sourcemobs()
+            if isinstance(m.descriptor, aaf2.essence.TapeDescriptor)
+        }
+        assert tapes == {c.metadata["cmx_3600"]["reel"] for c in assembled.timeline.find_clips()}
         events = [s for s in comp.slots if isinstance(s, aaf2.mobslots.EventMobSlot)]
         markers = [c for s in events for c in s.segment.components]
         want = [m for c in assembled.timeline.video_tracks()[0].find_clips() for m in c.markers]

@@ -19,6 +19,7 @@ import uuid
 from typing import Any
 
 from previzkit.edit.exporters.base import Exporter
+from previzkit.edit.timeline import reel_table
 
 
 def prepare(timeline: Any) -> Any:
@@ -29,6 +30,7 @@ def prepare(timeline: Any) -> Any:
 
     install()
     out = copy.deepcopy(timeline)
+    reel_table(out)  # every file its CMX reel: the tape mobs' names
     for clip in out.find_clips():
         meta = clip.metadata.get("previzkit", {})
         key = f"{meta.get('scene')}/{meta.get('shot')}/{meta.get('take')}/{clip.name}"

@@ -10,7 +10,8 @@ pyaaf2 file before it is closed; :func:`install` registers :func:`hook_function`
   composition's V1 sequence at 0;
 - names the file source mobs (the writer calls every one ``"Mob"``) after their file
   (``1_1A_T001.mp4``, from the locator) and drops the duplicate file mobs no master
-  mob uses (the writer makes one per clip, not per file);
+  mob uses (the writer makes one per clip, not per file); master mobs keep the take's
+  clip name (``Sc1 Sh1-A Tk1``) and tape mobs get its reel (``0010A01``, the EDL's);
 - writes each clip's markers as Avid comment markers: ``DescriptiveMarker`` on an
   event slot of the composition (``Position`` the record frame, ``DescribedSlots``
   the picture slot, ``Comment`` the marker's name, the colour and the full text as
@@ -61,6 +62,7 @@ def hook_function(in_timeline: Any, argument_map: dict[str, Any] | None = None) 
         return in_timeline
     _fix_lengths(f)
     _file_mobs(f)
+    _tape_names(f, in_timeline)
     _markers(f, in_timeline)
     return in_timeline
 
@@ -136,6 +138,32 @@ def _file_mobs(f: Any) -> None:
         url = _locator(mob)
         if url:
             mob.name = Path(unquote(urlparse(url).path)).name
+
+
+def _tape_names(f: Any, timeline: Any) -> None:
+    """Name each tape mob after its take's reel (Avid's Tape column, which the EDL's
+    reel names match): master mob -> file mob -> tape mob."""
+    import aaf2
+
+    reels = {
+        c.name: c.metadata.get("cmx_3600", {}).get("reel")
+        for c in timeline.find_clips()
+        if c.metadata.get("cmx_3600", {}).get("reel")
+    }
+    for master in f.content.mastermobs():
+        reel = reels.get(master.name)
+        if not reel:
+            continue
+        for slot in master.slots:
+            clip = slot.segment
+            if not isinstance(clip, aaf2.components.SourceClip) or clip.mob is None:
+                continue
+            for fslot in clip.mob.slots:
+                tape = getattr(fslot.segment, "mob", None)
+                if isinstance(tape, aaf2.mobs.SourceMob) and isinstance(
+                    tape.descriptor, aaf2.essence.TapeDescriptor
+                ):
+                    tape.name = reel
 
 
 def _markers(f: Any, timeline: Any) -> None:

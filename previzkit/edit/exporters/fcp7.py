@@ -35,7 +35,7 @@ from typing import Any
 from previzkit.edit.exporters.base import Exporter
 from previzkit.edit.exporters.media_files import media_files, media_path
 from previzkit.edit.markers import marker_comment
-from previzkit.edit.timeline import is_drop_frame, timeline_rate
+from previzkit.edit.timeline import is_drop_frame, reel_table, timeline_rate
 from previzkit.model import timecode as tc
 
 SAMPLE_RATE = 48000
@@ -43,6 +43,7 @@ SAMPLE_RATE = 48000
 
 def prepare(timeline: Any) -> Any:
     out = copy.deepcopy(timeline)
+    reel_table(out)  # every file its CMX reel, as in the EDL
     fmt = "DF" if is_drop_frame(timeline_rate(timeline)) else "NDF"
     for clip in out.find_clips():
         ref = clip.media_reference

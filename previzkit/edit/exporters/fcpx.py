@@ -13,8 +13,9 @@ exact rate: 23.976 is ``1001/24000s`` per frame):
 
 - ``<resources>``: one ``<format>`` (``frameDuration``, ``width``/``height`` from the
   media, read with PyAV) and one ``<asset>`` per media file (``src`` an absolute
-  ``file://`` URL, which FCP X requires; ``start`` the file's start timecode,
-  ``duration``, ``hasVideo``/``hasAudio``);
+  ``file://`` URL, which FCP X requires; ``name`` the take's clip name; ``start`` the
+  file's start timecode, ``duration``, ``hasVideo``/``hasAudio``; reel, scene and take
+  as FCP's ``com.apple.proapps.studio.reel/scene/shot`` metadata);
 - ``<library><event><project><sequence format tcStart tcFormat>``: ``tcStart`` is the
   record start (01:00:00:00 -> ``3600s`` at 24); the ``<spine>`` holds the first video
   track: ``<asset-clip ref offset start duration audioRole="dialogue">`` (``offset``
@@ -34,6 +35,7 @@ check the structure with ElementTree.
 
 from __future__ import annotations
 
+import copy
 import xml.etree.ElementTree as ET
 from fractions import Fraction
 from typing import Any
@@ -43,7 +45,7 @@ from previzkit.core.optional import require
 from previzkit.edit.exporters.base import Exporter
 from previzkit.edit.exporters.media_files import MediaFile, file_url, media_files, media_url
 from previzkit.edit.markers import marker_comment
-from previzkit.edit.timeline import timeline_rate
+from previzkit.edit.timeline import reel_table, timeline_rate
 from previzkit.model import timecode as tc
 
 VERSION = "1.8"
@@ -70,6 +72,8 @@ def write_fcpxml(timeline: Any) -> str:
     """The FCPXML document of ``timeline`` (see the module doc)."""
     otio = require("opentimelineio", "edit", "FCPXML export")
 
+    timeline = copy.deepcopy(timeline)
+    reel_table(timeline)  # every file its CMX reel, as in the EDL
     rate = tc.rate(timeline.metadata.get("previzkit", {}).get("rate") or timeline_rate(timeline))
     fd = Fraction(1) / rate.fps  # one frame, seconds
     fps = float(rate.fps)
@@ -158,7 +162,7 @@ def _asset(
     start = round(avail.start_time.rescaled_to(fps).value)
     attrs = {
         "id": rid,
-        "name": media.name or clip.name,
+        "name": clip.name or media.name,
         "src": file_url(media.url),
         "start": seconds(start, fd),
         "duration": seconds(round(avail.duration.rescaled_to(fps).value), fd),
@@ -169,7 +173,20 @@ def _asset(
         attrs["format"] = "r1"
     if media.has_audio:
         attrs |= {"audioSources": "1", "audioChannels": "1", "audioRate": "48000"}
-    ET.SubElement(res, "asset", attrs)
+    asset = ET.SubElement(res, "asset", attrs)
+    meta = clip.metadata.get("previzkit", {})
+    md = {
+        "com.apple.proapps.studio.reel": clip.metadata.get("cmx_3600", {}).get("reel"),
+        "com.apple.proapps.studio.scene": meta.get("scene"),
+        "com.apple.proapps.studio.shot": (
+            f"{meta['shot']}/{meta['take']}" if {"shot", "take"} <= meta.keys() else None
+        ),
+    }
+    if any(v not in (None, "") for v in md.values()):
+        box = ET.SubElement(asset, "metadata")
+        for key, value in md.items():
+            if value not in (None, ""):
+                ET.SubElement(box, "md", key=key, value=str(value))
 
 
 def _clip(
