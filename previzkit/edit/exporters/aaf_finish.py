@@ -15,7 +15,7 @@ pyaaf2 file before it is closed; :func:`install` registers :func:`hook_function`
 - writes each clip's markers as Avid comment markers: ``DescriptiveMarker`` on an
   event slot of the composition (``Position`` the record frame, ``DescribedSlots``
   the picture slot, ``Comment`` the marker's name, the colour and the full text as
-  Avid's ``_ATN_CRM_COLOR`` / ``_ATN_CRM_COM`` attributes), which OTIO's AAF reader
+  Avid's ``_ATN_CRM_COLOR`` / ``_ATN_CRM_COM`` attributes, ``CommentMarkerUser``), which OTIO's AAF reader
   reads back onto the clips.
 """
 
@@ -202,6 +202,7 @@ def _markers(f: Any, timeline: Any) -> None:
     if not found:
         return
     seq = f.create.Sequence(media_kind="DescriptiveMetadata")
+    made = []
     for pos, m in found:
         dm = f.create.DescriptiveMarker()
         dm["Position"].value = int(pos)
@@ -210,12 +211,14 @@ def _markers(f: Any, timeline: Any) -> None:
         dm["CommentMarkerUser"].value = "previzkit"
         dm["DescribedSlots"].value = {picture.slot_id}
         colour = AVID_COLOURS.get(str(m.color).upper(), "Yellow")
-        dm["CommentMarkerAttributeList"].append(f.create.TaggedValue("_ATN_CRM_COLOR", colour))
-        dm["CommentMarkerAttributeList"].append(
-            f.create.TaggedValue("_ATN_CRM_COM", marker_comment(m))
+        dm["CommentMarkerAttributeList"].extend(
+            [
+                f.create.TaggedValue("_ATN_CRM_COLOR", colour),
+                f.create.TaggedValue("_ATN_CRM_COM", marker_comment(m)),
+            ]
         )
-        dm["CommentMarkerAttributeList"].append(f.create.TaggedValue("_ATN_CRM_USER", "previzkit"))
-        seq.components.append(dm)
+        made.append(dm)
+    seq.components.extend(made)  # one index update, not one per marker
     slot = f.create.EventMobSlot()
     slot["EditRate"].value = rate
     slot["SlotID"].value = max(s.slot_id for s in comp.slots) + 1
