@@ -403,3 +403,17 @@ def test_load_cut_reads_the_fcpxml_event(assembled, exported):
 
     tl = load_cut(exported["fcpxml"])
     assert len(tl.find_clips()) == len(assembled.timeline.video_tracks()[0].find_clips())
+
+
+def test_media_urls_decoded_and_encoded_for_nles():
+    from previzkit.edit.exporters.media_files import file_url, media_path
+
+    url = "file:///quick%20d%C3%A9mo/takes/1_1A_T001.mp4"
+    assert str(media_path(url)) == "/quick démo/takes/1_1A_T001.mp4"
+    assert file_url(url) == url  # FCPXML's src: percent-encoded again, the same URL
+    assert str(media_path("file://localhost/a%20b.mp4")) == "/a b.mp4"
+    tl = otio.schema.Timeline(name="paths")
+    v = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    tl.tracks.append(v)
+    v.append(_clip("Sc1 ShA Tk1", url, 0, 24, {"scene": "1", "shot": "1-A", "take": 1}))
+    assert reel_table(tl)[0].media == "1_1A_T001.mp4"
