@@ -417,3 +417,21 @@ def test_media_urls_decoded_and_encoded_for_nles():
     tl.tracks.append(v)
     v.append(_clip("Sc1 ShA Tk1", url, 0, 24, {"scene": "1", "shot": "1-A", "take": 1}))
     assert reel_table(tl)[0].media == "1_1A_T001.mp4"
+
+
+def test_fcpxml_asset_covers_clips_without_available_range(tmp_path):
+    tl = otio.schema.Timeline(name="no ranges")
+    v = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    tl.tracks.append(v)
+    for start in (100, 10, 300):
+        rng = otio.opentime.TimeRange(
+            otio.opentime.RationalTime(start, 24), otio.opentime.RationalTime(24, 24)
+        )
+        ref = otio.schema.ExternalReference(target_url="file:///m/one.mp4")
+        v.append(otio.schema.Clip(name="one", media_reference=ref, source_range=rng))
+    root = ET.parse(export(tl, tmp_path / "c.fcpxml")).getroot()
+    (asset,) = root.iter("asset")
+    assert (_secs(asset.get("start")), _secs(asset.get("duration"))) == (
+        Fraction(10, 24),
+        Fraction(314, 24),
+    )

@@ -8,11 +8,12 @@ previzkit cut: each shot with its own sound) the events' channel is ``B`` (video
 audio 1) instead of ``V``.
 Reel names (8 characters at most) come from :func:`~previzkit.edit.timeline.reel_table`:
 each media file its own reel, the take's :func:`~previzkit.edit.timeline.reel_name`
-where it fits, else a short ``R0001``; a reel table after the header maps each reel to
-its clip and file (``* REEL 0010A01 = Sc1 Sh1-A Tk1 (video.mp4)``), so a shortened name
-can be traced. Clip markers become ``* LOC:`` lines (the adapter's, at the marker's
-source timecode, in its colour) each followed by ``* COMMENT:`` with the marker's
-full text.
+where it fits, else a short ``R0001``; the reel table, one comment after the first
+event on each reel (OTIO's reader refuses comments before the first event), maps each
+reel to its clip and file (``* REEL 0010A01 = Sc1 Sh1-A Tk1 (1_1A_T001.mp4)``), so a
+shortened name can be traced. Clip markers become ``* LOC:`` lines (the adapter's, at
+the marker's source timecode, in its colour) each followed by ``* COMMENT:`` with the
+marker's full text.
 """
 
 from __future__ import annotations

@@ -96,12 +96,13 @@ def write_fcpxml(timeline: Any) -> str:
         height=str(height),
     )
     assets: dict[str, str] = {}
+    windows = _windows(timeline, fps)
     for clip in timeline.find_clips():
         url = media_url(clip)
         if url is None or url in assets:
             continue
         assets[url] = f"r{len(assets) + 2}"
-        _asset(res, assets[url], clip, files[url], fd, fps)
+        _asset(res, assets[url], clip, files[url], windows[url], fd)
 
     record = timeline.global_start_time
     tc_start = round(record.rescaled_to(fps).value) if record is not None else 0
@@ -155,17 +156,41 @@ def write_fcpxml(timeline: Any) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE fcpxml>\n\n{body}\n'
 
 
+def _windows(timeline: Any, fps: float) -> dict[str, tuple[int, int]]:
+    """Each media file's (start, frames): its ``available_range``, else what its clips
+    use (so every clip lies inside its asset)."""
+    out: dict[str, tuple[int, int]] = {}
+    for clip in timeline.find_clips():
+        url = media_url(clip)
+        if url is None:
+            continue
+        avail = clip.media_reference.available_range
+        rng = avail if avail is not None else clip.source_range
+        start = round(rng.start_time.rescaled_to(fps).value)
+        end = start + round(rng.duration.rescaled_to(fps).value)
+        if url in out and avail is None:
+            s0, n0 = out[url]
+            start, end = min(start, s0), max(end, s0 + n0)
+        if url not in out or avail is None:
+            out[url] = (start, end - start)
+    return out
+
+
 def _asset(
-    res: ET.Element, rid: str, clip: Any, media: MediaFile, fd: Fraction, fps: float
+    res: ET.Element,
+    rid: str,
+    clip: Any,
+    media: MediaFile,
+    window: tuple[int, int],
+    fd: Fraction,
 ) -> None:
-    avail = clip.media_reference.available_range or clip.source_range
-    start = round(avail.start_time.rescaled_to(fps).value)
+    start, frames = window
     attrs = {
         "id": rid,
         "name": clip.name or media.name,
         "src": file_url(media.url),
         "start": seconds(start, fd),
-        "duration": seconds(round(avail.duration.rescaled_to(fps).value), fd),
+        "duration": seconds(frames, fd),
         "hasVideo": "1" if media.has_video else "0",
         "hasAudio": "1" if media.has_audio else "0",
     }
