@@ -165,6 +165,10 @@ def test_fcp7_links_format_and_markers(assembled, exported):
         f = files[item.find("file").get("id")]
         assert f.find("timecode/reel/name").text
         assert f.find("pathurl").text.startswith("file://localhost/")
+    for item in video:  # markers count from the head of the file, like <in>/<out>
+        for m in item.findall("marker"):
+            assert int(item.find("in").text) <= int(m.find("in").text) < int(item.find("out").text)
+            assert m.find("out").text == "-1"
     back = otio.adapters.read_from_file(str(exported["xml"]))
     assert back.global_start_time.value == assembled.timeline.global_start_time.value
     clips = list(back.video_tracks()[0].find_clips())
@@ -212,6 +216,10 @@ def test_aaf_lengths_mobs_and_markers(assembled, exported):
     back = otio.adapters.read_from_file(str(exported["aaf"]))
     got = [m for c in back.video_tracks()[0].find_clips() for m in c.markers]
     assert sorted(m.name for m in got) == sorted(m.name for m in want)
+    for c in back.video_tracks()[0].find_clips():  # on each clip's first frame
+        assert {m.marked_range.start_time.value for m in c.markers} <= {
+            c.source_range.start_time.value
+        }
     assert {m.color for m in got} >= {"GREEN", "BLUE"}
 
 

@@ -122,6 +122,11 @@ def _fix_sequence(seq: ET.Element, rate: tc.Rate, width: int, height: int) -> No
         _sub(sc, "anamorphic", "FALSE")
         _sub(sc, "pixelaspectratio", "square")
         _sub(sc, "fielddominance", "none")
+    heads = {
+        f.get("id", ""): int(float(_text(f, "timecode/frame")))
+        for f in seq.iter("file")
+        if _text(f, "timecode/frame")
+    }
     items: dict[str, ET.Element] = {}
     for item in seq.iter("clipitem"):
         if len(item):
@@ -143,7 +148,7 @@ def _fix_sequence(seq: ET.Element, rate: tc.Rate, width: int, height: int) -> No
                 elif kind == "audio" and item.find("sourcetrack") is None:
                     _sourcetrack(item, "audio")
                 _drop_second_rate(item)
-                _fix_markers(item)
+                _fix_markers(item, heads)
                 row.append(item)
             tracks[kind].append(row)
     _link(tracks)
@@ -179,12 +184,13 @@ def _drop_second_rate(item: ET.Element) -> None:
         item.remove(extra)
 
 
-def _fix_markers(item: ET.Element) -> None:
-    """Marker in/out from source timecode frames to frames from the head of the file."""
-    head = _text(item, "file/timecode/frame")
-    if not head:
+def _fix_markers(item: ET.Element, heads: dict[str, int]) -> None:
+    """Marker in/out from source timecode frames to frames from the head of the file
+    (``heads``: each file id's start frame; a repeated file is only a reference)."""
+    f = item.find("file")
+    start = heads.get(f.get("id", "")) if f is not None else None
+    if start is None:
         return
-    start = int(float(head))
     for m in item.findall("marker"):
         for tag in ("in", "out"):
             el = m.find(tag)
