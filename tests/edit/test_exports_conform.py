@@ -296,6 +296,15 @@ def test_fcpxml_ntsc_transition_and_sound_alone(tmp_path):
     assert _secs(sound.get("offset")) == _secs(host.get("start")) + Fraction(12 * 1001, 24000)
     wav = next(x for x in root.iter("asset") if x.get("src").endswith("s.wav"))
     assert wav.get("hasVideo") == "0" and wav.get("format") is None
+    # the other formats take the same cut: sound alone is linked to nothing in FCP7
+    x7 = ET.parse(export(tl, tmp_path / "edge.xml")).getroot()
+    (sound7,) = x7.findall(".//media/audio/track/clipitem")
+    assert sound7.find("link") is None and sound7.find("sourcetrack/mediatype").text == "audio"
+    assert export(tl, tmp_path / "edge.aaf").stat().st_size > 0
+    import pycmx
+
+    with export(tl, tmp_path / "edge.edl").open() as fh:
+        assert {e.source for ev in pycmx.parse_cmx3600(fh).events for e in ev.edits} >= {"0010A01"}
 
 
 # -- every format at the NTSC rates, with a gap, a transition and markers ---------------
