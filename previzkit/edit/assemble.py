@@ -486,7 +486,7 @@ def _build(
                 t.notes,
                 meta["lines"],
                 meta["text"],
-                why.why,
+                why.why + _continuity_why(note),
                 why.total,
                 len(scores[seg.shot.id]),
             )
@@ -712,6 +712,21 @@ def _match_cuts(
         )
     last = picks[-1]
     return drift + (last.f1 - last.f0) - script_len[-1]
+
+
+def _continuity_why(note: dict[str, Any] | None) -> list[str]:
+    """The cut's continuity as lines of a clip's "why" marker."""
+    if not note:
+        return []
+    out = []
+    if note.get("instead_of_take") is not None:
+        out.append(f"take {note['instead_of_take']} passed over to match the action")
+    who = note.get("character") or "no one"
+    out.append(
+        f"cut in: {who} jumps {note['jump_m']:.2f} m"
+        + (" (motivated)" if note.get("motivated") else "")
+    )
+    return out
 
 
 def _note(

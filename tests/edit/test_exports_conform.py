@@ -452,3 +452,31 @@ def test_fcpxml_asset_covers_clips_without_available_range(tmp_path):
         Fraction(10, 24),
         Fraction(314, 24),
     )
+
+
+def test_clip_markers_kinds_and_colours():
+    from previzkit.edit.markers import clip_markers, to_otio
+
+    ms = clip_markers(
+        100,
+        "3",
+        True,
+        "soft focus\n\nboom in shot",
+        [7, 9, 8],
+        ["MARA", "Go."],
+        ["circled (+1000.0)"],
+        1000.0,
+        3,
+    )
+    assert [(m.kind, m.colour) for m in ms] == [
+        ("circled", "GREEN"),
+        ("note", "YELLOW"),
+        ("note", "YELLOW"),
+        ("script", "PURPLE"),
+        ("why", "BLUE"),
+    ]
+    assert ms[3].name == "Script Sc3 L7-L9" and ms[3].comment == "Sc3 L7-L9: MARA / Go."
+    assert ms[4].name == "Why: score 1000.0 of 3 takes"
+    m = to_otio(ms[1], 24.0)
+    assert (m.color, m.comment, m.marked_range.start_time.value) == ("YELLOW", "soft focus", 100)
+    assert clip_markers(0, "1", False, "", [], [], []) == []
