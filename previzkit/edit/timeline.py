@@ -8,7 +8,9 @@ and carries ``metadata["previzkit"]``: scene, shot, take, take_id, heading, line
 track (``track``: its camera.npz relative to the project, ``frames``, ``focal_mm``:
 first and last). Slate cards between scenes are gaps with
 ``metadata["previzkit"]["slate"]``. Clip names read ``Sc<scene> Sh<shot> Tk<take>``;
-CMX reel names (8 characters) come from the same three.
+CMX reel names (:func:`reel_name`: 8 characters, collision-free) come from the same
+three; :func:`reel_table` gives a file whose take does not fit a short unique one.
+Picture clips carry the editor's markers (:mod:`previzkit.edit.markers`).
 """
 
 from __future__ import annotations
