@@ -480,3 +480,25 @@ def test_clip_markers_kinds_and_colours():
     m = to_otio(ms[1], 24.0)
     assert (m.color, m.comment, m.marked_range.start_time.value) == ("YELLOW", "soft focus", 100)
     assert clip_markers(0, "1", False, "", [], [], []) == []
+
+
+def test_fcp7_repeated_clip_is_its_own_item(tmp_path):
+    """The same take and range twice on the picture track (the adapter writes the
+    second as a reference to the first's id): two clip items, each with its marker."""
+    from previzkit.edit.markers import ClipMarker, to_otio
+
+    tl = otio.schema.Timeline(name="twice")
+    tl.global_start_time = otio.opentime.RationalTime(86400, 24)
+    v = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    tl.tracks.append(v)
+    for _ in range(2):
+        c = _clip(
+            "Sc1 ShA Tk1", "file:///m/a.mp4", 1000, 24, {"scene": "1", "shot": "1-A", "take": 1}
+        )
+        c.markers.append(to_otio(ClipMarker("circled", "Circled take", "circled", 1000), 24.0))
+        v.append(c)
+    root = ET.parse(export(tl, tmp_path / "c.xml")).getroot()
+    items = root.findall(".//media/video/track/clipitem")
+    assert len({i.get("id") for i in items}) == 2
+    assert [i.find("start").text for i in items] == ["0", "24"]
+    assert [len(i.findall("marker")) for i in items] == [1, 1]

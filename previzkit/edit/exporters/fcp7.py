@@ -5,10 +5,11 @@ format (``DF`` at 29.97/59.94, else ``NDF``): the adapter writes non-drop labels
 told. ``finish`` (ElementTree on the adapter's text) fixes what the adapter leaves out
 or gets wrong:
 
-- the audio track's clip items: the adapter writes a sound clip that matches its
-  picture clip as an empty reference to the picture's ``clipitem`` id (one clip item
-  in two tracks, which NLEs refuse); each becomes its own clip item (same file, in/out,
-  start/end) with ``<sourcetrack>`` audio;
+- repeated clip items: the adapter writes a clip equal to one written before (a sound
+  clip matching its picture clip, a shot used twice) as an empty reference to that
+  ``clipitem`` id (one clip item in two places, which NLEs refuse); each becomes its
+  own clip item (same file, in/out, start/end; ``<sourcetrack>`` audio in a sound
+  track);
 - ``<link>`` elements between a picture clip item and the sound clip items that play
   the same file at the same place (``linkclipref``, ``mediatype``, ``trackindex``,
   ``clipindex``), so they move together;
@@ -89,7 +90,7 @@ def finish(text: str, timeline: Any) -> str:
     width, height = (first.width, first.height) if first else (1920, 1080)
     root = ET.fromstring(text)
     for seq in root.iter("sequence"):
-        _fix_sequence(seq, rate, width, height)
+        _fix_sequence(seq, rate, width, height, _clip_places(timeline))
     by_path = {media_path(url).resolve(): m for url, m in files.items()}
     for f in root.iter("file"):
         if f.find("pathurl") is not None:
@@ -104,7 +105,47 @@ def finish(text: str, timeline: Any) -> str:
     )
 
 
-def _fix_sequence(seq: ET.Element, rate: tc.Rate, width: int, height: int) -> None:
+Place = tuple[int, int, int, int]  # start, end (sequence frames), in, out (file frames)
+
+
+def _clip_places(timeline: Any) -> dict[str, list[list[Place]]]:
+    """Each track's clips (by kind, in order) as the adapter numbers them: start and
+    end in the sequence, in and out from the head of the file (frames)."""
+    import opentimelineio as otio
+
+    out: dict[str, list[list[Place]]] = {"video": [], "audio": []}
+    for kind, tracks in (("video", timeline.video_tracks()), ("audio", timeline.audio_tracks())):
+        for track in tracks:
+            row = []
+            for clip in track:
+                if not isinstance(clip, otio.schema.Clip):
+                    continue
+                rate = clip.source_range.duration.rate
+                rng = track.range_of_child(clip)
+                start = round(rng.start_time.rescaled_to(rate).value)
+                end = start + round(rng.duration.rescaled_to(rate).value)
+                avail = clip.media_reference.available_range if clip.media_reference else None
+                head = avail.start_time.rescaled_to(rate).value if avail is not None else 0
+                cin = round(clip.source_range.start_time.value - head)
+                row.append((start, end, cin, cin + end - start))
+            out[kind].append(row)
+    return out
+
+
+def _place(item: ET.Element, place: Place) -> None:
+    for tag, value in zip(("start", "end", "in", "out"), place, strict=True):
+        el = item.find(tag)
+        if el is not None and el.text != "-1":  # -1: set by an adjacent transition
+            el.text = str(value)
+
+
+def _fix_sequence(
+    seq: ET.Element,
+    rate: tc.Rate,
+    width: int,
+    height: int,
+    places: dict[str, list[list[Place]]] | None = None,
+) -> None:
     media = seq.find("media")
     if media is None:
         return
@@ -135,8 +176,11 @@ def _fix_sequence(seq: ET.Element, rate: tc.Rate, width: int, height: int) -> No
     tracks: dict[str, list[list[ET.Element]]] = {"video": [], "audio": []}
     for kind in ("video", "audio"):
         holder = media.find(kind)
-        for track in holder.findall("track") if holder is not None else []:
-            row = []
+        rows = (places or {}).get(kind, [])
+        for t, track in enumerate(holder.findall("track") if holder is not None else []):
+            row: list[ET.Element] = []
+            clips = [c for c in track if c.tag == "clipitem"]
+            here = rows[t] if t < len(rows) and len(rows[t]) == len(clips) else None
             for pos, item in enumerate(list(track)):
                 if item.tag != "clipitem":
                     continue
@@ -145,6 +189,8 @@ def _fix_sequence(seq: ET.Element, rate: tc.Rate, width: int, height: int) -> No
                     item = _own_item(items[item.get("id", "")], f"clipitem-{n}", kind)
                     track.remove(track[pos])
                     track.insert(pos, item)
+                    if here is not None:  # where this use of the clip sits
+                        _place(item, here[len(row)])
                 elif kind == "audio" and item.find("sourcetrack") is None:
                     _sourcetrack(item, "audio")
                 _drop_second_rate(item)
@@ -164,11 +210,11 @@ def _own_item(source: ET.Element, new_id: str, kind: str) -> ET.Element:
         idx = list(item).index(f)
         item.remove(f)
         item.insert(idx, ref)
-    for old in item.findall("marker"):  # the picture's item carries the markers
-        item.remove(old)
     for old in item.findall("link"):
         item.remove(old)
     if kind == "audio":
+        for old in item.findall("marker"):  # the picture's item carries the markers
+            item.remove(old)
         _sourcetrack(item, "audio")
     return item
 
