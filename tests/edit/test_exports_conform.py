@@ -502,3 +502,35 @@ def test_fcp7_repeated_clip_is_its_own_item(tmp_path):
     assert len({i.get("id") for i in items}) == 2
     assert [i.find("start").text for i in items] == ["0", "24"]
     assert [len(i.findall("marker")) for i in items] == [1, 1]
+
+
+def test_real_media_in_a_folder_with_a_space_and_an_accent(tmp_path):
+    """Frame size and sound read from the file (PyAV) through its percent-encoded URL."""
+    pytest.importorskip("av")
+    from previzkit.edit.synthetic import write_take_video
+
+    folder = tmp_path / "quick démo"
+    folder.mkdir()
+    video = write_take_video(folder / "1_1A_T001.mp4", 24, 24, width=192, height=108, sound=(2, 20))
+    silent = write_take_video(folder / "1_1B_T001.mp4", 24, 24, width=192, height=108)
+    tl = otio.schema.Timeline(name="accents")
+    tl.global_start_time = otio.opentime.RationalTime(86400, 24)
+    v = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    tl.tracks.append(v)
+    for path, shot in ((video, "1-A"), (silent, "1-B")):
+        url = path.resolve().as_uri()
+        assert "%20" in url and "%C3%A9" in url
+        v.append(_clip("Sc1", url, 0, 24, {"scene": "1", "shot": shot, "take": 1}))
+    root = ET.parse(export(tl, tmp_path / "c.fcpxml")).getroot()
+    fmt = root.find("resources/format")
+    assert (fmt.get("width"), fmt.get("height")) == ("192", "108")
+    assets = root.findall("resources/asset")
+    assert [a.get("src") for a in assets] == [c.media_reference.target_url for c in v]
+    import av
+
+    for a, path in zip(assets, (video, silent), strict=True):
+        with av.open(str(path)) as c:
+            assert a.get("hasAudio") == ("1" if c.streams.audio else "0")
+    x7 = ET.parse(export(tl, tmp_path / "c.xml")).getroot()
+    f = next(x for x in x7.iter("file") if len(x))
+    assert f.find("media/video/samplecharacteristics/width").text == "192"
