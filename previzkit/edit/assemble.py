@@ -53,8 +53,9 @@ from previzkit.edit.continuity import (
     character_jumps,
     motivated,
 )
+from previzkit.edit.markers import clip_markers, to_otio
 from previzkit.edit.scoring import ScoringRules, TakeAnalysis, TakeScore, rank_takes
-from previzkit.edit.timeline import DEFAULT_RECORD_START, clip_name, reel_name
+from previzkit.edit.timeline import DEFAULT_RECORD_START, clip_name, reel_name, reel_table
 from previzkit.edit.trim import TakeClock, TrimRules, script_times
 from previzkit.model import timecode as tc
 from previzkit.model.binary_header import read_header
@@ -478,6 +479,17 @@ def _build(
                 if note["jump_m"] > max_jump:
                     jumps.append({"clip": name, "scene": sp.number, "record_frame": record} | note)
             reel = reel_name(t.scene, seg.shot.id.split("-")[-1], t.take)
+            markers = clip_markers(
+                t.start_frame + f0,
+                t.scene,
+                t.circled,
+                t.notes,
+                meta["lines"],
+                meta["text"],
+                why.why + _continuity_why(note),
+                why.total,
+                len(scores[seg.shot.id]),
+            )
             for track, path in ((video, video_path), (audio, audio_path)):
                 ref = otio.schema.ExternalReference(
                     target_url=Path(path).resolve().as_uri(), available_range=avail
@@ -485,6 +497,8 @@ def _build(
                 clip = otio.schema.Clip(name=name, media_reference=ref, source_range=src)
                 clip.metadata["previzkit"] = dict(meta)
                 clip.metadata["cmx_3600"] = {"reel": reel}
+                if track is video:  # the editor's notes, once per shot (picture)
+                    clip.markers.extend(to_otio(m, fps) for m in markers)
                 track.append(clip)
             record += f1 - f0
     for j in jumps:
@@ -496,6 +510,7 @@ def _build(
             j["jump_m"],
             " (the script moves on)" if j["motivated"] else "",
         )
+    reel_table(timeline)  # one CMX reel per file: shortened where a name does not fit
     timeline.metadata["previzkit"] = {
         "rate": rate.name,
         "drop_frame": rate.drop_frame,
@@ -697,6 +712,21 @@ def _match_cuts(
         )
     last = picks[-1]
     return drift + (last.f1 - last.f0) - script_len[-1]
+
+
+def _continuity_why(note: dict[str, Any] | None) -> list[str]:
+    """The cut's continuity as lines of a clip's "why" marker."""
+    if not note:
+        return []
+    out = []
+    if note.get("instead_of_take") is not None:
+        out.append(f"take {note['instead_of_take']} passed over to match the action")
+    who = note.get("character") or "no one"
+    out.append(
+        f"cut in: {who} jumps {note['jump_m']:.2f} m"
+        + (" (motivated)" if note.get("motivated") else "")
+    )
+    return out
 
 
 def _note(

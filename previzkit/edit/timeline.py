@@ -8,7 +8,9 @@ and carries ``metadata["previzkit"]``: scene, shot, take, take_id, heading, line
 track (``track``: its camera.npz relative to the project, ``frames``, ``focal_mm``:
 first and last). Slate cards between scenes are gaps with
 ``metadata["previzkit"]["slate"]``. Clip names read ``Sc<scene> Sh<shot> Tk<take>``;
-CMX reel names (8 characters) come from the same three.
+CMX reel names (:func:`reel_name`: 8 characters, collision-free) come from the same
+three; :func:`reel_table` gives a file whose take does not fit a short unique one.
+Picture clips carry the editor's markers (:mod:`previzkit.edit.markers`).
 """
 
 from __future__ import annotations
@@ -31,13 +33,102 @@ def clip_name(scene: str, shot: str, take: int) -> str:
     return f"Sc{scene} Sh{shot} Tk{take}"
 
 
+_SCENE = re.compile(r"^0*(\d{1,3})([A-Z]?)$")
+_SHOT = re.compile(r"^[A-Z]{1,2}$")
+REEL_LEN = 8  # CMX 3600 reel names: at most 8 of A-Z 0-9
+
+
 def reel_name(scene: str, shot: str, take: int) -> str:
-    """A CMX 3600 reel name (at most 8 of A-Z 0-9): scene, shot letters, T, take."""
-    clean = re.sub(r"[^A-Z0-9]", "", f"{scene}".upper()) + re.sub(
-        r"[^A-Z0-9]", "", f"{shot}".upper()
-    )
-    take_part = f"T{take}"
-    return (clean[: 8 - len(take_part)] + take_part)[:8]
+    """A CMX 3600 reel name for a take: scene number (3 digits), the scene's letter or
+    ``0``, the shot letters, the take (2 digits): scene 1 shot A take 1 -> ``0010A01``,
+    scene 1A shot AA take 20 -> ``001AAA20``.
+
+    Fixed fields make it collision-free: the scene digits have a fixed width, the
+    scene-letter slot is always filled (``0``: none), the shot is the run of letters
+    after it and the take the digits at the end. A take that does not fit (scene > 999,
+    a shot of other than 1-2 letters, take > 99) gets ``Sc<scene>Sh<shot>Tk<take>``
+    (longer than 8: :func:`reel_table` gives it a short ``R0001`` name)."""
+    sc = _SCENE.match(str(scene).strip().upper())
+    sh = str(shot).strip().upper()
+    if sc and _SHOT.match(sh) and 0 <= int(take) <= 99:
+        return f"{int(sc.group(1)):03d}{sc.group(2) or '0'}{sh}{int(take):02d}"
+    return f"Sc{scene}Sh{shot}Tk{take}"
+
+
+def fits_reel(name: str) -> bool:
+    """Whether ``name`` is a valid CMX 3600 reel name (1-8 of A-Z 0-9)."""
+    return bool(re.fullmatch(r"[A-Z0-9]{1,8}", name))
+
+
+@dataclass(frozen=True)
+class ReelEntry:
+    """One reel of a cut: ``reel`` (the name the EDL writes), ``clip`` (the take's clip
+    name) and ``media`` (its file name); ``full`` the take's reel name when ``reel``
+    had to be shortened (else equal)."""
+
+    reel: str
+    full: str
+    clip: str
+    media: str
+
+
+def reel_table(timeline: Any) -> list[ReelEntry]:
+    """Give every clip of ``timeline`` a reel name that fits CMX 3600 and is unique per
+    media file (in place: ``metadata["cmx_3600"]["reel"]``; a shortened one keeps the
+    long name in ``metadata["previzkit"]["reel_full"]``), and return the table, one
+    entry per media file in order of first use.
+
+    A clip keeps its reel (from :func:`reel_name`) when it fits and no other file has
+    it; else it gets ``R0001``, ``R0002``... (a letter first: never a
+    :func:`reel_name`, which starts with a digit)."""
+    from urllib.parse import unquote, urlparse
+
+    clips = [c for c in timeline.find_clips() if c.media_reference is not None]
+    firsts: dict[str, Any] = {}
+    for c in clips:
+        firsts.setdefault(_media_key(c), c)
+    owner: dict[str, str] = {}
+    for key, c in firsts.items():
+        owner.setdefault(_wanted_reel(c), key)
+    entries: dict[str, ReelEntry] = {}
+    used = set(owner)
+    n = 0
+    for key, c in firsts.items():
+        want = _wanted_reel(c)
+        reel = want
+        if not fits_reel(want) or owner[want] != key:
+            while True:
+                n += 1
+                reel = f"R{n:04d}"
+                if reel not in used:
+                    break
+            used.add(reel)
+        url = getattr(c.media_reference, "target_url", "") or ""
+        media = Path(unquote(urlparse(url).path)).name if url else ""
+        entries[key] = ReelEntry(reel, want, c.name, media)
+    for c in clips:
+        e = entries[_media_key(c)]
+        c.metadata.setdefault("cmx_3600", {})["reel"] = e.reel
+        if e.reel != e.full:
+            c.metadata.setdefault("previzkit", {})["reel_full"] = e.full
+    return list(entries.values())
+
+
+def _media_key(clip: Any) -> str:
+    url = getattr(clip.media_reference, "target_url", None)
+    return str(url) if url else f"clip:{clip.name}"
+
+
+def _wanted_reel(clip: Any) -> str:
+    meta = clip.metadata.get("previzkit", {})
+    reel = clip.metadata.get("cmx_3600", {}).get("reel")
+    if meta.get("reel_full"):
+        return str(meta["reel_full"])
+    if reel:
+        return str(reel)
+    if {"scene", "shot", "take"} <= meta.keys():
+        return reel_name(meta["scene"], str(meta["shot"]).split("-")[-1], meta["take"])
+    return re.sub(r"[^A-Z0-9]", "", clip.name.upper()) or "CLIP"
 
 
 def timeline_rate(timeline: Any) -> float:
@@ -88,6 +179,9 @@ def load_cut(path: str | Path) -> Any:
         raise InputError(
             f"cut {src}: cannot be read by OpenTimelineIO ({type(exc).__name__}: {exc})"
         ) from exc
+    if isinstance(timeline, otio.schema.SerializableCollection):  # FCPXML: an event
+        inner = timeline.find_children(descended_from_type=otio.schema.Timeline)
+        timeline = inner[0] if len(inner) == 1 else timeline
     if not isinstance(timeline, otio.schema.Timeline):
         raise InputError(f"cut {src}: holds a {type(timeline).__name__}, not a Timeline")
     if not timeline.video_tracks():

@@ -111,7 +111,7 @@ def test_fcpxml_reads_back(demo_run) -> None:
     tl = (
         fcp
         if isinstance(fcp, otio.schema.Timeline)
-        else next(fcp.find_children(descended_from_type=otio.schema.Timeline))
+        else fcp.find_children(descended_from_type=otio.schema.Timeline)[0]
     )
     video = [c for t in tl.video_tracks() for c in t.find_clips()]
     assert [c.name for c in video] == [c.name for c in clips]

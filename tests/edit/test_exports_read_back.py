@@ -174,9 +174,11 @@ def test_found_by_name_or_suffix(tmp_path):
 
 
 def test_reel_names_fit_cmx():
-    assert reel_name("12", "AB", 3) == "12ABT3"
-    assert len(reel_name("123A", "QRSTU", 104)) == 8
-    assert reel_name("1", "b!", 2) == "1BT2"
+    assert reel_name("12", "AB", 3) == "0120AB03"
+    assert reel_name("123A", "b", 4) == "123AB04"
+    # what cannot be coded in 8 characters gets a long name (the reel table shortens it)
+    assert reel_name("123A", "QRSTU", 104) == "Sc123ASh QRSTUTk104".replace(" ", "")
+    assert reel_name("1", "b!", 2) == "Sc1Shb!Tk2"
 
 
 def test_two_hour_timeline_at_23976(tmp_path):
@@ -245,7 +247,7 @@ def test_fcpxml_spine_has_source_in_points(rate, tmp_path):
 
     tl, expected = make_cut(rate)
     root = ET.parse(export(tl, tmp_path / "c.fcpxml")).getroot()
-    clips = root.findall(".//spine/clip")
+    clips = root.findall(".//spine/asset-clip")
     r = tc.rate(rate)
     assert [c.get("name") for c in clips] == [e["name"] for e in expected]
     got = [
@@ -255,7 +257,7 @@ def test_fcpxml_spine_has_source_in_points(rate, tmp_path):
     frame = root.find(".//format").get("frameDuration")
     assert (
         frame
-        == {"23.976": "1001/24000s", "24": "25/600s", "25": "1/25s", "29.97": "1001/30000s"}[rate]
+        == {"23.976": "1001/24000s", "24": "1/24s", "25": "1/25s", "29.97": "1001/30000s"}[rate]
     )
 
 
