@@ -452,7 +452,7 @@ def _build(
                 otio.opentime.RationalTime(a.frames, fps),
             )
             video_path = store.file(t, "video")
-            audio_path = store.file(t, "audio") or video_path
+            audio_path = _sound_file(video_path, store.file(t, "audio"))
             why = next(s for s in scores[seg.shot.id] if s.label == t.label)
             meta = {
                 "scene": t.scene,
@@ -783,3 +783,19 @@ def _marks(set_path: Path) -> list[tuple[float, float]]:
     except PrevizError as exc:  # a broken set file must not stop the edit
         log.warning("marks from %s not used: %s", set_path, exc)
         return []
+
+
+def _sound_file(video: Path | None, wav: Path | None) -> Path | None:
+    """The file a take's sound is cut from: its MP4 when that carries the sound (one
+    file per take, as a camera delivers it; the WAV master stays in the take folder),
+    else the WAV (a project recorded before take MP4s had sound), else the MP4."""
+    from previzkit.media.video import VideoReader
+
+    if video is not None and video.is_file():
+        try:
+            with VideoReader(video) as r:
+                if r.has_audio:
+                    return video
+        except PrevizError:
+            pass
+    return wav or video

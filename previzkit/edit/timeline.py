@@ -7,7 +7,7 @@ and carries ``metadata["previzkit"]``: scene, shot, take, take_id, heading, line
 (script text), estimate_s, score and why, and ``camera`` when the take has a camera
 track (``track``: its camera.npz relative to the project, ``frames``, ``focal_mm``:
 first and last). Slate cards between scenes are gaps with
-``metadata["previzkit"]["slate"]``. Clip names read ``Sc<scene> Sh<shot> Tk<take>``;
+``metadata["previzkit"]["slate"]``. Clip names are the take's media stem (``1_1-B_T002``);
 CMX reel names (:func:`reel_name`: 8 characters, collision-free) come from the same
 three; :func:`reel_table` gives a file whose take does not fit a short unique one.
 Picture clips carry the editor's markers (:mod:`previzkit.edit.markers`).
@@ -24,13 +24,16 @@ from previzkit.core.errors import InputError, MissingFileError
 from previzkit.core.optional import require
 from previzkit.edit.media_refs import absolutize, url_to_path
 from previzkit.model import timecode as tc
+from previzkit.model.take import media_stem
 
 DEFAULT_RECORD_START = "01:00:00:00"
 
 
 def clip_name(scene: str, shot: str, take: int) -> str:
-    """Editorial clip name identifying scene, shot and take."""
-    return f"Sc{scene} Sh{shot} Tk{take}"
+    """Editorial clip name of a take: its media files' stem (``1_1-B_T002``), as an NLE
+    names a clip after its file, so relinking by name (``otiotool --relink-by-name``)
+    finds the file."""
+    return media_stem(scene, shot, take)
 
 
 _SCENE = re.compile(r"^0*(\d{1,3})([A-Z]?)$")

@@ -8,9 +8,7 @@ audio-only clips and a 2-hour timeline of 1000+ events. Each is written by
 tests/helpers/readback.py (OTIO's otio_json, pycmx, ElementTree, pyaaf2): the
 picture events' record in/out and source in/out must come back exact, in frames.
 
-Reader limits, not previzkit bugs, are xfailed with the reason; cases that fail
-because of the exporter bugs issue 20 fixes are ``xfail(strict=True)`` so the fix
-flips them.
+Reader limits, not previzkit bugs, are xfailed with the reason.
 """
 
 from __future__ import annotations
@@ -136,21 +134,6 @@ FORMATS = sorted(available_exporters())
 
 # Reader limits (the format or the reader cannot carry it back), by (case, format).
 LIMITS: dict[tuple[str, str], str] = {}
-# Exporter bugs that issue 20's exporter rewrite fixes, by (case, format).
-_FCPXML = (
-    "issue 20: FCPXML <sequence> has no tcStart (the record start is lost) and each spine "
-    "<clip>'s <video offset=\"0s\"> puts its media outside the clip's window"
-)
-BUGS: dict[tuple[str, str], str] = {(case, "fcpxml"): _FCPXML for case in ["demo", *CASES]}
-BUGS["dissolve", "aaf"] = (
-    "issue 20: AAF export of a dissolve fails: OTIO's AAF writer wants "
-    "Transition.metadata['AAF'] (OperationGroup, CutPoint, PointList), which the "
-    "exporter's prepare step does not fill"
-)
-BUGS["dissolve", "edl"] = (
-    "issue 20: the EDL writes a dissolve as 'D 012' (OTIO's cmx_3600 writer), off CMX "
-    "3600's columns ('D    012'): pycmx reads the incoming event with no transition"
-)
 # Formats whose OTIO adapter takes minutes over the 1000-event cut (fcpx_xml: ~170 s,
 # AAF: ~60 s on 2 cores): run with -m slow.
 SLOW = {("long", "fcpxml"), ("long", "aaf")}
@@ -199,8 +182,6 @@ def _params():
 def test_export_reads_back_frame_exact(case, fmt, timelines, tmp_path, request):
     if (case, fmt) in LIMITS:
         request.applymarker(pytest.mark.xfail(reason=LIMITS[case, fmt]))
-    if (case, fmt) in BUGS:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=BUGS[case, fmt]))
     timeline = timelines[case]
     exporter = available_exporters()[fmt]
     path = export(timeline, tmp_path / f"cut{exporter.suffixes[0]}", fmt)

@@ -34,7 +34,7 @@ def test_assemble_then_export(take_project, sample_script, tmp_path, capsys):
     assert "scene 3" in captured.err  # what no take covers is reported
     edl = tmp_path / "cut.edl"
     assert main(["cut", "export", str(out), "-o", str(edl)]) == 0
-    assert "FCM: NON-DROP FRAME" in edl.read_text() and "Sc1 Sh1-A Tk1" in edl.read_text()
+    assert "FCM: NON-DROP FRAME" in edl.read_text() and "1_1-A_T001" in edl.read_text()
     assert main(["cut", "export", str(out), "-o", str(tmp_path / "x.bin"), "--format", "aaf"]) == 0
     assert main(["cut", "formats"]) == 0
     assert "fcpxml" in capsys.readouterr().out

@@ -250,7 +250,7 @@ def test_otio_keeps_markers(assembled, exported):
     assert kinds["circled"].color == "GREEN" and kinds["why"].color == "BLUE"
     assert kinds["script"].comment.startswith("Sc") and " L" in kinds["script"].comment
     circled = [c for c in clips if any(m.color == "GREEN" for m in c.markers)]
-    assert circled and all(c.name.startswith("Sc1 Sh1-B") for c in circled)
+    assert circled and all(c.name.startswith("1_1-B_T") for c in circled)
 
 
 # -- edge cases: 23.976, a transition, sound alone --------------------------------------

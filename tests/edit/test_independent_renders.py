@@ -247,16 +247,7 @@ def _ntsc_cut(rate_name: str, root: Path):
     [
         ("23.976", "project"),
         ("29.97", "project"),
-        pytest.param(
-            "29.97",
-            "prévis project",
-            id="29.97-space-accent",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 20: media URLs are percent-encoded (Path.as_uri) and the "
-                "cut reader does not decode them: render_cut finds no file",
-            ),
-        ),
+        pytest.param("29.97", "prévis project", id="29.97-space-accent"),
     ],
 )
 def test_melt_and_ges_conform_at_ntsc_rates(rate_name, folder, tmp_path):

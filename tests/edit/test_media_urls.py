@@ -117,7 +117,7 @@ def test_moved_folder_still_resolves_and_render_refuses_missing_media(cut_here, 
     alone.parent.mkdir()
     shutil.copy(cut_here, alone)
     out = tmp_path / "o.mp4"
-    with pytest.raises(MissingFileError, match=r"clip 'Sc1 .*clip media .* cut relink"):
+    with pytest.raises(MissingFileError, match=r"clip '1_1-.*clip media .* cut relink"):
         render_cut(alone, out, RenderOptions(64, 36))
     assert not out.exists()
 

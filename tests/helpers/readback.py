@@ -251,7 +251,7 @@ def read_aaf(path: Path, fps: Fraction) -> Readback:
             at = 0
             for c in comps:
                 kind = type(c).__name__
-                if kind == "Transition":
+                if kind == "Transition":  # overlaps the clips either side of it
                     at -= int(c.length)
                     out.dissolves.append((start + at, int(c.length)))
                     continue
@@ -266,7 +266,7 @@ def read_aaf(path: Path, fps: Fraction) -> Readback:
                 for c in _walk(slot.segment):
                     if type(c).__name__ == "SourceClip" and c.mob is not None:
                         out.audio_only += (c.mob.name or "").startswith("AUDIO ONLY")
-    return out
+    return dissolve_start(out)  # AAF's outgoing clip runs under the dissolve
 
 
 def _walk(seg: Any):

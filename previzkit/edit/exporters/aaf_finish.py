@@ -11,7 +11,7 @@ pyaaf2 file before it is closed; :func:`install` registers :func:`hook_function`
 - names the file source mobs (the writer calls every one ``"Mob"``) after their file
   (``1_1A_T001.mp4``, from the locator) and drops the duplicate file mobs no master
   mob uses (the writer makes one per clip, not per file); master mobs keep the take's
-  clip name (``Sc1 Sh1-A Tk1``) and tape mobs get its reel (``0010A01``, the EDL's);
+  clip name (``1_1-A_T001``) and tape mobs get its reel (``0010A01``, the EDL's);
 - writes each clip's markers as Avid comment markers: ``DescriptiveMarker`` on an
   event slot of the composition (``Position`` the record frame, ``DescribedSlots``
   the picture slot, ``Comment`` the marker's name, the colour and the full text as

@@ -10,7 +10,7 @@ Reel names (8 characters at most) come from :func:`~previzkit.edit.timeline.reel
 each media file its own reel, the take's :func:`~previzkit.edit.timeline.reel_name`
 where it fits, else a short ``R0001``; the reel table, one comment after the first
 event on each reel (OTIO's reader refuses comments before the first event), maps each
-reel to its clip and file (``* REEL 0010A01 = Sc1 Sh1-A Tk1 (1_1A_T001.mp4)``), so a
+reel to its clip and file (``* REEL 0010A01 = 1_1-A_T001 (1_1-A_T001.mp4)``), so a
 shortened name can be traced. Clip markers become ``* LOC:`` lines (the adapter's, at
 the marker's source timecode, in its colour) each followed by ``* COMMENT:`` with the
 marker's full text.
@@ -68,6 +68,10 @@ def _audio_mirrors_video(timeline: Any) -> bool:
     return layout(videos[0]) == layout(audios[0])
 
 
+# OTIO's writer puts a dissolve's length one space after its "D" ("D 012    "); CMX
+# 3600's columns want it in the duration field ("D    012 "), where pycmx and the
+# NLEs read it (same line length)
+_DISSOLVE = re.compile(r"^(\d{3,}  \S+\s+\S+\s+)D (\d{3})    (?=\d)", re.M)
 _EVENT_LINE = re.compile(r"^\d{3,}\s+(\S+)\s")
 COMMENT_CHARS = 120  # longest ``* COMMENT:`` text kept (Avid truncates long comment lines)
 
@@ -113,6 +117,7 @@ def finish(text: str, timeline: Any) -> str:
     fcm = "FCM: DROP FRAME" if is_drop_frame(timeline_rate(timeline)) else "FCM: NON-DROP FRAME"
     if _audio_mirrors_video(timeline):  # picture and its sound: channel B (V + A1)
         text = _EVENT.sub(lambda m: f"{m.group(1)}B    {m.group(2)}", text)
+    text = _DISSOLVE.sub(r"\1D    \2 ", text)
     text = _comment_lines(text, copy.deepcopy(timeline))
     head, sep, rest = text.partition("\n\n")
     if head.startswith("TITLE:") and sep:

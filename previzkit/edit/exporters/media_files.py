@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from previzkit.core.errors import PrevizError
+from previzkit.edit.media_refs import url_to_path
 
 
 @dataclass(frozen=True)
@@ -44,14 +44,9 @@ def media_url(clip: Any) -> str | None:
 
 
 def media_path(url: str) -> Path:
-    """The file path of a ``file:`` URL or plain path, percent-encoding decoded."""
-    if url.startswith("file:"):
-        parsed = urlparse(url)
-        path = unquote(parsed.path)
-        if parsed.netloc and parsed.netloc != "localhost":  # file://server/share
-            path = f"//{parsed.netloc}{path}"
-        return Path(path)
-    return Path(unquote(url))
+    """The file path of a ``file:`` URL or plain path, percent-encoding decoded
+    (:func:`previzkit.edit.media_refs.url_to_path`; an unreadable URL as written)."""
+    return url_to_path(url) or Path(url)
 
 
 def file_url(url: str) -> str:
