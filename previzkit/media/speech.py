@@ -115,16 +115,14 @@ def trim_silence(
     return samples[loud[0] : loud[-1] + 1]
 
 
-def resample(
-    samples: npt.NDArray[np.float32], rate: int, to_rate: int
-) -> npt.NDArray[np.float32]:
+def resample(samples: npt.NDArray[np.float32], rate: int, to_rate: int) -> npt.NDArray[np.float32]:
     """``samples`` at ``rate`` Hz resampled to ``to_rate`` Hz (linear interpolation)."""
     if rate == to_rate or samples.size == 0:
         return samples.astype(np.float32)
     n = max(1, round(samples.size * to_rate / rate))
     t = np.arange(n) * (rate / to_rate)
-    out = np.interp(t, np.arange(samples.size), samples)
-    return out.astype(np.float32)
+    out: npt.NDArray[np.float32] = np.interp(t, np.arange(samples.size), samples).astype(np.float32)
+    return out
 
 
 def synthesize(
@@ -150,9 +148,9 @@ def synthesize(
 
 def cache_key(text: str, params: SpeechParams, sample_rate: int) -> str:
     """Content hash of what a synthesized line depends on."""
-    blob = json.dumps(
-        [text, asdict(params), sample_rate, espeak_version()], sort_keys=True
-    ).encode("utf-8")
+    blob = json.dumps([text, asdict(params), sample_rate, espeak_version()], sort_keys=True).encode(
+        "utf-8"
+    )
     return hashlib.sha256(blob).hexdigest()[:24]
 
 
@@ -173,7 +171,8 @@ def cached_synthesize(
     path = folder / f"{cache_key(text, params, sample_rate)}.npy"
     if path.is_file():
         try:
-            return np.load(path).astype(np.float32)
+            kept: npt.NDArray[np.float32] = np.load(path).astype(np.float32)
+            return kept
         except (OSError, ValueError):
             pass  # a damaged entry is made again
     samples = synthesize(text, params, sample_rate, what=what)

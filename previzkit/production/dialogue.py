@@ -74,9 +74,7 @@ def prepare_dialogue(
         )
         return None
     voices = cast_voices(script.characters)
-    lines = [
-        ln for ln in dialogue_lines(script, voices) if scenes is None or ln.scene in scenes
-    ]
+    lines = [ln for ln in dialogue_lines(script, voices) if scenes is None or ln.scene in scenes]
     source = getattr(script, "source", None) or "script"
     samples, take_samples = {}, {}
     speed = float(np.clip(1.0 / scale, 0.25, 4.0)) if scale > 0 else 1.0

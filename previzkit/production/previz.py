@@ -811,9 +811,7 @@ def rerun_options(command: F) -> F:
 @click.option("--takes", type=click.IntRange(1, 9), default=None, help="Takes per shot (3).")
 @click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
 @click.option("--quick", is_flag=True, help="Small and short: 2 takes a shot, tiny frames (CI).")
-@click.option(
-    "--no-dialogue", is_flag=True, help="Silent takes: no espeak-ng scratch dialogue."
-)
+@click.option("--no-dialogue", is_flag=True, help="Silent takes: no espeak-ng scratch dialogue.")
 @rerun_options
 def previz(
     script: Path,

@@ -4,6 +4,7 @@ autocorrelation, length, level), the cache, and what happens without espeak-ng."
 
 from __future__ import annotations
 
+import itertools
 import logging
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def test_voices_are_stable_distinct_and_alternate_sexes() -> None:
     assert voices == cast_voices(cast)  # the same every run
     assert len({v.variant for v in voices.values()}) == len(cast)
     sexes = [voices[n].sex for n in cast]
-    assert all(a != b for a, b in zip(sexes, sexes[1:], strict=False))
+    assert all(a != b for a, b in itertools.pairwise(sexes))
     assert all(40 <= v.pitch <= 60 and 160 <= v.rate_wpm <= 190 for v in voices.values())
 
 
