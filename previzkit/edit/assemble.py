@@ -104,6 +104,7 @@ class AssemblyRules:
     trim: TrimRules = field(default_factory=TrimRules)
     scoring: ScoringRules = field(default_factory=ScoringRules)
     continuity: ContinuityRules | None = field(default_factory=ContinuityRules)
+    timing: Any = None  # how long beats last (script.breakdown.TimingModel; None: default)
 
 
 def scene_beats(scene: Any, timing: Any = None) -> list[Beat]:
@@ -136,7 +137,7 @@ def scene_beats(scene: Any, timing: Any = None) -> list[Beat]:
             b.lines.append(el.line)
             if el.type is ET.DIALOGUE or el.type is ET.LYRICS:
                 b.text.append(el.plain)
-                b.estimate_s += len(el.plain.split()) / timing.words_per_minute * 60.0
+                b.estimate_s += timing.dialogue_s(el.line, el.plain)
             elif el.type is ET.PARENTHETICAL:
                 b.text.append(el.plain)
     for b in beats:
@@ -302,7 +303,7 @@ def _build(
         )
     rate = tc.rate(rates.pop())
     fps = float(rate.fps)
-    timing = TimingModel()
+    timing = rules.timing or TimingModel()
     scenes = {sc.number: sc for sc in parsed.scenes}
     by_shot: dict[str, list[Any]] = {}
     for t in takes:

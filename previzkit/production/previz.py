@@ -11,7 +11,10 @@ Steps (each timed in :attr:`PrevizResult.seconds`):
    listed in ``cast.yaml``;
 3. **record**: the takes of every shot through the stage loop offscreen (EGL), the
    cast played from the shipped motion-capture clips (``assets/motion/``), timed per
-   take, into the take store (``project/``);
+   take, into the take store (``project/``); scratch dialogue
+   (:mod:`previzkit.production.dialogue`): every line spoken by espeak-ng in its
+   character's voice (cached in ``speech/``), beats as long as their speech, each
+   take's sound recorded with it;
 4. **assemble**: score the takes, cut (``cut.otio``, ``cut.edl``, ``cut.fcpxml``);
 5. **render**: ``previz.mp4`` with burn-ins;
 6. **storyboard**: ``index.html`` + ``thumbs/``.
@@ -74,7 +77,8 @@ class PrevizOptions:
     shoot (None: all). Sets: ``set_files`` location -> set file, ``sets_dir`` a folder
     of set files named after locations, ``standins`` build a set where there is none
     (else that is an error). ``looks``: character -> :class:`Look` (others get
-    :func:`default_looks`)."""
+    :func:`default_looks`). ``dialogue``: speak the lines (espeak-ng) and time
+    dialogue by them (False: silent takes, the words-per-minute estimate)."""
 
     takes: int = 3
     size: tuple[int, int] = (384, 216)
@@ -90,6 +94,7 @@ class PrevizOptions:
     sets_dir: Path | None = None
     standins: bool = True
     looks: Mapping[str, Look] = field(default_factory=dict)
+    dialogue: bool = True
 
     @classmethod
     def quick(cls) -> PrevizOptions:
@@ -371,17 +376,21 @@ def record_plan(
     work: Path,
     progress: ProgressFn | None = None,
     resume: bool = False,
+    scratch: Any = None,
 ) -> tuple[int, int]:
     """Record every planned shot's takes into the take store at ``project``, each scene
     on ``sets[scene]`` (cast and cameras in place), each character playing
     ``clips_of[name]``; returns (takes, frames) recorded. Poses are written under
     ``work``. ``resume``: keep the takes the store already has whole and record the
-    others (:func:`previzkit.production.rerun.takes_to_record`)."""
+    others (:func:`previzkit.production.rerun.takes_to_record`). ``scratch``: the
+    spoken dialogue (:class:`~previzkit.production.dialogue.Scratch`) each take
+    records as its sound and is timed by (None: silent takes, estimated timing)."""
     from previzkit.production import record
+    from previzkit.production.dialogue import spec_dialogue
     from previzkit.render.headless import create_context
     from previzkit.takes.store import TakeStore
 
-    specs = _specs(script, plan, options, sets)
+    specs = _specs(script, plan, options, sets, scratch)
     starts = _start_timecodes(specs, options.rate)
     if resume:
         todo = _resumed(project, specs, starts)
@@ -395,6 +404,7 @@ def record_plan(
     cache: dict[Any, Any] = {}
     done = 0
     clips: dict[tuple[str, ...], Any] = {}
+    scenes = {sc.number: sc for sc in script.scenes}
     work.mkdir(parents=True, exist_ok=True)
     try:
         with TakeStore(project) as store:
@@ -409,6 +419,9 @@ def record_plan(
                         clips_of.get(n, fallback[i % len(fallback)]) for i, n in enumerate(cast)
                     ]
                     clips[cast] = record.load_clips(paths)
+                sound = None
+                if scratch is not None:
+                    sound = spec_dialogue(spec, scenes[spec.scene], scratch)
                 poses = record.write_take_poses(
                     spec, clips[cast], work / f"{spec.scene}_{spec.shot}_{spec.take}.pzt"
                 )
@@ -422,6 +435,8 @@ def record_plan(
                     options.size,
                     start_tc=start_tc,
                     retarget_cache=cache,
+                    sound=sound,
+                    sample_rate=scratch.sample_rate if scratch is not None else 48000,
                 )
                 done += spec.frames
                 if progress is not None:
@@ -450,10 +465,15 @@ def _resumed(project: Path, specs: list[Any], starts: list[str]) -> list[tuple[i
 
 
 def _specs(
-    script: Any, plan: Any, opts: PrevizOptions, sets: Mapping[str, Any] | None = None
+    script: Any,
+    plan: Any,
+    opts: PrevizOptions,
+    sets: Mapping[str, Any] | None = None,
+    scratch: Any = None,
 ) -> list[Any]:
     """The takes to record; each scene's blocking is played on ``sets[scene]`` (the
-    scene's set with its cast on their marks)."""
+    scene's set with its cast on their marks), timed by ``scratch``'s spoken dialogue
+    when given."""
     from previzkit.production.record import take_specs
 
     specs = take_specs(
@@ -465,6 +485,7 @@ def _specs(
         scale=opts.time_scale,
         handle_s=opts.handle_s,
         sets=sets,
+        timing=scratch.timing if scratch is not None else None,
     )
     return [s for s in specs if opts.scenes is None or s.scene in opts.scenes]
 
@@ -611,10 +632,31 @@ def _run_previz(
     seconds["sets"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    total = sum(s.frames for s in _specs(script, plan, opts, sets))
+    scratch = None
+    if opts.dialogue:
+        from previzkit.production.dialogue import SPEECH_DIR, prepare_dialogue
+
+        scratch = prepare_dialogue(
+            script, out / SPEECH_DIR, opts.time_scale, scenes=[s.number for s in plan.scenes]
+        )
+        if scratch is not None:
+            files["speech"] = out / SPEECH_DIR
+    seconds["dialogue"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    total = sum(s.frames for s in _specs(script, plan, opts, sets, scratch))
     with bars("record takes", total, "frame") as progress:
         takes, frames = record_plan(
-            project, script, plan, sets, clips_of, opts, out / "work", progress, resume=resume
+            project,
+            script,
+            plan,
+            sets,
+            clips_of,
+            opts,
+            out / "work",
+            progress,
+            resume=resume,
+            scratch=scratch,
         )
     shutil.rmtree(out / "work", ignore_errors=True)  # the takes hold their poses now
     files["project"] = project
@@ -626,7 +668,10 @@ def _run_previz(
             project,
             script,
             plan=files["shots"],
-            rules=AssemblyRules(min_shot_s=opts.min_shot_s),
+            rules=AssemblyRules(
+                min_shot_s=opts.min_shot_s,
+                timing=scratch.timing if scratch is not None else None,
+            ),
             progress=progress,
         )
     for name, suffix in (("otio", ".otio"), ("edl", ".edl"), ("fcpxml", ".fcpxml")):
@@ -766,6 +811,7 @@ def rerun_options(command: F) -> F:
 @click.option("--takes", type=click.IntRange(1, 9), default=None, help="Takes per shot (3).")
 @click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
 @click.option("--quick", is_flag=True, help="Small and short: 2 takes a shot, tiny frames (CI).")
+@click.option("--no-dialogue", is_flag=True, help="Silent takes: no espeak-ng scratch dialogue.")
 @rerun_options
 def previz(
     script: Path,
@@ -779,6 +825,7 @@ def previz(
     takes: int | None,
     scenes: tuple[str, ...],
     quick: bool,
+    no_dialogue: bool,
     resume: bool,
     force: bool,
 ) -> None:
@@ -792,7 +839,12 @@ def previz(
     looks = dict(parse_look(t) for t in look_opts)
     set_files = dict(parse_set_option(t) for t in set_opts)
     opts = dataclasses.replace(
-        opts, set_files=set_files, sets_dir=sets_dir, standins=not no_standins, looks=looks
+        opts,
+        set_files=set_files,
+        sets_dir=sets_dir,
+        standins=not no_standins,
+        looks=looks,
+        dialogue=not no_dialogue,
     )
     ensure(PREVIZ_EXTRAS, "previz", *PREVIZ_NEEDS)
     result = run_previz(script, output, opts, bars=bar, force=force, resume=resume)

@@ -63,12 +63,13 @@ class TakeSpec:
         return f"{self.scene}/{self.shot}/{self.take}"
 
 
-def shot_estimates(script: Any, plan: Any) -> dict[str, float]:
-    """Script time (s) of each planned shot: the beats it covers, as the editor counts."""
+def shot_estimates(script: Any, plan: Any, timing: Any = None) -> dict[str, float]:
+    """Script time (s) of each planned shot: the beats it covers, as the editor counts
+    (``timing``: a :class:`~previzkit.script.breakdown.TimingModel`, default estimate)."""
     from previzkit.edit.assemble import scene_beats
     from previzkit.script.breakdown import TimingModel
 
-    timing = TimingModel()
+    timing = timing or TimingModel()
     scenes = {sc.number: sc for sc in script.scenes}
     out = {}
     for sp in plan.scenes:
@@ -94,6 +95,7 @@ def take_specs(
     perform: bool = True,
     assets: str | Path | None = None,
     sets: Mapping[str, Any] | None = None,
+    timing: Any = None,
 ) -> list[TakeSpec]:
     """Every take to record, in plan order (scene, shot, take): the shot's script time
     x ``scale`` (+/- 12 % between takes) plus ``handle_s`` before and after. ``clip_s``
@@ -101,20 +103,22 @@ def take_specs(
     scene's blocking for the takes, on ``sets[scene]`` (a SetDef with the cast placed,
     as the recording uses) or else the plan's set file under ``assets`` (default the
     shipped ones) through :func:`~previzkit.production.coverage.scene_set`; a scene
-    with neither keeps the legacy clip timing."""
+    with neither keeps the legacy clip timing. ``timing``: how long beats last (a
+    :class:`~previzkit.script.breakdown.TimingModel`; scratch dialogue's
+    :class:`~previzkit.script.voices.DialogueTiming`), default the estimate."""
     from previzkit.model import timecode as tc
 
     if takes_per_shot < 1:
         raise InputError(f"takes per shot must be >= 1, got {takes_per_shot}")
     fps = float(tc.rate(rate).fps)
-    est = shot_estimates(script, plan)
+    est = shot_estimates(script, plan, timing)
     scenes = {sc.number: sc for sc in script.scenes}
     out = []
     for sp in plan.scenes:
         played = None
         if perform:
             set_def = (sets or {}).get(sp.number)
-            played = scene_performance(scenes[sp.number], sp, scale, assets, set_def)
+            played = scene_performance(scenes[sp.number], sp, scale, assets, set_def, timing)
         for sh in sp.shots:
             for k in range(takes_per_shot):
                 speed, shift = TAKE_TIMING[k % len(TAKE_TIMING)]
@@ -129,7 +133,7 @@ def take_specs(
                 if played is not None:
                     offset = TAKE_OFFSET_S[k % len(TAKE_OFFSET_S)]
                     knots = take_timeline(
-                        scenes[sp.number], sh, frames / fps, handle_s, scale, offset
+                        scenes[sp.number], sh, frames / fps, handle_s, scale, offset, timing
                     )
                     start = knots[0][1]
                     speed = _rate(knots)
@@ -157,7 +161,13 @@ def _rate(knots: Sequence[tuple[float, float]]) -> float:
 
 
 def take_timeline(
-    scene: Any, shot: Any, length_s: float, handle_s: float, scale: float, offset_s: float = 0.0
+    scene: Any,
+    shot: Any,
+    length_s: float,
+    handle_s: float,
+    scale: float,
+    offset_s: float = 0.0,
+    timing: Any = None,
 ) -> tuple[tuple[float, float], ...]:
     """Knots (take s, performance s) of a take of ``shot`` lasting ``length_s``: the
     handles play at speed 1 around the covered beats, which fill the rest of the take
@@ -167,7 +177,7 @@ def take_timeline(
 
     covers = set(shot.covers)
     spans, t = [], 0.0
-    for beat in scene_beats(scene):
+    for beat in scene_beats(scene, timing):
         d = beat.estimate_s * scale
         if covers & set(beat.lines):
             spans.append((t, t + d))
@@ -193,6 +203,7 @@ def scene_performance(
     scale: float = 1.0,
     assets: str | Path | None = None,
     set_def: Any = None,
+    timing: Any = None,
 ) -> dict[str, Any] | None:
     """The played blocking of one scene (name -> Performance, in the scene set's
     character order): its cast where ``set_def`` has them, else placed as
@@ -216,7 +227,7 @@ def scene_performance(
     home = {c.name: (c.position[0], c.position[2], c.yaw_deg) for c in full.characters}
     marks = {k: (float(m.position[0]), float(m.position[1])) for k, m in base.marks.items()}
     props = {p.name: (float(p.position[0]), float(p.position[2])) for p in base.props}
-    blocking = pf.block_scene(scene, home, scale=scale, marks=marks, props=props)
+    blocking = pf.block_scene(scene, home, scale=scale, marks=marks, props=props, timing=timing)
     motions = _motions()
     actor_leg = pf.leg_length(motions[pf.IDLE_CLIP].local)
     strides = {
@@ -473,11 +484,15 @@ def record_take(
     size: tuple[int, int],
     start_tc: str | None = None,
     retarget_cache: dict[Any, Any] | None = None,
+    sound: np.ndarray | None = None,
+    sample_rate: int = 48000,
 ) -> Any:
     """Record one take through the stage loop (offline: one pose frame per loop frame)
     into ``store``; returns the catalogued :class:`~previzkit.model.take.Take`. With a
     ``spec.plan_shot`` the camera is operated (:func:`camera_path`), else the shot's
-    set camera stands still."""
+    set camera stands still. ``sound`` (mono float32 at ``sample_rate`` Hz, from the
+    take's first frame): recorded as the take's audio (its WAV master, muxed into the
+    take's MP4 when it stops), frame by frame with the picture."""
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.sink import RecorderSink
     from previzkit.stage.sources import TrackSource
@@ -494,6 +509,7 @@ def record_take(
         flush_interval=1.0,
         notes=f"speed {spec.speed:g}x from {spec.start_s:.1f} s",
         meta={"timeline": [list(k) for k in spec.timeline]} if spec.timeline else None,
+        audio=(int(sample_rate), 1) if sound is not None else None,
     )
     opts = StageOptions(width=size[0], height=size[1], camera=spec.shot, realtime=False)
     source = TrackSource(poses)
@@ -512,13 +528,18 @@ def record_take(
         if path:
             camera_track = _path_lookup(path)
     sink = RecorderSink(rec)
+    sinks: list[Any] = [sink]
+    if sound is not None:
+        from previzkit.model import timecode as tc
+
+        sinks.append(SoundFeed(sink, sound, sample_rate, float(tc.rate(spec.rate).fps)))
     loop = StageLoop(
         ctx,
         set_def,
         source,
         opts,
         actors=dict(enumerate(cast)),
-        sinks=[sink],
+        sinks=sinks,
         retarget_cache=retarget_cache,
         camera_track=camera_track,
         placements=placements,
@@ -528,6 +549,34 @@ def record_take(
     finally:
         loop.close()
     return store.get(spec.scene, spec.shot, spec.take)
+
+
+class SoundFeed:
+    """A sink after a :class:`~previzkit.stage.sink.RecorderSink`: with each frame it
+    writes that frame's share of ``sound`` (mono, ``sample_rate`` Hz, silence past its
+    end) to the open take's audio, so the WAV is as long as the picture and as safe."""
+
+    def __init__(self, sink: Any, sound: np.ndarray, sample_rate: int, fps: float) -> None:
+        self.sink, self.sound = sink, np.asarray(sound, np.float32).reshape(-1)
+        self.sample_rate, self.fps = int(sample_rate), float(fps)
+        self.frames = 0
+
+    def write_frame(
+        self, poses: Any, camera: Any, image: Any, plate: Any = None, joints: Any = None
+    ) -> None:
+        rec = self.sink.recorder
+        i, self.frames = self.frames, self.frames + 1
+        if rec is None:
+            return
+        a = round(i * self.sample_rate / self.fps)
+        b = round((i + 1) * self.sample_rate / self.fps)
+        chunk = np.zeros(b - a, np.float32)
+        part = self.sound[a:b]
+        chunk[: len(part)] = part
+        rec.audio(chunk)
+
+    def close(self) -> dict[str, Any]:
+        return {"frames": self.frames}
 
 
 def _path_lookup(path: Sequence[Any]) -> Any:

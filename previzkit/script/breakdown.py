@@ -123,6 +123,12 @@ class TimingModel:
     seconds_per_action_line: float = 1.5
     seconds_per_transition: float = 1.0
 
+    def dialogue_s(self, line: int, text: str) -> float:
+        """Screen time (s) of the dialogue element at source ``line`` saying ``text``:
+        its words at ``words_per_minute`` (:class:`previzkit.script.voices.DialogueTiming`
+        uses the spoken length instead)."""
+        return len(text.split()) / self.words_per_minute * 60.0
+
 
 @dataclass
 class SceneBreakdown:
