@@ -453,6 +453,8 @@ def _build(
                 otio.opentime.RationalTime(a.frames, fps),
             )
             video_path = store.file(t, "video")
+            if video_path is None:  # analysed takes have video: a store changed under us
+                raise TakeStoreError(f"take {t.label}: its video file is gone")
             audio_path = _sound_file(video_path, store.file(t, "audio"))
             why = next(s for s in scores[seg.shot.id] if s.label == t.label)
             meta = {
@@ -786,13 +788,13 @@ def _marks(set_path: Path) -> list[tuple[float, float]]:
         return []
 
 
-def _sound_file(video: Path | None, wav: Path | None) -> Path | None:
+def _sound_file(video: Path, wav: Path | None) -> Path:
     """The file a take's sound is cut from: its MP4 when that carries the sound (one
     file per take, as a camera delivers it; the WAV master stays in the take folder),
     else the WAV (a project recorded before take MP4s had sound), else the MP4."""
     from previzkit.media.video import VideoReader
 
-    if video is not None and video.is_file():
+    if video.is_file():
         try:
             with VideoReader(video) as r:
                 if r.has_audio:
