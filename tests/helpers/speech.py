@@ -10,7 +10,7 @@ import pytest
 
 needs_espeak = pytest.mark.skipif(
     shutil.which("espeak-ng") is None,
-    reason="espeak-ng not installed (Debian package espeak-ng: scripts/setup.d/62-tts.sh)",
+    reason="espeak-ng not installed (Debian package espeak-ng: installed by scripts/install.sh)",
 )
 
 WINDOW_S = 0.01  # energy window (s)
