@@ -132,7 +132,9 @@ class AdaptiveDetector:
     single step over it (a flash or cut inside is no dissolve); ``dissolve_windows``:
     half-windows (frames); ``min_gradual``: shortest fade run (frames); ``min_shot``:
     boundaries closer than this (frames) are merged; ``radius``: frames each side
-    for the local baseline and contrast.
+    for the local baseline and contrast; ``min_contrast``: the contrast (levels)
+    fades and dissolves are measured against in flatter footage, so that drift in a
+    flat picture is no transition.
     """
 
     threshold: float = 0.12
@@ -151,6 +153,7 @@ class AdaptiveDetector:
     min_gradual: int = 4
     min_shot: int = 6
     radius: int = 24
+    min_contrast: float = 15.0
     _grid: list[npt.NDArray[np.float32]] = field(default_factory=list, repr=False)
     _thumbs: list[npt.NDArray[np.float32]] = field(default_factory=list, repr=False)
 
@@ -166,6 +169,7 @@ class AdaptiveDetector:
             "dissolve_threshold",
             "path_ratio",
             "step_ratio",
+            "min_contrast",
         ):
             if not getattr(self, name) > 0:
                 raise InputError(f"AdaptiveDetector.{name}: must be > 0, got {getattr(self, name)}")
@@ -218,12 +222,13 @@ def boundaries(
         raise ShapeError(f"thumbs: {thumbs.shape[0]} frames for {n} grid frames")
     d = frame_differences(grid)
     base = np.maximum(_running_median(d, p.radius), 0.05)
-    contrast = np.maximum(local_contrast(grid, p.radius), 2.0)
+    seen = local_contrast(grid, p.radius)
+    contrast = np.maximum(seen, p.min_contrast)  # for fades and dissolves
     moved = motion_explained(thumbs)
     prev = np.concatenate([[0.0], d[:-1]])
     nxt = np.concatenate([d[1:], [0.0]])
     spike = (
-        (d >= p.threshold * contrast)
+        (d >= p.threshold * np.maximum(seen, 2.0))  # a dark set's cuts change few levels
         & (d >= p.cut_ratio * base)
         & (d >= p.neighbour_ratio * np.maximum(prev, nxt))
     )
