@@ -104,7 +104,7 @@ def test_bad_inputs(tmp_path):
     bad.write_bytes(b"not a video" * 100)
     with pytest.raises(VideoOpenError, match=r"bad\.mp4"):
         detect_video(bad)
-    with pytest.raises(InputError, match="detector 'magic': unknown; available: content"):
+    with pytest.raises(InputError, match="detector 'magic': unknown; available: auto, adaptive, content"):
         get_detector("magic")
     with pytest.raises(InputError, match="cut_ratio: must be > 0"):
         ContentDetector(cut_ratio=0)

@@ -146,7 +146,7 @@ class AdaptiveDetector:
     gradual_ratio: float = 2.2
     gradual_floor: float = 1.0
     gradual_threshold: float = 0.5
-    dissolve_threshold: float = 0.2
+    dissolve_threshold: float = 0.3
     path_ratio: float = 2.0
     step_ratio: float = 0.35
     dissolve_windows: tuple[int, ...] = (4, 8, 12)
