@@ -85,7 +85,10 @@ def reels(folder: Path, clips: tuple[str, ...], seeds: range, width: int, height
     out = []
     for seed in seeds:
         r = write_reel(
-            folder / f"reel{seed}.mp4", random_reel(have, seed, shots=12), width=width, height=height
+            folder / f"reel{seed}.mp4",
+            random_reel(have, seed, shots=12),
+            width=width,
+            height=height,
         )
         t = r.truth
         out.append(Video(r.path, t.frames, t.cuts, t.tolerance, t.distractors))
@@ -163,7 +166,9 @@ def print_table(title: str, videos: list[Video], totals: dict[str, list[float]])
     frames = sum(v.frames for v in videos)
     cuts = sum(len(v.cuts) for v in videos)
     dis = sum(len(v.distractors) for v in videos)
-    print(f"\n{title}: {len(videos)} videos, {frames} frames, {cuts} shot starts, {dis} distractors")
+    print(
+        f"\n{title}: {len(videos)} videos, {frames} frames, {cuts} shot starts, {dis} distractors"
+    )
     print(
         f"  {'detector':<31} {'precision':>9} {'recall':>7} {'F1':>6} {'fp@dis':>6} "
         f"{'fps':>6} {'cpu s':>6} {'speed':>6}"

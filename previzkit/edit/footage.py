@@ -14,6 +14,7 @@ a new shot starts at a cut's first frame or a transition's middle.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 from collections.abc import Iterator, Mapping, Sequence
@@ -30,6 +31,7 @@ from previzkit.media.video import VideoWriter
 
 CACHE_ENV = "PREVIZKIT_FOOTAGE"
 DEFAULT_CACHE = "/var/cache/previzkit/footage"
+CUT = Transition()
 MARGIN = 1.5  # sources are scaled to 1.5x the reel size; shots show a crop of them
 
 
@@ -47,7 +49,7 @@ class FootageFile:
     def shots(self, limit: int = 300) -> list[tuple[int, int]]:
         """[start, end) of each of the clip's shots within its first ``limit`` frames."""
         edges = [0, *[c for c in self.cuts if c < limit], min(self.frames, limit)]
-        return list(zip(edges[:-1], edges[1:], strict=True))
+        return list(itertools.pairwise(edges))
 
 
 FOOTAGE: dict[str, FootageFile] = {
@@ -73,7 +75,10 @@ FOOTAGE: dict[str, FootageFile] = {
         36,
     ),
     "ball": FootageFile(
-        "python3-mecavideo", "/usr/share/pymecavideo/data/video/balle-jbart.mp4", "CC-BY-SA-3.0", 255
+        "python3-mecavideo",
+        "/usr/share/pymecavideo/data/video/balle-jbart.mp4",
+        "CC-BY-SA-3.0",
+        255,
     ),
     "ball_vp9": FootageFile(
         "python3-mecavideo", "/usr/share/pymecavideo/data/video/balle1-vp9.avi", "CC-BY-SA-3.0", 295
@@ -128,7 +133,7 @@ class Segment:
     clip: str
     start: int
     frames: int
-    transition: Transition = Transition()
+    transition: Transition = CUT
     flash: tuple[int, int] | None = None
     bump: int | None = None
     pan: tuple[int, int] | None = None
@@ -153,7 +158,7 @@ def _starts(segments: Sequence[Segment]) -> list[int]:
             pos -= s.transition.frames
         starts.append(pos)
         pos += s.frames
-    return starts + [pos]
+    return [*starts, pos]
 
 
 def check_reel(segments: Sequence[Segment], sources: Mapping[str, int] | None = None) -> None:
@@ -172,7 +177,7 @@ def check_reel(segments: Sequence[Segment], sources: Mapping[str, int] | None = 
         tr = s.transition
         if tr.kind not in ("cut", "dissolve", "fade"):
             raise InputError(f"{where}: transition {tr.kind!r} (cut, dissolve or fade)")
-        if i > 0 and tr.kind != "cut" and not 2 <= tr.frames:
+        if i > 0 and tr.kind != "cut" and not tr.frames >= 2:
             raise InputError(f"{where}: transition of {tr.frames} frames (at least 2)")
         nxt = segments[i + 1].transition if i + 1 < len(segments) else Transition()
         overlap = (tr.frames if i > 0 and tr.kind != "cut" else 0) + (

@@ -46,7 +46,9 @@ def test_test_project_render(cut_file, rendered, burn_ins, tmp_path, capsys):
 
     video = rendered
     if not burn_ins:
-        video = render_cut(cut_file, tmp_path / "clean.mp4", RenderOptions(320, 180, burn_ins=False))
+        video = render_cut(
+            cut_file, tmp_path / "clean.mp4", RenderOptions(320, 180, burn_ins=False)
+        )
     _check(_cli_cuts(video, capsys), cut_shot_starts(cut_file))
 
 

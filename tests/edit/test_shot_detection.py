@@ -142,11 +142,13 @@ def test_bad_inputs(tmp_path):
     bad.write_bytes(b"not a video" * 100)
     with pytest.raises(VideoOpenError, match=r"bad\.mp4"):
         detect_video(bad)
-    with pytest.raises(InputError, match="detector 'magic': unknown; available: auto, adaptive, content"):
+    with pytest.raises(
+        InputError, match="detector 'magic': unknown; available: auto, adaptive, content"
+    ):
         get_detector("magic")
     with pytest.raises(InputError, match="cut_ratio: must be > 0"):
         ContentDetector(cut_ratio=0)
-    with pytest.raises(InputError, match="AdaptiveDetector.bridge_ratio: must be > 0"):
+    with pytest.raises(InputError, match=r"AdaptiveDetector\.bridge_ratio: must be > 0"):
         AdaptiveDetector(bridge_ratio=-1)
     with pytest.raises(InputError, match="dissolve_windows"):
         AdaptiveDetector(dissolve_windows=())

@@ -80,9 +80,7 @@ def get_detector(
     found = DETECTORS.available()
     key = AUTO if name == "auto" else name
     if key not in found:
-        raise InputError(
-            f"detector {name!r}: unknown; available: {', '.join(['auto', *found])}"
-        )
+        raise InputError(f"detector {name!r}: unknown; available: {', '.join(['auto', *found])}")
     if threshold is not None:
         options[THRESHOLD_FIELDS.get(key, "threshold")] = threshold
     if min_shot is not None:

@@ -7,6 +7,7 @@ previous one's take without a jump in source frames is no visible cut and is lef
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ def cut_shot_starts(cut: str | Path | Any) -> list[int]:
     timeline = load_cut(cut) if isinstance(cut, str | Path) else cut
     events = cut_events(timeline)
     starts = []
-    for prev, e in zip(events, events[1:], strict=False):
+    for prev, e in itertools.pairwise(events):
         same_take = (
             e.slate is None
             and prev.slate is None
