@@ -246,13 +246,14 @@ def boundaries(
             continue  # the same picture brighter or darker: a flash, or its end
         found.append((int(t), 2, float(d[t]), int(t), int(t)))
 
-    def straight(a: int, b: int) -> bool:
-        """Frames a .. b are a transition, not motion or a flash."""
+    def straight(a: int, b: int, through_black: bool = False) -> bool:
+        """Frames a .. b are a transition, not motion or a flash. A fade through black
+        goes the long way round: only its spread (no single step dominates) is checked."""
         a, b = max(a, 0), min(b, n - 1)
-        ends = float(np.abs(grid[b] - grid[a]).mean())
         steps = d[a + 1 : b + 1]
+        ends = float(steps.sum()) if through_black else float(np.abs(grid[b] - grid[a]).mean())
         return (
-            float(steps.sum()) <= p.path_ratio * ends
+            (through_black or float(steps.sum()) <= p.path_ratio * ends)
             and float(steps.max()) <= p.step_ratio * ends
             and float(np.median(moved[a + 1 : b + 1])) >= p.motion_ratio
         )
@@ -265,7 +266,9 @@ def boundaries(
     for a, b in _regions(bridged):
         if b - a >= p.min_gradual:
             change = float(np.abs(grid[min(b, n - 1)] - grid[a - 1]).mean())
-            if change >= p.gradual_threshold * contrast[a] and straight(a - 1, b):
+            luma = grid[a - 1 : min(b, n - 1) + 1, :144].mean(axis=1)
+            dark = float(luma.min()) < 0.6 * min(float(luma[0]), float(luma[-1]))
+            if change >= p.gradual_threshold * contrast[a] and straight(a - 1, b, dark):
                 found.append(((a + b) // 2, 1, change, a - 1, b))
 
     # dissolves: straight paths between different-looking frames
