@@ -20,7 +20,9 @@ levels):
 - **Fades and dissolves** are found as by :mod:`.content` (runs of raised ``d`` whose
   ends differ; straight paths in feature space), and kept only when the path is
   nearly straight (the summed frame differences at most ``path_ratio`` times the
-  difference between its ends) and not a camera move.
+  difference between its ends, no single step above ``step_ratio`` of it; a fade
+  through black, whose luma dips below both ends, only the latter against its summed
+  steps) and not a camera move.
 
 A transition counts once, at its middle; boundaries closer than ``min_shot`` frames
 are merged (a hard cut wins).
