@@ -1,6 +1,7 @@
 """Shot boundaries on videos made here with PyAV (hard cuts, dissolves, fades at known
 frames over moving textures), against PySceneDetect's ContentDetector on the same
-videos."""
+videos; detector choice and thresholds through the API and `previzkit cut detect`.
+Real footage: test_detect_real_footage.py; previzkit's renders: test_detect_previz.py."""
 
 from __future__ import annotations
 
@@ -9,8 +10,14 @@ import json
 import numpy as np
 import pytest
 
-from previzkit.core.errors import InputError, MissingFileError, VideoOpenError
-from previzkit.edit.detectors import ContentDetector, detect_video, get_detector, score_cuts
+from previzkit.core.errors import InputError, MissingFileError, ShapeError, VideoOpenError
+from previzkit.edit.detectors import (
+    AdaptiveDetector,
+    ContentDetector,
+    detect_video,
+    get_detector,
+    score_cuts,
+)
 from previzkit.edit.synthetic import Transition, write_synthetic_video
 
 pytestmark = pytest.mark.media
@@ -44,8 +51,9 @@ def test_ground_truth_of_the_generator(known_video):
     assert v.cuts[1] == a + 6 and b - a == 12
 
 
-def test_finds_cuts_dissolves_and_fades(known_video):
-    result = detect_video(known_video.path)
+@pytest.mark.parametrize("name", ["auto", "content"])
+def test_finds_cuts_dissolves_and_fades(known_video, name):
+    result = detect_video(known_video.path, get_detector(name))
     assert result.frames == known_video.frames and result.fps == pytest.approx(24)
     _p, _r, f1 = score_cuts(result.cuts, known_video.cuts, _tolerance(TRANSITIONS))
     assert f1 >= 0.9, (result.cuts, known_video.cuts)
@@ -73,9 +81,39 @@ def test_f1_at_least_pyscenedetect(known_video):
     )
 
 
-def test_no_cuts_in_one_moving_shot(tmp_path):
+@pytest.mark.parametrize("name", ["auto", "content"])
+def test_no_cuts_in_one_moving_shot(tmp_path, name):
     v = write_synthetic_video(tmp_path / "one.mp4", [90], [], width=160, height=96, seed=3)
-    assert detect_video(v.path).cuts == []
+    assert detect_video(v.path, get_detector(name)).cuts == []
+
+
+def test_detector_by_name_and_threshold():
+    assert isinstance(get_detector(), AdaptiveDetector)  # auto
+    det = get_detector("adaptive", threshold=0.3, min_shot=4)
+    assert isinstance(det, AdaptiveDetector) and (det.threshold, det.min_shot) == (0.3, 4)
+    old = get_detector("content", threshold=4.0)
+    assert isinstance(old, ContentDetector) and old.cut_threshold == 4.0
+    with pytest.raises(InputError, match="detector 'content': bad option"):
+        get_detector("content", sharpness=2)
+
+
+def test_cli_detector_options(known_video, capsys):
+    from previzkit.cli import main
+
+    def cuts(*opts):
+        assert main(["cut", "detect", str(known_video.path), "--json", *opts]) == 0
+        return json.loads(capsys.readouterr().out)["cuts"]
+
+    assert cuts() == cuts("--detector", "adaptive")
+    # a huge floor leaves no hard cut; a long shortest shot merges boundaries
+    assert known_video.cuts[0] not in cuts("--detector", "content", "--threshold", "200")
+    assert len(cuts("--min-shot", "80")) < len(cuts())
+    assert main(["cut", "detect", str(known_video.path), "--detector", "magic"]) != 0
+    assert "detector 'magic': unknown; available: auto, adaptive, content" in (
+        capsys.readouterr().err
+    )
+    assert main(["cut", "detect", str(known_video.path), "--threshold", "-1"]) != 0
+    assert "AdaptiveDetector.threshold: must be > 0" in capsys.readouterr().err
 
 
 def test_cli_prints_json(known_video, capsys):
@@ -104,10 +142,18 @@ def test_bad_inputs(tmp_path):
     bad.write_bytes(b"not a video" * 100)
     with pytest.raises(VideoOpenError, match=r"bad\.mp4"):
         detect_video(bad)
-    with pytest.raises(InputError, match="detector 'magic': unknown; available: content"):
+    with pytest.raises(
+        InputError, match="detector 'magic': unknown; available: auto, adaptive, content"
+    ):
         get_detector("magic")
     with pytest.raises(InputError, match="cut_ratio: must be > 0"):
         ContentDetector(cut_ratio=0)
-    det = ContentDetector()
-    with pytest.raises(InputError, match="frame index 3: expected 0"):
-        det.process_frame(3, (np.zeros((90, 160), np.uint8),) * 3)
+    with pytest.raises(InputError, match=r"AdaptiveDetector\.bridge_ratio: must be > 0"):
+        AdaptiveDetector(bridge_ratio=-1)
+    with pytest.raises(InputError, match="dissolve_windows"):
+        AdaptiveDetector(dissolve_windows=())
+    for det in (ContentDetector(), AdaptiveDetector()):
+        with pytest.raises(InputError, match="frame index 3: expected 0"):
+            det.process_frame(3, (np.zeros((90, 160), np.uint8),) * 3)
+    with pytest.raises(ShapeError, match=r"shape \(8, 8\) is smaller than the 16x9 grid"):
+        AdaptiveDetector().process_frame(0, (np.zeros((8, 8), np.uint8),) * 3)
