@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -70,3 +71,21 @@ def display():
     yield f":{number.decode().strip()}"
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def quick_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One ``previzkit demo --quick`` for the session, into a folder whose name has a
+    space and an accent (``quick démo``): (output folder, stdout). Read it, don't change
+    it: a test that moves or edits it copies it first."""
+    import sys
+
+    out = tmp_path_factory.mktemp("demo") / "quick démo"
+    proc = subprocess.run(
+        [sys.executable, "-m", "previzkit", "demo", "--quick", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, proc.stdout

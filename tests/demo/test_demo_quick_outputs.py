@@ -4,8 +4,6 @@ libraries (OTIO, pycmx, PyAV, the HTML page's files)."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -15,16 +13,8 @@ pytestmark = [pytest.mark.gl, pytest.mark.media, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    out = tmp_path_factory.mktemp("demo") / "out"
-    proc = subprocess.run(
-        [sys.executable, "-m", "previzkit", "demo", "--quick", "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return out, proc.stdout
+def demo_run(quick_demo: tuple[Path, str]) -> tuple[Path, str]:
+    return quick_demo
 
 
 def _plan(out: Path):

@@ -6,8 +6,6 @@ project's cut (tests/edit/conftest.py)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -53,27 +51,24 @@ def test_test_project_render(cut_file, rendered, burn_ins, tmp_path, capsys):
 
 
 @pytest.fixture(scope="module")
-def quick_demo(tmp_path_factory):
-    """`previzkit demo --quick` (its previz.mp4 has burn-ins) and the same cut rendered
-    again without them."""
+def quick_renders(quick_demo, tmp_path_factory):
+    """The session's `previzkit demo --quick` (its previz.mp4 has burn-ins) and the same
+    cut rendered again without them."""
     from previzkit.edit.render import RenderOptions, render_cut
 
-    out = tmp_path_factory.mktemp("demo") / "out"
-    proc = subprocess.run(
-        [sys.executable, "-m", "previzkit", "demo", "--quick", "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
+    out = quick_demo[0]
+    clean = render_cut(
+        out / "cut.otio",
+        tmp_path_factory.mktemp("clean") / "clean.mp4",
+        RenderOptions(320, 180, burn_ins=False),
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    clean = render_cut(out / "cut.otio", out / "clean.mp4", RenderOptions(320, 180, burn_ins=False))
     return out, clean
 
 
 @pytest.mark.slow
 @pytest.mark.gl
-def test_quick_demo_previz_burn_ins_on_and_off(quick_demo, capsys):
-    out, clean = quick_demo
+def test_quick_demo_previz_burn_ins_on_and_off(quick_renders, capsys):
+    out, clean = quick_renders
     truth = cut_shot_starts(out / "cut.otio")
     assert len(truth) >= 10
     _check(_cli_cuts(out / "previz.mp4", capsys), truth)

@@ -28,12 +28,13 @@ def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def moved(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo run into ``quick démo``, then the folder moved to ``moved ö/quick démo``."""
+def moved(quick_demo: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's demo run into ``quick démo``, copied whole to a new place, then
+    that copy moved to ``moved ö/quick démo``. The session's original stays where it
+    was, so every test here also checks that media resolve inside the moved folder."""
     base = tmp_path_factory.mktemp("paths")
     out = base / "quick démo"
-    proc = _cli("demo", "--quick", "-o", out)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    shutil.copytree(quick_demo[0], out)
     dest = base / "moved ö" / "quick démo"
     dest.parent.mkdir()
     shutil.move(out, dest)
@@ -94,6 +95,7 @@ def test_moved_cut_renders_and_exports_resolve_media(moved: Path, tmp_path: Path
         for url in urls:
             found = url_to_path(url, moved)
             assert found is not None and found.is_file(), (suffix, url)
+            assert found.resolve().is_relative_to(moved.resolve()), (suffix, url)
 
 
 def test_media_moved_on_their_own_are_relinked(moved: Path, tmp_path: Path) -> None:
@@ -155,3 +157,27 @@ def test_bundle_writes_an_otioz_that_otiotool_reads(moved: Path, tmp_path: Path)
         ["otiotool", "-i", str(out), "--list-media"], capture_output=True, text=True, check=True
     ).stdout
     assert {ln.split("MEDIA:")[1].strip() for ln in listed.splitlines() if "MEDIA:" in ln} == media
+
+
+def test_otiotool_relinks_by_name_from_a_flat_media_folder(moved: Path, tmp_path: Path) -> None:
+    """Media gathered into one folder (as an editor's media manager does): OTIO's own
+    ``otiotool --relink-by-name`` finds every clip, clip names being file stems."""
+    from previzkit.edit.media_refs import url_to_path
+
+    flat = tmp_path / "media ü"
+    flat.mkdir()
+    for p in (moved / "project" / "takes").rglob("*.mp4"):
+        if not p.name.endswith("_plate.mp4"):
+            shutil.copy(p, flat / p.name)
+    out = tmp_path / "relinked.otio"
+    proc = subprocess.run(
+        ["otiotool", "-i", str(moved / "cut.otio"), "--relink-by-name", str(flat), "-o", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    clips = list(otio.adapters.read_from_file(str(out)).find_clips())
+    assert clips
+    for clip in clips:
+        found = url_to_path(clip.media_reference.target_url)
+        assert found is not None and found.parent == flat and found.is_file(), clip.name
