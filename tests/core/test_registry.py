@@ -66,5 +66,5 @@ def test_unknown_name_lists_the_known_ones() -> None:
 
 def test_every_builtin_exporter_loads_here() -> None:
     # opentimelineio-plugins and otio-fcpx-xml-adapter are installed with previzkit[edit]
-    assert set(EXPORTERS.available()) == {"otio_native", "edl", "fcp7", "fcpx", "aaf"}
+    assert set(EXPORTERS.available()) == {"otio_native", "edl", "fcp7", "fcpx", "aaf", "xges"}
     assert find_exporter("cut.edl").adapter == "cmx_3600"
