@@ -1,17 +1,16 @@
 """Assembly: the day's takes + the script's shot plan -> a previz cut (OTIO timeline).
 
-Scene after scene in script order, the scene is split into *beats*: its action
-paragraphs and dialogue blocks (cue + lines). Each beat gets a shot from the plan
-among those that cover its lines and have a usable take:
-
-- dialogue: a single on the speaker, else an over-the-shoulder on the speaker, else a
-  two-shot, else the master (so the cut changes shot when the speaker changes);
-- action: the establishing shot for the scene's opening beats, else the master,
-  else a two-shot, else whatever covers it (an insert, a POV).
-
-Consecutive beats on the same shot become one segment (no jump cut: one shot is never
-cut to itself). A segment shorter than ``min_shot_s`` is given to its neighbour's shot
-when that shot covers its lines (else to the master), until none is left that can be.
+Scene after scene in script order, the scene is split into *beats*
+(:mod:`~previzkit.edit.beats`: its action paragraphs and dialogue blocks). Each beat
+gets a shot from the plan among those that cover its lines and have a usable take
+(:mod:`~previzkit.edit.selection`): the script's rules first
+(:mod:`~previzkit.edit.coverage`: O.S. and V.O. lines off the speaker's shot, POV lines
+on the POV, inserts where the action names their prop, dual dialogue on the two-shot),
+then the editing styles' preferences (:mod:`~previzkit.edit.styles`, ``rules.styles``).
+Consecutive beats on the same shot become one segment (no jump cut); a segment shorter
+than ``min_shot_s`` goes to a neighbour's shot (else the master) that the script
+allows. Each clip's ``metadata["previzkit"]["why"]`` starts with the rules that chose
+its shot.
 
 Each shot uses its best take (:mod:`scoring`). A take whose pose file carries a scene
 clock (meta ``timeline``, :class:`~previzkit.edit.trim.TakeClock`: a take of the scene's
@@ -46,6 +45,8 @@ import numpy as np
 from previzkit.core.errors import InputError, JournalError, PrevizError, TakeStoreError
 from previzkit.core.optional import require
 from previzkit.core.progress import ProgressFn
+from previzkit.edit.beats import Beat, Segment, scene_beats
+from previzkit.edit.beats import covers as _covers
 from previzkit.edit.continuity import (
     ContinuityRules,
     CutPoint,
@@ -53,8 +54,12 @@ from previzkit.edit.continuity import (
     character_jumps,
     motivated,
 )
+from previzkit.edit.coverage import scene_cues
 from previzkit.edit.markers import clip_markers, to_otio
 from previzkit.edit.scoring import ScoringRules, TakeAnalysis, TakeScore, rank_takes
+from previzkit.edit.selection import choose_shot as choose_shot  # re-exported
+from previzkit.edit.selection import segments_for_scene
+from previzkit.edit.styles import parse_styles
 from previzkit.edit.timeline import DEFAULT_RECORD_START, clip_name, reel_name, reel_table
 from previzkit.edit.trim import TakeClock, TrimRules, script_times
 from previzkit.model import timecode as tc
@@ -64,38 +69,14 @@ from previzkit.model.pose_track import MAGIC, VERSION, TrackError
 
 log = logging.getLogger(__name__)
 
-DIALOGUE_ORDER = ("single", "ots", "two-shot", "master", "pov", "insert", "establishing")
-ACTION_ORDER = ("master", "two-shot", "establishing", "pov", "insert", "single", "ots")
-
-
-@dataclass
-class Beat:
-    """A unit of the scene the editor picks a shot for: an action paragraph or a
-    dialogue block. ``lines`` are source line numbers, ``estimate_s`` script time."""
-
-    scene: str
-    index: int
-    kind: str  # "action" or "dialogue"
-    speaker: str | None
-    lines: list[int]
-    text: list[str]
-    estimate_s: float
-
-
-@dataclass
-class Segment:
-    """Consecutive beats cut on one shot."""
-
-    shot: Any  # previzkit.script.shots.Shot
-    beats: list[Beat] = field(default_factory=list)
-
 
 @dataclass(frozen=True)
 class AssemblyRules:
     """``min_shot_s``: shortest segment kept on its own; ``slate_s``: slate card length
     between scenes (0: none); ``record_start``: record timecode of the first frame;
     ``continuity``: how cuts match action where takes have joint tracks (None: cut at
-    the script's edit points)."""
+    the script's edit points); ``styles``: editing styles by name
+    (:mod:`~previzkit.edit.styles`, e.g. ``"start-wide,intensify"``; None: the default)."""
 
     min_shot_s: float = 1.0
     slate_s: float = 2.0
@@ -105,131 +86,7 @@ class AssemblyRules:
     scoring: ScoringRules = field(default_factory=ScoringRules)
     continuity: ContinuityRules | None = field(default_factory=ContinuityRules)
     timing: Any = None  # how long beats last (script.breakdown.TimingModel; None: default)
-
-
-def scene_beats(scene: Any, timing: Any = None) -> list[Beat]:
-    """The beats of one parsed scene (``previzkit.script.model.Scene``)."""
-    from previzkit.script.breakdown import WIDTH, TimingModel, wrapped_lines
-    from previzkit.script.model import ElementType as ET
-
-    timing = timing or TimingModel()
-    beats: list[Beat] = []
-    for el in scene.elements:
-        if el.type in (ET.ACTION, ET.CENTERED) or (el.type is ET.LYRICS and not el.character):
-            n = wrapped_lines(el.plain, WIDTH["action"])
-            beats.append(
-                Beat(
-                    scene.number,
-                    len(beats),
-                    "action",
-                    None,
-                    [el.line],
-                    [el.plain],
-                    max(0.5, n * timing.seconds_per_action_line),
-                )
-            )
-        elif el.type is ET.CHARACTER and el.character:
-            beats.append(
-                Beat(scene.number, len(beats), "dialogue", el.character, [el.line], [], 0.0)
-            )
-        elif el.character and beats and beats[-1].kind == "dialogue":
-            b = beats[-1]
-            b.lines.append(el.line)
-            if el.type is ET.DIALOGUE or el.type is ET.LYRICS:
-                b.text.append(el.plain)
-                b.estimate_s += timing.dialogue_s(el.line, el.plain)
-            elif el.type is ET.PARENTHETICAL:
-                b.text.append(el.plain)
-    for b in beats:
-        b.estimate_s = max(b.estimate_s, 0.5)
-    return beats
-
-
-def _covers(shot: Any, beat: Beat) -> bool:
-    return bool(set(shot.covers) & set(beat.lines))
-
-
-def choose_shot(beat: Beat, shots: list[Any], opening: bool) -> Any | None:
-    """The plan's shot for ``beat`` among ``shots`` (those with a usable take)."""
-    cands = [s for s in shots if _covers(s, beat)]
-    if not cands:
-        return None
-    if beat.kind == "dialogue":
-        order: tuple[str, ...] = DIALOGUE_ORDER
-
-        def rank(s: Any) -> tuple[int, int]:
-            on_speaker = bool(s.subjects) and s.subjects[0] == beat.speaker
-            if s.type in ("single", "ots") and not on_speaker:
-                return (len(order) + 1, 0)
-            return (order.index(s.type) if s.type in order else len(order), 0)
-    else:
-        order = (("establishing",) if opening else ()) + ACTION_ORDER
-
-        def rank(s: Any) -> tuple[int, int]:
-            return (order.index(s.type) if s.type in order else len(order), 0)
-
-    return min(cands, key=lambda s: (rank(s), shots.index(s)))
-
-
-def segments_for_scene(
-    beats: list[Beat],
-    shots: list[Any],
-    seconds: Callable[[Any, list[Beat]], float],
-    rules: AssemblyRules = AssemblyRules(),
-) -> tuple[list[Segment], list[Beat]]:
-    """Segments of one scene and the beats no usable shot covers.
-
-    ``seconds(shot, beats)`` is the screen time the beats would take on that shot.
-    """
-    chosen: list[tuple[Beat, Any]] = []
-    missing: list[Beat] = []
-    for b in beats:
-        shot = choose_shot(b, shots, opening=b.index < rules.establishing_beats)
-        if shot is None:
-            missing.append(b)
-        else:
-            chosen.append((b, shot))
-
-    def group(pairs: list[tuple[Beat, Any]]) -> list[Segment]:
-        segs: list[Segment] = []
-        for b, s in pairs:
-            if segs and segs[-1].shot is s:
-                segs[-1].beats.append(b)
-            else:
-                segs.append(Segment(s, [b]))
-        return segs
-
-    segs = group(chosen)
-    master = next((s for s in shots if s.type == "master"), None)
-    for _ in range(len(segs) + 1):
-        changed = False
-        for i, seg in enumerate(segs):
-            if len(segs) < 2 or seconds(seg.shot, seg.beats) >= rules.min_shot_s:
-                continue
-            options = []
-            if i > 0:
-                options.append(segs[i - 1].shot)
-            if i + 1 < len(segs):
-                options.append(segs[i + 1].shot)
-            if master is not None:
-                options.append(master)
-            for alt in options:
-                if alt is not seg.shot and all(_covers(alt, b) for b in seg.beats):
-                    seg.shot = alt
-                    changed = True
-                    break
-            if not changed:  # no other shot covers it: let it take over a neighbour
-                for j in (i + 1, i - 1):
-                    if 0 <= j < len(segs) and all(_covers(seg.shot, b) for b in segs[j].beats):
-                        segs[j].shot = seg.shot
-                        changed = True
-                        break
-            if changed:
-                break
-        segs = group([(b, seg.shot) for seg in segs for b in seg.beats])
-        if not changed:
-            break
-    return segs, missing
+    styles: str | tuple[str, ...] | None = None  # editing styles (None: DEFAULT_STYLES)
 
 
 @dataclass
@@ -304,6 +161,7 @@ def _build(
     rate = tc.rate(rates.pop())
     fps = float(rate.fps)
     timing = rules.timing or TimingModel()
+    styles = parse_styles(rules.styles)
     scenes = {sc.number: sc for sc in parsed.scenes}
     by_shot: dict[str, list[Any]] = {}
     for t in takes:
@@ -399,7 +257,8 @@ def _build(
             f0, f1 = source_span(shot, seg_beats, beats)
             return (f1 - f0) / fps
 
-        segs, uncovered = segments_for_scene(beats, usable, seconds, rules)
+        cues = scene_cues(scenes[sp.number], beats, sp.shots)
+        segs, uncovered = segments_for_scene(beats, usable, seconds, rules, cues, styles)
         missing += [f"scene {sp.number} line {b.lines[0]}: no take covers it" for b in uncovered]
         if not segs:
             missing.append(f"scene {sp.number}: no usable takes")
@@ -468,7 +327,8 @@ def _build(
                 "text": [x for b in seg.beats for x in ([b.speaker] if b.speaker else []) + b.text],
                 "estimate_s": round(sum(b.estimate_s for b in seg.beats), 3),
                 "score": why.total,
-                "why": why.why,
+                "why": seg.why + why.why,
+                "styles": [st.name for st in styles],
                 "source_tc": t.start_tc,
                 "rate": t.rate,
             }
@@ -489,7 +349,7 @@ def _build(
                 t.notes,
                 meta["lines"],
                 meta["text"],
-                why.why + _continuity_why(note),
+                seg.why + why.why + _continuity_why(note),
                 why.total,
                 len(scores[seg.shot.id]),
             )

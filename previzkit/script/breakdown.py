@@ -246,6 +246,19 @@ def cast_regex(names: list[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w])(" + "|".join(sorted(alts, key=len, reverse=True)) + r")(?![\w])")
 
 
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
+
+
+def prop_named(prop: str, plain: str, notes: list[str]) -> bool:
+    """Whether an action line names ``prop``: its text (``plain``) as written, whole
+    words, or any word of the prop (3+ letters) in one of its ``notes``, any case
+    ("[[Hold on the can]]" names the FILM CAN)."""
+    if re.search(r"(?<![\w])" + re.escape(prop) + r"(?![\w])", plain):
+        return True
+    words = {w.lower() for w in _WORD.findall(prop) if len(w) >= 3}
+    return any(words & {w.lower() for w in _WORD.findall(n)} for n in notes)
+
+
 def props_in(text: str) -> list[str]:
     """Capitalised keywords (props, sounds) in action text: runs of ALL-CAPS words with
     screenplay vocabulary trimmed from both ends. Cast names must be removed first."""

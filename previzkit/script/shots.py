@@ -9,7 +9,8 @@ Rules (per scene, in this order of shot letters):
    ``two-shot`` (35 mm), ``ots`` on each (50 mm, over the other's shoulder) and a
    ``single`` on each (85 mm, once per character per scene).
 4. A ``single`` (50 mm) for a speaker with no partner (monologue, voice-over).
-5. ``insert`` (100 mm) per capitalised prop in action, covering the lines naming it.
+5. ``insert`` (100 mm) per capitalised prop in action, covering the lines naming it
+   (in the text, or a word of it in the line's ``[[notes]]``).
 6. ``pov`` (35 mm) for a POV heading (whole scene) or a POV action line.
 
 The 180° line: ``axis`` is [A, B], the scene's main pair (A spoke first). Every shot's
@@ -31,7 +32,7 @@ from typing import TypeVar, overload
 
 from previzkit.core.atomic import write_text_atomic
 from previzkit.core.errors import MissingFileError, ShotPlanError
-from previzkit.script.breakdown import Breakdown, breakdown, cast_regex, props_in
+from previzkit.script.breakdown import Breakdown, breakdown, cast_regex, prop_named, props_in
 from previzkit.script.locations import background_for, set_file_for
 from previzkit.script.model import ElementType, Script
 
@@ -244,7 +245,10 @@ def plan_shots(
                 e.line
                 for e in els
                 if e.type is ET.ACTION
-                and prop in props_in(cast_re.sub("|", e.plain) if cast_re else e.plain)
+                and (
+                    prop in props_in(cast_re.sub("|", e.plain) if cast_re else e.plain)
+                    or prop_named(prop, "", e.notes)
+                )
             ]
             add("insert", [prop], LENS_MM["insert"], covers, f"insert: {prop}")
         head_pov = _POV_RE.search(scene.heading.plain)
