@@ -24,6 +24,15 @@ def cut() -> None:
 @click.option("--slate", default=2.0, show_default=True, help="Slate card between scenes (s).")
 @click.option("--record-start", default="01:00:00:00", show_default=True)
 @click.option("--explain", is_flag=True, help="Print each take's score and why.")
+@click.option(
+    "--style",
+    "styles",
+    default=None,
+    metavar="STYLE[,STYLE...]",
+    help="Editing styles of the cut (previzkit cut styles lists them; default: "
+    "start-wide,speaker-visible,action-wide).",
+)
+@click.option("--check", is_flag=True, help="Print the cut's script coverage check.")
 def assemble_cmd(
     project: str,
     script: str,
@@ -33,14 +42,21 @@ def assemble_cmd(
     slate: float,
     record_start: str,
     explain: bool,
+    styles: str | None,
+    check: bool,
 ) -> None:
-    """Assemble the takes of PROJECT into a cut following SCRIPT."""
+    """Assemble the takes of PROJECT into a cut following SCRIPT, its shots chosen by
+    the script's coverage rules, then the editing styles (--style)."""
     ensure("edit", "assembling the cut", "opentimelineio", "timecode", "av")
     from previzkit.core.progress import bar
     from previzkit.edit.assemble import AssemblyRules, assemble
     from previzkit.edit.exporters import export
+    from previzkit.edit.styles import parse_styles
 
-    rules = AssemblyRules(min_shot_s=min_shot, slate_s=slate, record_start=record_start)
+    parse_styles(styles)  # an unknown style: one error before the takes are read
+    rules = AssemblyRules(
+        min_shot_s=min_shot, slate_s=slate, record_start=record_start, styles=styles
+    )
     with bar("analysing takes", unit="take") as progress:
         result = assemble(project, script, plan, rules, progress)
     path = export(result.timeline, output)
@@ -50,7 +66,23 @@ def assemble_cmd(
         for shot, ranked in result.scores.items():
             for s in ranked:
                 click.echo(f"{shot:<8} {s.label:<14} {s.total:8.1f}  " + "; ".join(s.why))
+    if check:
+        from previzkit.edit.coverage_check import check_coverage, clip_infos
+        from previzkit.script import load_shot_plan, plan_shots, read_script
+
+        parsed = read_script(script)
+        shot_plan = load_shot_plan(plan) if plan else plan_shots(parsed)
+        click.echo(check_coverage(clip_infos(result.timeline), parsed, shot_plan).summary())
     click.echo(str(path))
+
+
+@cut.command("styles")
+def styles_cmd() -> None:
+    """List the editing styles --style takes (the default marked *)."""
+    from previzkit.edit.styles import DEFAULT_STYLES, STYLES
+
+    for name, st in STYLES.items():
+        click.echo(f"{'*' if name in DEFAULT_STYLES else ' '} {name:<16} {st.doc}")
 
 
 @cut.command("detect")

@@ -76,9 +76,7 @@ def clip_infos(timeline: Any) -> list[dict[str, Any]]:
     import opentimelineio as otio
 
     track = timeline.video_tracks()[0]
-    return [
-        dict(c.metadata.get("previzkit", {})) for c in track if isinstance(c, otio.schema.Clip)
-    ]
+    return [dict(c.metadata.get("previzkit", {})) for c in track if isinstance(c, otio.schema.Clip)]
 
 
 def check_coverage(
@@ -145,9 +143,7 @@ def check_coverage(
                 rules["insert"].lines.append(ln)
                 if got is None or got.type != "insert" or got.subjects[0] not in c.props:
                     note("insert", ln, info, f"names {', '.join(c.props)}, not on its insert")
-    planned = sorted(
-        {sh.type for sp in plan.scenes if sp.number in cut_scenes for sh in sp.shots}
-    )
+    planned = sorted({sh.type for sp in plan.scenes if sp.number in cut_scenes for sh in sp.shots})
     used = sorted({str(i.get("shot_type")) for i in infos if i.get("shot_type")})
     n_planned = sum(len(sp.shots) for sp in plan.scenes if sp.number in cut_scenes)
     n_used = len({i.get("shot") for i in infos if i.get("shot")})

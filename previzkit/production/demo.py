@@ -75,6 +75,14 @@ def run_demo(
 @click.option("--size", default=None, help="Recorded take size WxH (384x216).")
 @click.option("--cut-size", default=None, help="previz.mp4 size WxH (640x360).")
 @click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
+@click.option(
+    "--style",
+    "styles",
+    default=None,
+    metavar="STYLE[,STYLE...]",
+    help="Editing styles of the cut (previzkit cut styles lists them; default: "
+    "start-wide,speaker-visible,action-wide).",
+)
 @rerun_options
 def demo(
     output: Path,
@@ -83,6 +91,7 @@ def demo(
     size: str | None,
     cut_size: str | None,
     scenes: tuple[str, ...],
+    styles: str | None,
     resume: bool,
     force: bool,
 ) -> None:
@@ -91,7 +100,9 @@ def demo(
     (``previzkit previz`` on the sample with its sets)."""
     from previzkit.core.progress import bar
 
-    opts = sized(PrevizOptions.quick() if quick else PrevizOptions(), takes, size, cut_size, scenes)
+    opts = sized(
+        PrevizOptions.quick() if quick else PrevizOptions(), takes, size, cut_size, scenes, styles
+    )
     ensure(DEMO_EXTRAS, "the demo", *DEMO_NEEDS)
     result = run_demo(output, opts, bars=bar, force=force, resume=resume)
     click.echo(summary(result))

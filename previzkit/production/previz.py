@@ -78,7 +78,8 @@ class PrevizOptions:
     of set files named after locations, ``standins`` build a set where there is none
     (else that is an error). ``looks``: character -> :class:`Look` (others get
     :func:`default_looks`). ``dialogue``: speak the lines (espeak-ng) and time
-    dialogue by them (False: silent takes, the words-per-minute estimate)."""
+    dialogue by them (False: silent takes, the words-per-minute estimate). ``styles``:
+    the cut's editing styles (:mod:`previzkit.edit.styles`; None: the default)."""
 
     takes: int = 3
     size: tuple[int, int] = (384, 216)
@@ -95,6 +96,7 @@ class PrevizOptions:
     standins: bool = True
     looks: Mapping[str, Look] = field(default_factory=dict)
     dialogue: bool = True
+    styles: str | None = None
 
     @classmethod
     def quick(cls) -> PrevizOptions:
@@ -671,6 +673,7 @@ def _run_previz(
             rules=AssemblyRules(
                 min_shot_s=opts.min_shot_s,
                 timing=scratch.timing if scratch is not None else None,
+                styles=opts.styles,
             ),
             progress=progress,
         )
@@ -740,8 +743,15 @@ def sized(
     size: str | None = None,
     cut_size: str | None = None,
     scenes: Sequence[str] = (),
+    styles: str | None = None,
 ) -> PrevizOptions:
-    """``opts`` with the command line's takes, sizes (``WxH``) and scenes."""
+    """``opts`` with the command line's takes, sizes (``WxH``), scenes and editing
+    styles (checked here: an unknown style is an InputError before any recording)."""
+    if styles is not None:
+        from previzkit.edit.styles import parse_styles
+
+        parse_styles(styles)
+        opts = dataclasses.replace(opts, styles=styles)
     if takes is not None:
         opts = dataclasses.replace(opts, takes=takes)
     if size is not None:
@@ -812,6 +822,14 @@ def rerun_options(command: F) -> F:
 @click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
 @click.option("--quick", is_flag=True, help="Small and short: 2 takes a shot, tiny frames (CI).")
 @click.option("--no-dialogue", is_flag=True, help="Silent takes: no espeak-ng scratch dialogue.")
+@click.option(
+    "--style",
+    "styles",
+    default=None,
+    metavar="STYLE[,STYLE...]",
+    help="Editing styles of the cut (previzkit cut styles lists them; default: "
+    "start-wide,speaker-visible,action-wide).",
+)
 @rerun_options
 def previz(
     script: Path,
@@ -826,6 +844,7 @@ def previz(
     scenes: tuple[str, ...],
     quick: bool,
     no_dialogue: bool,
+    styles: str | None,
     resume: bool,
     force: bool,
 ) -> None:
@@ -835,7 +854,7 @@ def previz(
     from previzkit.core.progress import bar
 
     opts = PrevizOptions.quick() if quick else PrevizOptions()
-    opts = sized(opts, takes, size, cut_size, scenes)
+    opts = sized(opts, takes, size, cut_size, scenes, styles)
     looks = dict(parse_look(t) for t in look_opts)
     set_files = dict(parse_set_option(t) for t in set_opts)
     opts = dataclasses.replace(
