@@ -210,3 +210,51 @@ def test_no_unmotivated_jump_at_cuts_inside_scenes(demo_run) -> None:
         and not clip.metadata["previzkit"].get("continuity", {}).get("motivated", False)
     ]
     assert not bad, bad
+
+
+def _coverage(out: Path, timeline=None):
+    from previzkit.core.resources import asset_path
+    from previzkit.edit.coverage_check import check_coverage, clip_infos
+    from previzkit.script import read_script
+
+    if timeline is None:
+        timeline, _ = _clips(out)
+    script = read_script(asset_path("scripts", "sample.fountain"))
+    return check_coverage(clip_infos(timeline), script, _plan(out))
+
+
+def test_cut_keeps_the_scripts_coverage_rules(demo_run) -> None:
+    """The demo's cut (default styles): no O.S. or V.O. line on the speaker's shot, the
+    POV line on the POV, the inserts where the action names their props, dual
+    dialogue on the two-shot; most of the planned shot types are used."""
+    out, _ = demo_run
+    report = _coverage(out)
+    assert report.ok, report.summary()
+    assert {k: len(r.lines) for k, r in report.rules.items()} == {
+        "off_screen": 1,
+        "voice_over": 1,
+        "pov": 1,
+        "insert": 6,
+        "dual": 2,
+    }
+    assert report.type_ratio >= 0.6, report.summary()
+
+
+@pytest.mark.parametrize("styles", ["default,intensify", "intensify,avoid-jump-cuts,variety"])
+def test_recut_with_other_styles_from_the_take_store(demo_run, styles: str) -> None:
+    """A re-cut with other styles reads the recorded takes (no recording): the script's
+    rules still hold, the clips say which style chose their shot, the cut changes."""
+    from previzkit.core.resources import asset_path
+    from previzkit.edit.coverage_check import clip_infos
+    from previzkit.production.recut import recut
+
+    out, _ = demo_run
+    result = recut(out, asset_path("scripts", "sample.fountain"), styles)
+    report = _coverage(out, result.timeline)
+    assert report.ok, report.summary()
+    assert report.type_ratio == 1.0, report.summary()  # the OTS too: every planned type
+    infos = clip_infos(result.timeline)
+    assert all("intensify" in i["styles"] for i in infos)
+    assert any(w.startswith("style intensify") for i in infos for w in i["why"])
+    _, before = _clips(out)
+    assert [i["shot"] for i in infos] != [c.metadata["previzkit"]["shot"] for c in before]

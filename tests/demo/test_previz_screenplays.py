@@ -118,3 +118,22 @@ def test_standin_sets_are_rooms_inside_and_open_ground_outside(run) -> None:
             assert {"wall_back", "wall_left", "wall_right"} <= names
         else:
             assert "steps" in names and not names & {"wall_left", "wall_right"}
+
+
+def test_cut_keeps_the_scripts_coverage_rules(run) -> None:
+    """The cut against its screenplay (tests/demo/data/spare_key.fountain has an O.S.
+    line, a voice-over, a POV, dual dialogue, inserts named in action and in a note):
+    no rule broken, each rule met at least once, most planned shot types in the cut."""
+    import opentimelineio as otio
+
+    from previzkit.edit.coverage_check import check_coverage, clip_infos
+    from previzkit.script import load_shot_plan, read_script
+
+    script, out, _ = run
+    timeline = otio.adapters.read_from_file(str(out / "cut.otio"))
+    report = check_coverage(
+        clip_infos(timeline), read_script(script), load_shot_plan(out / "shots.yaml")
+    )
+    assert report.ok, report.summary()
+    assert all(r.lines for r in report.rules.values()), report.summary()
+    assert report.type_ratio >= 0.6, report.summary()
