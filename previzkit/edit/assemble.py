@@ -55,6 +55,7 @@ from previzkit.edit.continuity import (
     motivated,
 )
 from previzkit.edit.coverage import scene_cues
+from previzkit.edit.jl import Span, audio_spans, describe, jl_offsets
 from previzkit.edit.markers import clip_markers, to_otio
 from previzkit.edit.scoring import ScoringRules, TakeAnalysis, TakeScore, rank_takes
 from previzkit.edit.selection import choose_shot as choose_shot  # re-exported
@@ -87,6 +88,7 @@ class AssemblyRules:
     continuity: ContinuityRules | None = field(default_factory=ContinuityRules)
     timing: Any = None  # how long beats last (script.breakdown.TimingModel; None: default)
     styles: str | tuple[str, ...] | None = None  # editing styles (None: DEFAULT_STYLES)
+    jl_s: float = 0.5  # longest J/L offset (s) where the jl-cuts style is on
 
 
 @dataclass
@@ -162,6 +164,7 @@ def _build(
     fps = float(rate.fps)
     timing = rules.timing or TimingModel()
     styles = parse_styles(rules.styles)
+    jl_cuts = any(st.name == "jl-cuts" for st in styles)
     scenes = {sc.number: sc for sc in parsed.scenes}
     by_shot: dict[str, list[Any]] = {}
     for t in takes:
@@ -299,7 +302,10 @@ def _build(
                 rules,
                 limits,
             )
-        for seg, pick, note in zip(segs, picks, notes, strict=True):
+        spans = [Span(p.f0, p.f1, p.analysis.frames) for p in picks]
+        offsets = jl_offsets(segs, spans, fps, rules.jl_s) if jl_cuts else [0] * (len(segs) - 1)
+        sound = audio_spans(spans, offsets)
+        for k, (seg, pick, note) in enumerate(zip(segs, picks, notes, strict=True)):
             a = pick.analysis
             t = a.take
             f0, f1 = pick.f0, pick.f1
@@ -307,6 +313,12 @@ def _build(
                 otio.opentime.RationalTime(t.start_frame + f0, fps),
                 otio.opentime.RationalTime(f1 - f0, fps),
             )
+            a0, a1 = sound[k]
+            src_audio = otio.opentime.TimeRange(
+                otio.opentime.RationalTime(t.start_frame + a0, fps),
+                otio.opentime.RationalTime(a1 - a0, fps),
+            )
+            jl_why = describe(offsets[k - 1], fps) if k > 0 else None
             avail = otio.opentime.TimeRange(
                 otio.opentime.RationalTime(t.start_frame, fps),
                 otio.opentime.RationalTime(a.frames, fps),
@@ -327,7 +339,7 @@ def _build(
                 "text": [x for b in seg.beats for x in ([b.speaker] if b.speaker else []) + b.text],
                 "estimate_s": round(sum(b.estimate_s for b in seg.beats), 3),
                 "score": why.total,
-                "why": seg.why + why.why,
+                "why": seg.why + ([jl_why] if jl_why else []) + why.why,
                 "styles": [st.name for st in styles],
                 "source_tc": t.start_tc,
                 "rate": t.rate,
@@ -357,7 +369,11 @@ def _build(
                 ref = otio.schema.ExternalReference(
                     target_url=Path(path).resolve().as_uri(), available_range=avail
                 )
-                clip = otio.schema.Clip(name=name, media_reference=ref, source_range=src)
+                clip = otio.schema.Clip(
+                    name=name,
+                    media_reference=ref,
+                    source_range=src if track is video else src_audio,
+                )
                 clip.metadata["previzkit"] = dict(meta)
                 clip.metadata["cmx_3600"] = {"reel": reel}
                 if track is video:  # the editor's notes, once per shot (picture)

@@ -12,7 +12,9 @@ beat is scored by every selected :class:`Style` and the shot with the highest su
 - ``intensify``: dialogue moves in as the scene goes on: two-shot, then OTS, then singles;
 - ``avoid-jump-cuts``: stay on the shot when it still fits, and never cut between two
   shots of the same type and subjects;
-- ``variety``: a shot type the scene has not shown yet is preferred (more coverage).
+- ``variety``: a shot type the scene has not shown yet is preferred (more coverage);
+- ``jl-cuts``: picks no shot; the sound edit leads (J) or trails (L) the picture edit
+  where the take whose sound crosses the cut covers that moment (:mod:`~previzkit.edit.jl`).
 
 ``DEFAULT_STYLES`` is used when none is named.
 """
@@ -107,6 +109,10 @@ def _variety(beat: Any, shot: Any, ctx: Context) -> float:
     return 1.5 if shot.type not in ctx.used else 0.0
 
 
+def _none(beat: Any, shot: Any, ctx: Context) -> float:
+    return 0.0
+
+
 STYLES: dict[str, Style] = {
     s.name: s
     for s in (
@@ -118,6 +124,7 @@ STYLES: dict[str, Style] = {
             "avoid-jump-cuts", "stay on a shot that fits; no same-framing cuts", _avoid_jump_cuts
         ),
         Style("variety", "prefer a shot type the scene has not shown yet", _variety),
+        Style("jl-cuts", "J and L cuts: a line's sound leads or trails the picture", _none),
     )
 }
 DEFAULT_STYLES: tuple[str, ...] = ("start-wide", "speaker-visible", "action-wide")

@@ -113,3 +113,26 @@ def test_style_names_are_checked() -> None:
     assert all(name in str(err.value) for name in STYLES)
     with pytest.raises(InputError, match="none given"):
         parse_styles(" , ")
+
+
+def test_jl_offsets_only_where_the_crossing_take_covers_the_moment() -> None:
+    from previzkit.edit.beats import Beat, Segment
+    from previzkit.edit.jl import Span, audio_spans, jl_offsets
+    from previzkit.script.shots import Shot
+
+    master = Shot("1-B", "master", ["A", "B"], 24.0, "right", [1, 2, 3, 4])
+    single_a = Shot("1-F", "single", ["A"], 85.0, "right", [2])
+    single_b = Shot("1-G", "single", ["B"], 85.0, "right", [3])
+    act = Beat("1", 0, "action", None, [1], ["x"], 2.0)
+    line_a = Beat("1", 1, "dialogue", "A", [2], ["a"], 2.0)
+    line_b = Beat("1", 2, "dialogue", "B", [3], ["b"], 2.0)
+    end = Beat("1", 3, "dialogue", "A", [4], ["y"], 2.0)
+    segs = [Segment(master, [act]), Segment(single_a, [line_a]), Segment(single_b, [line_b])]
+    segs.append(Segment(master, [end]))
+    spans = [Span(0, 48, 200), Span(48, 96, 100), Span(10, 58, 100), Span(150, 198, 200)]
+    offsets = jl_offsets(segs, spans, 24.0, max_s=0.5)
+    # master -> A's single: A's take does not play the action: straight; A -> B: neither
+    # single plays the other's line: straight; B's single -> the master on A's next line:
+    # the master plays B's line too, so its sound leads (J cut), 12 frames (0.5 s)
+    assert offsets == [0, 0, -12]
+    assert audio_spans(spans, offsets) == [(0, 48), (48, 96), (10, 46), (138, 198)]
