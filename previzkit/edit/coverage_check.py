@@ -109,8 +109,8 @@ def check_coverage(
         shot_here = [sh for sh in sp.shots if sh.id in shot_ids]
         for b, c in zip(beats, scene_cues(scenes[sp.number], beats, sp.shots), strict=True):
             ln = b.lines[0]
-            info = on_line.get(ln)
-            got = shots.get(info.get("shot", "")) if info else None
+            clip = on_line.get(ln)
+            got = shots.get(clip.get("shot", "")) if clip else None
             on_speaker = (
                 got is not None
                 and got.type in ("single", "ots")
@@ -120,29 +120,29 @@ def check_coverage(
             if c.off_screen:
                 rules["off_screen"].lines.append(ln)
                 if on_speaker:
-                    note("off_screen", ln, info, f"{b.speaker} (O.S.) on their own shot")
+                    note("off_screen", ln, clip, f"{b.speaker} (O.S.) on their own shot")
             if c.voice_over:
                 rules["voice_over"].lines.append(ln)
                 if on_speaker:
-                    note("voice_over", ln, info, f"{b.speaker} (V.O.) on a sync shot")
+                    note("voice_over", ln, clip, f"{b.speaker} (V.O.) on a sync shot")
             if c.dual_with and any(
                 s.type == "two-shot" and {b.speaker, c.dual_with} <= set(s.subjects)
                 for s in shot_here
             ):
                 rules["dual"].lines.append(ln)
                 if got is None or got.type != "two-shot":
-                    note("dual", ln, info, "dual dialogue off the two-shot")
+                    note("dual", ln, clip, "dual dialogue off the two-shot")
             if c.pov and any(s.type == "pov" and ln in s.covers for s in shot_here):
                 rules["pov"].lines.append(ln)
                 if got is None or got.type != "pov":
-                    note("pov", ln, info, "POV line off the POV shot")
+                    note("pov", ln, clip, "POV line off the POV shot")
             elif c.props and any(
                 s.type == "insert" and s.subjects[:1] and s.subjects[0] in c.props
                 for s in shot_here
             ):
                 rules["insert"].lines.append(ln)
                 if got is None or got.type != "insert" or got.subjects[0] not in c.props:
-                    note("insert", ln, info, f"names {', '.join(c.props)}, not on its insert")
+                    note("insert", ln, clip, f"names {', '.join(c.props)}, not on its insert")
     planned = sorted({sh.type for sp in plan.scenes if sp.number in cut_scenes for sh in sp.shots})
     used = sorted({str(i.get("shot_type")) for i in infos if i.get("shot_type")})
     n_planned = sum(len(sp.shots) for sp in plan.scenes if sp.number in cut_scenes)
