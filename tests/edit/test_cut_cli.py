@@ -59,3 +59,21 @@ def test_user_errors_are_one_line(tmp_path, capsys):
     assert main(["cut", "export", str(bad), "-o", str(tmp_path / "a.edl")]) == 2
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert len(err) == 3 and all(ln.startswith("error: ") for ln in err)
+
+
+def test_styles_on_the_command_line(take_project, sample_script, tmp_path, capsys):
+    assert main(["cut", "styles"]) == 0
+    listed = capsys.readouterr().out
+    assert "* start-wide" in listed and "  intensify" in listed and "jl-cuts" in listed
+    args = ["cut", "assemble", "-p", str(take_project), "-s", str(sample_script)]
+    out = tmp_path / "cut.otio"
+    assert main([*args, "-o", str(out), "--min-shot", "0.2", "--style", "default,intensify"]) == 0
+    assert "intensify" in out.read_text()  # the clips name their styles
+    assert main([*args, "-o", str(tmp_path / "x.otio"), "--style", "wide,intensify"]) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("error: ")]
+    assert err == [
+        "error: --style 'wide,intensify': unknown style wide; choose from start-wide, "
+        "speaker-visible, action-wide, intensify, avoid-jump-cuts, variety, jl-cuts or "
+        "default (start-wide,speaker-visible,action-wide)"
+    ]
+    assert not (tmp_path / "x.otio").exists()
