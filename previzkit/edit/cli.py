@@ -4,10 +4,28 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from previzkit.core.optional import ensure
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def style_option(command: F) -> F:
+    """``--style STYLE[,STYLE...]``: the editing styles of a cut (``styles``)."""
+    from previzkit.edit.styles import DEFAULT_STYLES
+
+    return click.option(
+        "--style",
+        "styles",
+        default=None,
+        metavar="STYLE[,STYLE...]",
+        help="Editing styles of the cut (previzkit cut styles lists them; default: "
+        f"{','.join(DEFAULT_STYLES)}).",
+    )(command)
 
 
 @click.group("cut")
@@ -24,14 +42,7 @@ def cut() -> None:
 @click.option("--slate", default=2.0, show_default=True, help="Slate card between scenes (s).")
 @click.option("--record-start", default="01:00:00:00", show_default=True)
 @click.option("--explain", is_flag=True, help="Print each take's score and why.")
-@click.option(
-    "--style",
-    "styles",
-    default=None,
-    metavar="STYLE[,STYLE...]",
-    help="Editing styles of the cut (previzkit cut styles lists them; default: "
-    "start-wide,speaker-visible,action-wide).",
-)
+@style_option
 @click.option("--check", is_flag=True, help="Print the cut's script coverage check.")
 def assemble_cmd(
     project: str,

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from previzkit.core.optional import ensure
+from previzkit.edit.cli import style_option
 from previzkit.production.previz import (
     CAST_CLIPS,
     PREVIZ_EXTRAS,
@@ -75,14 +76,7 @@ def run_demo(
 @click.option("--size", default=None, help="Recorded take size WxH (384x216).")
 @click.option("--cut-size", default=None, help="previz.mp4 size WxH (640x360).")
 @click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
-@click.option(
-    "--style",
-    "styles",
-    default=None,
-    metavar="STYLE[,STYLE...]",
-    help="Editing styles of the cut (previzkit cut styles lists them; default: "
-    "start-wide,speaker-visible,action-wide).",
-)
+@style_option
 @rerun_options
 def demo(
     output: Path,

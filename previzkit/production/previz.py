@@ -39,6 +39,7 @@ from previzkit.core.errors import InputError
 from previzkit.core.optional import ensure
 from previzkit.core.progress import ProgressFn
 from previzkit.core.sizes import parse_size
+from previzkit.edit.cli import style_option
 
 # shipped motion clips: a role with one of these names plays its own, others take turns
 CAST_CLIPS = {"MARA": "motion/mara.pzt", "JONAS": "motion/jonas.pzt"}
@@ -822,14 +823,7 @@ def rerun_options(command: F) -> F:
 @click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
 @click.option("--quick", is_flag=True, help="Small and short: 2 takes a shot, tiny frames (CI).")
 @click.option("--no-dialogue", is_flag=True, help="Silent takes: no espeak-ng scratch dialogue.")
-@click.option(
-    "--style",
-    "styles",
-    default=None,
-    metavar="STYLE[,STYLE...]",
-    help="Editing styles of the cut (previzkit cut styles lists them; default: "
-    "start-wide,speaker-visible,action-wide).",
-)
+@style_option
 @rerun_options
 def previz(
     script: Path,

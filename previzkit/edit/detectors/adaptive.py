@@ -40,6 +40,7 @@ from previzkit.edit.detectors.base import Planes
 from previzkit.edit.detectors.content import (
     _regions,
     _running_median,
+    cell_means,
     dissolve_score,
     frame_differences,
     grid_features,
@@ -51,15 +52,7 @@ SHIFT = (4, 2)  # largest camera move searched between frames, thumbnail cells
 
 def thumbnail(y: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     """Mean luma of a 32 x 18 grid: (18, 32) float32 in 8-bit levels."""
-    gw, gh = THUMB
-    h, w = y.shape
-    ch, cw = h // gh, w // gw
-    if ch == 0 or cw == 0:
-        raise ShapeError(f"frame plane: shape {y.shape} is smaller than the {gw}x{gh} grid")
-    step = max(1, min(ch, cw) // 4)
-    ch, cw = ch // step, cw // step
-    crop = y[: ch * gh * step : step, : cw * gw * step : step]
-    return crop.reshape(gh, ch, gw, cw).mean(axis=(1, 3), dtype=np.float32)
+    return cell_means(y, THUMB, samples=4)
 
 
 def motion_explained(thumbs: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:

@@ -31,17 +31,26 @@ from previzkit.edit.detectors.base import Planes
 GRID = (16, 9)  # cells across, down
 
 
-def _cells(plane: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-    gw, gh = GRID
+def cell_means(
+    plane: npt.ArrayLike, grid: tuple[int, int] = GRID, samples: int = 8
+) -> npt.NDArray[np.float32]:
+    """Mean of each cell of a ``grid`` (cells across, down) over ``plane``: (down,
+    across) float32 in the plane's levels. About ``samples`` x ``samples`` pixels per
+    cell are plenty for a cell mean: big planes are subsampled."""
+    plane = np.asarray(plane)
+    gw, gh = grid
     h, w = plane.shape
     ch, cw = h // gh, w // gw
     if ch == 0 or cw == 0:
         raise ShapeError(f"frame plane: shape {plane.shape} is smaller than the {gw}x{gh} grid")
-    # about 8 x 8 samples per cell are plenty for a cell mean: subsample big planes
-    step = max(1, min(ch, cw) // 8)
+    step = max(1, min(ch, cw) // samples)
     ch, cw = ch // step, cw // step
     crop = plane[: ch * gh * step : step, : cw * gw * step : step]
-    return crop.reshape(gh, ch, gw, cw).mean(axis=(1, 3), dtype=np.float32).reshape(-1)
+    return crop.reshape(gh, ch, gw, cw).mean(axis=(1, 3), dtype=np.float32)
+
+
+def _cells(plane: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    return cell_means(plane).reshape(-1)
 
 
 def grid_features(planes: Planes) -> npt.NDArray[np.float32]:
