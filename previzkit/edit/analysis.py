@@ -51,7 +51,16 @@ def analyse_take(
     levels = audio_levels(audio_path, fps, frames) if audio_path is not None else None
     action = action_range(frames, fps, motion, levels, rules)
     return TakeAnalysis(
-        take, fps, frames, action, confidence, dropouts, mark_error, estimate_s, True
+        take,
+        fps,
+        frames,
+        action,
+        confidence,
+        dropouts,
+        mark_error,
+        estimate_s,
+        True,
+        info.has_audio,
     )
 
 

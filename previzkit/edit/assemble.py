@@ -326,7 +326,10 @@ def _build(
             video_path = store.file(t, "video")
             if video_path is None:  # analysed takes have video: a store changed under us
                 raise TakeStoreError(f"take {t.label}: its video file is gone")
-            audio_path = _sound_file(video_path, store.file(t, "audio"))
+            # the MP4 when it carries the take's sound (one file per take, as a camera
+            # delivers it; the WAV master stays in the take folder), else the WAV (a
+            # project recorded before take MP4s had sound)
+            audio_path = video_path if a.has_audio else (store.file(t, "audio") or video_path)
             why = next(s for s in scores[seg.shot.id] if s.label == t.label)
             meta = {
                 "scene": t.scene,
@@ -662,19 +665,3 @@ def _marks(set_path: Path) -> list[tuple[float, float]]:
     except PrevizError as exc:  # a broken set file must not stop the edit
         log.warning("marks from %s not used: %s", set_path, exc)
         return []
-
-
-def _sound_file(video: Path, wav: Path | None) -> Path:
-    """The file a take's sound is cut from: its MP4 when that carries the sound (one
-    file per take, as a camera delivers it; the WAV master stays in the take folder),
-    else the WAV (a project recorded before take MP4s had sound), else the MP4."""
-    from previzkit.media.video import VideoReader
-
-    if video.is_file():
-        try:
-            with VideoReader(video) as r:
-                if r.has_audio:
-                    return video
-        except PrevizError:
-            pass
-    return wav or video

@@ -32,7 +32,8 @@ class TakeAnalysis:
     ``action``: (action_in, action_out, cut_in, cut_out) frames from :mod:`trim`;
     ``confidence``: mean pose confidence; ``dropouts``: fraction of landmark samples
     held over dropouts; ``mark_error_m``: the actor's distance from the mark at the
-    action's end (metres); ``estimate_s``: the script's estimate for the shot.
+    action's end (metres); ``estimate_s``: the script's estimate for the shot;
+    ``has_audio``: its video file carries a sound stream.
     """
 
     take: Take
@@ -44,6 +45,7 @@ class TakeAnalysis:
     mark_error_m: float | None = None
     estimate_s: float | None = None
     has_video: bool = True
+    has_audio: bool = False
 
 
 @dataclass(frozen=True)
