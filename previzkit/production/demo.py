@@ -17,7 +17,6 @@ from pathlib import Path
 import click
 
 from previzkit.core.optional import ensure
-from previzkit.edit.cli import style_option
 from previzkit.production.previz import (
     CAST_CLIPS,
     PREVIZ_EXTRAS,
@@ -27,7 +26,7 @@ from previzkit.production.previz import (
     PrevizOptions,
     PrevizResult,
     record_plan,
-    rerun_options,
+    run_options,
     run_previz,
     sized,
     summary,
@@ -71,13 +70,7 @@ def run_demo(
     show_default=True,
     help="Folder for the outputs.",
 )
-@click.option("--quick", is_flag=True, help="Small and short: 2 takes a shot, tiny frames (CI).")
-@click.option("--takes", type=click.IntRange(1, 9), default=None, help="Takes per shot (3).")
-@click.option("--size", default=None, help="Recorded take size WxH (384x216).")
-@click.option("--cut-size", default=None, help="previz.mp4 size WxH (640x360).")
-@click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
-@style_option
-@rerun_options
+@run_options
 def demo(
     output: Path,
     quick: bool,

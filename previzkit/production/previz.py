@@ -784,6 +784,27 @@ def rerun_options(command: F) -> F:
     )(command)
 
 
+def run_options(command: F) -> F:
+    """The options every previz run takes (``previz`` and ``demo``): ``--quick``,
+    ``--takes``, ``--size``, ``--cut-size``, ``--scene``, ``--style`` and
+    :func:`rerun_options`; :func:`sized` applies the sizes, takes, scenes and styles."""
+    for option in (
+        rerun_options,
+        style_option,
+        click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers."),
+        click.option("--cut-size", default=None, help="previz.mp4 size WxH (640x360)."),
+        click.option("--size", default=None, help="Recorded take size WxH (384x216)."),
+        click.option(
+            "--takes", type=click.IntRange(1, 9), default=None, help="Takes per shot (3)."
+        ),
+        click.option(
+            "--quick", is_flag=True, help="Small and short: 2 takes a shot, tiny frames (CI)."
+        ),
+    ):
+        command = option(command)
+    return command
+
+
 @click.command("previz")
 @click.argument("script", type=click.Path(path_type=Path))
 @click.option(
@@ -817,14 +838,8 @@ def rerun_options(command: F) -> F:
     metavar="CHARACTER=COLOR[,HEIGHT_M]",
     help="A character's colour (name or #rrggbb) and height (m).",
 )
-@click.option("--size", default=None, help="Recorded take size WxH (384x216).")
-@click.option("--cut-size", default=None, help="previz.mp4 size WxH (640x360).")
-@click.option("--takes", type=click.IntRange(1, 9), default=None, help="Takes per shot (3).")
-@click.option("--scene", "scenes", multiple=True, help="Shoot only these scene numbers.")
-@click.option("--quick", is_flag=True, help="Small and short: 2 takes a shot, tiny frames (CI).")
 @click.option("--no-dialogue", is_flag=True, help="Silent takes: no espeak-ng scratch dialogue.")
-@style_option
-@rerun_options
+@run_options
 def previz(
     script: Path,
     output: Path,
