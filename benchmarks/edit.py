@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import subprocess
 import sys
@@ -38,6 +37,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: benchmarks.*
+
+from benchmarks.machine import cpu_model
 from previzkit.edit.detectors import detect_video, get_detector, score_cuts
 from previzkit.edit.detectors.truth import cut_shot_starts
 from previzkit.edit.footage import (
@@ -184,16 +186,6 @@ def print_table(title: str, videos: list[Video], totals: dict[str, list[float]])
         )
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--videos", type=int, default=6, help="generated videos")
@@ -209,7 +201,7 @@ def main() -> None:
     import scenedetect
 
     print(
-        f"PySceneDetect {scenedetect.__version__}; {cpu_name()}, {os.cpu_count()} CPUs; "
+        f"PySceneDetect {scenedetect.__version__}; {cpu_model()}, {os.cpu_count()} CPUs; "
         f"{args.size}; wall time best of {args.repeat}; speed = PySceneDetect "
         "ContentDetector's time / this one's (above 1: faster)"
     )
