@@ -17,6 +17,7 @@ from previzkit.capture.filters import IMAGE_PARAMS, WORLD_PARAMS, ActorFilters, 
 from previzkit.capture.schema import smpte_timecode
 from previzkit.capture.sources import Source, open_source
 from previzkit.core.progress import ProgressFn
+from previzkit.model.capture_camera import CaptureCamera
 from previzkit.model.pose_track import PoseFrame, PoseTrack, TrackWriter
 
 
@@ -41,7 +42,8 @@ class CaptureOptions:
     """Pose settings: ``model`` lite/full/heavy or a .task path; at most ``max_people``
     actors; a search for new people every ``search_every`` frames; One Euro parameters
     (``filter=False`` to publish raw landmarks); ``min_visibility`` below which a
-    landmark is a held dropout."""
+    landmark is a held dropout; ``camera`` the capture camera's intrinsics (stored in
+    the track's ``meta["camera"]``; default: 60 degrees horizontal, marked assumed)."""
 
     model: str = "lite"
     max_people: int = 2
@@ -50,6 +52,7 @@ class CaptureOptions:
     image_params: OneEuroParams = field(default_factory=lambda: IMAGE_PARAMS)
     world_params: OneEuroParams = field(default_factory=lambda: WORLD_PARAMS)
     min_visibility: float = 0.5
+    camera: CaptureCamera | None = None
 
 
 def capture(
@@ -75,9 +78,9 @@ def capture(
     opts = options or CaptureOptions()
     src = source if isinstance(source, Source) else open_source(source)
     stills = isinstance(src, ImageSource | ImageFolderSource)
-    track = PoseTrack(
-        src.width, src.height, src.fps, meta={"model": str(opts.model), "source": src.name}
-    )
+    camera = opts.camera or CaptureCamera.from_hfov(src.width, src.height, assumed=True)
+    meta = {"model": str(opts.model), "source": src.name, "camera": camera.to_meta()}
+    track = PoseTrack(src.width, src.height, src.fps, meta=meta)
     filters = ActorFilters(opts.image_params, opts.world_params, opts.min_visibility)
     writer = None
     if track_path is not None:

@@ -30,6 +30,7 @@ import numpy.typing as npt
 from previzkit.core.errors import InputError, ShapeError
 from previzkit.core.geometry import quat_from_matrix
 from previzkit.core.types import Pose, SkeletonPose
+from previzkit.model.capture_camera import CaptureCamera
 from previzkit.model.kinematics import landmark_positions
 from previzkit.model.landmarks import JOINT_LANDMARKS, bone_lengths_from_landmarks
 from previzkit.model.skeleton import Skeleton, default_skeleton, skeleton_with_bone_lengths
@@ -248,6 +249,7 @@ def retarget_clip(
     *,
     min_visibility: float = 0.5,
     track_root: bool = True,
+    camera: CaptureCamera | None = None,
 ) -> tuple[Skeleton, list[SkeletonPose]]:
     """Retarget one actor's clip: a skeleton with their bone lengths (median over the
     clip) and a pose per frame. With ``track_root`` the hips move sideways with the
