@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import click
 
 from previzkit.core.errors import InputError
 from previzkit.core.optional import ensure
 from previzkit.core.types import CommandT
+from previzkit.model.capture_camera import CaptureCamera
+
+if TYPE_CHECKING:
+    from previzkit.model.pose_track import PoseTrack
 
 
 class _Seen(TypedDict):
@@ -54,7 +58,129 @@ def pose_model_options(command: CommandT) -> CommandT:
     )(command)
 
 
-@click.command("capture")
+def camera_options(command: CommandT) -> CommandT:
+    """``--fov``/``--focal-px``, ``--camera-height``, ``--camera-tilt``: the capture camera."""
+    command = click.option(
+        "--camera-tilt",
+        type=click.FloatRange(-90, 90, min_open=True, max_open=True),
+        default=None,
+        metavar="DEG",
+        help="Camera pitch below the horizon, degrees (positive looking down).",
+    )(command)
+    command = click.option(
+        "--camera-height",
+        type=click.FloatRange(0, min_open=True),
+        default=None,
+        metavar="M",
+        help="Lens height above the floor, metres.",
+    )(command)
+    command = click.option(
+        "--focal-px",
+        type=click.FloatRange(0, min_open=True),
+        default=None,
+        metavar="PX",
+        help="Focal length in pixels of the frame (instead of --fov).",
+    )(command)
+    return click.option(
+        "--fov",
+        type=click.FloatRange(1, 179, min_open=True, max_open=True),
+        default=None,
+        metavar="DEG",
+        help="Horizontal field of view, degrees (default: a still's EXIF or the "
+        "track's recorded camera, else 60, marked assumed).",
+    )(command)
+
+
+def export_options(command: CommandT) -> CommandT:
+    """``--bvh``, ``--gltf``, ``--actor``, ``--units``: what a clip export writes."""
+    command = click.option(
+        "--units",
+        type=click.Choice(["cm", "m"]),
+        default="cm",
+        show_default=True,
+        help="BVH lengths. A BVH file has no unit field: tell the importer "
+        "(Blender: scale 0.01 for cm). glTF is always metres.",
+    )(command)
+    command = click.option(
+        "--actor",
+        type=int,
+        default=None,
+        help="Actor id to export (default: the longest actor that passes the checks).",
+    )(command)
+    command = click.option(
+        "--gltf",
+        type=click.Path(path_type=Path),
+        help="Write the actor's animated mannequin as .glb.",
+    )(command)
+    return click.option("--bvh", type=click.Path(path_type=Path), help="Write the actor's BVH.")(
+        command
+    )
+
+
+def _camera(
+    base: CaptureCamera,
+    fov: float | None,
+    focal_px: float | None,
+    camera_height: float | None,
+    camera_tilt: float | None,
+) -> CaptureCamera:
+    from previzkit.capture.intrinsics import with_flags
+
+    return with_flags(
+        base, fov_deg=fov, focal_px=focal_px, height_m=camera_height, tilt_deg=camera_tilt
+    )
+
+
+def _export(
+    track: PoseTrack,
+    *,
+    bvh: Path | None,
+    gltf: Path | None,
+    actor: int | None,
+    all_actors: bool,
+    units: str,
+    camera: CaptureCamera | None,
+) -> None:
+    """Export and print one note line per dropped actor (and the warning, if any)."""
+    from previzkit.capture.export import export_actors, export_clip
+
+    if all_actors:
+        done = export_actors(track, bvh=bvh, gltf=gltf, units=units, camera=camera)
+    else:
+        done = [export_clip(track, bvh=bvh, gltf=gltf, actor_id=actor, units=units, camera=camera)]
+    for a in done[0].quality.dropped:
+        click.echo(f"note: {a.note()}", err=True)
+    for d in done:
+        if d.warning:
+            click.echo(f"warning: {d.warning}", err=True)
+        for f in d.files:
+            click.echo(f"actor {d.actor_id}: {f}", err=True)
+
+
+class _CaptureCommand(click.Command):
+    """``capture`` with one subcommand, ``export``: ``previzkit capture export TRACK``.
+
+    The first word ``export`` always means the subcommand; a source file named
+    ``export`` is given as ``./export``.
+    """
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        if args and args[0] == "export":
+            return export.make_context(f"{info_name} export", args[1:], parent=parent, **extra)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+@click.command(
+    "capture",
+    cls=_CaptureCommand,
+    epilog="Export an existing track: previzkit capture export TRACK --help",
+)
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option(
     "-o",
@@ -92,18 +218,8 @@ def pose_model_options(command: CommandT) -> CommandT:
     default=None,
     help="One Euro speed coefficient (1/px) for image landmarks.",
 )
-@click.option("--bvh", type=click.Path(path_type=Path), help="Also write the actor's BVH.")
-@click.option(
-    "--gltf",
-    type=click.Path(path_type=Path),
-    help="Also write the actor's animated mannequin as .glb.",
-)
-@click.option(
-    "--actor",
-    type=int,
-    default=None,
-    help="Actor id for --bvh/--gltf (default: the one seen most).",
-)
+@export_options
+@camera_options
 @click.option(
     "--frames",
     "max_frames",
@@ -127,6 +243,11 @@ def capture(
     bvh: Path | None,
     gltf: Path | None,
     actor: int | None,
+    units: str,
+    fov: float | None,
+    focal_px: float | None,
+    camera_height: float | None,
+    camera_tilt: float | None,
     max_frames: int | None,
 ) -> None:
     """Pose from PATH (video, image or image folder) or --camera INDEX.
@@ -135,12 +256,15 @@ def capture(
     previzkit capture take.mp4 -o take.json
     previzkit capture take.mp4 -o take.pzt --bvh take.bvh --model full
     previzkit capture --camera 0 --publish tcp://*:5555
+    previzkit capture export take.pzt --bvh take.bvh --units m
     """
     from dataclasses import replace
 
     from previzkit.capture.filters import IMAGE_PARAMS, OneEuroParams
+    from previzkit.capture.intrinsics import camera_from_file
     from previzkit.capture.pipeline import CaptureOptions
     from previzkit.capture.pipeline import capture as run
+    from previzkit.capture.sources import IMAGE_SUFFIXES, Source, open_source
     from previzkit.core.progress import bar
 
     if (path is None) == (camera is None):
@@ -154,6 +278,8 @@ def capture(
             f"capture: output {output} must end in .json or {TRACK_SUFFIX} (binary pose track)"
         )
     _ensure_dependencies(path, camera, publish)
+    if fov is not None and focal_px is not None:
+        raise InputError("capture: give --fov or --focal-px, not both")
     image_params = IMAGE_PARAMS
     if min_cutoff is not None or beta is not None:
         image_params = OneEuroParams(
@@ -169,6 +295,14 @@ def capture(
         filter=not no_filter,
         image_params=image_params,
     )
+    spec = camera if camera is not None else path
+    assert spec is not None  # checked above: PATH or --camera
+    source: Source = open_source(spec)
+    base = None
+    if path is not None and path.suffix.lower() in IMAGE_SUFFIXES:
+        base = camera_from_file(path, source.width, source.height)
+    base = base or CaptureCamera.from_hfov(source.width, source.height, assumed=True)
+    opts = replace(opts, camera=_camera(base, fov, focal_px, camera_height, camera_tilt))
     publisher = None
     if publish:
         from previzkit.capture.stream import PosePublisher
@@ -177,8 +311,6 @@ def capture(
         click.echo(f"publishing poses on {publisher.endpoint}", err=True)
     track_path = output if output is not None and output.suffix.lower() == TRACK_SUFFIX else None
     keep = (output is not None and track_path is None) or bvh is not None or gltf is not None
-    source = camera if camera is not None else path
-    assert source is not None  # checked above: PATH or --camera
     seen: _Seen = {"frames": 0, "actors": set()}
 
     def count(frame) -> None:
@@ -201,14 +333,72 @@ def capture(
         click.echo("stopped", err=True)
         return
     finally:
+        source.close()
         if publisher is not None:
             publisher.close()
     if output is not None and track_path is None:
         from previzkit.capture.jsonfmt import write_json
 
         write_json(output, track)
-    if bvh is not None or gltf is not None:
-        from previzkit.capture.export import export_clip
-
-        export_clip(track, bvh=bvh, gltf=gltf, actor_id=actor)
     click.echo(f"{seen['frames']} frames, actors: {len(seen['actors'])}", err=True)
+    if bvh is not None or gltf is not None:
+        _export(track, bvh=bvh, gltf=gltf, actor=actor, all_actors=False, units=units, camera=None)
+
+
+@click.command("export")
+@click.argument("track_path", metavar="TRACK", type=click.Path(path_type=Path))
+@export_options
+@click.option(
+    "--all-actors",
+    is_flag=True,
+    help="One file per kept actor: NAME_<id>.bvh / NAME_<id>.glb.",
+)
+@camera_options
+def export(
+    track_path: Path,
+    bvh: Path | None,
+    gltf: Path | None,
+    actor: int | None,
+    units: str,
+    all_actors: bool,
+    fov: float | None,
+    focal_px: float | None,
+    camera_height: float | None,
+    camera_tilt: float | None,
+) -> None:
+    """BVH and/or glTF from an existing pose TRACK (.pzt or .json), without capturing again.
+
+    Actors too short to matter or with implausible bone lengths are dropped, one
+    note line each. Camera flags override the track's recorded camera.
+
+    \b
+    previzkit capture export take.pzt --bvh take.bvh --gltf take.glb
+    previzkit capture export take.json --all-actors --bvh take.bvh --units m
+    previzkit capture export take.pzt --bvh t.bvh --fov 70 --camera-height 1.6
+    """
+    from previzkit.capture.intrinsics import track_camera
+
+    suffix = track_path.suffix.lower()
+    if suffix not in (".json", TRACK_SUFFIX):
+        raise InputError(
+            f"capture export: TRACK {track_path} must be a .pzt pose track or .json "
+            "(to capture from a source file named 'export', write ./export)"
+        )
+    if not track_path.is_file():
+        raise InputError(f"capture export: TRACK {track_path} does not exist")
+    if bvh is None and gltf is None:
+        raise InputError("capture export: nothing to do: give --bvh and/or --gltf")
+    if all_actors and actor is not None:
+        raise InputError("capture export: give --actor ID or --all-actors, not both")
+    if fov is not None and focal_px is not None:
+        raise InputError("capture export: give --fov or --focal-px, not both")
+    if suffix == ".json":
+        from previzkit.capture.jsonfmt import read_json
+
+        track = read_json(track_path)
+    else:
+        from previzkit.model.pose_track import read_track
+
+        track = read_track(track_path)
+    cam = _camera(track_camera(track), fov, focal_px, camera_height, camera_tilt)
+    _export(track, bvh=bvh, gltf=gltf, actor=actor, all_actors=all_actors, units=units, camera=cam)
