@@ -114,17 +114,17 @@ def check_mediapipe() -> Check:
         return Check(
             "MediaPipe", False, "mediapipe not installed", "pip install 'previzkit[capture]'"
         )
-    from previzkit.core.resources import assets_dir
+    from previzkit.capture.models import VARIANTS, find_bundle
 
-    models = sorted(p.name for p in (assets_dir() / "models").glob("pose_landmarker_*.task"))
-    if not models:
-        return Check(
-            "MediaPipe",
-            False,
-            f"mediapipe {version}, no pose models in {assets_dir() / 'models'}",
-            "python scripts/build_pose_models.py",
-        )
-    return Check("MediaPipe", True, f"mediapipe {version}, models: {', '.join(models)}")
+    found = {v: find_bundle(v) for v in VARIANTS}
+    have = [v for v, p in found.items() if p is not None]
+    missing = [v for v, p in found.items() if p is None]
+    detail = f"mediapipe {version}, pose models: {', '.join(have) or 'none'}"
+    hint = " ".join(f"--variant {v}" for v in missing)
+    hint = f"python3 scripts/build_pose_models.py {hint}" if missing else ""
+    if missing:
+        detail += f"; missing {', '.join(missing)} (build: {hint})"
+    return Check("MediaPipe", bool(have), detail, hint)
 
 
 def check_pyav() -> Check:

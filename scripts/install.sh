@@ -21,3 +21,7 @@ PY=${PYTHON:-python3}
 "$PY" -m pip install -q -c scripts/constraints.txt -e ".[all${PREVIZKIT_EXTRAS:+,$PREVIZKIT_EXTRAS}]"
 # pyenv installs put console scripts behind shims: make `previzkit` callable at once.
 if command -v pyenv >/dev/null; then pyenv rehash || true; fi
+# The heavy pose model (30.7 MB, not shipped) is built into the user cache from Google's
+# Apache-2.0 files: skipped when already there, one line and no failure when offline.
+"$PY" scripts/build_pose_models.py --variant heavy --if-missing --offline-ok ||
+  echo "warning: heavy pose model not built (see above); 'previzkit capture --model heavy' says how"

@@ -150,11 +150,22 @@ def _export(
         done = [export_clip(track, bvh=bvh, gltf=gltf, actor_id=actor, units=units, camera=camera)]
     for a in done[0].quality.dropped:
         click.echo(f"note: {a.note()}", err=True)
+    click.echo(f"camera: {describe_camera(done[0].camera)}", err=True)
     for d in done:
         if d.warning:
             click.echo(f"warning: {d.warning}", err=True)
         for f in d.files:
             click.echo(f"actor {d.actor_id}: {f}", err=True)
+
+
+def describe_camera(cam: CaptureCamera) -> str:
+    """One line: field of view, focal length, height and tilt (or "unknown")."""
+    height = "unknown" if cam.height_m is None else f"{cam.height_m:.2f} m"
+    tilt = "unknown" if cam.tilt_deg is None else f"{cam.tilt_deg:.1f} deg"
+    return (
+        f"hfov {cam.hfov_deg:.1f} deg (focal {cam.focal_px:.0f} px"
+        f"{', assumed' if cam.assumed else ''}), height {height}, tilt {tilt}"
+    )
 
 
 class _CaptureCommand(click.Command):

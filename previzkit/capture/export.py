@@ -23,11 +23,13 @@ BVH_UNITS = ("cm", "m")
 @dataclass(frozen=True)
 class ClipExport:
     """What one export wrote: the ``actor_id``, the ``files``, every actor's verdict
-    (``quality``) and a ``warning`` when the actor exported is one quality dropped."""
+    (``quality``), the ``camera`` given to the root solve and a ``warning`` when the
+    actor exported is one quality dropped."""
 
     actor_id: int
     files: tuple[Path, ...]
     quality: TrackQuality
+    camera: CaptureCamera
     warning: str | None = None
 
 
@@ -104,7 +106,8 @@ def export_clip(
         )
     quality = quality or assess_track(track)
     actor, warning = _choose(track, quality, actor_id)
-    actor, skeleton, poses = actor_clip(track, actor, camera=camera or track_camera(track))
+    camera = camera or track_camera(track)
+    actor, skeleton, poses = actor_clip(track, actor, camera=camera)
     fps = track.fps if track.fps > 0 else 30.0
     files: list[Path] = []
     if bvh is not None:
@@ -115,7 +118,7 @@ def export_clip(
         from previzkit.render.gltf_export import export_animation_glb
 
         files.append(export_animation_glb(gltf, poses, fps, skeleton, name=f"actor {actor}"))
-    return ClipExport(actor, tuple(files), quality, warning)
+    return ClipExport(actor, tuple(files), quality, camera, warning)
 
 
 def per_actor_path(path: str | Path, actor_id: int) -> Path:

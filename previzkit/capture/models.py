@@ -75,6 +75,21 @@ def search_paths(variant: str) -> list[Path]:
     return paths
 
 
+def bundle_ok(path: Path) -> bool:
+    """True if ``path`` is a readable ``.task`` bundle holding both models (CRCs checked)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            return {BUNDLE_DETECTOR, BUNDLE_LANDMARKS} <= names and zf.testzip() is None
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def find_bundle(variant: str) -> Path | None:
+    """The first valid bundle of ``variant`` in :func:`search_paths`, or None (builds nothing)."""
+    return next((p for p in search_paths(variant) if p.is_file() and bundle_ok(p)), None)
+
+
 def model_path(variant: str = "lite") -> Path:
     """Path of the ``.task`` bundle for ``variant``, building it from local sources if needed.
 
