@@ -208,3 +208,19 @@ def test_npm_tarball_is_checked_against_the_registry_digest():
         build.verify_npm_tarball(data[:-1] + b"x", {"integrity": sha512})
     with pytest.raises(ValueError, match="no integrity"):
         build.verify_npm_tarball(data, {})
+
+
+def test_doctor_lists_the_pose_models_and_how_to_build_a_missing_one(tmp_path, monkeypatch):
+    from previzkit.doctor import check_mediapipe
+
+    monkeypatch.setenv("PREVIZKIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("PREVIZKIT_POSE_MODELS", raising=False)
+    check = check_mediapipe()
+    assert check.ok and "pose models: lite, full" in check.detail
+    assert "missing heavy (build: python3 scripts/build_pose_models.py --variant heavy)" in (
+        check.detail
+    )
+    heavy = tmp_path / "cache" / "models" / "pose_landmarker_heavy.task"
+    heavy.parent.mkdir(parents=True)
+    heavy.write_bytes(b"not a zip")
+    assert "missing heavy" in check_mediapipe().detail  # an unreadable bundle is not a model
