@@ -11,11 +11,13 @@ the actor's left). The joint's world rotation turns its rest direction (measured
 same way on the skeleton's rest landmarks) onto the captured one: a full frame from
 (direction, across) where an across pair exists, otherwise the shortest arc from where
 the parent carries the bone (no invented twist). Local rotation = parent⁻¹ · world.
-A joint whose landmarks are not visible keeps its rest pose relative to its parent.
-
-Bone lengths come from the actor (:func:`actor_skeleton`); the root is placed so the
-lowest foot landmark (ankle, heel, toe tip) is as high as in the skeleton's rest pose,
-which stands on y = 0: the actor stands on the floor in every frame (no jumps).
+One frame (:func:`retarget`, the live path): a joint whose landmarks are not visible
+keeps its rest pose relative to its parent, and the root is placed so the lowest foot
+landmark stands on the floor. A clip (:func:`retarget_clip`, what the exporters call):
+the root is metric and grounded (:mod:`previzkit.capture.root`: depth and height kept,
+jumps and steps included), a joint unseen in a frame is held or interpolated from the
+frames where it was seen (never the rest pose), and planted feet are locked by two-bone
+leg IK (:func:`lock_feet`). Bone lengths come from the actor (:func:`actor_skeleton`).
 """
 
 from __future__ import annotations
@@ -395,23 +397,44 @@ def lock_feet(
     quats: npt.NDArray[np.float64],
     contacts: npt.NDArray[np.bool_],
     blend: int = LOCK_BLEND_FRAMES,
-) -> npt.NDArray[np.float64]:
-    """(F, J, 4) local rotations with each planted foot held still: over each contact
-    (``contacts`` (F, 2): left, right) the ankle is pulled by two-bone leg IK onto its
-    median position and the foot keeps the orientation of the contact's middle frame,
-    eased in and out over ``blend`` frames either side. ``roots`` (F, 3) m, set frame."""
-    out = quats.copy()
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(roots (F, 3), local rotations (F, J, 4)) with each planted foot held still: over
+    each contact (``contacts`` (F, 2): left, right) the ankle is pulled by two-bone leg
+    IK onto its median position and the foot keeps the orientation of the contact's
+    middle frame, eased in and out over ``blend`` frames either side. Where the locked
+    ankle is out of the leg's reach, the hips move towards it (by the shortfall).
+    ``roots`` (F, 3): hips in the set frame (m)."""
+    roots, out = roots.copy(), quats.copy()
     fk = forward_kinematics_arrays(skeleton, roots, quats)
+    sides = []
     for k, side in enumerate(("left", "right")):
         ju, jl, jf = (skeleton.index(f"{side}_{b}") for b in ("upper_leg", "lower_leg", "foot"))
-        jp = int(skeleton.parents[ju])
+        reach = 0.995 * float(
+            np.linalg.norm(skeleton.offsets[jl]) + np.linalg.norm(skeleton.offsets[jf])
+        )
         weight, target, anchor = _lock_targets(contacts[:, k], fk[:, jf, :3, 3], blend)
-        foot_q = _quats_of(fk[:, jf, :3, :3])
-        for i in np.flatnonzero(weight > 0):
+        sides.append((ju, jl, jf, reach, weight, target, anchor, _quats_of(fk[:, jf, :3, :3])))
+    for i in np.flatnonzero(np.maximum(sides[0][4], sides[1][4]) > 0):
+        shift = np.zeros(3)
+        for _ in range(3):  # both feet planted: alternate until both are in reach
+            for ju, _, jf, reach, weight, target, _, _ in sides:
+                if weight[i] > 0:
+                    ankle = fk[i, jf, :3, 3]
+                    goal = ankle + weight[i] * (target[i] - ankle)
+                    to_goal = goal - (fk[i, ju, :3, 3] + shift)
+                    dist = float(np.linalg.norm(to_goal))
+                    if dist > reach:
+                        shift += to_goal * (dist - reach) / dist
+        roots[i] += shift
+        g = fk[i].copy()
+        g[:, :3, 3] += shift
+        for ju, jl, jf, _, weight, target, anchor, foot_q in sides:
             w = float(weight[i])
-            g = fk[i]
+            if w <= 0:
+                continue
+            jp = int(skeleton.parents[ju])
             hip, knee, ankle = g[ju, :3, 3], g[jl, :3, 3], g[jf, :3, 3]
-            goal = ankle + w * (target[i] - ankle)
+            goal = fk[i, jf, :3, 3] + w * (target[i] - fk[i, jf, :3, 3])
             r_up, r_knee = two_bone_ik(hip, knee, ankle, goal, g[jp, :3, 0])
             up_w = r_up @ g[ju, :3, :3]
             low_w = r_up @ r_knee @ g[jl, :3, :3]
@@ -420,7 +443,7 @@ def lock_feet(
             out[i, ju] = quat_from_matrix(g[jp, :3, :3].T @ up_w)
             out[i, jl] = quat_from_matrix(up_w.T @ low_w)
             out[i, jf] = quat_from_matrix(low_w.T @ foot_w)
-    return out
+    return roots, out
 
 
 def retarget_clip(
@@ -484,7 +507,7 @@ def retarget_clip(
         if origin == "actor":
             roots[:, [0, 2]] -= roots[0, [0, 2]]
         if lock:
-            quats = lock_feet(skel, roots, quats, motion.contacts)
+            roots, quats = lock_feet(skel, roots, quats, motion.contacts)
     else:
         roots[:, 1] = plan.floor - lm[:, list(_FOOT_LANDMARKS), 1].min(axis=1)
     out = []

@@ -35,7 +35,7 @@ import numpy.typing as npt
 from previzkit.core.errors import InputError
 from previzkit.core.types import Pose
 from previzkit.model.capture_camera import CaptureCamera
-from previzkit.model.contacts import FEET, contact_mask
+from previzkit.model.contacts import FEET, keep_runs
 
 _FLIP = np.array([1.0, -1.0, -1.0])
 _HIPS = (23, 24)
@@ -43,9 +43,10 @@ _SHOULDERS = (11, 12)
 _FOOT_POINTS = (29, 30, 31, 32)  # heels and toes
 _COMMON_SIZES = ((640, 480), (1280, 720), (1920, 1080), (2560, 1440), (3840, 2160))
 
-#: capture contacts: a planted foot moves less than this (m/s), horizontally and
-#: vertically, for 3 frames in a row; no height test, so a foot on a box is planted too.
-CAPTURE_CONTACT_SPEED_M_S = 0.35
+#: capture contacts: a planted foot's heel or toe moves less than this (m/s) across the
+#: image (at its depth) for 0.1 s; no height test: a foot on a box is planted too. Above
+#: the library's 0.25 m/s: MediaPipe's feet jitter by a pixel or two.
+CAPTURE_CONTACT_SPEED_M_S = 0.4
 
 
 @dataclass(frozen=True)
@@ -188,10 +189,11 @@ def solve_root(
 def smooth_in_time(
     values: npt.ArrayLike, times: npt.ArrayLike, valid: npt.ArrayLike, sigma_s: float
 ) -> npt.NDArray[np.float64]:
-    """(F, D) the ``valid`` rows smoothed over time: per frame, a line fitted to the
+    """(F, D) the ``valid`` rows smoothed over time: per frame, a parabola fitted to the
     valid rows within 3 ``sigma_s`` seconds with Gaussian weights, evaluated at that
-    frame (a local linear fit: no lag at the clip's ends, none on steady motion). Frames
-    with fewer than two valid neighbours take the nearest valid row."""
+    frame (local quadratic regression: no lag at the clip's ends, and a jump's ballistic
+    arc keeps its apex). Frames with fewer than three valid neighbours take the nearest
+    valid row."""
     vals = np.asarray(values, dtype=np.float64)
     t = np.asarray(times, dtype=np.float64)
     ok = np.asarray(valid, dtype=bool) & np.isfinite(vals).all(axis=1)
@@ -203,18 +205,18 @@ def smooth_in_time(
     hi = np.searchsorted(tv, t + 3 * sigma_s, side="right")
     for i in range(len(t)):
         a, b = lo[i], hi[i]
-        if sigma_s <= 0 or b - a < 2:
+        if sigma_s <= 0 or b - a < 3:
             out[i] = vals[i] if ok[i] else vv[int(np.argmin(np.abs(tv - t[i])))]
             continue
-        dt = tv[a:b] - t[i]
-        w = np.exp(-0.5 * (dt / sigma_s) ** 2)
-        s0, s1, s2 = w.sum(), w @ dt, w @ (dt * dt)
-        det = s0 * s2 - s1 * s1
-        y0, y1 = w @ vv[a:b], (w * dt) @ vv[a:b]
-        if det <= 1e-12 * s0 * s0 * sigma_s * sigma_s:
-            out[i] = y0 / s0
-        else:
-            out[i] = (s2 * y0 - s1 * y1) / det
+        x = (tv[a:b] - t[i]) / sigma_s
+        w = np.exp(-0.5 * x * x)
+        basis = np.stack([np.ones_like(x), x, x * x], axis=1)
+        normal = (basis * w[:, None]).T @ basis
+        if np.linalg.cond(normal) > 1e8:  # all neighbours on one side, close together
+            out[i] = w @ vv[a:b] / w.sum()
+            continue
+        coef = np.linalg.solve(normal, (basis * w[:, None]).T @ vv[a:b])
+        out[i] = coef[0]
     return out
 
 
@@ -269,11 +271,14 @@ def ground_motion(
     *,
     min_visibility: float = 0.3,
     smooth_s: float = 0.1,
+    depth_smooth_s: float = 0.2,
 ) -> GroundedMotion:
     """Place one actor's poses (in time order) in the set frame (see module doc).
 
     ``camera`` defaults to :func:`assumed_camera`; its ``height_m`` and ``tilt_deg``,
     when both given, fix the floor, which is otherwise fitted to the planted feet.
+    The root is smoothed over ``smooth_s`` seconds across the image and over
+    ``depth_smooth_s`` along the optical axis, where a single camera sees least.
     """
     if not poses:
         raise InputError("ground_motion needs at least one pose")
@@ -285,52 +290,75 @@ def ground_motion(
     world = np.stack([np.asarray(p.world, dtype=np.float64) for p in poses])
     raw, solved = solve_root(image, world, camera, min_visibility=min_visibility)
     root = smooth_in_time(raw, times, solved, smooth_s)
-    fps = clip_fps(times)
+    root[:, 2] = smooth_in_time(raw[:, 2:], times, solved, depth_smooth_s)[:, 0]
     cam_points = world + root[:, None, :]
+    contacts = image_contacts(image, cam_points[..., 2], camera, times)
     if camera.height_m is not None and camera.tilt_deg is not None:
         ground = Ground(camera.height_m, camera.tilt_deg, "camera")
-        contacts = _contacts(ground.to_set(cam_points), fps)
     else:
         tilt = camera.tilt_deg if camera.tilt_deg is not None else _tilt_from_body(world)
         ground = Ground(1.0, tilt, "contacts")
-        ground = _ground_from_contacts(cam_points, fps, ground, camera.tilt_deg is None)
-        contacts = _contacts(ground.to_set(cam_points), fps)
+        ground = _ground_from_contacts(cam_points, contacts, ground, camera.tilt_deg is None)
         if camera.height_m is not None:
             ground = Ground(camera.height_m, ground.tilt_deg, "contacts")
     return GroundedMotion(times, root, solved, ground, ground.to_set(cam_points), contacts)
 
 
-def _contacts(landmarks: npt.NDArray[np.float64], fps: float) -> npt.NDArray[np.bool_]:
-    """(F, 2) capture contacts: slow horizontally and vertically, at any height."""
-    speed = CAPTURE_CONTACT_SPEED_M_S
-    slow = contact_mask(landmarks, fps, height_m=None, speed_m_s=speed)
-    if len(landmarks) < 2:
-        return slow
-    for k, (heel, toe) in enumerate(FEET.values()):
-        vy = np.gradient(landmarks[:, [heel, toe], 1].min(axis=1)) * fps
-        slow[:, k] &= np.abs(vy) < speed
-    return slow
+def image_contacts(
+    image: npt.ArrayLike,
+    depth: npt.ArrayLike,
+    camera: CaptureCamera,
+    times: npt.ArrayLike,
+    *,
+    speed_m_s: float = CAPTURE_CONTACT_SPEED_M_S,
+    min_s: float = 0.1,
+    smooth_s: float = 0.1,
+) -> npt.NDArray[np.bool_]:
+    """(F, 2) True where the (left, right) foot is planted, seen from a fixed camera: its
+    heel or its toe stays still in the image. ``image`` (F, 33, 3) pixels, ``depth``
+    (F, 33) each landmark's camera-frame z (m) to turn pixels into metres; the speed of
+    the stiller of heel and toe (pixels smoothed over ``smooth_s`` s, times ``z / focal``)
+    must stay below ``speed_m_s`` for ``min_s`` seconds (at least 2 frames). The image, not the
+    solved depth, decides: a foot on the floor does not move in a still camera's frame,
+    while the depth of a far actor is noisy."""
+    img = np.asarray(image, dtype=np.float64)
+    z = np.asarray(depth, dtype=np.float64)
+    t = np.asarray(times, dtype=np.float64)
+    out = np.zeros((len(img), 2), dtype=bool)
+    if len(img) < 2:
+        return out
+    min_frames = max(2, round(min_s * clip_fps(t)))
+    for k, idx in enumerate(FEET.values()):
+        speeds = []
+        for j in idx:
+            uv = smooth_in_time(img[:, j, :2], t, np.ones(len(t), dtype=bool), smooth_s)
+            px_s = np.linalg.norm(np.gradient(uv, t, axis=0), axis=1)
+            speeds.append(px_s * np.abs(z[:, j]) / camera.focal_px)
+        out[:, k] = keep_runs(np.minimum(*speeds) < speed_m_s, min_frames)
+    return out
 
 
 def _ground_from_contacts(
-    cam_points: npt.NDArray[np.float64], fps: float, start: Ground, fit_tilt: bool
+    cam_points: npt.NDArray[np.float64],
+    contacts: npt.NDArray[np.bool_],
+    start: Ground,
+    fit_tilt: bool,
 ) -> Ground:
-    """Fit the floor to the lowest foot points of the frames where a foot is planted
-    (found with the current floor, three rounds)."""
+    """Fit the floor to the lowest foot point (heel or toe, under the current floor's
+    "up") of each foot in the frames where it is planted; two rounds."""
     ground = start
-    feet = [list(v) for v in FEET.values()]
-    for _ in range(3):
+    idx = [list(v) for v in FEET.values()]
+    rows = np.arange(len(cam_points))
+    for _ in range(2):
         set_lm = ground.to_set(cam_points)
-        planted = _contacts(set_lm, fps)
         pts = []
-        for k, idx in enumerate(feet):
-            low = np.argmin(set_lm[:, idx, 1], axis=1)
-            pick = cam_points[np.arange(len(cam_points)), np.asarray(idx)[low]]
-            pts.append(pick[planted[:, k]])
+        for k, foot in enumerate(idx):
+            low = np.asarray(foot)[np.argmin(set_lm[:, foot, 1], axis=1)]
+            pts.append(cam_points[rows, low][contacts[:, k]])
         contact_pts = np.concatenate(pts)
         if len(contact_pts) < 3:  # nothing planted: the lowest foot point of each frame
-            lowest = np.argmin(set_lm[:, list(_FOOT_POINTS), 1], axis=1)
-            contact_pts = cam_points[np.arange(len(cam_points)), np.asarray(_FOOT_POINTS)[lowest]]
+            low = np.asarray(_FOOT_POINTS)[np.argmin(set_lm[:, list(_FOOT_POINTS), 1], axis=1)]
+            contact_pts = cam_points[rows, low]
         h, tilt = _fit_floor(contact_pts, ground.tilt_deg)
         ground = Ground(h, tilt if fit_tilt else ground.tilt_deg, "contacts")
     return ground

@@ -40,6 +40,18 @@ def contact_ranges(mask: npt.ArrayLike) -> list[tuple[int, int]]:
     return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
+def keep_runs(mask: npt.ArrayLike, min_frames: int) -> npt.NDArray[np.bool_]:
+    """(F,) ``mask`` with its runs of True shorter than ``min_frames`` frames cleared."""
+    if min_frames < 1:
+        raise InputError(f"foot contacts: min_frames must be >= 1, got {min_frames}")
+    m = np.asarray(mask, dtype=bool)
+    out = np.zeros_like(m)
+    for a, b in contact_ranges(m):
+        if b - a + 1 >= min_frames:
+            out[a : b + 1] = True
+    return out
+
+
 def lowest_foot_point(lm: npt.NDArray[np.float64], foot: str) -> npt.NDArray[np.float64]:
     """(F, 3) the lower (y) of the foot's heel and toe in each frame."""
     heel, toe = FEET[foot]
@@ -80,8 +92,6 @@ def contact_mask(
     planted too: speed alone decides).
     """
     lm = check_landmarks(landmarks, fps)
-    if min_frames < 1:
-        raise InputError(f"foot contacts: min_frames must be >= 1, got {min_frames}")
     level = clip_floor(lm) if floor is None else float(floor)
     out = np.zeros((len(lm), 2), dtype=bool)
     for k, foot in enumerate(FEET):
@@ -89,9 +99,7 @@ def contact_mask(
         mask = horizontal_speed(low, fps) < speed_m_s
         if height_m is not None:
             mask &= low[:, 1] - level < height_m
-        for a, b in contact_ranges(mask):
-            if b - a + 1 >= min_frames:
-                out[a : b + 1, k] = True
+        out[:, k] = keep_runs(mask, min_frames)
     return out
 
 
@@ -118,13 +126,29 @@ def foot_contacts(
 
 
 def foot_skate(
-    landmarks: npt.ArrayLike, fps: float, contacts: dict[str, list[tuple[int, int]]]
+    landmarks: npt.ArrayLike,
+    fps: float,
+    contacts: dict[str, list[tuple[int, int]]],
+    *,
+    within: bool = False,
 ) -> dict[str, float]:
-    """Each foot's median horizontal speed (cm/s) over its contact frames (NaN if none)."""
+    """Each foot's median horizontal speed (cm/s) over its contact frames (NaN if none).
+
+    Speeds are central differences over the clip; ``within=True`` takes instead the step
+    from each contact frame to the next one of the same contact, so a short contact
+    (a few frames of a low-rate video) is not measured across its lift-off.
+    """
     lm = check_landmarks(landmarks, fps)
     out = {}
     for foot, ranges in contacts.items():
-        speed = horizontal_speed(lowest_foot_point(lm, foot), fps)
+        low = lowest_foot_point(lm, foot)
+        if within:
+            steps = [np.diff(low[a : b + 1, [0, 2]], axis=0) for a, b in ranges]
+            speed = np.concatenate([np.zeros((0, 2)), *steps])
+            sel = np.linalg.norm(speed, axis=1) * fps
+            out[foot] = float(np.median(sel) * 100.0) if sel.size else math.nan
+            continue
+        speed = horizontal_speed(low, fps)
         sel = np.concatenate([speed[a : b + 1] for a, b in ranges]) if ranges else np.array([])
         out[foot] = float(np.median(sel) * 100.0) if sel.size else math.nan
     return out
