@@ -11,6 +11,7 @@ the actor's left). The joint's world rotation turns its rest direction (measured
 same way on the skeleton's rest landmarks) onto the captured one: a full frame from
 (direction, across) where an across pair exists, otherwise the shortest arc from where
 the parent carries the bone (no invented twist). Local rotation = parent⁻¹ · world.
+
 One frame (:func:`retarget`, the live path): a joint whose landmarks are not visible
 keeps its rest pose relative to its parent, and the root is placed so the lowest foot
 landmark stands on the floor. A clip (:func:`retarget_clip`, what the exporters call):
