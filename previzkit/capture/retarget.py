@@ -23,6 +23,7 @@ leg IK (:func:`lock_feet`). Bone lengths come from the actor (:func:`actor_skele
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ from previzkit.model.contacts import clip_floor, contact_ranges
 from previzkit.model.kinematics import forward_kinematics_arrays, landmark_positions
 from previzkit.model.landmarks import JOINT_LANDMARKS, bone_lengths_from_landmarks
 from previzkit.model.skeleton import Skeleton, default_skeleton, skeleton_with_bone_lengths
+
+log = logging.getLogger(__name__)
 
 _FOOT_LANDMARKS = (27, 28, 29, 30, 31, 32)
 _HIPS = (23, 24)
@@ -76,10 +79,6 @@ def actor_skeleton(
                 samples.setdefault(name, []).append(value)
     lengths = {k: float(np.median(v)) for k, v in samples.items()}
     return skeleton_with_bone_lengths(lengths, base)
-
-
-def _mid(points: npt.NDArray[np.float64], idx: tuple[int, ...]) -> npt.NDArray[np.float64]:
-    return points[list(idx)].mean(axis=0)
 
 
 def _frame(d: Sequence[float], a: Sequence[float]) -> npt.NDArray[np.float64] | None:
@@ -480,7 +479,12 @@ def retarget_clip(
     plan = _plan(skel)
     n_frames, n_joints = len(poses), skel.num_joints
     times = np.array([p.timestamp for p in poses], dtype=np.float64)
-    motion = ground_motion(poses, camera) if track_root else None
+    has_pixels = any(
+        np.ptp(np.asarray(p.image, dtype=np.float64)[:, :2], axis=0).max() > 0 for p in poses
+    )
+    if track_root and not has_pixels:
+        log.warning("retarget_clip: the poses carry no image landmarks: root left on the floor")
+    motion = ground_motion(poses, camera) if track_root and has_pixels else None
     to_set = motion.ground.rotation() if motion is not None else np.diag(_FLIP)
     quats = np.zeros((n_frames, n_joints, 4))
     seen = np.zeros((n_frames, n_joints), dtype=bool)

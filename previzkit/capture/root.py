@@ -13,14 +13,17 @@ Frames:
 Per frame the hip centre ``T`` (camera frame) solves ``K (X_i + T) ~ x_i`` for the 33
 landmarks (``X_i`` world, ``x_i`` pixels): two linear equations per landmark in the
 three unknowns, weighted by visibility and made robust by iteratively reweighted least
-squares (Cauchy weights on the metric residual), then smoothed in time (a Gaussian in
-seconds, which bridges frames without a solution).
+squares (Cauchy weights on the metric residual), then smoothed in time by local
+quadratic regression (:func:`smooth_in_time`, which also bridges frames without a
+solution), longer along the optical axis, where one camera sees least.
 
-The floor comes from the camera's height and tilt when given; otherwise it is fitted to
-the planted feet (:mod:`previzkit.model.contacts`): tilt and height from a robust total
-least-squares line through the contact points' (y, z) in the camera frame, starting from
-the actor's median body axis as "up". Heights above the floor are kept (steps, jumps,
-boxes): nothing is clamped to the floor. Pure computation, no I/O.
+A foot is planted while its heel or toe stays still in the fixed camera's image
+(:func:`image_contacts`; runs kept with :mod:`previzkit.model.contacts`). The floor comes
+from the camera's height and tilt when given; otherwise it is fitted to the planted
+feet: tilt and height from a robust total least-squares line through the contact
+points' (y, z) in the camera frame, starting from the actor's median body axis as "up".
+Heights above the floor are kept (steps, jumps, boxes): nothing is clamped to the
+floor. Pure computation, no I/O.
 """
 
 from __future__ import annotations
@@ -38,7 +41,6 @@ from previzkit.model.capture_camera import CaptureCamera
 from previzkit.model.contacts import FEET, keep_runs
 
 _FLIP = np.array([1.0, -1.0, -1.0])
-_HIPS = (23, 24)
 _SHOULDERS = (11, 12)
 _FOOT_POINTS = (29, 30, 31, 32)  # heels and toes
 _COMMON_SIZES = ((640, 480), (1280, 720), (1920, 1080), (2560, 1440), (3840, 2160))
@@ -176,6 +178,9 @@ def solve_root(
             ],
             axis=1,
         )
+        # a frame whose landmarks all sit on one pixel (no image data) cannot be solved
+        scale = np.maximum(sw, 1e-12) ** 3 * (1e-12 + (u * u + v * v).max(axis=1))
+        enough &= np.abs(np.linalg.det(n)) > 1e-9 * scale
         n[~enough] = np.eye(3)
         t = np.linalg.solve(n, rhs[..., None])[..., 0]
         rx = t[:, None, 0] - u * t[:, None, 2] - bx

@@ -120,3 +120,16 @@ def test_a_real_walker_keeps_feet_planted_and_limbs_posed():
     skate = _skate(sk, out, motion, within=True)
     assert max(skate.values()) < 5.0, skate
     assert not _at_rest(out).any()
+
+
+def test_a_track_without_pixels_still_retargets(tmp_path, caplog):
+    """An actor track written without image landmarks (write_actor_pzt) cannot be placed
+    by the camera: it still retargets, standing over the origin, and says so."""
+    from previzkit.core.resources import asset_path
+    from previzkit.model.pose_track import read_actor_track, read_track, write_actor_pzt
+
+    arrays = read_actor_track(asset_path("motion", "mara.pzt"))
+    poses = read_track(write_actor_pzt(arrays, tmp_path / "no_pixels.pzt", fps=30.0)).actor(0)
+    _, out = retarget_clip(poses[:30])
+    assert "no image landmarks" in caplog.text
+    assert all(p.root[0] == 0.0 and p.root[2] == 0.0 for p in out)
