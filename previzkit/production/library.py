@@ -26,10 +26,6 @@ import numpy.typing as npt
 from previzkit.core.errors import InputError, MissingFileError
 from previzkit.model.contacts import check_landmarks, foot_contacts, foot_skate
 
-# performance_check imports these two from here (the detector moved to model.contacts)
-from previzkit.model.contacts import contact_ranges as _ranges  # noqa: F401
-from previzkit.model.contacts import horizontal_speed as _horizontal_speed  # noqa: F401
-
 
 @dataclass(frozen=True)
 class Clip:
