@@ -316,7 +316,9 @@ class Overlay:
                 initial_camera=initial,
             )
         except BaseException:
-            for part in (self._segmenter, self._body, source, tracker):
+            # what was opened here; the caller still owns the tracker and its own source
+            opened = source if source is not poses else None
+            for part in (self._segmenter, self._body, opened):
                 if part is not None:
                     part.close()
             raise
@@ -455,7 +457,9 @@ class OverlayRun:
     set camera's lens), ``freed`` (``udp://HOST:PORT`` + ``lens_table``), or a fixed
     ``set_camera``. ``output`` an MP4 of the composed frames; ``window`` shows them in a
     desktop window (closing it ends the run); ``project`` records a take (composite,
-    plate, camera track) into that take store."""
+    plate, camera track) into that take store. ``pose`` drives the characters (a
+    ``.pzt`` track played at the plate's times, looping when ``pose_loop`` else holding
+    its end, or a pose stream address); ``actors`` maps actor ids to characters."""
 
     set_file: Path
     source: str
@@ -475,6 +479,9 @@ class OverlayRun:
     shot: str = "1-A"
     rate: str = "24"
     start_tc: str | None = None
+    pose: str | None = None
+    pose_loop: bool = True
+    actors: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -538,7 +545,15 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
         opts.width, opts.height = int(w), int(h)
         tracker = make_tracker(run, set_def, opts.width, opts.height)
         try:
-            overlay = Overlay(ctx, set_def, tracker, opts)
+            overlay = Overlay(
+                ctx,
+                set_def,
+                tracker,
+                opts,
+                poses=run.pose,
+                actors=run.actors,
+                pose_loop=run.pose_loop,
+            )
         except BaseException:
             tracker.close()
             raise
@@ -570,7 +585,7 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
             for frame in source:
                 if run.frames is not None and n >= run.frames:
                     break
-                out = overlay.process(frame.image)
+                out = overlay.process(frame.image, frame.time)
                 for k, v in out.timings.items():
                     times[k].append(v)
                 crop = out.image[: even[1], : even[0]]

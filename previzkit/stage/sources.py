@@ -456,12 +456,23 @@ def plate_pose_source(
     the live pose stream) or a ``.pzt`` pose track played at the plate's frame times
     (``clock()``: the current plate time, s), looping (``loop``) or holding its last
     frame at the end."""
-    text = str(spec)
+    text = check_plate_pose(spec)
     if "://" in text:
         return StreamSource(text)
+    return TrackSource(Path(text), loop=loop, clock=clock)
+
+
+def check_plate_pose(spec: str | Path) -> str:
+    """``spec`` checked as :func:`plate_pose_source` takes it (an existing ``.pzt`` file
+    or an address with ``://``); names the problem."""
+    text = str(spec)
+    if "://" in text:
+        return text
     p = Path(text)
     if p.suffix.lower() != ".pzt":
         raise InputError(
             f"--pose {text}: expected a .pzt pose track or a pose stream address (tcp://host:5555)"
         )
-    return TrackSource(p, loop=loop, clock=clock)
+    if not p.is_file():
+        raise MissingFileError(f"--pose {text}: no such pose track")
+    return text

@@ -121,3 +121,34 @@ def test_track_times_and_bad_pose_specs(tmp_path):
     stream = plate_pose_source("tcp://127.0.0.1:5999", lambda: 0.0)
     assert isinstance(stream, StreamSource)
     stream.close()
+
+
+@pytest.mark.gl
+@pytest.mark.media
+def test_overlay_cli_plays_a_pose_track_over_a_plate(gl, set_file, capsys):
+    """``previzkit overlay --pose walk.pzt --actor 0=ALEX`` over a real H.264 plate: the
+    character's pixels change from frame to frame of the written MP4."""
+    from previzkit.cli import main
+    from previzkit.media.video import VideoReader
+    from tests.helpers.media import write_video
+
+    plate = write_video(set_file.parent / "grey.mp4", [PLATE] * 6, fps=10)
+    out = set_file.parent / "live.mp4"
+    args = ["overlay", "--plate", str(plate), "--matte", "none", str(set_file), "-o", str(out)]
+    assert main([*args, "--pose", str(asset_path(*WALK)), "--actor", "0=ALEX"]) == 0, (
+        capsys.readouterr().err
+    )
+    with VideoReader(out) as r:
+        got = [f.image for f in r.frames()]
+    assert len(got) == 6
+    for a, b in itertools.pairwise(got):  # 0.1 s apart: the walk moves the character
+        assert np.any(np.abs(a.astype(int) - b) > 40, axis=-1).sum() > 40
+    capsys.readouterr()
+    assert main([*args, "--pose", str(set_file)]) == 2
+    assert capsys.readouterr().err.strip().startswith("error: --pose ")
+    assert main([*args, "--pose", str(asset_path(*WALK)), "--actor", "0=BOB"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: actor 0: no character 'BOB' in the set (characters: ALEX)"
+    )
+    assert main([*args, "--pose", str(set_file.parent / "gone.pzt")]) == 2
+    assert "gone.pzt: no such pose track" in capsys.readouterr().err
