@@ -599,6 +599,9 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                         plate=np.ascontiguousarray(frame.image[: even[1], : even[0]]),
                         camera=camera_sample_args(out),
                         time_s=frame.time,
+                        # with live characters: the actors' poses and where the characters are
+                        poses=overlay.loop.poses() if run.pose else (),
+                        joints=overlay.joints() if run.pose else None,
                     )
                 n += 1
                 lost += not out.tracked

@@ -446,7 +446,7 @@ class StageLoop:
             t = t3
             t3 = time.perf_counter()
             w["readback"] = t3 - t
-            poses = [s.pose for s in self._latest.values()]
+            poses = self.poses()
             image = self.compositor.compose(plate, rgba, z, proj, matrix, poses)
         elif plate is not None:
             from previzkit.composite import over
@@ -471,7 +471,7 @@ class StageLoop:
         w["present"] = t5 - t4
         # 6. record
         if self.sinks:
-            poses = [s.pose for s in self._latest.values()]
+            poses = self.poses()
             joints = self.joints()
             for sink in self.sinks:
                 sink.write_frame(poses, camera, image, plate=plate, joints=joints)
@@ -533,6 +533,11 @@ class StageLoop:
             else:
                 time.sleep(left)
         self._frame_start = time.perf_counter()
+
+    def poses(self) -> list[Any]:
+        """Each actor's newest pose (``previzkit.core.types.Pose``), actors in order of
+        first arrival."""
+        return [s.pose for s in self._latest.values()]
 
     def joints(self) -> FrameJoints:
         """Every character's joint positions now (set order; metres, set frame; joints in

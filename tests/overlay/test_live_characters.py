@@ -124,6 +124,60 @@ def test_track_times_and_bad_pose_specs(tmp_path):
 
 
 @pytest.mark.gl
+def test_the_pose_stream_drives_the_character(gl, set_file):
+    """Real mocap frames published over ZeroMQ on 127.0.0.1 (a publisher thread) drive
+    the overlay's character; a malformed packet between them is dropped."""
+    import queue
+    import threading
+
+    from previzkit.capture.stream import PosePublisher
+    from previzkit.model.pose_track import read_track
+
+    track = read_track(asset_path(*WALK))
+    endpoint: queue.Queue[str] = queue.Queue()
+    stop = threading.Event()
+
+    def publish() -> None:
+        with PosePublisher("tcp://127.0.0.1:0") as pub:
+            endpoint.put(pub.endpoint)
+            if not pub.wait_for_subscribers(1, timeout=30):
+                return
+            i = 0
+            while not stop.is_set():
+                if i == 3:
+                    pub.publish_raw([b"pose/0", b"not msgpack"])
+                frame = track.frames[i % len(track.frames)]
+                pub.publish(frame.people[0], frame=i, fps=30.0, size=(640, 480))
+                i += 1
+                stop.wait(1 / 30)
+
+    thread = threading.Thread(target=publish, daemon=True)
+    thread.start()
+    pose, lens = _camera(set_file)
+    try:
+        address = endpoint.get(timeout=10)
+        opts = OverlayOptions(W, H, matte="none")
+        with Overlay(gl, set_file, FixedCamera(pose, lens), opts, poses=address) as ov:
+            seen = []
+            for _ in range(400):  # until the character has taken a few different poses
+                ov.process(PLATE)
+                if ov.loop.poses():
+                    seen.append(ov.joints().world[0].copy())
+                if len(seen) >= 2 and np.abs(seen[-1] - seen[0]).max() > 0.05:
+                    break
+                stop.wait(0.02)
+            stats = ov.loop.source.stats
+    finally:
+        stop.set()
+        thread.join(5)
+    assert len(seen) >= 2 and np.abs(seen[-1] - seen[0]).max() > 0.05
+    assert ov.loop.actors.map.assigned == {0: "ALEX"}
+    assert stats.received >= 2
+    if stats.received >= 4:  # the good pose after the bad one came: the bad one was dropped
+        assert stats.malformed == 1
+
+
+@pytest.mark.gl
 @pytest.mark.media
 def test_overlay_cli_plays_a_pose_track_over_a_plate(gl, set_file, capsys):
     """``previzkit overlay --pose walk.pzt --actor 0=ALEX`` over a real H.264 plate: the
@@ -135,14 +189,26 @@ def test_overlay_cli_plays_a_pose_track_over_a_plate(gl, set_file, capsys):
     plate = write_video(set_file.parent / "grey.mp4", [PLATE] * 6, fps=10)
     out = set_file.parent / "live.mp4"
     args = ["overlay", "--plate", str(plate), "--matte", "none", str(set_file), "-o", str(out)]
-    assert main([*args, "--pose", str(asset_path(*WALK)), "--actor", "0=ALEX"]) == 0, (
-        capsys.readouterr().err
-    )
+    project = set_file.parent / "day1"
+    live = ["--pose", str(asset_path(*WALK)), "--actor", "0=ALEX", "-p", str(project)]
+    assert main([*args, *live, "--scene", "3", "--shot", "3-A"]) == 0, capsys.readouterr().err
     with VideoReader(out) as r:
         got = [f.image for f in r.frames()]
     assert len(got) == 6
     for a, b in itertools.pairwise(got):  # 0.1 s apart: the walk moves the character
         assert np.any(np.abs(a.astype(int) - b) > 40, axis=-1).sum() > 40
+    # the take keeps the actor's poses and where the character was
+    from previzkit.model.joint_track import read_joint_track
+    from previzkit.model.pose_track import read_track
+    from previzkit.takes.store import TakeStore
+
+    with TakeStore(project) as store:
+        take = store.get("3", "3-A", 1)
+        joints = read_joint_track(store.file(take, "joints"))
+        poses = read_track(store.file(take, "pose"))
+    assert joints.characters == ["ALEX"] and len(joints) == 6
+    assert np.ptp(joints.joint("ALEX", "left_hand")[:, 2]) > 0.05  # the arm swings
+    assert [p.actor_id for f in poses.frames for p in f.people] == [0] * 6
     capsys.readouterr()
     assert main([*args, "--pose", str(set_file)]) == 2
     assert capsys.readouterr().err.strip().startswith("error: --pose ")
