@@ -127,26 +127,32 @@ def capsule_depth(
         )
         if x0 >= x1 or y0 >= y1:
             continue
-        ys, xs = np.mgrid[y0:y1, x0:x1]
-        grid = np.column_stack([xs.ravel() + 0.5, ys.ravel() + 0.5])
-        rxy = _rays(grid, width, height, proj)
-        v = np.column_stack([rxy, -np.ones(len(rxy))])  # ray directions, z = -1
-        e = b - a
-        vv = (v * v).sum(1)
-        ve, ee = v @ e, float(e @ e)
-        va, ea = v @ a, float(e @ a)
+        # rays through the pixel centres, (rx, ry, -1): rx per column, ry per row
+        rx = (
+            (2.0 * (np.arange(x0, x1, dtype=np.float32) + 0.5) / width - 1.0) + proj[0, 2]
+        ) / proj[0, 0]
+        ry = (
+            (1.0 - 2.0 * (np.arange(y0, y1, dtype=np.float32) + 0.5) / height) + proj[1, 2]
+        ) / proj[1, 1]
+        rx, ry = rx.astype(np.float32)[None, :], ry.astype(np.float32)[:, None]
+        e = (b - a).astype(np.float32)
+        a32 = a.astype(np.float32)
+        vv = rx * rx + ry * ry + 1.0
+        ve = rx * e[0] + ry * e[1] - e[2]
+        va = rx * a32[0] + ry * a32[1] - a32[2]
+        ee, ea = float(e @ e), float(e @ a32)
         denom = vv * ee - ve * ve
         with np.errstate(divide="ignore", invalid="ignore"):
-            s = np.where(denom > 1e-12, (ve * va - vv * ea) / denom, 0.0)
-        s = np.clip(s, 0.0, 1.0)
-        q = a + s[:, None] * e  # the segment's point nearest each ray
-        t = (v * q).sum(1) / vv
-        dist2 = (q * q).sum(1) - t * t * vv
-        hit = dist2 < r * r
-        depth = t - np.sqrt(np.maximum(r * r - dist2, 0.0) / vv)
-        depth = np.where(hit & (depth > 0), depth, np.inf).reshape(y1 - y0, x1 - x0)
+            s = (ve * va - vv * ea) / denom
+        s = np.clip(np.nan_to_num(s, nan=0.0), 0.0, 1.0)  # the segment's point nearest the ray
+        q0, q1, q2 = a32[0] + s * e[0], a32[1] + s * e[1], a32[2] + s * e[2]
+        t = (rx * q0 + ry * q1 - q2) / vv
+        dist2 = q0 * q0 + q1 * q1 + q2 * q2 - t * t * vv
+        chord = r * r - dist2
+        depth = t - np.sqrt(np.maximum(chord, 0.0) / vv)
+        depth = np.where((chord > 0) & (depth > 0), depth, np.float32(np.inf))
         view = out[y0:y1, x0:x1]
-        np.minimum(view, depth.astype(np.float32), out=view)
+        np.minimum(view, depth, out=view)
     return out
 
 
