@@ -193,7 +193,7 @@ class StageLoop:
                 from previzkit.model.camera import Lens
 
                 initial_camera = (look_at((0.0, 1.6, 5.0), (0.0, 1.0, 0.0)), Lens())
-        self.tracked_camera = initial_camera
+        self.tracked_camera = initial_camera if camera_source is not None else None
         self.tracked = False  # the camera source found the camera this frame
         self.lost = 0  # frames where the camera source could not tell the camera
         self.blocking: Any = None  # made on the first headset event
