@@ -197,10 +197,9 @@ def zbuffer_of_depth(depth_m: Any, proj: np.ndarray) -> Any:
         ndc = (proj[2, 3] - proj[2, 2] * depth_m) / depth_m
         return float(np.clip(ndc * 0.5 + 0.5, 0.0, 1.0))
     d = np.asarray(depth_m, np.float32)
+    p23, p22, half = np.float32(proj[2, 3]), np.float32(proj[2, 2]), np.float32(0.5)
     with np.errstate(divide="ignore"):
-        z = (np.float32(proj[2, 3]) / d - np.float32(proj[2, 2])) * np.float32(0.5) + np.float32(
-            0.5
-        )
+        z = (p23 / d - p22) * half + half
     return np.clip(z, 0.0, 1.0, out=z)
 
 
