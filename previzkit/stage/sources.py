@@ -82,9 +82,9 @@ class TrackSource(_ReaderThreadSource):
     (offline renders, tests, benchmarks). ``loop=True`` starts over at the end.
 
     ``clock``: a callable giving the current plate time (s); each :meth:`poll` then
-    returns the track frame at that time (the last one at or before it, track time
-    counted from its first frame), once per new track frame: the track played at the
-    plate's frame times. At the end it starts over (``loop``) or holds its last frame;
+    returns the track frame at that time (the last one at or before it; track and plate
+    time both counted from their first frame), once per new track frame: the track
+    played at the plate's frame times. At the end it starts over (``loop``) or holds its last frame;
     it never finishes by itself (the plate ends the run).
     """
 
@@ -111,6 +111,7 @@ class TrackSource(_ReaderThreadSource):
         self.clock = clock
         self._times = np.array([f.time for f in track.frames], np.float64) - track.frames[0].time
         self._shown: int | None = None
+        self._clock0: float | None = None
         self._next = 0
         self._queue: collections.deque[PoseSample] = collections.deque()
         self._thread: threading.Thread | None = None
@@ -168,7 +169,10 @@ class TrackSource(_ReaderThreadSource):
 
     def poll(self) -> list[PoseSample]:
         if self.clock is not None:
-            i = self.index_at(float(self.clock()))
+            now = float(self.clock())
+            if self._clock0 is None:
+                self._clock0 = now  # the track starts with the first plate frame
+            i = self.index_at(now - self._clock0)
             if i == self._shown:
                 return []
             self._shown = i

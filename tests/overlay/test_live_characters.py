@@ -106,12 +106,14 @@ def test_the_track_holds_its_last_frame_or_loops(gl, set_file):
 def test_track_times_and_bad_pose_specs(tmp_path):
     from previzkit.stage.sources import StreamSource, TrackSource, plate_pose_source
 
-    t = {"now": 0.0}
+    t = {"now": 5.0}  # a plate whose first frame is at 5 s
     src = TrackSource(asset_path(*WALK), clock=lambda: t["now"], loop=False)
     assert src.index_at(0.0) == 0 and src.index_at(0.034) == 1 and src.index_at(0.5) == 15
     assert src.index_at(99.0) == len(src) - 1  # held
-    assert len(src.poll()) == 1 and src.poll() == []  # one sample per new track frame
-    t["now"] = 0.1
+    first = src.poll()
+    assert len(first) == 1 and first[0].frame == 0  # the track starts with the plate
+    assert src.poll() == []  # one sample per new track frame
+    t["now"] = 5.1
     assert src.poll()[0].frame == 3
     assert not src.finished  # the plate ends the run
     looped = TrackSource(asset_path(*WALK), clock=lambda: 0.0, loop=True)
