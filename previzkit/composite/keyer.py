@@ -1,0 +1,121 @@
+"""The stateful keyer a frame loop holds: a :class:`KeyPreset` applied to plate after
+plate, with the screen colour estimated from the plate (once, or every frame when
+asked) and the garbage matte rasterised once per plate size.
+
+The pure pieces are :func:`previzkit.composite.key_matte`, :func:`~previzkit.composite.key`,
+:func:`~previzkit.composite.estimate_screen_color`, :func:`shadow_pass` and
+:func:`previzkit.composite.garbage.garbage_mask`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from previzkit.composite.backends import Backend
+from previzkit.composite.garbage import garbage_mask
+from previzkit.composite.key_preset import KeyPreset
+from previzkit.composite.params import KeyParams
+
+# Rec.709 luma weights, applied to 8-bit sRGB code values (as the keyer's YCbCr).
+_LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
+
+
+def shadow_pass(
+    plate: np.ndarray, matte: np.ndarray, key_color: tuple[int, int, int], strength: float = 1.0
+) -> np.ndarray:
+    """How much darker than the key colour the screen is, where it is screen: uint8
+    (H, W) ``strength * (1 - luma / key luma) * (1 - matte)``, 0..255 (255 = black).
+    ``plate`` uint8 RGB (H, W, 3) sRGB code values; ``matte`` uint8 (H, W), 255 = fg."""
+    y = plate.astype(np.float32) @ _LUMA
+    ky = float(np.asarray(key_color, np.float32) @ _LUMA)
+    dark = np.clip(1.0 - y / max(ky, 1.0), 0.0, 1.0)
+    s = dark * (255.0 - matte.astype(np.float32)) * np.float32(strength)
+    return np.clip(np.rint(s), 0, 255).astype(np.uint8)
+
+
+def as_preset(key: KeyPreset | KeyParams | None, screen: str = "green") -> KeyPreset:
+    """A :class:`KeyPreset` from a preset, bare :class:`KeyParams`, or None (the
+    ``screen``'s defaults, its colour estimated from the plate)."""
+    if isinstance(key, KeyPreset):
+        return key
+    if isinstance(key, KeyParams):
+        return KeyPreset(key)
+    if key is None:
+        return KeyPreset(KeyParams(screen=screen))
+    raise TypeError(f"key: expected a KeyPreset or KeyParams, got {type(key).__name__}")
+
+
+class Keyer:
+    """Keys plates with ``preset``: :meth:`key` gives the premultiplied actor layer and
+    its matte."""
+
+    def __init__(self, preset: KeyPreset | None = None, *, backend: str | Backend = "auto") -> None:
+        self.preset = preset or KeyPreset()
+        self.backend = backend
+        self.params: KeyParams | None = (
+            self.preset.params if self.preset.params.key_color is not None else None
+        )
+        self._garbage: np.ndarray | None = None
+        self._garbage_size: tuple[int, int] | None = None
+
+    def params_for(self, plate: np.ndarray) -> KeyParams:
+        """The key parameters for this plate: the preset's, with the screen colour
+        estimated from ``plate`` on the first call (every call with ``estimate="every"``)
+        when the preset gives none. Until a plate shows enough screen to estimate it,
+        the screen's nominal colour is used and the next plate is tried."""
+        p = self.preset
+        if p.params.key_color is not None:
+            return p.params
+        if self.params is None or p.estimate == "every":
+            from previzkit.composite.ops import estimate_screen_color
+            from previzkit.core.errors import InputError
+
+            try:
+                color = estimate_screen_color(plate, p.params.screen)
+            except InputError:  # no screen in view yet: the nominal colour, try again
+                return self.params or p.params
+            self.params = dataclasses.replace(p.params, key_color=color)
+        return self.params
+
+    def garbage_for(self, width: int, height: int) -> np.ndarray | None:
+        """The garbage matte for a ``width`` x ``height`` plate (uint8, 255 = keep), or
+        None without one; rasterised once per size."""
+        g = self.preset.garbage
+        if g is None:
+            return None
+        if self._garbage_size != (width, height):
+            self._garbage = garbage_mask(g, width, height)
+            self._garbage_size = (width, height)
+        return self._garbage
+
+    def matte(self, plate: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The matte of uint8 RGB ``plate``: uint8 (H, W), 255 = foreground, 0 outside
+        the garbage matte (also after a negative choke or a blur)."""
+        from previzkit.composite.ops import key_matte
+
+        params = self.params_for(plate)
+        g = self.garbage_for(plate.shape[1], plate.shape[0])
+        m = key_matte(plate, params, g, out, backend=self.backend)
+        if g is not None and (params.choke < 0 or params.blur):
+            np.minimum(m, g, out=m)
+        return m
+
+    def key(self, plate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(layer, matte)``: the despilled actor premultiplied by its matte, uint8
+        RGBA (H, W, 4), and the matte (uint8 (H, W)). With ``shadow_pass`` the layer's
+        alpha also carries the screen's shadows (black, premultiplied) where it is screen."""
+        from previzkit.composite.ops import key
+
+        m = self.matte(plate)
+        params = self.params_for(plate)
+        layer = key(plate, params, matte=m, backend=self.backend)
+        strength = self.preset.shadow_pass
+        if strength > 0:
+            s = shadow_pass(plate, m, params.color, strength)
+            g = self.garbage_for(plate.shape[1], plate.shape[0])
+            if g is not None:
+                np.minimum(s, g, out=s)
+            np.add(layer[..., 3], s, out=layer[..., 3])  # matte + shadow <= 255 by construction
+        return layer, m
