@@ -13,7 +13,7 @@ import dataclasses
 
 import numpy as np
 
-from previzkit.composite.backends import Backend
+from previzkit.composite.backends import Backend, get_backend
 from previzkit.composite.garbage import garbage_mask
 from previzkit.composite.key_preset import KeyPreset
 from previzkit.composite.params import KeyParams
@@ -53,7 +53,7 @@ class Keyer:
 
     def __init__(self, preset: KeyPreset | None = None, *, backend: str | Backend = "auto") -> None:
         self.preset = preset or KeyPreset()
-        self.backend = backend
+        self.backend = get_backend(backend)  # resolved once: "auto" looks up the registry
         self.params: KeyParams | None = (
             self.preset.params if self.preset.params.key_color is not None else None
         )

@@ -196,6 +196,18 @@ def _despill3(r, g, b, channel, amount):
 
 @njit(cache=True)
 def _key_matte_row(p, karr, table, use_table, gar, use_g, o, w):
+    # Literal flags let LLVM fold the branches and vectorize the arithmetic matte
+    # (with run-time flags in the loop it stays scalar: 2-4x slower than the table).
+    if use_table:
+        _key_matte_loop(p, karr, table, True, gar, use_g, o, w)
+    elif use_g:
+        _key_matte_loop(p, karr, table, False, gar, True, o, w)
+    else:
+        _key_matte_loop(p, karr, table, False, gar, False, o, w)
+
+
+@njit(inline="always")
+def _key_matte_loop(p, karr, table, use_table, gar, use_g, o, w):
     k = _ktuple(karr)
     for x in range(w):
         a = _alpha(
@@ -1177,12 +1189,14 @@ def _fill_row(fill: np.ndarray, width: int) -> np.ndarray:
 
 def _matte_mode(params):
     """Arithmetic matte coefficients, and whether to use the exact table instead: for
-    near-step mattes, where float32 rounding of the distance could flip a pixel."""
+    near-step mattes, where float32 rounding of the distance could move a pixel by more
+    than a level (the ramp's slope in levels per unit of distance times float32's
+    ~5e-6 error on the distance stays under 0.1 level below 20000)."""
     if params is None:
         return _NO_COEFFS, True
     k = matte_coeffs(params)
     steep = 255.0 * float(k[3]) * float(k[5]) / float(k[6])  # d is divided by t >= screen_min
-    return k, bool(steep > 2000.0)
+    return k, bool(steep > 20000.0)
 
 
 _NO_COEFFS = np.ones(8, np.float32)
