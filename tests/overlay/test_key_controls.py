@@ -239,3 +239,39 @@ def test_the_overlay_keys_with_a_preset(gl, tmp_path):
     dark = p.shadow & inside
     assert dark.sum() > 1000
     assert a.image[dark].mean() < 0.8 * b.image[dark].mean()
+
+
+@pytest.mark.gl
+@pytest.mark.media
+def test_overlay_run_takes_a_key_preset(tmp_path, capsys):
+    """``previzkit overlay --key-preset``: a garbage matte over the left half of the
+    frame; right of it the set's backdrop replaces the actor."""
+    from previzkit.cli import main
+    from previzkit.media.image import write_image
+    from previzkit.media.video import VideoReader
+    from tests.helpers import flat_stage, write_set
+
+    p = photo_plate()
+    frames = tmp_path / "plate"
+    frames.mkdir()
+    write_image(frames / "0001.png", p.plate)
+    set_file = write_set(
+        tmp_path,
+        flat_stage("key stage")
+        + "cameras:\n  CAM: {lens: {focal_mm: 35}, position: [0, 1.2, 5], target: [0, 1, 0]}\n",
+    )
+    key = tmp_path / "key.yaml"
+    save_key_preset(
+        KeyPreset(garbage=GarbageMatte(polygon=((0, 0), (0.5, 0), (0.5, 1), (0, 1)))), key
+    )
+    out = tmp_path / "o.mp4"
+    args = ["--plate", frames, "--key-preset", key, "--choke", 1, "--actor-depth", 1]
+    code = main(["overlay", *map(str, args), "--frames", "1", "-o", str(out), str(set_file)])
+    assert code == 0, capsys.readouterr().err
+    with VideoReader(out) as r:
+        img = next(r.frames()).image.astype(np.float64)
+    navy_left = (slice(480, 590), slice(60, 200))  # the uniform, inside the garbage matte
+    navy_right = (slice(480, 590), slice(320, 460))  # the uniform, outside it
+    plate = p.plate.astype(np.float64)
+    assert np.abs(img[navy_left] - plate[navy_left]).mean() < 12  # H.264
+    assert np.abs(img[navy_right] - plate[navy_right]).mean() > 40
