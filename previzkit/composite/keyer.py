@@ -18,21 +18,27 @@ from previzkit.composite.garbage import garbage_mask
 from previzkit.composite.key_preset import KeyPreset
 from previzkit.composite.params import KeyParams
 
-# Rec.709 luma weights, applied to 8-bit sRGB code values (as the keyer's YCbCr).
-_LUMA = np.array([0.2126, 0.7152, 0.0722], np.float32)
+# Rec.709 luma weights in 8-bit fixed point (sum 256), applied to sRGB code values.
+_LUMA8 = (54, 183, 19)
 
 
 def shadow_pass(
     plate: np.ndarray, matte: np.ndarray, key_color: tuple[int, int, int], strength: float = 1.0
 ) -> np.ndarray:
     """How much darker than the key colour the screen is, where it is screen: uint8
-    (H, W) ``strength * (1 - luma / key luma) * (1 - matte)``, 0..255 (255 = black).
-    ``plate`` uint8 RGB (H, W, 3) sRGB code values; ``matte`` uint8 (H, W), 255 = fg."""
-    y = plate.astype(np.float32) @ _LUMA
-    ky = float(np.asarray(key_color, np.float32) @ _LUMA)
-    dark = np.clip(1.0 - y / max(ky, 1.0), 0.0, 1.0)
-    s = dark * (255.0 - matte.astype(np.float32)) * np.float32(strength)
-    return np.clip(np.rint(s), 0, 255).astype(np.uint8)
+    (H, W) ``255 * strength * max(0, 1 - luma / key luma) * (1 - matte / 255)``
+    (255 = black), luma the Rec.709 weights on sRGB code values in 8-bit fixed point.
+    ``plate`` uint8 RGB (H, W, 3); ``matte`` uint8 (H, W), 255 = foreground."""
+    r, g, b = _LUMA8
+    y = plate[..., 0].astype(np.uint16) * np.uint16(r)
+    y += plate[..., 1].astype(np.uint16) * np.uint16(g)
+    y += plate[..., 2].astype(np.uint16) * np.uint16(b)
+    y8 = (y >> np.uint16(8)).astype(np.uint8)
+    ky = max((r * key_color[0] + g * key_color[1] + b * key_color[2]) >> 8, 1)
+    dark = np.clip(1.0 - np.arange(256) / ky, 0.0, 1.0) * 255.0 * float(strength)
+    table = np.rint(dark).astype(np.uint16)  # per 8-bit luma: the darkening, 0..255
+    s = table[y8] * (np.uint16(255) - matte.astype(np.uint16))  # <= 255 * 255
+    return ((s.astype(np.uint32) * 257 + 32768) >> 16).astype(np.uint8)  # ~ round(s / 255)
 
 
 def as_preset(key: KeyPreset | KeyParams | None, screen: str = "green") -> KeyPreset:
