@@ -137,6 +137,8 @@ def preset_from_dict(data: Any, where: str = "key preset", base: Path | None = N
             image = Path(str(image))
             if base is not None and not image.is_absolute():
                 image = base / image
+            if not image.is_file():
+                raise InputError(f"{where}: garbage image {image} does not exist")
         try:
             garbage = GarbageMatte(
                 polygon=g.get("polygon"), units=str(g.get("units", "normalized")), image=image

@@ -129,11 +129,12 @@ def _key_preset(opts: dict, screen: str | None) -> object:
     if opts["garbage"] is not None:
         g = opts["garbage"]
         units = opts["garbage_units"] or "normalized"
-        garbage = (
-            GarbageMatte(image=Path(g))
-            if Path(g).is_file() or "," not in g
-            else GarbageMatte(polygon=parse_polygon(g), units=units)
-        )
+        if Path(g).is_file():
+            garbage = GarbageMatte(image=Path(g))
+        elif "," in g:
+            garbage = GarbageMatte(polygon=parse_polygon(g), units=units)
+        else:
+            raise InputError(f"--garbage {g}: no such mask image (or give 'x,y x,y x,y')")
     estimate = "every" if opts["key_every_frame"] else preset.estimate
     shadow = preset.shadow_pass if opts["shadow_pass"] is None else opts["shadow_pass"]
     return KeyPreset(params, garbage, estimate, shadow)

@@ -153,6 +153,7 @@ def test_preset_round_trip_keeps_comments(tmp_path):
         ("key:\n  screen_min: 2\n", "screen_min: must be in 0.1..1"),
         ("key:\n  garbage: {polygon: [[0, 0], [1, 1]]}\n", "needs >= 3 points"),
         ("key:\n  shadow_pass: 3\n", "shadow_pass: must be in 0..1"),
+        ("key:\n  garbage: {image: rig.png}\n", "garbage image"),
         ("key: [1, 2\n", "not readable YAML"),
     ],
 )
@@ -198,6 +199,7 @@ def test_overlay_key_command_writes_a_preset_and_errors_are_one_line(tmp_path, c
         (("--key-color", "#12"), "--key-color: expected #rrggbb"),
         (("--tolerance", "-1"), "tolerance: must be >= 0"),
         (("--garbage", "0,0 1,1"), "needs >= 3 points"),
+        (("--garbage", "rig.png"), "--garbage rig.png: no such mask image"),
         (("--key-preset", tmp_path / "none.yaml"), "none.yaml does not exist"),
     ):
         code, got = cli(*args)
