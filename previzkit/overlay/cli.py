@@ -148,7 +148,12 @@ def key_options(fn):
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         opts = {k: kwargs.pop(k) for k in _KEY_NAMES}
-        kwargs["key"] = _key_preset(opts, kwargs.get("matte", kwargs.get("screen")))
+        matte = kwargs.get("matte")
+        if matte in ("segment", "none") and any(v is not None for v in opts.values()):
+            raise InputError(
+                f"key options: they set the green/blue screen key, not --matte {matte}"
+            )
+        kwargs["key"] = _key_preset(opts, matte or kwargs.get("screen"))
         return fn(*args, **kwargs)
 
     for opt in reversed(_KEY_OPTS):

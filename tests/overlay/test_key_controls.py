@@ -206,6 +206,8 @@ def test_overlay_key_command_writes_a_preset_and_errors_are_one_line(tmp_path, c
         err = got.err.strip()
         assert code == 2 and err.startswith("error:"), err
         assert len(err.splitlines()) == 1 and words in err, err
+    assert main(["overlay", "--matte", "none", "--choke", "2", "set.yaml"]) == 2
+    assert "not --matte none" in capsys.readouterr().err
 
 
 @pytest.mark.gl
