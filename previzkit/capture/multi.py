@@ -1,30 +1,34 @@
-"""Several actors: find every clearly visible person, keep a stable id for each.
+"""Several actors: find every person, follow each one, keep a stable id for each.
 
-MediaPipe's ``num_poses`` misses people standing side by side (its detector's
-non-maximum suppression keeps one of them), so previzkit finds people by
-*detect, mask, detect again*: each found person is painted out (grey body silhouette
-plus the box of their visible landmarks) and the frame is searched again, until
-nobody new is found. Wide frames are also searched in overlapping square tiles, so
-people small in the frame are not lost to the detector's 224 px input.
+Finding people (stills, and the search for new people in video): OpenCV's HOG people
+detector (:mod:`previzkit.capture.people`) says where to look; the landmarker runs on
+a square crop around each box, scaled to its comfort size (small, distant and
+back-facing people included), and the pose is kept only if it verifies
+(:func:`plausible`: confident, human proportions, inside its box). Large or half-visible
+people, whom HOG misses, are found by MediaPipe on the whole frame by *detect, mask,
+detect again*: each found person is painted out (grey body silhouette plus the box of
+their visible landmarks) and the frame is searched again, until nobody new is found;
+a candidate found on a painted frame must be found again on the unpainted pixels
+(:func:`verify`). Wide frames are also searched in overlapping square tiles.
 
-Video (:class:`MultiPersonPose`): each tracked actor has a *lane*, its own
-PoseLandmarker in video mode that follows that actor (MediaPipe skips its detector
-while tracking) on the frame with the other actors' boxes masked. Every
-``search_every`` frames an idle lane looks for new people on the frame with everyone
-known masked. Ids come from :class:`PersonIds`, which matches people between frames by
-position and by the appearance of the landmark set (body proportions and the colours
-under the torso), not from the lanes.
+Video (:class:`MultiPersonPose`): the same search every ``search_every`` frames; in
+between each person is followed by a *lane*, a PoseLandmarker in video mode fed a crop
+around where they are predicted to be. Ids come from
+:class:`previzkit.capture.tracking.Tracker` (Kalman motion, colour histograms,
+Hungarian assignment, a lost person coasting for a second).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 import numpy.typing as npt
 
+from previzkit.capture.people import PeopleDetector, PersonBox
 from previzkit.capture.pose import PoseEstimator, check_image
+from previzkit.capture.tracking import Tracker, body_centre_scale
 from previzkit.core.errors import InputError
 from previzkit.core.optional import require
 from previzkit.core.types import Pose
@@ -249,17 +253,29 @@ def find_people(
     min_visibility: float = 0.5,
     tiles: bool = True,
     timestamp: float = 0.0,
+    detector: PeopleDetector | None = None,
 ) -> list[Pose]:
-    """Every clearly visible person in a still, by detect / mask / detect again.
+    """Every clearly visible person in a still (module docstring): HOG boxes, each
+    verified by the landmarker on a crop, then detect / mask / detect again.
 
     ``estimator`` must be in image mode. ``known`` people are masked from the start and
-    not returned. Returns at most ``max_people`` poses (``actor_id`` -1), best first.
+    not returned. ``detector``: the HOG detector to use (default: a
+    :class:`PeopleDetector` for people from a tenth of the image height up).
+    Returns at most ``max_people`` poses (``actor_id`` -1), best first.
     """
     if estimator.mode != "image":
         raise InputError("find_people needs a PoseEstimator in image mode")
     img = check_image(image)
     h, w = img.shape[:2]
     found: list[Pose] = []
+    for box in (detector or PeopleDetector()).detect(img):
+        if len(found) >= max_people:
+            break
+        if _covered(box, found + list(known or [])):
+            continue
+        p = detect_in_box(estimator, img, box, timestamp, min_visibility)
+        if p is not None and not any(same_person(p, q) for q in found + list(known or [])):
+            found.append(p)
     masked_with = list(known or [])
     work, mask = mask_people(img, masked_with) if masked_with else (img, np.zeros((h, w), bool))
     regions = [(0, 0, w, h)] + (_tiles(w, h) if tiles else [])
@@ -278,7 +294,7 @@ def find_people(
             new = False
             for p in poses:
                 masked_with.append(p)
-                if _is_ghost(p, mask, min_visibility) or not _clearly_visible(p, min_visibility):
+                if _is_ghost(p, mask, min_visibility) or not plausible(p, min_visibility):
                     continue
                 others = found + list(known or [])
                 base = mask_people(img, others)[0] if others else img
@@ -295,95 +311,120 @@ def find_people(
     return found[:max_people]
 
 
-# --- identity -----------------------------------------------------------------------------
+# --- crops and verification -----------------------------------------------------------------
+
+CROP_SIDE = 256  # px: the landmarker's input is 256 px, its detector's 224 px
 
 
-_PROP_A = np.array([a for a, _ in _PROPORTIONS])
-_PROP_B = np.array([b for _, b in _PROPORTIONS])
-_COL_A = np.array([a for a, _ in _COLOUR_POINTS])
-_COL_B = np.array([b for _, b in _COLOUR_POINTS])
+@dataclass(frozen=True)
+class Crop:
+    """A square window of a frame, scaled to ``CROP_SIDE`` px: frame pixel
+    (x, y) = (u, v) / ``scale`` + (``x0``, ``y0``) for crop pixel (u, v)."""
 
-
-def appearance(pose: Pose, image: npt.NDArray[np.uint8] | None) -> npt.NDArray[np.float32]:
-    """Appearance of a landmark set: body proportions (3D bone lengths over the torso
-    length) and, given the frame, mean colours at five torso points (0..1)."""
-    w = pose.world
-    torso = float(np.linalg.norm((w[11] + w[12] - w[23] - w[24]) * 0.5)) + 1e-6
-    props = np.linalg.norm(w[_PROP_A] - w[_PROP_B], axis=1) / torso
-    if image is None:
-        return props.astype(np.float32)
-    h, wd = image.shape[:2]
-    r = max(1, int(0.08 * _scale_px(pose)))
-    pts = (pose.image[_COL_A, :2] + pose.image[_COL_B, :2]) * 0.5
-    xs = np.clip(pts[:, 0].astype(int), 0, wd - 1)
-    ys = np.clip(pts[:, 1].astype(int), 0, h - 1)
-    cols = [
-        image[max(0, y - r) : y + r + 1 : 2, max(0, x - r) : x + r + 1 : 2].mean(axis=(0, 1))
-        for x, y in zip(xs.tolist(), ys.tolist(), strict=True)
-    ]
-    return np.concatenate([props, np.concatenate(cols) / 255.0]).astype(np.float32)
-
-
-@dataclass
-class _Person:
-    id: int
-    centre: npt.NDArray[np.float64]
+    x0: float
+    y0: float
     scale: float
-    look: npt.NDArray[np.float32]
-    missed: int = 0
 
 
-@dataclass
-class PersonIds:
-    """Stable actor ids across frames: greedy matching on a cost of position (centre
-    distance over body scale) plus ``appearance_weight`` times appearance distance.
+def crop_square(
+    image: npt.NDArray[np.uint8], cx: float, cy: float, side: float, out: int = CROP_SIDE
+) -> tuple[npt.NDArray[np.uint8], Crop]:
+    """The ``side`` px square of ``image`` centred on (cx, cy) px, scaled to ``out`` px;
+    what lies outside the frame is grey (``MASK_VALUE``)."""
+    cv2 = require("cv2", "capture", "finding people")
+    side = max(float(side), 16.0)
+    s = out / side
+    x0, y0 = cx - side / 2, cy - side / 2
+    m = np.array([[s, 0.0, -s * x0], [0.0, s, -s * y0]])
+    crop = cv2.warpAffine(
+        image,
+        m,
+        (out, out),
+        flags=cv2.INTER_LINEAR if s > 1 else cv2.INTER_AREA,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(MASK_VALUE,) * 3,
+    )
+    return crop, Crop(x0, y0, s)
 
-    A person farther than ``max_cost`` from every known person gets a new id; a person unseen
-    for ``max_missed`` frames is forgotten. Ids start at 0 and are never reused.
-    """
 
-    max_cost: float = 2.5
-    appearance_weight: float = 2.0
-    max_missed: int = 30
-    _people: list[_Person] = field(default_factory=list)
-    _next: int = 0
+def from_crop(pose: Pose, crop: Crop) -> Pose:
+    """``pose`` found on a crop, in pixels of the frame."""
+    image = pose.image.copy()
+    image[:, 0] = image[:, 0] / crop.scale + crop.x0
+    image[:, 1] = image[:, 1] / crop.scale + crop.y0
+    return Pose(
+        pose.timestamp, pose.actor_id, image, pose.world, pose.confidence, pose.timecode, pose.flags
+    )
 
-    def update(self, poses: list[Pose], image: npt.NDArray[np.uint8] | None = None) -> list[Pose]:
-        """Set ``actor_id`` on each pose (in place) and return them, sorted by id."""
-        feats = []
-        for p in poses:
-            xy = p.image[[11, 12, 23, 24], :2].astype(np.float64)
-            feats.append((xy.mean(0), _scale_px(p), appearance(p, image)))
-        pairs = []
-        for i, (c, s, look) in enumerate(feats):
-            for k, t in enumerate(self._people):
-                pos = float(np.linalg.norm(c - t.centre)) / max(s, t.scale)
-                app = float(np.abs(look - t.look).mean()) if look.shape == t.look.shape else 0.0
-                pairs.append((pos + self.appearance_weight * app, i, k))
-        pairs.sort()
-        taken_p: set[int] = set()
-        taken_t: set[int] = set()
-        for cost, i, k in pairs:
-            if cost > self.max_cost or i in taken_p or k in taken_t:
-                continue
-            taken_p.add(i)
-            taken_t.add(k)
-            t = self._people[k]
-            c, s, look = feats[i]
-            t.centre, t.scale, t.missed = c, s, 0
-            t.look = look if look.shape != t.look.shape else 0.8 * t.look + 0.2 * look
-            poses[i].actor_id = t.id
-        for k, t in enumerate(self._people):
-            if k not in taken_t:
-                t.missed += 1
-        for i, p in enumerate(poses):
-            if i not in taken_p:
-                c, s, look = feats[i]
-                self._people.append(_Person(self._next, c, s, look))
-                p.actor_id = self._next
-                self._next += 1
-        self._people = [t for t in self._people if t.missed <= self.max_missed]
-        return sorted(poses, key=lambda p: p.actor_id)
+
+def detect_in_box(
+    estimator: PoseEstimator,
+    image: npt.NDArray[np.uint8],
+    box: PersonBox,
+    timestamp: float = 0.0,
+    min_visibility: float = 0.5,
+) -> Pose | None:
+    """The landmarker on a square crop around a detector's ``box`` (1.25 times its
+    height, scaled to ``CROP_SIDE``); the pose if it verifies (:func:`plausible`)."""
+    cx, cy = box.centre
+    crop, where = crop_square(image, cx, cy, 1.25 * box.height)
+    for p in estimator.detect(crop, timestamp):
+        q = from_crop(p, where)
+        if plausible(q, min_visibility, within=box):
+            return q
+    return None
+
+
+# limb bones whose image length is compared with the body's size
+_LIMBS = ((11, 13), (13, 15), (12, 14), (14, 16), (23, 25), (25, 27), (24, 26), (26, 28))
+
+
+def plausible(pose: Pose, min_visibility: float = 0.5, within: PersonBox | None = None) -> bool:
+    """Whether a landmark set looks like a real person rather than a skeleton the model
+    dreamt on a box edge or in a tree: confident (mean presence >= 0.3: a head-and-shoulders portrait has ~0.4), shoulders and
+    the nose or both hips visible, limbs no longer than twice the torso and shoulders
+    not wider than 2.5 torsos (image pixels), and, given the detector's box, the torso
+    centre inside it (grown by a quarter) and the visible body between a fifth and 1.5
+    times its height."""
+    if pose.confidence < 0.3 or not _clearly_visible(pose, min_visibility):
+        return False
+    xy = pose.image[:, :2].astype(np.float64)
+    v = pose.image[:, 2]
+    torso = float(np.linalg.norm((xy[11] + xy[12]) / 2 - (xy[23] + xy[24]) / 2))
+    shoulders = float(np.linalg.norm(xy[11] - xy[12]))
+    if torso < 3.0 or shoulders > 2.5 * torso:
+        return False
+    for a, b in _LIMBS:
+        seen = v[a] >= min_visibility and v[b] >= min_visibility
+        if seen and float(np.linalg.norm(xy[a] - xy[b])) > 2.0 * max(torso, shoulders):
+            return False
+    if within is not None:
+        cx, cy = xy[[11, 12, 23, 24]].mean(0)
+        if not within.contains(float(cx), float(cy), grow=0.25):
+            return False
+        seen = xy[v >= min_visibility]
+        tall = float(seen[:, 1].max() - seen[:, 1].min()) if len(seen) else 0.0
+        if not 0.2 * within.height <= tall <= 1.5 * within.height:
+            return False
+    return True
+
+
+def _dedupe(poses: list[Pose]) -> list[Pose]:
+    """The most confident of each group of poses of the same person."""
+    kept: list[Pose] = []
+    for p in sorted(poses, key=lambda p: -p.confidence):
+        if not any(same_person(p, k) for k in kept):
+            kept.append(p)
+    return kept
+
+
+def _covered(box: PersonBox, poses: list[Pose]) -> bool:
+    """A detector box already explained by a pose: its torso centre lies in the box."""
+    for p in poses:
+        cx, cy = p.image[[11, 12, 23, 24], :2].mean(0)
+        if box.contains(float(cx), float(cy)):
+            return True
+    return False
 
 
 # --- video ---------------------------------------------------------------------------------
@@ -391,21 +432,71 @@ class PersonIds:
 
 @dataclass
 class _Lane:
+    """One landmarker (video mode) that follows one track on crops around it."""
+
     estimator: PoseEstimator
-    pose: Pose | None = None
-    missed: int = 0
+    track: int | None = None
+    # the crop (centre and side, px); it stays put while the person is well inside it:
+    # MediaPipe's tracking carries its region from frame to frame in crop coordinates
+    cx: float = 0.0
+    cy: float = 0.0
+    side: float = 0.0
+
+    def place(
+        self, pose: Pose, centre: tuple[float, float], scale: float, width: int, height: int
+    ) -> bool:
+        """Keep the crop while ``pose`` lies in its middle 70 % and fits its size within
+        25 %, else centre it on ``centre`` (px) with a side for the pose (a person large
+        in the ``width`` x ``height`` frame: the whole frame). True when it moved."""
+        side, frame = _follow_side(pose, scale), float(max(width, height))
+        if side >= (0.45 if self.side == frame else 0.7) * frame:  # hysteresis: no flapping
+            centre, side = (width / 2, height / 2), frame
+        if self.side > 0 and 0.8 < side / self.side < 1.25:
+            v = pose.image[:, 2] >= 0.5
+            pts = pose.image[v, :2] if v.sum() >= 4 else pose.image[:, :2]
+            half = 0.35 * self.side
+            lo, hi = pts.min(0), pts.max(0)
+            inside = lo[0] >= self.cx - half and hi[0] <= self.cx + half
+            if inside and lo[1] >= self.cy - half and hi[1] <= self.cy + half:
+                return False
+        if (centre[0], centre[1], side) == (self.cx, self.cy, self.side):
+            return False
+        self.cx, self.cy, self.side = centre[0], centre[1], side
+        return True
+
+    def view(
+        self, image: npt.NDArray[np.uint8], others: list[Pose]
+    ) -> tuple[npt.NDArray[np.uint8], Crop]:
+        """What the lane's landmarker sees: its crop, or, when the crop is the whole
+        frame, the frame itself with the ``others``' boxes painted out."""
+        h, w = image.shape[:2]
+        if self.side < max(w, h):
+            return crop_square(image, self.cx, self.cy, self.side)
+        frame = image
+        if others:
+            frame = image.copy()
+            for o in others:
+                x0, y0, x1, y1 = visible_box(o, w, h, margin=0.1)
+                frame[y0:y1, x0:x1] = MASK_VALUE
+        return frame, Crop(0.0, 0.0, 1.0)
 
 
 class MultiPersonPose:
     """Pose of every actor in a video, frame after frame, each with a stable id.
 
-    ``max_people`` lanes at most (one PoseLandmarker each, created when needed), run
-    side by side in threads when ``threads`` (default: on machines with 2 or more
-    cores; each landmarker infers on one core, MediaPipe releasing the GIL);
-    ``search_every`` frames (and on the first frame) an idle lane searches the frame
-    with everyone known masked.
-    ``max_people=1`` is plain MediaPipe tracking plus ids.
-    Use ``with`` or call :meth:`close`.
+    Every ``search_every`` frames (and while nobody is tracked) the frame is searched
+    for people: OpenCV's HOG people detector (:class:`PeopleDetector`, people from
+    ``min_height`` of the frame height up) and MediaPipe on the whole frame with the
+    people already found painted out (large or half-visible people HOG misses); the
+    landmarker runs on a crop around each new box and the pose must verify
+    (:func:`plausible`). Between searches each person is followed by a *lane*, a
+    PoseLandmarker in video mode fed a crop around the person's predicted place (the
+    previous landmarks give the next crop, so MediaPipe skips its detector, as in its
+    own tracking); lanes run side by side in threads when ``threads`` (default: with 2
+    or more cores). Ids come from :class:`Tracker` (Kalman motion + colour histograms +
+    Hungarian assignment); a lost person is looked for at their predicted place for
+    ``max_coast`` seconds and gets their id back on return. At most ``max_people``
+    people are followed. Use ``with`` or call :meth:`close`.
     """
 
     def __init__(
@@ -413,9 +504,10 @@ class MultiPersonPose:
         model: str = "lite",
         *,
         max_people: int = 2,
-        search_every: int = 30,
+        search_every: int = 5,
+        min_height: float = 0.1,
+        max_coast: float = 1.0,
         min_visibility: float = 0.5,
-        max_missed: int = 5,
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
@@ -425,18 +517,19 @@ class MultiPersonPose:
             raise InputError(f"max_people must be a positive integer, got {max_people!r}")
         if not (isinstance(search_every, int) and search_every >= 1):
             raise InputError(f"search_every must be a positive integer, got {search_every!r}")
+        if not max_coast >= 0:
+            raise InputError(f"max_coast must be >= 0 seconds, got {max_coast!r}")
         self.model = model
         self.max_people = max_people
         self.search_every = search_every
         self.min_visibility = min_visibility
-        self.max_missed = max_missed
         self._conf: _Confidences = {
             "min_detection_confidence": min_detection_confidence,
             "min_presence_confidence": min_presence_confidence,
             "min_tracking_confidence": min_tracking_confidence,
         }
-        self._lanes: list[_Lane] = []
-        self.ids = PersonIds()
+        self.detector = PeopleDetector(min_height)
+        self.tracker = Tracker(max_coast=max_coast)
         self._frame = 0
         if threads is None:  # each landmarker infers on one core: side by side from 2
             import os
@@ -444,120 +537,144 @@ class MultiPersonPose:
             threads = (os.cpu_count() or 1) >= 2
         self.threads = threads
         self._pool: ThreadPoolExecutor | None = None
-        self._image_estimator: PoseEstimator | None = None
         self._grey = np.full((64, 64, 3), MASK_VALUE, np.uint8)
         # load every landmarker now: a bad model fails here, and a person walking in
         # mid-take costs no model load (a hitch of a few hundred ms) in the live loop
-        for _ in range(max_people):
-            self._new_lane()
-        if max_people > 1:
-            self._verifier()
-
-    def _new_lane(self) -> _Lane:
-        lane = _Lane(PoseEstimator(self.model, mode="video", **self._conf))
-        self._lanes.append(lane)
-        return lane
-
-    def _idle_lane(self) -> _Lane | None:
-        for lane in self._lanes:
-            if lane.pose is None:
-                return lane
-        if len(self._lanes) < self.max_people:
-            return self._new_lane()
-        return None
+        self._finder = PoseEstimator(model, mode="image", **self._conf)
+        self._lanes = [
+            _Lane(PoseEstimator(model, mode="video", **self._conf)) for _ in range(max_people)
+        ]
 
     def process(self, image: npt.NDArray[np.uint8], timestamp: float) -> list[Pose]:
         """Poses of the actors in this frame (RGB uint8 (H, W, 3), time in s), by id."""
         img = check_image(image)
-        h, w = img.shape[:2]
-        active = [lane for lane in self._lanes if lane.pose is not None]
-        results: list[tuple[_Lane, Pose]] = []
+        tracks = {t.id: t for t in self.tracker.predict(timestamp)}
         jobs = []
-        for lane in active:
-            others = [o.pose for o in active if o is not lane and o.pose is not None]
-            frame = img
-            if others:
-                frame = img.copy()
-                for o in others:
-                    x0, y0, x1, y1 = visible_box(o, w, h, margin=0.1)
-                    frame[y0:y1, x0:x1] = MASK_VALUE
-            jobs.append((lane, frame))
+        for lane in self._lanes:
+            t = tracks.get(lane.track) if lane.track is not None else None
+            if t is None:
+                continue
+            cx, cy = t.centre
+            if lane.place(t.pose, (cx, cy), t.scale, img.shape[1], img.shape[0]):
+                # a moved crop: MediaPipe's region from the last frame is off, start afresh
+                lane.estimator.detect(self._grey, timestamp)
+            others = [o.pose for o in tracks.values() if o.id != t.id and o.last == o.time]
+            crop, where = lane.view(img, others)
+            jobs.append((lane, crop, where))
         if len(jobs) > 1 and self.threads:
-            # each lane is its own landmarker: run them side by side (MediaPipe
-            # releases the GIL while it infers)
             if self._pool is None:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self._pool = ThreadPoolExecutor(self.max_people, thread_name_prefix="pose-lane")
-            futures = [self._pool.submit(lane.estimator.detect, f, timestamp) for lane, f in jobs]
+            futures = [
+                self._pool.submit(lane.estimator.detect, c, timestamp) for lane, c, _ in jobs
+            ]
             found = [fut.result() for fut in futures]
         else:
-            found = [lane.estimator.detect(f, timestamp) for lane, f in jobs]
-        for (lane, _), poses in zip(jobs, found, strict=True):
-            if poses and _clearly_visible(poses[0], self.min_visibility * 0.5):
-                lane.missed = 0
-                results.append((lane, poses[0]))
-            else:
-                lane.missed += 1
-                if lane.missed > self.max_missed:
-                    lane.pose = None
-        # two lanes on one person: keep the more confident, free the other
-        kept: list[tuple[_Lane, Pose]] = []
-        for lane, pose in sorted(results, key=lambda r: -r[1].confidence):
-            if any(same_person(pose, k[1]) for k in kept):
-                self._retire(lane, timestamp)
-            else:
-                lane.pose = pose
-                kept.append((lane, pose))
-        if self._frame % self.search_every == 0:
-            self._search(img, timestamp, [p for _, p in kept], kept)
+            found = [lane.estimator.detect(c, timestamp) for lane, c, _ in jobs]
+        from_lane: dict[int, _Lane] = {}
+        poses: list[Pose] = []
+        for (lane, _, where), ps in zip(jobs, found, strict=True):
+            q = from_crop(ps[0], where) if ps else None
+            if q is not None and plausible(q, self.min_visibility):
+                poses.append(q)
+                from_lane[id(q)] = lane
+        poses = _dedupe(poses)
+        if self._frame % self.search_every == 0 or not poses:
+            poses += self._search(img, timestamp, poses)
         self._frame += 1
-        return self.ids.update([p for _, p in kept], img)
+        poses = self.tracker.update(poses[: self.max_people], img, timestamp)
+        self._assign_lanes(img, poses, from_lane, timestamp)
+        return poses
 
-    def _search(self, img, timestamp, known, kept) -> None:
-        """An idle lane looks for someone new on the frame with everyone known painted
-        out; a candidate is kept only if found again on the unpainted pixels."""
-        while len(kept) < self.max_people:
-            lane = self._idle_lane()
-            if lane is None:
-                return
-            work, mask = mask_people(img, known) if known else (img, None)
-            poses = lane.estimator.detect(work, timestamp)
-            ok = [
-                p
-                for p in poses
-                if (mask is None or not _is_ghost(p, mask, self.min_visibility))
-                and _clearly_visible(p, self.min_visibility)
-                and not any(same_person(p, k) for k in known)
-            ]
-            if ok and known:
-                base = mask_people(img, known, silhouette=False)[0]
-                ok = [p for p in ok if verify(self._verifier(), base, p, self.min_visibility)]
-            if not ok:
-                if poses:
-                    self._retire(lane, timestamp)
-                return
-            lane.pose, lane.missed = ok[0], 0
-            kept.append((lane, ok[0]))
-            known.append(ok[0])
+    def _search(
+        self, img: npt.NDArray[np.uint8], timestamp: float, known: list[Pose]
+    ) -> list[Pose]:
+        """New people: MediaPipe on the whole frame with everyone known painted out (a
+        candidate on a painted frame must be found again unpainted), then the HOG boxes
+        nobody found explains, each verified on a crop."""
+        new: list[Pose] = []
+        while len(known) + len(new) < self.max_people:  # detect, mask, detect again
+            found = known + new
+            work, mask = mask_people(img, found) if found else (img, None)
+            before = len(new)
+            for p in self._finder.detect(work, timestamp):
+                if (mask is not None and _is_ghost(p, mask, self.min_visibility)) or not (
+                    plausible(p, self.min_visibility)
+                ):
+                    continue
+                if found:
+                    base = mask_people(img, found, silhouette=False)[0]
+                    q = verify(self._finder, base, p, self.min_visibility, timestamp)
+                    if q is None:
+                        continue
+                    p = q
+                if not any(same_person(p, k) for k in found):
+                    new.append(p)
+            if len(new) == before:
+                break
+        for box in self.detector.detect(img):
+            if len(known) + len(new) >= self.max_people:
+                break
+            if _covered(box, known + new):
+                continue
+            p = detect_in_box(self._finder, img, box, timestamp, self.min_visibility)
+            if p is not None and not any(same_person(p, k) for k in known + new):
+                new.append(p)
+        return new
 
-    def _verifier(self) -> PoseEstimator:
-        if self._image_estimator is None:
-            self._image_estimator = PoseEstimator(self.model, mode="image", **self._conf)
-        return self._image_estimator
+    def _assign_lanes(
+        self,
+        image: npt.NDArray[np.uint8],
+        poses: list[Pose],
+        from_lane: dict[int, _Lane],
+        timestamp: float,
+    ) -> None:
+        """Each lane follows the track its pose went to; new tracks take idle lanes;
+        lanes of ended tracks forget (a grey frame resets MediaPipe's tracking)."""
+        live = {t.id for t in self.tracker.tracks}
+        following: dict[int, _Lane] = {}
+        for p in poses:
+            lane = from_lane.get(id(p))
+            if lane is not None:
+                if lane.track != p.actor_id:
+                    lane.track = p.actor_id
+                following[p.actor_id] = lane
+        for lane in self._lanes:  # a lane whose track another lane took, or that ended
+            if lane.track is not None and (
+                lane.track not in live or following.get(lane.track, lane) is not lane
+            ):
+                self._retire(lane, timestamp)
+            elif lane.track is not None:
+                following[lane.track] = lane
+        for p in poses:
+            if p.actor_id in following:
+                continue
+            idle = next((lane for lane in self._lanes if lane.track is None), None)
+            if idle is None:
+                break
+            idle.track = p.actor_id
+            following[p.actor_id] = idle
+            # the lane sees this frame too, so its tracking starts here, and the pose
+            # given is the lane's (the next frames' come from it: no jump between them)
+            cx, cy, scale = body_centre_scale(p)
+            idle.place(p, (cx, cy), scale, image.shape[1], image.shape[0])
+            crop, where = idle.view(image, [o for o in poses if o is not p])
+            found = idle.estimator.detect(crop, timestamp)
+            q = from_crop(found[0], where) if found else None
+            if q is not None and plausible(q, self.min_visibility) and same_person(q, p):
+                p.image, p.world, p.confidence = q.image, q.world, q.confidence
 
     def _retire(self, lane: _Lane, timestamp: float) -> None:
         """Make a lane forget whom it tracked: show it an empty grey frame."""
-        lane.pose, lane.missed = None, 0
+        lane.track, lane.side = None, 0.0
         lane.estimator.detect(self._grey, timestamp)
 
     def close(self) -> None:
         for lane in self._lanes:
             lane.estimator.close()
         self._lanes.clear()
-        if self._image_estimator is not None:
-            self._image_estimator.close()
-            self._image_estimator = None
+        self._finder.close()
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
@@ -567,3 +684,12 @@ class MultiPersonPose:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _follow_side(pose: Pose, scale: float) -> float:
+    """Side (px) of the square crop that follows a person: twice the larger side of
+    their visible landmarks' box, at least 4 body scales."""
+    v = pose.image[:, 2] >= 0.5
+    pts = pose.image[v, :2] if v.sum() >= 4 else pose.image[:, :2]
+    extent = float((pts.max(0) - pts.min(0)).max())
+    return max(2.0 * extent, 4.0 * scale)
