@@ -210,9 +210,16 @@ def _clearly_visible(pose: Pose, min_visibility: float) -> bool:
 
 
 def same_person(a: Pose, b: Pose, tolerance: float = 0.25) -> bool:
-    """True when two poses' torso landmarks coincide within ``tolerance`` of body scale."""
+    """True when two poses' torso landmarks (nose, shoulders, hips) coincide within
+    ``tolerance`` of body scale, either way round (a person seen from behind may come
+    with left and right swapped)."""
     idx = [0, 11, 12, 23, 24]
-    d = np.linalg.norm(a.image[idx, :2] - b.image[idx, :2], axis=1).mean()
+    mirrored = [0, 12, 11, 24, 23]
+    pa = a.image[idx, :2]
+    d = min(
+        float(np.linalg.norm(pa - b.image[idx, :2], axis=1).mean()),
+        float(np.linalg.norm(pa - b.image[mirrored, :2], axis=1).mean()),
+    )
     return bool(d < tolerance * max(_scale_px(a), _scale_px(b)))
 
 
@@ -273,8 +280,9 @@ def find_people(
             break
         if _covered(box, found + list(known or [])):
             continue
-        p = detect_in_box(estimator, img, box, timestamp, min_visibility)
-        if p is not None and not any(same_person(p, q) for q in found + list(known or [])):
+        others = found + list(known or [])
+        p = detect_in_box(estimator, img, box, timestamp, min_visibility, others)
+        if p is not None and not any(same_person(p, q) for q in others):
             found.append(p)
     masked_with = list(known or [])
     work, mask = mask_people(img, masked_with) if masked_with else (img, np.zeros((h, w), bool))
@@ -363,11 +371,19 @@ def detect_in_box(
     box: PersonBox,
     timestamp: float = 0.0,
     min_visibility: float = 0.5,
+    others: list[Pose] | None = None,
 ) -> Pose | None:
     """The landmarker on a square crop around a detector's ``box`` (1.25 times its
-    height, scaled to ``CROP_SIDE``); the pose if it verifies (:func:`plausible`)."""
+    height, scaled to ``CROP_SIDE``), with the bodies of ``others`` near it painted
+    out; the pose if it verifies (:func:`plausible`)."""
     cx, cy = box.centre
-    crop, where = crop_square(image, cx, cy, 1.25 * box.height)
+    side = 1.25 * box.height
+    near = [
+        p
+        for p in others or []
+        if np.abs(p.image[[11, 12, 23, 24], :2].mean(0) - (cx, cy)).max() < side
+    ]
+    crop, where = crop_square(paint_bodies(image, near), cx, cy, side)
     for p in estimator.detect(crop, timestamp):
         q = from_crop(p, where)
         if plausible(q, min_visibility, within=box):
@@ -419,12 +435,26 @@ def _dedupe(poses: list[Pose]) -> list[Pose]:
 
 
 def _covered(box: PersonBox, poses: list[Pose]) -> bool:
-    """A detector box already explained by a pose: its torso centre lies in the box."""
+    """A detector box already explained by a pose: the pose's torso centre lies in the
+    middle of the box (a neighbour's torso near its edge does not explain it)."""
+    bx, by = box.centre
     for p in poses:
         cx, cy = p.image[[11, 12, 23, 24], :2].mean(0)
-        if box.contains(float(cx), float(cy)):
+        if abs(float(cx) - bx) < 0.3 * box.width and abs(float(cy) - by) < 0.3 * box.height:
             return True
     return False
+
+
+def paint_bodies(image: npt.NDArray[np.uint8], poses: list[Pose]) -> npt.NDArray[np.uint8]:
+    """A copy of ``image`` with the bodies (:func:`body_mask`, no boxes) of ``poses``
+    painted grey: a crop around one person then shows less of the neighbours."""
+    if not poses:
+        return image
+    h, w = image.shape[:2]
+    out = image.copy()
+    for p in poses:
+        out[body_mask(p, w, h)] = MASK_VALUE
+    return out
 
 
 # --- video ---------------------------------------------------------------------------------
@@ -467,11 +497,18 @@ class _Lane:
     def view(
         self, image: npt.NDArray[np.uint8], others: list[Pose]
     ) -> tuple[npt.NDArray[np.uint8], Crop]:
-        """What the lane's landmarker sees: its crop, or, when the crop is the whole
-        frame, the frame itself with the ``others``' boxes painted out."""
+        """What the lane's landmarker sees: its crop with the bodies of ``others`` in it
+        painted out, or, when the crop is the whole frame, the frame itself with the
+        ``others``' boxes painted out."""
         h, w = image.shape[:2]
         if self.side < max(w, h):
-            return crop_square(image, self.cx, self.cy, self.side)
+            near = [
+                p
+                for p in others
+                if np.abs(p.image[[11, 12, 23, 24], :2].mean(0) - (self.cx, self.cy)).max()
+                < self.side
+            ]
+            return crop_square(paint_bodies(image, near), self.cx, self.cy, self.side)
         frame = image
         if others:
             frame = image.copy()
@@ -618,9 +655,9 @@ class MultiPersonPose:
                 break
             if _covered(box, known + new):
                 continue
-            p = detect_in_box(self._finder, img, box, timestamp, self.min_visibility)
-            if p is not None and not any(same_person(p, k) for k in known + new):
-                new.append(p)
+            hit = detect_in_box(self._finder, img, box, timestamp, self.min_visibility, known + new)
+            if hit is not None and not any(same_person(hit, k) for k in known + new):
+                new.append(hit)
         return new
 
     def _assign_lanes(

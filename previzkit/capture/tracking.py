@@ -150,7 +150,7 @@ class Tracker:
     max_coast: float = 1.0
     max_motion: float = 1.5
     coast_motion: float = 3.0
-    max_look: float = 0.45
+    max_look: float = 0.6
     look_weight: float = 4.0
     tracks: list[Track] = field(default_factory=list)
     ended: list[Track] = field(default_factory=list)
