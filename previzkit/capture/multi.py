@@ -173,6 +173,18 @@ def _is_ghost(pose: Pose, mask: npt.NDArray[np.bool_], min_visibility: float) ->
     return bool(on_mask.mean() >= 0.4)
 
 
+def _clear_of(pose: Pose, mask: npt.NDArray[np.bool_], min_visibility: float) -> bool:
+    """A sure find on a painted frame: confident (>= 0.9) with no visible landmark on
+    the painted pixels; such a pose needs no second look (:func:`verify`)."""
+    if pose.confidence < 0.9:
+        return False
+    h, w = mask.shape
+    seen = pose.image[pose.image[:, 2] >= min_visibility, :2]
+    xy = np.round(seen).astype(int)
+    inside = (xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)
+    return bool(inside.any() and not mask[xy[inside, 1], xy[inside, 0]].any())
+
+
 def verify(
     estimator: PoseEstimator,
     image: npt.NDArray[np.uint8],
@@ -305,8 +317,11 @@ def find_people(
                 if _is_ghost(p, mask, min_visibility) or not plausible(p, min_visibility):
                     continue
                 others = found + list(known or [])
-                base = mask_people(img, others)[0] if others else img
-                real = verify(estimator, base, p, min_visibility, timestamp)
+                if _clear_of(p, mask, min_visibility):
+                    real: Pose | None = p
+                else:
+                    base = mask_people(img, others)[0] if others else img
+                    real = verify(estimator, base, p, min_visibility, timestamp)
                 if real is None or any(same_person(real, q) for q in found + (known or [])):
                     continue
                 found.append(real)
@@ -640,7 +655,7 @@ class MultiPersonPose:
                     plausible(p, self.min_visibility)
                 ):
                     continue
-                if found:
+                if found and not (mask is not None and _clear_of(p, mask, self.min_visibility)):
                     base = mask_people(img, found, silhouette=False)[0]
                     q = verify(self._finder, base, p, self.min_visibility, timestamp)
                     if q is None:
