@@ -173,10 +173,23 @@ def _is_ghost(pose: Pose, mask: npt.NDArray[np.bool_], min_visibility: float) ->
     return bool(on_mask.mean() >= 0.4)
 
 
+def _thin(pose: Pose) -> bool:
+    """Shoulders and hips both narrower than 0.15 torso lengths (image pixels): what the
+    landmark model dreams on a flag or a post beside painted-out people (a person in
+    profile measured 0.17 and more; walkers in profile on unpainted crops can be
+    thinner, so this is asked only of finds on painted frames)."""
+    xy = pose.image[:, :2]
+    torso = float(np.linalg.norm((xy[11] + xy[12]) / 2 - (xy[23] + xy[24]) / 2))
+    wide = max(float(np.linalg.norm(xy[11] - xy[12])), float(np.linalg.norm(xy[23] - xy[24])))
+    return wide < 0.15 * torso
+
+
 def _clear_of(pose: Pose, mask: npt.NDArray[np.bool_], min_visibility: float) -> bool:
-    """A sure find on a painted frame: confident (>= 0.9) with no visible landmark on
-    the painted pixels; such a pose needs no second look (:func:`verify`)."""
-    if pose.confidence < 0.9:
+    """A sure find on a painted frame: confident (>= 0.9), not :func:`_thin`, and no
+    visible landmark on the painted pixels; such a pose needs
+    no second look (:func:`verify`; a big person cut by the frame is often found only
+    on the whole frame)."""
+    if pose.confidence < 0.9 or _thin(pose):
         return False
     h, w = mask.shape
     seen = pose.image[pose.image[:, 2] >= min_visibility, :2]
@@ -209,7 +222,8 @@ def verify(
             continue
         for p in estimator.detect(image[y0:y1, x0:x1], timestamp):
             q = _shift(p, x0, y0)
-            if same_person(q, pose, tolerance=0.35) and _clearly_visible(q, min_visibility):
+            found_again = same_person(q, pose, tolerance=0.35, mirror=False)
+            if found_again and _clearly_visible(q, min_visibility):
                 return q
     return None
 
@@ -221,17 +235,15 @@ def _clearly_visible(pose: Pose, min_visibility: float) -> bool:
     return bool(shoulders and (v[0] >= min_visibility or min(v[23], v[24]) >= min_visibility))
 
 
-def same_person(a: Pose, b: Pose, tolerance: float = 0.25) -> bool:
+def same_person(a: Pose, b: Pose, tolerance: float = 0.25, mirror: bool = True) -> bool:
     """True when two poses' torso landmarks (nose, shoulders, hips) coincide within
-    ``tolerance`` of body scale, either way round (a person seen from behind may come
-    with left and right swapped)."""
+    ``tolerance`` of body scale; with ``mirror`` either way round (a person seen from
+    behind may come with left and right swapped)."""
     idx = [0, 11, 12, 23, 24]
-    mirrored = [0, 12, 11, 24, 23]
     pa = a.image[idx, :2]
-    d = min(
-        float(np.linalg.norm(pa - b.image[idx, :2], axis=1).mean()),
-        float(np.linalg.norm(pa - b.image[mirrored, :2], axis=1).mean()),
-    )
+    d = float(np.linalg.norm(pa - b.image[idx, :2], axis=1).mean())
+    if mirror:
+        d = min(d, float(np.linalg.norm(pa - b.image[[0, 12, 11, 24, 23], :2], axis=1).mean()))
     return bool(d < tolerance * max(_scale_px(a), _scale_px(b)))
 
 
@@ -315,6 +327,8 @@ def find_people(
             for p in poses:
                 masked_with.append(p)
                 if _is_ghost(p, mask, min_visibility) or not plausible(p, min_visibility):
+                    continue
+                if mask.any() and _thin(p):
                     continue
                 others = found + list(known or [])
                 if _clear_of(p, mask, min_visibility):
@@ -536,8 +550,8 @@ class _Lane:
 class MultiPersonPose:
     """Pose of every actor in a video, frame after frame, each with a stable id.
 
-    Every ``search_every`` frames (and while nobody is tracked) the frame is searched
-    for people: OpenCV's HOG people detector (:class:`PeopleDetector`, people from
+    Every ``search_every`` frames (and while nobody is found), unless ``max_people``
+    are already followed, the frame is searched for people: OpenCV's HOG people detector (:class:`PeopleDetector`, people from
     ``min_height`` of the frame height up) and MediaPipe on the whole frame with the
     people already found painted out (large or half-visible people HOG misses); the
     landmarker runs on a crop around each new box and the pose must verify
@@ -583,6 +597,7 @@ class MultiPersonPose:
         self.detector = PeopleDetector(min_height)
         self.tracker = Tracker(max_coast=max_coast)
         self._frame = 0
+        self._prev = -1.0  # the last frame's time (s): who was seen there is painted out
         if threads is None:  # each landmarker infers on one core: side by side from 2
             import os
 
@@ -607,10 +622,8 @@ class MultiPersonPose:
             if t is None:
                 continue
             cx, cy = t.centre
-            if lane.place(t.pose, (cx, cy), t.scale, img.shape[1], img.shape[0]):
-                # a moved crop: MediaPipe's region from the last frame is off, start afresh
-                lane.estimator.detect(self._grey, timestamp)
-            others = [o.pose for o in tracks.values() if o.id != t.id and o.last == o.time]
+            lane.place(t.pose, (cx, cy), t.scale, img.shape[1], img.shape[0])
+            others = [o.pose for o in tracks.values() if o.id != t.id and o.last == self._prev]
             crop, where = lane.view(img, others)
             jobs.append((lane, crop, where))
         if len(jobs) > 1 and self.threads:
@@ -626,15 +639,23 @@ class MultiPersonPose:
             found = [lane.estimator.detect(c, timestamp) for lane, c, _ in jobs]
         from_lane: dict[int, _Lane] = {}
         poses: list[Pose] = []
-        for (lane, _, where), ps in zip(jobs, found, strict=True):
+        for (lane, crop, where), ps in zip(jobs, found, strict=True):
             q = from_crop(ps[0], where) if ps else None
+            if q is None or not plausible(q, self.min_visibility):
+                # lost (a moved crop leaves MediaPipe's region off): detect afresh, once
+                lane.estimator.detect(self._grey, timestamp)
+                ps = lane.estimator.detect(crop, timestamp)
+                q = from_crop(ps[0], where) if ps else None
             if q is not None and plausible(q, self.min_visibility):
                 poses.append(q)
                 from_lane[id(q)] = lane
         poses = _dedupe(poses)
-        if self._frame % self.search_every == 0 or not poses:
+        # search while someone more may be followed: every search_every frames, and at
+        # once when nobody is found (a full stage costs no search)
+        if len(poses) < self.max_people and (self._frame % self.search_every == 0 or not poses):
             poses += self._search(img, timestamp, poses)
         self._frame += 1
+        self._prev = timestamp
         poses = self.tracker.update(poses[: self.max_people], img, timestamp)
         self._assign_lanes(img, poses, from_lane, timestamp)
         return poses
