@@ -170,7 +170,7 @@ def people_on_real_footage(model: str, rounds: int, frames: int) -> None:
             est.detect(f, i / 10)
             mp_times.append(time.perf_counter() - t0)
     ours_t, counts = [], []
-    with MultiPersonPose(model, max_people=8) as multi:
+    with MultiPersonPose(model, max_people=8, search_every=5) as multi:
         for i, f in enumerate(video):
             t0 = time.perf_counter()
             counts.append(len(multi.process(f, i / 10)))

@@ -427,8 +427,9 @@ _LIMBS = ((11, 13), (13, 15), (12, 14), (14, 16), (23, 25), (25, 27), (24, 26), 
 def plausible(pose: Pose, min_visibility: float = 0.5, within: PersonBox | None = None) -> bool:
     """Whether a landmark set looks like a real person rather than a skeleton the model
     dreamt on a box edge or in a tree: confident (mean presence >= 0.3: a head-and-shoulders portrait has ~0.4), shoulders and
-    the nose or both hips visible, limbs no longer than twice the torso and shoulders
-    not wider than 2.5 torsos (image pixels), and, given the detector's box, the torso
+    the nose or both hips visible, limbs no longer than twice the torso, shoulders
+    not wider than 2.5 torsos and not below the hips by half a torso (upside down;
+    image pixels), and, given the detector's box, the torso
     centre inside it (grown by a quarter) and the visible body between a fifth and 1.5
     times its height."""
     if pose.confidence < 0.3 or not _clearly_visible(pose, min_visibility):
@@ -439,6 +440,8 @@ def plausible(pose: Pose, min_visibility: float = 0.5, within: PersonBox | None 
     shoulders = float(np.linalg.norm(xy[11] - xy[12]))
     if torso < 3.0 or shoulders > 2.5 * torso:
         return False
+    if (xy[11, 1] + xy[12, 1]) / 2 > (xy[23, 1] + xy[24, 1]) / 2 + 0.5 * torso:
+        return False  # upside down: the model's dream in a pattern, not an actor
     for a, b in _LIMBS:
         seen = v[a] >= min_visibility and v[b] >= min_visibility
         if seen and float(np.linalg.norm(xy[a] - xy[b])) > 2.0 * max(torso, shoulders):
@@ -570,7 +573,7 @@ class MultiPersonPose:
         model: str = "lite",
         *,
         max_people: int = 2,
-        search_every: int = 5,
+        search_every: int = 30,
         min_height: float = 0.1,
         max_coast: float = 1.0,
         min_visibility: float = 0.5,
@@ -619,8 +622,8 @@ class MultiPersonPose:
         jobs = []
         for lane in self._lanes:
             t = tracks.get(lane.track) if lane.track is not None else None
-            if t is None:
-                continue
+            if t is None or t.last != self._prev:
+                continue  # a track lost last frame waits for a search to find it again
             cx, cy = t.centre
             lane.place(t.pose, (cx, cy), t.scale, img.shape[1], img.shape[0])
             others = [o.pose for o in tracks.values() if o.id != t.id and o.last == self._prev]

@@ -49,7 +49,7 @@ class CaptureOptions:
 
     model: str = "lite"
     max_people: int = 2
-    search_every: int = 5
+    search_every: int = 30
     min_height: float = 0.1
     max_coast: float = 1.0
     filter: bool = True
