@@ -159,11 +159,17 @@ def opencv_still():
 
 
 @pytest.fixture(scope="session")
-def vtest_run():
-    """OpenCV's vtest.avi (768x576, 10 fps, real street footage) frames 0-24 through
-    MultiPersonPose (lite, up to 8 people, a search every 5 frames): the poses per frame."""
+def vtest_frames() -> list[np.ndarray]:
+    """OpenCV's vtest.avi (768x576, 10 fps, real street footage), frames 0-24, RGB."""
+    return _vtest_frames(25)
+
+
+@pytest.fixture(scope="session")
+def vtest_run(vtest_frames):
+    """vtest frames 0-24 through MultiPersonPose (lite, up to 8 people, a search every
+    5 frames): the poses per frame."""
     from previzkit.capture.multi import MultiPersonPose
 
-    frames = _vtest_frames(25)
+    frames = vtest_frames
     with MultiPersonPose("lite", max_people=8, search_every=5) as multi:
         return [multi.process(f, i / 10.0) for i, f in enumerate(frames)]

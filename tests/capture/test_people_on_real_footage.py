@@ -109,3 +109,36 @@ def test_late_entrants_are_found_within_five_frames(vtest_run, people_labels):
             if sum(_centre(p)[0] > 690 for p in vtest_run[i]) >= k
         ]
         assert seen and seen[0] - start <= 5, (entry["what"], seen)
+
+
+def _copies(poses):
+    from dataclasses import replace
+
+    return [replace(p, image=p.image.copy(), actor_id=-1) for p in poses]
+
+
+@pytest.mark.parametrize("max_coast, same_id", [(1.0, True), (0.2, False)])
+def test_a_person_hidden_briefly_gets_their_id_back(vtest_run, vtest_frames, max_coast, same_id):
+    """The three walkers of vtest frames 0-9 (poses found above, real frames): one is
+    taken out of frames 4-7 (0.4 s, as if behind the lamp post). Coasting for a second,
+    the tracker gives them their id back by motion and colours; coasting for 0.2 s it
+    has ended their track, and they come back with a new id."""
+    from previzkit.capture.tracking import Tracker
+
+    frames = vtest_frames
+    tracker = Tracker(max_coast=max_coast)
+    hidden = np.array([515, 183])  # the walker by the sign, labelled in frame 0
+    first_id = None
+    for i in range(10):
+        poses = _copies(vtest_run[i])
+        who = _nearest(poses, hidden, within=80)
+        if 4 <= i <= 7:
+            poses = [p for p in poses if p is not who]
+        tracker.update(poses, frames[i], i / 10.0)
+        if i == 0:
+            first_id = who.actor_id
+        hidden = _centre(who)
+    assert (who.actor_id == first_id) is same_id
+    summary = tracker.summary()
+    assert summary[first_id]["first"] == 0.0
+    assert summary[first_id]["frames"] == (10 - 4 if same_id else 4)
