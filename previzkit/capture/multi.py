@@ -1,15 +1,16 @@
 """Several actors: find every person, follow each one, keep a stable id for each.
 
-Finding people (stills, and the search for new people in video): OpenCV's HOG people
-detector (:mod:`previzkit.capture.people`) says where to look; the landmarker runs on
-a square crop around each box, scaled to its comfort size (small, distant and
-back-facing people included), and the pose is kept only if it verifies
-(:func:`plausible`: confident, human proportions, inside its box). Large or half-visible
-people, whom HOG misses, are found by MediaPipe on the whole frame by *detect, mask,
-detect again*: each found person is painted out (grey body silhouette plus the box of
-their visible landmarks) and the frame is searched again, until nobody new is found;
-a candidate found on a painted frame must be found again on the unpainted pixels
-(:func:`verify`). Wide frames are also searched in overlapping square tiles.
+Finding people (:func:`find_people`: stills, and the search for new people in
+video): first MediaPipe on the whole frame by *detect, mask, detect again* (large or
+half-visible people, whom HOG misses): each found person is painted out (grey body
+silhouette plus the box of their visible landmarks) and the frame is searched again,
+until nobody new is found; a candidate found on a painted frame must be sure or found
+again on the unpainted pixels (:func:`verify`); wide frames are also searched in
+overlapping square tiles. Then OpenCV's HOG people detector
+(:mod:`previzkit.capture.people`) says where else to look: the landmarker runs on a
+square crop around each box nobody found explains, scaled to its comfort size (small,
+distant and back-facing people included), and the pose is kept only if it verifies
+(:func:`plausible`: confident, human proportions, upright, inside its box).
 
 Video (:class:`MultiPersonPose`): the same search every ``search_every`` frames; in
 between each person is followed by a *lane*, a PoseLandmarker in video mode fed a crop
@@ -286,8 +287,9 @@ def find_people(
     timestamp: float = 0.0,
     detector: PeopleDetector | None = None,
 ) -> list[Pose]:
-    """Every clearly visible person in a still (module docstring): HOG boxes, each
-    verified by the landmarker on a crop, then detect / mask / detect again.
+    """Every clearly visible person in a still (module docstring): detect / mask /
+    detect again with MediaPipe on the whole frame (and tiles of a wide one), then the
+    HOG boxes nobody found explains, each verified by the landmarker on a crop.
 
     ``estimator`` must be in image mode. ``known`` people are masked from the start and
     not returned. ``detector``: the HOG detector to use (default: a
@@ -299,15 +301,6 @@ def find_people(
     img = check_image(image)
     h, w = img.shape[:2]
     found: list[Pose] = []
-    for box in (detector or PeopleDetector()).detect(img):
-        if len(found) >= max_people:
-            break
-        if _covered(box, found + list(known or [])):
-            continue
-        others = found + list(known or [])
-        p = detect_in_box(estimator, img, box, timestamp, min_visibility, others)
-        if p is not None and not any(same_person(p, q) for q in others):
-            found.append(p)
     masked_with = list(known or [])
     work, mask = mask_people(img, masked_with) if masked_with else (img, np.zeros((h, w), bool))
     regions = [(0, 0, w, h)] + (_tiles(w, h) if tiles else [])
@@ -344,6 +337,17 @@ def find_people(
             work, mask = mask_people(img, masked_with)
             if not new and all(_is_ghost(p, mask, min_visibility) for p in poses):
                 break
+    # then the people HOG sees where MediaPipe saw nobody (small, distant ones)
+    if len(found) < max_people:
+        for box in (detector or PeopleDetector()).detect(img):
+            if len(found) >= max_people:
+                break
+            others = found + list(known or [])
+            if _covered(box, others):
+                continue
+            hit = detect_in_box(estimator, img, box, timestamp, min_visibility, others)
+            if hit is not None and not any(same_person(hit, q) for q in others):
+                found.append(hit)
     found.sort(key=lambda p: -p.confidence)
     return found[:max_people]
 
@@ -666,38 +670,16 @@ class MultiPersonPose:
     def _search(
         self, img: npt.NDArray[np.uint8], timestamp: float, known: list[Pose]
     ) -> list[Pose]:
-        """New people: MediaPipe on the whole frame with everyone known painted out (a
-        candidate on a painted frame must be found again unpainted), then the HOG boxes
-        nobody found explains, each verified on a crop."""
-        new: list[Pose] = []
-        while len(known) + len(new) < self.max_people:  # detect, mask, detect again
-            found = known + new
-            work, mask = mask_people(img, found) if found else (img, None)
-            before = len(new)
-            for p in self._finder.detect(work, timestamp):
-                if (mask is not None and _is_ghost(p, mask, self.min_visibility)) or not (
-                    plausible(p, self.min_visibility)
-                ):
-                    continue
-                if found and not (mask is not None and _clear_of(p, mask, self.min_visibility)):
-                    base = mask_people(img, found, silhouette=False)[0]
-                    q = verify(self._finder, base, p, self.min_visibility, timestamp)
-                    if q is None:
-                        continue
-                    p = q
-                if not any(same_person(p, k) for k in found):
-                    new.append(p)
-            if len(new) == before:
-                break
-        for box in self.detector.detect(img):
-            if len(known) + len(new) >= self.max_people:
-                break
-            if _covered(box, known + new):
-                continue
-            hit = detect_in_box(self._finder, img, box, timestamp, self.min_visibility, known + new)
-            if hit is not None and not any(same_person(hit, k) for k in known + new):
-                new.append(hit)
-        return new
+        """New people: the stills' search (:func:`find_people`) with ``known`` painted out."""
+        return find_people(
+            self._finder,
+            img,
+            known=known,
+            max_people=self.max_people - len(known),
+            min_visibility=self.min_visibility,
+            timestamp=timestamp,
+            detector=self.detector,
+        )
 
     def _assign_lanes(
         self,
