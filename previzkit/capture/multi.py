@@ -467,10 +467,17 @@ def plausible(pose: Pose, min_visibility: float = 0.5, within: PersonBox | None 
 
 
 def _dedupe(poses: list[Pose]) -> list[Pose]:
-    """The most confident of each group of poses of the same person."""
+    """The most confident of each group of poses of the same person (:func:`same_person`,
+    or torso centres closer than half a body scale)."""
     kept: list[Pose] = []
     for p in sorted(poses, key=lambda p: -p.confidence):
-        if not any(same_person(p, k) for k in kept):
+        c = p.image[[11, 12, 23, 24], :2].mean(0)
+        if not any(
+            same_person(p, k)
+            or float(np.linalg.norm(c - k.image[[11, 12, 23, 24], :2].mean(0)))
+            < 0.5 * max(_scale_px(p), _scale_px(k))
+            for k in kept
+        ):
             kept.append(p)
     return kept
 
@@ -670,7 +677,7 @@ class MultiPersonPose:
         # search while someone more may be followed: every search_every frames, and at
         # once when nobody is found (a full stage costs no search)
         if len(poses) < self.max_people and (self._frame % self.search_every == 0 or not poses):
-            poses += self._search(img, timestamp, poses)
+            poses = _dedupe(poses + self._search(img, timestamp, poses))
         self._frame += 1
         self._prev = timestamp
         poses = self.tracker.update(poses[: self.max_people], img, timestamp)

@@ -142,3 +142,15 @@ def test_a_person_hidden_briefly_gets_their_id_back(vtest_run, vtest_frames, max
     summary = tracker.summary()
     assert summary[first_id]["first"] == 0.0
     assert summary[first_id]["frames"] == (10 - 4 if same_id else 4)
+
+
+def test_the_entrants_keep_their_ids_while_walking_side_by_side(vtest_run, people_labels):
+    """From when both are in (frame 21) to the end of the run (frame 24), the two people
+    who walked in from the right edge side by side are two ids, the same every frame."""
+    start = max(e["fully_in"] for e in people_labels["vtest_entries"]) + 2
+    per_frame = [
+        {p.actor_id for p in vtest_run[i] if _centre(p)[0] > 650}
+        for i in range(start, len(vtest_run))
+    ]
+    assert all(ids == per_frame[0] for ids in per_frame), per_frame
+    assert len(per_frame[0]) == 2
