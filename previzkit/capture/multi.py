@@ -468,14 +468,14 @@ def plausible(pose: Pose, min_visibility: float = 0.5, within: PersonBox | None 
 
 def _dedupe(poses: list[Pose]) -> list[Pose]:
     """The most confident of each group of poses of the same person (:func:`same_person`,
-    or torso centres closer than half a body scale)."""
+    or torso centres closer than 0.8 body scales)."""
     kept: list[Pose] = []
     for p in sorted(poses, key=lambda p: -p.confidence):
         c = p.image[[11, 12, 23, 24], :2].mean(0)
         if not any(
             same_person(p, k)
             or float(np.linalg.norm(c - k.image[[11, 12, 23, 24], :2].mean(0)))
-            < 0.5 * max(_scale_px(p), _scale_px(k))
+            < 0.8 * max(_scale_px(p), _scale_px(k))
             for k in kept
         ):
             kept.append(p)
