@@ -5,8 +5,10 @@ behind them.
 One frame (:meth:`Overlay.process`), on the thread that owns the GL context:
 
 1. track: the camera's pose and lens from a :class:`CameraTracker` (a ChArUco board
-   seen in the plate, FreeD packets over UDP, or a fixed set camera); a frame where
-   tracking is lost keeps the last good pose;
+   seen in the plate, FreeD packets over UDP, both fused, or a fixed set camera),
+   through the pose filter (:mod:`previzkit.overlay.tracking.filter`): it predicts
+   through short losses and, past its horizon, fades the virtual layer out and draws a
+   "TRACKING LOST" badge;
 2. render: set pieces and characters through that camera into an offscreen RGBA +
    depth target (``backdrop``: the set's sky and floor too, for a green-screen stage;
    without it the plate shows wherever nothing virtual is drawn);
@@ -26,8 +28,9 @@ not drawn by default (the real set is the plate).
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -59,6 +62,7 @@ class OverlayOptions:
     backend: str = "auto"
     near: float = 0.05
     far: float = 500.0
+    tracking: Any = None  # previzkit.overlay.tracking.filter.FilterParams (default: its own)
 
     def __post_init__(self) -> None:
         if self.matte not in MATTES:
@@ -139,7 +143,10 @@ class FreeDCamera:
     packet of ``camera_id`` (any camera when None), its zoom/focus through ``lens_table``.
     ``origin`` (4x4) places the tracker's frame in the set (default: the same).
     ``delay_s`` uses the packet that arrived that long before each plate frame is
-    processed (the plate's extra latency over the tracker's; 0 = the newest)."""
+    processed (the plate's extra latency over the tracker's; 0 = the newest);
+    ``auto_delay`` measures it from the plate's motion against the packets'
+    (:class:`previzkit.overlay.tracking.delay.AutoDelay`, then ``delay_estimate``) and
+    applies it; ``stale_s`` ignores packets older than that (the tracker stopped)."""
 
     def __init__(
         self,
@@ -149,12 +156,19 @@ class FreeDCamera:
         camera_id: int | None = None,
         origin: np.ndarray | None = None,
         delay_s: float = 0.0,
+        auto_delay: bool = False,
+        stale_s: float | None = None,
     ) -> None:
+        from previzkit.overlay.tracking.delay import AutoDelay
         from previzkit.overlay.tracking.freed import LensTable
 
         if delay_s < 0:
             raise InputError(f"FreeD delay {delay_s} s: must be >= 0")
         self.delay_s = float(delay_s)
+        self.stale_s = stale_s
+        self.auto = AutoDelay() if auto_delay else None
+        self.delay_estimate: Any = None  # a DelayEstimate once measured
+        self._heard = -math.inf
         self.receiver = receiver
         self.lens_table = lens_table or LensTable()
         self.sensor_mm = sensor_mm
@@ -162,9 +176,18 @@ class FreeDCamera:
         self.origin = np.eye(4) if origin is None else np.asarray(origin, np.float64)
 
     def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any] | None:
-        before = time.monotonic() - self.delay_s if self.delay_s > 0 else None
+        now = time.monotonic()
+        if self.auto is not None and not self.auto.done:
+            fresh = self.receiver.history(self.camera_id, since=self._heard)
+            if fresh:
+                self._heard = fresh[-1][1]
+                self.auto.add_packets(fresh)
+            if self.auto.add_frame(now, plate) is not None and self.auto.done:
+                self.delay_estimate = self.auto.estimate
+                self.delay_s = max(0.0, self.auto.estimate.delay_s)
+        before = now - self.delay_s if self.delay_s > 0 else None
         got = self.receiver.latest(self.camera_id, before=before)
-        if got is None:
+        if got is None or (self.stale_s is not None and got[1] < now - self.delay_s - self.stale_s):
             return None
         packet = got[0]
         return self.origin @ packet.camera_to_world(), self.lens_table.lens(packet, self.sensor_mm)
@@ -175,8 +198,10 @@ class FreeDCamera:
 
 @dataclass
 class OverlayFrame:
-    """One composed frame: ``image`` uint8 (H, W, 3); the camera used; ``tracked``
-    False when tracking was lost this frame (the last good pose was used);
+    """One composed frame: ``image`` uint8 (H, W, 3); the camera used (filtered);
+    ``tracked`` False when the tracker had no good measurement this frame; ``state``
+    ``tracking``, ``predicting`` or ``lost`` (:class:`~previzkit.overlay.tracking.filter.TrackState`)
+    and ``visibility`` the virtual layer's fade (1 drawn .. 0 gone);
     ``actor_depth_m``; ``matte`` the actor's matte (uint8 (H, W)) or None;
     ``timings`` seconds per stage (see :data:`STAGES`)."""
 
@@ -187,6 +212,8 @@ class OverlayFrame:
     actor_depth_m: float | None
     matte: npt.NDArray[np.uint8] | None
     timings: dict[str, float] = field(default_factory=dict)
+    state: str = "tracking"
+    visibility: float = 1.0
 
 
 _FLIP_Y = np.diag([1.0, -1.0, 1.0, 1.0])
@@ -272,7 +299,11 @@ class Overlay:
                 initial = (look_at((0.0, 1.6, 5.0), (0.0, 1.0, 0.0)), Lens())
         self.camera: tuple[np.ndarray, Any] = initial
         self.frames = 0
-        self.lost = 0
+        self.lost = 0  # frames without a measurement (predicted or lost)
+        from previzkit.overlay.tracking.filter import CameraFilter, TrackState
+
+        self.filter = CameraFilter(o.tracking)
+        self.states = {s.value: 0 for s in TrackState}
         self._key = o.key
         if o.matte in ("green", "blue") and self._key is None:
             from previzkit.composite import KeyParams
@@ -344,8 +375,9 @@ class Overlay:
         layer = key(plate, self._key, matte=matte, backend=o.backend)
         return layer, layer[..., 3]
 
-    def process(self, plate: npt.NDArray[np.uint8]) -> OverlayFrame:
-        """Compose one plate frame (uint8 (height, width, 3) RGB, row 0 at the top)."""
+    def process(self, plate: npt.NDArray[np.uint8], time_s: float | None = None) -> OverlayFrame:
+        """Compose one plate frame (uint8 (height, width, 3) RGB, row 0 at the top) shot
+        at ``time_s`` seconds (the pose filter's clock; default ``time.monotonic()``)."""
         o = self.options
         if plate.shape != (o.height, o.width, 3) or plate.dtype != np.uint8:
             raise ShapeError(
@@ -356,10 +388,15 @@ class Overlay:
         t0 = time.perf_counter()
         found = self.tracker.update(plate)
         tracked = found is not None
-        if found is not None:
-            self.camera = found
-        else:
-            self.lost += 1
+        est = self.filter.step(
+            time.monotonic() if time_s is None else float(time_s),
+            None if found is None else found[0],
+            getattr(self.tracker, "noise", None),
+        )
+        if est.camera_to_world is not None:
+            self.camera = (est.camera_to_world, self.camera[1] if found is None else found[1])
+        self.lost += not tracked
+        self.states[est.state.value] += 1
         undistort = getattr(self.tracker, "plate_for_overlay", None)
         if undistort is not None:
             plate = np.ascontiguousarray(undistort(plate))
@@ -369,6 +406,10 @@ class Overlay:
         self.ctx.finish()
         t2 = time.perf_counter()
         rgba, z = self._readback()
+        if est.visibility < 1.0:
+            from previzkit.overlay.tracking.badge import fade_layer
+
+            rgba, z = fade_layer(rgba, z, est.visibility)
         t3 = time.perf_counter()
         actor, matte = self._actor_layer(plate)
         actor_depth = self.actor_depth(pose) if actor is not None else None
@@ -377,10 +418,16 @@ class Overlay:
         # (monotonic in metres), so the depth buffer needs no per-pixel linearising
         actor_z = None if actor_depth is None else zbuffer_of_depth(actor_depth, proj)
         image = compose(plate, rgba, z, actor, actor_z, o.backend)
+        if est.state == "lost":
+            from previzkit.overlay.tracking.badge import draw_lost_badge
+
+            draw_lost_badge(image)
         t5 = time.perf_counter()
         self.frames += 1
         timings = dict(zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True))
-        return OverlayFrame(image, pose, lens, tracked, actor_depth, matte, timings)
+        return OverlayFrame(
+            image, pose, lens, tracked, actor_depth, matte, timings, est.state.value, est.visibility
+        )
 
     def close(self) -> None:
         if self._segmenter is not None:
@@ -412,7 +459,9 @@ class OverlayRun:
     """What ``previzkit overlay`` runs: a set, a plate ``source`` (camera index, video
     file or image folder) and one way of tracking: ``board`` (+ ``calibration``, else the
     set camera's lens), ``freed`` (``udp://HOST:PORT`` + ``lens_table``), or a fixed
-    ``set_camera``. ``output`` an MP4 of the composed frames; ``window`` shows them in a
+    ``set_camera``; ``board`` and ``freed`` together are fused (FreeD carries the camera,
+    the board corrects its offset). ``freed_delay_auto`` measures the FreeD delay from
+    the plate (``freed_delay_s`` until then). ``output`` an MP4 of the composed frames; ``window`` shows them in a
     desktop window (closing it ends the run); ``project`` records a take (composite,
     plate, camera track) into that take store."""
 
@@ -424,6 +473,7 @@ class OverlayRun:
     freed: str | None = None
     freed_camera: int | None = None
     freed_delay_s: float = 0.0
+    freed_delay_auto: bool = False
     lens_table: Path | None = None
     set_camera: str | None = None
     frames: int | None = None
@@ -439,22 +489,32 @@ class OverlayRun:
 @dataclass
 class OverlayResult:
     """``frames`` composed, ``lost`` frames without tracking, ``timings`` p50/p99
-    seconds per stage, the ``output`` file and the recorded ``take`` (dicts)."""
+    seconds per stage, the ``output`` file and the recorded ``take`` (dicts);
+    ``states`` frames per tracking state, ``freed_delay`` the FreeD delay estimate
+    (``delay_s``, ``score``) when measured."""
 
     frames: int
     lost: int
     timings: dict[str, tuple[float, float]]
     output: Path | None = None
     take: dict[str, Any] | None = None
+    states: dict[str, int] = field(default_factory=dict)
+    freed_delay: Any = None
 
 
 def make_tracker(run: OverlayRun, set_def: Any, width: int, height: int) -> CameraTracker:
     """The :class:`CameraTracker` a run asks for."""
-    chosen = [n for n, v in (("board", run.board), ("freed", run.freed)) if v is not None]
-    if len(chosen) > 1:
-        raise InputError("overlay: --board and --freed are exclusive; pick one tracker")
     cam_name = run.set_camera or set_def.default_camera or next(iter(set_def.cameras), None)
     set_cam = set_def.camera(cam_name) if cam_name else None
+    if run.board is not None and run.freed is not None:
+        from previzkit.overlay.tracking.fusion import FusedCamera
+
+        board_cam = make_tracker(replace(run, freed=None), set_def, width, height)
+        try:
+            return FusedCamera(board_cam, make_tracker(replace(run, board=None), set_def, 0, 0))
+        except BaseException:
+            board_cam.close()
+            raise
     if run.board is not None:
         from previzkit.overlay.tracking.charuco import Calibration, load_board, load_calibration
 
@@ -473,7 +533,13 @@ def make_tracker(run: OverlayRun, set_def: Any, width: int, height: int) -> Came
             load_lens_table(run.lens_table) if run.lens_table else (LensTable(), (24.89, 18.66))
         )
         return FreeDCamera(
-            FreeDReceiver(run.freed), table, sensor, run.freed_camera, delay_s=run.freed_delay_s
+            FreeDReceiver(run.freed),
+            table,
+            sensor,
+            run.freed_camera,
+            delay_s=run.freed_delay_s,
+            auto_delay=run.freed_delay_auto,
+            stale_s=0.5,
         )
     if set_cam is None:
         raise InputError(f"overlay: set {set_def.name!r} has no camera; give --board or --freed")
@@ -529,7 +595,7 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
             for frame in source:
                 if run.frames is not None and n >= run.frames:
                     break
-                out = overlay.process(frame.image)
+                out = overlay.process(frame.image, frame.time)
                 for k, v in out.timings.items():
                     times[k].append(v)
                 crop = out.image[: even[1], : even[0]]
@@ -551,6 +617,9 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                 if window is not None and window.closed:
                     break  # the operator closed the window
         finally:
+            states = dict(overlay.states)
+            freed_cam = getattr(tracker, "freed", tracker)
+            delay = getattr(freed_cam, "delay_estimate", None)
             if window is not None:
                 window.close()
             overlay.close()
@@ -567,7 +636,7 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
     stats = {
         k: (float(np.percentile(v, 50)), float(np.percentile(v, 99))) for k, v in times.items() if v
     }
-    return OverlayResult(n, lost, stats, run.output, take)
+    return OverlayResult(n, lost, stats, run.output, take, states, delay)
 
 
 def set_path(value: str | Path) -> Path:

@@ -90,6 +90,19 @@ class FreeDPacket:
         """Camera-to-world quaternion (x, y, z, w)."""
         return quat_from_matrix(self.rotation())
 
+    @classmethod
+    def from_camera_to_world(
+        cls, m: np.ndarray, camera_id: int = 0, zoom: int = 0, focus: int = 0
+    ) -> FreeDPacket:
+        """The packet of a camera-to-world 4x4 (set frame, metres): the inverse of
+        :meth:`camera_to_world` (tilt within +-90 degrees)."""
+        r = np.asarray(m, np.float64)[:3, :3]
+        pan = -math.degrees(math.atan2(r[0, 2], r[2, 2]))
+        tilt = math.degrees(math.asin(max(-1.0, min(1.0, -r[1, 2]))))
+        roll = -math.degrees(math.atan2(r[1, 0], r[1, 1]))
+        x, y, z = (float(v) * 1000.0 for v in np.asarray(m)[:3, 3])
+        return cls(camera_id, pan, tilt, roll, x, -z, y, zoom, focus)
+
 
 def checksum(data: bytes) -> int:
     """FreeD checksum of bytes 0-27: (0x40 - their sum) mod 256."""
@@ -304,6 +317,20 @@ class FreeDReceiver:
                 if best is None or pick[1] > best[1]:
                     best = pick
             return best
+
+    def history(
+        self, camera_id: int | None = None, since: float | None = None
+    ) -> list[tuple[FreeDPacket, float]]:
+        """The kept packets (of ``camera_id``, or of the camera heard last) with their
+        arrival times, oldest first; with ``since``, only those that arrived after it."""
+        with self._lock:
+            if camera_id is None:
+                newest = max(self._latest.values(), key=lambda v: v[1], default=None)
+                if newest is None:
+                    return []
+                camera_id = newest[0].camera_id
+            hist = self._history.get(camera_id, ())
+            return [x for x in hist if since is None or x[1] > since]
 
     def wait(self, count: int, timeout: float = 5.0) -> bool:
         """Block until :attr:`stats` has seen ``count`` datagrams in all (good or bad)."""
