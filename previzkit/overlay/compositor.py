@@ -461,9 +461,10 @@ class OverlayRun:
     set camera's lens), ``freed`` (``udp://HOST:PORT`` + ``lens_table``), or a fixed
     ``set_camera``; ``board`` and ``freed`` together are fused (FreeD carries the camera,
     the board corrects its offset). ``freed_delay_auto`` measures the FreeD delay from
-    the plate (``freed_delay_s`` until then). ``output`` an MP4 of the composed frames; ``window`` shows them in a
-    desktop window (closing it ends the run); ``project`` records a take (composite,
-    plate, camera track) into that take store."""
+    the plate (``freed_delay_s`` until then). ``output`` an MP4 of the composed frames;
+    ``window`` shows them in a desktop window (closing it ends the run); ``project``
+    records a take (composite, plate, camera track; the tracking state's changes as
+    journal marks ``{"event": "tracking", "state": ...}``) into that take store."""
 
     set_file: Path
     source: str
@@ -557,6 +558,7 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
     times: dict[str, list[float]] = {k: [] for k in STAGES}
     n = lost = 0
     take = None
+    last_state = ""
     try:
         w, h = source.width or run.options.width, source.height or run.options.height
         opts = run.options
@@ -604,6 +606,9 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                 if writer is not None:
                     writer.write(np.ascontiguousarray(crop))
                 if recorder is not None:
+                    if out.state != last_state:  # the take's journal: state changes
+                        recorder.mark(event="tracking", state=out.state)
+                        last_state = out.state
                     recorder.frame(
                         np.ascontiguousarray(crop),
                         plate=np.ascontiguousarray(frame.image[: even[1], : even[0]]),

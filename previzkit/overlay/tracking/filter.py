@@ -6,8 +6,8 @@ State: position ``p`` and velocity ``v`` (set frame, metres, m/s), orientation `
 filtered in error-state form: its error is a small set-frame rotation vector, so a
 measurement ``R_m`` gives the innovation ``log(R_m R^T)`` and the update turns ``R`` by
 ``exp(K d)``. Noise is isotropic per block, so the 12x12 covariance is two 2x2 blocks
-(position/velocity, angle/angular velocity) shared by the three axes: a step costs tens
-of microseconds.
+(position/velocity, angle/angular velocity) shared by the three axes: a step costs
+about 0.2 ms of Python (docs/overlay.md).
 
 Why a Kalman filter and not One Euro: One Euro smooths but cannot extrapolate, and has no
 uncertainty to tell a short dropout (motion blur, a hand over the board) from a real
@@ -32,7 +32,7 @@ from enum import StrEnum
 import numpy as np
 
 from previzkit.core.errors import InputError
-from previzkit.core.geometry import quat_from_axis_angle, quat_from_matrix, quat_to_matrix
+from previzkit.core.geometry import quat_from_matrix
 
 
 class TrackState(StrEnum):
@@ -51,8 +51,8 @@ class FilterParams:
     ``lost``; ``fade_s`` the virtual layer's fade-out after it; ``damping_s`` the
     velocity's time constant while predicting; ``gate_sigma`` innovation gate."""
 
-    accel_m_s2: float = 1.0
-    angular_accel_rad_s2: float = 1.0
+    accel_m_s2: float = 3.0
+    angular_accel_rad_s2: float = 3.0
     position_noise_m: float = 0.003
     angle_noise_rad: float = 0.002
     horizon_s: float = 0.4
@@ -83,17 +83,19 @@ class FilteredPose:
 
 def rotvec_to_matrix(w: np.ndarray) -> np.ndarray:
     """(3, 3) rotation of the rotation vector ``w`` (axis * angle, radians)."""
-    angle = float(np.linalg.norm(w))
+    x, y, z = float(w[0]), float(w[1]), float(w[2])
+    angle = math.sqrt(x * x + y * y + z * z)
     if angle < 1e-12:
         return np.eye(3)
-    return quat_to_matrix(quat_from_axis_angle(w, angle))
+    k = np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]]) / angle
+    return np.eye(3) + math.sin(angle) * k + (1.0 - math.cos(angle)) * (k @ k)  # Rodrigues
 
 
 def matrix_to_rotvec(r: np.ndarray) -> np.ndarray:
     """Rotation vector (axis * angle, radians, angle <= pi) of a (3, 3) rotation."""
     x, y, z, w = quat_from_matrix(r)
     v = np.array([x, y, z]) * (1.0 if w >= 0 else -1.0)
-    s = float(np.linalg.norm(v))
+    s = math.sqrt(float(v @ v))
     if s < 1e-12:
         return 2.0 * v
     return v / s * 2.0 * math.atan2(s, abs(w))
@@ -150,6 +152,7 @@ class CameraFilter:
         self._t: float | None = None  # time of the state
         self._t_meas: float | None = None  # last measurement used
         self._rejected = 0
+        self._steps = 0
 
     @property
     def initialised(self) -> bool:
@@ -202,9 +205,10 @@ class CameraFilter:
         self._x = self._x + self._pos.v * self._pos.predict(dt, damping)
         move = self._rot.predict(dt, damping)
         self._r = rotvec_to_matrix(self._rot.v * move) @ self._r
-        # keep R a rotation despite rounding: re-orthonormalise (cheap, 3x3)
-        u, _, vt = np.linalg.svd(self._r)
-        self._r = u @ vt
+        self._steps += 1
+        if self._steps % 64 == 0:  # keep R a rotation despite rounding
+            u, _, vt = np.linalg.svd(self._r)
+            self._r = u @ vt
         self._t = t
 
     def _update(self, t: float, m: np.ndarray, rp: float, ra: float) -> bool:
