@@ -42,7 +42,7 @@ SET = (
 def _away(t: float) -> tuple[float, float]:
     """Pan 60 degrees left while stepping 25 cm left, hold, come back."""
     f = t * FPS
-    a = smoothstep((f - 20) / 14) - smoothstep((f - 42) / 14)
+    a = smoothstep((f - 20) / 14) - smoothstep((f - 39) / 14)
     return 60.0 * a, -0.25 * a
 
 
@@ -280,3 +280,18 @@ def test_bad_tracking_options_end_in_one_line(tmp_path, capsys):
     ):
         assert main(["overlay", "--plate", "x.mp4", *opt, str(set_file)]) == 2
         assert capsys.readouterr().err.strip() == why
+
+
+def test_the_fade_scales_the_premultiplied_layer():
+    from previzkit.overlay.tracking.badge import draw_lost_badge, fade_layer
+
+    layer = np.array([[[255, 128, 2, 255]]], np.uint8)
+    z = np.array([[0.3]], np.float32)
+    assert fade_layer(layer, z, 1.0)[0] is layer
+    half, zz = fade_layer(layer, z, 0.5)
+    assert half.ravel().tolist() == [128, 64, 1, 128] and zz is z
+    gone, zgone = fade_layer(layer, z, 0.0)
+    assert not gone.any() and zgone.ravel().tolist() == [1.0]
+    img = np.zeros((40, 50, 3), np.uint8)  # smaller than the badge: clipped, no error
+    draw_lost_badge(img)
+    assert img[12:, 12:].any() and not img[:12].any()
