@@ -166,7 +166,7 @@ class FreeDCamera:
             raise InputError(f"FreeD delay {delay_s} s: must be >= 0")
         self.delay_s = float(delay_s)
         self.stale_s = stale_s
-        self.auto = AutoDelay() if auto_delay else None
+        self.auto = AutoDelay() if auto_delay else None  # settings: replace it
         self.delay_estimate: Any = None  # a DelayEstimate once measured
         self._heard = -math.inf
         self.receiver = receiver
@@ -176,7 +176,7 @@ class FreeDCamera:
         self.origin = np.eye(4) if origin is None else np.asarray(origin, np.float64)
 
     def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any] | None:
-        now = time.monotonic()
+        now = getattr(self.receiver, "clock", time.monotonic)()
         if self.auto is not None and not self.auto.done:
             fresh = self.receiver.history(self.camera_id, since=self._heard)
             if fresh:

@@ -77,3 +77,37 @@ def test_no_motion_no_estimate_and_bad_input_named():
         estimate_delay(t, np.zeros((5, 2)), t, np.zeros((21, 3)))
     with pytest.raises(InputError, match="max_delay_s -1"):
         estimate_delay(t, still, t, np.zeros((21, 3)), max_delay_s=-1)
+
+
+def test_a_freed_camera_measures_its_delay_and_then_uses_it(recording):
+    """``FreeDCamera(auto_delay=True)`` over real UDP: packets stamped on a stepped clock
+    (the receiver's, which the camera reads too) as the plate's frames come 3 frames
+    late; once measured, each frame gets the packet of the pose the plate shows."""
+    import socket
+
+    from previzkit.overlay.compositor import FreeDCamera
+    from previzkit.overlay.tracking.freed import FreeDReceiver
+
+    plate_t, frames, packet_t, packets = recording
+    now = [0.0]
+    rx = FreeDReceiver("udp://127.0.0.1:0", clock=lambda: now[0])
+    cam = FreeDCamera(rx, camera_id=1, auto_delay=True, stale_s=0.5)
+    cam.auto = AutoDelay(window_s=1.0, max_delay_s=0.3)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    got = []
+    try:
+        for j, (p, t) in enumerate(zip(packets, packet_t, strict=True)):
+            now[0] = float(t)
+            tx.sendto(encode(p), rx.address)
+            assert rx.wait(j + 1)
+            if j % 2 == 0 and j // 2 < N:  # a plate frame every other packet
+                got.append(cam.update(frames[j // 2]))
+    finally:
+        tx.close()
+        cam.close()
+    assert cam.delay_estimate is not None
+    assert cam.delay_s * FPS == pytest.approx(LAG, abs=0.25)
+    shown = _path(plate_t - LAG / FPS)
+    for k in range(N - 5, N):  # the last frames: the pose the plate shows (a 60 Hz packet)
+        assert got[k] is not None
+        np.testing.assert_allclose(got[k][0][:3, 3], shown[k][:3, 3], atol=4e-3)

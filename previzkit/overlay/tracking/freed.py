@@ -34,7 +34,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -239,13 +239,18 @@ class ReceiverStats:
 
 class FreeDReceiver:
     """Receive D1 messages on UDP in a daemon thread; :meth:`latest` gives the newest
-    good packet (per camera id) with its arrival time (``time.monotonic()``).
+    good packet (per camera id) with its arrival time (``clock()``, default
+    ``time.monotonic()``).
 
     ``FreeDReceiver("udp://0.0.0.0:40000")`` or (host, port); port 0 picks a free
     port (see :attr:`address`). Bad packets are counted in :attr:`stats` and dropped.
+    ``clock`` stamps arrivals (seconds; the plate's consumers read the same one).
     """
 
-    def __init__(self, address: str | tuple[str, int]) -> None:
+    def __init__(
+        self, address: str | tuple[str, int], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.clock = clock
         host, port = parse_udp_url(address) if isinstance(address, str) else address
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
@@ -272,7 +277,7 @@ class FreeDReceiver:
                 continue
             except OSError:
                 return
-            now = time.monotonic()
+            now = self.clock()
             with self._lock:
                 if len(data) != PACKET_SIZE:
                     self.stats.bad_length += 1
@@ -294,7 +299,7 @@ class FreeDReceiver:
         self, camera_id: int | None = None, before: float | None = None
     ) -> tuple[FreeDPacket, float] | None:
         """The newest good packet (of ``camera_id``, or of any camera) and its arrival
-        time (``time.monotonic()``); with ``before``, the newest that arrived at or
+        time (``clock()``); with ``before``, the newest that arrived at or
         before that time (the oldest kept when all are newer), to line tracking up with
         a plate that reaches the computer later than the tracker's packets."""
         with self._lock:
