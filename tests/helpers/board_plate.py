@@ -42,9 +42,12 @@ def film(
     noise: float = 3.0,
     seed: int = 0,
     px_per_square: int = 48,
+    shutter: float = 0.0,
 ) -> list[np.ndarray]:
     """RGB uint8 frames (calibration's size) of ``board`` on the floor seen from each
-    camera-to-world pose (set frame). The floor is the plane y = 0."""
+    camera-to-world pose (set frame). The floor is the plane y = 0. ``shutter`` > 0
+    adds motion blur: a line as long as that fraction of the image centre's motion
+    since the previous pose (0.5 = a 180 degree shutter)."""
     import cv2
 
     w, h = calibration.width, calibration.height
@@ -63,6 +66,7 @@ def film(
     cv2.setRNGSeed(seed + 1)
     grain = np.empty((h, w), np.float32)
     out = []
+    prev_centre = None
     for pose in poses:
         hf = _homography(k, pose, floor_to_world)
         hb = _homography(k, pose, board_to_world)
@@ -71,11 +75,45 @@ def film(
         mask = cv2.warpPerspective(ones, hb, (w, h), flags=cv2.INTER_LINEAR)
         mask = mask.astype(np.float32) * np.float32(1 / 255)
         g += (bw - g) * mask
+        centre = _floor_point_at_centre(pose)
+        if shutter > 0 and prev_centre is not None:
+            g = _blur_along(g, _image_motion(k, pose, prev_centre) * shutter)
+        prev_centre = centre
         cv2.randn(grain, 0.0, noise)
         g += grain
         gray = np.clip(g, 0, 255).astype(np.uint8)
         out.append(cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB))
     return out
+
+
+def _floor_point_at_centre(pose: np.ndarray) -> np.ndarray:
+    """Where the camera's optical axis meets the floor (or a point 3 m ahead)."""
+    o, d = pose[:3, 3], -pose[:3, 2]
+    s = -o[1] / d[1] if d[1] < -1e-6 else 3.0
+    return o + d * min(s, 20.0)
+
+
+def _image_motion(k: np.ndarray, pose: np.ndarray, point: np.ndarray) -> np.ndarray:
+    """Pixels from the image centre to ``point`` seen through ``pose``: how far the
+    scene at the previous frame's centre moved."""
+    c = (CV_TO_GL @ np.linalg.inv(pose) @ np.array([*point, 1.0]))[:3]
+    u = k @ c
+    return u[:2] / u[2] - k[:2, 2]
+
+
+def _blur_along(gray: np.ndarray, motion: np.ndarray) -> np.ndarray:
+    """Box motion blur along ``motion`` (px, x right, y down) of its length."""
+    import cv2
+
+    length = float(np.hypot(*motion))
+    if length < 1.5:
+        return gray
+    n = int(np.ceil(length)) | 1
+    kernel = np.zeros((n, n), np.float32)
+    c = n // 2
+    dx, dy = motion / length * length / 2
+    cv2.line(kernel, (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1.0, 1)
+    return cv2.filter2D(gray, -1, kernel / kernel.sum(), borderType=cv2.BORDER_REPLICATE)
 
 
 def h264_round_trip(frames: list[np.ndarray], path: Path, fps: int = 30) -> list[np.ndarray]:

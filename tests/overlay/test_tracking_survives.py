@@ -171,6 +171,41 @@ def test_freed_carries_the_camera_while_the_board_corrects_its_offset(plate):
     assert np.median(pos[settled]) < 0.006 and pos[settled].max() < 0.02, pos
 
 
+def test_motion_blur_dropouts_are_predicted_not_frozen(tmp_path):
+    """A camera swinging 12 degrees to and fro (60 deg/s mid-swing, stepping 15 cm)
+    with a 180-degree shutter: about 18 px of motion blur loses the board for 7-8
+    frames each swing. The filter predicts through them (never lost) and stays much
+    nearer the truth than the last good pose would (5 cm / 7 degrees against 17 cm /
+    15 degrees in the second swing)."""
+    from previzkit.overlay.tracking.charuco import BoardTracker
+
+    times = np.arange(45) / FPS
+    truth = handheld_path(
+        times,
+        (0.0, 1.2, 1.4),
+        (0.0, 0.0, 0.0),
+        lambda t: (12 * math.sin(5.0 * t), 0.15 * math.sin(5.0 * t)),
+    )
+    frames = h264_round_trip(film(BOARD, CAL, truth, shutter=0.5), tmp_path / "blur.mp4", FPS)
+    tracker, flt = BoardTracker(BOARD, CAL), CameraFilter()
+    last, rows = None, []
+    for i, img in enumerate(frames):
+        found = tracker.track(img)
+        m = None if found is None else found.camera_to_world
+        est = flt.step(times[i], m)
+        last = m if m is not None else last
+        rows.append(
+            (m is None, est.state, _err(est.camera_to_world, truth[i]), _err(last, truth[i]))
+        )
+    dropped = [i for i, r in enumerate(rows) if r[0]]
+    late = [i for i in dropped if i > 30]  # the second swing: the velocity is known
+    assert len(dropped) >= 10 and len(late) >= 5, dropped
+    assert all(rows[i][1] == TrackState.PREDICTING for i in dropped)
+    predicted = max(rows[i][2][0] for i in late), max(rows[i][2][1] for i in late)
+    held = max(rows[i][3][0] for i in late), max(rows[i][3][1] for i in late)
+    assert predicted[0] < 0.5 * held[0] and predicted[1] < 0.7 * held[1], (predicted, held)
+
+
 def _move(t: float) -> np.ndarray:
     """A camera gliding at (1, 0, -0.5) m/s, turning 20 deg/s about y."""
     m = np.eye(4)
