@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -36,6 +38,66 @@ class _DefaultRun(click.Group):
 def overlay() -> None:
     """AR overlay: the set and characters over the live plate through a tracked camera
     (ChArUco board or FreeD), the actor keyed so characters pass behind them."""
+
+
+# --- live characters and actor depth (--pose, --pose-end, --actor, --actor-body) ---------
+
+
+def live_options(f: Any) -> Any:
+    """The options for live characters and the actor's depth, packed into one ``live``
+    argument (a dict of :class:`~previzkit.overlay.compositor.OverlayRun` fields)."""
+
+    @functools.wraps(f)
+    def wrapper(
+        *args: Any, pose: Any, pose_end: str, actor: Any, actor_body: bool, **kw: Any
+    ) -> Any:
+        from previzkit.stage.actors import parse_actor_map
+        from previzkit.stage.sources import check_plate_pose
+
+        if pose is not None:
+            check_plate_pose(pose)
+        if actor_body:
+            ensure("stage", "the actor's depth from their body", "mediapipe")
+        live = {
+            "pose": pose,
+            "pose_loop": pose_end == "loop",
+            "actors": parse_actor_map(actor),
+            "actor_body": actor_body,
+        }
+        return f(*args, live=live, **kw)
+
+    for option in reversed(
+        [
+            click.option(
+                "--pose",
+                help="Drive the characters: a .pzt pose track (played at the plate's frame "
+                "times) or the pose stream, tcp://HOST:5555.",
+            ),
+            click.option(
+                "--pose-end",
+                type=click.Choice(["loop", "hold"]),
+                default="loop",
+                show_default=True,
+                help="A pose track at its end: start over, or hold its last frame.",
+            ),
+            click.option(
+                "--actor",
+                multiple=True,
+                help="ACTOR_ID=CHARACTER (repeatable; unmapped actors take free characters).",
+            ),
+            click.option(
+                "--actor-body/--actor-plane",
+                default=False,
+                help="The actor's depth per pixel from their body (MediaPipe pose on the "
+                "plate, about --actor-depth/--actor-mark), or one plane.",
+            ),
+        ]
+    ):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+# ------------------------------------------------------------------------------------------
 
 
 def _source(camera: str | None, plate: Path | None) -> str:
@@ -116,6 +178,7 @@ def _freed_delay(value: str) -> tuple[bool, float]:
 @take_recording_options("overlay, plate, camera track")
 @click.option("--rate", default="24", show_default=True, help="Timecode rate of the take.")
 @click.option("--stats", is_flag=True, help="Print p50/p99 time per stage at the end.")
+@live_options
 def run(
     set_file,
     camera,
@@ -141,6 +204,7 @@ def run(
     rate,
     start_tc,
     stats,
+    live,
 ):
     """Run the overlay over SET_FILE."""
     from previzkit.core.progress import bar
@@ -175,6 +239,7 @@ def run(
         actor_depth_m=actor_depth,
         actor_position=position,
         backdrop=backdrop,
+        actor_body=live.pop("actor_body"),
         tracking=FilterParams(horizon_s=track_horizon),
     )
     job = OverlayRun(
@@ -197,6 +262,7 @@ def run(
         shot=shot,
         rate=rate,
         start_tc=start_tc,
+        **live,
     )
     with keep_current_context():  # a caller's own GL context stays current afterwards
         ctx = create_context()

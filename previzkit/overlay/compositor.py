@@ -2,13 +2,17 @@
 and lens, composited over the live plate, the actor matted out so characters pass
 behind them.
 
-One frame (:meth:`Overlay.process`), on the thread that owns the GL context:
+One frame (:meth:`Overlay.process`) is one frame of the stage loop
+(:class:`previzkit.stage.loop.StageLoop`), on the thread that owns the GL context:
 
 1. track: the camera's pose and lens from a :class:`CameraTracker` (a ChArUco board
    seen in the plate, FreeD packets over UDP, both fused, or a fixed set camera),
-   through the pose filter (:mod:`previzkit.overlay.tracking.filter`): it predicts
-   through short losses and, past its horizon, fades the virtual layer out and draws a
-   "TRACKING LOST" badge;
+   through the pose filter at the plate's time
+   (:class:`~previzkit.overlay.tracking.filter.FilteredCamera`, the loop's camera
+   source): it predicts through short losses and, past its horizon, fades the virtual
+   layer out and draws a "TRACKING LOST" badge; the characters take their actors'
+   newest poses (a pose file played at the plate's times, or the pose stream),
+   retargeted as on the stage;
 2. render: set pieces and characters through that camera into an offscreen RGBA +
    depth target (``backdrop``: the set's sky and floor too, for a green-screen stage;
    without it the plate shows wherever nothing virtual is drawn);
@@ -18,8 +22,9 @@ One frame (:meth:`Overlay.process`), on the thread that owns the GL context:
    or ``"blue"``), by person segmentation (``"segment"``), or no actor layer (``"none"``);
 5. composite: :func:`previzkit.composite.depth_composite` of the virtual layer (its
    z-buffer) and the actor layer (a plane facing the camera at the actor's distance,
-   mapped to its z-buffer value) over the plate: a character farther than the actor
-   passes behind them.
+   mapped to its z-buffer value; with ``actor_body`` their depth per pixel from their
+   body, :mod:`previzkit.overlay.actor_depth`) over the plate: a character farther
+   than the actor passes behind them.
 
 Without a green screen, ``matte="segment"`` mattes people with MediaPipe's person
 segmentation (:mod:`previzkit.overlay.segmentation`); the set's sky and floor are then
@@ -30,17 +35,20 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError, ShapeError
+from previzkit.stage.camera import CameraSource
+from previzkit.stage.camera import FixedCamera as FixedCamera  # where the overlay's callers find it
 
 MATTES = ("green", "blue", "none", "segment")
-STAGES = ("track", "render", "readback", "matte", "composite")
+STAGES = ("track", "retarget", "render", "readback", "matte", "composite")
 
 
 @dataclass
@@ -50,7 +58,10 @@ class OverlayOptions:
     ``actor_depth_m`` the actor's distance in front of the camera (metres), or
     ``actor_position`` a set point (metres, y up) where the actor stands (their depth is
     measured from the tracked camera each frame); ``backdrop`` draws the set's sky and
-    floor (default: with a green/blue screen); ``backend`` the composite kernels."""
+    floor (default: with a green/blue screen); ``backend`` the composite kernels;
+    ``actor_body`` places the actor in depth per pixel from their body (MediaPipe pose
+    on the plate, body parts as capsules about ``actor_depth_m``/``actor_position``,
+    :mod:`previzkit.overlay.actor_depth`) instead of one plane."""
 
     width: int = 1280
     height: int = 720
@@ -62,6 +73,7 @@ class OverlayOptions:
     backend: str = "auto"
     near: float = 0.05
     far: float = 500.0
+    actor_body: bool = False
     tracking: Any = None  # previzkit.overlay.tracking.filter.FilterParams (default: its own)
 
     def __post_init__(self) -> None:
@@ -75,27 +87,7 @@ class OverlayOptions:
             self.backdrop = self.matte in ("green", "blue")
 
 
-@runtime_checkable
-class CameraTracker(Protocol):
-    """Gives the camera's pose (camera-to-world 4x4, set frame) and lens for a plate
-    frame, or None when it cannot tell this frame."""
-
-    def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any] | None: ...
-
-    def close(self) -> None: ...
-
-
-class FixedCamera:
-    """A camera that does not move: a set camera's pose and lens."""
-
-    def __init__(self, camera_to_world: np.ndarray, lens: Any) -> None:
-        self.pose = (np.asarray(camera_to_world, np.float64), lens)
-
-    def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any]:
-        return self.pose
-
-    def close(self) -> None:
-        pass
+CameraTracker = CameraSource  # the stage loop's tracked-camera protocol
 
 
 class BoardCamera:
@@ -202,8 +194,10 @@ class OverlayFrame:
     ``tracked`` False when the tracker had no good measurement this frame; ``state``
     ``tracking``, ``predicting`` or ``lost`` (:class:`~previzkit.overlay.tracking.filter.TrackState`)
     and ``visibility`` the virtual layer's fade (1 drawn .. 0 gone);
-    ``actor_depth_m``; ``matte`` the actor's matte (uint8 (H, W)) or None;
-    ``timings`` seconds per stage (see :data:`STAGES`)."""
+    ``actor_depth_m`` the actor's plane depth; ``matte`` the actor's matte (uint8
+    (H, W)) or None; ``timings`` seconds per stage (see :data:`STAGES`);
+    ``actor_depth_map`` the actor's depth per pixel (metres, float32 (H, W)) with
+    ``actor_body``, else None."""
 
     image: npt.NDArray[np.uint8]
     camera_to_world: np.ndarray
@@ -212,18 +206,29 @@ class OverlayFrame:
     actor_depth_m: float | None
     matte: npt.NDArray[np.uint8] | None
     timings: dict[str, float] = field(default_factory=dict)
+    actor_depth_map: npt.NDArray[np.float32] | None = None
     state: str = "tracking"
     visibility: float = 1.0
 
 
-_FLIP_Y = np.diag([1.0, -1.0, 1.0, 1.0])
-
-
-def zbuffer_of_depth(depth_m: float, proj: np.ndarray) -> float:
+@overload
+def zbuffer_of_depth(depth_m: float, proj: np.ndarray) -> float: ...
+@overload
+def zbuffer_of_depth(
+    depth_m: npt.NDArray[np.float32], proj: np.ndarray
+) -> npt.NDArray[np.float32]: ...
+def zbuffer_of_depth(depth_m: Any, proj: np.ndarray) -> Any:
     """The OpenGL z-buffer value (0..1) of a point ``depth_m`` metres in front of a
-    camera with perspective ``proj`` (the inverse of ``zbuffer_to_depth``)."""
-    ndc = (proj[2, 3] - proj[2, 2] * depth_m) / depth_m
-    return float(np.clip(ndc * 0.5 + 0.5, 0.0, 1.0))
+    camera with perspective ``proj`` (the inverse of ``zbuffer_to_depth``); a float, or
+    float32 per pixel for a depth map."""
+    if np.ndim(depth_m) == 0:
+        ndc = (proj[2, 3] - proj[2, 2] * depth_m) / depth_m
+        return float(np.clip(ndc * 0.5 + 0.5, 0.0, 1.0))
+    d = np.asarray(depth_m, np.float32)
+    p23, p22, half = np.float32(proj[2, 3]), np.float32(proj[2, 2]), np.float32(0.5)
+    with np.errstate(divide="ignore"):
+        z = (p23 / d - p22) * half + half
+    return np.clip(z, 0.0, 1.0, out=z)
 
 
 def compose(
@@ -231,79 +236,76 @@ def compose(
     virtual_rgba: npt.NDArray[np.uint8],
     virtual_depth: npt.NDArray[np.float32],
     actor_rgba: npt.NDArray[np.uint8] | None,
-    actor_depth_m: float | None,
+    actor_depth_m: float | npt.NDArray[np.float32] | None,
     backend: str = "auto",
 ) -> npt.NDArray[np.uint8]:
     """The overlay's composite (pure): premultiplied ``virtual_rgba`` at
-    ``virtual_depth`` and the premultiplied actor layer at ``actor_depth_m`` over
-    ``plate``; the nearer layer wins per pixel. Depths are metres in front of the camera
-    (inf where empty) or any monotonic function of them used for both, such as z-buffer
-    values (:func:`zbuffer_of_depth`)."""
+    ``virtual_depth`` and the premultiplied actor layer at ``actor_depth_m`` (one plane,
+    or per pixel: :mod:`previzkit.overlay.actor_depth`) over ``plate``; the nearer
+    layer wins per pixel. Depths are metres in front of the camera (inf where empty) or
+    any monotonic function of them used for both, such as z-buffer values
+    (:func:`zbuffer_of_depth`)."""
     from previzkit.composite import depth_composite, over
 
     if actor_rgba is None or actor_depth_m is None:
         return over(virtual_rgba, plate, backend=backend)
+    actor_d = float(actor_depth_m) if np.ndim(actor_depth_m) == 0 else actor_depth_m
     layers: list[tuple[np.ndarray, np.ndarray | float]] = [
         (virtual_rgba, virtual_depth),
-        (actor_rgba, float(actor_depth_m)),
+        (actor_rgba, actor_d),
     ]
     return depth_composite(layers, plate, backend=backend)
 
 
 class Overlay:
-    """The overlay over one set (a SetDef, a set file path or a SetDrawables) on ``ctx``.
+    """The overlay over one set (a SetDef or a set file path) on ``ctx``, run through
+    the stage loop (:class:`previzkit.stage.loop.StageLoop`): the loop polls the poses,
+    tracks the camera from each plate frame (``tracker``, a
+    :class:`~previzkit.stage.camera.CameraSource`, through the pose filter at the
+    plate's time: :attr:`camera_source`, a
+    :class:`~previzkit.overlay.tracking.filter.FilteredCamera` with
+    ``options.tracking``), retargets, renders, and hands the render's colour and
+    z-buffer to :meth:`compose` (this overlay's matte and depth composite, faded and
+    badged by the tracking state). :meth:`process` composes one plate frame;
+    :attr:`states` counts the frames per tracking state.
 
-    ``tracker`` a :class:`CameraTracker`; :meth:`process` composes one plate frame.
-    The initial camera (before the first good track) is ``initial`` or the set's
-    default camera.
+    ``poses`` drives the characters: a pose source
+    (:class:`~previzkit.stage.sources.PoseSource`), a ``.pzt`` pose track played at the
+    plate's frame times (``pose_loop``: start over at its end, else hold the last
+    frame) or a pose stream address (``tcp://host:5555``); None keeps them in their
+    rest pose. ``actors`` maps actor ids to character names, as on the stage (unmapped
+    ids take free characters in set order). The initial camera (before the first good
+    track) is ``initial`` or the set's default camera.
     """
 
     def __init__(
         self,
         ctx: Any,
         set_def: Any,
-        tracker: CameraTracker,
+        tracker: CameraSource,
         options: OverlayOptions | None = None,
         initial: tuple[np.ndarray, Any] | None = None,
+        *,
+        poses: Any = None,
+        actors: Mapping[int, str] | None = None,
+        pose_loop: bool = True,
     ) -> None:
-        from previzkit.render.renderer import Renderer
+        from previzkit.stage.loop import StageLoop, StageOptions
+        from previzkit.stage.plate import PlateFeed
+        from previzkit.stage.sources import NoPoses, plate_pose_source
 
         self.ctx = ctx
         self.options = o = options or OverlayOptions()
-        self._segmenter = None
-        if o.matte == "segment":
-            from previzkit.overlay.segmentation import PersonSegmenter
-
-            self._segmenter = PersonSegmenter()
-        self.tracker = tracker
-        try:
-            self.renderer = Renderer(ctx, set_def)
-        except BaseException:
-            if self._segmenter is not None:
-                self._segmenter.close()
-            raise
-        self.renderer.show_frustums = False
-        self.renderer.show_marks = False
-        scene = self.renderer.drawables
-        scene.skybox.visible = bool(o.backdrop)
-        if getattr(scene, "ground", None) is not None:
-            scene.ground.visible = bool(o.backdrop)
-        if initial is None:
-            if scene.set.cameras:
-                cam = scene.set.camera(scene.set.default_camera or next(iter(scene.set.cameras)))
-                initial = (cam.camera_to_world(), cam.lens)
-            else:
-                from previzkit.core.geometry import look_at
-                from previzkit.model.camera import Lens
-
-                initial = (look_at((0.0, 1.6, 5.0), (0.0, 1.0, 0.0)), Lens())
-        self.camera: tuple[np.ndarray, Any] = initial
+        self._segmenter: Any = None
+        self._body: Any = None
+        self._feed = PlateFeed()
         self.frames = 0
-        self.lost = 0  # frames without a measurement (predicted or lost)
-        from previzkit.overlay.tracking.filter import CameraFilter, TrackState
+        self._unmeasured = 0
+        from previzkit.overlay.tracking.filter import FilteredCamera, TrackState
 
-        self.filter = CameraFilter(o.tracking)
-        self.states = {s.value: 0 for s in TrackState}
+        self.states = {s.value: 0 for s in TrackState}  # frames per tracking state
+        # the loop's camera source: the tracker through the pose filter, on the plate's clock
+        self.camera_source = FilteredCamera(tracker, lambda: self._feed.time, o.tracking)
         self._key = o.key
         if o.matte in ("green", "blue") and self._key is None:
             from previzkit.composite import KeyParams
@@ -313,10 +315,67 @@ class Overlay:
             from previzkit.composite import KeyParams
 
             self._key = KeyParams(spill=0.0)  # a given matte; no screen colour to despill
-        self._fbo = ctx.framebuffer(
-            color_attachments=[ctx.renderbuffer((o.width, o.height), 4)],
-            depth_attachment=ctx.depth_renderbuffer((o.width, o.height)),
-        )
+        self._last: tuple[Any, Any, Any] = (None, None, None)
+        self._timings: dict[str, float] = {}
+        source: Any = None
+        try:
+            if o.matte == "segment":
+                from previzkit.overlay.segmentation import PersonSegmenter
+
+                self._segmenter = PersonSegmenter()
+            if o.actor_body and o.matte != "none":
+                from previzkit.overlay.actor_depth import BodyDepth
+
+                self._body = BodyDepth()
+            if poses is None:
+                source = NoPoses()
+            elif isinstance(poses, str | Path):
+                source = plate_pose_source(poses, lambda: self._feed.time, loop=pose_loop)
+            else:
+                source = poses
+            self.loop = StageLoop(
+                ctx,
+                set_def,
+                source,
+                StageOptions(
+                    o.width,
+                    o.height,
+                    backend=o.backend,
+                    writer="overlay",
+                    near=o.near,
+                    far=o.far,
+                    backdrop=o.backdrop,
+                ),
+                actors=actors,
+                plate=self._feed,
+                camera_source=self.camera_source,
+                compositor=self,
+                initial_camera=initial,
+            )
+        except BaseException:
+            # what was opened here; the caller still owns the tracker and its own source
+            opened = source if source is not poses else None
+            for part in (self._segmenter, self._body, opened):
+                if part is not None:
+                    part.close()
+            raise
+        self.renderer = self.loop.renderer
+        self.renderer.show_frustums = False
+        self.renderer.show_marks = False
+        self.tracker = tracker
+
+    @property
+    def camera(self) -> tuple[np.ndarray, Any]:
+        """The camera used for the last frame (camera-to-world 4x4, Lens)."""
+        cam = self.loop.tracked_camera
+        assert cam is not None  # the loop starts from an initial camera
+        return cam
+
+    @property
+    def lost(self) -> int:
+        """Frames where the tracker could not tell the camera (the pose filter predicted
+        it, or showed tracking lost)."""
+        return self._unmeasured
 
     def actor_depth(self, camera_to_world: np.ndarray) -> float:
         """The actor's distance in front of the camera (metres)."""
@@ -327,36 +386,6 @@ class Overlay:
 
         p = view_matrix(camera_to_world) @ np.array([*o.actor_position, 1.0])
         return float(max(-p[2], o.near))
-
-    def render(self, camera_to_world: np.ndarray, lens: Any) -> np.ndarray:
-        """Draw the set through the camera into the overlay's target; returns the
-        (unflipped) projection. The target holds rows top-first (the projection is
-        flipped in y; the renderer draws without face culling, so winding is moot)."""
-        from previzkit.core.geometry import view_matrix
-        from previzkit.model.camera import perspective_from_lens
-
-        o = self.options
-        proj = perspective_from_lens(lens, o.width / o.height, o.near, o.far)
-        fbo = self._fbo
-        fbo.use()
-        fbo.viewport = (0, 0, o.width, o.height)
-        if o.backdrop:
-            fbo.clear(*self.renderer.clear_color, depth=1.0)
-        else:
-            fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-        self.renderer.render_view(fbo, view_matrix(camera_to_world), _FLIP_Y @ proj, clear=False)
-        return proj
-
-    def _readback(self) -> tuple[np.ndarray, np.ndarray]:
-        """Premultiplied RGBA (H, W, 4) uint8 and the z-buffer (H, W) float32 in [0, 1]
-        (1 = nothing drawn or the sky), both row 0 at the top, read without copies."""
-        o = self.options
-        fbo = self._fbo
-        rgba = np.frombuffer(fbo.read(components=4, alignment=1), np.uint8)
-        z = np.frombuffer(
-            fbo.read(components=1, attachment=-1, dtype="f4", alignment=1), np.float32
-        )
-        return rgba.reshape(o.height, o.width, 4), z.reshape(o.height, o.width)
 
     def depth_m(self, zbuffer: np.ndarray, proj: np.ndarray) -> np.ndarray:
         """Metres in front of the camera of a z-buffer read back here (inf where empty)."""
@@ -375,68 +404,98 @@ class Overlay:
         layer = key(plate, self._key, matte=matte, backend=o.backend)
         return layer, layer[..., 3]
 
+    def compose(
+        self,
+        plate: np.ndarray,
+        rgba: np.ndarray,
+        zbuffer: np.ndarray,
+        proj: np.ndarray,
+        camera_to_world: np.ndarray,
+        poses: Sequence[Any],
+    ) -> np.ndarray:
+        """The stage loop's composite step (:class:`previzkit.stage.loop.PlateCompositor`):
+        key the actor, place them in depth (a plane, or per pixel from their body), and
+        depth-composite the render over the plate, the render faded by the tracking's
+        visibility and the TRACKING LOST badge drawn while tracking is lost."""
+        o = self.options
+        est = self.camera_source.last  # this frame's: the loop tracked before rendering
+        t0 = time.perf_counter()
+        actor, matte = self._actor_layer(plate)
+        plane = self.actor_depth(camera_to_world) if actor is not None else None
+        depth: Any = plane
+        if self._body is not None and plane is not None:
+            depth = self._body.depth(plate, proj, plane, self._feed.time)
+        t1 = time.perf_counter()
+        # depth order in z-buffer units: the actor's depth mapped through the projection
+        # (monotonic in metres), so the depth buffer needs no per-pixel linearising
+        actor_z = None if depth is None else zbuffer_of_depth(depth, proj)
+        if est.visibility < 1.0:
+            from previzkit.overlay.tracking.badge import fade_layer
+
+            rgba, zbuffer = fade_layer(rgba, zbuffer, est.visibility)
+        image = compose(plate, rgba, zbuffer, actor, actor_z, o.backend)
+        if est.state == "lost":
+            from previzkit.overlay.tracking.badge import draw_lost_badge
+
+            draw_lost_badge(image)
+        self._timings = {"matte": t1 - t0, "composite": time.perf_counter() - t1}
+        self._last = (matte, plane, None if np.ndim(depth) == 0 else depth)
+        return image
+
     def process(self, plate: npt.NDArray[np.uint8], time_s: float | None = None) -> OverlayFrame:
-        """Compose one plate frame (uint8 (height, width, 3) RGB, row 0 at the top) shot
-        at ``time_s`` seconds (the pose filter's clock; default ``time.monotonic()``)."""
+        """Compose one plate frame (uint8 (height, width, 3) RGB, row 0 at the top) at
+        plate time ``time_s`` (s; default frame count / 30 fps; the pose filter's clock):
+        one stage-loop frame."""
         o = self.options
         if plate.shape != (o.height, o.width, 3) or plate.dtype != np.uint8:
             raise ShapeError(
                 f"overlay plate: {plate.shape} {plate.dtype}, expected ({o.height}, "
                 f"{o.width}, 3) uint8 (set --size to the plate's size)"
             )
-        plate = np.ascontiguousarray(plate)
-        t0 = time.perf_counter()
-        found = self.tracker.update(plate)
-        tracked = found is not None
-        est = self.filter.step(
-            time.monotonic() if time_s is None else float(time_s),
-            None if found is None else found[0],
-            getattr(self.tracker, "noise", None),
-        )
-        if est.camera_to_world is not None:
-            self.camera = (est.camera_to_world, self.camera[1] if found is None else found[1])
-        self.lost += not tracked
-        self.states[est.state.value] += 1
-        undistort = getattr(self.tracker, "plate_for_overlay", None)
-        if undistort is not None:
-            plate = np.ascontiguousarray(undistort(plate))
-        pose, lens = self.camera
-        t1 = time.perf_counter()
-        proj = self.render(pose, lens)
-        self.ctx.finish()
-        t2 = time.perf_counter()
-        rgba, z = self._readback()
-        if est.visibility < 1.0:
-            from previzkit.overlay.tracking.badge import fade_layer
-
-            rgba, z = fade_layer(rgba, z, est.visibility)
-        t3 = time.perf_counter()
-        actor, matte = self._actor_layer(plate)
-        actor_depth = self.actor_depth(pose) if actor is not None else None
-        t4 = time.perf_counter()
-        # depth order in z-buffer units: the actor's plane mapped through the projection
-        # (monotonic in metres), so the depth buffer needs no per-pixel linearising
-        actor_z = None if actor_depth is None else zbuffer_of_depth(actor_depth, proj)
-        image = compose(plate, rgba, z, actor, actor_z, o.backend)
-        if est.state == "lost":
-            from previzkit.overlay.tracking.badge import draw_lost_badge
-
-            draw_lost_badge(image)
-        t5 = time.perf_counter()
+        t = self.frames / 30.0 if time_s is None else float(time_s)
+        self._feed.put(np.ascontiguousarray(plate), t)
+        self.loop.step()
+        work = self.loop.stats.frames[-1].work
         self.frames += 1
-        timings = dict(zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True))
+        cam = self.camera_source
+        self._unmeasured += not cam.measured
+        self.states[cam.state.value] += 1
+        pose, lens = self.camera
+        matte, plane, depth_map = self._last
+        timings = {
+            "track": work.get("track", 0.0),
+            "retarget": work.get("retarget", 0.0),
+            "render": work.get("render", 0.0),
+            "readback": work.get("readback", 0.0),
+            **self._timings,
+        }
+        image = self.loop.last_image
+        assert image is not None  # the step composed it
         return OverlayFrame(
-            image, pose, lens, tracked, actor_depth, matte, timings, est.state.value, est.visibility
+            image,
+            pose,
+            lens,
+            cam.measured,
+            plane,
+            matte,
+            timings,
+            depth_map,
+            cam.state.value,
+            cam.visibility,
         )
+
+    def joints(self) -> Any:
+        """The characters' joint positions now (:meth:`previzkit.stage.loop.StageLoop.joints`)."""
+        return self.loop.joints()
 
     def close(self) -> None:
-        if self._segmenter is not None:
-            self._segmenter.close()
-        if self.ctx.fbo is self._fbo:  # never leave a released framebuffer bound
-            (self.ctx.screen or self.ctx.detect_framebuffer(0)).use()
-        self._fbo.release()
-        self.renderer.release()
-        self.tracker.close()
+        try:
+            self.loop.close()  # the pose source, the tracker, the GL objects
+        finally:
+            if self._segmenter is not None:
+                self._segmenter.close()
+            if self._body is not None:
+                self._body.close()
 
     def __enter__(self) -> Overlay:
         return self
@@ -464,7 +523,10 @@ class OverlayRun:
     the plate (``freed_delay_s`` until then). ``output`` an MP4 of the composed frames;
     ``window`` shows them in a desktop window (closing it ends the run); ``project``
     records a take (composite, plate, camera track; the tracking state's changes as
-    journal marks ``{"event": "tracking", "state": ...}``) into that take store."""
+    journal marks ``{"event": "tracking", "state": ...}``) into that take store.
+    ``pose`` drives the characters (a ``.pzt`` track played at the plate's times,
+    looping when ``pose_loop`` else holding its end, or a pose stream address);
+    ``actors`` maps actor ids to characters."""
 
     set_file: Path
     source: str
@@ -485,6 +547,9 @@ class OverlayRun:
     shot: str = "1-A"
     rate: str = "24"
     start_tc: str | None = None
+    pose: str | None = None
+    pose_loop: bool = True
+    actors: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -565,7 +630,15 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
         opts.width, opts.height = int(w), int(h)
         tracker = make_tracker(run, set_def, opts.width, opts.height)
         try:
-            overlay = Overlay(ctx, set_def, tracker, opts)
+            overlay = Overlay(
+                ctx,
+                set_def,
+                tracker,
+                opts,
+                poses=run.pose,
+                actors=run.actors,
+                pose_loop=run.pose_loop,
+            )
         except BaseException:
             tracker.close()
             raise
@@ -614,6 +687,9 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                         plate=np.ascontiguousarray(frame.image[: even[1], : even[0]]),
                         camera=camera_sample_args(out),
                         time_s=frame.time,
+                        # with live characters: the actors' poses and where the characters are
+                        poses=overlay.loop.poses() if run.pose else (),
+                        joints=overlay.joints() if run.pose else None,
                     )
                 n += 1
                 lost += not out.tracked

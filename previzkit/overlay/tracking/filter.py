@@ -21,15 +21,22 @@ extrapolation stays bounded); ``lost`` after that (``visibility`` ramps from 1 t
 over ``fade_s`` so an overlay fades its virtual layer out instead of freezing it wrong).
 A measurement after ``lost``, or two in a row that fail the innovation gate, restarts the
 filter at the measurement (relocalisation).
+
+:class:`FilteredCamera` puts a tracker through the filter as a camera source of the stage
+loop (:class:`previzkit.stage.camera.CameraSource`): the overlay hands it to its
+:class:`~previzkit.stage.loop.StageLoop` and reads its state each frame.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from previzkit.core.errors import InputError
 from previzkit.core.geometry import quat_from_matrix
@@ -256,3 +263,53 @@ class CameraFilter:
             math.sqrt(self._rot.p[0, 0]),
             since,
         )
+
+
+class FilteredCamera:
+    """A camera source (:class:`previzkit.stage.camera.CameraSource`) that filters a
+    tracker's poses: each :meth:`update` asks ``tracker`` for its measurement (or None),
+    steps the :class:`CameraFilter` at ``clock()`` (the plate's time, seconds) with it and
+    the tracker's ``noise`` when it has one, and answers the filtered pose with the last
+    measured lens, or None before the first measurement. :attr:`last` is this frame's
+    :class:`FilteredPose` (its ``state`` and ``visibility``), :attr:`measured` whether the
+    tracker told the camera this frame. The tracker's ``plate_for_overlay`` is passed on;
+    :meth:`close` closes the tracker."""
+
+    def __init__(
+        self, tracker: Any, clock: Callable[[], float], params: FilterParams | None = None
+    ) -> None:
+        self.tracker = tracker
+        self.clock = clock
+        self.filter = CameraFilter(params)
+        self.last = FilteredPose(None, TrackState.LOST, 0.0, math.inf, math.inf, math.inf)
+        self.measured = False
+        self._lens: Any = None
+        # the loop remaps the plate when its camera source can: only when the tracker can
+        self.plate_for_overlay: Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.uint8]] | None = (
+            getattr(tracker, "plate_for_overlay", None)
+        )
+
+    @property
+    def state(self) -> TrackState:
+        return self.last.state
+
+    @property
+    def visibility(self) -> float:
+        return self.last.visibility
+
+    def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any] | None:
+        found = self.tracker.update(plate)
+        self.measured = found is not None
+        if found is not None:
+            self._lens = found[1]
+        self.last = est = self.filter.step(
+            float(self.clock()),
+            None if found is None else found[0],
+            getattr(self.tracker, "noise", None),
+        )
+        if est.camera_to_world is None:
+            return None
+        return est.camera_to_world, self._lens
+
+    def close(self) -> None:
+        self.tracker.close()
