@@ -54,7 +54,8 @@ STAGES = ("track", "retarget", "render", "readback", "matte", "composite")
 @dataclass
 class OverlayOptions:
     """``width`` x ``height`` of the plate and output; ``matte`` one of :data:`MATTES`;
-    ``key`` the keyer's settings (default: the ``matte`` screen colour);
+    ``key`` the keyer's settings, a ``KeyPreset`` or ``KeyParams`` (default: the
+    ``matte`` screen's, its colour estimated from the first plate frame);
     ``actor_depth_m`` the actor's distance in front of the camera (metres), or
     ``actor_position`` a set point (metres, y up) where the actor stands (their depth is
     measured from the tracked camera each frame); ``backdrop`` draws the set's sky and
@@ -66,7 +67,7 @@ class OverlayOptions:
     width: int = 1280
     height: int = 720
     matte: str = "green"
-    key: Any = None  # previzkit.composite.KeyParams
+    key: Any = None  # previzkit.composite.key_preset.KeyPreset or KeyParams
     actor_depth_m: float = 3.0
     actor_position: tuple[float, float, float] | None = None
     backdrop: bool | None = None
@@ -307,10 +308,11 @@ class Overlay:
         # the loop's camera source: the tracker through the pose filter, on the plate's clock
         self.camera_source = FilteredCamera(tracker, lambda: self._feed.time, o.tracking)
         self._key = o.key
-        if o.matte in ("green", "blue") and self._key is None:
-            from previzkit.composite import KeyParams
+        self._keyer = None
+        if o.matte in ("green", "blue"):  # key controls: previzkit.composite.keyer
+            from previzkit.composite.keyer import Keyer, as_preset
 
-            self._key = KeyParams(screen=o.matte)
+            self._keyer = Keyer(as_preset(o.key, o.matte), backend=o.backend)
         if o.matte == "segment":
             from previzkit.composite import KeyParams
 
@@ -399,6 +401,8 @@ class Overlay:
             return None, None
         from previzkit.composite import key
 
+        if self._keyer is not None:
+            return self._keyer.key(plate)
         matte = self._segmenter.matte(plate) if self._segmenter is not None else None
         # premultiplied: alpha = the matte (pulled by the keyer, or the segmenter's)
         layer = key(plate, self._key, matte=matte, backend=o.backend)
