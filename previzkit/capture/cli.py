@@ -219,6 +219,21 @@ class _CaptureCommand(click.Command):
     show_default=True,
     help="Frames between searches for new actors (video, camera).",
 )
+@click.option(
+    "--min-height",
+    type=click.FloatRange(0, min_open=True),
+    default=0.1,
+    show_default=True,
+    help="Smallest person searched for: a fraction of the frame height, or pixels when > 1.",
+)
+@click.option(
+    "--max-coast",
+    type=click.FloatRange(0),
+    default=1.0,
+    show_default=True,
+    metavar="S",
+    help="Seconds a lost actor keeps their id (crossings, short occlusions).",
+)
 @click.option("--no-filter", is_flag=True, help="Skip the One Euro filter.")
 @click.option(
     "--min-cutoff", type=float, default=None, help="One Euro min cutoff (Hz) for image landmarks."
@@ -248,6 +263,8 @@ def capture(
     model: str,
     max_people: int,
     search_every: int,
+    min_height: float,
+    max_coast: float,
     no_filter: bool,
     min_cutoff: float | None,
     beta: float | None,
@@ -303,6 +320,8 @@ def capture(
         model=model,
         max_people=max_people,
         search_every=search_every,
+        min_height=min_height,
+        max_coast=max_coast,
         filter=not no_filter,
         image_params=image_params,
     )

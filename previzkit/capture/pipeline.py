@@ -9,6 +9,7 @@ returned :class:`~previzkit.model.pose_track.PoseTrack` (kept in memory unless
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +17,12 @@ from pathlib import Path
 from previzkit.capture.filters import IMAGE_PARAMS, WORLD_PARAMS, ActorFilters, OneEuroParams
 from previzkit.capture.schema import smpte_timecode
 from previzkit.capture.sources import Source, open_source
+from previzkit.core.errors import InputError
 from previzkit.core.progress import ProgressFn
 from previzkit.model.capture_camera import CaptureCamera
 from previzkit.model.pose_track import PoseFrame, PoseTrack, TrackWriter
+
+log = logging.getLogger(__name__)
 
 
 def _frames(src: Source):
@@ -156,4 +160,39 @@ def capture(
             writer.close()
         if not isinstance(source, Source):
             src.close()
+    if keep and not stills:
+        try:
+            ground_track(track, camera)
+        except InputError as exc:  # the raw track stays as written
+            log.warning("capture: poses not grounded: %s", exc)
+            return track
+        if track_path is not None:  # the live-written file, now with roots and contacts
+            from previzkit.core.atomic import replacing
+            from previzkit.model.pose_track import write_track
+
+            with replacing(track_path) as tmp:
+                write_track(tmp, track)
     return track
+
+
+MIN_GROUND_FRAMES = 5
+"""Actors seen in fewer frames are not grounded (too few to fit a floor to)."""
+
+
+def ground_track(track: PoseTrack, camera: CaptureCamera) -> None:
+    """Give every pose of a video track its metric camera-frame root and foot contacts
+    (:func:`previzkit.capture.root.ground_motion`, per actor over the whole clip), in
+    place. Actors seen in fewer than :data:`MIN_GROUND_FRAMES` frames keep none."""
+    from previzkit.capture.root import ground_motion, grounded_poses
+
+    for actor in track.actor_ids():
+        slots = [
+            (f, i) for f in track.frames for i, p in enumerate(f.people) if p.actor_id == actor
+        ]
+        if len(slots) < MIN_GROUND_FRAMES:
+            continue
+        poses = [f.people[i] for f, i in slots]
+        for (f, i), p in zip(
+            slots, grounded_poses(poses, ground_motion(poses, camera)), strict=True
+        ):
+            f.people[i] = p

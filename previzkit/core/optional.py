@@ -20,7 +20,7 @@ from previzkit.core.errors import DependencyMissing
 # extra -> the import names it brings (the pip name where it differs is in DISTRIBUTIONS)
 EXTRAS: dict[str, tuple[str, ...]] = {
     "render": ("moderngl", "trimesh", "scipy", "PIL", "av"),
-    "capture": ("mediapipe", "av", "zmq", "msgpack", "PIL"),
+    "capture": ("mediapipe", "av", "zmq", "msgpack", "PIL", "scipy"),
     "composite": ("numba", "PIL"),
     "gpu": ("cupy",),
     "genai": ("torch", "PIL", "skimage"),

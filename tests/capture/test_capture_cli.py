@@ -47,6 +47,12 @@ def test_video_to_track_bvh_and_gltf(tmp_path, moving_video):
     track = read_track(pzt)
     assert len(track.frames) == len(truth) and track.actor_ids() == [0]
     assert track.meta["model"] == "lite" and track.fps == pytest.approx(30)
+    # the written track carries each pose's metric root (camera frame, in front of the
+    # lens) and foot contacts, and who was seen when
+    poses = track.actor(0)
+    assert all(p.root is not None and p.root[2] > 0.5 for p in poses)
+    assert all(p.contacts is not None for p in poses)
+    assert track.meta["people"]["0"]["frames"] == len(truth)
     assert bvhio.readAsBvh(str(bvh)).FrameCount == len(truth)
     data = glb.read_bytes()
     assert data[:4] == b"glTF"
