@@ -95,6 +95,21 @@ def _source(camera: str | None, plate: Path | None) -> str:
 @take_recording_options("overlay, plate, camera track")
 @click.option("--rate", default="24", show_default=True, help="Timecode rate of the take.")
 @click.option("--stats", is_flag=True, help="Print p50/p99 time per stage at the end.")
+# -- clock: LTC timecode (issue 22) --
+@click.option(
+    "--timecode",
+    "timecode_source",
+    type=click.Choice(["clock", "ltc"]),
+    default="clock",
+    show_default=True,
+    help="Frame timecode: --start-tc or the system clock, or LTC read from the plate's "
+    "audio (or --ltc-input); stamps the overlay frames and the take.",
+)
+@click.option(
+    "--ltc-input",
+    type=click.Path(path_type=Path),
+    help="An audio file carrying the LTC (with --timecode ltc; default: the plate's audio).",
+)
 def run(
     set_file,
     camera,
@@ -119,6 +134,8 @@ def run(
     rate,
     start_tc,
     stats,
+    timecode_source,
+    ltc_input,
 ):
     """Run the overlay over SET_FILE."""
     from previzkit.core.progress import bar
@@ -163,6 +180,8 @@ def run(
         shot=shot,
         rate=rate,
         start_tc=start_tc,
+        timecode=timecode_source,
+        ltc_input=ltc_input,
     )
     with keep_current_context():  # a caller's own GL context stays current afterwards
         ctx = create_context()

@@ -178,7 +178,8 @@ class OverlayFrame:
     """One composed frame: ``image`` uint8 (H, W, 3); the camera used; ``tracked``
     False when tracking was lost this frame (the last good pose was used);
     ``actor_depth_m``; ``matte`` the actor's matte (uint8 (H, W)) or None;
-    ``timings`` seconds per stage (see :data:`STAGES`)."""
+    ``timings`` seconds per stage (see :data:`STAGES`); ``timecode`` the frame's SMPTE
+    label when the run keeps a clock (LTC or the take's), else None."""
 
     image: npt.NDArray[np.uint8]
     camera_to_world: np.ndarray
@@ -187,6 +188,7 @@ class OverlayFrame:
     actor_depth_m: float | None
     matte: npt.NDArray[np.uint8] | None
     timings: dict[str, float] = field(default_factory=dict)
+    timecode: str | None = None
 
 
 _FLIP_Y = np.diag([1.0, -1.0, 1.0, 1.0])
@@ -434,6 +436,8 @@ class OverlayRun:
     shot: str = "1-A"
     rate: str = "24"
     start_tc: str | None = None
+    timecode: str = "clock"  # "clock": --start-tc or the system clock; "ltc": see below
+    ltc_input: Path | None = None  # LTC audio (a WAV, a recorder's file); None: the plate's
 
 
 @dataclass
@@ -511,25 +515,23 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                 from previzkit.media.video import VideoWriter
 
                 writer = VideoWriter(run.output, *even, float(source.fps or 24.0), fragmented=True)
+            clock = run_clock(run)
             if run.project is not None:
-                from previzkit.takes.recorder import Recorder
                 from previzkit.takes.store import TakeStore
 
                 store = TakeStore(run.project)
-                recorder = Recorder(
-                    store,
-                    run.scene,
-                    run.shot,
-                    rate=run.rate,
-                    start_tc=run.start_tc,
-                    size=even,
-                    plate_size=even,
-                )
-                recorder.start()
+                if clock is None:
+                    recorder = take_recorder(run, store, even, run.start_tc)
             for frame in source:
                 if run.frames is not None and n >= run.frames:
                     break
                 out = overlay.process(frame.image)
+                if clock is not None:
+                    out.timecode = clock.timecode_at(frame.time)
+                    if store is not None and recorder is None:  # the take starts on LTC
+                        recorder = take_recorder(run, store, even, out.timecode)
+                elif recorder is not None:
+                    out.timecode = recorder.timecode()
                 for k, v in out.timings.items():
                     times[k].append(v)
                 crop = out.image[: even[1], : even[0]]
@@ -568,6 +570,50 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
         k: (float(np.percentile(v, 50)), float(np.percentile(v, 99))) for k, v in times.items() if v
     }
     return OverlayResult(n, lost, stats, run.output, take)
+
+
+def run_clock(run: OverlayRun) -> Any:
+    """The run's LTC clock (:class:`previzkit.takes.ltc_clock.LtcClock`) when
+    ``run.timecode == "ltc"``: from ``run.ltc_input``, else the plate's audio; None for
+    the system clock / ``--start-tc``."""
+    if run.timecode == "clock":
+        return None
+    if run.timecode != "ltc":
+        raise InputError(f"overlay timecode {run.timecode!r}: expected 'clock' or 'ltc'")
+    if run.start_tc is not None:
+        raise InputError("overlay: --start-tc and --timecode ltc are exclusive")
+    from previzkit.takes.ltc_clock import ltc_clock_from_file
+
+    path = run.ltc_input
+    if path is None:
+        if not Path(run.source).is_file():
+            raise InputError(
+                f"overlay --timecode ltc: source {run.source!r} is not a plate file; "
+                "give --ltc-input AUDIO"
+            )
+        path = Path(run.source)
+    if not Path(path).is_file():
+        raise InputError(f"overlay --ltc-input {path}: no such file")
+    return ltc_clock_from_file(path, run.rate)
+
+
+def take_recorder(run: OverlayRun, store: Any, size: tuple[int, int], start_tc: str | None) -> Any:
+    """A started take recorder (composite, plate, camera track) of ``size`` whose first
+    frame is ``start_tc`` (None: the system clock)."""
+    from previzkit.takes.recorder import Recorder
+
+    recorder = Recorder(
+        store,
+        run.scene,
+        run.shot,
+        rate=run.rate,
+        start_tc=start_tc,
+        size=size,
+        plate_size=size,
+        meta={"timecode": run.timecode},  # where the start timecode came from
+    )
+    recorder.start()
+    return recorder
 
 
 def set_path(value: str | Path) -> Path:
