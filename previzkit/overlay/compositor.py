@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError, ShapeError
+from previzkit.overlay.static_layer import StaticLayer, static_key
 
 MATTES = ("green", "blue", "none", "segment")
 STAGES = ("track", "render", "readback", "matte", "composite")
@@ -59,6 +60,8 @@ class OverlayOptions:
     backend: str = "auto"
     near: float = 0.05
     far: float = 500.0
+    reuse_static: bool = True  # camera and props unchanged: blit the static set, draw the rest
+    warm_up: bool = True  # one blank frame at construction (no first-frame stall)
 
     def __post_init__(self) -> None:
         if self.matte not in MATTES:
@@ -207,13 +210,14 @@ def compose(
     virtual_depth: npt.NDArray[np.float32],
     actor_rgba: npt.NDArray[np.uint8] | None,
     actor_depth_m: float | None,
-    backend: str = "auto",
+    backend: Any = "auto",
 ) -> npt.NDArray[np.uint8]:
     """The overlay's composite (pure): premultiplied ``virtual_rgba`` at
     ``virtual_depth`` and the premultiplied actor layer at ``actor_depth_m`` over
     ``plate``; the nearer layer wins per pixel. Depths are metres in front of the camera
     (inf where empty) or any monotonic function of them used for both, such as z-buffer
-    values (:func:`zbuffer_of_depth`)."""
+    values (:func:`zbuffer_of_depth`). ``backend`` a name or a resolved
+    :class:`previzkit.composite.backends.Backend` (resolve once for a per-frame loop)."""
     from previzkit.composite import depth_composite, over
 
     if actor_rgba is None or actor_depth_m is None:
@@ -288,6 +292,29 @@ class Overlay:
             color_attachments=[ctx.renderbuffer((o.width, o.height), 4)],
             depth_attachment=ctx.depth_renderbuffer((o.width, o.height)),
         )
+        from previzkit.composite import get_backend
+
+        self._backend = get_backend(o.backend)  # resolved once, not per call per frame
+        self._static: StaticLayer | None = None  # the static set, reused (static_layer.py)
+        self._static_key: bytes | None = None
+        if o.warm_up:
+            self.warm_up()
+
+    def warm_up(self) -> float:
+        """Run every stage but tracking once on a blank plate, so the first real frame
+        does not wait for shader builds, the composite kernels (numba: loaded from
+        its cache, or compiled) or the segmenter's start; returns the seconds taken."""
+        t0 = time.perf_counter()
+        o = self.options
+        plate = np.zeros((o.height, o.width, 3), np.uint8)
+        for _ in range(2):  # the second pass takes the reused-static path
+            proj = self.render(*self.camera)
+            rgba, z = self._readback()
+        actor, _matte = self._actor_layer(plate)
+        actor_z = None if actor is None else zbuffer_of_depth(o.actor_depth_m, proj)
+        compose(plate, rgba, z, actor, actor_z, self._backend)
+        compose(plate, rgba, z, None, None, self._backend)  # the no-actor path (over)
+        return time.perf_counter() - t0
 
     def actor_depth(self, camera_to_world: np.ndarray) -> float:
         """The actor's distance in front of the camera (metres)."""
@@ -308,14 +335,21 @@ class Overlay:
 
         o = self.options
         proj = perspective_from_lens(lens, o.width / o.height, o.near, o.far)
+        view, flipped = view_matrix(camera_to_world), _FLIP_Y @ proj
+        clear = self.renderer.clear_color if o.backdrop else (0.0, 0.0, 0.0, 0.0)
         fbo = self._fbo
-        fbo.use()
-        fbo.viewport = (0, 0, o.width, o.height)
-        if o.backdrop:
-            fbo.clear(*self.renderer.clear_color, depth=1.0)
+        key = static_key(self.renderer, view, flipped, bool(o.backdrop)) if o.reuse_static else None
+        if key is not None and key == self._static_key:  # camera and props stayed put
+            if self._static is None:
+                self._static = StaticLayer(self.ctx, (o.width, o.height))
+            self._static.draw_into(fbo, self.renderer, view, flipped, clear, key)
+            self.renderer.render_view(fbo, view, flipped, clear=False, part="dynamic")
         else:
-            fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-        self.renderer.render_view(fbo, view_matrix(camera_to_world), _FLIP_Y @ proj, clear=False)
+            fbo.use()
+            fbo.viewport = (0, 0, o.width, o.height)
+            fbo.clear(*clear, depth=1.0)
+            self.renderer.render_view(fbo, view, flipped, clear=False)
+        self._static_key = key
         return proj
 
     def _readback(self) -> tuple[np.ndarray, np.ndarray]:
@@ -343,7 +377,7 @@ class Overlay:
 
         matte = self._segmenter.matte(plate) if self._segmenter is not None else None
         # premultiplied: alpha = the matte (pulled by the keyer, or the segmenter's)
-        layer = key(plate, self._key, matte=matte, backend=o.backend)
+        layer = key(plate, self._key, matte=matte, backend=self._backend)
         return layer, layer[..., 3]
 
     def process(self, plate: npt.NDArray[np.uint8]) -> OverlayFrame:
@@ -378,7 +412,7 @@ class Overlay:
         # depth order in z-buffer units: the actor's plane mapped through the projection
         # (monotonic in metres), so the depth buffer needs no per-pixel linearising
         actor_z = None if actor_depth is None else zbuffer_of_depth(actor_depth, proj)
-        image = compose(plate, rgba, z, actor, actor_z, o.backend)
+        image = compose(plate, rgba, z, actor, actor_z, self._backend)
         t5 = time.perf_counter()
         self.frames += 1
         timings = dict(zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True))
@@ -390,6 +424,8 @@ class Overlay:
         if self.ctx.fbo is self._fbo:  # never leave a released framebuffer bound
             (self.ctx.screen or self.ctx.detect_framebuffer(0)).use()
         self._fbo.release()
+        if self._static is not None:
+            self._static.release()
         self.renderer.release()
         self.tracker.close()
 
