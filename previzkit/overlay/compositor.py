@@ -9,7 +9,9 @@ One frame (:meth:`Overlay.process`), on the thread that owns the GL context:
    tracking is lost keeps the last good pose;
 2. render: set pieces and characters through that camera into an offscreen RGBA +
    depth target (``backdrop``: the set's sky and floor too, for a green-screen stage;
-   without it the plate shows wherever nothing virtual is drawn);
+   without it the plate shows wherever nothing virtual is drawn); while the camera and
+   props stay put the static set is reused (:mod:`previzkit.overlay.static_layer`)
+   and only characters are drawn;
 3. read back colour (premultiplied: cleared transparent) and the z-buffer (rows
    top-first: the projection is flipped in y, so no copy is needed);
 4. matte: the actor pulled from the plate with the composite keyer (``matte="green"``

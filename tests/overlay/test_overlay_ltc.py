@@ -95,3 +95,11 @@ def test_a_plate_without_ltc_ends_in_one_line(tmp_path, capsys):
     assert err.startswith("error: ") and "no LTC found" in err and "plate.mov" in err
     assert main([*args, "--timecode", "ltc", "--start-tc", "01:00:00:00"]) == 2
     assert "exclusive" in capsys.readouterr().err
+    assert main([*args, "--timecode", "ltc", "--ltc-input", str(tmp_path / "no.wav")]) == 2
+    err = capsys.readouterr().err
+    assert "--ltc-input" in err and "no.wav" in err
+    # LTC at 25 fps read for a 24 fps take: the rate is named
+    plate25 = _plate(tmp_path / "ltc25.mov", "25", "01:00:00:00")
+    args = ["overlay", "--plate", str(plate25), str(tmp_path / "set.yaml"), "--matte", "none"]
+    assert main([*args, "--rate", "24", "--timecode", "ltc"]) == 2
+    assert "about 25" in capsys.readouterr().err
