@@ -549,11 +549,10 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                 from previzkit.stage.outputs import window_output
 
                 window = window_output(ctx, even, "previzkit overlay")
-            if run.output is not None:
-                from previzkit.media.video import VideoWriter
-
-                writer = VideoWriter(run.output, *even, float(source.fps or 24.0), fragmented=True)
             clock = run_clock(run)
+            fps = float(source.fps or 24.0)
+            if run.output is not None and clock is None:
+                writer = overlay_writer(run.output, even, fps, None)
             if run.project is not None:
                 from previzkit.takes.store import TakeStore
 
@@ -568,6 +567,8 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                     out.timecode = clock.timecode_at(frame.time)
                     if store is not None and recorder is None:  # the take starts on LTC
                         recorder = take_recorder(run, store, even, out.timecode)
+                    if run.output is not None and writer is None:  # so does the MP4
+                        writer = overlay_writer(run.output, even, fps, out.timecode)
                 elif recorder is not None:
                     out.timecode = recorder.timecode()
                 for k, v in out.timings.items():
@@ -633,6 +634,14 @@ def run_clock(run: OverlayRun) -> Any:
     if not Path(path).is_file():
         raise InputError(f"overlay --ltc-input {path}: no such file")
     return ltc_clock_from_file(path, run.rate)
+
+
+def overlay_writer(path: Path, size: tuple[int, int], fps: float, start_tc: str | None) -> Any:
+    """The overlay's fragmented H.264 writer; ``start_tc`` its first frame's timecode
+    (a ``tmcd`` track), None for none."""
+    from previzkit.media.video import VideoWriter
+
+    return VideoWriter(path, *size, fps, fragmented=True, timecode=start_tc)
 
 
 def take_recorder(run: OverlayRun, store: Any, size: tuple[int, int], start_tc: str | None) -> Any:

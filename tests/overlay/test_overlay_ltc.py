@@ -75,7 +75,7 @@ def test_the_take_is_stamped_with_the_plates_ltc(gl, tmp_path, capsys, fps, star
     plate = _plate(tmp_path / "plate.mov", fps, start)
     project = tmp_path / "proj"
     args = ["overlay", "--plate", str(plate), str(tmp_path / "set.yaml"), "--matte", "none"]
-    args += ["-p", str(project), "--rate", fps, "--timecode", "ltc"]
+    args += ["-p", str(project), "--rate", fps, "--timecode", "ltc", "-o", str(tmp_path / "o.mp4")]
     assert main(args) == 0, capsys.readouterr().err
     with TakeStore(project) as store:
         take = store.get("1", "1-A", 1)
@@ -84,6 +84,7 @@ def test_the_take_is_stamped_with_the_plates_ltc(gl, tmp_path, capsys, fps, star
     assert take.start_tc == start
     assert frames_to_timecode(take.start_frame + 5, fps) == fifth
     assert read_timecode(video) == start  # the take's video carries it (tmcd track)
+    assert read_timecode(tmp_path / "o.mp4") == start  # and the overlay's MP4
 
 
 def test_a_plate_without_ltc_ends_in_one_line(tmp_path, capsys):
