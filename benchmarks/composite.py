@@ -91,10 +91,17 @@ def cv_over(cv2, fg, bg, out):
 
 
 def cv_key_despill_over(cv2, plate, bg, out, key_cbcr, chroma, p):
+    """The same screen-range key (previzkit.composite.formulas.matte_from_cbcr) in
+    OpenCV calls: along/across the key's hue, clamp to the screen range, distance over
+    the clamped chroma, ramp; then despill and blend."""
     ycrcb = cv2.cvtColor(plate, cv2.COLOR_RGB2YCrCb)
-    cr = ycrcb[..., 1].astype(np.float32) - key_cbcr[1]
-    cb = ycrcb[..., 2].astype(np.float32) - key_cbcr[0]
-    d = cv2.magnitude(cb, cr) * (1 / chroma)
+    cr = ycrcb[..., 1].astype(np.float32) - 128.0
+    cb = ycrcb[..., 2].astype(np.float32) - 128.0
+    ex, ey = (key_cbcr[0] - 128.0) / chroma**2, (key_cbcr[1] - 128.0) / chroma**2
+    along = cv2.addWeighted(cb, ex, cr, ey, 0.0)
+    across = cv2.addWeighted(cb, ey, cr, -ex, 0.0)
+    t = cv2.min(cv2.max(along, p.screen_min), p.screen_max)
+    d = cv2.divide(cv2.magnitude(cv2.subtract(along, t), across), t)
     a = cv2.min(cv2.max((d - p.tolerance) * (1 / p.softness), 0.0), 1.0)
     r, g, b = cv2.split(plate)
     lim = cv2.addWeighted(r, 0.5, b, 0.5, 0)
@@ -211,7 +218,7 @@ def build_ops(w: int, h: int, cv2):
     from PIL import Image, ImageFilter
 
     rng = np.random.default_rng(1)
-    params = C.KeyParams(tolerance=0.35, softness=0.35, spill=1.0)
+    params = C.KeyParams(spill=1.0)  # the defaults: the screen-range keyer
     cdl = C.CDL(
         slope=(1.1, 1.0, 0.9), offset=(0.02, 0.0, -0.01), power=(1.0, 1.1, 0.95), saturation=0.8
     )

@@ -53,20 +53,39 @@ def composite() -> None:
     help="Output image: keyed RGBA (.png), or the composite with --bg.",
 )
 @click.option("--screen", type=click.Choice(["green", "blue"]), default="green", show_default=True)
-@click.option("--key-color", help="Screen colour R,G,B (0..255); 'auto' samples the plate.")
+@click.option(
+    "--key-color",
+    default="auto",
+    show_default=True,
+    help="Screen colour R,G,B or #rrggbb (0..255); 'auto' estimates it from the plate.",
+)
 @click.option(
     "--tolerance",
     type=float,
-    default=0.35,
+    default=0.1,
     show_default=True,
     help="Cb/Cr distance (in units of the screen's chroma) keyed fully out.",
 )
 @click.option(
     "--softness",
     type=float,
-    default=0.35,
+    default=0.2,
     show_default=True,
     help="Width of the soft ramp beyond the tolerance.",
+)
+@click.option(
+    "--screen-min",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Darkest screen (x the key colour's chroma) keyed out: shadows, fall-off.",
+)
+@click.option(
+    "--screen-max",
+    type=float,
+    default=1.5,
+    show_default=True,
+    help="Brightest screen (x the key colour's chroma) keyed out: hotspots.",
 )
 @click.option("--clip-black", type=float, default=0.0, show_default=True)
 @click.option("--clip-white", type=float, default=1.0, show_default=True)
@@ -86,6 +105,8 @@ def key_cmd(
     key_color,
     tolerance,
     softness,
+    screen_min,
+    screen_max,
     clip_black,
     clip_white,
     spill,
@@ -98,21 +119,21 @@ def key_cmd(
 ) -> None:
     """Chroma-key PLATE (green or blue screen)."""
     from previzkit.composite import ops
+    from previzkit.composite.key_preset import parse_color
     from previzkit.composite.params import KeyParams
     from previzkit.media.image import read_image, read_mask, write_image
 
     img = read_image(plate)
-    kc: tuple[int, int, int] | None
-    if key_color == "auto":
+    kc = parse_color(key_color, "--key-color")  # None: 'auto'
+    if kc is None:
         kc = ops.estimate_screen_color(img, screen)
-    else:
-        t = _triple(key_color, "key-color")
-        kc = None if t is None else (round(t[0]), round(t[1]), round(t[2]))
     params = KeyParams(
         screen=screen,
         key_color=kc,
         tolerance=tolerance,
         softness=softness,
+        screen_min=screen_min,
+        screen_max=screen_max,
         clip_black=clip_black,
         clip_white=clip_white,
         spill=spill,

@@ -32,16 +32,33 @@ def cbcr8(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(cb, 255), np.minimum(cr, 255)
 
 
-def matte_from_cbcr(cb: np.ndarray, cr: np.ndarray, p: KeyParams) -> np.ndarray:
-    """Alpha 0..255 (uint8; 255 = foreground) of integer Cb/Cr under key ``p``."""
+def _key_chroma(p: KeyParams) -> tuple[float, float, float]:
+    """The key colour's Cb - 128, Cr - 128 and chroma (distance from grey), validated."""
     kcb8, kcr8 = cbcr8(np.array(p.color, dtype=np.uint8))
-    kcb, kcr = float(kcb8), float(kcr8)
-    chroma = float(np.hypot(kcb - 128.0, kcr - 128.0))
+    kcb, kcr = float(kcb8) - 128.0, float(kcr8) - 128.0
+    chroma = float(np.hypot(kcb, kcr))
     if chroma < 8.0:
         raise InputError(
             f"key_color: {p.color} is too close to grey to key (chroma {chroma:.1f} < 8)"
         )
-    d = np.hypot(np.asarray(cb, np.float64) - kcb, np.asarray(cr, np.float64) - kcr) / chroma
+    return kcb, kcr, chroma
+
+
+def matte_from_cbcr(cb: np.ndarray, cr: np.ndarray, p: KeyParams) -> np.ndarray:
+    """Alpha 0..255 (uint8; 255 = foreground) of integer Cb/Cr under key ``p``.
+
+    In key-chroma units, a pixel's chroma is ``along`` the key's hue and ``across`` it;
+    the screen is the segment ``screen_min..screen_max`` along; the distance to its
+    nearest point ``t`` is divided by ``t`` (a darker screen's noise and hue drift
+    shrink with its chroma), then ramped by tolerance/softness and clipped."""
+    kcb, kcr, chroma = _key_chroma(p)
+    dcb = np.asarray(cb, np.float64) - 128.0
+    dcr = np.asarray(cr, np.float64) - 128.0
+    c2 = chroma * chroma
+    along = (dcb * kcb + dcr * kcr) / c2
+    across = (dcb * kcr - dcr * kcb) / c2
+    t = np.clip(along, p.screen_min, p.screen_max)
+    d = np.hypot(along - t, across) / t
     if p.softness > 0:
         with np.errstate(over="ignore"):
             a = np.clip((d - p.tolerance) / p.softness, 0.0, 1.0)
@@ -54,21 +71,22 @@ def matte_from_cbcr(cb: np.ndarray, cr: np.ndarray, p: KeyParams) -> np.ndarray:
 @lru_cache(maxsize=32)
 def matte_coeffs(p: KeyParams) -> np.ndarray:
     """The matte as arithmetic, for kernels that compute it rather than look it up:
-    float32 [key Cb, key Cr, 1/chroma, tolerance, 1/softness, clip_black,
-    1/(clip_white - clip_black)] (softness 0 gives a step: 1/softness = 1e30)."""
-    kcb, kcr = (float(v) for v in cbcr8(np.array(p.color, dtype=np.uint8)))
-    chroma = float(np.hypot(kcb - 128.0, kcr - 128.0))
-    matte_from_cbcr(np.array([128]), np.array([128]), p)  # validates the key colour
+    float32 [ex, ey, tolerance, 1/softness, clip_black, 1/(clip_white - clip_black),
+    screen_min, screen_max] where ``along = (Cb-128) ex + (Cr-128) ey`` and
+    ``across = (Cb-128) ey - (Cr-128) ex`` (softness 0 gives a step: 1/softness = 1e30)."""
+    kcb, kcr, chroma = _key_chroma(p)
     inv_soft = min(1.0 / p.softness, 1e30) if p.softness > 0 else 1e30
+    c2 = chroma * chroma
     c = np.array(
         [
-            kcb,
-            kcr,
-            1.0 / chroma,
+            kcb / c2,
+            kcr / c2,
             p.tolerance,
             inv_soft,
             p.clip_black,
             1.0 / (p.clip_white - p.clip_black),
+            p.screen_min,
+            p.screen_max,
         ],
         np.float32,
     )

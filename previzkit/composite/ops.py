@@ -399,11 +399,20 @@ def letterbox(
 
 
 def estimate_screen_color(plate: np.ndarray, screen: str = "green") -> tuple[int, int, int]:
-    """The median colour of the pixels of uint8 RGB ``plate`` where the ``screen``
-    channel dominates: a key colour to put in :class:`KeyParams` (``key_color``)."""
+    """The screen's colour in uint8 RGB ``plate`` (sRGB 0..255), a key colour for
+    :class:`KeyParams` (``key_color``).
+
+    Robust to an actor, props, spill and an uneven or shadowed screen: of the pixels
+    where the ``screen`` channel dominates (by 24 levels over each other channel), the
+    dominant hue is found (the fullest 6-degree bin of the Cb/Cr angle, with its two
+    neighbours), and the median colour of the brighter half of those pixels is
+    returned (shadows and fall-off are darker versions of the same hue; the keyer's
+    ``screen_min`` covers them)."""
     check_image("plate", plate, (3,), U8)
     if screen not in SCREENS:
         raise InputError(f"screen: expected one of {sorted(SCREENS)}, got {screen!r}")
+    from previzkit.composite.formulas import cbcr8
+
     ch = 1 if screen == "green" else 2
     f = np.asarray(plate[:: max(1, plate.shape[0] // 256), :: max(1, plate.shape[1] // 256)])
     f = f.reshape(-1, 3).astype(np.int32)
@@ -411,4 +420,13 @@ def estimate_screen_color(plate: np.ndarray, screen: str = "green") -> tuple[int
     sel = f[(f[:, ch] > f[:, others[0]] + 24) & (f[:, ch] > f[:, others[1]] + 24)]
     if len(sel) < 16:
         raise InputError(f"plate: too few {screen}-screen pixels to estimate the key colour")
-    return tuple(int(v) for v in np.median(sel, axis=0))  # type: ignore[return-value]
+    cb, cr = cbcr8(sel)
+    angle = np.degrees(np.arctan2(cr - 128.0, cb - 128.0)) % 360.0
+    bins = (angle // 6).astype(np.int64) % 60
+    counts = np.bincount(bins, minlength=60)
+    mode = int(np.argmax(counts))
+    near = (bins - mode + 60) % 60
+    cluster = sel[(near <= 1) | (near >= 59)]
+    luma = cluster @ np.array([2126, 7152, 722])
+    bright = cluster[luma >= np.median(luma)]
+    return tuple(int(v) for v in np.median(bright, axis=0))  # type: ignore[return-value]

@@ -27,9 +27,14 @@ class KeyParams:
 
     ``screen`` is ``"green"`` or ``"blue"``; ``key_color`` (R, G, B 0..255) overrides
     the screen's nominal colour (sample it from the plate, see ``estimate_screen_color``).
-    The matte is the Cb/Cr distance from the key colour in units of the key's own
-    chroma (its distance from grey): below ``tolerance`` alpha is 0, it ramps to 1
-    over ``softness``; then ``clip_black``/``clip_white`` (0..1) stretch it.
+    The matte is the Cb/Cr distance from the screen in units of the key's own chroma
+    (its distance from grey): below ``tolerance`` alpha is 0, it ramps to 1 over
+    ``softness``; then ``clip_black``/``clip_white`` (0..1) stretch it. The screen is
+    not one colour but the key colour at ``screen_min``..``screen_max`` times its
+    chroma (a shadowed or dimmer screen has less chroma, a hotspot more, with the same
+    hue): the distance is to that segment, divided by the chroma of its nearest point,
+    so a shadow keys like the lit screen and black stays 1 away (foreground).
+    ``screen_min = screen_max = 1`` is the plain distance keyer.
     ``spill`` (0..1) pulls the screen channel down to the mean of the other two.
     ``choke`` (pixels, negative grows) and ``blur`` (box radius, pixels, two passes)
     refine the matte.
@@ -37,8 +42,10 @@ class KeyParams:
 
     screen: str = "green"
     key_color: tuple[int, int, int] | None = None
-    tolerance: float = 0.35
-    softness: float = 0.35
+    tolerance: float = 0.1
+    softness: float = 0.2
+    screen_min: float = 0.5
+    screen_max: float = 1.5
     clip_black: float = 0.0
     clip_white: float = 1.0
     spill: float = 1.0
@@ -53,12 +60,24 @@ class KeyParams:
             if len(kc) != 3 or not all(0 <= c <= 255 for c in kc):
                 raise InputError(f"key_color: expected (R, G, B) in 0..255, got {self.key_color}")
             object.__setattr__(self, "key_color", kc)
-        for name in ("tolerance", "softness", "clip_black", "clip_white", "spill"):
+        for name in (
+            "tolerance",
+            "softness",
+            "screen_min",
+            "screen_max",
+            "clip_black",
+            "clip_white",
+            "spill",
+        ):
             _finite(name, getattr(self, name))
         if self.tolerance < 0:
             raise InputError(f"tolerance: must be >= 0, got {self.tolerance}")
         if self.softness < 0:
             raise InputError(f"softness: must be >= 0, got {self.softness}")
+        if not 0.1 <= self.screen_min <= 1.0:
+            raise InputError(f"screen_min: must be in 0.1..1, got {self.screen_min}")
+        if not 1.0 <= self.screen_max <= 4.0:
+            raise InputError(f"screen_max: must be in 1..4, got {self.screen_max}")
         if not 0.0 <= self.clip_black < self.clip_white <= 1.0:
             raise InputError(
                 f"clip_black/clip_white: need 0 <= clip_black < clip_white <= 1, "

@@ -39,6 +39,9 @@ class Pose:
     ``image`` holds the 33 landmarks' (x, y) in pixels of the source frame and their
     visibility in [0, 1]: shape (33, 3). ``world`` holds (x, y, z) in metres in
     MediaPipe's hip-centred frame (y down as MediaPipe gives it): shape (33, 3).
+    Optional, from :mod:`previzkit.capture.root`: ``root``, the hip centre (x, y, z) in
+    metres in the capture camera's frame (OpenCV: x right, y down, z forward), and
+    ``contacts``, (left, right) True where that foot is planted; None when not known.
     """
 
     timestamp: float  # seconds, monotonic
@@ -48,6 +51,8 @@ class Pose:
     confidence: float = 1.0
     timecode: str = ""
     flags: npt.NDArray[np.uint8] | None = None  # (33,) 1 where a landmark was held (dropout)
+    root: tuple[float, float, float] | None = None  # m, capture camera frame
+    contacts: tuple[bool, bool] | None = None  # (left, right) foot planted
 
 
 @dataclass

@@ -15,7 +15,12 @@ ignore keys they do not know. A record is one frame::
     person = {"id": actor id, "c": confidence, "tc": SMPTE timecode or "",
               "img": 33*3 float32 (x px, y px, visibility),
               "w": 33*3 float32 (world x, y, z m, MediaPipe frame),
-              "f": 33 uint8 flags (1 = held dropout)}
+              "f": 33 uint8 flags (1 = held dropout),
+              "r": [x, y, z] hip centre in the capture camera's frame (m; optional),
+              "ct": [left, right] foot planted, 0/1 (optional)}
+
+``r`` and ``ct`` (:mod:`previzkit.capture.root`) are written only when known; tracks
+without them (older ones included) read with ``Pose.root`` and ``Pose.contacts`` None.
 
 Each record is written whole and flushed, so a recording cut short (crash, power) loses
 at most the frame being written: the reader stops at a torn or corrupt record, logs it
@@ -103,16 +108,19 @@ def encode_frame(frame: PoseFrame) -> bytes:
     people = []
     for p in frame.people:
         flags = p.flags if p.flags is not None else np.zeros(33, np.uint8)
-        people.append(
-            {
-                "id": int(p.actor_id),
-                "c": float(p.confidence),
-                "tc": p.timecode or "",
-                "img": np.ascontiguousarray(p.image, "<f4").tobytes(),
-                "w": np.ascontiguousarray(p.world, "<f4").tobytes(),
-                "f": np.ascontiguousarray(flags, np.uint8).tobytes(),
-            }
-        )
+        person: dict[str, Any] = {
+            "id": int(p.actor_id),
+            "c": float(p.confidence),
+            "tc": p.timecode or "",
+            "img": np.ascontiguousarray(p.image, "<f4").tobytes(),
+            "w": np.ascontiguousarray(p.world, "<f4").tobytes(),
+            "f": np.ascontiguousarray(flags, np.uint8).tobytes(),
+        }
+        if p.root is not None:
+            person["r"] = [float(c) for c in p.root]
+        if p.contacts is not None:
+            person["ct"] = [int(bool(c)) for c in p.contacts]
+        people.append(person)
     payload = packb({"i": int(frame.index), "t": float(frame.time), "p": people})
     return _REC.pack(_REC_MAGIC, len(payload), zlib.crc32(payload)) + payload
 
@@ -124,7 +132,14 @@ def decode_frame(payload: bytes) -> PoseFrame:
         img = np.frombuffer(q["img"], "<f4").reshape(33, 3).astype(np.float32)
         world = np.frombuffer(q["w"], "<f4").reshape(33, 3).astype(np.float32)
         flags = np.frombuffer(q["f"], np.uint8).reshape(33).copy()
-        people.append(Pose(float(d["t"]), int(q["id"]), img, world, float(q["c"]), q["tc"], flags))
+        pose = Pose(float(d["t"]), int(q["id"]), img, world, float(q["c"]), q["tc"], flags)
+        if "r" in q:
+            x, y, z = (float(c) for c in q["r"])
+            pose.root = (x, y, z)
+        if "ct" in q:
+            left, right = (bool(c) for c in q["ct"])
+            pose.contacts = (left, right)
+        people.append(pose)
     return PoseFrame(int(d["i"]), float(d["t"]), people)
 
 

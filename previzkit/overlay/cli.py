@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -38,10 +40,240 @@ def overlay() -> None:
     (ChArUco board or FreeD), the actor keyed so characters pass behind them."""
 
 
+# --- live characters and actor depth (--pose, --pose-end, --actor, --actor-body) ---------
+
+
+def live_options(f: Any) -> Any:
+    """The options for live characters and the actor's depth, packed into one ``live``
+    argument (a dict of :class:`~previzkit.overlay.compositor.OverlayRun` fields)."""
+
+    @functools.wraps(f)
+    def wrapper(
+        *args: Any, pose: Any, pose_end: str, actor: Any, actor_body: bool, **kw: Any
+    ) -> Any:
+        from previzkit.stage.actors import parse_actor_map
+        from previzkit.stage.sources import check_plate_pose
+
+        if pose is not None:
+            check_plate_pose(pose)
+        if actor_body:
+            ensure("stage", "the actor's depth from their body", "mediapipe")
+        live = {
+            "pose": pose,
+            "pose_loop": pose_end == "loop",
+            "actors": parse_actor_map(actor),
+            "actor_body": actor_body,
+        }
+        return f(*args, live=live, **kw)
+
+    for option in reversed(
+        [
+            click.option(
+                "--pose",
+                help="Drive the characters: a .pzt pose track (played at the plate's frame "
+                "times) or the pose stream, tcp://HOST:5555.",
+            ),
+            click.option(
+                "--pose-end",
+                type=click.Choice(["loop", "hold"]),
+                default="loop",
+                show_default=True,
+                help="A pose track at its end: start over, or hold its last frame.",
+            ),
+            click.option(
+                "--actor",
+                multiple=True,
+                help="ACTOR_ID=CHARACTER (repeatable; unmapped actors take free characters).",
+            ),
+            click.option(
+                "--actor-body/--actor-plane",
+                default=False,
+                help="The actor's depth per pixel from their body (MediaPipe pose on the "
+                "plate, about --actor-depth/--actor-mark), or one plane.",
+            ),
+        ]
+    ):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+# ------------------------------------------------------------------------------------------
+
+
 def _source(camera: str | None, plate: Path | None) -> str:
     if (camera is None) == (plate is None):
         raise InputError("overlay: give exactly one of --camera INDEX or --plate VIDEO")
     return str(camera if camera is not None else plate)
+
+
+# --- key controls (the green/blue screen keyer: previzkit.composite.keyer) --------------
+
+_KEY_OPTS = (
+    click.option(
+        "--key-preset",
+        type=click.Path(path_type=Path),
+        help="Key preset file (YAML, from 'overlay key'); the options below override it.",
+    ),
+    click.option(
+        "--key-color",
+        help="Screen colour R,G,B or #rrggbb (sRGB 0..255); default: estimated from the plate.",
+    ),
+    click.option("--tolerance", type=float, help="Screen distance keyed fully out [0.1]."),
+    click.option("--softness", type=float, help="Width of the soft ramp beyond it [0.2]."),
+    click.option(
+        "--screen-min",
+        type=float,
+        help="Darkest screen (x the key colour's chroma) still keyed out: shadows [0.5].",
+    ),
+    click.option("--spill", type=float, help="Despill strength 0..1 [1]."),
+    click.option("--choke", type=int, help="Erode the matte by N px; negative grows [0]."),
+    click.option("--blur", type=int, help="Matte blur radius, px [0]."),
+    click.option(
+        "--garbage",
+        help="Garbage matte: a mask image, or a polygon 'x,y x,y x,y' (outside: background).",
+    ),
+    click.option(
+        "--garbage-units",
+        type=click.Choice(["normalized", "pixels"]),
+        help="Polygon coordinates: 0..1 of the frame, or pixels [normalized].",
+    ),
+    click.option(
+        "--shadow-pass", type=float, help="0..1: keep the screen's shadows over the set [0]."
+    ),
+    click.option(
+        "--key-every-frame",
+        is_flag=True,
+        default=None,
+        help="Re-estimate the screen colour every frame (default: once, at the start).",
+    ),
+)
+_KEY_NAMES = (
+    "key_preset",
+    "key_color",
+    "tolerance",
+    "softness",
+    "screen_min",
+    "spill",
+    "choke",
+    "blur",
+    "garbage",
+    "garbage_units",
+    "shadow_pass",
+    "key_every_frame",
+)
+
+
+def _key_preset(opts: dict, screen: str | None) -> object:
+    """The KeyPreset the key options ask for (a preset file with overrides), or None."""
+    import dataclasses
+
+    from previzkit.composite.garbage import GarbageMatte, parse_polygon
+    from previzkit.composite.key_preset import KeyPreset, load_key_preset, parse_color
+
+    if all(v is None for v in opts.values()):
+        return None
+    preset = load_key_preset(opts["key_preset"]) if opts["key_preset"] else KeyPreset()
+    params = preset.params
+    if screen in ("green", "blue") and opts["key_preset"] is None:
+        params = dataclasses.replace(params, screen=screen)
+    changes = {
+        k: opts[k]
+        for k in ("tolerance", "softness", "screen_min", "spill", "choke", "blur")
+        if opts[k] is not None
+    }
+    if opts["key_color"] is not None:
+        changes["key_color"] = parse_color(opts["key_color"], "--key-color")
+    try:
+        params = dataclasses.replace(params, **changes)
+    except InputError as exc:
+        raise InputError(f"key options: {exc}") from None
+    garbage = preset.garbage
+    if opts["garbage"] is not None:
+        g = opts["garbage"]
+        units = opts["garbage_units"] or "normalized"
+        if Path(g).is_file():
+            garbage = GarbageMatte(image=Path(g))
+        elif "," in g:
+            garbage = GarbageMatte(polygon=parse_polygon(g), units=units)
+        else:
+            raise InputError(f"--garbage {g}: no such mask image (or give 'x,y x,y x,y')")
+    estimate = "every" if opts["key_every_frame"] else preset.estimate
+    shadow = preset.shadow_pass if opts["shadow_pass"] is None else opts["shadow_pass"]
+    return KeyPreset(params, garbage, estimate, shadow)
+
+
+def key_options(fn):
+    """Add the key controls to a command; it receives them as one ``key`` argument
+    (a KeyPreset, or None when none is given)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        opts = {k: kwargs.pop(k) for k in _KEY_NAMES}
+        matte = kwargs.get("matte")
+        if matte in ("segment", "none") and any(v is not None for v in opts.values()):
+            raise InputError(
+                f"key options: they set the green/blue screen key, not --matte {matte}"
+            )
+        kwargs["key"] = _key_preset(opts, matte or kwargs.get("screen"))
+        return fn(*args, **kwargs)
+
+    for opt in reversed(_KEY_OPTS):
+        wrapper = opt(wrapper)
+    return wrapper
+
+
+@overlay.command("key")
+@click.option("--camera", help="Live camera index.")
+@click.option("--plate", type=click.Path(path_type=Path), help="A plate video or image folder.")
+@click.option("--frame", type=int, default=0, show_default=True, help="Estimate on frame N.")
+@click.option("--screen", type=click.Choice(["green", "blue"]), default="green", show_default=True)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path), help="Preset to write."
+)
+@click.option("--matte-out", type=click.Path(path_type=Path), help="Also write that frame's matte.")
+@key_options
+def key_cmd(camera, plate, frame, screen, output, matte_out, key):
+    """Estimate the screen colour from a plate frame and save a key preset with the key
+    options. --key-preset key.yaml -o key.yaml updates a preset (comments kept;
+    --key-color auto estimates again)."""
+    import dataclasses
+
+    from previzkit.capture.sources import open_source
+    from previzkit.composite.key_preset import KeyPreset, format_color, save_key_preset
+    from previzkit.composite.keyer import Keyer
+    from previzkit.composite.ops import estimate_screen_color
+    from previzkit.composite.params import KeyParams
+
+    if frame < 0:
+        raise InputError(f"--frame must be >= 0, got {frame}")
+    ensure("stage", "key presets", "av")
+    image = None
+    with open_source(_source(camera, plate)) as src:
+        for f in src:
+            if f.index >= frame:
+                image = f.image
+                break
+    if image is None:
+        raise InputError(f"--frame {frame}: the plate has fewer frames")
+    preset = key if key is not None else KeyPreset(KeyParams(screen=screen))
+    if preset.params.key_color is None:
+        color = estimate_screen_color(image, preset.params.screen)
+        preset = dataclasses.replace(
+            preset, params=dataclasses.replace(preset.params, key_color=color)
+        )
+    keyer = Keyer(preset, backend="auto")
+    matte = keyer.matte(image)
+    save_key_preset(preset, output)
+    if matte_out is not None:
+        from previzkit.media.image import write_image
+
+        write_image(matte_out, matte)
+    click.echo(
+        f"{output}: {preset.params.screen} screen {format_color(preset.params.color)} "
+        f"{preset.params.color}, foreground {float((matte > 127).mean()) * 100:.1f} % "
+        f"of frame {frame}"
+    )
 
 
 @overlay.command("run")
@@ -110,6 +342,8 @@ def _source(camera: str | None, plate: Path | None) -> str:
     type=click.Path(path_type=Path),
     help="An audio file carrying the LTC (with --timecode ltc; default: the plate's audio).",
 )
+@live_options
+@key_options
 def run(
     set_file,
     camera,
@@ -136,6 +370,8 @@ def run(
     stats,
     timecode_source,
     ltc_input,
+    live,
+    key,
 ):
     """Run the overlay over SET_FILE."""
     from previzkit.core.progress import bar
@@ -159,7 +395,12 @@ def run(
         x, z = marks[actor_mark].position
         position = (float(x), 1.0, float(z))
     opts = OverlayOptions(
-        matte=matte, actor_depth_m=actor_depth, actor_position=position, backdrop=backdrop
+        matte=matte,
+        actor_depth_m=actor_depth,
+        actor_position=position,
+        backdrop=backdrop,
+        actor_body=live.pop("actor_body"),
+        key=key,
     )
     job = OverlayRun(
         set_file=set_file,
@@ -182,6 +423,7 @@ def run(
         start_tc=start_tc,
         timecode=timecode_source,
         ltc_input=ltc_input,
+        **live,
     )
     with keep_current_context():  # a caller's own GL context stays current afterwards
         ctx = create_context()

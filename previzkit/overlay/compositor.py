@@ -2,24 +2,28 @@
 and lens, composited over the live plate, the actor matted out so characters pass
 behind them.
 
-One frame (:meth:`Overlay.process`), on the thread that owns the GL context:
+One frame (:meth:`Overlay.process`) is one frame of the stage loop
+(:class:`previzkit.stage.loop.StageLoop`), on the thread that owns the GL context:
 
 1. track: the camera's pose and lens from a :class:`CameraTracker` (a ChArUco board
    seen in the plate, FreeD packets over UDP, or a fixed set camera); a frame where
-   tracking is lost keeps the last good pose;
+   tracking is lost keeps the last good pose; the characters take their actors' newest
+   poses (a pose file played at the plate's times, or the pose stream), retargeted as
+   on the stage;
 2. render: set pieces and characters through that camera into an offscreen RGBA +
    depth target (``backdrop``: the set's sky and floor too, for a green-screen stage;
    without it the plate shows wherever nothing virtual is drawn); while the camera and
-   props stay put the static set is reused (:mod:`previzkit.overlay.static_layer`)
-   and only characters are drawn;
+   props stay put the loop reuses the static set and draws only the characters
+   (:mod:`previzkit.render.static_layer`);
 3. read back colour (premultiplied: cleared transparent) and the z-buffer (rows
    top-first: the projection is flipped in y, so no copy is needed);
 4. matte: the actor pulled from the plate with the composite keyer (``matte="green"``
    or ``"blue"``), by person segmentation (``"segment"``), or no actor layer (``"none"``);
 5. composite: :func:`previzkit.composite.depth_composite` of the virtual layer (its
    z-buffer) and the actor layer (a plane facing the camera at the actor's distance,
-   mapped to its z-buffer value) over the plate: a character farther than the actor
-   passes behind them.
+   mapped to its z-buffer value; with ``actor_body`` their depth per pixel from their
+   body, :mod:`previzkit.overlay.actor_depth`) over the plate: a character farther
+   than the actor passes behind them.
 
 Without a green screen, ``matte="segment"`` mattes people with MediaPipe's person
 segmentation (:mod:`previzkit.overlay.segmentation`); the set's sky and floor are then
@@ -29,39 +33,49 @@ not drawn by default (the real set is the plate).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError, ShapeError
-from previzkit.overlay.static_layer import StaticLayer, static_key
+from previzkit.stage.camera import CameraSource
+from previzkit.stage.camera import FixedCamera as FixedCamera  # where the overlay's callers find it
 
 MATTES = ("green", "blue", "none", "segment")
-STAGES = ("track", "render", "readback", "matte", "composite")
+STAGES = ("track", "retarget", "render", "readback", "matte", "composite")
 
 
 @dataclass
 class OverlayOptions:
     """``width`` x ``height`` of the plate and output; ``matte`` one of :data:`MATTES`;
-    ``key`` the keyer's settings (default: the ``matte`` screen colour);
+    ``key`` the keyer's settings, a ``KeyPreset`` or ``KeyParams`` (default: the
+    ``matte`` screen's, its colour estimated from the first plate frame);
     ``actor_depth_m`` the actor's distance in front of the camera (metres), or
     ``actor_position`` a set point (metres, y up) where the actor stands (their depth is
     measured from the tracked camera each frame); ``backdrop`` draws the set's sky and
-    floor (default: with a green/blue screen); ``backend`` the composite kernels."""
+    floor (default: with a green/blue screen); ``backend`` the composite kernels;
+    ``actor_body`` places the actor in depth per pixel from their body (MediaPipe pose
+    on the plate, body parts as capsules about ``actor_depth_m``/``actor_position``,
+    :mod:`previzkit.overlay.actor_depth`) instead of one plane; ``reuse_static`` lets
+    the stage loop reuse the static set while the camera, lens and props stay put
+    (``StageOptions.reuse_static``); ``warm_up`` runs one blank frame's stages at
+    construction (:meth:`Overlay.warm_up`: no first-frame stall)."""
 
     width: int = 1280
     height: int = 720
     matte: str = "green"
-    key: Any = None  # previzkit.composite.KeyParams
+    key: Any = None  # previzkit.composite.key_preset.KeyPreset or KeyParams
     actor_depth_m: float = 3.0
     actor_position: tuple[float, float, float] | None = None
     backdrop: bool | None = None
     backend: str = "auto"
     near: float = 0.05
     far: float = 500.0
+    actor_body: bool = False
     reuse_static: bool = True  # camera and props unchanged: blit the static set, draw the rest
     warm_up: bool = True  # one blank frame at construction (no first-frame stall)
 
@@ -76,27 +90,7 @@ class OverlayOptions:
             self.backdrop = self.matte in ("green", "blue")
 
 
-@runtime_checkable
-class CameraTracker(Protocol):
-    """Gives the camera's pose (camera-to-world 4x4, set frame) and lens for a plate
-    frame, or None when it cannot tell this frame."""
-
-    def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any] | None: ...
-
-    def close(self) -> None: ...
-
-
-class FixedCamera:
-    """A camera that does not move: a set camera's pose and lens."""
-
-    def __init__(self, camera_to_world: np.ndarray, lens: Any) -> None:
-        self.pose = (np.asarray(camera_to_world, np.float64), lens)
-
-    def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any]:
-        return self.pose
-
-    def close(self) -> None:
-        pass
+CameraTracker = CameraSource  # the stage loop's tracked-camera protocol
 
 
 class BoardCamera:
@@ -182,9 +176,11 @@ class FreeDCamera:
 class OverlayFrame:
     """One composed frame: ``image`` uint8 (H, W, 3); the camera used; ``tracked``
     False when tracking was lost this frame (the last good pose was used);
-    ``actor_depth_m``; ``matte`` the actor's matte (uint8 (H, W)) or None;
-    ``timings`` seconds per stage (see :data:`STAGES`); ``timecode`` the frame's SMPTE
-    label when the run keeps a clock (LTC or the take's), else None."""
+    ``actor_depth_m`` the actor's plane depth; ``matte`` the actor's matte (uint8
+    (H, W)) or None; ``timings`` seconds per stage (see :data:`STAGES`);
+    ``actor_depth_map`` the actor's depth per pixel (metres, float32 (H, W)) with
+    ``actor_body``, else None; ``timecode`` the frame's SMPTE label when the run keeps a
+    clock (LTC or the take's), else None."""
 
     image: npt.NDArray[np.uint8]
     camera_to_world: np.ndarray
@@ -193,17 +189,28 @@ class OverlayFrame:
     actor_depth_m: float | None
     matte: npt.NDArray[np.uint8] | None
     timings: dict[str, float] = field(default_factory=dict)
+    actor_depth_map: npt.NDArray[np.float32] | None = None
     timecode: str | None = None
 
 
-_FLIP_Y = np.diag([1.0, -1.0, 1.0, 1.0])
-
-
-def zbuffer_of_depth(depth_m: float, proj: np.ndarray) -> float:
+@overload
+def zbuffer_of_depth(depth_m: float, proj: np.ndarray) -> float: ...
+@overload
+def zbuffer_of_depth(
+    depth_m: npt.NDArray[np.float32], proj: np.ndarray
+) -> npt.NDArray[np.float32]: ...
+def zbuffer_of_depth(depth_m: Any, proj: np.ndarray) -> Any:
     """The OpenGL z-buffer value (0..1) of a point ``depth_m`` metres in front of a
-    camera with perspective ``proj`` (the inverse of ``zbuffer_to_depth``)."""
-    ndc = (proj[2, 3] - proj[2, 2] * depth_m) / depth_m
-    return float(np.clip(ndc * 0.5 + 0.5, 0.0, 1.0))
+    camera with perspective ``proj`` (the inverse of ``zbuffer_to_depth``); a float, or
+    float32 per pixel for a depth map."""
+    if np.ndim(depth_m) == 0:
+        ndc = (proj[2, 3] - proj[2, 2] * depth_m) / depth_m
+        return float(np.clip(ndc * 0.5 + 0.5, 0.0, 1.0))
+    d = np.asarray(depth_m, np.float32)
+    p23, p22, half = np.float32(proj[2, 3]), np.float32(proj[2, 2]), np.float32(0.5)
+    with np.errstate(divide="ignore"):
+        z = (p23 / d - p22) * half + half
+    return np.clip(z, 0.0, 1.0, out=z)
 
 
 def compose(
@@ -211,112 +218,179 @@ def compose(
     virtual_rgba: npt.NDArray[np.uint8],
     virtual_depth: npt.NDArray[np.float32],
     actor_rgba: npt.NDArray[np.uint8] | None,
-    actor_depth_m: float | None,
+    actor_depth_m: float | npt.NDArray[np.float32] | None,
     backend: Any = "auto",
 ) -> npt.NDArray[np.uint8]:
     """The overlay's composite (pure): premultiplied ``virtual_rgba`` at
-    ``virtual_depth`` and the premultiplied actor layer at ``actor_depth_m`` over
-    ``plate``; the nearer layer wins per pixel. Depths are metres in front of the camera
-    (inf where empty) or any monotonic function of them used for both, such as z-buffer
-    values (:func:`zbuffer_of_depth`). ``backend`` a name or a resolved
+    ``virtual_depth`` and the premultiplied actor layer at ``actor_depth_m`` (one plane,
+    or per pixel: :mod:`previzkit.overlay.actor_depth`) over ``plate``; the nearer
+    layer wins per pixel. Depths are metres in front of the camera (inf where empty) or
+    any monotonic function of them used for both, such as z-buffer values
+    (:func:`zbuffer_of_depth`). ``backend`` a name or a resolved
     :class:`previzkit.composite.backends.Backend` (resolve once for a per-frame loop)."""
     from previzkit.composite import depth_composite, over
 
     if actor_rgba is None or actor_depth_m is None:
         return over(virtual_rgba, plate, backend=backend)
+    actor_d = float(actor_depth_m) if np.ndim(actor_depth_m) == 0 else actor_depth_m
     layers: list[tuple[np.ndarray, np.ndarray | float]] = [
         (virtual_rgba, virtual_depth),
-        (actor_rgba, float(actor_depth_m)),
+        (actor_rgba, actor_d),
     ]
     return depth_composite(layers, plate, backend=backend)
 
 
 class Overlay:
-    """The overlay over one set (a SetDef, a set file path or a SetDrawables) on ``ctx``.
+    """The overlay over one set (a SetDef or a set file path) on ``ctx``, run through
+    the stage loop (:class:`previzkit.stage.loop.StageLoop`): the loop polls the poses,
+    tracks the camera from each plate frame (``tracker``, a
+    :class:`~previzkit.stage.camera.CameraSource`), retargets, renders, and hands the
+    render's colour and z-buffer to :meth:`compose` (this overlay's matte and depth
+    composite). :meth:`process` composes one plate frame.
 
-    ``tracker`` a :class:`CameraTracker`; :meth:`process` composes one plate frame.
-    The initial camera (before the first good track) is ``initial`` or the set's
-    default camera.
+    ``poses`` drives the characters: a pose source
+    (:class:`~previzkit.stage.sources.PoseSource`), a ``.pzt`` pose track played at the
+    plate's frame times (``pose_loop``: start over at its end, else hold the last
+    frame) or a pose stream address (``tcp://host:5555``); None keeps them in their
+    rest pose. ``actors`` maps actor ids to character names, as on the stage (unmapped
+    ids take free characters in set order). The initial camera (before the first good
+    track) is ``initial`` or the set's default camera.
+
+    The composite backend is resolved once here; with ``options.warm_up`` the loop's
+    renderer and this compositor are warmed at construction (:meth:`warm_up`).
     """
 
     def __init__(
         self,
         ctx: Any,
         set_def: Any,
-        tracker: CameraTracker,
+        tracker: CameraSource,
         options: OverlayOptions | None = None,
         initial: tuple[np.ndarray, Any] | None = None,
+        *,
+        poses: Any = None,
+        actors: Mapping[int, str] | None = None,
+        pose_loop: bool = True,
     ) -> None:
-        from previzkit.render.renderer import Renderer
+        from previzkit.composite import get_backend
+        from previzkit.stage.loop import StageLoop, StageOptions
+        from previzkit.stage.plate import PlateFeed
+        from previzkit.stage.sources import NoPoses, plate_pose_source
 
         self.ctx = ctx
         self.options = o = options or OverlayOptions()
-        self._segmenter = None
-        if o.matte == "segment":
-            from previzkit.overlay.segmentation import PersonSegmenter
-
-            self._segmenter = PersonSegmenter()
-        self.tracker = tracker
-        try:
-            self.renderer = Renderer(ctx, set_def)
-        except BaseException:
-            if self._segmenter is not None:
-                self._segmenter.close()
-            raise
-        self.renderer.show_frustums = False
-        self.renderer.show_marks = False
-        scene = self.renderer.drawables
-        scene.skybox.visible = bool(o.backdrop)
-        if getattr(scene, "ground", None) is not None:
-            scene.ground.visible = bool(o.backdrop)
-        if initial is None:
-            if scene.set.cameras:
-                cam = scene.set.camera(scene.set.default_camera or next(iter(scene.set.cameras)))
-                initial = (cam.camera_to_world(), cam.lens)
-            else:
-                from previzkit.core.geometry import look_at
-                from previzkit.model.camera import Lens
-
-                initial = (look_at((0.0, 1.6, 5.0), (0.0, 1.0, 0.0)), Lens())
-        self.camera: tuple[np.ndarray, Any] = initial
+        self._segmenter: Any = None
+        self._body: Any = None
+        self._feed = PlateFeed()
         self.frames = 0
-        self.lost = 0
+        self._backend = get_backend(o.backend)  # resolved once, not per call per frame
         self._key = o.key
-        if o.matte in ("green", "blue") and self._key is None:
-            from previzkit.composite import KeyParams
+        self._keyer = None
+        if o.matte in ("green", "blue"):  # key controls: previzkit.composite.keyer
+            from previzkit.composite.keyer import Keyer, as_preset
 
-            self._key = KeyParams(screen=o.matte)
+            self._keyer = Keyer(as_preset(o.key, o.matte), backend=self._backend)
         if o.matte == "segment":
             from previzkit.composite import KeyParams
 
             self._key = KeyParams(spill=0.0)  # a given matte; no screen colour to despill
-        self._fbo = ctx.framebuffer(
-            color_attachments=[ctx.renderbuffer((o.width, o.height), 4)],
-            depth_attachment=ctx.depth_renderbuffer((o.width, o.height)),
-        )
-        from previzkit.composite import get_backend
+        self._last: tuple[Any, Any, Any] = (None, None, None)
+        self._timings: dict[str, float] = {}
+        source: Any = None
+        try:
+            if o.matte == "segment":
+                from previzkit.overlay.segmentation import PersonSegmenter
 
-        self._backend = get_backend(o.backend)  # resolved once, not per call per frame
-        self._static: StaticLayer | None = None  # the static set, reused (static_layer.py)
-        self._static_key: bytes | None = None
+                self._segmenter = PersonSegmenter()
+            if o.actor_body and o.matte != "none":
+                from previzkit.overlay.actor_depth import BodyDepth
+
+                self._body = BodyDepth()
+            if poses is None:
+                source = NoPoses()
+            elif isinstance(poses, str | Path):
+                source = plate_pose_source(poses, lambda: self._feed.time, loop=pose_loop)
+            else:
+                source = poses
+            self.loop = StageLoop(
+                ctx,
+                set_def,
+                source,
+                StageOptions(
+                    o.width,
+                    o.height,
+                    backend=o.backend,
+                    writer="overlay",
+                    near=o.near,
+                    far=o.far,
+                    backdrop=o.backdrop,
+                    reuse_static=o.reuse_static,
+                ),
+                actors=actors,
+                plate=self._feed,
+                camera_source=tracker,
+                compositor=self,
+                initial_camera=initial,
+            )
+        except BaseException:
+            # what was opened here; the caller still owns the tracker and its own source
+            opened = source if source is not poses else None
+            for part in (self._segmenter, self._body, opened):
+                if part is not None:
+                    part.close()
+            raise
+        self.renderer = self.loop.renderer
+        self.renderer.show_frustums = False
+        self.renderer.show_marks = False
+        self.tracker = tracker
         if o.warm_up:
-            self.warm_up()
+            try:
+                self.warm_up()
+            except BaseException:  # as above: the caller still owns the tracker and its source
+                self.loop.camera_source = None
+                if self.loop.source is poses:
+                    self.loop.source = NoPoses()
+                self.close()
+                raise
 
     def warm_up(self) -> float:
-        """Run every stage but tracking once on a blank plate, so the first real frame
-        does not wait for shader builds, the composite kernels (numba: loaded from
-        its cache, or compiled) or the segmenter's start; returns the seconds taken."""
+        """Run the loop's render and readback (:meth:`previzkit.stage.loop.StageLoop.warm_up`,
+        the static set filled) and this compositor's matte and composite kernels once on
+        a blank plate, so the first real frame does not wait for shader builds, the
+        composite kernels (numba: loaded from its cache, or compiled) or the segmenter's
+        start; nothing is tracked, counted or recorded, and the keyer's screen colour
+        still comes from the first real plate. Returns the seconds taken."""
         t0 = time.perf_counter()
         o = self.options
         plate = np.zeros((o.height, o.width, 3), np.uint8)
-        for _ in range(2):  # the second pass takes the reused-static path
-            proj = self.render(*self.camera)
-            rgba, z = self._readback()
-        actor, _matte = self._actor_layer(plate)
+        proj = self.loop.warm_up()
+        rgba, z = self.loop.read_layers()
+        actor: np.ndarray | None
+        if self._keyer is not None:
+            # the keyer's kernels through a twin: its screen colour is estimated on the
+            # first real plate, not on this blank one
+            from previzkit.composite.keyer import Keyer
+
+            actor = Keyer(self._keyer.preset, backend=self._backend).key(plate)[0]
+            self._keyer.garbage_for(o.width, o.height)  # rasterised once per size
+        else:
+            actor = self._actor_layer(plate)[0]
         actor_z = None if actor is None else zbuffer_of_depth(o.actor_depth_m, proj)
         compose(plate, rgba, z, actor, actor_z, self._backend)
         compose(plate, rgba, z, None, None, self._backend)  # the no-actor path (over)
         return time.perf_counter() - t0
+
+    @property
+    def camera(self) -> tuple[np.ndarray, Any]:
+        """The camera used for the last frame (camera-to-world 4x4, Lens)."""
+        cam = self.loop.tracked_camera
+        assert cam is not None  # the loop starts from an initial camera
+        return cam
+
+    @property
+    def lost(self) -> int:
+        """Frames where the tracker could not tell the camera."""
+        return self.loop.lost
 
     def actor_depth(self, camera_to_world: np.ndarray) -> float:
         """The actor's distance in front of the camera (metres)."""
@@ -327,43 +401,6 @@ class Overlay:
 
         p = view_matrix(camera_to_world) @ np.array([*o.actor_position, 1.0])
         return float(max(-p[2], o.near))
-
-    def render(self, camera_to_world: np.ndarray, lens: Any) -> np.ndarray:
-        """Draw the set through the camera into the overlay's target; returns the
-        (unflipped) projection. The target holds rows top-first (the projection is
-        flipped in y; the renderer draws without face culling, so winding is moot)."""
-        from previzkit.core.geometry import view_matrix
-        from previzkit.model.camera import perspective_from_lens
-
-        o = self.options
-        proj = perspective_from_lens(lens, o.width / o.height, o.near, o.far)
-        view, flipped = view_matrix(camera_to_world), _FLIP_Y @ proj
-        clear = self.renderer.clear_color if o.backdrop else (0.0, 0.0, 0.0, 0.0)
-        fbo = self._fbo
-        key = static_key(self.renderer, view, flipped, bool(o.backdrop)) if o.reuse_static else None
-        if key is not None and key == self._static_key:  # camera and props stayed put
-            if self._static is None:
-                self._static = StaticLayer(self.ctx, (o.width, o.height))
-            self._static.draw_into(fbo, self.renderer, view, flipped, clear, key)
-            self.renderer.render_view(fbo, view, flipped, clear=False, part="dynamic")
-        else:
-            fbo.use()
-            fbo.viewport = (0, 0, o.width, o.height)
-            fbo.clear(*clear, depth=1.0)
-            self.renderer.render_view(fbo, view, flipped, clear=False)
-        self._static_key = key
-        return proj
-
-    def _readback(self) -> tuple[np.ndarray, np.ndarray]:
-        """Premultiplied RGBA (H, W, 4) uint8 and the z-buffer (H, W) float32 in [0, 1]
-        (1 = nothing drawn or the sky), both row 0 at the top, read without copies."""
-        o = self.options
-        fbo = self._fbo
-        rgba = np.frombuffer(fbo.read(components=4, alignment=1), np.uint8)
-        z = np.frombuffer(
-            fbo.read(components=1, attachment=-1, dtype="f4", alignment=1), np.float32
-        )
-        return rgba.reshape(o.height, o.width, 4), z.reshape(o.height, o.width)
 
     def depth_m(self, zbuffer: np.ndarray, proj: np.ndarray) -> np.ndarray:
         """Metres in front of the camera of a z-buffer read back here (inf where empty)."""
@@ -377,59 +414,79 @@ class Overlay:
             return None, None
         from previzkit.composite import key
 
+        if self._keyer is not None:
+            return self._keyer.key(plate)
         matte = self._segmenter.matte(plate) if self._segmenter is not None else None
         # premultiplied: alpha = the matte (pulled by the keyer, or the segmenter's)
         layer = key(plate, self._key, matte=matte, backend=self._backend)
         return layer, layer[..., 3]
 
-    def process(self, plate: npt.NDArray[np.uint8]) -> OverlayFrame:
-        """Compose one plate frame (uint8 (height, width, 3) RGB, row 0 at the top)."""
+    def compose(
+        self,
+        plate: np.ndarray,
+        rgba: np.ndarray,
+        zbuffer: np.ndarray,
+        proj: np.ndarray,
+        camera_to_world: np.ndarray,
+        poses: Sequence[Any],
+    ) -> np.ndarray:
+        """The stage loop's composite step (:class:`previzkit.stage.loop.PlateCompositor`):
+        key the actor, place them in depth (a plane, or per pixel from their body), and
+        depth-composite the render over the plate."""
+        t0 = time.perf_counter()
+        actor, matte = self._actor_layer(plate)
+        plane = self.actor_depth(camera_to_world) if actor is not None else None
+        depth: Any = plane
+        if self._body is not None and plane is not None:
+            depth = self._body.depth(plate, proj, plane, self._feed.time)
+        t1 = time.perf_counter()
+        # depth order in z-buffer units: the actor's depth mapped through the projection
+        # (monotonic in metres), so the depth buffer needs no per-pixel linearising
+        actor_z = None if depth is None else zbuffer_of_depth(depth, proj)
+        image = compose(plate, rgba, zbuffer, actor, actor_z, self._backend)
+        self._timings = {"matte": t1 - t0, "composite": time.perf_counter() - t1}
+        self._last = (matte, plane, None if np.ndim(depth) == 0 else depth)
+        return image
+
+    def process(self, plate: npt.NDArray[np.uint8], time_s: float | None = None) -> OverlayFrame:
+        """Compose one plate frame (uint8 (height, width, 3) RGB, row 0 at the top) at
+        plate time ``time_s`` (s; default frame count / 30 fps): one stage-loop frame."""
         o = self.options
         if plate.shape != (o.height, o.width, 3) or plate.dtype != np.uint8:
             raise ShapeError(
                 f"overlay plate: {plate.shape} {plate.dtype}, expected ({o.height}, "
                 f"{o.width}, 3) uint8 (set --size to the plate's size)"
             )
-        plate = np.ascontiguousarray(plate)
-        t0 = time.perf_counter()
-        found = self.tracker.update(plate)
-        tracked = found is not None
-        if found is not None:
-            self.camera = found
-        else:
-            self.lost += 1
-        undistort = getattr(self.tracker, "plate_for_overlay", None)
-        if undistort is not None:
-            plate = np.ascontiguousarray(undistort(plate))
-        pose, lens = self.camera
-        t1 = time.perf_counter()
-        proj = self.render(pose, lens)
-        self.ctx.finish()
-        t2 = time.perf_counter()
-        rgba, z = self._readback()
-        t3 = time.perf_counter()
-        actor, matte = self._actor_layer(plate)
-        actor_depth = self.actor_depth(pose) if actor is not None else None
-        t4 = time.perf_counter()
-        # depth order in z-buffer units: the actor's plane mapped through the projection
-        # (monotonic in metres), so the depth buffer needs no per-pixel linearising
-        actor_z = None if actor_depth is None else zbuffer_of_depth(actor_depth, proj)
-        image = compose(plate, rgba, z, actor, actor_z, self._backend)
-        t5 = time.perf_counter()
+        t = self.frames / 30.0 if time_s is None else float(time_s)
+        self._feed.put(np.ascontiguousarray(plate), t)
+        self.loop.step()
+        work = self.loop.stats.frames[-1].work
         self.frames += 1
-        timings = dict(zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True))
-        return OverlayFrame(image, pose, lens, tracked, actor_depth, matte, timings)
+        pose, lens = self.camera
+        matte, plane, depth_map = self._last
+        timings = {
+            "track": work.get("track", 0.0),
+            "retarget": work.get("retarget", 0.0),
+            "render": work.get("render", 0.0),
+            "readback": work.get("readback", 0.0),
+            **self._timings,
+        }
+        image = self.loop.last_image
+        assert image is not None  # the step composed it
+        return OverlayFrame(image, pose, lens, self.loop.tracked, plane, matte, timings, depth_map)
+
+    def joints(self) -> Any:
+        """The characters' joint positions now (:meth:`previzkit.stage.loop.StageLoop.joints`)."""
+        return self.loop.joints()
 
     def close(self) -> None:
-        if self._segmenter is not None:
-            self._segmenter.close()
-        if self.ctx.fbo is self._fbo:  # never leave a released framebuffer bound
-            (self.ctx.screen or self.ctx.detect_framebuffer(0)).use()
-        self._fbo.release()
-        if self._static is not None:
-            self._static.release()
-        self.renderer.release()
-        self.tracker.close()
+        try:
+            self.loop.close()  # the pose source, the tracker, the GL objects
+        finally:
+            if self._segmenter is not None:
+                self._segmenter.close()
+            if self._body is not None:
+                self._body.close()
 
     def __enter__(self) -> Overlay:
         return self
@@ -454,7 +511,11 @@ class OverlayRun:
     set camera's lens), ``freed`` (``udp://HOST:PORT`` + ``lens_table``), or a fixed
     ``set_camera``. ``output`` an MP4 of the composed frames; ``window`` shows them in a
     desktop window (closing it ends the run); ``project`` records a take (composite,
-    plate, camera track) into that take store."""
+    plate, camera track) into that take store. ``pose`` drives the characters (a
+    ``.pzt`` track played at the plate's times, looping when ``pose_loop`` else holding
+    its end, or a pose stream address); ``actors`` maps actor ids to characters.
+    ``timecode``: ``"clock"`` (``start_tc`` or the system clock) or ``"ltc"`` (read from
+    ``ltc_input``, default the plate's audio): stamps the frames, the take and the MP4."""
 
     set_file: Path
     source: str
@@ -474,6 +535,9 @@ class OverlayRun:
     shot: str = "1-A"
     rate: str = "24"
     start_tc: str | None = None
+    pose: str | None = None
+    pose_loop: bool = True
+    actors: dict[int, str] = field(default_factory=dict)
     timecode: str = "clock"  # "clock": --start-tc or the system clock; "ltc": see below
     ltc_input: Path | None = None  # LTC audio (a WAV, a recorder's file); None: the plate's
 
@@ -539,7 +603,15 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
         opts.width, opts.height = int(w), int(h)
         tracker = make_tracker(run, set_def, opts.width, opts.height)
         try:
-            overlay = Overlay(ctx, set_def, tracker, opts)
+            overlay = Overlay(
+                ctx,
+                set_def,
+                tracker,
+                opts,
+                poses=run.pose,
+                actors=run.actors,
+                pose_loop=run.pose_loop,
+            )
         except BaseException:
             tracker.close()
             raise
@@ -562,7 +634,7 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
             for frame in source:
                 if run.frames is not None and n >= run.frames:
                     break
-                out = overlay.process(frame.image)
+                out = overlay.process(frame.image, frame.time)
                 if clock is not None:
                     out.timecode = clock.timecode_at(frame.time)
                     if store is not None and recorder is None:  # the take starts on LTC
@@ -584,6 +656,9 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                         plate=np.ascontiguousarray(frame.image[: even[1], : even[0]]),
                         camera=camera_sample_args(out),
                         time_s=frame.time,
+                        # with live characters: the actors' poses and where the characters are
+                        poses=overlay.loop.poses() if run.pose else (),
+                        joints=overlay.joints() if run.pose else None,
                     )
                 n += 1
                 lost += not out.tracked

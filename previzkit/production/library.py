@@ -16,7 +16,6 @@ and :func:`read_library_clip` do I/O.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,11 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from previzkit.core.errors import InputError, MissingFileError
-
-FEET = {"left": (29, 31), "right": (30, 32)}  # (heel, toe) landmark per foot
-CONTACT_HEIGHT_M = 0.06  # lowest foot point at most this far above the clip's floor
-CONTACT_SPEED_M_S = 0.25  # and moving slower than this horizontally
-MIN_CONTACT_FRAMES = 3
+from previzkit.model.contacts import check_landmarks, foot_contacts, foot_skate
 
 
 @dataclass(frozen=True)
@@ -87,61 +82,7 @@ class MotionLibrary:
         )
 
 
-# --- pure: contacts, root motion, skating ------------------------------------------------
-
-
-def _ranges(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2], strict=True)]
-
-
-def _lowest_foot_point(lm: npt.NDArray[np.float64], foot: str) -> npt.NDArray[np.float64]:
-    """(F, 3) the lower of the foot's heel and toe in each frame."""
-    heel, toe = FEET[foot]
-    pick = lm[:, toe, 1] < lm[:, heel, 1]
-    return np.where(pick[:, None], lm[:, toe], lm[:, heel])
-
-
-def _horizontal_speed(points: npt.NDArray[np.float64], fps: float) -> npt.NDArray[np.float64]:
-    """(F,) speed in the x-z plane (m/s), central differences (one-sided at the ends)."""
-    if len(points) < 2:
-        return np.zeros(len(points))
-    v = np.gradient(points[:, [0, 2]], axis=0) * fps
-    return np.asarray(np.linalg.norm(v, axis=1), dtype=np.float64)
-
-
-def foot_contacts(
-    landmarks: npt.ArrayLike,
-    fps: float,
-    height_m: float = CONTACT_HEIGHT_M,
-    speed_m_s: float = CONTACT_SPEED_M_S,
-    min_frames: int = MIN_CONTACT_FRAMES,
-) -> dict[str, list[tuple[int, int]]]:
-    """Frame ranges (first, last, inclusive) where each foot is planted: its lowest
-    point (heel or toe) within ``height_m`` of the clip's floor (the 2nd percentile of
-    the lowest foot point) and moving slower than ``speed_m_s`` horizontally; runs
-    shorter than ``min_frames`` are dropped."""
-    lm = _check(landmarks, fps)
-    floor = float(np.percentile(lm[:, 27:33, 1].min(axis=1), 2))
-    out = {}
-    for foot in FEET:
-        low = _lowest_foot_point(lm, foot)
-        mask = (low[:, 1] - floor < height_m) & (_horizontal_speed(low, fps) < speed_m_s)
-        out[foot] = [(a, b) for a, b in _ranges(mask) if b - a + 1 >= min_frames]
-    return out
-
-
-def foot_skate(
-    landmarks: npt.ArrayLike, fps: float, contacts: dict[str, list[tuple[int, int]]]
-) -> dict[str, float]:
-    """Each foot's median horizontal speed (cm/s) over its contact frames (NaN if none)."""
-    lm = _check(landmarks, fps)
-    out = {}
-    for foot, ranges in contacts.items():
-        speed = _horizontal_speed(_lowest_foot_point(lm, foot), fps)
-        sel = np.concatenate([speed[a : b + 1] for a, b in ranges]) if ranges else np.array([])
-        out[foot] = float(np.median(sel) * 100.0) if sel.size else math.nan
-    return out
+# --- pure: root motion (contacts and skating: previzkit.model.contacts) ------------------------------------------------
 
 
 def root_motion(landmarks: npt.ArrayLike) -> tuple[float, float]:
@@ -157,12 +98,10 @@ def root_motion(landmarks: npt.ArrayLike) -> tuple[float, float]:
 
 
 def _check(landmarks: npt.ArrayLike, fps: float) -> npt.NDArray[np.float64]:
-    lm = np.asarray(landmarks, dtype=np.float64)
-    if lm.ndim != 3 or lm.shape[1:] != (33, 3) or len(lm) < 1:
-        raise InputError(f"motion library: landmarks of shape {lm.shape}, expected (F, 33, 3)")
-    if fps <= 0:
-        raise InputError(f"motion library: fps {fps} is not > 0")
-    return lm
+    try:
+        return check_landmarks(landmarks, fps)
+    except InputError as exc:
+        raise InputError(f"motion library: {exc}") from None
 
 
 # --- conversion and files ----------------------------------------------------------------

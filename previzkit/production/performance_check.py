@@ -28,7 +28,7 @@ def contact_speeds(
     """Horizontal speeds (m/s) of every character's toe joints over the frames where the
     toe is planted: within ``height_m`` of its lowest height in the take (2nd percentile),
     for ``min_frames`` frames or more. Central differences at the track's frame rate."""
-    from previzkit.production.library import _horizontal_speed, _ranges
+    from previzkit.model.contacts import contact_ranges, horizontal_speed
 
     fps = float(track.meta.get("fps") or 0.0) or (
         1.0 / float(np.median(np.diff(track.time))) if len(track) > 1 else 24.0
@@ -42,8 +42,8 @@ def contact_speeds(
                 continue
             floor = float(np.percentile(p[ok, 1], 2))
             mask = ok & (p[:, 1] - floor < height_m)
-            speed = _horizontal_speed(np.nan_to_num(p), fps)
-            for a, b in _ranges(mask):
+            speed = horizontal_speed(np.nan_to_num(p), fps)
+            for a, b in contact_ranges(mask):
                 if b - a + 1 >= min_frames:
                     out.append(speed[a : b + 1])
     return np.concatenate(out) if out else np.zeros(0)

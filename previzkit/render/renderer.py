@@ -274,9 +274,10 @@ class Renderer:
     ) -> None:
         """Draw the whole set into ``fbo`` (bound here) within ``viewport`` (x, y, w, h;
         default the whole framebuffer). Frustums of ``exclude_cameras`` and of any camera
-        at the eye are not drawn. ``part``: ``"static"`` draws the floor, props, sky,
-        marks and frustums only, ``"dynamic"`` the characters and added drawables only
-        (over a static pass's colour and depth: together they make ``"all"``)."""
+        at the eye are not drawn. ``part``: ``"static"`` draws the floor, props and sky
+        only, ``"dynamic"`` the characters, added drawables, marks and frustums only
+        (over a static pass's colour and depth: together they make ``"all"``; the
+        blended marks stay after the characters, as in ``"all"``)."""
         if part not in ("all", "static", "dynamic"):
             raise InputError(f"render_view part {part!r}: expected all, static or dynamic")
         moderngl = require("moderngl", "render", "rendering")
@@ -296,9 +297,10 @@ class Renderer:
         drawn = {"all": scene.opaque, "static": scene.static, "dynamic": scene.dynamic}[part]
         for d in drawn():
             d.draw(ctx, frame)
-        if part == "dynamic":
+        if part != "dynamic":
+            self.drawables.skybox.draw(ctx, frame)
+        if part == "static":
             return
-        self.drawables.skybox.draw(ctx, frame)
         if self.show_marks:
             self.drawables.marks.draw(ctx, frame)
         if self.show_frustums:

@@ -5,10 +5,18 @@ One frame (:meth:`StageLoop.step`), all on the thread that owns the GL context:
 
 1. poll: new poses from the source (its own thread or process), set-state edits
    from the other views (:mod:`previzkit.stage.sync`), the plate's next frame;
+   track: with a :class:`~previzkit.stage.camera.CameraSource` (a ChArUco board in the
+   plate, FreeD packets), the camera's pose and lens for that plate frame (a frame
+   where tracking is lost keeps the last good pose);
 2. retarget: each actor's newest pose onto its character;
 3. render: the set through the camera into an offscreen target (with a plate: no
-   sky or floor, cleared transparent, so the plate shows where nothing virtual is);
-4. composite: read back; premultiplied over the plate (:func:`previzkit.composite.over`);
+   sky or floor unless ``backdrop``, cleared transparent, so the plate shows where
+   nothing virtual is); while the camera and the props stay put the static set is
+   reused and only the characters are drawn (``reuse_static``,
+   :mod:`previzkit.render.static_layer`);
+4. composite: read back; premultiplied over the plate (:func:`previzkit.composite.over`),
+   or, with a :class:`PlateCompositor` (the AR overlay's keyed actor in depth), the
+   colour and z-buffer (rows top-first, read without copies) handed to it;
 5. present: the headset (OpenXR eyes through :class:`previzkit.xr.loop.FrameLoop`),
    the desktop window, frame callbacks;
 6. record: every :class:`~previzkit.stage.sink.TakeSink` (poses, camera, image, plate
@@ -25,7 +33,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -33,7 +41,9 @@ from previzkit.core.errors import InputError
 from previzkit.model.camera_track import CameraSample
 from previzkit.model.frame_joints import FrameJoints
 from previzkit.model.skeleton import SKELETON
+from previzkit.render.static_layer import StaticLayer
 from previzkit.stage.actors import Actors
+from previzkit.stage.camera import CameraSource
 from previzkit.stage.latency import FrameRecord, LatencyStats
 from previzkit.stage.set_save import save_set_state
 from previzkit.stage.sink import TakeSink
@@ -41,6 +51,26 @@ from previzkit.stage.sources import PoseSample, PoseSource
 from previzkit.stage.state import SetState, changes_since
 
 log = logging.getLogger(__name__)
+
+_FLIP_Y = np.diag([1.0, -1.0, 1.0, 1.0])
+
+
+class PlateCompositor(Protocol):
+    """Composes a frame over its plate from the render's layers (the AR overlay's
+    actor matte and depth composite). ``plate`` uint8 (H, W, 3); ``rgba`` premultiplied
+    uint8 (H, W, 4) and ``zbuffer`` float32 (H, W) in [0, 1] (1 = nothing drawn), both
+    row 0 at the top; ``proj`` the camera's OpenGL perspective (4x4, unflipped);
+    ``camera_to_world`` 4x4; ``poses`` the actors' newest poses. Returns uint8 (H, W, 3)."""
+
+    def compose(
+        self,
+        plate: np.ndarray,
+        rgba: np.ndarray,
+        zbuffer: np.ndarray,
+        proj: np.ndarray,
+        camera_to_world: np.ndarray,
+        poses: Sequence[Any],
+    ) -> np.ndarray: ...
 
 
 @dataclass
@@ -50,7 +80,11 @@ class StageOptions:
     real time (default the pose source's); ``realtime``: pace frames to ``fps``
     (offline, the loop runs as fast as it can, one source frame per loop frame);
     ``backend``: composite kernels ("auto", "numpy", "numba", "cupy");
-    ``writer``: this view's id in the shared set state."""
+    ``writer``: this view's id in the shared set state; ``near``/``far`` clip planes
+    (m, default the renderer's); ``backdrop``: draw the set's sky and floor (default:
+    without a plate); ``reuse_static``: while the camera, lens and props stay put, blit
+    the static set rendered once and draw only the characters over it
+    (:mod:`previzkit.render.static_layer`; frames equal a full render)."""
 
     width: int = 1280
     height: int = 720
@@ -60,6 +94,10 @@ class StageOptions:
     realtime: bool = False
     backend: str = "auto"
     writer: str = "stage"
+    near: float | None = None
+    far: float | None = None
+    backdrop: bool | None = None
+    reuse_static: bool = True
 
 
 class StageLoop:
@@ -82,6 +120,12 @@ class StageLoop:
     position (x, y, z) m, yaw deg about +y)), applied before the frame is rendered and
     recorded (characters that walk their blocking,
     :mod:`previzkit.production.performance`); names it leaves out stay where they are.
+
+    ``camera_source`` a tracked camera (:class:`~previzkit.stage.camera.CameraSource`)
+    updated from each plate frame, in place of the set camera (the set then needs no
+    camera; ``initial_camera`` (camera-to-world, Lens) is used until the first good
+    track, default the set's camera); :attr:`tracked` and :attr:`lost` count it.
+    ``compositor`` a :class:`PlateCompositor` composing each frame over the plate.
     """
 
     def __init__(
@@ -103,6 +147,9 @@ class StageLoop:
         retarget_cache: dict[Any, Any] | None = None,
         camera_track: Callable[[int], tuple[Any, Any]] | None = None,
         placements: Callable[[int], Mapping[str, tuple[Any, float]]] | None = None,
+        camera_source: CameraSource | None = None,
+        compositor: PlateCompositor | None = None,
+        initial_camera: tuple[np.ndarray, Any] | None = None,
     ) -> None:
         from previzkit.model.setfile import load_set
         from previzkit.render.renderer import Renderer
@@ -115,13 +162,18 @@ class StageLoop:
         self.base_set = set_def
         if opts.camera is None:
             opts.camera = set_def.default_camera or next(iter(set_def.cameras), None)
-        if opts.camera is None:
+        if opts.camera is None and camera_source is None:
             raise InputError(f"set {set_def.path or set_def.name}: has no camera to render through")
-        set_def.camera(opts.camera)  # names the set's cameras when unknown
+        if opts.camera is not None:
+            set_def.camera(opts.camera)  # names the set's cameras when unknown
         if opts.width < 2 or opts.height < 2:
             raise InputError(
                 f"stage: output size must be at least 2x2, got {opts.width}x{opts.height}"
             )
+        if compositor is not None and (plate is None or opts.samples):
+            raise InputError("stage: a plate compositor needs a plate and no MSAA (samples=0)")
+        if camera_source is not None and camera_track is not None:
+            raise InputError("stage: give a camera_source (tracked) or a camera_track, not both")
         self.ctx = ctx
         self.renderer = Renderer(ctx, set_def)
         self.drawables = self.renderer.drawables
@@ -136,6 +188,20 @@ class StageLoop:
         self.window = window
         self.camera_track = camera_track
         self.placements = placements
+        self.camera_source = camera_source
+        self.compositor = compositor
+        if initial_camera is None and camera_source is not None:
+            if opts.camera is not None:
+                cam = set_def.camera(opts.camera)
+                initial_camera = (cam.camera_to_world(), cam.lens)
+            else:
+                from previzkit.core.geometry import look_at
+                from previzkit.model.camera import Lens
+
+                initial_camera = (look_at((0.0, 1.6, 5.0), (0.0, 1.0, 0.0)), Lens())
+        self.tracked_camera = initial_camera if camera_source is not None else None
+        self.tracked = False  # the camera source found the camera this frame
+        self.lost = 0  # frames where the camera source could not tell the camera
         self.blocking: Any = None  # made on the first headset event
         self.stats = LatencyStats()
         self.index = 0
@@ -147,9 +213,12 @@ class StageLoop:
         self._latest: dict[int, PoseSample] = {}
         self._ended = False
         self._closed = False
-        if plate is not None:
+        self.backdrop = opts.backdrop if opts.backdrop is not None else plate is None
+        self.static_layer: StaticLayer | None = None  # made on the first frame (reuse_static)
+        if not self.backdrop:
             self.drawables.skybox.visible = False
-            self.drawables.ground.visible = False
+            if getattr(self.drawables, "ground", None) is not None:
+                self.drawables.ground.visible = False
 
     # --- set state -------------------------------------------------------------------
 
@@ -232,12 +301,12 @@ class StageLoop:
         if self.blocking is None:
             from previzkit.stage.blocking import Blocking
 
-            cam = self.drawables.set.camera(self._camera_name)
+            lens = self._camera_pose()[1]
             publish = None if self.sync is None else (lambda e: self.sync.send([e]))
             self.blocking = Blocking(
                 self.state,
                 publish,
-                lens=cam.lens,
+                lens=lens,
                 characters=[c.name for c in self.base_set.characters],
             )
         if self.blocking.handle(event):
@@ -252,10 +321,12 @@ class StageLoop:
         return name
 
     def _camera_pose(self) -> tuple[Any, Any]:
-        """(camera-to-world, Lens) at the current frame: the camera track's, else the set
-        camera's."""
+        """(camera-to-world, Lens) at the current frame: the camera track's, the tracked
+        camera's (its last good pose), else the set camera's."""
         if self.camera_track is not None:
             return self.camera_track(self.index)
+        if self.tracked_camera is not None:
+            return self.tracked_camera
         cam = self.drawables.set.camera(self._camera_name)
         return cam.camera_to_world(), cam.lens
 
@@ -268,28 +339,58 @@ class StageLoop:
     def fps(self) -> float:
         return float(self.options.fps or getattr(self.source, "fps", 30.0) or 30.0)
 
-    def _render(self, camera_to_world: np.ndarray, lens: Any) -> Any:
+    def _render(self, camera_to_world: np.ndarray, lens: Any) -> np.ndarray:
+        """Draw the set into the offscreen target; returns the (unflipped) projection.
+        With a compositor the projection is flipped in y, so the target holds rows
+        top-first (the renderer draws without face culling, so winding is moot)."""
         from previzkit.core.geometry import view_matrix
         from previzkit.model.camera import perspective_from_lens
 
         o = self.options
         fbo = self.renderer.target(o.width, o.height, o.samples)
-        proj = perspective_from_lens(lens, o.width / o.height)
-        fbo.use()
-        fbo.viewport = (0, 0, o.width, o.height)
-        if self.plate is not None:
-            fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-        else:
-            fbo.clear(*self.renderer.clear_color, depth=1.0)
-        self.renderer.render_view(
-            fbo,
-            view_matrix(camera_to_world),
-            proj,
-            exclude_cameras=(self._camera_name,),
-            clear=False,
-        )
+        clip = {k: v for k, v in (("near", o.near), ("far", o.far)) if v is not None}
+        proj = perspective_from_lens(lens, o.width / o.height, **clip)
+        view = view_matrix(camera_to_world)
+        drawn = _FLIP_Y @ proj if self.compositor is not None else proj
+        clear = self.renderer.clear_color if self.backdrop else (0.0, 0.0, 0.0, 0.0)
+        exclude = tuple(n for n in (o.camera,) if n is not None)
+        if o.reuse_static and self.static_layer is None:
+            self.static_layer = StaticLayer(self.ctx, (o.width, o.height), o.samples)
+        static = self.static_layer
+        if static is None or not static.reuse(fbo, self.renderer, view, drawn, clear, exclude):
+            fbo.use()
+            fbo.viewport = (0, 0, o.width, o.height)
+            fbo.clear(*clear, depth=1.0)
+            self.renderer.render_view(fbo, view, drawn, exclude_cameras=exclude, clear=False)
         self.ctx.finish()
-        return fbo
+        return proj
+
+    def warm_up(self) -> np.ndarray:
+        """Render the current camera's view twice (the second through the static layer
+        when reused) and read it back as a frame would, without advancing the loop
+        (nothing polled, presented or recorded): shader builds and the first readback
+        happen here, not on the first frame. Returns the (unflipped) projection."""
+        self.actors.apply(())  # imports the retargeting
+        matrix, lens = self._camera_pose()
+        for _ in range(2):
+            proj = self._render(matrix, lens)
+        if self.compositor is not None:
+            self.read_layers()
+        else:
+            self._read(3)
+        return proj
+
+    def read_layers(self) -> tuple[np.ndarray, np.ndarray]:
+        """Premultiplied RGBA (H, W, 4) uint8 and the z-buffer (H, W) float32 in [0, 1]
+        (1 = nothing drawn or the sky) of the last frame rendered for a compositor, row 0
+        at the top (read-only views, no copies)."""
+        o = self.options
+        fbo = self.renderer.target(o.width, o.height, 0)
+        rgba = np.frombuffer(fbo.read(components=4, alignment=1), np.uint8)
+        z = np.frombuffer(
+            fbo.read(components=1, attachment=-1, dtype="f4", alignment=1), np.float32
+        )
+        return rgba.reshape(o.height, o.width, 4), z.reshape(o.height, o.width)
 
     def _read(self, components: int) -> np.ndarray:
         o = self.options
@@ -343,6 +444,11 @@ class StageLoop:
             rec.captured, rec.received = newest.captured, newest.received
         t1 = time.perf_counter()
         w["poll"] = t1 - t
+        if self.camera_source is not None and plate is not None:
+            plate = self._track(plate)
+            t = t1
+            t1 = time.perf_counter()
+            w["track"] = t1 - t
         # 2. retarget
         self.actors.apply([s.pose for s in fresh.values()])
         self._place()
@@ -350,13 +456,20 @@ class StageLoop:
         w["retarget"] = t2 - t1
         # 3. render
         matrix, lens = self._camera_pose()
-        self._render(matrix, lens)
+        proj = self._render(matrix, lens)
         camera = CameraSample.from_matrix(self.index, self.index / self.fps, matrix, lens)
         rec.rendered = time.time()
         t3 = time.perf_counter()
         w["render"] = t3 - t2
         # 4. composite
-        if plate is not None:
+        if plate is not None and self.compositor is not None:
+            rgba, z = self.read_layers()
+            t = t3
+            t3 = time.perf_counter()
+            w["readback"] = t3 - t
+            poses = self.poses()
+            image = self.compositor.compose(plate, rgba, z, proj, matrix, poses)
+        elif plate is not None:
             from previzkit.composite import over
 
             fg = self._read(4)
@@ -379,7 +492,7 @@ class StageLoop:
         w["present"] = t5 - t4
         # 6. record
         if self.sinks:
-            poses = [s.pose for s in self._latest.values()]
+            poses = self.poses()
             joints = self.joints()
             for sink in self.sinks:
                 sink.write_frame(poses, camera, image, plate=plate, joints=joints)
@@ -391,6 +504,21 @@ class StageLoop:
         if o.realtime and self.headset is None:
             self._pace()
         return not self._ended
+
+    def _track(self, plate: np.ndarray) -> np.ndarray:
+        """Update the tracked camera from ``plate``; returns the plate the render lines
+        up with (remapped to the renderer's pinhole when the source does that)."""
+        assert self.camera_source is not None  # called only with one
+        found = self.camera_source.update(plate)
+        self.tracked = found is not None
+        if found is not None:
+            self.tracked_camera = (np.asarray(found[0], np.float64), found[1])
+        else:
+            self.lost += 1
+        undistort = getattr(self.camera_source, "plate_for_overlay", None)
+        if undistort is not None:
+            plate = np.ascontiguousarray(undistort(plate))
+        return plate
 
     def _present_only(self) -> bool:
         if self._ended:
@@ -426,6 +554,11 @@ class StageLoop:
             else:
                 time.sleep(left)
         self._frame_start = time.perf_counter()
+
+    def poses(self) -> list[Any]:
+        """Each actor's newest pose (``previzkit.core.types.Pose``), actors in order of
+        first arrival."""
+        return [s.pose for s in self._latest.values()]
 
     def joints(self) -> FrameJoints:
         """Every character's joint positions now (set order; metres, set frame; joints in
@@ -472,6 +605,10 @@ class StageLoop:
             self.source.close()
             if self.plate is not None:
                 self.plate.close()
+            if self.camera_source is not None:
+                self.camera_source.close()
+            if self.static_layer is not None:
+                self.static_layer.release()
             self.renderer.release()
         return out
 

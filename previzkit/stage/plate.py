@@ -104,3 +104,25 @@ class PlateReader:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5.0)
+
+
+class PlateFeed:
+    """A plate handed to the loop frame by frame by its caller (the overlay's live
+    camera or video): :meth:`put` one frame and its time (s), the loop's :meth:`next`
+    takes it once. ``time`` is the current plate time, the clock a pose track plays at."""
+
+    def __init__(self) -> None:
+        self._frame: np.ndarray | None = None
+        self.time = 0.0
+
+    def put(self, image: np.ndarray, time_s: float) -> None:
+        self._frame = image
+        self.time = float(time_s)
+
+    def next(self) -> np.ndarray | None:
+        """The frame put since the last call, or None."""
+        frame, self._frame = self._frame, None
+        return frame
+
+    def close(self) -> None:
+        self._frame = None

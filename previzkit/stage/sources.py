@@ -14,6 +14,7 @@ import collections
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -79,9 +80,22 @@ class TrackSource(_ReaderThreadSource):
     :meth:`start` (a rehearsal played back live). ``realtime=False``: every
     :meth:`poll` returns the next track frame, so loop frame *i* shows track frame *i*
     (offline renders, tests, benchmarks). ``loop=True`` starts over at the end.
+
+    ``clock``: a callable giving the current plate time (s); each :meth:`poll` then
+    returns the track frame at that time (the last one at or before it; track and plate
+    time both counted from their first frame), once per new track frame: the track
+    played at the plate's frame times. At the end it starts over (``loop``) or holds its last frame;
+    it never finishes by itself (the plate ends the run).
     """
 
-    def __init__(self, path: str | Path, *, realtime: bool = False, loop: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        realtime: bool = False,
+        loop: bool = False,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         from previzkit.model.pose_track import read_track
 
         self.path = Path(path)
@@ -92,8 +106,12 @@ class TrackSource(_ReaderThreadSource):
             raise InputError(f"pose track {self.path}: holds no frames")
         self.track = track
         self.fps = float(track.fps) or 30.0
-        self.realtime = realtime
+        self.realtime = realtime and clock is None
         self.loop = loop
+        self.clock = clock
+        self._times = np.array([f.time for f in track.frames], np.float64) - track.frames[0].time
+        self._shown: int | None = None
+        self._clock0: float | None = None
         self._next = 0
         self._queue: collections.deque[PoseSample] = collections.deque()
         self._thread: threading.Thread | None = None
@@ -141,7 +159,24 @@ class TrackSource(_ReaderThreadSource):
             return True
         return super().wait(timeout)
 
+    def index_at(self, t: float) -> int:
+        """The track frame shown at plate time ``t`` (s): looping or holding at the end."""
+        times = self._times
+        period = times[-1] + 1.0 / self.fps
+        if self.loop and t >= period:
+            t = t % period
+        return max(0, int(np.searchsorted(times, t + 1e-9, side="right")) - 1)
+
     def poll(self) -> list[PoseSample]:
+        if self.clock is not None:
+            now = float(self.clock())
+            if self._clock0 is None:
+                self._clock0 = now  # the track starts with the first plate frame
+            i = self.index_at(now - self._clock0)
+            if i == self._shown:
+                return []
+            self._shown = i
+            return self._samples(i, time.time())
         if self.realtime:
             if self._thread is None:
                 self.start()
@@ -160,12 +195,37 @@ class TrackSource(_ReaderThreadSource):
 
     @property
     def finished(self) -> bool:
-        return self._done and not self._queue
+        return self.clock is None and self._done and not self._queue
 
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2.0)
+
+
+class NoPoses:
+    """A source without poses (the characters keep their rest pose): the loop runs on
+    its plate or its frame count alone."""
+
+    def __init__(self, fps: float = 30.0) -> None:
+        self.fps = fps
+
+    def start(self) -> None:
+        pass
+
+    def poll(self) -> list[PoseSample]:
+        return []
+
+    def wait(self, timeout: float) -> bool:
+        time.sleep(max(0.0, timeout))
+        return False
+
+    @property
+    def finished(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
 
 
 class StreamSource(_ReaderThreadSource):
@@ -391,3 +451,32 @@ def open_pose_source(
             subscribe, actors=actors, curve_secret=curve_secret, curve_server=curve_server
         )
     return CaptureSource(capture, realtime=realtime)  # type: ignore[arg-type]
+
+
+def plate_pose_source(
+    spec: str | Path, clock: Callable[[], float], *, loop: bool = True
+) -> PoseSource:
+    """Poses for a plate-driven loop (the overlay): a ZeroMQ address (``tcp://host:5555``,
+    the live pose stream) or a ``.pzt`` pose track played at the plate's frame times
+    (``clock()``: the current plate time, s), looping (``loop``) or holding its last
+    frame at the end."""
+    text = check_plate_pose(spec)
+    if "://" in text:
+        return StreamSource(text)
+    return TrackSource(Path(text), loop=loop, clock=clock)
+
+
+def check_plate_pose(spec: str | Path) -> str:
+    """``spec`` checked as :func:`plate_pose_source` takes it (an existing ``.pzt`` file
+    or an address with ``://``); names the problem."""
+    text = str(spec)
+    if "://" in text:
+        return text
+    p = Path(text)
+    if p.suffix.lower() != ".pzt":
+        raise InputError(
+            f"--pose {text}: expected a .pzt pose track or a pose stream address (tcp://host:5555)"
+        )
+    if not p.is_file():
+        raise MissingFileError(f"--pose {text}: no such pose track")
+    return text

@@ -92,10 +92,22 @@ def test_unseen_limbs_keep_their_rest_pose_relative_to_the_parent():
     assert "left_upper_arm" not in out.rotations  # its tail (elbow) unseen too
 
 
+def test_a_clip_fills_a_limb_it_never_saw_from_its_landmarks():
+    """retarget_clip never leaves a limb at the rest pose: a limb never seen over the clip
+    takes the rotation of its (unsure) landmarks."""
+    sk, sp = _posed()
+    vis = np.ones(33)
+    vis[[13, 15, 17, 19, 21]] = 0.1
+    _, (out,) = retarget_clip([_as_mediapipe(sk, sp, vis)], sk, track_root=False)
+    got = np.asarray(out.rotations["left_forearm"])
+    want = np.asarray(sp.rotations["left_forearm"])
+    assert abs(float(got @ want)) > 0.99
+
+
 def test_mannequin_follows_a_real_actor(lite_image, astronaut):
     """Landmarks of a real photo: arms point where the photo's arms point."""
     (p,) = lite_image.detect(astronaut)
-    sk, (out,) = retarget_clip([p], min_visibility=0.3)
+    sk, (out,) = retarget_clip([p], min_visibility=0.3, track_root=False)
     j = joint_positions(sk, out)
     ls, le = j[sk.index("left_upper_arm")], j[sk.index("left_forearm")]
     # her upper arms hang down (the helmet is held low): elbows below shoulders

@@ -168,7 +168,7 @@ def test_over_grade_letterbox(tmp_path):
 )
 def test_user_errors_are_one_line(tmp_path, capsys, args, words):
     img = tmp_path / "img.png"
-    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(img)
+    Image.fromarray(np.full((8, 8, 3), (20, 170, 60), np.uint8)).save(img)  # a screen
     args = [a.replace("{img}", str(img)) for a in args]
     args = [str(tmp_path / a) if a.startswith("x.") else a for a in args]
     code = main(["composite", *args])

@@ -325,3 +325,27 @@ def test_numba_hrow_vector_and_scalar_paths_agree(n):
         nb._hrow(src, np.empty(win * n + n, np.float32), np.float32(0.5), xp, wp, n, tight, wout)
         np.testing.assert_array_equal(roomy[: wout * n], tight)
         assert np.isfinite(tight).all()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        # the steepest ramps the Numba kernels still compute arithmetically (slope just
+        # under the table threshold), the default keyer, a hotspot-wide screen range
+        C.KeyParams(tolerance=0.1, softness=0.026, screen_min=0.5),
+        C.KeyParams(key_color=(35, 153, 66)),
+        C.KeyParams(screen="blue", tolerance=0.05, softness=0.1, screen_min=0.2, screen_max=3.0),
+    ],
+)
+def test_screen_range_matte_over_every_chroma(backend, kit, params):
+    """Every 8-bit (Cb, Cr) a plate can reach at several brightnesses: the accelerated
+    matte (arithmetic in Numba, the table on CUDA) equals the reference's within 1 level."""
+    rng = np.random.default_rng(7)
+    plate = rng.integers(0, 256, (256, 384, 3), dtype=np.uint8)
+    ref, got = _both(lambda b: C.key_matte(plate, params, backend=b), backend)
+    kit.assert_within(got, ref, what="key_matte")
+    bg = np.zeros_like(plate)
+    m_ref, m_got = np.empty(plate.shape[:2], np.uint8), np.empty(plate.shape[:2], np.uint8)
+    C.key_despill_over(plate, bg, params, matte_out=m_ref, backend="numpy")
+    C.key_despill_over(plate, bg, params, matte_out=m_got, backend=backend)
+    kit.assert_within(m_got, m_ref, what="key_despill_over matte")

@@ -132,3 +132,64 @@ def test_garbage_matte_and_choke_blur():
     blurred = C.key_matte(plate, C.KeyParams(**{**params.__dict__, "blur": 3}))
     edge_vals = lambda a: ((a > 0) & (a < 255)).sum()  # noqa: E731
     assert edge_vals(blurred) > edge_vals(plain)
+
+
+# --- a real photograph over an uneven, shadowed screen (tests/helpers/photo_plate.py) ---
+
+HAND_COLORS = ((0, 177, 64), (38, 168, 72), (30, 134, 58), (44, 193, 83), (60, 170, 60))
+
+
+def test_estimated_screen_color_keys_within_1_5x_of_the_best_hand_set_key():
+    """Defaults + the estimated colour against a sweep of hand-set colours, tolerances,
+    softnesses and screen ranges (including the plain distance keyer)."""
+    from tests.helpers.photo_plate import photo_plate, scores
+
+    p = photo_plate()
+    est = C.estimate_screen_color(p.plate)
+    # the estimate is the lit screen's hue (hue angle of Cb/Cr within 3 degrees)
+    cb, cr = C.formulas.cbcr8(np.array([est, (38, 168, 72)], np.uint8))
+    ang = np.degrees(np.arctan2(cr - 128.0, cb - 128.0))
+    assert abs(ang[0] - ang[1]) < 3.0, (est, ang)
+    default = scores(C.key_matte(p.plate, C.KeyParams(key_color=est), backend="numpy"), p)
+    best = min(
+        scores(
+            C.key_matte(
+                p.plate,
+                C.KeyParams(
+                    key_color=col, tolerance=tol, softness=soft, screen_min=lo, screen_max=hi
+                ),
+                backend="numpy",
+            ),
+            p,
+        )["sad"]
+        for col in HAND_COLORS
+        for tol in (0.05, 0.1, 0.2, 0.35)
+        for soft in (0.15, 0.3)
+        for lo, hi in ((0.5, 1.5), (1.0, 1.0))
+    )
+    assert default["sad"] <= 1.5 * best, (default, best)
+    assert default["shadow_leak"] < 0.02, default
+    assert default["hair_kept"] > 0.5, default
+
+
+def test_shadows_on_the_screen_stay_background():
+    """The plain distance keyer (screen_min = screen_max = 1) leaks a veil where the
+    screen is shadowed; the screen range keys it out. The screen's nominal colour (a
+    different hue from this screen's) leaks too: why the estimate is the default."""
+    from tests.helpers.photo_plate import photo_plate, scores
+
+    p = photo_plate()
+    est = C.estimate_screen_color(p.plate)
+    plain = C.KeyParams(key_color=est, tolerance=0.1, softness=0.2, screen_min=1, screen_max=1)
+    ranged = C.KeyParams(key_color=est, tolerance=0.1, softness=0.2)
+    s_plain = scores(C.key_matte(p.plate, plain, backend="numpy"), p)
+    s_ranged = scores(C.key_matte(p.plate, ranged, backend="numpy"), p)
+    assert s_plain["shadow_leak"] > 0.3, s_plain
+    assert s_ranged["shadow_leak"] < 0.02, s_ranged
+    assert s_ranged["sad"] < 0.5 * s_plain["sad"]
+    nominal = scores(C.key_matte(p.plate, C.KeyParams(), backend="numpy"), p)
+    assert nominal["sad"] > 2 * s_ranged["sad"], nominal
+    # black stays foreground whatever the range: the navy uniform and the hat are solid
+    solid = p.alpha == 1.0
+    m = C.key_matte(p.plate, ranged, backend="numpy")
+    assert (m[solid] == 255).mean() > 0.995

@@ -13,7 +13,7 @@ import pytest
 from previzkit.core.errors import InputError, ShapeError
 from previzkit.core.geometry import look_at, view_matrix
 from previzkit.model.camera import Lens, perspective_from_lens, project_points
-from previzkit.overlay.compositor import FixedCamera, Overlay, OverlayOptions, compose
+from previzkit.overlay.compositor import STAGES, FixedCamera, Overlay, OverlayOptions, compose
 from tests.helpers import flat_stage, write_set
 
 pytestmark = pytest.mark.gl
@@ -74,7 +74,7 @@ def test_a_character_passes_behind_the_keyed_actor_and_a_prop_in_front(gl, set_f
         frame = ov.process(_plate())
     img = frame.image
     assert frame.tracked and frame.actor_depth_m == 2.5
-    assert set(frame.timings) == {"track", "render", "readback", "matte", "composite"}
+    assert set(frame.timings) == set(STAGES)
     magenta = (242, 51, 230)
     # the character's chest (5 m away) left of the actor: drawn
     assert _is(img[_px((-0.3, 1.3, 0.0), pose, lens)], magenta, 60)

@@ -1,7 +1,7 @@
-"""The overlay reuses the static set (floor, props) while the camera and props stay put,
-and its frames equal rendering everything each frame: the character drawn over the
-reused image passes behind the ball (the depth is reused too); moving a prop or the
-camera renders the static set afresh. Mesa llvmpipe, 320x180."""
+"""The overlay's stage loop reuses the static set (floor, props) while the camera and
+props stay put, and its frames equal rendering everything each frame: the character
+drawn over the reused image passes behind the ball (the depth is reused too); moving a
+prop or the camera renders the static set afresh. Mesa llvmpipe, 320x180."""
 
 from __future__ import annotations
 
@@ -45,19 +45,20 @@ def test_reused_static_set_matches_a_full_render(gl, tmp_path):
             a, b = fast.process(plate), full.process(plate)
             # the same llvmpipe, the same geometry: equal to the bit, depth included
             np.testing.assert_array_equal(a.image, b.image)
-            np.testing.assert_array_equal(fast._readback()[1], full._readback()[1])
-        assert fast._static is not None
-        # frames 0 and 3 (the ball moved) render all; 1 and 4 fill the static image
-        # (2 renders), 2 reuses it
-        assert fast._static.renders == 2
+            np.testing.assert_array_equal(fast.loop.read_layers()[1], full.loop.read_layers()[1])
+        static = fast.loop.static_layer
+        assert static is not None and full.loop.static_layer is None
+        # the warm-up renders all, then fills the static image; frames 0-2 reuse it,
+        # frame 3 (the ball moved) renders all, frame 4 fills it afresh (2 renders)
+        assert static.renders == 2
         # the character is drawn over the reused image, partly hidden by the ball
         magenta = (a.image[..., 0] > 180) & (a.image[..., 1] < 90) & (a.image[..., 2] > 150)
         assert magenta.sum() > 100
         moved = look_at((1.0, 1.6, 6.0), (0.0, 1.0, 0.0))  # a camera move: all again
-        fast.tracker = FixedCamera(moved, lens)
-        full.tracker = FixedCamera(moved, lens)
+        fast.loop.camera_source = FixedCamera(moved, lens)
+        full.loop.camera_source = FixedCamera(moved, lens)
         np.testing.assert_array_equal(fast.process(plate).image, full.process(plate).image)
-        assert fast._static.renders == 2
+        assert static.renders == 2
     finally:
         fast.close()
         full.close()
