@@ -10,12 +10,18 @@ Run: ``python3 benchmarks/capture.py [--frames N] [--models lite,full,heavy]``
    frame. Ratios are what to compare across machines.
 2. Pose stream latency across two processes on loopback: N messages at a steady
    rate, p50 / p99 / max of (receive time - send time), and whether any was lost.
+3. Finding people on real footage (``--people``; Debian's opencv-doc photos and
+   vtest.avi): ``find_people`` per still and ``MultiPersonPose`` per video frame, in ms
+   and per person found, against one PoseLandmarker call on the same image (image mode
+   for stills, video mode for the video), measured alternately in the same process;
+   ratios total and per person.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -83,7 +89,7 @@ def previzkit_loop(
     filters = ActorFilters()
     times, cpu = [], []
     found = 0
-    with MultiPersonPose(model, max_people=people, search_every=30, threads=threads) as multi:
+    with MultiPersonPose(model, max_people=people, threads=threads) as multi:
         for i, f in enumerate(frames):
             t0, c0 = time.perf_counter(), time.process_time()
             poses = filters(multi.process(f, i / fps))
@@ -93,6 +99,90 @@ def previzkit_loop(
             cpu.append(time.process_time() - c0)
             found = len(poses)
     return statistics.median(times[2:]), float(np.mean(times[2:])), float(np.mean(cpu[2:])), found
+
+
+OPENCV_DATA = Path("/usr/share/doc/opencv-doc/examples/data")
+
+
+def _vtest(start: int, n: int) -> list[np.ndarray]:
+    import cv2
+
+    cap = cv2.VideoCapture(str(OPENCV_DATA / "vtest.avi"))
+    out = []
+    for i in range(start + n):
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        if i >= start:
+            out.append(np.ascontiguousarray(bgr[:, :, ::-1]))
+    return out
+
+
+def people_on_real_footage(model: str, rounds: int, frames: int) -> None:
+    """Part 3: time per image and per person found, against MediaPipe alone."""
+    from PIL import Image
+
+    from previzkit.capture.multi import MultiPersonPose, find_people
+    from previzkit.capture.people import PeopleDetector
+    from previzkit.capture.pose import PoseEstimator
+
+    if not (OPENCV_DATA / "vtest.avi").is_file():
+        print(f"people: skipped, {OPENCV_DATA} missing (Debian's opencv-doc)")
+        return
+    stills = {}
+    for name in ("basketball1.png", "basketball2.png"):
+        with Image.open(OPENCV_DATA / name) as im:
+            stills[name] = np.ascontiguousarray(np.asarray(im.convert("RGB")))
+    for i in (0, 199):
+        stills[f"vtest.avi#{i}"] = _vtest(i, 1)[0]
+    print(
+        f"\nfinding people, {model}, stills (median of {rounds}; MediaPipe alone = one "
+        "PoseLandmarker call, image mode, on the same image)"
+    )
+    print(
+        f"{'image':16} {'size':>9} {'people':>6} | {'MediaPipe ms':>12} | {'previzkit ms':>12} "
+        f"{'/person':>8} | {'ratio':>6} {'/person':>8}"
+    )
+    with PoseEstimator(model, mode="image") as est:
+        det = PeopleDetector()
+        for name, img in stills.items():
+            est.detect(img)
+            base, ours, found = [], [], 0
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                est.detect(img)
+                base.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                found = len(find_people(est, img, max_people=10, detector=det))
+                ours.append(time.perf_counter() - t0)
+            b, o = statistics.median(base), statistics.median(ours)
+            per = o / max(found, 1)
+            print(
+                f"{name:16} {img.shape[1]:>4}x{img.shape[0]:<4} {found:>6} | {b * 1000:12.1f} | "
+                f"{o * 1000:12.1f} {per * 1000:8.1f} | {o / b:6.2f} {per / b:8.2f}",
+                flush=True,
+            )
+    video = _vtest(0, frames)
+    mp_times = []
+    with PoseEstimator(model, mode="video") as est:
+        for i, f in enumerate(video):
+            t0 = time.perf_counter()
+            est.detect(f, i / 10)
+            mp_times.append(time.perf_counter() - t0)
+    ours_t, counts = [], []
+    with MultiPersonPose(model, max_people=8, search_every=5) as multi:
+        for i, f in enumerate(video):
+            t0 = time.perf_counter()
+            counts.append(len(multi.process(f, i / 10)))
+            ours_t.append(time.perf_counter() - t0)
+    b, o = float(np.mean(mp_times[1:])), float(np.mean(ours_t[1:]))
+    people = float(np.mean(counts))
+    print(
+        f"vtest.avi frames 0-{len(video) - 1} (768x576, MultiPersonPose max_people=8, search every "
+        f"5 frames): {o * 1000:.1f} ms/frame, {people:.1f} people/frame, "
+        f"{o / people * 1000:.1f} ms/person; MediaPipe alone (video mode, one person) "
+        f"{b * 1000:.1f} ms/frame; ratio {o / b:.2f}, per person {o / people / b:.2f}"
+    )
 
 
 SUBSCRIBER = textwrap.dedent(
@@ -166,7 +256,17 @@ def main() -> int:
     )
     ap.add_argument("--actors", default="1,2", help="actor counts to run")
     ap.add_argument("--stream-only", action="store_true", help="only the latency part")
+    ap.add_argument("--people", action="store_true", help="only part 3 (finding people)")
+    ap.add_argument("--people-frames", type=int, default=60, help="vtest frames in part 3")
     args = ap.parse_args()
+
+    from benchmarks.machine import cpu_model
+
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} cores")
+    if args.people:
+        for model in args.models.split(","):
+            people_on_real_footage(model, args.rounds, args.people_frames)
+        return 0
 
     from skimage import data
 

@@ -40,7 +40,9 @@ def _frames(src: Source):
 @dataclass
 class CaptureOptions:
     """Pose settings: ``model`` lite/full/heavy or a .task path; at most ``max_people``
-    actors; a search for new people every ``search_every`` frames; One Euro parameters
+    actors; a search for new people every ``search_every`` frames, for people from
+    ``min_height`` of the frame height up (fraction, or px when > 1); a lost actor keeps
+    their id for ``max_coast`` seconds; One Euro parameters
     (``filter=False`` to publish raw landmarks); ``min_visibility`` below which a
     landmark is a held dropout; ``camera`` the capture camera's intrinsics (stored in
     the track's ``meta["camera"]``; default: 60 degrees horizontal, marked assumed)."""
@@ -48,6 +50,8 @@ class CaptureOptions:
     model: str = "lite"
     max_people: int = 2
     search_every: int = 30
+    min_height: float = 0.1
+    max_coast: float = 1.0
     filter: bool = True
     image_params: OneEuroParams = field(default_factory=lambda: IMAGE_PARAMS)
     world_params: OneEuroParams = field(default_factory=lambda: WORLD_PARAMS)
@@ -72,8 +76,10 @@ def capture(
     tracking between unrelated images); videos and cameras are tracked.
     """
     from previzkit.capture.multi import MultiPersonPose, find_people
+    from previzkit.capture.people import PeopleDetector
     from previzkit.capture.pose import PoseEstimator
     from previzkit.capture.sources.image import ImageFolderSource, ImageSource
+    from previzkit.capture.tracking import Tracker
 
     opts = options or CaptureOptions()
     src = source if isinstance(source, Source) else open_source(source)
@@ -88,10 +94,9 @@ def capture(
             track_path, width=src.width, height=src.height, fps=src.fps, meta=track.meta
         )
     if stills:
-        from previzkit.capture.multi import PersonIds
-
+        detector = PeopleDetector(opts.min_height)
         est = PoseEstimator(opts.model, mode="image")
-        ids = PersonIds()
+        ids = Tracker(max_coast=0.0)
 
         def detect(img, t):
             people = find_people(
@@ -100,19 +105,24 @@ def capture(
                 max_people=opts.max_people,
                 min_visibility=opts.min_visibility,
                 timestamp=t,
+                detector=detector,
             )
-            return ids.update(people, img)
+            return ids.update(people, img, t)
 
         closer = est.close
+        summary = ids.summary
     else:
         multi = MultiPersonPose(
             opts.model,
             max_people=opts.max_people,
             search_every=opts.search_every,
+            min_height=opts.min_height,
+            max_coast=opts.max_coast,
             min_visibility=opts.min_visibility,
         )
         detect = multi.process
         closer = multi.close
+        summary = multi.tracker.summary
     total = src.count if max_frames is None else min(src.count or max_frames, max_frames)
     try:
         for n, fr in _frames(src):
@@ -138,6 +148,8 @@ def capture(
                 on_frame(frame)
             if progress is not None:
                 progress(n + 1, total)
+        if keep:  # who was seen when (first, last s; frames): short tracks can be dropped
+            track.meta["people"] = {str(k): v for k, v in summary().items()}
     finally:
         closer()
         if writer is not None:

@@ -166,8 +166,11 @@ class PoseEstimator:
         self.close()
 
     def __del__(self) -> None:  # pragma: no cover - safety net
-        with contextlib.suppress(Exception):
+        # no module globals here (contextlib may already be gone at interpreter exit)
+        try:  # noqa: SIM105
             self.close()
+        except Exception:
+            pass
 
 
 def poses_from_result(result, width: int, height: int, timestamp: float) -> list[Pose]:

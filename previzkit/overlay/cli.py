@@ -106,6 +106,19 @@ def _source(camera: str | None, plate: Path | None) -> str:
     return str(camera if camera is not None else plate)
 
 
+def _freed_delay(value: str) -> tuple[bool, float]:
+    """``--freed-delay``: (auto, milliseconds)."""
+    if value.strip().lower() == "auto":
+        return True, 0.0
+    try:
+        ms = float(value)
+    except ValueError:
+        raise InputError(f"--freed-delay {value!r}: milliseconds or 'auto'") from None
+    if not (ms >= 0 and ms < 10_000):
+        raise InputError(f"--freed-delay {value!r}: milliseconds in [0, 10000)")
+    return False, ms
+
+
 # --- key controls (the green/blue screen keyer: previzkit.composite.keyer) --------------
 
 _KEY_OPTS = (
@@ -290,10 +303,18 @@ def key_cmd(camera, plate, frame, screen, output, matte_out, key):
 @click.option("--freed-camera", type=int, help="FreeD camera id (default: any).")
 @click.option(
     "--freed-delay",
-    type=float,
-    default=0.0,
+    default="0",
     show_default=True,
-    help="Milliseconds the plate lags the FreeD packets (picks older packets).",
+    help="Milliseconds the plate lags the FreeD packets (picks older packets), or 'auto': "
+    "measured from the plate's motion against the packets' in the first seconds of movement.",
+)
+@click.option(
+    "--track-horizon",
+    type=float,
+    default=0.4,
+    show_default=True,
+    help="Seconds to predict the camera through a tracking loss before the overlay fades "
+    "out and shows TRACKING LOST.",
 )
 @click.option(
     "--lens-table",
@@ -353,6 +374,7 @@ def run(
     freed,
     freed_camera,
     freed_delay,
+    track_horizon,
     lens_table,
     set_camera,
     matte,
@@ -380,11 +402,16 @@ def run(
 
     if frames is not None and frames < 1:
         raise InputError(f"--frames must be >= 1, got {frames}")
+    delay_auto, delay_ms = _freed_delay(freed_delay)
+    if not track_horizon > 0:
+        raise InputError(f"--track-horizon {track_horizon}: must be > 0 seconds")
     ensure("stage", "the AR overlay", "moderngl", "trimesh", "av")
     if board is not None:
         ensure("stage", "ChArUco tracking", "cv2")
     if matte == "segment":
         ensure("stage", "person segmentation", "mediapipe")
+    if delay_auto:
+        ensure("stage", "FreeD delay measurement", "cv2")
     position = None
     if actor_mark is not None:
         from previzkit.model.setfile import load_set
@@ -394,6 +421,8 @@ def run(
             raise InputError(f"--actor-mark {actor_mark!r}: set marks are {sorted(marks)}")
         x, z = marks[actor_mark].position
         position = (float(x), 1.0, float(z))
+    from previzkit.overlay.tracking.filter import FilterParams
+
     opts = OverlayOptions(
         matte=matte,
         actor_depth_m=actor_depth,
@@ -401,6 +430,7 @@ def run(
         backdrop=backdrop,
         actor_body=live.pop("actor_body"),
         key=key,
+        tracking=FilterParams(horizon_s=track_horizon),
     )
     job = OverlayRun(
         set_file=set_file,
@@ -410,7 +440,8 @@ def run(
         calibration=calibration,
         freed=freed,
         freed_camera=freed_camera,
-        freed_delay_s=freed_delay / 1000.0,
+        freed_delay_s=delay_ms / 1000.0,
+        freed_delay_auto=delay_auto,
         lens_table=lens_table,
         set_camera=set_camera,
         frames=frames,
@@ -432,7 +463,16 @@ def run(
                 result = run_overlay(ctx, job, progress=progress)
         finally:
             ctx.release()
-    click.echo(f"overlay: {result.frames} frames, tracking lost on {result.lost}")
+    st = result.states
+    click.echo(
+        f"overlay: {result.frames} frames, tracking lost on {result.lost} "
+        f"(predicted {st.get('predicting', 0)}, shown lost {st.get('lost', 0)})"
+    )
+    if result.freed_delay is not None:
+        d = result.freed_delay
+        click.echo(f"FreeD delay measured: {d.delay_s * 1e3:.1f} ms (correlation {d.score:.2f})")
+    elif delay_auto:
+        click.echo(f"FreeD delay: not measured (too little camera motion); used {delay_ms:g} ms")
     if result.output is not None:
         click.echo(f"written: {result.output}")
     if result.take is not None:

@@ -6,10 +6,13 @@ One frame (:meth:`Overlay.process`) is one frame of the stage loop
 (:class:`previzkit.stage.loop.StageLoop`), on the thread that owns the GL context:
 
 1. track: the camera's pose and lens from a :class:`CameraTracker` (a ChArUco board
-   seen in the plate, FreeD packets over UDP, or a fixed set camera); a frame where
-   tracking is lost keeps the last good pose; the characters take their actors' newest
-   poses (a pose file played at the plate's times, or the pose stream), retargeted as
-   on the stage;
+   seen in the plate, FreeD packets over UDP, both fused, or a fixed set camera),
+   through the pose filter at the plate's time
+   (:class:`~previzkit.overlay.tracking.filter.FilteredCamera`, the loop's camera
+   source): it predicts through short losses and, past its horizon, fades the virtual
+   layer out and draws a "TRACKING LOST" badge; the characters take their actors'
+   newest poses (a pose file played at the plate's times, or the pose stream),
+   retargeted as on the stage;
 2. render: set pieces and characters through that camera into an offscreen RGBA +
    depth target (``backdrop``: the set's sky and floor too, for a green-screen stage;
    without it the plate shows wherever nothing virtual is drawn); while the camera and
@@ -32,9 +35,10 @@ not drawn by default (the real set is the plate).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, overload
 
@@ -78,6 +82,7 @@ class OverlayOptions:
     actor_body: bool = False
     reuse_static: bool = True  # camera and props unchanged: blit the static set, draw the rest
     warm_up: bool = True  # one blank frame at construction (no first-frame stall)
+    tracking: Any = None  # previzkit.overlay.tracking.filter.FilterParams (default: its own)
 
     def __post_init__(self) -> None:
         if self.matte not in MATTES:
@@ -138,7 +143,10 @@ class FreeDCamera:
     packet of ``camera_id`` (any camera when None), its zoom/focus through ``lens_table``.
     ``origin`` (4x4) places the tracker's frame in the set (default: the same).
     ``delay_s`` uses the packet that arrived that long before each plate frame is
-    processed (the plate's extra latency over the tracker's; 0 = the newest)."""
+    processed (the plate's extra latency over the tracker's; 0 = the newest);
+    ``auto_delay`` measures it from the plate's motion against the packets'
+    (:class:`previzkit.overlay.tracking.delay.AutoDelay`, then ``delay_estimate``) and
+    applies it; ``stale_s`` ignores packets older than that (the tracker stopped)."""
 
     def __init__(
         self,
@@ -148,12 +156,19 @@ class FreeDCamera:
         camera_id: int | None = None,
         origin: np.ndarray | None = None,
         delay_s: float = 0.0,
+        auto_delay: bool = False,
+        stale_s: float | None = None,
     ) -> None:
+        from previzkit.overlay.tracking.delay import AutoDelay
         from previzkit.overlay.tracking.freed import LensTable
 
         if delay_s < 0:
             raise InputError(f"FreeD delay {delay_s} s: must be >= 0")
         self.delay_s = float(delay_s)
+        self.stale_s = stale_s
+        self.auto = AutoDelay() if auto_delay else None  # settings: replace it
+        self.delay_estimate: Any = None  # a DelayEstimate once measured
+        self._heard = -math.inf
         self.receiver = receiver
         self.lens_table = lens_table or LensTable()
         self.sensor_mm = sensor_mm
@@ -161,9 +176,18 @@ class FreeDCamera:
         self.origin = np.eye(4) if origin is None else np.asarray(origin, np.float64)
 
     def update(self, plate: npt.NDArray[np.uint8]) -> tuple[np.ndarray, Any] | None:
-        before = time.monotonic() - self.delay_s if self.delay_s > 0 else None
+        now = getattr(self.receiver, "clock", time.monotonic)()
+        if self.auto is not None and not self.auto.done:
+            fresh = self.receiver.history(self.camera_id, since=self._heard)
+            if fresh:
+                self._heard = fresh[-1][1]
+                self.auto.add_packets(fresh)
+            if self.auto.add_frame(now, plate) is not None and self.auto.done:
+                self.delay_estimate = self.auto.estimate
+                self.delay_s = max(0.0, self.auto.estimate.delay_s)
+        before = now - self.delay_s if self.delay_s > 0 else None
         got = self.receiver.latest(self.camera_id, before=before)
-        if got is None:
+        if got is None or (self.stale_s is not None and got[1] < now - self.delay_s - self.stale_s):
             return None
         packet = got[0]
         return self.origin @ packet.camera_to_world(), self.lens_table.lens(packet, self.sensor_mm)
@@ -174,8 +198,10 @@ class FreeDCamera:
 
 @dataclass
 class OverlayFrame:
-    """One composed frame: ``image`` uint8 (H, W, 3); the camera used; ``tracked``
-    False when tracking was lost this frame (the last good pose was used);
+    """One composed frame: ``image`` uint8 (H, W, 3); the camera used (filtered);
+    ``tracked`` False when the tracker had no good measurement this frame; ``state``
+    ``tracking``, ``predicting`` or ``lost`` (:class:`~previzkit.overlay.tracking.filter.TrackState`)
+    and ``visibility`` the virtual layer's fade (1 drawn .. 0 gone);
     ``actor_depth_m`` the actor's plane depth; ``matte`` the actor's matte (uint8
     (H, W)) or None; ``timings`` seconds per stage (see :data:`STAGES`);
     ``actor_depth_map`` the actor's depth per pixel (metres, float32 (H, W)) with
@@ -190,6 +216,8 @@ class OverlayFrame:
     matte: npt.NDArray[np.uint8] | None
     timings: dict[str, float] = field(default_factory=dict)
     actor_depth_map: npt.NDArray[np.float32] | None = None
+    state: str = "tracking"
+    visibility: float = 1.0
     timecode: str | None = None
 
 
@@ -244,9 +272,13 @@ class Overlay:
     """The overlay over one set (a SetDef or a set file path) on ``ctx``, run through
     the stage loop (:class:`previzkit.stage.loop.StageLoop`): the loop polls the poses,
     tracks the camera from each plate frame (``tracker``, a
-    :class:`~previzkit.stage.camera.CameraSource`), retargets, renders, and hands the
-    render's colour and z-buffer to :meth:`compose` (this overlay's matte and depth
-    composite). :meth:`process` composes one plate frame.
+    :class:`~previzkit.stage.camera.CameraSource`, through the pose filter at the
+    plate's time: :attr:`camera_source`, a
+    :class:`~previzkit.overlay.tracking.filter.FilteredCamera` with
+    ``options.tracking``), retargets, renders, and hands the render's colour and
+    z-buffer to :meth:`compose` (this overlay's matte and depth composite, faded and
+    badged by the tracking state). :meth:`process` composes one plate frame;
+    :attr:`states` counts the frames per tracking state.
 
     ``poses`` drives the characters: a pose source
     (:class:`~previzkit.stage.sources.PoseSource`), a ``.pzt`` pose track played at the
@@ -284,6 +316,12 @@ class Overlay:
         self._feed = PlateFeed()
         self.frames = 0
         self._backend = get_backend(o.backend)  # resolved once, not per call per frame
+        self._unmeasured = 0
+        from previzkit.overlay.tracking.filter import FilteredCamera, TrackState
+
+        self.states = {s.value: 0 for s in TrackState}  # frames per tracking state
+        # the loop's camera source: the tracker through the pose filter, on the plate's clock
+        self.camera_source = FilteredCamera(tracker, lambda: self._feed.time, o.tracking)
         self._key = o.key
         self._keyer = None
         if o.matte in ("green", "blue"):  # key controls: previzkit.composite.keyer
@@ -328,7 +366,7 @@ class Overlay:
                 ),
                 actors=actors,
                 plate=self._feed,
-                camera_source=tracker,
+                camera_source=self.camera_source,
                 compositor=self,
                 initial_camera=initial,
             )
@@ -389,8 +427,9 @@ class Overlay:
 
     @property
     def lost(self) -> int:
-        """Frames where the tracker could not tell the camera."""
-        return self.loop.lost
+        """Frames where the tracker could not tell the camera (the pose filter predicted
+        it, or showed tracking lost)."""
+        return self._unmeasured
 
     def actor_depth(self, camera_to_world: np.ndarray) -> float:
         """The actor's distance in front of the camera (metres)."""
@@ -432,7 +471,9 @@ class Overlay:
     ) -> np.ndarray:
         """The stage loop's composite step (:class:`previzkit.stage.loop.PlateCompositor`):
         key the actor, place them in depth (a plane, or per pixel from their body), and
-        depth-composite the render over the plate."""
+        depth-composite the render over the plate, the render faded by the tracking's
+        visibility and the TRACKING LOST badge drawn while tracking is lost."""
+        est = self.camera_source.last  # this frame's: the loop tracked before rendering
         t0 = time.perf_counter()
         actor, matte = self._actor_layer(plate)
         plane = self.actor_depth(camera_to_world) if actor is not None else None
@@ -443,14 +484,23 @@ class Overlay:
         # depth order in z-buffer units: the actor's depth mapped through the projection
         # (monotonic in metres), so the depth buffer needs no per-pixel linearising
         actor_z = None if depth is None else zbuffer_of_depth(depth, proj)
+        if est.visibility < 1.0:
+            from previzkit.overlay.tracking.badge import fade_layer
+
+            rgba, zbuffer = fade_layer(rgba, zbuffer, est.visibility)
         image = compose(plate, rgba, zbuffer, actor, actor_z, self._backend)
+        if est.state == "lost":
+            from previzkit.overlay.tracking.badge import draw_lost_badge
+
+            draw_lost_badge(image)
         self._timings = {"matte": t1 - t0, "composite": time.perf_counter() - t1}
         self._last = (matte, plane, None if np.ndim(depth) == 0 else depth)
         return image
 
     def process(self, plate: npt.NDArray[np.uint8], time_s: float | None = None) -> OverlayFrame:
         """Compose one plate frame (uint8 (height, width, 3) RGB, row 0 at the top) at
-        plate time ``time_s`` (s; default frame count / 30 fps): one stage-loop frame."""
+        plate time ``time_s`` (s; default frame count / 30 fps; the pose filter's clock):
+        one stage-loop frame."""
         o = self.options
         if plate.shape != (o.height, o.width, 3) or plate.dtype != np.uint8:
             raise ShapeError(
@@ -462,6 +512,9 @@ class Overlay:
         self.loop.step()
         work = self.loop.stats.frames[-1].work
         self.frames += 1
+        cam = self.camera_source
+        self._unmeasured += not cam.measured
+        self.states[cam.state.value] += 1
         pose, lens = self.camera
         matte, plane, depth_map = self._last
         timings = {
@@ -473,7 +526,18 @@ class Overlay:
         }
         image = self.loop.last_image
         assert image is not None  # the step composed it
-        return OverlayFrame(image, pose, lens, self.loop.tracked, plane, matte, timings, depth_map)
+        return OverlayFrame(
+            image,
+            pose,
+            lens,
+            cam.measured,
+            plane,
+            matte,
+            timings,
+            depth_map,
+            cam.state.value,
+            cam.visibility,
+        )
 
     def joints(self) -> Any:
         """The characters' joint positions now (:meth:`previzkit.stage.loop.StageLoop.joints`)."""
@@ -509,13 +573,17 @@ class OverlayRun:
     """What ``previzkit overlay`` runs: a set, a plate ``source`` (camera index, video
     file or image folder) and one way of tracking: ``board`` (+ ``calibration``, else the
     set camera's lens), ``freed`` (``udp://HOST:PORT`` + ``lens_table``), or a fixed
-    ``set_camera``. ``output`` an MP4 of the composed frames; ``window`` shows them in a
-    desktop window (closing it ends the run); ``project`` records a take (composite,
-    plate, camera track) into that take store. ``pose`` drives the characters (a
-    ``.pzt`` track played at the plate's times, looping when ``pose_loop`` else holding
-    its end, or a pose stream address); ``actors`` maps actor ids to characters.
-    ``timecode``: ``"clock"`` (``start_tc`` or the system clock) or ``"ltc"`` (read from
-    ``ltc_input``, default the plate's audio): stamps the frames, the take and the MP4."""
+    ``set_camera``; ``board`` and ``freed`` together are fused (FreeD carries the camera,
+    the board corrects its offset). ``freed_delay_auto`` measures the FreeD delay from
+    the plate (``freed_delay_s`` until then). ``output`` an MP4 of the composed frames;
+    ``window`` shows them in a desktop window (closing it ends the run); ``project``
+    records a take (composite, plate, camera track; the tracking state's changes as
+    journal marks ``{"event": "tracking", "state": ...}``) into that take store.
+    ``pose`` drives the characters (a ``.pzt`` track played at the plate's times,
+    looping when ``pose_loop`` else holding its end, or a pose stream address);
+    ``actors`` maps actor ids to characters. ``timecode``: ``"clock"`` (``start_tc`` or
+    the system clock) or ``"ltc"`` (read from ``ltc_input``, default the plate's audio):
+    stamps the frames, the take and the MP4."""
 
     set_file: Path
     source: str
@@ -525,6 +593,7 @@ class OverlayRun:
     freed: str | None = None
     freed_camera: int | None = None
     freed_delay_s: float = 0.0
+    freed_delay_auto: bool = False
     lens_table: Path | None = None
     set_camera: str | None = None
     frames: int | None = None
@@ -545,22 +614,32 @@ class OverlayRun:
 @dataclass
 class OverlayResult:
     """``frames`` composed, ``lost`` frames without tracking, ``timings`` p50/p99
-    seconds per stage, the ``output`` file and the recorded ``take`` (dicts)."""
+    seconds per stage, the ``output`` file and the recorded ``take`` (dicts);
+    ``states`` frames per tracking state, ``freed_delay`` the FreeD delay estimate
+    (``delay_s``, ``score``) when measured."""
 
     frames: int
     lost: int
     timings: dict[str, tuple[float, float]]
     output: Path | None = None
     take: dict[str, Any] | None = None
+    states: dict[str, int] = field(default_factory=dict)
+    freed_delay: Any = None
 
 
 def make_tracker(run: OverlayRun, set_def: Any, width: int, height: int) -> CameraTracker:
     """The :class:`CameraTracker` a run asks for."""
-    chosen = [n for n, v in (("board", run.board), ("freed", run.freed)) if v is not None]
-    if len(chosen) > 1:
-        raise InputError("overlay: --board and --freed are exclusive; pick one tracker")
     cam_name = run.set_camera or set_def.default_camera or next(iter(set_def.cameras), None)
     set_cam = set_def.camera(cam_name) if cam_name else None
+    if run.board is not None and run.freed is not None:
+        from previzkit.overlay.tracking.fusion import FusedCamera
+
+        board_cam = make_tracker(replace(run, freed=None), set_def, width, height)
+        try:
+            return FusedCamera(board_cam, make_tracker(replace(run, board=None), set_def, 0, 0))
+        except BaseException:
+            board_cam.close()
+            raise
     if run.board is not None:
         from previzkit.overlay.tracking.charuco import Calibration, load_board, load_calibration
 
@@ -579,7 +658,13 @@ def make_tracker(run: OverlayRun, set_def: Any, width: int, height: int) -> Came
             load_lens_table(run.lens_table) if run.lens_table else (LensTable(), (24.89, 18.66))
         )
         return FreeDCamera(
-            FreeDReceiver(run.freed), table, sensor, run.freed_camera, delay_s=run.freed_delay_s
+            FreeDReceiver(run.freed),
+            table,
+            sensor,
+            run.freed_camera,
+            delay_s=run.freed_delay_s,
+            auto_delay=run.freed_delay_auto,
+            stale_s=0.5,
         )
     if set_cam is None:
         raise InputError(f"overlay: set {set_def.name!r} has no camera; give --board or --freed")
@@ -597,6 +682,7 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
     times: dict[str, list[float]] = {k: [] for k in STAGES}
     n = lost = 0
     take = None
+    last_state = ""
     try:
         w, h = source.width or run.options.width, source.height or run.options.height
         opts = run.options
@@ -651,6 +737,9 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                 if writer is not None:
                     writer.write(np.ascontiguousarray(crop))
                 if recorder is not None:
+                    if out.state != last_state:  # the take's journal: state changes
+                        recorder.mark(event="tracking", state=out.state)
+                        last_state = out.state
                     recorder.frame(
                         np.ascontiguousarray(crop),
                         plate=np.ascontiguousarray(frame.image[: even[1], : even[0]]),
@@ -667,6 +756,9 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                 if window is not None and window.closed:
                     break  # the operator closed the window
         finally:
+            states = dict(overlay.states)
+            freed_cam = getattr(tracker, "freed", tracker)
+            delay = getattr(freed_cam, "delay_estimate", None)
             if window is not None:
                 window.close()
             overlay.close()
@@ -683,7 +775,7 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
     stats = {
         k: (float(np.percentile(v, 50)), float(np.percentile(v, 99))) for k, v in times.items() if v
     }
-    return OverlayResult(n, lost, stats, run.output, take)
+    return OverlayResult(n, lost, stats, run.output, take, states, delay)
 
 
 def run_clock(run: OverlayRun) -> Any:

@@ -9,10 +9,11 @@ frame whose :func:`static_key` equals the previous frame's blits it into the tar
 and draws only the characters, added drawables, marks and frustums over it
 (:meth:`previzkit.render.renderer.Renderer.render_view` ``part="dynamic"``; the blended
 marks after the characters, as in a full render); any other frame is the caller's full
-render, so a moving camera pays nothing extra. The key is the view, the projection,
-the clear colour, the lights and every static drawable's identity, visibility and
-model matrix, so a prop moved by the stage loop or a tracked camera's move renders it
-afresh.
+render, so a moving camera pays nothing extra. The key is the view and the projection
+(equal within :data:`CAMERA_TOLERANCE`: a filtered camera at rest wobbles in its last
+bits), the clear colour, the lights and every static drawable's identity, visibility
+and model matrix, so a prop moved by the stage loop or a tracked camera's move renders
+it afresh.
 The stage loop renders through it (:class:`previzkit.stage.loop.StageLoop`,
 ``StageOptions(reuse_static=...)``), the AR overlay with it.
 """
@@ -24,15 +25,18 @@ from typing import Any
 
 import numpy as np
 
+# View and projection entries (metres, radians' sines, ...) closer than this are the
+# same camera: far below a pixel, above the rounding of a pose filter's arithmetic.
+CAMERA_TOLERANCE = 1e-9
 
-def static_key(
-    renderer: Any, view: np.ndarray, proj: np.ndarray, clear_color: Sequence[float]
-) -> bytes:
-    """Bytes that change whenever the static image would (camera, lens, clear colour,
-    lights, the floor's, props' and sky's identity, visibility and placement)."""
+_Key = tuple[bytes, np.ndarray]
+
+
+def static_key(renderer: Any, clear_color: Sequence[float]) -> bytes:
+    """Bytes that change whenever the static image would for the same camera (clear
+    colour, lights, the floor's, props' and sky's identity, visibility and placement)."""
     scene = renderer.drawables
-    parts = [np.asarray(view, np.float64).tobytes(), np.asarray(proj, np.float64).tobytes()]
-    parts.append(np.asarray(clear_color, np.float64).tobytes())
+    parts = [np.asarray(clear_color, np.float64).tobytes()]
     s = scene.set
     for li in s.directional_lights:
         parts.append(np.asarray([*li.direction, *li.radiance], np.float64).tobytes())
@@ -53,8 +57,8 @@ class StaticLayer:
     def __init__(self, ctx: Any, size: tuple[int, int], samples: int = 0) -> None:
         self.ctx = ctx
         self.size = size
-        self.key: bytes | None = None  # of the held image
-        self.last: bytes | None = None  # of the previous frame
+        self.key: _Key | None = None  # of the held image
+        self.last: _Key | None = None  # of the previous frame
         self.renders = 0  # times the static image was drawn (tests, stats)
         self.fbo = ctx.framebuffer(
             color_attachments=[ctx.renderbuffer(size, 4, samples=samples)],
@@ -74,11 +78,12 @@ class StaticLayer:
         dynamic pass when the static key equals the previous frame's (rendering the
         static image first when it is not held); False, drawing nothing, otherwise:
         the caller renders the whole set."""
-        key = static_key(renderer, view, proj, clear_color)
-        same, self.last = key == self.last, key
+        camera = np.concatenate([np.ravel(view), np.ravel(proj)]).astype(np.float64)
+        key = (static_key(renderer, clear_color), camera)
+        same, self.last = _same(key, self.last), key
         if not same:
             return False
-        if key != self.key:
+        if not _same(key, self.key):
             fbo = self.fbo
             fbo.use()
             fbo.viewport = (0, 0, *self.size)
@@ -96,3 +101,7 @@ class StaticLayer:
         for a in (*self.fbo.color_attachments, self.fbo.depth_attachment):
             a.release()
         self.fbo.release()
+
+
+def _same(a: _Key, b: _Key | None) -> bool:
+    return b is not None and a[0] == b[0] and float(np.max(np.abs(a[1] - b[1]))) <= CAMERA_TOLERANCE

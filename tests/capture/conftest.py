@@ -103,3 +103,73 @@ def video_tools():
     from types import SimpleNamespace
 
     return SimpleNamespace(moving_frames=moving_frames, write_video=write_video)
+
+
+# --- real footage of people from Debian's opencv-doc (scripts/setup.d/65-footage.sh) ---
+
+OPENCV_DATA = Path("/usr/share/doc/opencv-doc/examples/data")
+LABELS = Path(__file__).resolve().parents[1] / "data" / "capture" / "people_labels.json"
+
+
+def opencv_file(name: str) -> Path:
+    """A file of opencv-doc's examples; skips the test when the package is missing."""
+    path = OPENCV_DATA / name
+    if not path.is_file():
+        pytest.skip(f"{path} missing: install Debian's opencv-doc (scripts/setup.d/65-footage.sh)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def people_labels() -> dict:
+    """Hand labels of the people in the real footage (tests/data/capture, by eye)."""
+    import json
+
+    return json.loads(LABELS.read_text())
+
+
+def _vtest_frames(n: int, start: int = 0) -> list[np.ndarray]:
+    cv2 = pytest.importorskip("cv2")
+    cap = cv2.VideoCapture(str(opencv_file("vtest.avi")))
+    frames = []
+    for i in range(start + n):
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        if i >= start:
+            frames.append(np.ascontiguousarray(bgr[:, :, ::-1]))
+    cap.release()
+    return frames
+
+
+@pytest.fixture(scope="session")
+def opencv_still():
+    """``opencv_still(name)``: an opencv-doc photo (``basketball1.png``) or a vtest frame
+    (``vtest.avi#199``) as RGB uint8."""
+
+    def load(name: str) -> np.ndarray:
+        if name.startswith("vtest.avi#"):
+            i = int(name.split("#")[1])
+            return _vtest_frames(1, i)[0]
+        from PIL import Image
+
+        with Image.open(opencv_file(name)) as im:
+            return np.ascontiguousarray(np.asarray(im.convert("RGB")))
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def vtest_frames() -> list[np.ndarray]:
+    """OpenCV's vtest.avi (768x576, 10 fps, real street footage), frames 0-24, RGB."""
+    return _vtest_frames(25)
+
+
+@pytest.fixture(scope="session")
+def vtest_run(vtest_frames):
+    """vtest frames 0-24 through MultiPersonPose (lite, up to 8 people, a search every
+    5 frames): the poses per frame."""
+    from previzkit.capture.multi import MultiPersonPose
+
+    frames = vtest_frames
+    with MultiPersonPose("lite", max_people=8, search_every=5) as multi:
+        return [multi.process(f, i / 10.0) for i, f in enumerate(frames)]

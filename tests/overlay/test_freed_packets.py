@@ -172,3 +172,34 @@ def test_a_delayed_look_up_picks_the_packet_that_matches_a_late_plate():
         assert rx.latest(before=between)[0].pan == 10.0
         assert rx.latest(1, before=0.0)[0].pan == 10.0  # older than all: the oldest kept
         assert rx.latest(1, before=time.monotonic())[0].pan == 20.0
+
+
+@pytest.mark.parametrize(
+    ("eye", "target", "roll"),
+    [((1.0, 2.0, 3.0), (0.0, 0.0, 0.0), 0.0), ((-2.0, 0.5, -1.0), (3.0, 1.0, 2.0), 12.5)],
+)
+def test_a_packet_from_a_camera_pose_round_trips(eye, target, roll):
+    from previzkit.core.geometry import axis_rotation, look_at
+
+    m = look_at(eye, target)
+    m[:3, :3] = m[:3, :3] @ axis_rotation(2, -math.radians(roll))
+    p = FreeDPacket.from_camera_to_world(m, camera_id=3, zoom=5, focus=6)
+    assert (p.camera_id, p.zoom, p.focus) == (3, 5, 6) and p.roll == pytest.approx(roll)
+    np.testing.assert_allclose(p.camera_to_world(), m, atol=1e-12)
+    np.testing.assert_allclose(decode(encode(p)).camera_to_world(), m, atol=1e-4)
+
+
+def test_the_receiver_hands_out_its_history_since_a_time():
+    with FreeDReceiver("udp://127.0.0.1:0") as rx:
+        assert rx.history() == []
+        tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            for i in range(3):
+                tx.sendto(encode(FreeDPacket(2, float(i), 0, 0, 0, 0, 0, 0, 0)), rx.address)
+            assert rx.wait(3)
+        finally:
+            tx.close()
+        hist = rx.history(2)
+        assert [p.pan for p, _ in hist] == [0.0, 1.0, 2.0] and rx.history() == hist
+        assert [p.pan for p, _ in rx.history(2, since=hist[0][1])] == [1.0, 2.0]
+        assert rx.history(9) == []

@@ -34,7 +34,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -89,6 +89,19 @@ class FreeDPacket:
     def orientation(self) -> tuple[float, float, float, float]:
         """Camera-to-world quaternion (x, y, z, w)."""
         return quat_from_matrix(self.rotation())
+
+    @classmethod
+    def from_camera_to_world(
+        cls, m: np.ndarray, camera_id: int = 0, zoom: int = 0, focus: int = 0
+    ) -> FreeDPacket:
+        """The packet of a camera-to-world 4x4 (set frame, metres): the inverse of
+        :meth:`camera_to_world` (tilt within +-90 degrees)."""
+        r = np.asarray(m, np.float64)[:3, :3]
+        pan = -math.degrees(math.atan2(r[0, 2], r[2, 2]))
+        tilt = math.degrees(math.asin(max(-1.0, min(1.0, -r[1, 2]))))
+        roll = -math.degrees(math.atan2(r[1, 0], r[1, 1]))
+        x, y, z = (float(v) * 1000.0 for v in np.asarray(m)[:3, 3])
+        return cls(camera_id, pan, tilt, roll, x, -z, y, zoom, focus)
 
 
 def checksum(data: bytes) -> int:
@@ -226,13 +239,18 @@ class ReceiverStats:
 
 class FreeDReceiver:
     """Receive D1 messages on UDP in a daemon thread; :meth:`latest` gives the newest
-    good packet (per camera id) with its arrival time (``time.monotonic()``).
+    good packet (per camera id) with its arrival time (``clock()``, default
+    ``time.monotonic()``).
 
     ``FreeDReceiver("udp://0.0.0.0:40000")`` or (host, port); port 0 picks a free
     port (see :attr:`address`). Bad packets are counted in :attr:`stats` and dropped.
+    ``clock`` stamps arrivals (seconds; the plate's consumers read the same one).
     """
 
-    def __init__(self, address: str | tuple[str, int]) -> None:
+    def __init__(
+        self, address: str | tuple[str, int], clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.clock = clock
         host, port = parse_udp_url(address) if isinstance(address, str) else address
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
@@ -259,7 +277,7 @@ class FreeDReceiver:
                 continue
             except OSError:
                 return
-            now = time.monotonic()
+            now = self.clock()
             with self._lock:
                 if len(data) != PACKET_SIZE:
                     self.stats.bad_length += 1
@@ -281,7 +299,7 @@ class FreeDReceiver:
         self, camera_id: int | None = None, before: float | None = None
     ) -> tuple[FreeDPacket, float] | None:
         """The newest good packet (of ``camera_id``, or of any camera) and its arrival
-        time (``time.monotonic()``); with ``before``, the newest that arrived at or
+        time (``clock()``); with ``before``, the newest that arrived at or
         before that time (the oldest kept when all are newer), to line tracking up with
         a plate that reaches the computer later than the tracker's packets."""
         with self._lock:
@@ -304,6 +322,20 @@ class FreeDReceiver:
                 if best is None or pick[1] > best[1]:
                     best = pick
             return best
+
+    def history(
+        self, camera_id: int | None = None, since: float | None = None
+    ) -> list[tuple[FreeDPacket, float]]:
+        """The kept packets (of ``camera_id``, or of the camera heard last) with their
+        arrival times, oldest first; with ``since``, only those that arrived after it."""
+        with self._lock:
+            if camera_id is None:
+                newest = max(self._latest.values(), key=lambda v: v[1], default=None)
+                if newest is None:
+                    return []
+                camera_id = newest[0].camera_id
+            hist = self._history.get(camera_id, ())
+            return [x for x in hist if since is None or x[1] > since]
 
     def wait(self, count: int, timeout: float = 5.0) -> bool:
         """Block until :attr:`stats` has seen ``count`` datagrams in all (good or bad)."""
