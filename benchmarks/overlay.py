@@ -6,10 +6,18 @@ fragmented H.264 of the composite and the plate).
 
 Sample set (previzkit/assets/sets/sample.yaml: props, two mannequins, panorama sky), a green
 screen plate with an actor block, tracking from a ChArUco board rendered into the plate
-(BoardCamera) and from a fixed set camera; and the person-segmentation matte (MediaPipe,
-no green screen) in place of the keyer. Frames are interleaved one by one so a
-shared machine's load hits every variant alike. Run:
-``python3 benchmarks/overlay.py [--frames N] [--backend auto|numpy|numba]``.
+(BoardCamera: the plates dolly 2 cm a frame, so the camera moves every frame) and from a
+fixed set camera; and the person-segmentation matte (MediaPipe,
+no green screen) in place of the keyer; ``fixed, full render`` renders the whole set
+every frame (``reuse_static=False``, what a moving camera costs). Frames are
+interleaved one by one so a shared machine's load hits every variant alike. The first
+frame after construction is timed apart (``first``: shader builds, kernel loading;
+``build``: the construction, which warms up since issue 22).
+
+``--code DIR`` imports previzkit from another checkout (``git worktree add /tmp/old
+REV``), so the same benchmark measures the code before a change; compare the ratios
+to the baseline, which absorb the machine's load. Run:
+``python3 benchmarks/overlay.py [--frames N] [--backend auto|numpy|numba] [--code DIR]``.
 """
 
 from __future__ import annotations
@@ -24,16 +32,18 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # benchmarks.machine; --code DIR goes in front of it
 
 W, H = 1280, 720
+MOVES = 6  # plates of a dollying camera, cycled
 
 
 def _plate(board_view: np.ndarray | None) -> np.ndarray:
     plate = np.empty((H, W, 3), np.uint8)
     plate[:] = (40, 200, 60)
-    if board_view is not None:  # the board on the studio floor, keyed like the screen
-        mask = board_view.mean(axis=-1) < 200
+    if board_view is not None:  # the board on the studio wall (drawn over magenta)
+        v = board_view.astype(np.int16)
+        mask = ~((v[..., 0] > 240) & (v[..., 1] < 15) & (v[..., 2] > 240))
         plate[mask] = board_view[mask]
     plate[120:700, 560:720] = (200, 150, 120)  # the actor
     return plate
@@ -43,8 +53,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--backend", default="auto")
+    ap.add_argument("--code", type=Path, help="Import previzkit from this checkout.")
     args = ap.parse_args()
-
+    if args.code is not None:
+        sys.path.insert(0, str(args.code.resolve()))
+    import previzkit
+    from benchmarks.machine import cpu_model
     from previzkit.composite import get_backend
     from previzkit.model.setfile import load_set
     from previzkit.overlay.compositor import BoardCamera, FixedCamera, Overlay, OverlayOptions
@@ -59,27 +73,44 @@ def main() -> int:
     set_def = load_set(ROOT / "previzkit" / "assets" / "sets" / "sample.yaml")
     cam = set_def.camera(set_def.default_camera)
     pose, lens = cam.camera_to_world(), cam.lens
-    board = BoardDef(square_m=0.2, marker_m=0.15, position=(-0.7, 0.003, 2.4))
-    with Renderer(ctx, ROOT / "previzkit" / "assets" / "sets" / "sample.yaml") as film:
-        film.drawables.skybox.visible = False
+    # on a wall left of the actor, facing the camera (tracked within 1.5 cm every frame)
+    board = BoardDef(
+        square_m=0.2, marker_m=0.15, position=(-2.3, 1.5, -1.0), orientation=(1.0, 0, 0, 0)
+    )
+    bare = Path(tempfile.mkdtemp()) / "bare.yaml"  # the board alone, over magenta
+    bare.write_text(
+        "name: bare\nbackground: {color: [1.0, 0.0, 1.0]}\n"
+        "lights:\n  - {type: ambient, color: [1, 1, 1]}\n"
+    )
+    with Renderer(ctx, bare) as film:
         film.drawables.ground.visible = False
         film.show_frustums = film.show_marks = False
         film.drawables.add(BoardDrawable(ctx, board))
-        board_view = film.render_image((pose, lens), W, H, samples=4)
-    plate = _plate(board_view)
+        # a slow dolly (2 cm a frame): the board-tracked camera moves every frame and
+        # renders the whole set; fixed cameras ignore it
+        moves = [pose.copy() for _ in range(MOVES)]
+        for i, m in enumerate(moves):
+            m[:3, 3] += m[:3, 0] * 0.02 * i
+        plates = [_plate(film.render_image((m, lens), W, H, samples=4)) for m in moves]
+    plate = plates[0]
     backend = get_backend(args.backend).name
     opts = dict(width=W, height=H, matte="green", actor_depth_m=4.0, backend=backend)
-    variants = {
-        "fixed": Overlay(ctx, set_def, FixedCamera(pose, lens), OverlayOptions(**opts)),
-        "board": Overlay(
-            ctx,
-            set_def,
-            BoardCamera(board, Calibration.from_lens(lens, W, H)),
-            OverlayOptions(**opts),
-        ),
+    reuse = "reuse_static" in OverlayOptions.__dataclass_fields__  # since issue 22
+    specs = {
+        "fixed": (FixedCamera(pose, lens), opts),
+        "board": (BoardCamera(board, Calibration.from_lens(lens, W, H)), opts),
+        "segment": (FixedCamera(pose, lens), dict(opts, matte="segment")),
     }
-    seg = dict(opts, matte="segment")
-    variants["segment"] = Overlay(ctx, set_def, FixedCamera(pose, lens), OverlayOptions(**seg))
+    if reuse:
+        specs["fixed, full render"] = (FixedCamera(pose, lens), dict(opts, reuse_static=False))
+    variants, first_s, build_s = {}, {}, {}
+    for k, (tracker, o) in specs.items():
+        t = time.perf_counter()
+        variants[k] = Overlay(ctx, set_def, tracker, OverlayOptions(**o))
+        build_s[k] = time.perf_counter() - t
+        t = time.perf_counter()
+        variants[k].process(plate)
+        first_s[k] = time.perf_counter() - t
     baseline = Renderer(ctx, set_def)
     base_times: list[float] = []
     stage_times = {k: [] for k in variants}
@@ -94,6 +125,7 @@ def main() -> int:
             t = time.perf_counter()
             baseline.render_image((pose, lens), W, H)
             dt = time.perf_counter() - t
+            plate = plates[i % MOVES]
             frames = {k: ov.process(plate) for k, ov in variants.items()}
             t = time.perf_counter()
             f = frames["board"]
@@ -108,13 +140,20 @@ def main() -> int:
         rec.stop()
         stop_s = time.perf_counter() - t
         store.close()
+    lost = {k: ov.lost for k, ov in variants.items()}
     for ov in variants.values():
         ov.close()
     baseline.release()
 
     base = statistics.median(base_times) * 1e3
+    print(f"previzkit from {Path(previzkit.__file__).parent}; CPU {cpu_model()}")
     print(f"overlay at {W}x{H}, {args.frames} frames, composite backend {backend}")
     print(f"baseline renderer.render_image: {base:7.2f} ms (median)")
+    for k in specs:
+        print(
+            f"first frame ({k:18s}): {first_s[k] * 1e3:7.1f} ms after a "
+            f"{build_s[k] * 1e3:6.0f} ms construction"
+        )
     for k, rows in stage_times.items():
         total = [sum(r.values()) for r in rows]
         med = statistics.median(total) * 1e3
@@ -123,8 +162,8 @@ def main() -> int:
         )
         p99 = float(np.percentile(total, 99)) * 1e3
         print(
-            f"overlay ({k:7s}): {med:7.2f} ms p50, {p99:7.2f} ms p99 = {med / base:4.2f}x "
-            f"baseline | {parts}"
+            f"overlay ({k:18s}): {med:7.2f} ms p50, {p99:7.2f} ms p99 = {med / base:4.2f}x "
+            f"baseline | {parts}" + (f" | tracking lost {lost[k]}" if lost[k] else "")
         )
     rec_ms = statistics.median(rec_times) * 1e3
     print(

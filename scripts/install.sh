@@ -6,8 +6,9 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 if command -v apt-get >/dev/null; then
   # Headless OpenGL (Mesa EGL + llvmpipe) and Vulkan (lavapipe, for OpenXR runtimes);
-  # espeak-ng speaks the scratch dialogue of a previz (previzkit.media.speech).
-  pkgs="libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 libgl1 libgles2 libvulkan1 mesa-vulkan-drivers espeak-ng"
+  # espeak-ng speaks the scratch dialogue of a previz (previzkit.media.speech);
+  # libltc11 reads LTC timecode from audio (previzkit.media.ltc, overlay --timecode ltc).
+  pkgs="libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 libgl1 libgles2 libvulkan1 mesa-vulkan-drivers espeak-ng libltc11"
   missing=$(for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
   if [ -n "$missing" ]; then
     $SUDO apt-get update -qq

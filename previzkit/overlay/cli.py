@@ -348,6 +348,21 @@ def key_cmd(camera, plate, frame, screen, output, matte_out, key):
 @take_recording_options("overlay, plate, camera track")
 @click.option("--rate", default="24", show_default=True, help="Timecode rate of the take.")
 @click.option("--stats", is_flag=True, help="Print p50/p99 time per stage at the end.")
+# -- clock: LTC timecode (issue 22) --
+@click.option(
+    "--timecode",
+    "timecode_source",
+    type=click.Choice(["clock", "ltc"]),
+    default="clock",
+    show_default=True,
+    help="Frame timecode: --start-tc or the system clock, or LTC read from the plate's "
+    "audio (or --ltc-input); stamps the overlay frames and the take.",
+)
+@click.option(
+    "--ltc-input",
+    type=click.Path(path_type=Path),
+    help="An audio file carrying the LTC (with --timecode ltc; default: the plate's audio).",
+)
 @live_options
 @key_options
 def run(
@@ -375,6 +390,8 @@ def run(
     rate,
     start_tc,
     stats,
+    timecode_source,
+    ltc_input,
     live,
     key,
 ):
@@ -435,6 +452,8 @@ def run(
         shot=shot,
         rate=rate,
         start_tc=start_tc,
+        timecode=timecode_source,
+        ltc_input=ltc_input,
         **live,
     )
     with keep_current_context():  # a caller's own GL context stays current afterwards

@@ -15,7 +15,9 @@ One frame (:meth:`Overlay.process`) is one frame of the stage loop
    retargeted as on the stage;
 2. render: set pieces and characters through that camera into an offscreen RGBA +
    depth target (``backdrop``: the set's sky and floor too, for a green-screen stage;
-   without it the plate shows wherever nothing virtual is drawn);
+   without it the plate shows wherever nothing virtual is drawn); while the camera and
+   props stay put the loop reuses the static set and draws only the characters
+   (:mod:`previzkit.render.static_layer`);
 3. read back colour (premultiplied: cleared transparent) and the z-buffer (rows
    top-first: the projection is flipped in y, so no copy is needed);
 4. matte: the actor pulled from the plate with the composite keyer (``matte="green"``
@@ -62,7 +64,10 @@ class OverlayOptions:
     floor (default: with a green/blue screen); ``backend`` the composite kernels;
     ``actor_body`` places the actor in depth per pixel from their body (MediaPipe pose
     on the plate, body parts as capsules about ``actor_depth_m``/``actor_position``,
-    :mod:`previzkit.overlay.actor_depth`) instead of one plane."""
+    :mod:`previzkit.overlay.actor_depth`) instead of one plane; ``reuse_static`` lets
+    the stage loop reuse the static set while the camera, lens and props stay put
+    (``StageOptions.reuse_static``); ``warm_up`` runs one blank frame's stages at
+    construction (:meth:`Overlay.warm_up`: no first-frame stall)."""
 
     width: int = 1280
     height: int = 720
@@ -75,6 +80,8 @@ class OverlayOptions:
     near: float = 0.05
     far: float = 500.0
     actor_body: bool = False
+    reuse_static: bool = True  # camera and props unchanged: blit the static set, draw the rest
+    warm_up: bool = True  # one blank frame at construction (no first-frame stall)
     tracking: Any = None  # previzkit.overlay.tracking.filter.FilterParams (default: its own)
 
     def __post_init__(self) -> None:
@@ -198,7 +205,8 @@ class OverlayFrame:
     ``actor_depth_m`` the actor's plane depth; ``matte`` the actor's matte (uint8
     (H, W)) or None; ``timings`` seconds per stage (see :data:`STAGES`);
     ``actor_depth_map`` the actor's depth per pixel (metres, float32 (H, W)) with
-    ``actor_body``, else None."""
+    ``actor_body``, else None; ``timecode`` the frame's SMPTE label when the run keeps a
+    clock (LTC or the take's), else None."""
 
     image: npt.NDArray[np.uint8]
     camera_to_world: np.ndarray
@@ -210,6 +218,7 @@ class OverlayFrame:
     actor_depth_map: npt.NDArray[np.float32] | None = None
     state: str = "tracking"
     visibility: float = 1.0
+    timecode: str | None = None
 
 
 @overload
@@ -238,14 +247,15 @@ def compose(
     virtual_depth: npt.NDArray[np.float32],
     actor_rgba: npt.NDArray[np.uint8] | None,
     actor_depth_m: float | npt.NDArray[np.float32] | None,
-    backend: str = "auto",
+    backend: Any = "auto",
 ) -> npt.NDArray[np.uint8]:
     """The overlay's composite (pure): premultiplied ``virtual_rgba`` at
     ``virtual_depth`` and the premultiplied actor layer at ``actor_depth_m`` (one plane,
     or per pixel: :mod:`previzkit.overlay.actor_depth`) over ``plate``; the nearer
     layer wins per pixel. Depths are metres in front of the camera (inf where empty) or
     any monotonic function of them used for both, such as z-buffer values
-    (:func:`zbuffer_of_depth`)."""
+    (:func:`zbuffer_of_depth`). ``backend`` a name or a resolved
+    :class:`previzkit.composite.backends.Backend` (resolve once for a per-frame loop)."""
     from previzkit.composite import depth_composite, over
 
     if actor_rgba is None or actor_depth_m is None:
@@ -277,6 +287,9 @@ class Overlay:
     rest pose. ``actors`` maps actor ids to character names, as on the stage (unmapped
     ids take free characters in set order). The initial camera (before the first good
     track) is ``initial`` or the set's default camera.
+
+    The composite backend is resolved once here; with ``options.warm_up`` the loop's
+    renderer and this compositor are warmed at construction (:meth:`warm_up`).
     """
 
     def __init__(
@@ -291,6 +304,7 @@ class Overlay:
         actors: Mapping[int, str] | None = None,
         pose_loop: bool = True,
     ) -> None:
+        from previzkit.composite import get_backend
         from previzkit.stage.loop import StageLoop, StageOptions
         from previzkit.stage.plate import PlateFeed
         from previzkit.stage.sources import NoPoses, plate_pose_source
@@ -301,6 +315,7 @@ class Overlay:
         self._body: Any = None
         self._feed = PlateFeed()
         self.frames = 0
+        self._backend = get_backend(o.backend)  # resolved once, not per call per frame
         self._unmeasured = 0
         from previzkit.overlay.tracking.filter import FilteredCamera, TrackState
 
@@ -312,7 +327,7 @@ class Overlay:
         if o.matte in ("green", "blue"):  # key controls: previzkit.composite.keyer
             from previzkit.composite.keyer import Keyer, as_preset
 
-            self._keyer = Keyer(as_preset(o.key, o.matte), backend=o.backend)
+            self._keyer = Keyer(as_preset(o.key, o.matte), backend=self._backend)
         if o.matte == "segment":
             from previzkit.composite import KeyParams
 
@@ -347,6 +362,7 @@ class Overlay:
                     near=o.near,
                     far=o.far,
                     backdrop=o.backdrop,
+                    reuse_static=o.reuse_static,
                 ),
                 actors=actors,
                 plate=self._feed,
@@ -365,6 +381,42 @@ class Overlay:
         self.renderer.show_frustums = False
         self.renderer.show_marks = False
         self.tracker = tracker
+        if o.warm_up:
+            try:
+                self.warm_up()
+            except BaseException:  # as above: the caller still owns the tracker and its source
+                self.loop.camera_source = None
+                if self.loop.source is poses:
+                    self.loop.source = NoPoses()
+                self.close()
+                raise
+
+    def warm_up(self) -> float:
+        """Run the loop's render and readback (:meth:`previzkit.stage.loop.StageLoop.warm_up`,
+        the static set filled) and this compositor's matte and composite kernels once on
+        a blank plate, so the first real frame does not wait for shader builds, the
+        composite kernels (numba: loaded from its cache, or compiled) or the segmenter's
+        start; nothing is tracked, counted or recorded, and the keyer's screen colour
+        still comes from the first real plate. Returns the seconds taken."""
+        t0 = time.perf_counter()
+        o = self.options
+        plate = np.zeros((o.height, o.width, 3), np.uint8)
+        proj = self.loop.warm_up()
+        rgba, z = self.loop.read_layers()
+        actor: np.ndarray | None
+        if self._keyer is not None:
+            # the keyer's kernels through a twin: its screen colour is estimated on the
+            # first real plate, not on this blank one
+            from previzkit.composite.keyer import Keyer
+
+            actor = Keyer(self._keyer.preset, backend=self._backend).key(plate)[0]
+            self._keyer.garbage_for(o.width, o.height)  # rasterised once per size
+        else:
+            actor = self._actor_layer(plate)[0]
+        actor_z = None if actor is None else zbuffer_of_depth(o.actor_depth_m, proj)
+        compose(plate, rgba, z, actor, actor_z, self._backend)
+        compose(plate, rgba, z, None, None, self._backend)  # the no-actor path (over)
+        return time.perf_counter() - t0
 
     @property
     def camera(self) -> tuple[np.ndarray, Any]:
@@ -405,7 +457,7 @@ class Overlay:
             return self._keyer.key(plate)
         matte = self._segmenter.matte(plate) if self._segmenter is not None else None
         # premultiplied: alpha = the matte (pulled by the keyer, or the segmenter's)
-        layer = key(plate, self._key, matte=matte, backend=o.backend)
+        layer = key(plate, self._key, matte=matte, backend=self._backend)
         return layer, layer[..., 3]
 
     def compose(
@@ -421,7 +473,6 @@ class Overlay:
         key the actor, place them in depth (a plane, or per pixel from their body), and
         depth-composite the render over the plate, the render faded by the tracking's
         visibility and the TRACKING LOST badge drawn while tracking is lost."""
-        o = self.options
         est = self.camera_source.last  # this frame's: the loop tracked before rendering
         t0 = time.perf_counter()
         actor, matte = self._actor_layer(plate)
@@ -437,7 +488,7 @@ class Overlay:
             from previzkit.overlay.tracking.badge import fade_layer
 
             rgba, zbuffer = fade_layer(rgba, zbuffer, est.visibility)
-        image = compose(plate, rgba, zbuffer, actor, actor_z, o.backend)
+        image = compose(plate, rgba, zbuffer, actor, actor_z, self._backend)
         if est.state == "lost":
             from previzkit.overlay.tracking.badge import draw_lost_badge
 
@@ -530,7 +581,9 @@ class OverlayRun:
     journal marks ``{"event": "tracking", "state": ...}``) into that take store.
     ``pose`` drives the characters (a ``.pzt`` track played at the plate's times,
     looping when ``pose_loop`` else holding its end, or a pose stream address);
-    ``actors`` maps actor ids to characters."""
+    ``actors`` maps actor ids to characters. ``timecode``: ``"clock"`` (``start_tc`` or
+    the system clock) or ``"ltc"`` (read from ``ltc_input``, default the plate's audio):
+    stamps the frames, the take and the MP4."""
 
     set_file: Path
     source: str
@@ -554,6 +607,8 @@ class OverlayRun:
     pose: str | None = None
     pose_loop: bool = True
     actors: dict[int, str] = field(default_factory=dict)
+    timecode: str = "clock"  # "clock": --start-tc or the system clock; "ltc": see below
+    ltc_input: Path | None = None  # LTC audio (a WAV, a recorder's file); None: the plate's
 
 
 @dataclass
@@ -652,29 +707,28 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
                 from previzkit.stage.outputs import window_output
 
                 window = window_output(ctx, even, "previzkit overlay")
-            if run.output is not None:
-                from previzkit.media.video import VideoWriter
-
-                writer = VideoWriter(run.output, *even, float(source.fps or 24.0), fragmented=True)
+            clock = run_clock(run)
+            fps = float(source.fps or 24.0)
+            if run.output is not None and clock is None:
+                writer = overlay_writer(run.output, even, fps, None)
             if run.project is not None:
-                from previzkit.takes.recorder import Recorder
                 from previzkit.takes.store import TakeStore
 
                 store = TakeStore(run.project)
-                recorder = Recorder(
-                    store,
-                    run.scene,
-                    run.shot,
-                    rate=run.rate,
-                    start_tc=run.start_tc,
-                    size=even,
-                    plate_size=even,
-                )
-                recorder.start()
+                if clock is None:
+                    recorder = take_recorder(run, store, even, run.start_tc)
             for frame in source:
                 if run.frames is not None and n >= run.frames:
                     break
                 out = overlay.process(frame.image, frame.time)
+                if clock is not None:
+                    out.timecode = clock.timecode_at(frame.time)
+                    if store is not None and recorder is None:  # the take starts on LTC
+                        recorder = take_recorder(run, store, even, out.timecode)
+                    if run.output is not None and writer is None:  # so does the MP4
+                        writer = overlay_writer(run.output, even, fps, out.timecode)
+                elif recorder is not None:
+                    out.timecode = recorder.timecode()
                 for k, v in out.timings.items():
                     times[k].append(v)
                 crop = out.image[: even[1], : even[0]]
@@ -722,6 +776,58 @@ def run_overlay(ctx: Any, run: OverlayRun, progress: Any = None) -> OverlayResul
         k: (float(np.percentile(v, 50)), float(np.percentile(v, 99))) for k, v in times.items() if v
     }
     return OverlayResult(n, lost, stats, run.output, take, states, delay)
+
+
+def run_clock(run: OverlayRun) -> Any:
+    """The run's LTC clock (:class:`previzkit.takes.ltc_clock.LtcClock`) when
+    ``run.timecode == "ltc"``: from ``run.ltc_input``, else the plate's audio; None for
+    the system clock / ``--start-tc``."""
+    if run.timecode == "clock":
+        return None
+    if run.timecode != "ltc":
+        raise InputError(f"overlay timecode {run.timecode!r}: expected 'clock' or 'ltc'")
+    if run.start_tc is not None:
+        raise InputError("overlay: --start-tc and --timecode ltc are exclusive")
+    from previzkit.takes.ltc_clock import ltc_clock_from_file
+
+    path = run.ltc_input
+    if path is None:
+        if not Path(run.source).is_file():
+            raise InputError(
+                f"overlay --timecode ltc: source {run.source!r} is not a plate file; "
+                "give --ltc-input AUDIO"
+            )
+        path = Path(run.source)
+    if not Path(path).is_file():
+        raise InputError(f"overlay --ltc-input {path}: no such file")
+    return ltc_clock_from_file(path, run.rate)
+
+
+def overlay_writer(path: Path, size: tuple[int, int], fps: float, start_tc: str | None) -> Any:
+    """The overlay's fragmented H.264 writer; ``start_tc`` its first frame's timecode
+    (a ``tmcd`` track), None for none."""
+    from previzkit.media.video import VideoWriter
+
+    return VideoWriter(path, *size, fps, fragmented=True, timecode=start_tc)
+
+
+def take_recorder(run: OverlayRun, store: Any, size: tuple[int, int], start_tc: str | None) -> Any:
+    """A started take recorder (composite, plate, camera track) of ``size`` whose first
+    frame is ``start_tc`` (None: the system clock)."""
+    from previzkit.takes.recorder import Recorder
+
+    recorder = Recorder(
+        store,
+        run.scene,
+        run.shot,
+        rate=run.rate,
+        start_tc=start_tc,
+        size=size,
+        plate_size=size,
+        meta={"timecode": run.timecode},  # where the start timecode came from
+    )
+    recorder.start()
+    return recorder
 
 
 def set_path(value: str | Path) -> Path:

@@ -180,7 +180,15 @@ class SetDrawables:
         self.extras.remove(drawable)
 
     def opaque(self) -> list[Drawable]:
-        return [self.ground, *self.props.values(), *self.characters.values(), *self.extras]
+        return [*self.static(), *self.dynamic()]
+
+    def static(self) -> list[Drawable]:
+        """What stays put unless the set is edited: the floor and the props."""
+        return [self.ground, *self.props.values()]
+
+    def dynamic(self) -> list[Drawable]:
+        """What may change every frame: characters and added drawables."""
+        return [*self.characters.values(), *self.extras]
 
     def release(self) -> None:
         """Free every GL object of the scene (programs stay cached on the context)."""
@@ -262,10 +270,16 @@ class Renderer:
         camera_position: np.ndarray | None = None,
         exclude_cameras: Sequence[str] = (),
         clear: bool = True,
+        part: str = "all",
     ) -> None:
         """Draw the whole set into ``fbo`` (bound here) within ``viewport`` (x, y, w, h;
         default the whole framebuffer). Frustums of ``exclude_cameras`` and of any camera
-        at the eye are not drawn."""
+        at the eye are not drawn. ``part``: ``"static"`` draws the floor, props and sky
+        only, ``"dynamic"`` the characters, added drawables, marks and frustums only
+        (over a static pass's colour and depth: together they make ``"all"``; the
+        blended marks stay after the characters, as in ``"all"``)."""
+        if part not in ("all", "static", "dynamic"):
+            raise InputError(f"render_view part {part!r}: expected all, static or dynamic")
         moderngl = require("moderngl", "render", "rendering")
 
         ctx = self.ctx
@@ -279,9 +293,14 @@ class Renderer:
         ctx.disable(moderngl.CULL_FACE)
         ctx.depth_func = "<"
         frame = self.frame_uniforms(view, proj, camera_position)
-        for d in self.drawables.opaque():
+        scene = self.drawables
+        drawn = {"all": scene.opaque, "static": scene.static, "dynamic": scene.dynamic}[part]
+        for d in drawn():
             d.draw(ctx, frame)
-        self.drawables.skybox.draw(ctx, frame)
+        if part != "dynamic":
+            self.drawables.skybox.draw(ctx, frame)
+        if part == "static":
+            return
         if self.show_marks:
             self.drawables.marks.draw(ctx, frame)
         if self.show_frustums:

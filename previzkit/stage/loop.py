@@ -11,7 +11,9 @@ One frame (:meth:`StageLoop.step`), all on the thread that owns the GL context:
 2. retarget: each actor's newest pose onto its character;
 3. render: the set through the camera into an offscreen target (with a plate: no
    sky or floor unless ``backdrop``, cleared transparent, so the plate shows where
-   nothing virtual is);
+   nothing virtual is); while the camera and the props stay put the static set is
+   reused and only the characters are drawn (``reuse_static``,
+   :mod:`previzkit.render.static_layer`);
 4. composite: read back; premultiplied over the plate (:func:`previzkit.composite.over`),
    or, with a :class:`PlateCompositor` (the AR overlay's keyed actor in depth), the
    colour and z-buffer (rows top-first, read without copies) handed to it;
@@ -39,6 +41,7 @@ from previzkit.core.errors import InputError
 from previzkit.model.camera_track import CameraSample
 from previzkit.model.frame_joints import FrameJoints
 from previzkit.model.skeleton import SKELETON
+from previzkit.render.static_layer import StaticLayer
 from previzkit.stage.actors import Actors
 from previzkit.stage.camera import CameraSource
 from previzkit.stage.latency import FrameRecord, LatencyStats
@@ -79,7 +82,9 @@ class StageOptions:
     ``backend``: composite kernels ("auto", "numpy", "numba", "cupy");
     ``writer``: this view's id in the shared set state; ``near``/``far`` clip planes
     (m, default the renderer's); ``backdrop``: draw the set's sky and floor (default:
-    without a plate)."""
+    without a plate); ``reuse_static``: while the camera, lens and props stay put, blit
+    the static set rendered once and draw only the characters over it
+    (:mod:`previzkit.render.static_layer`; frames equal a full render)."""
 
     width: int = 1280
     height: int = 720
@@ -92,6 +97,7 @@ class StageOptions:
     near: float | None = None
     far: float | None = None
     backdrop: bool | None = None
+    reuse_static: bool = True
 
 
 class StageLoop:
@@ -208,6 +214,7 @@ class StageLoop:
         self._ended = False
         self._closed = False
         self.backdrop = opts.backdrop if opts.backdrop is not None else plate is None
+        self.static_layer: StaticLayer | None = None  # made on the first frame (reuse_static)
         if not self.backdrop:
             self.drawables.skybox.visible = False
             if getattr(self.drawables, "ground", None) is not None:
@@ -343,20 +350,34 @@ class StageLoop:
         fbo = self.renderer.target(o.width, o.height, o.samples)
         clip = {k: v for k, v in (("near", o.near), ("far", o.far)) if v is not None}
         proj = perspective_from_lens(lens, o.width / o.height, **clip)
-        fbo.use()
-        fbo.viewport = (0, 0, o.width, o.height)
-        if self.backdrop:
-            fbo.clear(*self.renderer.clear_color, depth=1.0)
-        else:
-            fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-        self.renderer.render_view(
-            fbo,
-            view_matrix(camera_to_world),
-            _FLIP_Y @ proj if self.compositor is not None else proj,
-            exclude_cameras=tuple(n for n in (o.camera,) if n is not None),
-            clear=False,
-        )
+        view = view_matrix(camera_to_world)
+        drawn = _FLIP_Y @ proj if self.compositor is not None else proj
+        clear = self.renderer.clear_color if self.backdrop else (0.0, 0.0, 0.0, 0.0)
+        exclude = tuple(n for n in (o.camera,) if n is not None)
+        if o.reuse_static and self.static_layer is None:
+            self.static_layer = StaticLayer(self.ctx, (o.width, o.height), o.samples)
+        static = self.static_layer
+        if static is None or not static.reuse(fbo, self.renderer, view, drawn, clear, exclude):
+            fbo.use()
+            fbo.viewport = (0, 0, o.width, o.height)
+            fbo.clear(*clear, depth=1.0)
+            self.renderer.render_view(fbo, view, drawn, exclude_cameras=exclude, clear=False)
         self.ctx.finish()
+        return proj
+
+    def warm_up(self) -> np.ndarray:
+        """Render the current camera's view twice (the second through the static layer
+        when reused) and read it back as a frame would, without advancing the loop
+        (nothing polled, presented or recorded): shader builds and the first readback
+        happen here, not on the first frame. Returns the (unflipped) projection."""
+        self.actors.apply(())  # imports the retargeting
+        matrix, lens = self._camera_pose()
+        for _ in range(2):
+            proj = self._render(matrix, lens)
+        if self.compositor is not None:
+            self.read_layers()
+        else:
+            self._read(3)
         return proj
 
     def read_layers(self) -> tuple[np.ndarray, np.ndarray]:
@@ -586,6 +607,8 @@ class StageLoop:
                 self.plate.close()
             if self.camera_source is not None:
                 self.camera_source.close()
+            if self.static_layer is not None:
+                self.static_layer.release()
             self.renderer.release()
         return out
 

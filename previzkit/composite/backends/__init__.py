@@ -54,7 +54,9 @@ def get_backend(name: str | Backend = "auto") -> Backend:
         name = os.environ.get("PREVIZKIT_COMPOSITE_BACKEND", "auto") or "auto"
         if name == "auto":
             return next(iter(available_backends().values()))
-    if name not in BACKENDS.names():
+    # built-in names first: listing plugins reads every installed package's entry
+    # points (tens of ms), too slow for a call per frame
+    if name not in BACKENDS.builtins and name not in BACKENDS.names():
         raise InputError(
             f"backend: unknown {name!r}; expected auto or one of {sorted(BACKENDS.names())}"
         )
