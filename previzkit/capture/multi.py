@@ -424,11 +424,10 @@ def detect_in_box(
         neighbour = False
         for p in estimator.detect(crop, timestamp):
             q = from_crop(p, where)
-            if not plausible(q, min_visibility, within=box):
-                continue
-            if not any(same_person(q, o) for o in near):
+            if any(same_person(q, o) for o in near):
+                neighbour = True
+            elif plausible(q, min_visibility, within=box):
                 return q
-            neighbour = True
         # a crop with nobody in it (most of HOG's false boxes) costs one call, not two
         if not neighbour or painted is not image:
             return None
