@@ -408,9 +408,9 @@ def detect_in_box(
 ) -> Pose | None:
     """The landmarker on a square crop around a detector's ``box`` (1.25 times its
     height, scaled to ``CROP_SIDE``); the pose if it verifies (:func:`plausible`) and is
-    none of ``others``. When it finds one of the ``others`` near the box (people side by
-    side), it looks once more with their bodies painted out (not first: the landmarker
-    also dreams on a grey silhouette)."""
+    none of ``others``. Only when it finds one of the ``others`` near the box (people side
+    by side) does it look once more, with their bodies painted out (not first: the
+    landmarker also dreams on a grey silhouette); a crop with nobody new costs one call."""
     cx, cy = box.centre
     side = 1.25 * box.height
     near = [
@@ -418,15 +418,20 @@ def detect_in_box(
         for p in others or []
         if np.abs(p.image[[11, 12, 23, 24], :2].mean(0) - (cx, cy)).max() < side
     ]
-    for painted in [image] + ([paint_bodies(image, near)] if near else []):
+    painted = image
+    while True:
         crop, where = crop_square(painted, cx, cy, side)
+        neighbour = False
         for p in estimator.detect(crop, timestamp):
             q = from_crop(p, where)
-            if not plausible(q, min_visibility, within=box):
-                continue
-            if not any(same_person(q, o) for o in near):
+            if any(same_person(q, o) for o in near):
+                neighbour = True
+            elif plausible(q, min_visibility, within=box):
                 return q
-    return None
+        # a crop with nobody in it (most of HOG's false boxes) costs one call, not two
+        if not neighbour or painted is not image:
+            return None
+        painted = paint_bodies(image, near)
 
 
 # limb bones whose image length is compared with the body's size

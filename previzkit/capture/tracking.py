@@ -8,7 +8,12 @@ found are assigned to tracks by the Hungarian method
 track's predicted centre over body scale) plus appearance (Bhattacharyya distance of
 the histograms); pairs too far in either are never joined. A track that finds no pose
 *coasts* on its prediction for ``max_coast`` seconds before it ends; a person who comes
-back within that time gets their id again. Ids start at 0 and are never reused.
+back within that time gets their id again. A pose no live track takes is then
+re-identified with a track ended less than ``max_lost`` seconds ago when it looks
+alike (a stricter appearance limit, ``max_reid_look``) and lies where that person could
+have walked since (``reid_motion`` body scales per second from where they were last
+seen): someone hidden in a group for a few seconds keeps their id. Ids start at 0 and
+are never reused.
 """
 
 from __future__ import annotations
@@ -144,7 +149,9 @@ class Tracker:
     ``max_coast``: seconds a track lives on without a pose; ``max_motion``: largest
     distance from the prediction, in body scales, plus ``coast_motion`` per second
     coasted; ``max_look``: largest appearance distance (0..1); ``look_weight``: the
-    appearance's weight in the cost, in body scales per unit distance.
+    appearance's weight in the cost, in body scales per unit distance; ``max_lost``,
+    ``max_reid_look``, ``reid_motion``: re-identification of ended tracks (module
+    docstring; ``max_lost=0`` turns it off).
     """
 
     max_coast: float = 1.0
@@ -152,6 +159,9 @@ class Tracker:
     coast_motion: float = 3.0
     max_look: float = 0.6
     look_weight: float = 4.0
+    max_lost: float = 3.0
+    max_reid_look: float = 0.35
+    reid_motion: float = 2.0
     tracks: list[Track] = field(default_factory=list)
     ended: list[Track] = field(default_factory=list)
     _next: int = 0
@@ -194,6 +204,7 @@ class Tracker:
                 t.frames += 1
                 poses[i].actor_id = t.id
                 matched.add(i)
+        matched |= self._reidentify(poses, feats, matched, now)
         for i, p in enumerate(poses):
             if i not in matched:
                 (cx, cy, s), lk = feats[i]
@@ -204,6 +215,48 @@ class Tracker:
         self.ended.extend(t for t in self.tracks if now - t.last > self.max_coast)
         self.tracks = live
         return sorted(poses, key=lambda p: p.actor_id)
+
+    def _reidentify(
+        self,
+        poses: list[Pose],
+        feats: list[tuple[tuple[float, float, float], npt.NDArray[np.float32]]],
+        matched: set[int],
+        now: float,
+    ) -> set[int]:
+        """Give poses no live track took the ids of ended tracks they look like (module
+        docstring); the revived tracks live again. The indices of the poses given one."""
+        optimize = require("scipy.optimize", "capture", "keeping people's ids")
+        free = [i for i in range(len(poses)) if i not in matched]
+        lost = [t for t in self.ended if now - t.last <= self.max_lost]
+        if not free or not lost:
+            return set()
+        cost = np.full((len(free), len(lost)), _UNSEEN)
+        for r, i in enumerate(free):
+            (cx, cy, s), lk = feats[i]
+            for k, t in enumerate(lost):
+                lx, ly, ls = body_centre_scale(t.pose)
+                far = float(np.hypot(cx - lx, cy - ly)) / max(s, ls)
+                app = look_distance(lk, t.look)
+                if far <= self.max_motion + self.reid_motion * (now - t.last) and (
+                    app <= self.max_reid_look
+                ):
+                    cost[r, k] = app
+        revived: set[int] = set()
+        rows, cols = optimize.linear_sum_assignment(cost)
+        for r, k in zip(rows.tolist(), cols.tolist(), strict=True):
+            if cost[r, k] >= _UNSEEN:
+                continue
+            i, t = free[r], lost[k]
+            (cx, cy, s), lk = feats[i]
+            t.kalman, t.time = _Kalman(cx, cy, s), now
+            t.look = 0.9 * t.look + 0.1 * lk if t.look.sum() > 0 else lk
+            t.last, t.pose = now, poses[i]
+            t.frames += 1
+            poses[i].actor_id = t.id
+            self.ended.remove(t)
+            self.tracks.append(t)
+            revived.add(i)
+        return revived
 
     def summary(self) -> dict[int, dict[str, float | int]]:
         """Per id: ``first`` and ``last`` seen (s) and ``frames`` seen, every track so far."""
