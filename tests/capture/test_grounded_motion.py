@@ -8,21 +8,19 @@ import numpy as np
 import pytest
 
 from previzkit.capture.retarget import retarget, retarget_clip
-from previzkit.capture.root import Ground, ground_motion
+from previzkit.capture.root import ground_motion
 from previzkit.core.errors import InputError
-from previzkit.model.capture_camera import CaptureCamera
 from previzkit.model.contacts import contact_ranges, foot_skate
 from previzkit.model.kinematics import landmark_positions
-from tests.helpers.grounded import VTEST, mocap_seen_by, vtest_walker
-
-CAMERA = CaptureCamera.from_hfov(1920, 1080, 60.0, height_m=1.5, tilt_deg=8.0)
-INTRINSICS_ONLY = CaptureCamera.from_hfov(1920, 1080, 60.0)
-GROUND = Ground(1.5, 8.0)
-LIMBS = [
-    f"{s}_{b}"
-    for s in ("left", "right")
-    for b in ("upper_arm", "forearm", "upper_leg", "lower_leg")
-]
+from tests.helpers.grounded import (
+    CAMERA,
+    GROUND,
+    INTRINSICS_ONLY,
+    LIMBS,
+    VTEST,
+    mocap_seen_by,
+    vtest_walker,
+)
 
 
 def _at_rest(poses, names=LIMBS):

@@ -17,6 +17,17 @@ from previzkit.capture.root import Ground
 from previzkit.core.types import Pose
 from previzkit.model.capture_camera import CaptureCamera
 
+# the camera of the synthetic checks (mocap seen 5 m away) and the limbs checked for
+# the rest pose; shared by tests/capture/test_grounded_motion.py and benchmarks/capture_motion.py
+CAMERA = CaptureCamera.from_hfov(1920, 1080, 60.0, height_m=1.5, tilt_deg=8.0)
+INTRINSICS_ONLY = CaptureCamera.from_hfov(1920, 1080, 60.0)
+GROUND = Ground(1.5, 8.0)
+LIMBS = [
+    f"{s}_{b}"
+    for s in ("left", "right")
+    for b in ("upper_arm", "forearm", "upper_leg", "lower_leg")
+]
+
 VTEST = Path("/usr/share/doc/opencv-doc/examples/data/vtest.avi")
 
 
