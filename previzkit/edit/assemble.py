@@ -97,7 +97,7 @@ class Assembly:
 
     timeline: Any
     scores: dict[str, list[TakeScore]]  # shot id -> its takes, best first
-    missing: list[str]  # beats/shots that no take covers, as readable lines
+    missing: list[str]  # beats/shots no take covers, takes left out and why: readable lines
     jumps: list[dict[str, Any]] = field(default_factory=list)  # cuts over max_jump_m
 
 
@@ -133,8 +133,28 @@ def assemble(
         shot_plan = load_shot_plan(plan)
     else:
         shot_plan = plan
-    with TakeStore(project, create=False) as store:
+    with TakeStore(project, create=False, readonly=True) as store:
         return _build(store, parsed, shot_plan, project, rules, progress)
+
+
+def _usable(store: Any, project: str | Path) -> tuple[list[Any], list[str]]:
+    """The takes the cut may use, and one line per take (or unreadable catalogue row)
+    it leaves out, saying why."""
+    takes: list[Any] = []
+    skipped: list[str] = []
+    for t in store.list():
+        if t.status == "recording":
+            skipped.append(
+                f"take {t.label} skipped: still 'recording' (being recorded, or its "
+                f"recorder died: previzkit takes recover -p {project})"
+            )
+        elif t.status == "failed":
+            why = t.notes.splitlines()[-1] if t.notes else "no note"
+            skipped.append(f"take {t.label} skipped: 'failed' ({why})")
+        else:
+            takes.append(t)
+    skipped[:0] = [f"catalogue row skipped: {w}" for w in store.warnings]
+    return takes, skipped
 
 
 def _build(
@@ -151,9 +171,14 @@ def _build(
     from previzkit.edit.analysis import analyse_take
     from previzkit.script.breakdown import TimingModel
 
-    takes = store.list()
+    takes, skipped = _usable(store, project)
+    for line in skipped:
+        log.warning("%s", line)
     if not takes:
-        raise TakeStoreError(f"take store {project}: has no takes to assemble")
+        raise TakeStoreError(
+            f"take store {project}: has no takes to assemble"
+            + "".join(f"; {line}" for line in skipped)
+        )
     rates = {t.rate for t in takes}
     if len(rates) > 1:
         raise InputError(
@@ -245,7 +270,7 @@ def _build(
     audio = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
     timeline.tracks.append(video)
     timeline.tracks.append(audio)
-    missing: list[str] = []
+    missing: list[str] = list(skipped)
     jumps: list[dict[str, Any]] = []
     cameras: dict[str, dict[str, Any] | None] = {}  # take label -> camera_summary
     joints = _JointCache(store)

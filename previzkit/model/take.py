@@ -16,7 +16,7 @@ STATUSES = ("ok", "recovered", "recording", "failed")
 _NAME_KEEP = re.compile(r"[A-Za-z0-9-]")
 
 
-def _name_part(part: str) -> str:
+def name_part(part: str) -> str:
     """``part`` with every character but A-Z a-z 0-9 ``-`` written as ``+XX`` per UTF-8
     byte: filesystem-safe, one-to-one, and never holding the ``_`` separator."""
     return "".join(
@@ -35,7 +35,7 @@ def media_stem(scene: str, shot: str, take: int) -> str:
     >>> media_stem("12A", "12A-AA", 14)
     '12A_12A-AA_T014'
     """
-    return f"{_name_part(str(scene))}_{_name_part(str(shot))}_T{int(take):03d}"
+    return f"{name_part(str(scene))}_{name_part(str(shot))}_T{int(take):03d}"
 
 
 @dataclass

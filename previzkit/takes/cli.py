@@ -1,5 +1,9 @@
-"""``previzkit takes``: list, show, rate, circle, note and export recorded takes, and
-export a take's camera as an animated glTF camera."""
+"""``previzkit takes``: list, show, rate, circle, note and export recorded takes,
+export a take's camera as an animated glTF camera, recover takes left ``recording`` and
+rebuild the catalogue from the take folders.
+
+Commands that only read (list, show, export, export-camera, export-motion) open the
+catalogue read-only and print a ``warning:`` line for each row they cannot read."""
 
 from __future__ import annotations
 
@@ -35,12 +39,17 @@ def take_recording_options(holds: str) -> Callable[[CommandT], CommandT]:
     return decorate
 
 
-def _store(project: str):
+def _store(project: str, readonly: bool = True):
     from previzkit.core.optional import ensure
     from previzkit.takes.store import TakeStore
 
     ensure("takes", "take timecodes", "timecode")
-    return TakeStore(project, create=False)
+    return TakeStore(project, create=False, readonly=readonly)
+
+
+def _warn(store) -> None:
+    for line in store.warnings:
+        click.echo(f"warning: {line}", err=True)
 
 
 _project = click.option(
@@ -63,6 +72,7 @@ def list_(project: str, scene: str | None, shot: str | None, circled: bool, as_j
     """List takes in scene/shot/take order."""
     with _store(project) as store:
         found = store.list(scene=scene, shot=shot, circled=True if circled else None)
+        _warn(store)
     if as_json:
         click.echo(json.dumps([t.to_dict() for t in found], indent=2))
         return
@@ -109,7 +119,7 @@ def rate(
     note: str | None,
 ) -> None:
     """Rate a take 0-5 (and optionally circle it or add a note)."""
-    with _store(project) as store:
+    with _store(project, readonly=False) as store:
         t = store.rate(scene, shot, take, rating)
         if circle is not None:
             t = store.circle(scene, shot, take, circle)
@@ -126,6 +136,7 @@ def export(project: str, scene: str | None, output: str) -> None:
     """Export the catalogue as JSON or CSV."""
     with _store(project) as store:
         out = store.export(output, scene=scene)
+        _warn(store)
     click.echo(str(out))
 
 
@@ -226,3 +237,38 @@ def export_motion(
         click.echo(f"{name}: {', '.join(str(p) for p in files.values())}")
     for name in done.skipped:
         click.echo(f"{name}: not in any frame, not exported")
+
+
+@takes.command("recover")
+@_project
+def recover_(project: str) -> None:
+    """Finish takes left 'recording' by a recorder that died (recovered, or failed with a
+    note saying why); takes still being recorded are left alone."""
+    from previzkit.takes.recovery import recover
+
+    with _store(project, readonly=False) as store:
+        done = recover(store)
+    for t in done:
+        click.echo(f"{t.label}: {t.status}, {t.duration_frames} frames")
+    click.echo(f"{len(done)} takes finished")
+
+
+@takes.command("rebuild")
+@_project
+def rebuild_(project: str) -> None:
+    """Write the catalogue anew from the take folders (their journals and files); rows
+    the old catalogue still reads keep their rating and notes. Run it while nothing
+    records into the project; the old catalogue is kept beside it."""
+    from previzkit.core.optional import ensure
+    from previzkit.takes.rebuild import rebuild
+
+    ensure("takes", "take timecodes", "timecode")
+    done = rebuild(project)
+    for line in done.skipped:
+        click.echo(f"warning: {line}", err=True)
+    if done.old is not None:
+        click.echo(f"old catalogue kept as {done.old}")
+    click.echo(
+        f"{len(done.kept) + len(done.restored)} takes catalogued: {len(done.kept)} kept, "
+        f"{len(done.restored)} restored from their folders, {len(done.recovered)} recovered"
+    )

@@ -187,10 +187,14 @@ class Recorder:
                 notes=self._notes,
                 status="recording",
             )
-            # lock first, catalogue second: recovery never sees an unlocked live take
-            folder = self.store.take_dir(take)
+            # a new folder, lock it, catalogue second: recovery never sees an unlocked
+            # live take, and no take is written into another take's folder
+            folder = self.store.folder_of(take.scene, take.shot, take.take)
+            made = False
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.parent.mkdir(parents=True, exist_ok=True)
+                folder.mkdir()
+                made = True
                 self._lock_fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
                 fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 os.write(self._lock_fd, f"{os.getpid()}@{socket.gethostname()}\n".encode())
@@ -200,9 +204,13 @@ class Recorder:
                 if self._lock_fd is not None:
                     os.close(self._lock_fd)
                     self._lock_fd = None
-                # another recorder on this project took the number first (it holds the
-                # lock, or catalogued it): an automatic number moves on to the next one
-                taken = isinstance(exc, BlockingIOError) or (
+                if made:  # this attempt's own empty folder: leave no trace of it
+                    with contextlib.suppress(OSError):
+                        (folder / LOCK).unlink(missing_ok=True)
+                        folder.rmdir()
+                # another recorder on this project took the number first (made its
+                # folder, or catalogued it): an automatic number moves on to the next one
+                taken = isinstance(exc, FileExistsError | BlockingIOError) or (
                     isinstance(exc, TakeStoreError) and "already in" in str(exc)
                 )
                 if taken and self._take_number is None:
@@ -210,6 +218,10 @@ class Recorder:
                     continue
                 if isinstance(exc, PrevizError):
                     raise
+                if isinstance(exc, FileExistsError):
+                    raise RecordingError(
+                        f"take {take.label}: its folder {folder} already exists"
+                    ) from exc
                 if isinstance(exc, BlockingIOError):
                     raise RecordingError(
                         f"take {take.label}: another recorder is recording it"

@@ -238,7 +238,8 @@ def is_alive(folder: str | Path) -> bool:
 
 def recover(store: TakeStore) -> list[Take]:
     """Finish every take left ``recording`` by a dead process; returns them (``recovered``,
-    or ``failed`` when nothing was recorded). Takes still being recorded are left alone."""
+    or ``failed`` when nothing was recorded or the take cannot be finished, with a note
+    saying why). Takes still being recorded are left alone."""
     done = []
     for take in store.list():
         if take.status != "recording":
@@ -259,10 +260,27 @@ def recover(store: TakeStore) -> list[Take]:
             if take.status != "recording":
                 continue
             log.warning("take %s: its recorder died; recovering from %s", take.label, folder)
-            done.append(finalize(store, take, "recovered", "recovered after the recorder died"))
+            done.append(_finalize_or_fail(store, take))
         finally:
             os.close(fd)
     return done
+
+
+def _finalize_or_fail(store: TakeStore, take: Take) -> Take:
+    """:func:`finalize` one dead take; when that fails, whatever the cause (a journal
+    record that passes its CRC but does not decode, an unreadable file), mark it
+    ``failed`` with a note naming the error and leave its folder as it is, so the
+    other takes and later recordings carry on."""
+    try:
+        return finalize(store, take, "recovered", "recovered after the recorder died")
+    except Exception as exc:  # one take's damage must not stop the rest
+        why = f"{type(exc).__name__}: {exc}"
+        log.warning("take %s: cannot be recovered (%s); marked failed", take.label, why)
+        note = (
+            f"failed: recovery after the recorder died could not finish it ({why}); "
+            f"its folder {store.take_dir(take)} is kept as it was"
+        )
+        return store.finish(take, 0, {}, "failed", f"{take.notes}\n{note}".strip())
 
 
 def _media_file(folder: Path, kind: str, take: Take | None, meta: dict[str, Any]) -> Path | None:

@@ -5,6 +5,17 @@ Layout::
     <project>/takes.sqlite            catalogue (WAL journal, one transaction per change)
     <project>/takes/<scene>/<shot>/<take>/   the take's files (pose.*, 1_1-B_T001.mp4, ...)
 
+Scene and shot become folder names one-to-one (:func:`~previzkit.model.take.name_part`:
+every character but A-Z a-z 0-9 ``-`` as ``+XX`` per UTF-8 byte, so "2 B" -> ``2+20B``
+and "2_B" -> ``2+5FB``); a take recorded before that, under the older lossy name
+(``2_B`` for both), is still found there when its own folder does not exist.
+
+The catalogue can be opened read-only (``TakeStore(path, readonly=True)``: SQLite
+``mode=ro``, or ``immutable=1`` where the folder cannot be written); it is never
+created beside an existing ``takes/`` tree (``previzkit takes rebuild`` makes it from
+the take folders, :mod:`previzkit.takes.rebuild`). A catalogue row that cannot be read
+is left out of :meth:`TakeStore.list` with a warning in :attr:`TakeStore.warnings`.
+
 File paths in the catalogue are relative to the take's folder, so a project folder
 can be moved or copied whole. Media files are named after their take
 (:func:`media_name`: ``1_1-B_T001.mp4``, ``1_1-B_T001_plate.mp4``, ``1_1-B_T001.wav``),
@@ -17,6 +28,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import logging
 import re
 import shutil
 import sqlite3
@@ -25,8 +37,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from previzkit.core.errors import InputError, MissingFileError, TakeStoreError
-from previzkit.model.take import FILE_KINDS, Take, media_stem
+from previzkit.core.errors import InputError, MissingFileError, PrevizError, TakeStoreError
+from previzkit.model.take import FILE_KINDS, Take, name_part
+
+log = logging.getLogger(__name__)
 
 CATALOGUE = "takes.sqlite"
 SCHEMA_VERSION = 1
@@ -54,11 +68,13 @@ _COLUMNS = (
     "id, scene, shot, take, start_tc, rate, duration_frames, files, notes, rating, "
     "circled, status, recorded_at"
 )
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_LEGACY_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def _safe(part: str) -> str:
-    return _SAFE.sub("_", part).strip("._") or "_"
+def _legacy_part(part: str) -> str:
+    """The lossy folder name of takes recorded before :func:`name_part` ("2 B" and
+    "2_B" both ``2_B``): only looked up, never written."""
+    return _LEGACY_UNSAFE.sub("_", part).strip("._") or "_"
 
 
 MEDIA_KINDS = ("video", "plate", "audio")
@@ -77,6 +93,8 @@ def media_name(take: Take, kind: str, suffix: str | None = None) -> str:
     tag = "_plate" if kind == "plate" else ""
     if kind == "audio" and ext.lower() != ".wav":
         tag = "_audio"
+    from previzkit.model.take import media_stem
+
     return f"{media_stem(take.scene, take.shot, take.take)}{tag}{ext}"
 
 
@@ -106,39 +124,78 @@ class TakeStore:
     ``create=False`` a folder without a catalogue raises :class:`TakeStoreError`.
     """
 
-    def __init__(self, root: str | Path, create: bool = True) -> None:
+    def __init__(self, root: str | Path, create: bool = True, readonly: bool = False) -> None:
         self.root = Path(root)
+        self.readonly = readonly
+        self.warnings: list[str] = []  # catalogue rows left out of list(), one line each
         db = self.root / CATALOGUE
-        if not db.exists() and not create:
+        if not db.exists() and (readonly or not create):
             raise TakeStoreError(
                 f"take store {self.root}: no {CATALOGUE} (not a previzkit project folder)"
-            )
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            _use_wal(self._db)
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            with self._tx() as cur:
-                for stmt in filter(str.strip, _SCHEMA.split(";")):
-                    cur.execute(stmt)
-                cur.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
-                    (str(SCHEMA_VERSION),),
+                + (
+                    f"; rebuild it with: previzkit takes rebuild -p {self.root}"
+                    if self._has_takes()
+                    else ""
                 )
+            )
+        if not db.exists() and self._has_takes():
+            raise self._no_catalogue(db, "missing")
+        try:
+            if readonly:
+                self._db = _open_readonly(db)
+            else:
+                self.root.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
+            if "takes" not in tables and (readonly or self._has_takes()):
+                self._db.close()
+                raise self._no_catalogue(db, "empty (no takes table)")
+            if not readonly:
+                self._create_schema()
             version = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         except sqlite3.DatabaseError as exc:
-            raise TakeStoreError(f"take store {db}: unusable catalogue ({exc})") from exc
+            raise TakeStoreError(
+                f"take store {db}: unusable catalogue ({exc}); rebuild it from the take "
+                f"folders with: previzkit takes rebuild -p {self.root}"
+            ) from exc
+        if version is None or not str(version[0]).isdigit():
+            raise TakeStoreError(f"take store {db}: no schema version in its meta table")
         if int(version[0]) > SCHEMA_VERSION:
             raise TakeStoreError(
                 f"take store {db}: schema {version[0]} is newer than this previzkit "
                 f"({SCHEMA_VERSION}); upgrade previzkit"
             )
 
+    def _create_schema(self) -> None:
+        _use_wal(self._db)
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        with self._tx() as cur:
+            for stmt in filter(str.strip, _SCHEMA.split(";")):
+                cur.execute(stmt)
+            cur.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+
+    def _has_takes(self) -> bool:
+        """True when the project folder holds a non-empty ``takes/`` tree."""
+        folder = self.root / "takes"
+        return folder.is_dir() and any(folder.iterdir())
+
+    def _no_catalogue(self, db: Path, what: str) -> TakeStoreError:
+        return TakeStoreError(
+            f"take store {db}: catalogue {what} but {self.root / 'takes'} holds take "
+            f"folders; not creating a new one over them. Rebuild it from the take folders "
+            f"with: previzkit takes rebuild -p {self.root}"
+        )
+
     # -- plumbing -------------------------------------------------------------------
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Cursor]:
+        if self.readonly:
+            raise TakeStoreError(f"take store {self.root}: opened read-only, cannot change it")
         cur = self._db.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
@@ -160,28 +217,67 @@ class TakeStore:
 
     @staticmethod
     def _row(row: tuple) -> Take:
+        """The Take of one catalogue row; :class:`TakeStoreError` naming the row when a
+        value is missing, of the wrong type or not JSON."""
         (id_, scene, shot, take, start_tc, rate, dur, files, notes, rating, circ, status, at) = row
-        return Take(
-            scene,
-            shot,
-            take,
-            start_tc,
-            rate,
-            dur,
-            json.loads(files),
-            notes,
-            rating,
-            bool(circ),
-            status,
-            at,
-            id_,
-        )
+        try:
+            if not isinstance(files, str):
+                raise TypeError(f"files is {type(files).__name__}, not JSON text")
+            names = json.loads(files)
+            if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+                raise TypeError("files is not a kind -> file name object")
+            for name, value, kind in (
+                ("scene", scene, str),
+                ("shot", shot, str),
+                ("take", take, int),
+                ("start_tc", start_tc, str),
+                ("rate", rate, str),
+                ("duration_frames", dur, int),
+                ("notes", notes, str),
+                ("rating", rating, int),
+                ("circled", circ, int),
+                ("status", status, str),
+                ("recorded_at", at, str),
+            ):
+                if not isinstance(value, kind):
+                    raise TypeError(f"{name} is {value!r}, not {kind.__name__}")
+            return Take(
+                scene,
+                shot,
+                take,
+                start_tc,
+                rate,
+                dur,
+                names,
+                notes,
+                rating,
+                bool(circ),
+                status,
+                at,
+                id_,
+            )
+        except (TypeError, ValueError, PrevizError) as exc:
+            raise TakeStoreError(f"catalogue row id {id_} ({scene}/{shot}/{take}): {exc}") from None
 
     # -- paths ----------------------------------------------------------------------
 
     def take_dir(self, take: Take) -> Path:
-        """``<project>/takes/<scene>/<shot>/<take:03d>``."""
-        return self.root / "takes" / _safe(take.scene) / _safe(take.shot) / f"{take.take:03d}"
+        """``<project>/takes/<scene>/<shot>/<take:03d>``, scene and shot as
+        :func:`~previzkit.model.take.name_part` (see module doc); the older lossy
+        folder when only that one exists."""
+        folder = self.folder_of(take.scene, take.shot, take.take)
+        if not folder.exists():
+            old = self._legacy_dir(take.scene, take.shot, take.take)
+            if old.is_dir():
+                return old
+        return folder
+
+    def folder_of(self, scene: str, shot: str, take: int) -> Path:
+        """The folder a new take ``scene``/``shot``/``take`` is recorded into."""
+        return self.root / "takes" / name_part(scene) / name_part(shot) / f"{take:03d}"
+
+    def _legacy_dir(self, scene: str, shot: str, take: int) -> Path:
+        return self.root / "takes" / _legacy_part(scene) / _legacy_part(shot) / f"{take:03d}"
 
     def file(self, take: Take, kind: str) -> Path | None:
         """Absolute path of one of the take's files, or None when it has none.
@@ -206,11 +302,18 @@ class TakeStore:
     # -- catalogue --------------------------------------------------------------------
 
     def next_take_number(self, scene: str, shot: str) -> int:
-        """1 + the highest take number of ``scene``/``shot``."""
+        """1 + the highest take number of ``scene``/``shot``, moved past numbers whose
+        folder already exists (a take the catalogue lost is never written over)."""
         row = self._db.execute(
             "SELECT MAX(take) FROM takes WHERE scene=? AND shot=?", (scene, shot)
         ).fetchone()
-        return int(row[0] or 0) + 1
+        number = int(row[0] or 0) + 1
+        while (
+            self.folder_of(scene, shot, number).exists()
+            or self._legacy_dir(scene, shot, number).exists()
+        ):
+            number += 1
+        return number
 
     def add(
         self, take: Take, files: dict[str, str | Path] | None = None, move: bool = False
@@ -244,27 +347,17 @@ class TakeStore:
         )
         try:
             with self._tx() as cur:
-                cur.execute(
-                    f"INSERT INTO takes ({_COLUMNS}) VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        take.scene,
-                        take.shot,
-                        take.take,
-                        take.start_tc,
-                        take.rate,
-                        take.duration_frames,
-                        json.dumps(stored, sort_keys=True),
-                        take.notes,
-                        take.rating,
-                        int(take.circled),
-                        take.status,
-                        take.recorded_at,
-                    ),
-                )
-                take.id = cur.lastrowid
+                _insert(cur, take)
         except sqlite3.IntegrityError as exc:
             raise TakeStoreError(f"take {take.label}: already in {self.root / CATALOGUE}") from exc
         return take
+
+    def restore(self, takes: list[Take]) -> None:
+        """Catalogue ``takes`` as they are, in one transaction, without looking at their
+        folders (:mod:`previzkit.takes.rebuild` writing a new catalogue)."""
+        with self._tx() as cur:
+            for take in takes:
+                _insert(cur, take)
 
     def list(
         self, scene: str | None = None, shot: str | None = None, circled: bool | None = None
@@ -281,8 +374,17 @@ class TakeStore:
         if circled is not None:
             sql += " AND circled=?"
             args.append(int(circled))
-        takes = [self._row(r) for r in self._db.execute(sql, args)]
+        takes = []
+        for r in self._db.execute(sql, args):
+            try:
+                takes.append(self._row(r))
+            except TakeStoreError as exc:
+                self._warn(f"{exc}; left out")
         return sorted(takes, key=lambda t: (_natural(t.scene), _natural(t.shot), t.take))
+
+    def _warn(self, line: str) -> None:
+        log.warning("take store %s: %s", self.root, line)
+        self.warnings.append(line)
 
     def get(self, scene: str, shot: str, take: int) -> Take:
         """One take; :class:`TakeStoreError` naming it when absent."""
@@ -379,3 +481,36 @@ class TakeStore:
 
 def _natural(text: str) -> list[object]:
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
+
+
+def _insert(cur: sqlite3.Cursor, take: Take) -> None:
+    cur.execute(
+        f"INSERT INTO takes ({_COLUMNS}) VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            take.scene,
+            take.shot,
+            take.take,
+            take.start_tc,
+            take.rate,
+            take.duration_frames,
+            json.dumps(take.files, sort_keys=True),
+            take.notes,
+            take.rating,
+            int(take.circled),
+            take.status,
+            take.recorded_at,
+        ),
+    )
+    take.id = cur.lastrowid
+
+
+def _open_readonly(db: Path) -> sqlite3.Connection:
+    """A read-only connection: ``mode=ro`` (sees a live recorder's WAL), else, where
+    SQLite cannot make its ``-shm`` file (a read-only folder), ``immutable=1``."""
+    uri = db.resolve().as_uri()
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        conn.execute("SELECT name FROM sqlite_master").fetchall()
+        return conn
+    except sqlite3.OperationalError:
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True)
