@@ -179,9 +179,8 @@ class TakeStore:
             )
 
     def _has_takes(self) -> bool:
-        """True when the project folder holds a non-empty ``takes/`` tree."""
-        folder = self.root / "takes"
-        return folder.is_dir() and any(folder.iterdir())
+        """True when ``takes/`` holds a take folder (``<scene>/<shot>/<NNN>``)."""
+        return any(p.is_dir() for p in (self.root / "takes").glob("*/*/*"))
 
     def _no_catalogue(self, db: Path, what: str) -> TakeStoreError:
         return TakeStoreError(
