@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from previzkit.core.errors import InputError, MissingFileError, PrevizError, TakeStoreError
-from previzkit.model.take import FILE_KINDS, Take, name_part
+from previzkit.model.take import FILE_KINDS, Take, media_stem, name_part
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,6 @@ def media_name(take: Take, kind: str, suffix: str | None = None) -> str:
     tag = "_plate" if kind == "plate" else ""
     if kind == "audio" and ext.lower() != ".wav":
         tag = "_audio"
-    from previzkit.model.take import media_stem
-
     return f"{media_stem(take.scene, take.shot, take.take)}{tag}{ext}"
 
 
@@ -507,9 +505,10 @@ def _open_readonly(db: Path) -> sqlite3.Connection:
     """A read-only connection: ``mode=ro`` (sees a live recorder's WAL), else, where
     SQLite cannot make its ``-shm`` file (a read-only folder), ``immutable=1``."""
     uri = db.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
     try:
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
         conn.execute("SELECT name FROM sqlite_master").fetchall()
-        return conn
     except sqlite3.OperationalError:
+        conn.close()
         return sqlite3.connect(f"{uri}?immutable=1", uri=True)
+    return conn
