@@ -296,3 +296,17 @@ def test_read_only_mount_lists_and_assembles(tmp_path):
     assert "note: take 1/1-A/3 skipped: still 'recording'" in done.stderr
     assert "takes recover" in done.stderr and cut.is_file()
     assert not (project / "probe").exists()
+
+
+def test_takes_in_the_older_folder_names_still_open(tmp_path):
+    """A take filed under the older lossy folder name (scene "2 B" in ``2_B``) is
+    still found there; the next take of that scene goes to its own new folder."""
+    with TakeStore(tmp_path / "proj") as store:
+        old = _record(store, "2 B", "1")
+        legacy = store.root / "takes" / "2_B" / "1" / "001"
+        legacy.parent.mkdir(parents=True)
+        store.folder_of("2 B", "1", 1).rename(legacy)
+        assert store.take_dir(old) == legacy
+        assert len(read_track(store.file(old, "pose")).frames) == 4
+        new = _record(store, "2 B", "1")
+        assert new.take == 2 and store.take_dir(new) == store.folder_of("2 B", "1", 2)
