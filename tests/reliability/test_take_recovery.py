@@ -7,6 +7,7 @@ Real SQLite files, real recordings (a recorder process that dies with ``os._exit
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sqlite3
@@ -247,9 +248,10 @@ def _video_project(tmp_path) -> Path:
 
 def test_listing_never_opens_a_write_transaction(tmp_path, capsys):
     """Another connection holds the catalogue's write lock (``BEGIN IMMEDIATE``) the
-    whole time: list, show and export still answer, which they could not if they
-    opened a write transaction (that would wait for the lock, then fail). Runs as
-    root too; it proves the read-only opening, not file permissions."""
+    whole time: list, show, export and ``cut assemble`` still answer, which they could
+    not if they opened a write transaction (that would wait for the lock, then fail);
+    the assembly says it skips the take left ``recording``. Runs as root too; it
+    proves the read-only opening, not file permissions."""
     project = _video_project(tmp_path)
     holder = sqlite3.connect(project / CATALOGUE, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
@@ -262,6 +264,12 @@ def test_listing_never_opens_a_write_transaction(tmp_path, capsys):
         ]
         assert main(["takes", "show", "-p", str(project), "1", "1-A", "2"]) == 0
         assert main(["takes", "export", "-p", str(project), "-o", str(tmp_path / "t.csv")]) == 0
+        capsys.readouterr()
+        if importlib.util.find_spec("opentimelineio") and importlib.util.find_spec("av"):
+            script = REPO / "previzkit" / "assets" / "scripts" / "sample.fountain"
+            cut = str(tmp_path / "cut.otio")
+            assert main(["cut", "assemble", "-p", str(project), "-s", str(script), "-o", cut]) == 0
+            assert "note: take 1/1-A/3 skipped: still 'recording'" in capsys.readouterr().err
     finally:
         holder.execute("ROLLBACK")
         holder.close()
