@@ -15,7 +15,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from previzkit.capture.schema import TOPIC_PREFIX, PoseMessage, decode, encode, topic
+from previzkit.capture.schema import (
+    MAX_MESSAGE_BYTES,
+    MAX_SUBSCRIPTION_BYTES,
+    TOPIC_PREFIX,
+    PoseMessage,
+    decode,
+    encode,
+    topic,
+)
 from previzkit.core.errors import InputError, PoseMessageError, PrevizError
 from previzkit.core.optional import require
 from previzkit.core.types import Pose
@@ -73,6 +81,8 @@ class PosePublisher:
         self._sock = self._ctx.socket(zmq.XPUB if bind else zmq.PUB)
         self._sock.setsockopt(zmq.SNDHWM, hwm)
         self._sock.setsockopt(zmq.LINGER, 500)
+        self._sock.setsockopt(zmq.MAXMSGSIZE, MAX_SUBSCRIPTION_BYTES)  # a peer that
+        # sends more than a subscription is disconnected by ZeroMQ before it is buffered
         self._auth = None
         if curve_secret is not None:
             try:
@@ -191,6 +201,8 @@ class PoseSubscriber:
         self._sock = self._ctx.socket(zmq.SUB)
         self._sock.setsockopt(zmq.RCVHWM, rcvhwm)
         self._sock.setsockopt(zmq.LINGER, 0)
+        # an oversized message disconnects its sender (ZeroMQ reconnects) unbuffered
+        self._sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         if (curve_secret is None) != (curve_server is None):
             raise InputError(
                 "pose stream: CurveZMQ needs both curve_secret (this "

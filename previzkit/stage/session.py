@@ -121,12 +121,12 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
             log.info("set state saved to %s", holder["saved"])
 
         if run.share is not None or run.peers:
-            from previzkit.stage.sync import StateSync
+            from previzkit.stage.sync import StateSync, share_address
 
             sync = StateSync(
                 state,
                 set_def.name,
-                run.share or "tcp://*:0",
+                share_address(run.share),
                 run.peers,
                 on_save=save if run.save_set else None,
             )
