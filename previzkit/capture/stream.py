@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from previzkit.capture.droplog import DropLog
 from previzkit.capture.schema import (
     MAX_MESSAGE_BYTES,
     MAX_SUBSCRIPTION_BYTES,
@@ -236,12 +237,13 @@ class PoseSubscriber:
                 raise InputError(f"pose stream: cannot connect to {a!r}: {exc}") from None
         self.stats = StreamStats()
         self.on_drop = on_drop
+        self._droplog = DropLog(log, "pose stream")
 
     def _accept(self, frames: list[bytes]) -> PoseMessage | None:
         st = self.stats
         if len(frames) != 2:
             st.malformed += 1
-            log.warning("pose stream: dropped a message of %d frames (expected 2)", len(frames))
+            self._droplog.dropped(f"a message of {len(frames)} frames (expected 2)")
             return None
         try:
             msg = decode(frames[0], frames[1])
@@ -250,7 +252,7 @@ class PoseSubscriber:
                 st.foreign += 1
             else:
                 st.malformed += 1
-            log.warning("pose stream: dropped: %s", exc)
+            self._droplog.dropped(exc)
             return None
         t = frames[0]
         if self._topics is not None and t not in self._topics:

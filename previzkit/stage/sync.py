@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from previzkit.capture.droplog import DropLog
 from previzkit.core.errors import InputError, PrevizError
 from previzkit.core.optional import require
 from previzkit.core.types import Mat4
@@ -48,6 +49,7 @@ MAX_CLOCK = 2**53  # Lamport clocks: integers exact as floats; beyond is hostile
 MAX_ID_CHARS = 256  # keys, writers, presence names
 SNAPSHOT_INTERVAL_S = 0.5  # at most one snapshot per this, however many subscribe
 SUBSCRIPTIONS_PER_POLL = 256  # subscription messages read per poll (the rest wait)
+SUBSCRIPTION_HWM = 16  # subscription messages queued per connection to the share port
 # physical ranges of the numbers a peer may set (units as in previzkit.stage.state)
 RANGES: dict[str, tuple[float, float]] = {
     "focal_mm": (1.0, 5000.0),
@@ -298,9 +300,11 @@ class StateSync:
         self._pub.setsockopt(zmq.LINGER, 200)
         self._pub.setsockopt(zmq.XPUB_VERBOSE, 1)  # see every subscribe, not only the first
         self._pub.setsockopt(zmq.MAXMSGSIZE, MAX_SUBSCRIPTION_BYTES)
+        self._pub.setsockopt(zmq.RCVHWM, SUBSCRIPTION_HWM)  # bounds a flood per poll
         self._sub = self._ctx.socket(zmq.SUB)
         self._sub.setsockopt(zmq.LINGER, 0)
         self._sub.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        self._droplog = DropLog(log, "set state")
         self._next_snapshot = 0.0  # monotonic s before which no snapshot is sent
         self._snapshot_due = False
         self._sub.setsockopt(zmq.SUBSCRIBE, self.topic)
@@ -403,10 +407,7 @@ class StateSync:
                     self.stats.foreign += 1
                 else:
                     self.stats.malformed += 1
-                if not isinstance(exc, PrevizError):
-                    log.exception("set state: dropped a message that failed")
-                else:
-                    log.warning("set state: dropped: %s", exc)
+                self._droplog.dropped(exc, error=not isinstance(exc, PrevizError))
                 continue
             if done is not None:
                 applied.append(done)
