@@ -19,7 +19,7 @@ from tests.helpers.hostile import hostile_set
 
 _number = st.one_of(
     st.floats(),
-    st.integers(-(2**70), 2**70),
+    st.integers(-(2**63), 2**64 - 1),
     st.sampled_from([1e-300, 1e300, 0.0, -1.0, 35.0, 2.0**53, 2**64 - 1]),
 )
 _value = st.one_of(_number, st.lists(_number, max_size=5), st.none(), st.text(max_size=5))
@@ -79,13 +79,39 @@ def _through(set_path, payload: bytes) -> None:
         load_set(out)  # what a peer set is a valid set file
 
 
-@fuzz_settings(0.3)
+@fuzz_settings(0.15)
 @given(_body)
 def test_fuzz_state_message_merges_and_saves(set_path, body):
     _through(set_path, msgpack.packb(body, use_bin_type=True))
 
 
-@fuzz_settings(0.3)
+@fuzz_settings(0.15)
 @given(mutated_bytes(SEED, max_ops=6))
 def test_fuzz_mutated_state_message(set_path, payload):
     _through(set_path, payload)
+
+
+# near-valid edits (right keys and fields, numbers anywhere): most merge and save
+_near = st.one_of(
+    st.fixed_dictionaries(
+        {"focal_mm": st.floats(-10, 6000), "focus_m": st.floats(0.001, 1e7, allow_nan=False)}
+    ),
+    st.fixed_dictionaries({"position": st.lists(st.floats(-2e5, 2e5), min_size=3, max_size=3)}),
+    st.fixed_dictionaries({"orientation": st.lists(st.floats(-1, 1), min_size=4, max_size=4)}),
+)
+
+
+@fuzz_settings(0.15)
+@given(_near, st.integers(0, 2**53 + 2))
+def test_fuzz_near_valid_camera_edit_merges_and_saves(set_path, fields, clock):
+    body = {
+        "schema": "previzkit.setstate",
+        "v": 2,
+        "op": "edit",
+        "key": "camera/CAM",
+        "fields": fields,
+        "clock": clock,
+        "writer": "peer",
+        "wall": 0.0,
+    }
+    _through(set_path, msgpack.packb(body, use_bin_type=True))
