@@ -92,7 +92,7 @@ def interleaved(
     baseline: Callable[[int], None],
     attack: Callable[[int], None],
     frames: int,
-    blocks: int = 4,
+    blocks: int = 8,
 ) -> tuple[list[float], list[float], int, int]:
     """Step times of ``frames`` baseline and ``frames`` attack frames run in alternating
     blocks (so a change in the machine's load hits both alike), this process's memory

@@ -1,7 +1,7 @@
 """A hostile peer in its own process: ``python -m tests.helpers.oversize_peer TOPIC MIB``.
 
 Binds an XPUB on ``tcp://127.0.0.1:0``, prints ``endpoint <addr>``, waits for a
-subscriber, sends one two-frame message whose payload is MIB MiB (topic TOPIC), then
+subscriber and a ``go`` line on stdin, sends one two-frame message whose payload is MIB MiB (topic TOPIC), then
 prints ``dropped`` if the subscriber disconnected (ZeroMQ hands the XPUB an
 unsubscribe) within 20 s, ``kept`` otherwise; then waits for stdin to close.
 """
@@ -25,6 +25,7 @@ def main(topic: str, mib: int) -> None:
     print("endpoint", sock.getsockopt_string(zmq.LAST_ENDPOINT), flush=True)
     if not sock.poll(30000, zmq.POLLIN) or sock.recv()[:1] != b"\x01":
         sys.exit("no subscriber")
+    sys.stdin.readline()  # "go"
     sock.send_multipart([topic.encode(), payload], copy=False)
     end = time.monotonic() + 20
     result = "kept"
