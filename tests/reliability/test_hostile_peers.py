@@ -202,7 +202,7 @@ def test_hostile_state_peer(gl, tmp_path):
 
 
 def test_subscription_flood_on_the_share_port(gl, tmp_path):
-    """Subscribe/unsubscribe as fast as a process can (four connections), in blocks
+    """Subscribe/unsubscribe at ~8 000 messages/s (four connections), in blocks
     between baseline blocks: the view answers with at most one snapshot per 0.5 s."""
     view = _View(gl, tmp_path, [])
     flood = subprocess.Popen(
