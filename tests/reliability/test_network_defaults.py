@@ -66,7 +66,6 @@ def test_stage_cli_names_the_track_with_nan(tmp_path, capsys):
     assert code == 2 and "nan.pzt" in err and "not finite" in err, err
 
 
-@pytest.mark.slow
 def test_dask_dashboard_listens_on_loopback():
     pytest.importorskip("distributed")
     from previzkit.batch.runner import _client
