@@ -63,7 +63,11 @@ def _client(scheduler: Any, workers: int) -> tuple[Any, Any, bool]:
     Client, LocalCluster = distributed.Client, distributed.LocalCluster
     if scheduler is None:
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",  # loopback: it serves logs and call stacks
         )
         return Client(cluster), cluster, True
     if isinstance(scheduler, str):

@@ -41,6 +41,16 @@ from previzkit.core.types import Pose
 SCHEMA = "previzkit.pose"
 VERSION = 1
 TOPIC_PREFIX = b"pose/"
+MAX_MESSAGE_BYTES = 65536  # ZMQ_MAXMSGSIZE of a pose subscriber (a v1 message: ~1 KiB)
+MAX_SUBSCRIPTION_BYTES = 4096  # ZMQ_MAXMSGSIZE of a publisher: subscriptions and
+# CurveZMQ handshake commands (INITIATE is ~300 bytes with metadata)
+MAX_COUNTER = 2**53  # seq, frame: exact as a float, far beyond any run
+MAX_ACTOR = 65535
+MAX_TIMECODE_CHARS = 16  # "HH:MM:SS:FF" plus room for a 3-digit frame field
+MAX_FPS = 1000.0
+MAX_SIZE_PX = 65536
+MAX_WORLD_M = 1000.0  # hip-centred landmarks: metres from the hips
+MAX_IMAGE_PX = 1e6  # image landmarks may sit off frame, not absurdly far
 _REQUIRED = {
     "seq": int,
     "t": float,
@@ -156,22 +166,28 @@ def decode(topic_frame: bytes, payload: bytes) -> PoseMessage:
             raise PoseMessageError(
                 f"message on {topic_frame!r}: {key!r} is {d[key]!r}, must be positive"
             )
+    _check_ranges(topic_frame, d)
     size = d.get("size") or (0, 0)
     if (
         not isinstance(size, list | tuple)
         or len(size) != 2
-        or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in size)
+        or not all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_SIZE_PX for v in size
+        )
     ):
         raise PoseMessageError(
             f"message on {topic_frame!r}: 'size' must be [width, height] pixels, got {size!r}"
         )
     if topic_frame != topic(d["actor"]):
         raise PoseMessageError(f"message on {topic_frame!r} carries actor {d['actor']}")
+    world = np.frombuffer(d["world"], "<f4").reshape(33, 3).astype(np.float32)
+    image = np.frombuffer(d["img"], "<f4").reshape(33, 3).astype(np.float32)
+    _check_landmarks(topic_frame, image, world)
     pose = Pose(
         timestamp=float(d["t"]),
         actor_id=int(d["actor"]),
-        image=np.frombuffer(d["img"], "<f4").reshape(33, 3).astype(np.float32),
-        world=np.frombuffer(d["world"], "<f4").reshape(33, 3).astype(np.float32),
+        image=image,
+        world=world,
         confidence=float(d["conf"]),
         timecode=d["tc"],
         flags=np.frombuffer(d["flags"], np.uint8).copy(),
@@ -184,3 +200,35 @@ def decode(topic_frame: bytes, payload: bytes) -> PoseMessage:
         float(d["wall"]),
         (int(size[0]), int(size[1])),
     )
+
+
+def _check_ranges(topic_frame: bytes, d: dict) -> None:
+    """Values a consumer relies on, by value (types were checked already)."""
+    where = f"message on {topic_frame!r}"
+    if not 0.0 <= d["conf"] <= 1.0:
+        raise PoseMessageError(f"{where}: 'conf' is {d['conf']!r}, must be in [0, 1]")
+    for key in ("seq", "frame"):
+        if d[key] > MAX_COUNTER:
+            raise PoseMessageError(f"{where}: {key!r} is {d[key]!r}, above 2**53")
+    if not 0 <= d["actor"] <= MAX_ACTOR:
+        raise PoseMessageError(f"{where}: 'actor' is {d['actor']!r}, must be 0..{MAX_ACTOR}")
+    if d["fps"] > MAX_FPS:
+        raise PoseMessageError(f"{where}: 'fps' is {d['fps']!r}, above {MAX_FPS:g}")
+    if len(d["tc"]) > MAX_TIMECODE_CHARS:
+        raise PoseMessageError(
+            f"{where}: 'tc' has {len(d['tc'])} characters, at most {MAX_TIMECODE_CHARS}"
+        )
+
+
+def _check_landmarks(topic_frame: bytes, image: np.ndarray, world: np.ndarray) -> None:
+    """Finite landmarks in sane ranges (px, metres); visibility in [0, 1]."""
+    where = f"message on {topic_frame!r}"
+    if not (np.all(np.isfinite(image)) and np.all(np.isfinite(world))):
+        raise PoseMessageError(f"{where}: landmarks are not all finite (NaN or inf)")
+    if np.any(np.abs(world) > MAX_WORLD_M):
+        raise PoseMessageError(f"{where}: world landmarks beyond {MAX_WORLD_M:g} m of the hips")
+    if np.any(np.abs(image[:, :2]) > MAX_IMAGE_PX):
+        raise PoseMessageError(f"{where}: image landmarks beyond {MAX_IMAGE_PX:g} px")
+    vis = image[:, 2]
+    if np.any(vis < 0.0) or np.any(vis > 1.0):
+        raise PoseMessageError(f"{where}: landmark visibility outside [0, 1]")

@@ -15,7 +15,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from previzkit.capture.schema import TOPIC_PREFIX, PoseMessage, decode, encode, topic
+from previzkit.capture.droplog import DropLog
+from previzkit.capture.schema import (
+    MAX_MESSAGE_BYTES,
+    MAX_SUBSCRIPTION_BYTES,
+    TOPIC_PREFIX,
+    PoseMessage,
+    decode,
+    encode,
+    topic,
+)
 from previzkit.core.errors import InputError, PoseMessageError, PrevizError
 from previzkit.core.optional import require
 from previzkit.core.types import Pose
@@ -73,6 +82,8 @@ class PosePublisher:
         self._sock = self._ctx.socket(zmq.XPUB if bind else zmq.PUB)
         self._sock.setsockopt(zmq.SNDHWM, hwm)
         self._sock.setsockopt(zmq.LINGER, 500)
+        self._sock.setsockopt(zmq.MAXMSGSIZE, MAX_SUBSCRIPTION_BYTES)  # a peer that
+        # sends more than a subscription is disconnected by ZeroMQ before it is buffered
         self._auth = None
         if curve_secret is not None:
             try:
@@ -191,6 +202,8 @@ class PoseSubscriber:
         self._sock = self._ctx.socket(zmq.SUB)
         self._sock.setsockopt(zmq.RCVHWM, rcvhwm)
         self._sock.setsockopt(zmq.LINGER, 0)
+        # an oversized message disconnects its sender (ZeroMQ reconnects) unbuffered
+        self._sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         if (curve_secret is None) != (curve_server is None):
             raise InputError(
                 "pose stream: CurveZMQ needs both curve_secret (this "
@@ -224,12 +237,13 @@ class PoseSubscriber:
                 raise InputError(f"pose stream: cannot connect to {a!r}: {exc}") from None
         self.stats = StreamStats()
         self.on_drop = on_drop
+        self._droplog = DropLog(log, "pose stream")
 
     def _accept(self, frames: list[bytes]) -> PoseMessage | None:
         st = self.stats
         if len(frames) != 2:
             st.malformed += 1
-            log.warning("pose stream: dropped a message of %d frames (expected 2)", len(frames))
+            self._droplog.dropped(f"a message of {len(frames)} frames (expected 2)")
             return None
         try:
             msg = decode(frames[0], frames[1])
@@ -238,7 +252,7 @@ class PoseSubscriber:
                 st.foreign += 1
             else:
                 st.malformed += 1
-            log.warning("pose stream: dropped: %s", exc)
+            self._droplog.dropped(exc)
             return None
         t = frames[0]
         if self._topics is not None and t not in self._topics:

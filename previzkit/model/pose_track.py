@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import math
 import struct
 import zlib
 from collections.abc import Iterator
@@ -189,8 +190,21 @@ def read_track(path: str | Path) -> PoseTrack:
                 )
                 track.truncated = True
                 break
+            _check_finite(frame, path)
             track.frames.append(frame)
     return track
+
+
+def _check_finite(frame: PoseFrame, path: Path) -> None:
+    """TrackError naming the file and frame when a pose holds NaN or inf."""
+    for p in frame.people:
+        scalars = [frame.time, p.confidence, *(p.root or ())]
+        arrays_ok = bool(np.all(np.isfinite(p.image))) and bool(np.all(np.isfinite(p.world)))
+        if not (arrays_ok and all(math.isfinite(x) for x in scalars)):
+            raise TrackError(
+                f"pose track {path}: frame {frame.index}, actor {p.actor_id}: "
+                "landmarks, confidence or root are not finite (NaN or inf)"
+            )
 
 
 class TrackWriter:

@@ -93,9 +93,11 @@ class Actors:
         self.min_visibility = min_visibility
         self.retarget_cache = retarget_cache
         self.last: dict[str, SkeletonPose] = {}
+        self.failed = 0  # poses whose retarget or posing raised (logged and skipped)
 
     def apply(self, poses: Iterable[Pose]) -> dict[str, SkeletonPose]:
-        """Retarget each pose to its actor's character and pose it; returns what changed."""
+        """Retarget each pose to its actor's character and pose it; returns what changed.
+        A pose that fails to retarget is logged, counted in :attr:`failed` and skipped."""
         from previzkit.capture.retarget import retarget
 
         changed: dict[str, SkeletonPose] = {}
@@ -114,11 +116,16 @@ class Actors:
                     np.asarray(pose.image[:, 2], np.float32).tobytes(),
                 )
                 sk_pose = cache.get(key)
-            if sk_pose is None:
-                sk_pose = retarget(pose, ch.skeleton, min_visibility=self.min_visibility)
-                if cache is not None:
-                    cache[key] = sk_pose
-            ch.set_pose(sk_pose)
+            try:
+                if sk_pose is None:
+                    sk_pose = retarget(pose, ch.skeleton, min_visibility=self.min_visibility)
+                    if cache is not None:
+                        cache[key] = sk_pose
+                ch.set_pose(sk_pose)
+            except Exception as exc:  # one bad pose never stops the loop
+                self.failed += 1
+                log.warning("actor %d: pose skipped, retarget failed: %s", pose.actor_id, exc)
+                continue
             changed[name] = sk_pose
         self.last.update(changed)
         return changed

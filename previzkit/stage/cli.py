@@ -62,7 +62,9 @@ from previzkit.takes.cli import take_recording_options
     help="ACTOR_ID=CHARACTER (repeatable); others take free characters.",
 )
 @click.option(
-    "--share", help="Share the set state: bind address for the other views (tcp://*:5560)."
+    "--share",
+    help="Share the set state: a port (loopback only) or a bind address; name this "
+    "machine's stage-network interface (tcp://10.0.0.5:5560) for other machines.",
 )
 @click.option("--peer", "peers", multiple=True, help="Another view's --share address (repeatable).")
 @click.option("--writer", help="This view's id in the shared set state (default host-pid).")

@@ -63,6 +63,7 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
     from previzkit.stage.loop import StageLoop, StageOptions
     from previzkit.stage.plate import PlateReader
     from previzkit.stage.set_save import save_set_state
+    from previzkit.stage.set_saver import SetSaver
     from previzkit.stage.sink import ThreadedSink, VideoSink, rate_for_fps
     from previzkit.stage.sources import open_pose_source
     from previzkit.stage.state import SetState
@@ -120,17 +121,19 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
             holder["saved"] = save_set_state(state, run.set_path)
             log.info("set state saved to %s", holder["saved"])
 
+        saver = SetSaver(state, run.set_path)  # saves the views ask for, in the background
         if run.share is not None or run.peers:
-            from previzkit.stage.sync import StateSync
+            from previzkit.stage.sync import StateSync, share_address
 
             sync = StateSync(
                 state,
                 set_def.name,
-                run.share or "tcp://*:0",
+                share_address(run.share),
                 run.peers,
-                on_save=save if run.save_set else None,
+                on_save=saver if run.save_set else None,
             )
             stack.callback(sync.close)
+            stack.callback(saver.close)
             log.info("set state shared on %s as %r", sync.endpoint, writer)
         opts = StageOptions(
             width=w,
@@ -168,6 +171,9 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
             loop.window = win
         stats = loop.run(run.frames, progress=progress)
         takes = loop.close()
+        saver.close()
+        if saver.saved is not None:
+            holder["saved"] = saver.saved
         if run.save_set and state.edited():
             save()
         return StageResult(stats, loop.index, takes, holder.get("saved"))

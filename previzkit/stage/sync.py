@@ -24,6 +24,7 @@ thread; a poll is non-blocking).
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from previzkit.capture.droplog import DropLog
 from previzkit.core.errors import InputError, PrevizError
 from previzkit.core.optional import require
 from previzkit.core.types import Mat4
@@ -41,6 +43,23 @@ log = logging.getLogger(__name__)
 SCHEMA = "previzkit.setstate"
 VERSION = 2
 PRESENCE_MAX_AGE_S = 2.0
+MAX_MESSAGE_BYTES = 65536  # ZMQ_MAXMSGSIZE of the SUB socket: one edit is < 1 KiB
+MAX_SUBSCRIPTION_BYTES = 4096  # ZMQ_MAXMSGSIZE of the XPUB socket (subscriptions)
+MAX_CLOCK = 2**53  # Lamport clocks: integers exact as floats; beyond is hostile
+MAX_ID_CHARS = 256  # keys, writers, presence names
+SNAPSHOT_INTERVAL_S = 0.5  # at most one snapshot per this, however many subscribe
+SUBSCRIPTIONS_PER_POLL = 256  # subscription messages read per poll (the rest wait)
+SUBSCRIPTION_HWM = 16  # subscription messages queued per connection to the share port
+# physical ranges of the numbers a peer may set (units as in previzkit.stage.state)
+RANGES: dict[str, tuple[float, float]] = {
+    "focal_mm": (1.0, 5000.0),
+    "sensor_width_mm": (1.0, 100.0),
+    "sensor_height_mm": (1.0, 100.0),
+    "focus_m": (0.01, 1e6),
+    "position": (-1e5, 1e5),  # metres
+    "scale": (1e-4, 1e4),
+    "yaw_deg": (-1e6, 1e6),
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,33 @@ class SyncStats:
     malformed: int = 0
     foreign: int = 0
     snapshots: int = 0
+    subscriptions: int = 0  # subscribe messages seen on the share port
+    save_failed: int = 0  # saves asked for that raised (logged, the view goes on)
+
+
+def share_address(share: str | None) -> str:
+    """The address ``--share`` binds: a bare port binds loopback, an address is used as
+    given, none (``--peer`` only) a random loopback port. A wildcard (``*``,
+    ``0.0.0.0``) is logged: the set state has no authentication."""
+    if share is None or not share.strip():
+        return "tcp://127.0.0.1:0"
+    share = share.strip()
+    if share.isdigit():
+        if not 0 <= int(share) <= 65535:
+            raise InputError(f"--share {share}: a port is 0..65535")
+        return f"tcp://127.0.0.1:{int(share)}"
+    if "://" not in share:
+        raise InputError(
+            f"--share {share!r}: expected a port (5560) or an address (tcp://10.0.0.5:5560)"
+        )
+    host = share.split("://", 1)[1].rsplit(":", 1)[0]
+    if host in ("*", "0.0.0.0", "[::]", "::"):
+        log.warning(
+            "set state shared on every interface (%s), without authentication: "
+            "name the stage network's interface instead",
+            share,
+        )
+    return share
 
 
 def _pack(set_name: str, body: dict[str, Any]) -> list[bytes]:
@@ -169,31 +215,59 @@ def decode(frames: list[bytes]) -> tuple[str, Edit | Presence]:
     if op not in (*OPS, "save", "presence"):
         raise InputError(f"set state message: unknown op {op!r}")
     try:
+        writer = _text(body["writer"], "writer")
+        wall = _finite(body.get("wall", 0.0), "wall")
         if op == "presence":
             head = _presence_matrix(body["head"], "head", optional=False)
             assert head is not None
             return op, Presence(
-                str(body["writer"]),
-                str(body.get("name") or ""),
+                writer,
+                _text(body.get("name") or "", "name"),
                 head,
                 _presence_matrix(body.get("left"), "left"),
                 _presence_matrix(body.get("right"), "right"),
-                float(body["wall"]),
+                wall,
             )
         fields = body["fields"]
         if not isinstance(fields, dict):
             raise TypeError(f"fields is {type(fields).__name__}, not a map")
-        e = Edit(
-            str(body["key"]),
-            dict(fields),
-            int(body["clock"]),
-            str(body["writer"]),
-            float(body.get("wall", 0.0)),
-            "edit" if op == "save" else str(op),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
+        clock = body["clock"]
+        if not isinstance(clock, int) or isinstance(clock, bool) or not 0 <= clock <= MAX_CLOCK:
+            raise ValueError(f"clock {clock!r} is not an integer in [0, 2**53]")
+        key = _text(body["key"], "key")
+        _check_ranges(key, fields)
+        e = Edit(key, dict(fields), clock, writer, wall, "edit" if op == "save" else str(op))
+    except InputError:
+        raise
+    except Exception as exc:  # KeyError, TypeError, ValueError, OverflowError...
         raise InputError(f"set state message: bad field ({exc})") from None
     return op, e
+
+
+def _text(v: Any, what: str) -> str:
+    if not isinstance(v, str) or len(v) > MAX_ID_CHARS:
+        raise ValueError(f"{what} is not a string of at most {MAX_ID_CHARS} characters")
+    return v
+
+
+def _finite(v: Any, what: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        raise ValueError(f"{what} {v!r} is not a finite number")
+    return float(v)
+
+
+def _check_ranges(key: str, fields: dict[Any, Any]) -> None:
+    """Numbers a peer sets lie in :data:`RANGES` (physical units); the types and the
+    rest are checked by :func:`previzkit.stage.state.check_fields` on merge."""
+    for f, (lo, hi) in RANGES.items():
+        if f not in fields:
+            continue
+        try:
+            a = np.asarray(fields[f], dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            continue  # not numbers: check_fields names it
+        if a.dtype.kind == "f" and a.size and not (np.all(a >= lo) and np.all(a <= hi)):
+            raise InputError(f"set state message: {key}.{f} outside [{lo:g}, {hi:g}]")
 
 
 class StateSync:
@@ -208,7 +282,7 @@ class StateSync:
         self,
         state: SetState,
         set_name: str,
-        bind: str = "tcp://*:5560",
+        bind: str = "tcp://127.0.0.1:5560",
         peers: list[str] | None = None,
         on_save: Callable[[], None] | None = None,
     ) -> None:
@@ -225,8 +299,14 @@ class StateSync:
         self._pub = self._ctx.socket(zmq.XPUB)
         self._pub.setsockopt(zmq.LINGER, 200)
         self._pub.setsockopt(zmq.XPUB_VERBOSE, 1)  # see every subscribe, not only the first
+        self._pub.setsockopt(zmq.MAXMSGSIZE, MAX_SUBSCRIPTION_BYTES)
+        self._pub.setsockopt(zmq.RCVHWM, SUBSCRIPTION_HWM)  # bounds a flood per poll
         self._sub = self._ctx.socket(zmq.SUB)
         self._sub.setsockopt(zmq.LINGER, 0)
+        self._sub.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        self._droplog = DropLog(log, "set state")
+        self._next_snapshot = 0.0  # monotonic s before which no snapshot is sent
+        self._snapshot_due = False
         self._sub.setsockopt(zmq.SUBSCRIBE, self.topic)
         try:
             self._pub.bind(bind)
@@ -305,21 +385,14 @@ class StateSync:
     def request_save(self) -> None:
         """Ask every view (this one too) that holds a set file to save it."""
         self._send(Edit("save", {}, self.state.clock, self.state.writer, time.time()), "save")
-        if self.on_save is not None:
-            self.on_save()
+        self._save()
 
     def poll(self, timeout: float = 0.0) -> list[Edit]:
         """Handle new subscribers (send them a snapshot) and apply edits that arrived;
         returns the edits applied. Waits at most ``timeout`` s for the first message."""
         zmq = require("zmq", "stage", "the shared set state")
 
-        while self._pub.poll(0, zmq.POLLIN):
-            msg = self._pub.recv()
-            if msg[:1] == b"\x01" and self.topic.startswith(msg[1:]):
-                snap = self.state.snapshot()
-                for e in snap:
-                    self._send(e)
-                self.stats.snapshots += 1
+        self._serve_subscriptions(zmq)
         applied: list[Edit] = []
         wait = int(timeout * 1000)
         while self._sub.poll(wait, zmq.POLLIN):
@@ -334,14 +407,40 @@ class StateSync:
                     self.stats.foreign += 1
                 else:
                     self.stats.malformed += 1
-                if not isinstance(exc, PrevizError):
-                    log.exception("set state: dropped a message that failed")
-                else:
-                    log.warning("set state: dropped: %s", exc)
+                self._droplog.dropped(exc, error=not isinstance(exc, PrevizError))
                 continue
             if done is not None:
                 applied.append(done)
         return applied
+
+    def _serve_subscriptions(self, zmq: Any) -> None:
+        """Read up to :data:`SUBSCRIPTIONS_PER_POLL` subscribe messages; answer them
+        with one snapshot, at most one per :data:`SNAPSHOT_INTERVAL_S` (a subscription
+        flood costs one snapshot per interval, and a late joiner still gets one)."""
+        for _ in range(SUBSCRIPTIONS_PER_POLL):
+            if not self._pub.poll(0, zmq.POLLIN):
+                break
+            msg = self._pub.recv()
+            if msg[:1] == b"\x01" and self.topic.startswith(msg[1:]):
+                self.stats.subscriptions += 1
+                self._snapshot_due = True
+        now = time.monotonic()
+        if self._snapshot_due and now >= self._next_snapshot:
+            for e in self.state.snapshot():
+                self._send(e)
+            self.stats.snapshots += 1
+            self._snapshot_due = False
+            self._next_snapshot = now + SNAPSHOT_INTERVAL_S
+
+    def _save(self) -> None:
+        """Call ``on_save``; a failed save is logged and counted, never raised."""
+        if self.on_save is None:
+            return
+        try:
+            self.on_save()
+        except Exception as exc:
+            self.stats.save_failed += 1
+            log.error("set state: save failed, view goes on: %s", exc)
 
     def _handle(self, frames: list[bytes]) -> Edit | None:
         """Apply one message; the edit if it changed the state."""
@@ -353,8 +452,7 @@ class StateSync:
             self.presences[item.writer] = item
             return None
         if op == "save":
-            if self.on_save is not None:
-                self.on_save()
+            self._save()
             return None
         if self.state.merge(item):
             self.stats.applied += 1

@@ -118,3 +118,49 @@ def test_regression_bad_field_is_a_pose_message_error(key, value):
     payload = msgpack.packb(dict(FIELDS, **{key: value}), use_bin_type=True)
     with pytest.raises(PoseMessageError, match=repr(key)):
         decode(TOPIC, payload)
+
+
+# end to end: whatever the decoder lets through is retargeted and drawn by one stage
+# loop step without raising; a pose that fails to retarget is counted, not raised.
+_landmark_values = st.one_of(
+    st.floats(width=32),
+    st.floats(-2.0, 2.0, width=32),
+    st.sampled_from([0.0, 1.0, -1.0, 999.0, 1e-38, 3e38]),
+)
+
+
+@pytest.mark.gl
+def test_fuzz_decoded_message_through_one_loop_step(gl, tmp_path):
+    from previzkit.stage.loop import StageLoop, StageOptions
+    from tests.helpers.hostile import SIZE, PushSource, hostile_set
+
+    source = PushSource()
+    with StageLoop(gl, hostile_set(tmp_path), source, StageOptions(*SIZE)) as loop:
+
+        @fuzz_settings(0.2)
+        @given(
+            st.lists(_landmark_values, min_size=99, max_size=99),
+            st.lists(_landmark_values, min_size=99, max_size=99),
+            st.floats(),
+            mutated_bytes(PAYLOAD, max_ops=3),
+        )
+        def one(world, img, conf, mutated):
+            fields = dict(
+                FIELDS,
+                world=np.asarray(world, "<f4").tobytes(),
+                img=np.asarray(img, "<f4").tobytes(),
+                conf=conf,
+            )
+            for payload in (msgpack.packb(fields, use_bin_type=True), mutated):
+                try:
+                    msg = decode(TOPIC, payload)
+                except PoseMessageError:
+                    continue
+                source.push(msg.pose)
+                failed = loop.actors.failed
+                assert loop.step()
+                assert loop.actors.failed == failed  # valid by value: retargets
+                joints = loop.drawables.characters["ALEX"].joint_positions()
+                assert np.all(np.isfinite(joints))
+
+        one()

@@ -88,7 +88,7 @@ def test_stage_cli_saves_the_set_on_request_with_no_edits_is_a_noop(small_set, w
         (["--poses", "{track}", "-o", "{tmp}/x.avi2"], "expected .mp4 or .mov"),
         (["--poses", "{track}", "--frames", "0"], "--frames must be >= 1"),
         (["--poses", "{track}", "--start-tc", "00:00:00:99", "-o", "{tmp}/x.mp4"], "00:00:00:99"),
-        (["--poses", "{track}", "--share", "nonsense"], "cannot bind 'nonsense'"),
+        (["--poses", "{track}", "--share", "nonsense"], "--share 'nonsense': expected a port"),
     ],
 )
 def test_stage_cli_errors_name_the_input(
