@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from previzkit.core.errors import InputError
+from previzkit.core.errors import InputError, MissingFileError
 
 
 def write_text_atomic(
@@ -43,11 +43,12 @@ def write_text_atomic(
 
 
 def _target(path: str | Path) -> Path:
-    """``path`` as a Path, refused with one :class:`InputError` where it cannot be
-    written: its folder missing (or a file), or ``path`` itself a folder."""
+    """``path`` as a Path, refused where it cannot be written: its folder missing (or a
+    file): :class:`MissingFileError` (an OSError too, as before); ``path`` a folder:
+    :class:`InputError`."""
     out = Path(path)
     if not out.parent.is_dir():
-        raise InputError(f"output {out}: folder {out.parent} does not exist")
+        raise MissingFileError(f"output {out}: folder {out.parent} does not exist")
     if out.is_dir():
         raise InputError(f"output {out} is a folder; give a file name")
     return out
