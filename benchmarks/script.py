@@ -113,7 +113,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=120)
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument(
+        "--boneyards", action="store_true", help="Time a 2 MB screenplay full of boneyards."
+    )
     args = ap.parse_args()
+    if args.boneyards:
+        from tests.helpers.boneyards import boneyard_script
+
+        text = boneyard_script(2_000_000)
+        t = best(lambda: parse(text), 3)
+        n = len(parse(text).boneyard)
+        print(f"boneyards: {len(text) / 1e6:.1f} MB, {n} boneyards, parse {t * 1e3:.0f} ms")
+        return
 
     text = generate(args.pages)
     script = parse(text)

@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
+    except click.BadParameter as exc:  # a bad option value: one line naming the option
+        click.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+        return 2
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code

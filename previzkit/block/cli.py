@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from previzkit.core.cli_types import FRAMES, MSAA
 from previzkit.core.errors import InputError
 from previzkit.core.optional import ensure
 from previzkit.core.sizes import parse_size
@@ -60,7 +61,7 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 )
 @click.option(
     "--frames",
-    type=click.IntRange(min=1),
+    type=FRAMES,
     default=None,
     help="Stop after N frames (default: until the session or the replay ends, or Ctrl-C).",
 )
@@ -74,7 +75,7 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 )
 @click.option(
     "--msaa",
-    type=click.IntRange(min=0, max=16),
+    type=MSAA,
     default=4,
     show_default=True,
     help="Samples per pixel of the eye images (0 or 1: off).",

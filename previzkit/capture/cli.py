@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import click
 
+from previzkit.core.cli_types import FRAMES, Finite
 from previzkit.core.errors import InputError
 from previzkit.core.optional import ensure
 from previzkit.core.types import CommandT
@@ -62,28 +63,28 @@ def camera_options(command: CommandT) -> CommandT:
     """``--fov``/``--focal-px``, ``--camera-height``, ``--camera-tilt``: the capture camera."""
     command = click.option(
         "--camera-tilt",
-        type=click.FloatRange(-90, 90, min_open=True, max_open=True),
+        type=Finite(-90, 90, lo_open=True, hi_open=True),
         default=None,
         metavar="DEG",
         help="Camera pitch below the horizon, degrees (positive looking down).",
     )(command)
     command = click.option(
         "--camera-height",
-        type=click.FloatRange(0, min_open=True),
+        type=Finite(0, lo_open=True),
         default=None,
         metavar="M",
         help="Lens height above the floor, metres.",
     )(command)
     command = click.option(
         "--focal-px",
-        type=click.FloatRange(0, min_open=True),
+        type=Finite(0, lo_open=True),
         default=None,
         metavar="PX",
         help="Focal length in pixels of the frame (instead of --fov).",
     )(command)
     return click.option(
         "--fov",
-        type=click.FloatRange(1, 179, min_open=True, max_open=True),
+        type=Finite(1, 179, lo_open=True, hi_open=True),
         default=None,
         metavar="DEG",
         help="Horizontal field of view, degrees (default: a still's EXIF or the "
@@ -221,14 +222,14 @@ class _CaptureCommand(click.Command):
 )
 @click.option(
     "--min-height",
-    type=click.FloatRange(0, min_open=True),
+    type=Finite(0, lo_open=True),
     default=0.1,
     show_default=True,
     help="Smallest person searched for: a fraction of the frame height, or pixels when > 1.",
 )
 @click.option(
     "--max-coast",
-    type=click.FloatRange(0),
+    type=Finite(0),
     default=1.0,
     show_default=True,
     metavar="S",
@@ -236,11 +237,14 @@ class _CaptureCommand(click.Command):
 )
 @click.option("--no-filter", is_flag=True, help="Skip the One Euro filter.")
 @click.option(
-    "--min-cutoff", type=float, default=None, help="One Euro min cutoff (Hz) for image landmarks."
+    "--min-cutoff",
+    type=Finite(),
+    default=None,
+    help="One Euro min cutoff (Hz) for image landmarks.",
 )
 @click.option(
     "--beta",
-    type=float,
+    type=Finite(),
     default=None,
     help="One Euro speed coefficient (1/px) for image landmarks.",
 )
@@ -249,7 +253,7 @@ class _CaptureCommand(click.Command):
 @click.option(
     "--frames",
     "max_frames",
-    type=click.IntRange(1),
+    type=FRAMES,
     default=None,
     help="Stop after this many frames.",
 )

@@ -21,6 +21,8 @@ def create_keys(folder: str | Path, name: str) -> tuple[Path, Path]:
     if not name or "/" in name or name.startswith("."):
         raise InputError(f"key name {name!r} must be a plain file name")
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"keys folder {folder} is a file: give a folder to write the keys in")
     folder.mkdir(parents=True, exist_ok=True)
     public, secret = folder / f"{name}.key", folder / f"{name}.key_secret"
     for p in (public, secret):

@@ -8,6 +8,7 @@ from typing import overload
 import click
 import numpy as np
 
+from previzkit.core.cli_types import Finite
 from previzkit.core.errors import InputError
 from previzkit.core.sizes import parse_size
 
@@ -61,35 +62,37 @@ def composite() -> None:
 )
 @click.option(
     "--tolerance",
-    type=float,
+    type=Finite(),
     default=0.1,
     show_default=True,
     help="Cb/Cr distance (in units of the screen's chroma) keyed fully out.",
 )
 @click.option(
     "--softness",
-    type=float,
+    type=Finite(),
     default=0.2,
     show_default=True,
     help="Width of the soft ramp beyond the tolerance.",
 )
 @click.option(
     "--screen-min",
-    type=float,
+    type=Finite(),
     default=0.5,
     show_default=True,
     help="Darkest screen (x the key colour's chroma) keyed out: shadows, fall-off.",
 )
 @click.option(
     "--screen-max",
-    type=float,
+    type=Finite(),
     default=1.5,
     show_default=True,
     help="Brightest screen (x the key colour's chroma) keyed out: hotspots.",
 )
-@click.option("--clip-black", type=float, default=0.0, show_default=True)
-@click.option("--clip-white", type=float, default=1.0, show_default=True)
-@click.option("--spill", type=float, default=1.0, show_default=True, help="Spill suppression 0..1.")
+@click.option("--clip-black", type=Finite(), default=0.0, show_default=True)
+@click.option("--clip-white", type=Finite(), default=1.0, show_default=True)
+@click.option(
+    "--spill", type=Finite(), default=1.0, show_default=True, help="Spill suppression 0..1."
+)
 @click.option("--choke", type=int, default=0, show_default=True, help="Pixels; negative grows.")
 @click.option("--blur", type=int, default=0, show_default=True, help="Matte blur radius, pixels.")
 @click.option("--garbage", type=click.Path(path_type=Path), help="Garbage matte: black = remove.")
@@ -178,7 +181,7 @@ def over_cmd(fg, bg, output, premultiplied, backend) -> None:
 @click.option("--slope", help="ASC CDL slope: S or R,G,B.")
 @click.option("--offset", help="ASC CDL offset: O or R,G,B.")
 @click.option("--power", help="ASC CDL power: P or R,G,B.")
-@click.option("--saturation", type=float, default=1.0, show_default=True)
+@click.option("--saturation", type=Finite(), default=1.0, show_default=True)
 @backend_option
 def grade_cmd(image, output, lut, slope, offset, power, saturation, backend) -> None:
     """Grade IMAGE with an ASC CDL and/or a .cube LUT."""

@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from previzkit.core.errors import InputError, MissingFileError
+
 
 def write_text_atomic(
     path: str | Path, text: str, check: Callable[[Path], object] | None = None
@@ -22,7 +24,7 @@ def write_text_atomic(
     flushed to disk, checked by ``check(temporary path)`` (which raises to refuse it),
     renamed over ``path``, then the folder synced. The temporary file never stays
     behind; OSError and whatever ``check`` raises pass through, ``path`` untouched."""
-    out = Path(path)
+    out = _target(path)
     fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name.lstrip('.')}.", suffix=".tmp")
     tmp = Path(name)
     try:
@@ -37,6 +39,18 @@ def write_text_atomic(
         with contextlib.suppress(OSError):
             tmp.unlink()
     _fsync_dir(out.parent)
+    return out
+
+
+def _target(path: str | Path) -> Path:
+    """``path`` as a Path, refused where it cannot be written: its folder missing (or a
+    file): :class:`MissingFileError` (an OSError too, as before); ``path`` a folder:
+    :class:`InputError`."""
+    out = Path(path)
+    if not out.parent.is_dir():
+        raise MissingFileError(f"output {out}: folder {out.parent} does not exist")
+    if out.is_dir():
+        raise InputError(f"output {out} is a folder; give a file name")
     return out
 
 
@@ -57,7 +71,7 @@ def replacing(path: str | Path) -> Iterator[Path]:
     same), for the caller to write; when the block ends normally it is fsynced and
     renamed over ``path`` (the folder synced); when it raises, it is removed and
     ``path`` is untouched (an interrupted render never leaves a truncated file)."""
-    out = Path(path)
+    out = _target(path)
     fd, name = tempfile.mkstemp(
         dir=out.parent, prefix=f".{out.stem.lstrip('.')}.partial.", suffix=out.suffix
     )

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from previzkit.core.cli_types import CRF, X264_PRESET, Finite
 from previzkit.core.optional import ensure
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,8 +39,12 @@ def cut() -> None:
 @click.option("--script", "-s", "script", required=True, help="Fountain screenplay.")
 @click.option("--plan", help="Shot plan YAML (default: planned from the script).")
 @click.option("-o", "--output", required=True, help="Output cut (.otio, .edl, .xml, ...).")
-@click.option("--min-shot", default=1.0, show_default=True, help="Shortest shot (s).")
-@click.option("--slate", default=2.0, show_default=True, help="Slate card between scenes (s).")
+@click.option(
+    "--min-shot", type=Finite(), default=1.0, show_default=True, help="Shortest shot (s)."
+)
+@click.option(
+    "--slate", type=Finite(), default=2.0, show_default=True, help="Slate card between scenes (s)."
+)
 @click.option("--record-start", default="01:00:00:00", show_default=True)
 @click.option("--explain", is_flag=True, help="Print each take's score and why.")
 @style_option
@@ -108,7 +113,7 @@ def styles_cmd() -> None:
 )
 @click.option(
     "--threshold",
-    type=float,
+    type=Finite(),
     help="Hard-cut floor: adaptive, a fraction of the footage's local contrast "
     "[0.12]; content, 8-bit levels [10]. Lower finds more.",
 )
@@ -142,21 +147,22 @@ def detect_cmd(
 @click.option("-o", "--output", required=True, help="Output MP4.")
 @click.option("--size", default="640x360", show_default=True, help="WIDTHxHEIGHT.")
 @click.option("--no-burn-ins", is_flag=True, help="Leave out the burn-ins.")
-@click.option("--preset", default="veryfast", show_default=True, help="x264 preset.")
-@click.option("--crf", default=23, show_default=True, help="x264 quality (lower: better).")
+@click.option(
+    "--preset", type=X264_PRESET, default="veryfast", show_default=True, help="x264 preset."
+)
+@click.option(
+    "--crf", type=CRF, default=23, show_default=True, help="x264 quality (lower: better)."
+)
 def render_cmd(
     cut_file: str, output: str, size: str, no_burn_ins: bool, preset: str, crf: int
 ) -> None:
     """Render CUT to an MP4 with burn-ins, slate cards and sound."""
     ensure("edit", "rendering the cut", "opentimelineio", "timecode", "av", "PIL")
-    from previzkit.core.errors import InputError
     from previzkit.core.progress import bar
+    from previzkit.core.sizes import parse_size
     from previzkit.edit.render import RenderOptions, render_cut
 
-    try:
-        w, h = (int(v) for v in size.lower().split("x"))
-    except ValueError:
-        raise InputError(f"--size {size!r}: expected WIDTHxHEIGHT, e.g. 1280x720") from None
+    w, h = parse_size(size, example="1280x720")
     with bar("rendering", unit="frame") as progress:
         opts = RenderOptions(w, h, crf=crf, preset=preset, burn_ins=not no_burn_ins)
         path = render_cut(cut_file, output, opts, progress)

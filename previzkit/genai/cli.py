@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from previzkit.core.cli_types import Finite
 from previzkit.core.errors import InputError
 from previzkit.core.optional import ensure
 
@@ -43,7 +44,7 @@ def genai() -> None:
 )
 @click.option("--steps", default=4000, show_default=True, help="Total training steps.")
 @click.option(
-    "--minutes", type=float, default=None, help="Stop after this many minutes (saves first)."
+    "--minutes", type=Finite(), default=None, help="Stop after this many minutes (saves first)."
 )
 @click.option("--batch", default=8, show_default=True)
 @click.option(
@@ -52,10 +53,11 @@ def genai() -> None:
     show_default=True,
     help="Training crop size in pixels (multiple of the stride).",
 )
-@click.option("--lr", default=2e-4, show_default=True)
+@click.option("--lr", type=Finite(), default=2e-4, show_default=True)
 @click.option("--seed", default=0, show_default=True)
 @click.option(
     "--holdout",
+    type=Finite(),
     default=0.25,
     show_default=True,
     help="Fraction of columns (right strip) held out for eval.",
@@ -110,7 +112,11 @@ def train(image: str, out: str, channels: str | None, resume: bool, **kw: object
     help="Horizon blend: ground model below the horizon.",
 )
 @click.option(
-    "--ground-gain", default=1.0, show_default=True, help="Horizon blend: ground brightness factor."
+    "--ground-gain",
+    type=Finite(),
+    default=1.0,
+    show_default=True,
+    help="Horizon blend: ground brightness factor.",
 )
 @click.option(
     "--horizon", is_flag=True, help="Horizon blend with a flat ground colour (or --ground)."
@@ -143,9 +149,11 @@ def sample(
     from previzkit.genai.horizon import HorizonBlend, apply_horizon
     from previzkit.genai.panorama import ground_texture
     from previzkit.genai.sample import generate, parse_size
+    from previzkit.genai.train import resolve_device
     from previzkit.media.image import write_image
 
     w, h = parse_size(size)
+    device = str(resolve_device(device))
     img = generate(model, seed, w, h, wrap_x=not no_wrap, wrap_y=tile, device=device)
     if horizon or ground_model:
         blend = HorizonBlend(ground_model=ground_model, ground_gain=ground_gain)
@@ -167,11 +175,17 @@ def sample(
 @genai.command("eval")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("image")
-@click.option("--tiles", default=32, show_default=True, help="Tiles per set.")
-@click.option("--tile-size", default=128, show_default=True)
+@click.option(
+    "--tiles", type=click.IntRange(1, 4096), default=32, show_default=True, help="Tiles per set."
+)
+@click.option("--tile-size", type=click.IntRange(8, 4096), default=128, show_default=True)
 @click.option("--seed", default=0, show_default=True)
 @click.option(
-    "--seam-seeds", default=16, show_default=True, help="Panoramas pooled for the seam figures."
+    "--seam-seeds",
+    type=click.IntRange(1, 4096),
+    default=16,
+    show_default=True,
+    help="Panoramas pooled for the seam figures.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def eval_(

@@ -88,11 +88,17 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise InputError(f"device: {name!r} asked for but torch sees no CUDA GPU")
+        raise InputError(f"--device {name!r}: torch sees no CUDA GPU")
     try:
-        return torch.device(name)
+        device = torch.device(name)
     except RuntimeError as exc:
-        raise InputError(f"device: {name!r} is not a torch device ({exc})") from exc
+        raise InputError(f"--device {name!r} is not a torch device ({exc})") from exc
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise InputError(
+            f"--device {name!r}: torch sees {torch.cuda.device_count()} CUDA GPU(s), "
+            f"cuda:0 to cuda:{torch.cuda.device_count() - 1}"
+        )
+    return device
 
 
 def to_tensor(img: np.ndarray) -> torch.Tensor:

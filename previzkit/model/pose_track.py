@@ -145,7 +145,24 @@ def decode_frame(payload: bytes) -> PoseFrame:
 
 
 def _read_header(f: BinaryIO, path: Path) -> dict[str, Any]:
-    return read_header(f, str(path), MAGIC, VERSION, ("pose track", "pose track"), TrackError)
+    """The header's fields, checked: ``width``/``height`` whole numbers >= 0, ``fps`` a
+    finite number > 0 (where present)."""
+    meta = read_header(f, str(path), MAGIC, VERSION, ("pose track", "pose track"), TrackError)
+    for key in ("width", "height"):
+        v = meta.get(key, 0)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise TrackError(
+                f"pose track {path}: header {key} must be a whole number >= 0, got {v!r}"
+            )
+    fps = meta.get("fps", 30.0)
+    if (
+        isinstance(fps, bool)
+        or not isinstance(fps, int | float)
+        or not math.isfinite(fps)
+        or fps <= 0
+    ):
+        raise TrackError(f"pose track {path}: header fps must be a number > 0, got {fps!r}")
+    return meta
 
 
 def _records(f: BinaryIO, path: Path) -> Iterator[tuple[int, PoseFrame | None]]:

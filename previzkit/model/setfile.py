@@ -43,6 +43,7 @@ import numpy as np
 from previzkit.core.errors import InputError, SetFileError
 from previzkit.core.geometry import euler_to_quat, look_at, pose_matrix
 from previzkit.core.types import Mat4
+from previzkit.core.yaml_numbers import with_yaml12_floats
 from previzkit.model.camera import SENSORS_MM, Lens
 
 MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl", ".off")
@@ -249,7 +250,8 @@ def load_set(path: str | Path) -> SetDef:
 
 
 def _unique_key_loader() -> type[Any]:
-    """A SafeLoader that refuses duplicate mapping keys (YAML would keep the last)."""
+    """A SafeLoader that refuses duplicate mapping keys (YAML would keep the last) and
+    reads YAML 1.2 exponent floats (``1e2``)."""
     import yaml
 
     class UniqueKeyLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML is untyped
@@ -274,7 +276,7 @@ def _unique_key_loader() -> type[Any]:
             mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
             return mapping
 
-    return UniqueKeyLoader
+    return with_yaml12_floats(UniqueKeyLoader)
 
 
 def parse_set(

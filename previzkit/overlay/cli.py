@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from previzkit.core.cli_types import FRAMES, Finite
 from previzkit.core.errors import InputError
 from previzkit.core.optional import ensure
 from previzkit.takes.cli import take_recording_options
@@ -131,14 +132,14 @@ _KEY_OPTS = (
         "--key-color",
         help="Screen colour R,G,B or #rrggbb (sRGB 0..255); default: estimated from the plate.",
     ),
-    click.option("--tolerance", type=float, help="Screen distance keyed fully out [0.1]."),
-    click.option("--softness", type=float, help="Width of the soft ramp beyond it [0.2]."),
+    click.option("--tolerance", type=Finite(), help="Screen distance keyed fully out [0.1]."),
+    click.option("--softness", type=Finite(), help="Width of the soft ramp beyond it [0.2]."),
     click.option(
         "--screen-min",
-        type=float,
+        type=Finite(),
         help="Darkest screen (x the key colour's chroma) still keyed out: shadows [0.5].",
     ),
-    click.option("--spill", type=float, help="Despill strength 0..1 [1]."),
+    click.option("--spill", type=Finite(), help="Despill strength 0..1 [1]."),
     click.option("--choke", type=int, help="Erode the matte by N px; negative grows [0]."),
     click.option("--blur", type=int, help="Matte blur radius, px [0]."),
     click.option(
@@ -151,7 +152,7 @@ _KEY_OPTS = (
         help="Polygon coordinates: 0..1 of the frame, or pixels [normalized].",
     ),
     click.option(
-        "--shadow-pass", type=float, help="0..1: keep the screen's shadows over the set [0]."
+        "--shadow-pass", type=Finite(), help="0..1: keep the screen's shadows over the set [0]."
     ),
     click.option(
         "--key-every-frame",
@@ -310,7 +311,7 @@ def key_cmd(camera, plate, frame, screen, output, matte_out, key):
 )
 @click.option(
     "--track-horizon",
-    type=float,
+    type=Finite(),
     default=0.4,
     show_default=True,
     help="Seconds to predict the camera through a tracking loss before the overlay fades "
@@ -331,7 +332,7 @@ def key_cmd(camera, plate, frame, screen, output, matte_out, key):
 )
 @click.option(
     "--actor-depth",
-    type=float,
+    type=Finite(),
     default=3.0,
     show_default=True,
     help="The actor's distance in front of the camera, metres.",
@@ -342,7 +343,7 @@ def key_cmd(camera, plate, frame, screen, output, matte_out, key):
     default=None,
     help="Draw the set's sky and floor (default: with a green/blue screen).",
 )
-@click.option("--frames", type=int, help="Stop after N frames.")
+@click.option("--frames", type=FRAMES, help="Stop after N frames.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the overlay as MP4.")
 @click.option("--window", is_flag=True, help="Show it in a desktop window (close to stop).")
 @take_recording_options("overlay, plate, camera track")
@@ -500,7 +501,7 @@ def run(
 )
 @click.option(
     "--sensor-width-mm",
-    type=float,
+    type=Finite(),
     default=24.89,
     show_default=True,
     help="Sensor width the image spans, for the focal length in mm.",

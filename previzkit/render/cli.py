@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
+from previzkit.core.cli_types import FPS, FRAMES, MSAA, Finite
 from previzkit.core.errors import InputError
 from previzkit.core.optional import ensure
-from previzkit.core.sizes import parse_size
+from previzkit.core.sizes import check_size, parse_size
 
 
 @click.command(
@@ -27,9 +28,9 @@ from previzkit.core.sizes import parse_size
 )
 @click.option("--size", default="1920x1080", show_default=True, help="Image size WxH in pixels.")
 @click.option(
-    "--frames", type=int, default=None, help="Frames in a clip (default 48 for video outputs)."
+    "--frames", type=FRAMES, default=None, help="Frames in a clip (default 48 for video outputs)."
 )
-@click.option("--fps", type=float, default=24.0, show_default=True, help="Clip frame rate.")
+@click.option("--fps", type=FPS, default=24.0, show_default=True, help="Clip frame rate.")
 @click.option(
     "--move",
     type=click.Choice(["orbit", "dolly", "static"]),
@@ -39,7 +40,7 @@ from previzkit.core.sizes import parse_size
 )
 @click.option(
     "--amount",
-    type=float,
+    type=Finite(-1e6, 1e6),
     default=None,
     help="Size of the move: degrees for orbit (30), metres for dolly (1.5).",
 )
@@ -49,11 +50,11 @@ from previzkit.core.sizes import parse_size
     help="Side-by-side stereo pair (left eye left), each eye --size; eyes --ipd apart.",
 )
 @click.option(
-    "--ipd", type=float, default=63.0, show_default=True, help="Interpupillary distance, mm."
+    "--ipd", type=Finite(), default=63.0, show_default=True, help="Interpupillary distance, mm."
 )
 @click.option(
     "--msaa",
-    type=int,
+    type=MSAA,
     default=4,
     show_default=True,
     help="Multisample anti-aliasing samples (0 = off).",
@@ -76,6 +77,8 @@ def render(
     from previzkit.render import offline
 
     width, height = parse_size(size)
+    if stereo:  # the pair is one image twice as wide
+        check_size(2 * width, height, "--size (twice as wide with --stereo)")
     ipd_m = ipd / 1000.0 if stereo else None
     offline.check_ipd(ipd_m)
     is_video = output.suffix.lower() in offline.VIDEO_SUFFIXES

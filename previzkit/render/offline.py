@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from previzkit.core.atomic import replacing
 from previzkit.core.errors import InputError
 from previzkit.core.geometry import axis_rotation, look_at
 from previzkit.core.progress import ProgressFn
@@ -160,7 +161,9 @@ def render_still(
         image = render_frame(
             renderer, cam.camera_to_world(), cam.lens, width, height, samples, (cam.name,), ipd_m
         )
-    return write_image(output, image)
+    with replacing(output) as partial:
+        write_image(partial, image)
+    return output
 
 
 def render_clip(
@@ -190,8 +193,14 @@ def render_clip(
     cam = pick_camera(set_def, camera)
     with (
         _renderer(set_def, ctx) as renderer,
+        replacing(output) as partial,
         VideoWriter(
-            output, width * (2 if ipd_m is not None else 1), height, fps, crf=crf, preset="veryfast"
+            partial,
+            width * (2 if ipd_m is not None else 1),
+            height,
+            fps,
+            crf=crf,
+            preset="veryfast",
         ) as writer,
     ):
         for i in range(frames):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from previzkit.core.cli_types import Finite
+
 FOUNTAIN = click.Path(path_type=Path, dir_okay=False)
 
 
@@ -34,14 +36,14 @@ def script() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option(
     "--wpm",
-    type=click.FloatRange(min=1.0),
+    type=Finite(1.0),
     default=150.0,
     show_default=True,
     help="Dialogue words per minute.",
 )
 @click.option(
     "--action-line-s",
-    type=click.FloatRange(min=0.0),
+    type=Finite(0.0),
     default=1.5,
     show_default=True,
     help="Seconds per printed action line.",

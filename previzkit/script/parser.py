@@ -71,12 +71,14 @@ def _cut_boneyard(
     spans: list[tuple[int, int]] = []
     bones: list[Boneyard] = []
     pos = 0
+    line_idx = 0  # lines before ``pos``: counted as the scan moves on (linear time)
     while True:
         start = text.find("/*", pos)
         if start < 0:
             break
         end = text.find("*/", start + 2)
-        line_no = numbers[text.count("\n", 0, start)]
+        line_idx += text.count("\n", pos, start)
+        line_no = numbers[line_idx]
         if end < 0:
             if warnings is None:
                 break
@@ -88,6 +90,7 @@ def _cut_boneyard(
             break
         spans.append((start, end + 2))
         bones.append(Boneyard(text[start + 2 : end], line_no))
+        line_idx += text.count("\n", start, end + 2)
         pos = end + 2
     kept: list[str] = []
     nums: list[int] = []

@@ -466,8 +466,7 @@ def save_shot_plan(plan: ShotPlan, path: str | Path) -> Path:
         "# covers: source line numbers in the screenplay; side: camera side of the axis\n"
     )
     text = dump_yaml(plan_to_dict(plan))
-    path.write_text(header + text, encoding="utf-8")
-    return path
+    return write_text_atomic(path, header + text)
 
 
 def load_shot_plan(path: str | Path) -> ShotPlan:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from previzkit.core.errors import InputError
+from previzkit.core.cli_types import FPS, FRAMES, MSAA
 from previzkit.core.optional import ensure
 from previzkit.core.sizes import parse_size
 from previzkit.takes.cli import take_recording_options
@@ -37,7 +37,7 @@ from previzkit.takes.cli import take_recording_options
 @click.option(
     "--plate", type=click.Path(path_type=Path), help="Camera plate video to composite over."
 )
-@click.option("--frames", type=int, default=None, help="Stop after N frames.")
+@click.option("--frames", type=FRAMES, default=None, help="Stop after N frames.")
 @click.option(
     "-o",
     "--output",
@@ -48,7 +48,7 @@ from previzkit.takes.cli import take_recording_options
 @click.option("--stats", is_flag=True, help="Print latency p50/p99 per stage at the end.")
 @click.option("--camera", "-c", help="Set camera to render through (default: the set's default).")
 @click.option("--size", default="1280x720", show_default=True, help="Output size WxH.")
-@click.option("--fps", type=float, default=None, help="Loop rate (default: the pose source's).")
+@click.option("--fps", type=FPS, default=None, help="Loop rate (default: the pose source's).")
 @click.option(
     "--realtime/--fast",
     default=False,
@@ -73,7 +73,7 @@ from previzkit.takes.cli import take_recording_options
 )
 @click.option("--headset", is_flag=True, help="Also render to the OpenXR headset.")
 @click.option("--window", is_flag=True, help="Also show the output in a desktop window.")
-@click.option("--msaa", type=int, default=0, show_default=True, help="MSAA samples (0 = off).")
+@click.option("--msaa", type=MSAA, default=0, show_default=True, help="MSAA samples (0 = off).")
 def stage(
     set_file,
     poses,
@@ -108,10 +108,6 @@ def stage(
     from previzkit.stage.actors import parse_actor_map
     from previzkit.stage.session import StageRun, run_stage
 
-    if frames is not None and frames < 1:
-        raise InputError(f"--frames must be >= 1, got {frames}")
-    if msaa < 0:
-        raise InputError(f"--msaa must be >= 0, got {msaa}")
     ensure("stage", "the stage loop", "moderngl", "trimesh", "timecode")
     if subscribe or share or peers:
         ensure("stage", "pose streams and the shared set state", "zmq", "msgpack")

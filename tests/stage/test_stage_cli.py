@@ -86,7 +86,7 @@ def test_stage_cli_saves_the_set_on_request_with_no_edits_is_a_noop(small_set, w
         (["--poses", "{track}", "--plate", "{track}"], "plate"),
         (["--poses", "{track}", "-o", "{tmp}/nodir/x.mp4"], "does not exist"),
         (["--poses", "{track}", "-o", "{tmp}/x.avi2"], "expected .mp4 or .mov"),
-        (["--poses", "{track}", "--frames", "0"], "--frames must be >= 1"),
+        (["--poses", "{track}", "--frames", "0"], "'--frames': 0 is not in the range"),
         (["--poses", "{track}", "--start-tc", "00:00:00:99", "-o", "{tmp}/x.mp4"], "00:00:00:99"),
         (["--poses", "{track}", "--share", "nonsense"], "--share 'nonsense': expected a port"),
     ],

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from previzkit.core.atomic import replacing
 from previzkit.core.errors import ExportError
 from previzkit.core.optional import require
 from previzkit.core.registry import Registry
@@ -82,13 +83,14 @@ def export(timeline: Any, path: str | Path, fmt: str | None = None) -> Path:
     if exporter.name == "otio":  # media relative to the cut: a moved project still plays
         shaped = relativize(shaped, out.resolve().parent)
     try:
-        if exporter.finish is not None:
-            text = otio.adapters.write_to_string(shaped, exporter.adapter, **exporter.options)
-            out.write_text(exporter.finish(text, timeline), encoding="utf-8")
-        else:
-            otio.adapters.write_to_file(
-                shaped, str(out), adapter_name=exporter.adapter, **exporter.options
-            )
+        with replacing(out) as partial:  # the old file stays until the new one is whole
+            if exporter.finish is not None:
+                text = otio.adapters.write_to_string(shaped, exporter.adapter, **exporter.options)
+                partial.write_text(exporter.finish(text, timeline), encoding="utf-8")
+            else:
+                otio.adapters.write_to_file(
+                    shaped, str(partial), adapter_name=exporter.adapter, **exporter.options
+                )
     except (otio.exceptions.OTIOError, ValueError, KeyError, TypeError) as exc:
         raise ExportError(f"{out}: {exporter.name} export failed: {exc}") from exc
     return out

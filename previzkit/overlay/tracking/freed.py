@@ -173,6 +173,8 @@ class LensTable:
         for name in ("zoom", "focus"):
             pts = getattr(self, name)
             xs = [p[0] for p in pts]
+            if not all(math.isfinite(v) for p in pts for v in p[:2]):
+                raise TrackingError(f"lens table {name}: counts and values must be finite numbers")
             if len(pts) < 2 or any(b <= a for a, b in itertools.pairwise(xs)):
                 raise TrackingError(f"lens table {name}: needs >= 2 points with rising counts")
             if any(p[1] <= 0 for p in pts):
@@ -199,18 +201,22 @@ def load_lens_table(path: str | Path) -> tuple[LensTable, tuple[float, float]]:
     import yaml
 
     from previzkit.core.errors import MissingFileError
+    from previzkit.core.yaml_numbers import with_yaml12_floats
 
     path = Path(path)
     if not path.is_file():
         raise MissingFileError(f"lens table {path} does not exist")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        doc = yaml.load(text, Loader=with_yaml12_floats(yaml.SafeLoader)) or {}
         table = LensTable(
             zoom=[(float(a), float(b)) for a, b in doc.get("zoom", LensTable.zoom)],
             focus=[(float(a), float(b)) for a, b in doc.get("focus", LensTable.focus)],
         )
         w, h = doc.get("sensor_mm", (24.89, 18.66))
         sensor = (float(w), float(h))
+        if not all(math.isfinite(v) and v > 0 for v in sensor):
+            raise TrackingError(f"sensor_mm must be two numbers > 0, got {[w, h]}")
     except TrackingError as exc:
         raise TrackingError(f"lens table {path}: {exc}") from None
     except (yaml.YAMLError, AttributeError, TypeError, ValueError) as exc:

@@ -1,0 +1,91 @@
+"""An interrupted ``previzkit cut render`` leaves the previous previz.mp4 byte-identical.
+
+A real ``python -m previzkit cut render`` subprocess renders a cut (one take and a long
+slate card) over an existing previz.mp4; once its partial file (the hidden temporary
+name :func:`previzkit.core.atomic.replacing` gives it) has grown past the MP4 header,
+it is sent SIGKILL or SIGINT. SIGINT cleans the partial file up; SIGKILL cannot, and
+leaves only that hidden partial beside the untouched output.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+otio = pytest.importorskip("opentimelineio")
+pytest.importorskip("av")
+
+ROOT = Path(__file__).resolve().parents[2]
+FPS = 24
+SLATE = 4800  # frames of slate card: minutes of encoding, killed long before the end
+
+
+def _cut(tmp: Path) -> Path:
+    """A cut of one 24-frame take and a long slate card, written as .otio."""
+    from previzkit.edit.synthetic import write_take_video
+
+    video = write_take_video(tmp / "take.mp4", FPS, FPS)
+    whole = otio.opentime.TimeRange(
+        otio.opentime.RationalTime(0, FPS), otio.opentime.RationalTime(FPS, FPS)
+    )
+    clip = otio.schema.Clip(
+        name="take",
+        media_reference=otio.schema.ExternalReference(
+            target_url=video.resolve().as_uri(), available_range=whole
+        ),
+        source_range=whole,
+    )
+    gap = otio.schema.Gap(
+        source_range=otio.opentime.TimeRange(duration=otio.opentime.RationalTime(SLATE, FPS))
+    )
+    gap.metadata["previzkit"] = {"slate": {"scene": "1", "heading": "INT. ROOM - DAY"}}
+    track = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    track.extend([clip, gap])
+    timeline = otio.schema.Timeline(name="kill test", tracks=[track])
+    path = tmp / "cut.otio"
+    otio.adapters.write_to_file(timeline, str(path))
+    return path
+
+
+def _partials(folder: Path) -> list[Path]:
+    return sorted(folder.glob(".previz.partial.*.mp4"))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_interrupted_cut_render_keeps_previous_output(tmp_path, sig):
+    cut = _cut(tmp_path)
+    out = tmp_path / "previz.mp4"
+    out.write_bytes((tmp_path / "take.mp4").read_bytes())  # the previous render
+    before = out.read_bytes()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "previzkit", "cut", "render", str(cut), "-o", str(out)]
+    proc = subprocess.Popen(
+        [*cmd, "--size", "640x360"], cwd=tmp_path, env=env, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 120  # a wait limit, not a timing assertion
+        while time.monotonic() < deadline and proc.poll() is None:
+            parts = _partials(tmp_path)
+            if parts and parts[0].stat().st_size > 16 * 1024:  # frames encoded: mid-render
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the render ended before it could be interrupted"
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert out.read_bytes() == before, "previz.mp4 changed"
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130, err.decode()
+        assert _partials(tmp_path) == [], "the partial file was left behind"
+    else:
+        assert proc.returncode == -signal.SIGKILL
+        assert all(p.name.startswith(".") for p in _partials(tmp_path))
