@@ -37,7 +37,9 @@ class StageRun:
     actors: dict[int, str] = field(default_factory=dict)
     start_tc: str | None = None
     share: str | None = None
-    peers: list[str] = field(default_factory=list)
+    peers: list[str] = field(default_factory=list)  # ADDRESS, or ADDRESS=PEER.key
+    share_secret: Path | None = None  # this view's .key_secret: CurveZMQ on the set state
+    share_clients: Path | None = None  # the public keys of the views it accepts
     writer: str | None = None
     save_set: bool = False
     headset: bool = False
@@ -128,9 +130,11 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
             sync = StateSync(
                 state,
                 set_def.name,
-                share_address(run.share),
+                share_address(run.share, authenticated=run.share_secret is not None),
                 run.peers,
                 on_save=saver if run.save_set else None,
+                curve_secret=run.share_secret,
+                curve_clients=run.share_clients,
             )
             stack.callback(sync.close)
             stack.callback(saver.close)

@@ -17,6 +17,14 @@ save (``on_save``); "presence" carries where a user is (``writer``, ``name``,
 Malformed or foreign messages are counted and dropped: nothing a peer sends raises
 out of :meth:`StateSync.poll`.
 
+CurveZMQ (``curve_secret`` and ``curve_clients``, ``--share-secret`` and
+``--share-clients``): each view has its own key pair (``previzkit keys generate``). Its
+share port is a CurveZMQ server with its secret key that accepts only the public keys in
+its clients folder; its SUB socket connects to each peer as a client with the same key
+pair, trusting only the server key named with the peer (``ADDRESS=PEER.key``). A plain
+peer, a key not on the list and an impostor server are refused by ZeroMQ and logged
+(:class:`~previzkit.capture.auth_log.HandshakeLog`).
+
 All sockets are used from the thread that calls :meth:`StateSync.poll` (the render
 thread; a poll is non-blocking).
 """
@@ -28,6 +36,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -96,10 +105,10 @@ class SyncStats:
     save_failed: int = 0  # saves asked for that raised (logged, the view goes on)
 
 
-def share_address(share: str | None) -> str:
+def share_address(share: str | None, authenticated: bool = False) -> str:
     """The address ``--share`` binds: a bare port binds loopback, an address is used as
     given, none (``--peer`` only) a random loopback port. A wildcard (``*``,
-    ``0.0.0.0``) is logged: the set state has no authentication."""
+    ``0.0.0.0``) is logged unless ``authenticated`` (CurveZMQ on)."""
     if share is None or not share.strip():
         return "tcp://127.0.0.1:0"
     share = share.strip()
@@ -112,13 +121,50 @@ def share_address(share: str | None) -> str:
             f"--share {share!r}: expected a port (5560) or an address (tcp://10.0.0.5:5560)"
         )
     host = share.split("://", 1)[1].rsplit(":", 1)[0]
-    if host in ("*", "0.0.0.0", "[::]", "::"):
+    if host in ("*", "0.0.0.0", "[::]", "::") and not authenticated:
         log.warning(
             "set state shared on every interface (%s), without authentication: "
-            "name the stage network's interface instead",
+            "name the stage network's interface, or use --share-secret/--share-clients",
             share,
         )
     return share
+
+
+def parse_peer(peer: str) -> tuple[str, Path | None]:
+    """``ADDRESS`` or ``ADDRESS=PEER.key`` (the peer's public key, for CurveZMQ) as
+    (address, key file or None)."""
+    address, sep, key = peer.strip().partition("=")
+    if "://" not in address or (sep and not key.strip()):
+        raise InputError(
+            f"--peer {peer!r}: expected an address (tcp://10.0.0.6:5560), with CurveZMQ "
+            "followed by =PEER.key (that view's public key file)"
+        )
+    return address, Path(key.strip()) if sep else None
+
+
+def check_share_keys(
+    curve_secret: str | Path | None, curve_clients: str | Path | None, peers: list[str]
+) -> list[tuple[str, Path | None]]:
+    """The peers parsed (:func:`parse_peer`), refused unless the keys go together: both
+    ``--share-secret`` and ``--share-clients`` or neither; with them every ``--peer``
+    names its key, without them none does."""
+    if (curve_secret is None) != (curve_clients is None):
+        raise InputError(
+            "set state: CurveZMQ needs both --share-secret (this view's .key_secret) "
+            "and --share-clients (the folder of the public keys of the views it accepts)"
+        )
+    parsed = [parse_peer(p) for p in peers]
+    for peer, (address, key) in zip(peers, parsed, strict=True):
+        if curve_secret is not None and key is None:
+            raise InputError(
+                f"--peer {peer!r}: with --share-secret, name the peer's public key: "
+                f"{address}=PEER.key"
+            )
+        if curve_secret is None and key is not None:
+            raise InputError(
+                f"--peer {peer!r}: a peer key needs --share-secret and --share-clients"
+            )
+    return parsed
 
 
 def _pack(set_name: str, body: dict[str, Any]) -> list[bytes]:
@@ -276,6 +322,10 @@ class StateSync:
     ``bind`` may use port 0 (``tcp://127.0.0.1:0``): :attr:`endpoint` says the port.
     ``on_save()`` is called when any view asks for the set file to be saved.
     :attr:`presences` holds the newest presence of every other view (by writer).
+    ``curve_secret`` (this view's .key_secret) and ``curve_clients`` (a folder of the
+    public keys it accepts) turn on CurveZMQ; each peer is then ``ADDRESS=PEER.key``
+    (see the module docstring). :attr:`handshakes` (share port) and
+    :attr:`peer_handshakes` (SUB) count accepted and refused handshakes.
     """
 
     def __init__(
@@ -285,9 +335,12 @@ class StateSync:
         bind: str = "tcp://127.0.0.1:5560",
         peers: list[str] | None = None,
         on_save: Callable[[], None] | None = None,
+        curve_secret: str | Path | None = None,
+        curve_clients: str | Path | None = None,
     ) -> None:
         zmq = require("zmq", "stage", "the shared set state")
 
+        parsed = check_share_keys(curve_secret, curve_clients, peers or [])
         self.state = state
         self.set_name = set_name
         self.topic = f"state/{set_name}".encode()
@@ -295,7 +348,13 @@ class StateSync:
         self.stats = SyncStats()
         self.last_applied: list[tuple[Edit, float]] = []  # (edit, wall time applied here)
         self.presences: dict[str, Presence] = {}
-        self._ctx = zmq.Context.instance()
+        # CurveZMQ: a context of our own, as a context has one ZAP authenticator
+        self._own_ctx = curve_secret is not None
+        self._ctx = zmq.Context() if self._own_ctx else zmq.Context.instance()
+        self._auth: Any = None
+        self.handshakes: Any = None  # HandshakeLogs with CurveZMQ
+        self.peer_handshakes: Any = None
+        self._curve_secret = curve_secret
         self._pub = self._ctx.socket(zmq.XPUB)
         self._pub.setsockopt(zmq.LINGER, 200)
         self._pub.setsockopt(zmq.XPUB_VERBOSE, 1)  # see every subscribe, not only the first
@@ -308,14 +367,28 @@ class StateSync:
         self._next_snapshot = 0.0  # monotonic s before which no snapshot is sent
         self._snapshot_due = False
         self._sub.setsockopt(zmq.SUBSCRIBE, self.topic)
-        try:
-            self._pub.bind(bind)
-        except zmq.ZMQError as exc:
-            self.close()
-            raise InputError(f"set state: cannot bind {bind!r}: {exc}") from None
         self.peers: list[str] = []
-        for p in peers or []:
-            self.connect(p)
+        try:
+            if curve_secret is not None:
+                self._start_curve(curve_secret, curve_clients)
+            try:
+                self._pub.bind(bind)
+            except zmq.ZMQError as exc:
+                raise InputError(f"set state: cannot bind {bind!r}: {exc}") from None
+            for address, key in parsed:
+                self.connect(address, key)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start_curve(self, secret: str | Path, clients: str | Path | None) -> None:
+        """The share port a CurveZMQ server accepting ``clients``; both sockets logged."""
+        from previzkit.capture.auth_log import HandshakeLog
+        from previzkit.capture.keys import curve_server
+
+        self._auth = curve_server(self._ctx, self._pub, secret, clients)
+        self.handshakes = HandshakeLog(self._pub, "publisher", "set state", log)
+        self.peer_handshakes = HandshakeLog(self._sub, "subscriber", "set state", log)
 
     @property
     def endpoint(self) -> str:
@@ -323,9 +396,21 @@ class StateSync:
 
         return self._pub.getsockopt_string(zmq.LAST_ENDPOINT)
 
-    def connect(self, address: str) -> None:
+    def connect(self, address: str, server_key: str | Path | None = None) -> None:
+        """Subscribe to the view sharing on ``address``; with CurveZMQ, ``server_key`` is
+        that view's public key file (its server must prove it)."""
         zmq = require("zmq", "stage", "the shared set state")
 
+        if (server_key is None) != (self._curve_secret is None):
+            raise InputError(
+                f"set state: peer {address!r}: "
+                + ("name its public key" if server_key is None else "a key needs CurveZMQ on")
+            )
+        if server_key is not None:
+            from previzkit.capture.keys import curve_client
+
+            assert self._curve_secret is not None
+            curve_client(self._sub, self._curve_secret, server_key)  # for this connect
         try:
             self._sub.connect(address)
         except zmq.ZMQError as exc:
@@ -479,8 +564,16 @@ class StateSync:
         return seen >= want
 
     def close(self) -> None:
+        for h in (self.handshakes, self.peer_handshakes):
+            if h is not None:
+                h.close()
         self._pub.close()
         self._sub.close()
+        if self._auth is not None:
+            self._auth.stop()
+            self._auth = None
+        if self._own_ctx and not self._ctx.closed:
+            self._ctx.term()
 
     def __enter__(self) -> StateSync:
         return self
