@@ -60,6 +60,7 @@ class StageResult:
 
 def run_stage(run: StageRun, progress: Any = None) -> StageResult:
     """Run the loop as ``run`` says; returns its latency stats and the takes written."""
+    from previzkit.core.atomic import replacing
     from previzkit.model.setfile import load_set
     from previzkit.render.headless import create_context, keep_current_context
     from previzkit.stage.loop import StageLoop, StageOptions
@@ -97,7 +98,10 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
             stack.callback(plate.close)
         sinks = []
         if run.output is not None:
-            sinks.append(ThreadedSink(VideoSink(run.output, w, h, rate_for_fps(fps), run.start_tc)))
+            # written under a temporary name, renamed over -o when the run ends well:
+            # a killed stage leaves its frames in .NAME.partial.*, never a half -o
+            video = stack.enter_context(replacing(run.output))
+            sinks.append(ThreadedSink(VideoSink(video, w, h, rate_for_fps(fps), run.start_tc)))
         if run.project is not None:
             from previzkit.stage.sink import RecorderSink
             from previzkit.takes.recorder import Recorder
