@@ -57,6 +57,7 @@ MAX_SUBSCRIPTION_BYTES = 4096  # ZMQ_MAXMSGSIZE of the XPUB socket (subscription
 MAX_CLOCK = 2**53  # Lamport clocks: integers exact as floats; beyond is hostile
 MAX_ID_CHARS = 256  # keys, writers, presence names
 SNAPSHOT_INTERVAL_S = 0.5  # at most one snapshot per this, however many subscribe
+PEER_SNAPSHOT_INTERVAL_S = 5.0  # at most one snapshot per this asked by one subscriber
 SUBSCRIPTIONS_PER_POLL = 256  # subscription messages read per poll (the rest wait)
 SUBSCRIPTION_HWM = 16  # subscription messages queued per connection to the share port
 # physical ranges of the numbers a peer may set (units as in previzkit.stage.state)
@@ -165,6 +166,17 @@ def check_share_keys(
                 f"--peer {peer!r}: a peer key needs --share-secret and --share-clients"
             )
     return parsed
+
+
+def _subscriber(frame: Any, zmq: Any) -> str:
+    """Who sent a subscription: its CurveZMQ public key (``User-Id``) or, without keys,
+    its IP address (every connection from one machine counts as one subscriber)."""
+    for prop in ("User-Id", "Peer-Address"):
+        try:
+            return f"{prop}:{frame.get(prop)}"
+        except zmq.ZMQError:
+            continue
+    return "?"
 
 
 def _pack(set_name: str, body: dict[str, Any]) -> list[bytes]:
@@ -365,7 +377,10 @@ class StateSync:
         self._sub.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         self._droplog = DropLog(log, "set state")
         self._next_snapshot = 0.0  # monotonic s before which no snapshot is sent
-        self._snapshot_due = False
+        # subscribers (CurveZMQ key, else IP address) waiting for a snapshot; when each
+        # may have its next one (monotonic s)
+        self._snapshot_due: set[str] = set()
+        self._peer_next: dict[str, float] = {}
         self._sub.setsockopt(zmq.SUBSCRIBE, self.topic)
         self.peers: list[str] = []
         try:
@@ -500,22 +515,32 @@ class StateSync:
 
     def _serve_subscriptions(self, zmq: Any) -> None:
         """Read up to :data:`SUBSCRIPTIONS_PER_POLL` subscribe messages; answer them
-        with one snapshot, at most one per :data:`SNAPSHOT_INTERVAL_S` (a subscription
-        flood costs one snapshot per interval, and a late joiner still gets one)."""
+        with one snapshot, at most one per :data:`SNAPSHOT_INTERVAL_S` in all and one per
+        :data:`PEER_SNAPSHOT_INTERVAL_S` asked by one subscriber (its CurveZMQ key, else
+        its IP address: ZeroMQ's message metadata). A subscriber that floods gets one
+        snapshot per 5 s and delays no other's; one asking again early waits, never
+        loses its snapshot."""
         for _ in range(SUBSCRIPTIONS_PER_POLL):
             if not self._pub.poll(0, zmq.POLLIN):
                 break
-            msg = self._pub.recv()
+            frame = self._pub.recv(copy=False)
+            msg = frame.bytes
             if msg[:1] == b"\x01" and self.topic.startswith(msg[1:]):
                 self.stats.subscriptions += 1
-                self._snapshot_due = True
+                self._snapshot_due.add(_subscriber(frame, zmq))
         now = time.monotonic()
-        if self._snapshot_due and now >= self._next_snapshot:
-            for e in self.state.snapshot():
-                self._send(e)
-            self.stats.snapshots += 1
-            self._snapshot_due = False
-            self._next_snapshot = now + SNAPSHOT_INTERVAL_S
+        if not self._snapshot_due or now < self._next_snapshot:
+            return
+        ready = {w for w in self._snapshot_due if self._peer_next.get(w, 0.0) <= now}
+        if not ready:
+            return
+        for e in self.state.snapshot():
+            self._send(e)
+        self.stats.snapshots += 1
+        self._next_snapshot = now + SNAPSHOT_INTERVAL_S
+        self._snapshot_due -= ready
+        self._peer_next = {w: t for w, t in self._peer_next.items() if t > now}
+        self._peer_next.update(dict.fromkeys(ready, now + PEER_SNAPSHOT_INTERVAL_S))
 
     def _save(self) -> None:
         """Call ``on_save``; a failed save is logged and counted, never raised."""

@@ -271,3 +271,38 @@ def test_stage_cli_shares_with_keys(keys, tmp_path, name, capsys):
         assert "set saved" in out and saved[0] > 0.0, out
     else:
         assert "set saved" not in out and saved[0] == 0.0, out
+
+
+def test_a_flooding_subscriber_gets_one_snapshot_per_interval_and_delays_no_other(keys):
+    """The director (an allowed key) subscribes and unsubscribes in a loop on the
+    operator's share port: its subscriptions earn one snapshot per
+    PEER_SNAPSHOT_INTERVAL_S, not one per 0.5 s; the gaffer joining during the flood
+    gets its snapshot (its own key: its own allowance)."""
+    import zmq
+
+    from previzkit.capture.keys import curve_client
+    from previzkit.stage.sync import PEER_SNAPSHOT_INTERVAL_S
+
+    op = _view(keys, "operator", "operator")
+    op.edit("mark/B", position=[0.5, 0.5])  # what a snapshot carries
+    flood = zmq.Context.instance().socket(zmq.SUB)
+    flood.setsockopt(zmq.LINGER, 0)
+    curve_client(flood, _secret(keys, "director"), _public(keys, "operator"))
+    flood.connect(op.endpoint)
+    gaffer = None
+    try:
+        start = time.monotonic()
+        for i in range(400):
+            flood.setsockopt(zmq.SUBSCRIBE if i % 2 == 0 else zmq.UNSUBSCRIBE, op.topic)
+            op.poll(0.005)
+        gaffer = _view(keys, "gaffer", "gaffer", [f"{op.endpoint}={_public(keys, 'operator')}"])
+        assert _until([op, gaffer], lambda: gaffer.state.get("mark/B")["position"] == [0.5, 0.5])
+        took = time.monotonic() - start
+        assert op.stats.subscriptions >= 100  # the flood arrived
+        # the director's: one per interval (+1 at the start); the gaffer's: one
+        assert op.stats.snapshots <= took / PEER_SNAPSHOT_INTERVAL_S + 2, (op.stats, took)
+    finally:
+        flood.close(0)
+        if gaffer is not None:
+            gaffer.close()
+        op.close()
