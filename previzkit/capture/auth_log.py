@@ -1,10 +1,11 @@
-"""Log CurveZMQ handshake refusals on a pose stream socket (a ZeroMQ socket monitor).
+"""Log CurveZMQ handshake refusals on a server or client socket (a ZeroMQ socket
+monitor): the pose stream's and the shared set state's.
 
 ZeroMQ refuses a peer silently: a subscriber whose key is not on the publisher's allow
 list, or a publisher that cannot prove the server key a subscriber expects, just never
 delivers a message. :class:`HandshakeLog` watches the socket's monitor events in a
 daemon thread, counts ``accepted`` and ``refused`` handshakes and logs each refusal as a
-warning on ``previzkit.capture.stream`` (the first, then every 50th of a kind, so a
+warning (on ``previzkit.capture.stream`` unless told another logger; the first, then every 50th of a kind, so a
 peer retrying every 100 ms does not flood the log).
 """
 
@@ -30,18 +31,27 @@ _WHY = {
         "add its .key file to the publisher's clients folder",
         "protocol": "CurveZMQ handshake failed (protocol error 0x{value:x})",
         "other": "the publisher did not prove the expected server key "
-        "(an impostor, or the wrong --curve-server key file)",
+        "(an impostor, or the wrong server key file)",
     },
 }
 
 
 class HandshakeLog:
-    """Watch ``sock`` (the ``role`` side: "publisher" or "subscriber"); see module doc."""
+    """Watch ``sock`` (the ``role`` side: "publisher" or "subscriber"); warnings start
+    with ``label`` on ``logger``; see module doc."""
 
-    def __init__(self, sock: Any, role: str) -> None:
+    def __init__(
+        self,
+        sock: Any,
+        role: str,
+        label: str = "pose stream",
+        logger: logging.Logger | None = None,
+    ) -> None:
         zmq = require("zmq", "capture", "the CurveZMQ authentication log")
 
         self.role = role
+        self._label = label
+        self._log = log if logger is None else logger
         self.accepted = 0
         self.refused = 0
         self.reasons: dict[str, int] = {}
@@ -83,7 +93,7 @@ class HandshakeLog:
                     ep = m["endpoint"].decode(errors="replace")
                     why = _WHY[self.role][kind].format(value=value)
                     who = "refused a subscriber" if self.role == "publisher" else "refused"
-                    log.warning("pose stream: %s on %s: %s (%d so far)", who, ep, why, n)
+                    self._log.warning("%s: %s on %s: %s (%d so far)", self._label, who, ep, why, n)
         except zmq.ZMQError:  # pragma: no cover - the context went away under us
             pass
         finally:

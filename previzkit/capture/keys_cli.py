@@ -1,4 +1,4 @@
-"""``previzkit keys generate``: make CurveZMQ key pairs for pose streams."""
+"""``previzkit keys generate``: make CurveZMQ key pairs (pose streams, the set state)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import click
 
 @click.group("keys")
 def keys() -> None:
-    """CurveZMQ key pairs for authenticated pose streams."""
+    """CurveZMQ key pairs for authenticated pose streams and shared set state."""
 
 
 @keys.command("generate")

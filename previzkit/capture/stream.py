@@ -36,30 +36,6 @@ def _zmq():
     return require("zmq", "capture", "the pose stream")
 
 
-def _curve_server(ctx, sock, secret_file, clients_dir):
-    """Make ``sock`` a CurveZMQ server; accept only ``clients_dir``'s public keys
-    (every client holding the server's public key if None)."""
-    zmq = require("zmq", "capture", "the pose stream")
-    ThreadAuthenticator = require("zmq.auth.thread", "capture", "CurveZMQ").ThreadAuthenticator
-
-    from previzkit.capture.keys import load_keys
-
-    public, secret = load_keys(secret_file, need_secret=True)
-    auth = ThreadAuthenticator(ctx)
-    auth.start()
-    if clients_dir is None:
-        auth.configure_curve(domain="*", location=zmq.auth.CURVE_ALLOW_ANY)
-    else:
-        if not Path(clients_dir).is_dir():
-            auth.stop()
-            raise InputError(f"CurveZMQ clients folder {clients_dir} does not exist")
-        auth.configure_curve(domain="*", location=str(clients_dir))
-    sock.curve_secretkey = secret
-    sock.curve_publickey = public
-    sock.curve_server = True
-    return auth
-
-
 class PosePublisher:
     """Publishes poses on ``address`` (bound by default), one topic per actor.
 
@@ -87,7 +63,9 @@ class PosePublisher:
         self._auth = None
         if curve_secret is not None:
             try:
-                self._auth = _curve_server(self._ctx, self._sock, curve_secret, curve_clients)
+                from previzkit.capture.keys import curve_server
+
+                self._auth = curve_server(self._ctx, self._sock, curve_secret, curve_clients)
             except PrevizError:
                 self._sock.close(0)
                 raise
@@ -210,14 +188,10 @@ class PoseSubscriber:
                 "subscriber's .key_secret) and curve_server (the server's .key)"
             )
         if curve_secret is not None:
-            from previzkit.capture.keys import load_keys
+            from previzkit.capture.keys import curve_client
 
             assert curve_server is not None  # checked above: both or neither
-            public, secret = load_keys(curve_secret, need_secret=True)
-            server_public, _ = load_keys(curve_server, need_secret=False)
-            self._sock.curve_publickey = public
-            self._sock.curve_secretkey = secret
-            self._sock.curve_serverkey = server_public
+            curve_client(self._sock, curve_secret, curve_server)
         self.handshakes = None  # a HandshakeLog (accepted/refused counts) with CurveZMQ
         if curve_secret is not None:
             from previzkit.capture.auth_log import HandshakeLog

@@ -16,7 +16,9 @@ from previzkit.takes.cli import take_recording_options
     epilog="Examples:\n\n"
     "  previzkit stage previzkit/assets/sets/sample.yaml --poses take.pzt --plate plate.mp4 -p day1 --scene 1 --shot 1-A --stats\n\n"
     "  previzkit stage SET --subscribe tcp://capture-pc:5555 --realtime --headset --share tcp://*:5560\n\n"
-    "  previzkit stage SET --subscribe tcp://capture-pc:5555 --window --peer tcp://director:5560"
+    "  previzkit stage SET --subscribe tcp://capture-pc:5555 --window --peer tcp://director:5560\n\n"
+    "  previzkit stage SET --share tcp://10.0.0.6:5560 --share-secret keys/operator.key_secret "
+    "--share-clients keys/views --peer tcp://10.0.0.5:5560=keys/views/director.key"
 )
 @click.argument("set_file", type=click.Path(path_type=Path))
 @click.option("--poses", type=click.Path(path_type=Path), help="A recorded .pzt pose track.")
@@ -66,7 +68,23 @@ from previzkit.takes.cli import take_recording_options
     help="Share the set state: a port (loopback only) or a bind address; name this "
     "machine's stage-network interface (tcp://10.0.0.5:5560) for other machines.",
 )
-@click.option("--peer", "peers", multiple=True, help="Another view's --share address (repeatable).")
+@click.option(
+    "--peer",
+    "peers",
+    multiple=True,
+    help="Another view's --share address (repeatable); with --share-secret, "
+    "ADDRESS=PEER.key (that view's public key).",
+)
+@click.option(
+    "--share-secret",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CurveZMQ on the set state: this view's .key_secret (see previzkit keys).",
+)
+@click.option(
+    "--share-clients",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="CurveZMQ: folder of the public .key files of the views allowed to subscribe.",
+)
 @click.option("--writer", help="This view's id in the shared set state (default host-pid).")
 @click.option(
     "--save-set", is_flag=True, help="Save moved marks/cameras/props back to the set file."
@@ -96,6 +114,8 @@ def stage(
     start_tc,
     share,
     peers,
+    share_secret,
+    share_clients,
     writer,
     save_set,
     headset,
@@ -109,8 +129,12 @@ def stage(
     from previzkit.stage.session import StageRun, run_stage
 
     ensure("stage", "the stage loop", "moderngl", "trimesh", "timecode")
-    if subscribe or share or peers:
+    if subscribe or share or peers or share_secret or share_clients:
         ensure("stage", "pose streams and the shared set state", "zmq", "msgpack")
+    if share or peers or share_secret or share_clients:
+        from previzkit.stage.sync import check_share_keys
+
+        check_share_keys(share_secret, share_clients, list(peers))  # before any window opens
     if capture_src is not None:
         ensure("stage", "local capture", "mediapipe", "av")
     if plate is not None or output is not None or project is not None:
@@ -137,6 +161,8 @@ def stage(
         start_tc=start_tc,
         share=share,
         peers=list(peers),
+        share_secret=share_secret,
+        share_clients=share_clients,
         writer=writer,
         save_set=save_set,
         headset=headset,

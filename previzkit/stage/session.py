@@ -37,7 +37,9 @@ class StageRun:
     actors: dict[int, str] = field(default_factory=dict)
     start_tc: str | None = None
     share: str | None = None
-    peers: list[str] = field(default_factory=list)
+    peers: list[str] = field(default_factory=list)  # ADDRESS, or ADDRESS=PEER.key
+    share_secret: Path | None = None  # this view's .key_secret: CurveZMQ on the set state
+    share_clients: Path | None = None  # the public keys of the views it accepts
     writer: str | None = None
     save_set: bool = False
     headset: bool = False
@@ -58,6 +60,7 @@ class StageResult:
 
 def run_stage(run: StageRun, progress: Any = None) -> StageResult:
     """Run the loop as ``run`` says; returns its latency stats and the takes written."""
+    from previzkit.core.atomic import replacing
     from previzkit.model.setfile import load_set
     from previzkit.render.headless import create_context, keep_current_context
     from previzkit.stage.loop import StageLoop, StageOptions
@@ -95,7 +98,10 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
             stack.callback(plate.close)
         sinks = []
         if run.output is not None:
-            sinks.append(ThreadedSink(VideoSink(run.output, w, h, rate_for_fps(fps), run.start_tc)))
+            # written under a temporary name, renamed over -o when the run ends well:
+            # a killed stage leaves its frames in .NAME.partial.*, never a half -o
+            video = stack.enter_context(replacing(run.output))
+            sinks.append(ThreadedSink(VideoSink(video, w, h, rate_for_fps(fps), run.start_tc)))
         if run.project is not None:
             from previzkit.stage.sink import RecorderSink
             from previzkit.takes.recorder import Recorder
@@ -128,9 +134,11 @@ def run_stage(run: StageRun, progress: Any = None) -> StageResult:
             sync = StateSync(
                 state,
                 set_def.name,
-                share_address(run.share),
+                share_address(run.share, authenticated=run.share_secret is not None),
                 run.peers,
                 on_save=saver if run.save_set else None,
+                curve_secret=run.share_secret,
+                curve_clients=run.share_clients,
             )
             stack.callback(sync.close)
             stack.callback(saver.close)

@@ -17,6 +17,14 @@ save (``on_save``); "presence" carries where a user is (``writer``, ``name``,
 Malformed or foreign messages are counted and dropped: nothing a peer sends raises
 out of :meth:`StateSync.poll`.
 
+CurveZMQ (``curve_secret`` and ``curve_clients``, ``--share-secret`` and
+``--share-clients``): each view has its own key pair (``previzkit keys generate``). Its
+share port is a CurveZMQ server with its secret key that accepts only the public keys in
+its clients folder; its SUB socket connects to each peer as a client with the same key
+pair, trusting only the server key named with the peer (``ADDRESS=PEER.key``). A plain
+peer, a key not on the list and an impostor server are refused by ZeroMQ and logged
+(:class:`~previzkit.capture.auth_log.HandshakeLog`).
+
 All sockets are used from the thread that calls :meth:`StateSync.poll` (the render
 thread; a poll is non-blocking).
 """
@@ -28,6 +36,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,6 +57,7 @@ MAX_SUBSCRIPTION_BYTES = 4096  # ZMQ_MAXMSGSIZE of the XPUB socket (subscription
 MAX_CLOCK = 2**53  # Lamport clocks: integers exact as floats; beyond is hostile
 MAX_ID_CHARS = 256  # keys, writers, presence names
 SNAPSHOT_INTERVAL_S = 0.5  # at most one snapshot per this, however many subscribe
+PEER_SNAPSHOT_INTERVAL_S = 5.0  # at most one snapshot per this asked by one subscriber
 SUBSCRIPTIONS_PER_POLL = 256  # subscription messages read per poll (the rest wait)
 SUBSCRIPTION_HWM = 16  # subscription messages queued per connection to the share port
 # physical ranges of the numbers a peer may set (units as in previzkit.stage.state)
@@ -96,10 +106,10 @@ class SyncStats:
     save_failed: int = 0  # saves asked for that raised (logged, the view goes on)
 
 
-def share_address(share: str | None) -> str:
+def share_address(share: str | None, authenticated: bool = False) -> str:
     """The address ``--share`` binds: a bare port binds loopback, an address is used as
     given, none (``--peer`` only) a random loopback port. A wildcard (``*``,
-    ``0.0.0.0``) is logged: the set state has no authentication."""
+    ``0.0.0.0``) is logged unless ``authenticated`` (CurveZMQ on)."""
     if share is None or not share.strip():
         return "tcp://127.0.0.1:0"
     share = share.strip()
@@ -112,13 +122,61 @@ def share_address(share: str | None) -> str:
             f"--share {share!r}: expected a port (5560) or an address (tcp://10.0.0.5:5560)"
         )
     host = share.split("://", 1)[1].rsplit(":", 1)[0]
-    if host in ("*", "0.0.0.0", "[::]", "::"):
+    if host in ("*", "0.0.0.0", "[::]", "::") and not authenticated:
         log.warning(
             "set state shared on every interface (%s), without authentication: "
-            "name the stage network's interface instead",
+            "name the stage network's interface, or use --share-secret/--share-clients",
             share,
         )
     return share
+
+
+def parse_peer(peer: str) -> tuple[str, Path | None]:
+    """``ADDRESS`` or ``ADDRESS=PEER.key`` (the peer's public key, for CurveZMQ) as
+    (address, key file or None)."""
+    address, sep, key = peer.strip().partition("=")
+    if "://" not in address or (sep and not key.strip()):
+        raise InputError(
+            f"--peer {peer!r}: expected an address (tcp://10.0.0.6:5560), with CurveZMQ "
+            "followed by =PEER.key (that view's public key file)"
+        )
+    return address, Path(key.strip()) if sep else None
+
+
+def check_share_keys(
+    curve_secret: str | Path | None, curve_clients: str | Path | None, peers: list[str]
+) -> list[tuple[str, Path | None]]:
+    """The peers parsed (:func:`parse_peer`), refused unless the keys go together: both
+    ``--share-secret`` and ``--share-clients`` or neither; with them every ``--peer``
+    names its key, without them none does."""
+    if (curve_secret is None) != (curve_clients is None):
+        raise InputError(
+            "set state: CurveZMQ needs both --share-secret (this view's .key_secret) "
+            "and --share-clients (the folder of the public keys of the views it accepts)"
+        )
+    parsed = [parse_peer(p) for p in peers]
+    for peer, (address, key) in zip(peers, parsed, strict=True):
+        if curve_secret is not None and key is None:
+            raise InputError(
+                f"--peer {peer!r}: with --share-secret, name the peer's public key: "
+                f"{address}=PEER.key"
+            )
+        if curve_secret is None and key is not None:
+            raise InputError(
+                f"--peer {peer!r}: a peer key needs --share-secret and --share-clients"
+            )
+    return parsed
+
+
+def _subscriber(frame: Any, zmq: Any) -> str:
+    """Who sent a subscription: its CurveZMQ public key (``User-Id``) or, without keys,
+    its IP address (every connection from one machine counts as one subscriber)."""
+    for prop in ("User-Id", "Peer-Address"):
+        try:
+            return f"{prop}:{frame.get(prop)}"
+        except zmq.ZMQError:
+            continue
+    return "?"
 
 
 def _pack(set_name: str, body: dict[str, Any]) -> list[bytes]:
@@ -276,6 +334,10 @@ class StateSync:
     ``bind`` may use port 0 (``tcp://127.0.0.1:0``): :attr:`endpoint` says the port.
     ``on_save()`` is called when any view asks for the set file to be saved.
     :attr:`presences` holds the newest presence of every other view (by writer).
+    ``curve_secret`` (this view's .key_secret) and ``curve_clients`` (a folder of the
+    public keys it accepts) turn on CurveZMQ; each peer is then ``ADDRESS=PEER.key``
+    (see the module docstring). :attr:`handshakes` (share port) and
+    :attr:`peer_handshakes` (SUB) count accepted and refused handshakes.
     """
 
     def __init__(
@@ -285,9 +347,12 @@ class StateSync:
         bind: str = "tcp://127.0.0.1:5560",
         peers: list[str] | None = None,
         on_save: Callable[[], None] | None = None,
+        curve_secret: str | Path | None = None,
+        curve_clients: str | Path | None = None,
     ) -> None:
         zmq = require("zmq", "stage", "the shared set state")
 
+        parsed = check_share_keys(curve_secret, curve_clients, peers or [])
         self.state = state
         self.set_name = set_name
         self.topic = f"state/{set_name}".encode()
@@ -295,7 +360,13 @@ class StateSync:
         self.stats = SyncStats()
         self.last_applied: list[tuple[Edit, float]] = []  # (edit, wall time applied here)
         self.presences: dict[str, Presence] = {}
-        self._ctx = zmq.Context.instance()
+        # CurveZMQ: a context of our own, as a context has one ZAP authenticator
+        self._own_ctx = curve_secret is not None
+        self._ctx = zmq.Context() if self._own_ctx else zmq.Context.instance()
+        self._auth: Any = None
+        self.handshakes: Any = None  # HandshakeLogs with CurveZMQ
+        self.peer_handshakes: Any = None
+        self._curve_secret = curve_secret
         self._pub = self._ctx.socket(zmq.XPUB)
         self._pub.setsockopt(zmq.LINGER, 200)
         self._pub.setsockopt(zmq.XPUB_VERBOSE, 1)  # see every subscribe, not only the first
@@ -306,16 +377,33 @@ class StateSync:
         self._sub.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
         self._droplog = DropLog(log, "set state")
         self._next_snapshot = 0.0  # monotonic s before which no snapshot is sent
-        self._snapshot_due = False
+        # subscribers (CurveZMQ key, else IP address) waiting for a snapshot; when each
+        # may have its next one (monotonic s)
+        self._snapshot_due: set[str] = set()
+        self._peer_next: dict[str, float] = {}
         self._sub.setsockopt(zmq.SUBSCRIBE, self.topic)
-        try:
-            self._pub.bind(bind)
-        except zmq.ZMQError as exc:
-            self.close()
-            raise InputError(f"set state: cannot bind {bind!r}: {exc}") from None
         self.peers: list[str] = []
-        for p in peers or []:
-            self.connect(p)
+        try:
+            if curve_secret is not None:
+                self._start_curve(curve_secret, curve_clients)
+            try:
+                self._pub.bind(bind)
+            except zmq.ZMQError as exc:
+                raise InputError(f"set state: cannot bind {bind!r}: {exc}") from None
+            for address, key in parsed:
+                self.connect(address, key)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start_curve(self, secret: str | Path, clients: str | Path | None) -> None:
+        """The share port a CurveZMQ server accepting ``clients``; both sockets logged."""
+        from previzkit.capture.auth_log import HandshakeLog
+        from previzkit.capture.keys import curve_server
+
+        self._auth = curve_server(self._ctx, self._pub, secret, clients)
+        self.handshakes = HandshakeLog(self._pub, "publisher", "set state", log)
+        self.peer_handshakes = HandshakeLog(self._sub, "subscriber", "set state", log)
 
     @property
     def endpoint(self) -> str:
@@ -323,9 +411,21 @@ class StateSync:
 
         return self._pub.getsockopt_string(zmq.LAST_ENDPOINT)
 
-    def connect(self, address: str) -> None:
+    def connect(self, address: str, server_key: str | Path | None = None) -> None:
+        """Subscribe to the view sharing on ``address``; with CurveZMQ, ``server_key`` is
+        that view's public key file (its server must prove it)."""
         zmq = require("zmq", "stage", "the shared set state")
 
+        if (server_key is None) != (self._curve_secret is None):
+            raise InputError(
+                f"set state: peer {address!r}: "
+                + ("name its public key" if server_key is None else "a key needs CurveZMQ on")
+            )
+        if server_key is not None:
+            from previzkit.capture.keys import curve_client
+
+            assert self._curve_secret is not None
+            curve_client(self._sub, self._curve_secret, server_key)  # for this connect
         try:
             self._sub.connect(address)
         except zmq.ZMQError as exc:
@@ -415,22 +515,32 @@ class StateSync:
 
     def _serve_subscriptions(self, zmq: Any) -> None:
         """Read up to :data:`SUBSCRIPTIONS_PER_POLL` subscribe messages; answer them
-        with one snapshot, at most one per :data:`SNAPSHOT_INTERVAL_S` (a subscription
-        flood costs one snapshot per interval, and a late joiner still gets one)."""
+        with one snapshot, at most one per :data:`SNAPSHOT_INTERVAL_S` in all and one per
+        :data:`PEER_SNAPSHOT_INTERVAL_S` asked by one subscriber (its CurveZMQ key, else
+        its IP address: ZeroMQ's message metadata). A subscriber that floods gets one
+        snapshot per 5 s and delays no other's; one asking again early waits, never
+        loses its snapshot."""
         for _ in range(SUBSCRIPTIONS_PER_POLL):
             if not self._pub.poll(0, zmq.POLLIN):
                 break
-            msg = self._pub.recv()
+            frame = self._pub.recv(copy=False)
+            msg = frame.bytes
             if msg[:1] == b"\x01" and self.topic.startswith(msg[1:]):
                 self.stats.subscriptions += 1
-                self._snapshot_due = True
+                self._snapshot_due.add(_subscriber(frame, zmq))
         now = time.monotonic()
-        if self._snapshot_due and now >= self._next_snapshot:
-            for e in self.state.snapshot():
-                self._send(e)
-            self.stats.snapshots += 1
-            self._snapshot_due = False
-            self._next_snapshot = now + SNAPSHOT_INTERVAL_S
+        if not self._snapshot_due or now < self._next_snapshot:
+            return
+        ready = {w for w in self._snapshot_due if self._peer_next.get(w, 0.0) <= now}
+        if not ready:
+            return
+        for e in self.state.snapshot():
+            self._send(e)
+        self.stats.snapshots += 1
+        self._next_snapshot = now + SNAPSHOT_INTERVAL_S
+        self._snapshot_due -= ready
+        self._peer_next = {w: t for w, t in self._peer_next.items() if t > now}
+        self._peer_next.update(dict.fromkeys(ready, now + PEER_SNAPSHOT_INTERVAL_S))
 
     def _save(self) -> None:
         """Call ``on_save``; a failed save is logged and counted, never raised."""
@@ -479,8 +589,16 @@ class StateSync:
         return seen >= want
 
     def close(self) -> None:
+        for h in (self.handshakes, self.peer_handshakes):
+            if h is not None:
+                h.close()
         self._pub.close()
         self._sub.close()
+        if self._auth is not None:
+            self._auth.stop()
+            self._auth = None
+        if self._own_ctx and not self._ctx.closed:
+            self._ctx.term()
 
     def __enter__(self) -> StateSync:
         return self

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from previzkit.core.cli_types import Finite
 from previzkit.core.types import CommandT
 
 
@@ -150,13 +151,13 @@ def export(project: str, scene: str | None, output: str) -> None:
     "--aspect",
     default=16 / 9,
     show_default="16/9",
-    type=float,
+    type=Finite(0, lo_open=True),
     help="Delivery image width / height (sets the camera's vertical field of view).",
 )
 @click.option(
     "--smooth",
     "smooth_hz",
-    type=float,
+    type=Finite(0, lo_open=True),
     help="Filter handheld jitter out first: low-pass cutoff in Hz (e.g. 4).",
 )
 @click.option("--name", help="Camera node name (default: the take's label).")

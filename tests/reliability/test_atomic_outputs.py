@@ -1,10 +1,12 @@
-"""An interrupted ``previzkit cut render`` leaves the previous previz.mp4 byte-identical.
+"""An interrupted ``cut render`` or ``stage -o`` leaves the previous video byte-identical.
 
 A real ``python -m previzkit cut render`` subprocess renders a cut (one take and a long
 slate card) over an existing previz.mp4; once its partial file (the hidden temporary
 name :func:`previzkit.core.atomic.replacing` gives it) has grown past the MP4 header,
 it is sent SIGKILL or SIGINT. SIGINT cleans the partial file up; SIGKILL cannot, and
-leaves only that hidden partial beside the untouched output.
+leaves only that hidden partial beside the untouched output. The same for a live
+``previzkit stage -o``, where SIGINT (Ctrl-C) is the normal stop: the new video replaces
+the old one whole.
 """
 
 from __future__ import annotations
@@ -89,3 +91,49 @@ def test_interrupted_cut_render_keeps_previous_output(tmp_path, sig):
     else:
         assert proc.returncode == -signal.SIGKILL
         assert all(p.name.startswith(".") for p in _partials(tmp_path))
+
+
+@pytest.mark.gl
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_stopped_stage_video_is_whole_or_not_there(tmp_path, sig):
+    """``previzkit stage -o preview.mp4`` over a previous preview.mp4: SIGKILL mid-run
+    leaves the previous file byte-identical (the run's frames only in the hidden
+    partial); SIGINT (Ctrl-C, how a live stage is stopped) ends the run normally and
+    the new video, whole, replaces it."""
+    import av
+
+    from previzkit.core.resources import asset_path
+    from previzkit.edit.synthetic import write_take_video
+
+    out = tmp_path / "preview.mp4"
+    write_take_video(out, FPS, FPS)  # the previous run's preview
+    before = out.read_bytes()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "previzkit", "stage", str(asset_path("sets", "sample.yaml"))]
+    cmd += ["--subscribe", "tcp://127.0.0.1:1", "-o", str(out), "--size", "320x180"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120  # a wait limit, not a timing assertion
+        while time.monotonic() < deadline and proc.poll() is None:
+            parts = sorted(tmp_path.glob(".preview.partial.*.mp4"))
+            if parts and parts[0].stat().st_size > 16 * 1024:  # frames encoded: mid-run
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the stage ended before it could be stopped"
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    partials = sorted(tmp_path.glob(".preview.partial.*.mp4"))
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+        assert out.read_bytes() == before, "preview.mp4 changed"
+        assert len(partials) == 1, partials  # the killed run's frames, hidden
+    else:
+        assert proc.returncode == 0, err.decode()
+        assert partials == [], "the partial file was left behind"
+        assert out.read_bytes() != before
+        with av.open(str(out)) as c:
+            assert sum(1 for _ in c.decode(video=0)) > FPS  # more than the previous one

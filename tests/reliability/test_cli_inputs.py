@@ -17,6 +17,7 @@ from previzkit.core.resources import asset_path
 
 SET = str(asset_path("sets", "sample.yaml"))
 SCRIPT = str(asset_path("scripts", "sample.fountain"))
+CAMERA = ["takes", "export-camera", "-p", "{tmp}", "1", "1-A", "1", "-o", "c.glb"]
 
 
 def _one_error(capsys: pytest.CaptureFixture[str], argv: list[str], names: str) -> str:
@@ -52,6 +53,10 @@ def _one_error(capsys: pytest.CaptureFixture[str], argv: list[str], names: str) 
         (["cut", "render", "c.otio", "-o", "{tmp}/p.mp4", "--crf", "999"], "--crf"),
         (["script", "shots", SCRIPT, "-o", "{tmp}/missing/plan.yaml"], "missing"),
         (["script", "breakdown", SCRIPT, "--wpm", "nan"], "--wpm"),
+        ([*CAMERA, "--aspect", "nan"], "--aspect"),
+        ([*CAMERA, "--aspect", "0"], "--aspect"),
+        ([*CAMERA, "--smooth", "inf"], "--smooth"),
+        ([*CAMERA, "--smooth", "-4"], "--smooth"),
     ],
     ids=lambda v: " ".join(v[:1] + v[3:]) if isinstance(v, list) else None,
 )
