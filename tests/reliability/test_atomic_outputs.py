@@ -55,8 +55,32 @@ def _cut(tmp: Path) -> Path:
     return path
 
 
-def _partials(folder: Path) -> list[Path]:
-    return sorted(folder.glob(".previz.partial.*.mp4"))
+def _partials(folder: Path, stem: str = "previz") -> list[Path]:
+    return sorted(folder.glob(f".{stem}.partial.*.mp4"))
+
+
+def _interrupt_mid_write(
+    cmd: list[str], folder: Path, stem: str, sig: signal.Signals, what: str
+) -> tuple[int, bytes]:
+    """Run ``cmd`` in ``folder``, wait until its hidden partial ``.<stem>.partial.*.mp4``
+    has grown past the MP4 header (frames encoded), send ``sig``; (exit code, stderr)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(cmd, cwd=folder, env=env, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120  # a wait limit, not a timing assertion
+        while time.monotonic() < deadline and proc.poll() is None:
+            parts = _partials(folder, stem)
+            if parts and parts[0].stat().st_size > 16 * 1024:  # frames encoded: mid-write
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, f"the {what} ended before it could be interrupted"
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, err
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
@@ -65,31 +89,16 @@ def test_interrupted_cut_render_keeps_previous_output(tmp_path, sig):
     out = tmp_path / "previz.mp4"
     out.write_bytes((tmp_path / "take.mp4").read_bytes())  # the previous render
     before = out.read_bytes()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "previzkit", "cut", "render", str(cut), "-o", str(out)]
-    proc = subprocess.Popen(
-        [*cmd, "--size", "640x360"], cwd=tmp_path, env=env, stderr=subprocess.PIPE
+    returncode, err = _interrupt_mid_write(
+        [*cmd, "--size", "640x360"], tmp_path, "previz", sig, "render"
     )
-    try:
-        deadline = time.monotonic() + 120  # a wait limit, not a timing assertion
-        while time.monotonic() < deadline and proc.poll() is None:
-            parts = _partials(tmp_path)
-            if parts and parts[0].stat().st_size > 16 * 1024:  # frames encoded: mid-render
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "the render ended before it could be interrupted"
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert out.read_bytes() == before, "previz.mp4 changed"
     if sig == signal.SIGINT:
-        assert proc.returncode == 130, err.decode()
+        assert returncode == 130, err.decode()
         assert _partials(tmp_path) == [], "the partial file was left behind"
     else:
-        assert proc.returncode == -signal.SIGKILL
+        assert returncode == -signal.SIGKILL
         assert all(p.name.startswith(".") for p in _partials(tmp_path))
 
 
@@ -108,31 +117,16 @@ def test_stopped_stage_video_is_whole_or_not_there(tmp_path, sig):
     out = tmp_path / "preview.mp4"
     write_take_video(out, FPS, FPS)  # the previous run's preview
     before = out.read_bytes()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "previzkit", "stage", str(asset_path("sets", "sample.yaml"))]
     cmd += ["--subscribe", "tcp://127.0.0.1:1", "-o", str(out), "--size", "320x180"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 120  # a wait limit, not a timing assertion
-        while time.monotonic() < deadline and proc.poll() is None:
-            parts = sorted(tmp_path.glob(".preview.partial.*.mp4"))
-            if parts and parts[0].stat().st_size > 16 * 1024:  # frames encoded: mid-run
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "the stage ended before it could be stopped"
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    partials = sorted(tmp_path.glob(".preview.partial.*.mp4"))
+    returncode, err = _interrupt_mid_write(cmd, tmp_path, "preview", sig, "stage")
+    partials = _partials(tmp_path, "preview")
     if sig == signal.SIGKILL:
-        assert proc.returncode == -signal.SIGKILL
+        assert returncode == -signal.SIGKILL
         assert out.read_bytes() == before, "preview.mp4 changed"
         assert len(partials) == 1, partials  # the killed run's frames, hidden
     else:
-        assert proc.returncode == 0, err.decode()
+        assert returncode == 0, err.decode()
         assert partials == [], "the partial file was left behind"
         assert out.read_bytes() != before
         with av.open(str(out)) as c:
