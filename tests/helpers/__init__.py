@@ -8,6 +8,7 @@ Kept light (standard library only here) because worker processes import it too:
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,6 +31,30 @@ def worker(name: str, *args: object) -> list[str]:
     """The command line that runs ``tests/helpers/<name>.py`` as a module with ``args``
     (start it with ``env=worker_env()``)."""
     return [sys.executable, "-m", f"tests.helpers.{name}", *(str(a) for a in args)]
+
+
+def start_worker(
+    name: str, *args: object, stdin: bool = False
+) -> tuple[subprocess.Popen[str], str]:
+    """Start the worker ``name`` (text pipes; stdin piped too with ``stdin``) and read
+    the ``endpoint ADDRESS`` line it prints once bound: (process, address). A worker
+    that prints anything else is killed and the test fails with its stderr."""
+    import pytest
+
+    proc = subprocess.Popen(
+        worker(name, *args),
+        env=worker_env(),
+        stdin=subprocess.PIPE if stdin else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    line = proc.stdout.readline().split()
+    if not line or line[0] != "endpoint":
+        proc.kill()
+        pytest.fail(f"{name} did not start: {proc.stderr.read()}")
+    return proc, line[1]
 
 
 def write_set(

@@ -6,7 +6,6 @@ refused, and each refusal is logged on the side that sees it."""
 from __future__ import annotations
 
 import logging
-import subprocess
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from previzkit.capture.keys import create_keys, load_keys
 from previzkit.capture.stream import PoseSubscriber
 from previzkit.core.errors import InputError, MissingFileError, StreamAuthError
-from tests.helpers import worker, worker_env
+from tests.helpers import start_worker
 
 pytest.importorskip("zmq")
 SECONDS = 6.0
@@ -33,18 +32,7 @@ def keys(tmp_path_factory):
 
 
 def _start(secret: Path, clients: Path, seconds: float = SECONDS):
-    proc = subprocess.Popen(
-        worker("curve_publisher", secret, clients, seconds),
-        env=worker_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stdout.readline().split()
-    if not line or line[0] != "endpoint":
-        proc.kill()
-        pytest.fail(f"publisher did not start: {proc.stderr.read()}")
-    return proc, line[1]
+    return start_worker("curve_publisher", secret, clients, seconds)
 
 
 def _finish(proc) -> tuple[str, str]:

@@ -21,7 +21,7 @@ from previzkit.core.errors import InputError
 from previzkit.model.setfile import load_set
 from previzkit.stage.state import SetState
 from previzkit.stage.sync import StateSync, check_share_keys
-from tests.helpers import SAMPLE_SET, flat_stage, worker, worker_env, write_set
+from tests.helpers import SAMPLE_SET, flat_stage, start_worker, worker_env, write_set
 
 pytest.importorskip("zmq")
 DEADLINE = 20.0  # s: a bound on waiting for events, not a timing being measured
@@ -66,19 +66,9 @@ def _view(keys: Path, name: str | None, writer: str, peers: list[str] = ()) -> S
 
 
 def _start(keys: Path, name: str, set_path: Path = SAMPLE_SET) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        worker("curve_view", set_path, _secret(keys, name), keys / f"allow-{name}"),
-        env=worker_env(),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    return start_worker(
+        "curve_view", set_path, _secret(keys, name), keys / f"allow-{name}", stdin=True
     )
-    line = proc.stdout.readline().split()
-    if not line or line[0] != "endpoint":
-        proc.kill()
-        pytest.fail(f"view did not start: {proc.stderr.read()}")
-    return proc, line[1]
 
 
 def _finish(proc: subprocess.Popen) -> tuple[int, int, int, str]:
