@@ -153,6 +153,8 @@ class BackgroundDef:
     ground_tile_m: float = 4.0  # metres per ground texture repeat
     yaw_deg: float = 0.0
     color: RGB = (0.12, 0.13, 0.16)
+    environment: str | None = None  # a shipped HDR environment preset's name (sky and light)
+    exposure_ev: float = 0.0  # exposure compensation of the rendered image, in stops
 
 
 @dataclass(frozen=True)
@@ -628,8 +630,14 @@ class _Reader:
             "ground_tile_m",
             "yaw_deg",
             "color",
+            "environment",
+            "exposure_ev",
         )
         m = self.mapping(value, key, allowed)
+        if "environment" in m and ("image" in m or "model" in m):
+            raise self.fail(
+                key, "give one of 'environment' (a preset), 'image' or 'model', not several"
+            )
         if "image" in m and "model" in m:
             raise self.fail(
                 key, "give either 'image' (a panorama file) or 'model' (a GAN), not both"
@@ -675,7 +683,16 @@ class _Reader:
             ),
             yaw_deg=self.number(m.get("yaw_deg", 0.0), _join(key, "yaw_deg")),
             color=self.color(m.get("color", d.color), _join(key, "color")),
+            environment=self.environment_name(m.get("environment"), _join(key, "environment")),
+            exposure_ev=self.number(m.get("exposure_ev", 0.0), _join(key, "exposure_ev")),
         )
+
+    def environment_name(self, value: Any, key: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"expected an environment preset's name, got {value!r}")
+        return value.strip()
 
     def characters(self, value: Any, key: str, marks: dict[str, MarkDef]) -> list[CharacterDef]:
         out: list[CharacterDef] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Union, overload
@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Literal, Union, overload
 import numpy as np
 
 from previzkit.core.errors import (
-    DependencyMissing,
     InputError,
     PrevizError,
     ShapeError,
@@ -27,9 +26,9 @@ from previzkit.core.errors import (
 from previzkit.core.geometry import pose_matrix, view_matrix
 from previzkit.core.optional import require
 from previzkit.core.types import Mat4
-from previzkit.media.image import read_image
 from previzkit.model.camera import Lens, perspective_from_fov_angles, perspective_from_lens
 from previzkit.model.setfile import CameraDef, SetDef, load_set
+from previzkit.render.backgrounds import ground_texture_image, panorama_image
 from previzkit.render.drawable import Drawable
 from previzkit.render.frustums import Frustums
 from previzkit.render.ground import Ground
@@ -132,10 +131,10 @@ class SetDrawables:
     def _build(self) -> None:
         ctx, set_def = self.ctx, self.set
         bg = set_def.background
-        self.skybox = Skybox(ctx, _panorama(set_def), bg.yaw_deg, bg.color)
+        self.skybox = Skybox(ctx, panorama_image(set_def), bg.yaw_deg, bg.color)
         self.num_lights = len(set_def.directional_lights)
         self.ground = Ground(
-            ctx, set_def.stage, _ground_texture(set_def), bg.ground_tile_m, self.num_lights
+            ctx, set_def.stage, ground_texture_image(set_def), bg.ground_tile_m, self.num_lights
         )
         for i, prop in enumerate(set_def.props):
             try:
@@ -517,51 +516,6 @@ class Renderer:
 def _check_size(width: int, height: int) -> None:
     if not (isinstance(width, int) and isinstance(height, int)) or width <= 0 or height <= 0:
         raise InputError(f"image size must be positive integers, got {width}x{height}")
-
-
-def _panorama(set_def: SetDef) -> np.ndarray | None:
-    bg = set_def.background
-    if bg.image is not None:
-        return read_image(bg.image)
-    if bg.model is not None:
-
-        def panorama() -> np.ndarray:
-            from previzkit.genai.panorama import panorama_image
-
-            assert bg.model is not None  # checked before this was made
-            return panorama_image(bg.model, bg.seed, bg.size[0], bg.size[1])
-
-        return _gan_background(set_def, "model", panorama)
-    return None
-
-
-def _ground_texture(set_def: SetDef) -> np.ndarray | None:
-    bg = set_def.background
-    if bg.ground_image is not None:
-        return read_image(bg.ground_image)
-    if bg.ground_model is not None:
-
-        def ground() -> np.ndarray:
-            from previzkit.genai.panorama import ground_texture
-
-            assert bg.ground_model is not None  # checked before this was made
-            return ground_texture(bg.ground_model, bg.seed, bg.ground_size)
-
-        return _gan_background(set_def, "ground_model", ground)
-    return None
-
-
-def _gan_background(set_def: SetDef, key: str, make: Callable[[], np.ndarray]) -> np.ndarray:
-    """``make()`` a GAN background; an install without torch (the genai extra) gets
-    one line naming the set file's key instead of a ModuleNotFoundError."""
-    try:
-        return make()
-    except ModuleNotFoundError as exc:
-        if exc.name != "torch" and not str(exc.name).startswith("previzkit.genai"):
-            raise
-        raise DependencyMissing(
-            "torch", "genai", f"{set_def.path or set_def.name}: background.{key} (a GAN model)"
-        ) from None
 
 
 __all__ = ["CameraLike", "Eye", "Renderer", "SetDrawables", "lens_fov", "stereo_eyes"]
