@@ -45,9 +45,11 @@ from previzkit.core.geometry import euler_to_quat, look_at, pose_matrix
 from previzkit.core.types import Mat4
 from previzkit.core.yaml_numbers import with_yaml12_floats
 from previzkit.model.camera import SENSORS_MM, Lens
+from previzkit.model.environments import PRESETS
 
 MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl", ".off")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")  # 8-bit, via Pillow
+PANORAMA_SUFFIXES = (*IMAGE_SUFFIXES, ".exr", ".hdr")  # background.image: LDR or HDR
 MARK_TARGET_HEIGHT_M = 1.2  # a camera targeting a mark looks at this height above it
 
 RGB = tuple[float, float, float]
@@ -136,11 +138,13 @@ class MarkDef:
 
 @dataclass(frozen=True)
 class BackgroundDef:
-    """An equirect panorama from an ``image`` or a GAN ``model`` + ``seed`` + ``size``.
+    """An equirect panorama: a shipped ``environment`` preset (a real HDR panorama, see
+    :mod:`previzkit.model.environments`), an ``image`` (a 2:1 .exr/.hdr HDRI or an LDR
+    .png/.jpg photo, sRGB) or a GAN ``model`` + ``seed`` + ``size``.
 
     ``ground_model`` / ``ground_image`` optionally texture the floor (tileable).
-    ``yaw_deg`` turns the panorama about +y. With neither image nor model the
-    background is the solid ``color``.
+    ``yaw_deg`` turns the panorama about +y. With no panorama the background is the
+    solid ``color``.
     """
 
     image: Path | None = None
@@ -657,7 +661,7 @@ class _Reader:
             size = (w, h)
         models = (".pt", ".pth", ".ckpt")
         return BackgroundDef(
-            image=self.file(m["image"], _join(key, "image"), IMAGE_SUFFIXES, "panorama image")
+            image=self.file(m["image"], _join(key, "image"), PANORAMA_SUFFIXES, "panorama image")
             if "image" in m
             else None,
             model=self.file(m["model"], _join(key, "model"), models, "GAN model")
@@ -692,7 +696,16 @@ class _Reader:
             return None
         if not isinstance(value, str) or not value.strip():
             raise self.fail(key, f"expected an environment preset's name, got {value!r}")
-        return value.strip()
+        name = value.strip()
+        if name not in PRESETS:
+            close = difflib.get_close_matches(name, PRESETS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise self.fail(
+                key,
+                f"unknown environment preset {name!r}{hint}; presets: {', '.join(PRESETS)}"
+                " (a panorama file of your own goes in background.image)",
+            )
+        return name
 
     def characters(self, value: Any, key: str, marks: dict[str, MarkDef]) -> list[CharacterDef]:
         out: list[CharacterDef] = []

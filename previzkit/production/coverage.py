@@ -232,7 +232,9 @@ def scene_set(
     if sky:
         sky_path = assets / sky
         if sky_path.is_file():
-            bg = dataclasses.replace(bg, image=None, model=sky_path, seed=seed, size=sky_size)
+            bg = dataclasses.replace(
+                bg, image=None, model=sky_path, environment=None, seed=seed, size=sky_size
+            )
     ground = getattr(scene, "ground_model", None)
     if ground:
         gpath = assets / ground

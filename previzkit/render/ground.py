@@ -1,5 +1,10 @@
 """The stage floor: a lit plane with a grid and the stage's border, optionally a
-tiled ground texture (image or GAN) that extends past the stage."""
+tiled ground texture (image or GAN) that extends past the stage.
+
+With a sky panorama and no ground texture, the panorama's lower hemisphere is projected
+onto the floor plane around the stage out to the horizon (as seen from where it was
+shot, ``capture_height_m`` above the origin), so a set stands on the panorama's ground
+instead of in front of it."""
 
 from __future__ import annotations
 
@@ -17,10 +22,17 @@ if TYPE_CHECKING:
     import moderngl
 
 GROUND_EXTENT_M = 200.0  # half size of a textured ground plane
+PROJECTION_EXTENT_M = 450.0  # half size of the projected panorama ground (far plane 500 m)
+CAPTURE_HEIGHT_M = 1.7  # a panorama's assumed camera height above its ground
 
 
 class Ground:
-    """Floor + grid at y = 0. ``ground`` is an (S, S, 3|4) uint8 tileable texture or None."""
+    """Floor + grid at y = 0. ``ground`` is an (S, S, 3|4) uint8 tileable texture or None.
+
+    ``panorama`` (the sky's equirect, (H, W, 3) uint8 or float32, as the skybox gets it)
+    and ``yaw_deg`` (the sky's turn about +y): without ``ground``, the panorama's lower
+    half is projected onto the plane around the stage, out to the horizon.
+    """
 
     def __init__(
         self,
@@ -29,12 +41,20 @@ class Ground:
         ground: np.ndarray | None = None,
         tile_m: float = 4.0,
         num_lights: int = 1,
+        panorama: np.ndarray | None = None,
+        yaw_deg: float = 0.0,
+        capture_height_m: float = CAPTURE_HEIGHT_M,
     ) -> None:
         self.stage = stage
         self.visible = True
         self.tile_m = tile_m
+        self.yaw_deg = yaw_deg
+        self.capture_height_m = capture_height_m
         self._prog = program(ctx, "ground", {"NUM_LIGHTS": num_lights})
         self.texture = None
+        self.projection = None
+        if ground is None and panorama is not None:
+            self.projection = _projection(ctx, panorama)
         if ground is not None:
             img = np.ascontiguousarray(ground[..., :3], dtype=np.uint8)
             self.texture = ctx.texture((img.shape[1], img.shape[0]), 3, img.tobytes())
@@ -48,12 +68,31 @@ class Ground:
         quad = np.array([[-hx, 0, hz], [hx, 0, hz], [-hx, 0, -hz], [hx, 0, -hz]], dtype=np.float32)
         self._vbo = ctx.buffer(quad.tobytes())
         self._vao = vertex_array(ctx, self._prog, [(self._vbo, "3f", "in_position")])
+        self._proj_vbo = self._proj_vao = None
+        if self.projection is not None:
+            e = PROJECTION_EXTENT_M
+            far = np.array([[-e, 0, e], [e, 0, e], [-e, 0, -e], [e, 0, -e]], dtype=np.float32)
+            self._proj_prog = program(ctx, "ground_projection")
+            self._proj_vbo = ctx.buffer(far.tobytes())
+            self._proj_vao = vertex_array(
+                ctx, self._proj_prog, [(self._proj_vbo, "3f", "in_position")]
+            )
 
     def draw(self, ctx: moderngl.Context, frame: FrameUniforms) -> None:
         if not self.visible:
             return
         moderngl = require("moderngl", "render", "rendering")
 
+        if self._proj_vao is not None and self.projection is not None:
+            pp = self._proj_prog
+            set_uniform(pp, "u_view", frame.view)
+            set_uniform(pp, "u_proj", frame.proj)
+            set_uniform(pp, "u_yaw", np.radians(self.yaw_deg))
+            set_uniform(pp, "u_capture_height", float(self.capture_height_m))
+            set_uniform(pp, "u_hole_half", (self.stage.width / 2, self.stage.depth / 2))
+            self.projection.use(0)
+            set_uniform(pp, "u_pano", 0)
+            self._proj_vao.render(moderngl.TRIANGLE_STRIP)
         prog = self._prog
         write_frame(prog, frame)
         set_uniform(prog, "u_stage_half", (self.stage.width / 2, self.stage.depth / 2))
@@ -70,5 +109,20 @@ class Ground:
     def release(self) -> None:
         self._vao.release()
         self._vbo.release()
-        if self.texture is not None:
-            self.texture.release()
+        for obj in (self._proj_vao, self._proj_vbo, self.texture, self.projection):
+            if obj is not None:
+                obj.release()
+
+
+def _projection(ctx: moderngl.Context, panorama: np.ndarray) -> moderngl.Texture:
+    """The panorama as a mipmapped texture that wraps in u (uint8 or float32 pixels)."""
+    img = np.asarray(panorama)[..., :3]
+    if img.dtype == np.uint8:
+        tex = ctx.texture((img.shape[1], img.shape[0]), 3, np.ascontiguousarray(img).tobytes())
+    else:
+        data = np.ascontiguousarray(img, dtype=np.float32).tobytes()
+        tex = ctx.texture((img.shape[1], img.shape[0]), 3, data, dtype="f4")
+    tex.repeat_x, tex.repeat_y = True, False
+    tex.build_mipmaps()
+    tex.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
+    return tex

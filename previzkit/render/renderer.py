@@ -28,7 +28,11 @@ from previzkit.core.optional import require
 from previzkit.core.types import Mat4
 from previzkit.model.camera import Lens, perspective_from_fov_angles, perspective_from_lens
 from previzkit.model.setfile import CameraDef, SetDef, load_set
-from previzkit.render.backgrounds import ground_texture_image, panorama_image
+from previzkit.render.backgrounds import (
+    ground_texture_image,
+    panorama_radiance,
+    radiance_to_srgb8,
+)
 from previzkit.render.drawable import Drawable
 from previzkit.render.frustums import Frustums
 from previzkit.render.ground import Ground
@@ -131,10 +135,20 @@ class SetDrawables:
     def _build(self) -> None:
         ctx, set_def = self.ctx, self.set
         bg = set_def.background
-        self.skybox = Skybox(ctx, panorama_image(set_def), bg.yaw_deg, bg.color)
+        radiance = panorama_radiance(set_def)
+        # TODO(render): hand Skybox the float32 radiance once it takes linear HDR (and
+        # apply exposure_ev in the tone map); until then it takes 8-bit sRGB
+        pano = None if radiance is None else radiance_to_srgb8(radiance, bg.exposure_ev)
+        self.skybox = Skybox(ctx, pano, bg.yaw_deg, bg.color)
         self.num_lights = len(set_def.directional_lights)
         self.ground = Ground(
-            ctx, set_def.stage, ground_texture_image(set_def), bg.ground_tile_m, self.num_lights
+            ctx,
+            set_def.stage,
+            ground_texture_image(set_def),
+            bg.ground_tile_m,
+            self.num_lights,
+            panorama=pano,
+            yaw_deg=bg.yaw_deg,
         )
         for i, prop in enumerate(set_def.props):
             try:

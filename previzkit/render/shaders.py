@@ -141,6 +141,33 @@ void main() {
 """
 )
 
+GROUND_PROJECTION_VS = GROUND_VS
+
+GROUND_PROJECTION_FS = """
+#version 330
+// the panorama's lower hemisphere projected onto the floor plane y = 0, as seen from
+// where it was shot (u_capture_height above the origin): the ground out to the horizon
+// (three.js GroundProjectedSkybox). Unlit: the panorama already holds its light.
+const float PI = 3.14159265358979;
+uniform sampler2D u_pano;
+uniform float u_yaw;
+uniform float u_capture_height;
+uniform vec2 u_hole_half;  // the stage floor drawn on top: no fragment inside it
+in vec3 v_world;
+out vec4 f_color;
+void main() {
+    if (all(lessThan(abs(v_world.xz), u_hole_half))) discard;
+    vec3 d = normalize(vec3(v_world.x, -u_capture_height, v_world.z));
+    float u = 0.5 + (atan(d.x, -d.z) + u_yaw) / (2.0 * PI);
+    float v = acos(clamp(d.y, -1.0, 1.0)) / PI;
+    vec2 du = vec2(dFdx(u), dFdy(u));
+    vec2 du2 = vec2(dFdx(fract(u + 0.5)), dFdy(fract(u + 0.5)));
+    du = vec2(abs(du.x) < abs(du2.x) ? du.x : du2.x, abs(du.y) < abs(du2.y) ? du.y : du2.y);
+    vec2 dv = vec2(dFdx(v), dFdy(v));
+    f_color = vec4(textureGrad(u_pano, vec2(u, v), vec2(du.x, dv.x), vec2(du.y, dv.y)).rgb, 1.0);
+}
+"""
+
 MARK_VS = """
 #version 330
 uniform mat4 u_view;
@@ -239,6 +266,7 @@ void main() {
 PROGRAMS: dict[str, tuple[str, str]] = {
     "lit": (LIT_VS, LIT_FS),
     "ground": (GROUND_VS, GROUND_FS),
+    "ground_projection": (GROUND_PROJECTION_VS, GROUND_PROJECTION_FS),
     "mark": (MARK_VS, MARK_FS),
     "lines": (LINES_VS, LINES_FS),
     "sky": (SKY_VS, SKY_FS),

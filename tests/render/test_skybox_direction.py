@@ -1,4 +1,5 @@
-"""The skybox shows the panorama's pixel for a known view direction."""
+"""The skybox shows the panorama's pixel for a known view direction; below the horizon,
+the panorama's ground projected onto the floor plane (from CAPTURE_HEIGHT_M)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PIL import Image
 from previzkit.core.geometry import look_at
 from previzkit.model.camera import Lens
 from previzkit.model.setfile import load_set
+from previzkit.render.ground import CAPTURE_HEIGHT_M
 from previzkit.render.renderer import Renderer
 from previzkit.render.skybox import direction_to_equirect_uv
 
@@ -65,7 +67,7 @@ DIRECTIONS = [
     (0.0, 0.0, -1.0),  # panorama centre
     (1.0, 0.0, 0.0),  # a quarter turn right
     (0.3, 0.8, -0.5),  # up and right
-    (-0.6, -0.3, -0.7),  # below the horizon, left
+    (-0.6, -0.3, -0.7),  # below the horizon, left: the projected ground, ~160 m away
     (0.001, 0.1, 1.0),  # behind: right at the panorama's left/right seam
 ]
 
@@ -79,7 +81,11 @@ def test_view_direction_shows_panorama_pixel(gl, pano_set, yaw_deg):
             d = np.asarray(d) / np.linalg.norm(d)
             pose = look_at(EYE, EYE + d)
             image = renderer.render_image((pose, Lens(50.0)), 65, 65)  # odd: a pixel on the axis
-            ((u, v),) = direction_to_equirect_uv(d, yaw_deg)
+            seen = d
+            if d[1] < 0:  # the floor plane where the ray meets it, seen from the capture point
+                hit = EYE + d * (-EYE[1] / d[1])
+                seen = hit - np.array([0.0, CAPTURE_HEIGHT_M, 0.0])
+            ((u, v),) = direction_to_equirect_uv(seen, yaw_deg)
             expected = _bilinear(pano, u, v)
             got = image[32, 32].astype(np.float64)
             assert np.abs(got - expected).max() <= 2.0, (d, yaw_deg, got, expected)
