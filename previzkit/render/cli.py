@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,11 +12,34 @@ from previzkit.core.errors import InputError
 from previzkit.core.optional import ensure
 from previzkit.core.sizes import check_size, parse_size
 
+if TYPE_CHECKING:
+    from previzkit.model.setfile import SetDef
+
+
+def _list_environments(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """--list-environments: print the preset table and stop."""
+    if not value or ctx.resilient_parsing:
+        return
+    from previzkit.render.environments import preset_table
+
+    click.echo(preset_table())
+    ctx.exit()
+
 
 @click.command(
     epilog="Examples:\n\n"
     "  previzkit render previzkit/assets/sets/sample.yaml --camera A_35mm -o frame.png\n\n"
-    "  previzkit render previzkit/assets/sets/sample.yaml --camera B_85mm --frames 48 -o clip.mp4"
+    "  previzkit render previzkit/assets/sets/sample.yaml --camera B_85mm --frames 48 -o clip.mp4\n\n"
+    "  previzkit render previzkit/assets/sets/rooftop.yaml --environment sunset -o dusk.png\n\n"
+    "  previzkit render --list-environments"
+)
+@click.option(
+    "--list-environments",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_list_environments,
+    help="List the shipped environment presets (kind, time of day, brightness) and exit.",
 )
 @click.argument("set_file", type=click.Path(path_type=Path))
 @click.option("--camera", "-c", help="Camera name in the set (default: the set's default_camera).")
@@ -25,6 +49,12 @@ from previzkit.core.sizes import check_size, parse_size
     required=True,
     type=click.Path(path_type=Path),
     help="Output file: .png/.jpg for a frame, .mp4/.mov/.mkv for a clip.",
+)
+@click.option(
+    "--environment",
+    "-e",
+    default=None,
+    help="Sky and light from this environment preset instead of the set's background.",
 )
 @click.option("--size", default="1920x1080", show_default=True, help="Image size WxH in pixels.")
 @click.option(
@@ -63,6 +93,7 @@ def render(
     set_file: Path,
     camera: str | None,
     output: Path,
+    environment: str | None,
     size: str,
     frames: int | None,
     fps: float,
@@ -77,6 +108,14 @@ def render(
     from previzkit.render import offline
 
     width, height = parse_size(size)
+    scene: Path | SetDef = set_file
+    if environment is not None:
+        from previzkit.model.environments import environment_preset
+        from previzkit.model.setfile import load_set
+        from previzkit.render.environments import with_environment
+
+        environment_preset(environment, "--environment")  # before the set is read
+        scene = with_environment(load_set(set_file), environment)
     if stereo:  # the pair is one image twice as wide
         check_size(2 * width, height, "--size (twice as wide with --stereo)")
     ipd_m = ipd / 1000.0 if stereo else None
@@ -91,9 +130,7 @@ def render(
             raise InputError(
                 f"--frames {frames} needs a video output ({', '.join(offline.VIDEO_SUFFIXES)}), got {output}"
             )
-        path = offline.render_still(
-            set_file, output, camera, width, height, samples=msaa, ipd_m=ipd_m
-        )
+        path = offline.render_still(scene, output, camera, width, height, samples=msaa, ipd_m=ipd_m)
         click.echo(f"wrote {path} ({width * (2 if stereo else 1)}x{height})")
         return
     from previzkit.core.progress import bar
@@ -102,7 +139,7 @@ def render(
     offline.check_clip_args(output, n, width, height, fps, move)  # fail before the bar shows
     with bar(f"render {output.name}", total=n) as progress:
         path = offline.render_clip(
-            set_file,
+            scene,
             output,
             n,
             camera,

@@ -4,6 +4,7 @@ for the presets' names, kinds, times of day and brightness."""
 
 from __future__ import annotations
 
+import dataclasses
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,8 +13,16 @@ import numpy as np
 from previzkit.core.types import ImageF32
 from previzkit.media.hdr_image import check_equirect, read_radiance
 from previzkit.model.environments import PRESETS, EnvironmentPreset, environment_preset
+from previzkit.model.setfile import SetDef
 
-__all__ = ["PRESETS", "EnvironmentPreset", "environment_radiance", "luminance", "preset_table"]
+__all__ = [
+    "PRESETS",
+    "EnvironmentPreset",
+    "environment_radiance",
+    "luminance",
+    "preset_table",
+    "with_environment",
+]
 
 
 def environment_radiance(name_or_path: str | Path) -> ImageF32:
@@ -49,3 +58,11 @@ def luminance(radiance: np.ndarray) -> np.ndarray:
     return np.asarray(radiance, dtype=np.float32) @ np.array(
         [0.2126, 0.7152, 0.0722], dtype=np.float32
     )
+
+
+def with_environment(set_def: SetDef, name: str, where: str = "--environment") -> SetDef:
+    """``set_def`` with the preset ``name`` as its sky and light (its own image or GAN
+    model dropped; its ground, yaw and exposure kept). ``where`` names the input in errors."""
+    environment_preset(name, where)
+    bg = dataclasses.replace(set_def.background, environment=name, image=None, model=None)
+    return dataclasses.replace(set_def, background=bg)
