@@ -19,7 +19,7 @@ from previzkit.core.errors import DependencyMissing
 
 # extra -> the import names it brings (the pip name where it differs is in DISTRIBUTIONS)
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "render": ("moderngl", "trimesh", "scipy", "PIL", "av"),
+    "render": ("moderngl", "trimesh", "scipy", "PIL", "av", "OpenEXR"),
     "capture": ("mediapipe", "av", "zmq", "msgpack", "PIL", "scipy"),
     "composite": ("numba", "PIL"),
     "gpu": ("cupy",),
@@ -35,6 +35,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 # import name -> distribution name, where they differ (for messages)
 DISTRIBUTIONS: dict[str, str] = {
     "PIL": "pillow",
+    "OpenEXR": "openexr",
     "zmq": "pyzmq",
     "cv2": "opencv-contrib-python",
     "xr": "pyopenxr",
