@@ -24,6 +24,7 @@ import numpy as np
 from previzkit.core.errors import InputError
 from previzkit.core.geometry import yaw_towards
 from previzkit.model.camera import Lens
+from previzkit.model.environments import PRESETS
 from previzkit.model.setfile import BackgroundDef, CameraDef, CharacterDef, SetDef
 
 FULL_FRAME = (36.0, 24.0)
@@ -197,7 +198,8 @@ def scene_set(
 ) -> SetDef:
     """The set for one scene of the plan: its cast (the axis first) on the marks facing
     each other, the planned sky (GAN) and ground, a camera per shot. ``assets``
-    resolves the plan's model paths; a missing model keeps the set's own background."""
+    resolves the plan's model paths; a missing model keeps the set's own background, and
+    so does a set whose background is an interior environment preset."""
     cast = list(scene.axis)
     for shot in scene.shots:
         for s in shot.subjects:
@@ -229,6 +231,8 @@ def scene_set(
         cameras[shot.id] = shot_camera(shot, positions, scene.axis, props)
     bg = base.background
     sky = getattr(scene, "sky_model", None)
+    if sky and _interior_environment(bg):
+        sky = None  # a room's own panorama (INT. ... NIGHT): no sky to swap in
     if sky:
         sky_path = assets / sky
         if sky_path.is_file():
@@ -252,3 +256,9 @@ def scene_set(
         default_camera=next(iter(cameras), None),
         background=bg,
     )
+
+
+def _interior_environment(bg: BackgroundDef) -> bool:
+    """Whether ``bg`` is a shipped interior environment (a room, not a sky)."""
+    preset = PRESETS.get(bg.environment or "")
+    return preset is not None and preset.kind == "interior"
