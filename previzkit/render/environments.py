@@ -31,12 +31,18 @@ def environment_radiance(name_or_path: str | Path) -> ImageF32:
     shared between calls: copy it before writing to it."""
     s = str(name_or_path)
     if isinstance(name_or_path, Path) or "/" in s or "\\" in s or "." in Path(s).name:
-        return _file_radiance(Path(name_or_path).expanduser().resolve())
-    return _file_radiance(environment_preset(s).path)
+        path = Path(name_or_path).expanduser().resolve()
+    else:
+        path = environment_preset(s).path
+    try:
+        stamp = path.stat().st_mtime_ns  # a file rewritten in place is read again
+    except OSError:
+        stamp = -1  # missing: read_radiance says so
+    return _file_radiance(path, stamp)
 
 
 @lru_cache(maxsize=8)
-def _file_radiance(path: Path) -> ImageF32:
+def _file_radiance(path: Path, _stamp: int) -> ImageF32:
     img = read_radiance(path)
     check_equirect(img, str(path))
     img.setflags(write=False)

@@ -53,12 +53,14 @@ def test_rooftop_night_sky_is_dark(gl):
         assert skies["night"].mean() * 2 < skies[name].mean(), name
 
 
-def test_sky_has_no_seam_where_the_panorama_wraps(gl):
-    """Looking down +z the panorama's u = 0/1 edge runs down the middle column: the
-    step across it is no larger than the image's ordinary column-to-column steps."""
+@pytest.mark.parametrize("pitch", [0.35, -0.25], ids=["sky", "projected-ground"])
+def test_no_seam_where_the_panorama_wraps(gl, pitch):
+    """Looking down +z the panorama's u = 0/1 edge runs down the middle column, in the
+    sky and in the projected ground past the stage: the step across it is no larger
+    than the image's ordinary column-to-column steps."""
     s = with_environment(load_set(ROOFTOP), "city")
-    eye = np.array([0.0, 1.7, 0.0])
-    img = _luma(_shot(gl, s, look_at(eye, eye + np.array([0.0, 0.35, 1.0])), size=(129, 96)))
+    eye = np.array([0.0, 1.7, 10.0])  # past the stage's front edge (z = 6)
+    img = _luma(_shot(gl, s, look_at(eye, eye + np.array([0.0, pitch, 1.0])), size=(129, 96)))
     steps = np.abs(np.diff(img, axis=1))  # (96, 128); the seam is between columns 63/64/65
     seam = steps[:, 62:66].max(axis=1)
     usual = np.percentile(steps, 99, axis=1)
