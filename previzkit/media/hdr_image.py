@@ -44,8 +44,9 @@ def linear_to_srgb(x: np.ndarray) -> ImageF32:
     return out
 
 
-def read_radiance(path: str | Path) -> ImageF32:
-    """float32 (H, W, 3) linear radiance from an .exr, .hdr or LDR (.png, .jpg, ...) file."""
+def read_radiance(path: str | Path, clamp: bool = True) -> ImageF32:
+    """float32 (H, W, 3) linear radiance from an .exr, .hdr or LDR (.png, .jpg, ...) file;
+    negative values clamped to 0 unless ``clamp`` is False."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in RADIANCE_SUFFIXES:
@@ -64,7 +65,7 @@ def read_radiance(path: str | Path) -> ImageF32:
     bad = ~np.isfinite(img)
     if bad.any():
         raise InputError(f"{p}: {int(bad.any(axis=2).sum())} pixels are NaN or infinite")
-    return np.ascontiguousarray(np.maximum(img, 0.0))
+    return np.ascontiguousarray(np.maximum(img, 0.0) if clamp else img)
 
 
 def check_equirect(image: np.ndarray, name: str) -> None:

@@ -6,7 +6,8 @@ pixels are read by :func:`previzkit.render.environments.environment_radiance`. E
 file is ``assets/environments/<name>.exr``: 512x256 equirect, linear radiance.
 ``kind`` and ``time`` were decided by looking at each panorama; ``mean`` is the
 solid-angle-weighted mean luminance (Rec.709 Y) and ``peak`` the brightest pixel's,
-both in the file's linear units.
+both in the file's linear units, after the park and sunrise suns are mended
+(:func:`previzkit.render.environments.repair_lost_channels`).
 """
 
 from __future__ import annotations
@@ -54,10 +55,10 @@ PRESETS: dict[str, EnvironmentPreset] = {
         EnvironmentPreset("lab", "interior", "day", "old laboratory with tall windows", 0.5653, 38.24),
         EnvironmentPreset("lobby", "interior", "day", "museum lobby, strip lights", 0.8397, 740.7),
         EnvironmentPreset("night", "exterior", "night", "savanna under stars", 0.08436, 15.49),
-        EnvironmentPreset("park", "exterior", "day", "grass field, clear sky, sun", 0.2788, 852.0),
+        EnvironmentPreset("park", "exterior", "day", "grass field, clear sky, sun", 0.6807, 11800.0),
         EnvironmentPreset("sky", "exterior", "day", "clouds over open sea", 0.7841, 22500.0),
         EnvironmentPreset("studio", "interior", "day", "photo studio, softbox and cyclorama", 2.232, 3482.0),
-        EnvironmentPreset("sunrise", "exterior", "dawn", "meadow at sunrise, low sun", 0.3041, 1084.0),
+        EnvironmentPreset("sunrise", "exterior", "dawn", "meadow at sunrise, low sun", 0.6255, 15008.0),
         EnvironmentPreset("sunset", "exterior", "dusk", "Venice piazza, low evening sun", 0.466, 244.7),
         EnvironmentPreset("venice", "exterior", "dusk", "Venice waterfront at dusk", 0.6459, 6.819),
         EnvironmentPreset("warehouse", "interior", "day", "empty warehouse, lamps and skylights", 0.8143, 201.8),

@@ -13,14 +13,16 @@ import numpy as np
 from previzkit.core.types import ImageF32
 from previzkit.media.hdr_image import check_equirect, read_radiance
 from previzkit.model.environments import PRESETS, EnvironmentPreset, environment_preset
-from previzkit.model.setfile import SetDef
+from previzkit.model.setfile import LightDef, SetDef
 
 __all__ = [
     "PRESETS",
     "EnvironmentPreset",
+    "environment_lights",
     "environment_radiance",
     "luminance",
     "preset_table",
+    "repair_lost_channels",
     "with_environment",
 ]
 
@@ -43,9 +45,26 @@ def environment_radiance(name_or_path: str | Path) -> ImageF32:
 
 @lru_cache(maxsize=8)
 def _file_radiance(path: Path, _stamp: int) -> ImageF32:
-    img = read_radiance(path)
+    img = np.maximum(repair_lost_channels(read_radiance(path, clamp=False)), 0.0)
     check_equirect(img, str(path))
     img.setflags(write=False)
+    return img
+
+
+def repair_lost_channels(radiance: np.ndarray, hot: float = 20.0) -> ImageF32:
+    """Mend bright pixels that lost two of their three channels: the shipped ``park`` and
+    ``sunrise`` suns are 6x6 blocks of pure blue (R = G = 0, B in the thousands, ringing
+    below 0 around them: lossy DWAB gone wrong), which would light a set blue. In the
+    box around such pixels (one channel > ``hot``, the other two within 0.01 of 0: give
+    the radiance before negatives are clamped), every pixel takes its largest channel
+    in all three: a white sun of the surviving channel's power."""
+    img = np.array(radiance, dtype=np.float32)
+    lost = (img.max(axis=2) > hot) & ((np.abs(img) < 0.01).sum(axis=2) >= 2)
+    if not lost.any():
+        return img
+    ys, xs = np.nonzero(lost)
+    box = img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    box[...] = np.maximum(box.max(axis=2, keepdims=True), 0.0)
     return img
 
 
@@ -66,9 +85,70 @@ def luminance(radiance: np.ndarray) -> np.ndarray:
     )
 
 
-def with_environment(set_def: SetDef, name: str, where: str = "--environment") -> SetDef:
-    """``set_def`` with the preset ``name`` as its sky and light (its own image or GAN
-    model dropped; its ground, yaw and exposure kept). ``where`` names the input in errors."""
+def with_environment(
+    set_def: SetDef, name: str, where: str = "--environment", relight: bool = True
+) -> SetDef:
+    """``set_def`` with the preset ``name`` as its sky (its own image or GAN model
+    dropped; its ground, yaw and exposure kept) and, with ``relight``, its lights
+    replaced by :func:`environment_lights` of the preset. ``where`` names the input."""
     environment_preset(name, where)
     bg = dataclasses.replace(set_def.background, environment=name, image=None, model=None)
-    return dataclasses.replace(set_def, background=bg)
+    out = dataclasses.replace(set_def, background=bg)
+    if relight:
+        light = environment_lights(environment_radiance(name), bg.yaw_deg, bg.exposure_ev)
+        out = dataclasses.replace(out, lights=light)
+    return out
+
+
+def environment_lights(
+    radiance: np.ndarray,
+    yaw_deg: float = 0.0,
+    exposure_ev: float = 0.0,
+    key_fraction: float = 0.002,
+) -> list[LightDef]:
+    """A directional key light and an ambient light standing in for a panorama's light
+    (until image-based lighting reads the panorama itself).
+
+    The key is the brightest ``key_fraction`` of the sphere (by solid angle): its
+    direction is their radiance-weighted mean (a light travels the other way), its
+    radiance their irradiance / pi, so a Lambert surface facing it gets what it would
+    from the panorama. The ambient is the mean radiance of the rest of the sphere.
+    ``yaw_deg`` turns the panorama as the skybox does; everything scales by
+    2**``exposure_ev``. Radiance is linear, (H, W, 3) equirect, row 0 straight up.
+    """
+    img = np.asarray(radiance, dtype=np.float64) * 2.0**exposure_ev
+    h, w = img.shape[:2]
+    theta = (np.arange(h) + 0.5) / h * np.pi  # from straight up
+    phi = ((np.arange(w) + 0.5) / w - 0.5) * 2 * np.pi - np.radians(yaw_deg)
+    omega = np.repeat((np.sin(theta) * (np.pi / h) * (2 * np.pi / w))[:, None], w, axis=1)
+    lum = luminance(img).astype(np.float64)
+    order = np.argsort(lum, axis=None)[::-1]
+    covered = np.cumsum(omega.ravel()[order])
+    key = np.zeros(h * w, dtype=bool)
+    key[order[: max(1, int(np.searchsorted(covered, key_fraction * 4 * np.pi)))]] = True
+    key = key.reshape(h, w)
+    st, ct = np.sin(theta)[:, None], np.cos(theta)[:, None]
+    dirs = np.stack(
+        [st * np.sin(phi)[None, :], np.broadcast_to(ct, (h, w)), -st * np.cos(phi)[None, :]],
+        axis=-1,
+    )
+    weight = (lum * omega)[key]
+    to_key = (dirs[key] * weight[:, None]).sum(axis=0)
+    to_key /= max(float(np.linalg.norm(to_key)), 1e-12)
+    key_irradiance = (img[key] * omega[key][:, None]).sum(axis=0)  # (3,), facing the key
+    rest = ~key
+    ambient = (img[rest] * omega[rest][:, None]).sum(axis=0) / omega[rest].sum()
+    key_rgb = key_irradiance / np.pi
+    return [
+        _light("directional", key_rgb, tuple(float(c) for c in -to_key)),
+        _light("ambient", ambient),
+    ]
+
+
+def _light(kind: str, rgb: np.ndarray, direction: tuple[float, ...] | None = None) -> LightDef:
+    """A LightDef with colour normalised to its largest channel and that as intensity."""
+    peak = float(max(rgb.max(), 1e-12))
+    color = tuple(float(c) / peak for c in rgb)
+    if direction is None:
+        return LightDef(kind, color, peak)  # type: ignore[arg-type]
+    return LightDef(kind, color, peak, direction)  # type: ignore[arg-type]

@@ -153,3 +153,56 @@ def test_shipped_sets_use_fitting_presets():
         assert PRESETS[str(sets[name].environment)].kind == "interior"
         assert sets[name].exposure_ev < 0
     assert PRESETS[str(sets["sample"].environment)].kind == "exterior"
+
+
+def test_park_and_sunrise_suns_are_mended_to_white():
+    from previzkit.media.hdr_image import read_radiance
+    from previzkit.render.environments import repair_lost_channels
+
+    for name in NAMES:
+        signed = read_radiance(PRESETS[name].path, clamp=False)
+        raw = np.maximum(signed, 0)
+        img = environment_radiance(name)
+        lost = (signed.max(axis=2) > 20) & ((np.abs(signed) < 0.01).sum(axis=2) >= 2)
+        if name in ("park", "sunrise"):
+            assert lost.sum() >= 9  # the shipped file: a pure-blue sun block
+            y, x = np.unravel_index(np.argmax(img.max(axis=2)), img.shape[:2])
+            assert img[y, x].min() == img[y, x].max() > 1000  # a white sun
+            assert (img[lost].min(axis=1) == img[lost].max(axis=1)).all()  # grey, not blue
+            ys = np.nonzero(lost.any(axis=1))[0]
+            rows = np.r_[0 : ys.min(), ys.max() + 1 : img.shape[0]]
+            assert np.array_equal(img[rows], raw[rows])  # nothing outside the sun's box
+        else:
+            assert not lost.any() and np.array_equal(img, raw), name
+    assert np.array_equal(repair_lost_channels(signed), signed)
+
+
+def test_environment_lights_point_at_the_sun():
+    from previzkit.render.environments import environment_lights
+    from previzkit.render.skybox import direction_to_equirect_uv
+
+    for name, yaw in (("park", 0.0), ("park", 90.0), ("sunset", 30.0), ("sunrise", 0.0)):
+        img = environment_radiance(name)
+        key, ambient = environment_lights(img, yaw)
+        assert key.kind == "directional" and ambient.kind == "ambient"
+        ((u, v),) = direction_to_equirect_uv(-np.asarray(key.direction), yaw)
+        y, x = np.unravel_index(np.argmax(luminance(img)), img.shape[:2])
+        # within 8° of the brightest pixel (0.7° a pixel; the glow pulls the key up a little)
+        du = (u * img.shape[1] - (x + 0.5) + img.shape[1] / 2) % img.shape[1] - img.shape[1] / 2
+        assert np.hypot(du, v * img.shape[0] - (y + 0.5)) * 180 / img.shape[0] < 8, name
+        assert -np.asarray(key.direction)[1] > 0  # the sun is above the horizon
+    sunset_key = environment_lights(environment_radiance("sunset"))[0]
+    assert sunset_key.color[0] > 2 * sunset_key.color[2]  # an evening sun is warm
+    park_key = environment_lights(environment_radiance("park"))[0]
+    assert min(park_key.color) > 0.9  # the mended sun is white, not blue
+
+
+def test_environment_lights_follow_brightness_and_exposure():
+    from previzkit.render.environments import environment_lights
+
+    def total(name: str, ev: float = 0.0) -> float:
+        key, amb = environment_lights(environment_radiance(name), exposure_ev=ev)
+        return key.intensity * max(key.color) + amb.intensity * max(amb.color)
+
+    assert total("night") * 4 < min(total(n) for n in ("park", "city", "forest", "sky"))
+    assert total("city", -2.0) == pytest.approx(total("city") / 4, rel=1e-6)
