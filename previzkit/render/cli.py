@@ -54,7 +54,7 @@ def _list_environments(ctx: click.Context, _param: click.Parameter, value: bool)
     "--environment",
     "-e",
     default=None,
-    help="Sky and light from this environment preset instead of the set's background.",
+    help="Sky and lights from this environment preset instead of the set's background and lights.",
 )
 @click.option("--size", default="1920x1080", show_default=True, help="Image size WxH in pixels.")
 @click.option(
