@@ -52,7 +52,7 @@ from previzkit.core.geometry import quat_from_matrix
 KINDS = ("mark", "camera", "prop", "character", "bookmark")
 OPS = ("edit", "add", "delete")
 # kind -> field -> type: n > 0 a vector of n numbers, 0 a number, "str" a non-empty
-# string, "str?" a string or None, "rgb?" three numbers in 0..1 or None, "kit?" a kit
+# string, "str?" a string or None, "path?" a file's path or None, "rgb?" three numbers in 0..1 or None, "kit?" a kit
 # part's mapping ({kit: wall, length: ...}, see previzkit.model.kitparts) or None
 FIELDS: dict[str, dict[str, int | str]] = {
     "mark": {"position": 2},
@@ -68,7 +68,7 @@ FIELDS: dict[str, dict[str, int | str]] = {
         "position": 3,
         "rotation": 4,
         "scale": 3,
-        "mesh": "str?",
+        "mesh": "path?",
         "color": "rgb?",
         "kit": "kit?",
     },
@@ -136,6 +136,12 @@ def _check_value(key: str, f: str, spec: int | str, value: Any) -> Any:
     if spec == "str":
         if not isinstance(value, str) or not value:
             raise InputError(f"set state: {key}.{f}: expected a non-empty string, got {value!r}")
+        return value
+    if spec == "path?":
+        if value is not None and (not isinstance(value, str) or not value):
+            raise InputError(
+                f"set state: {key}.{f}: expected a non-empty string (a file) or None, got {value!r}"
+            )
         return value
     if spec == "str?":
         if value is not None and (not isinstance(value, str) or not value):
