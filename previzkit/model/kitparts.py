@@ -83,6 +83,10 @@ KIT_PARAMS: dict[str, dict[str, tuple[str, Any]]] = {
 }
 KIT_PARTS = tuple(KIT_PARAMS)
 
+MAX_COUNT = 1000  # steps, facets, bars, rails, posts: beyond this a part is a mistake
+MAX_OPENINGS = 100
+MAX_SIZE_M = 1e4  # no part is 10 km
+
 OPENING_TYPES = ("door", "window")
 OPENING_KEYS = ("type", "x", "width", "height", "sill", "fill", "ajar", "mullions")
 WINDOW_SILL_M = 0.9  # a window opening's default sill height
@@ -181,18 +185,22 @@ def _value(kind: str, v: Any, key: str) -> Any:
             raise KitParamError(key, f"expected true or false, got {v!r}")
         return v
     if kind == "count":
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise KitParamError(key, f"expected a whole number >= 0, got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_COUNT:
+            raise KitParamError(key, f"expected a whole number 0..{MAX_COUNT}, got {v!r}")
         return int(v)
     if kind == "openings":
         if not isinstance(v, list | tuple):
             raise KitParamError(key, f"expected a list of openings, got {v!r}")
+        if len(v) > MAX_OPENINGS:
+            raise KitParamError(key, f"at most {MAX_OPENINGS} openings, got {len(v)}")
         return tuple(_opening(o, f"{key}[{i}]") for i, o in enumerate(v))
     return _number(v, key, kind)
 
 
 def _number(v: Any, key: str, kind: str = "num") -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+    if isinstance(v, bool) or not isinstance(v, int | float) or abs(v) > MAX_SIZE_M:
+        raise KitParamError(key, f"expected a number within +-{MAX_SIZE_M:g}, got {v!r}")
+    if not math.isfinite(v):
         raise KitParamError(key, f"expected a finite number, got {v!r}")
     if kind == "pos" and v <= 0:
         raise KitParamError(key, f"must be > 0, got {v!r}")
@@ -222,9 +230,7 @@ def _opening(o: Any, key: str) -> OpeningDef:
     fill = o.get("fill", True)
     if not isinstance(fill, bool):
         raise KitParamError(f"{key}.fill", f"expected true or false, got {fill!r}")
-    mullions = o.get("mullions", 1)
-    if isinstance(mullions, bool) or not isinstance(mullions, int) or mullions < 0:
-        raise KitParamError(f"{key}.mullions", f"expected a whole number >= 0, got {mullions!r}")
+    mullions = _value("count", o.get("mullions", 1), f"{key}.mullions")
     sill_default = WINDOW_SILL_M if kind == "window" else 0.0
     return OpeningDef(
         type=kind,
@@ -259,8 +265,8 @@ def _check_part(part: str, v: dict[str, Any]) -> None:
                     f"wall's height {v['height']:g} m",
                 )
             for lo2, hi2, b2, t2, j in spans:
-                if lo < hi2 and lo2 < hi and o.sill < t2 and b2 < o.sill + o.height:
-                    raise KitParamError(key, f"opening overlaps openings[{j}]")
+                if lo <= hi2 and lo2 <= hi and o.sill <= t2 and b2 <= o.sill + o.height:
+                    raise KitParamError(key, f"opening overlaps or touches openings[{j}]")
             spans.append((lo, hi, o.sill, o.sill + o.height, i))
     elif part == "floor":
         if v["level"] is None:
@@ -276,6 +282,11 @@ def _check_part(part: str, v: dict[str, Any]) -> None:
         if v["steps"] < 1:
             raise KitParamError("steps", "stairs need at least 1 step")
     elif part == "railing":
+        if v["length"] / v["post_spacing"] > MAX_COUNT:
+            raise KitParamError(
+                "post_spacing",
+                f"more than {MAX_COUNT} posts; space them wider than {v['length'] / MAX_COUNT:g} m",
+            )
         if v["post"] >= v["height"] or v["post"] * 2 >= v["length"]:
             raise KitParamError(
                 "post",

@@ -203,7 +203,7 @@ def test_build_parts_colours_normals_and_uvs():
                     {"type": "window", "x": 0.5, "width": 1, "height": 1},
                 ],
             ),
-            r"openings\[1\]: opening overlaps openings\[0\]",
+            r"openings\[1\]: opening overlaps or touches openings\[0\]",
         ),
         (
             lambda: kit.wall(4.0, 3.0, openings=[{"type": "arch", "width": 1, "height": 2}]),
@@ -279,6 +279,10 @@ def test_set_file_kit_prop_is_read_with_its_parameters():
         (
             {"kit": "stairs", "rise": 1, "run": 2, "steps": 2.5},
             r"props\[0\]\.steps: expected a whole number",
+        ),
+        (
+            {"kit": "stairs", "rise": 1, "run": 2, "steps": 10**9},
+            r"props\[0\]\.steps: expected a whole number 0..1000",
         ),
         (
             {"kit": "wall", "length": 2, "height": 3, "mesh": "x.glb"},
