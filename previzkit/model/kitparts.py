@@ -15,7 +15,6 @@ raises :class:`KitParamError` with the parameter's key path (``openings[0].width
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -198,10 +197,10 @@ def _value(kind: str, v: Any, key: str) -> Any:
 
 
 def _number(v: Any, key: str, kind: str = "num") -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or abs(v) > MAX_SIZE_M:
-        raise KitParamError(key, f"expected a number within +-{MAX_SIZE_M:g}, got {v!r}")
-    if not math.isfinite(v):
+    if isinstance(v, bool) or not isinstance(v, int | float) or v != v:  # v != v: NaN
         raise KitParamError(key, f"expected a finite number, got {v!r}")
+    if abs(v) > MAX_SIZE_M:
+        raise KitParamError(key, f"expected a number within +-{MAX_SIZE_M:g}, got {v!r}")
     if kind == "pos" and v <= 0:
         raise KitParamError(key, f"must be > 0, got {v!r}")
     if kind == "nonneg" and v < 0:
