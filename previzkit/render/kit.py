@@ -410,12 +410,6 @@ def _part(mesh: Any, rgb: Sequence[float]) -> MeshPart:
     return part
 
 
-def prop_bounds(kit: KitDef) -> tuple[np.ndarray, np.ndarray]:
-    """The axis-aligned box (lo, hi) of the rendered part, metres, in its own frame."""
-    pts = np.concatenate([p.positions for p in build_parts(kit)])
-    return pts.min(axis=0).astype(np.float64), pts.max(axis=0).astype(np.float64)
-
-
 __all__ = [
     "BUILDERS",
     "build",
