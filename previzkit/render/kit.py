@@ -357,11 +357,11 @@ def build(kit: KitDef) -> Any:
 
 def build_parts(kit: KitDef, color: Sequence[float] | None = None) -> list[MeshPart]:
     """Render-ready parts of ``kit`` in ``color`` (default: the part's own): a wall
-    with a door or window in each filled opening (frames in a darker shade), a door's
-    leaf darker than its frame, a window's glass dark."""
+    with a door or window in each filled opening (frames at 0.7 of the wall's colour,
+    a door's leaf at 0.85), a lone door's leaf at 0.7 of its frame's, glass dark."""
     main = tuple(float(c) for c in (color if color is not None else DEFAULT_COLORS[kit.part]))
     trim = tuple(c * 0.7 for c in main)
-    leaf = tuple(c * 0.7 for c in main)
+    leaf = trim
     v = kit.kwargs()
     coloured: list[tuple[Any, tuple[float, ...]]] = []
     if kit.part == "wall":
