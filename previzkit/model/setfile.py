@@ -19,6 +19,7 @@ A minimal set::
       - {type: ambient, color: [0.3, 0.3, 0.33]}
     props:
       - {name: crate, mesh: ../props/crate.glb, position: [1, 0, -2], rotation: {yaw: 30}}
+      - {name: back_wall, kit: wall, length: 10, height: 3, position: [0, 0, -4]}  # kit part
     marks:
       A: {position: [0, 0], color: [1, 0.8, 0.1]}
     cameras:
@@ -46,6 +47,7 @@ from previzkit.core.types import Mat4
 from previzkit.core.yaml_numbers import with_yaml12_floats
 from previzkit.model.camera import SENSORS_MM, Lens
 from previzkit.model.environments import PRESETS
+from previzkit.model.kitparts import KIT_PARTS, KitDef, KitParamError, check_kit
 
 MESH_SUFFIXES = (".glb", ".gltf", ".obj", ".ply", ".stl", ".off")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")  # 8-bit, via Pillow
@@ -73,14 +75,16 @@ class StageDef:
 
 @dataclass(frozen=True)
 class PropDef:
-    """A mesh placed in the set. ``mesh`` is an existing glTF/GLB/OBJ/PLY file."""
+    """A mesh placed in the set: ``mesh``, an existing glTF/GLB/OBJ/PLY file, or ``kit``,
+    a part of the stand-in architecture kit built at size (:mod:`previzkit.model.kitparts`)."""
 
     name: str
-    mesh: Path
+    mesh: Path | None
     position: Vec3T = (0.0, 0.0, 0.0)
     rotation: QuatT = (0.0, 0.0, 0.0, 1.0)  # x, y, z, w
     scale: Vec3T = (1.0, 1.0, 1.0)
     color: RGB | None = None  # tint for meshes without a material colour
+    kit: KitDef | None = None  # set instead of ``mesh``
 
     def model_matrix(self) -> Mat4:
         """Prop-to-world transform: translate @ rotate @ scale."""
@@ -480,12 +484,29 @@ class _Reader:
         seen: set[str] = set()
         for i, item in enumerate(self.named_list(value, key)):
             k = f"{key}[{i}]"
-            m = self.mapping(item, k, ("name", "mesh", "position", "rotation", "scale", "color"))
+            if isinstance(item, dict) and "kit" in item:
+                placement = {n: item[n] for n in _PROP_KEYS if n in item and n != "mesh"}
+                if "mesh" in item:
+                    raise self.fail(k, "give either 'mesh' (a file) or 'kit' (a part), not both")
+                kit = self.kit(item, k)
+                m = self.mapping(placement, k, _PROP_KEYS)
+            else:
+                kit = None
+                m = self.mapping(item, k, _PROP_KEYS)
             name = self.string(m.get("name", f"prop{i}"), _join(k, "name"))
             if name in seen:
                 raise self.fail(_join(k, "name"), f"duplicate prop name {name!r}")
             seen.add(name)
-            mesh = self.file(self.require(m, "mesh", k), _join(k, "mesh"), MESH_SUFFIXES, "mesh")
+            if kit is None and "mesh" not in m:
+                raise self.fail(
+                    _join(k, "mesh"),
+                    f"required key is missing (or give 'kit': one of {', '.join(KIT_PARTS)})",
+                )
+            mesh = (
+                None
+                if kit is not None
+                else self.file(m["mesh"], _join(k, "mesh"), MESH_SUFFIXES, "mesh")
+            )
             scale_v = m.get("scale", 1.0)
             if isinstance(scale_v, int | float) and not isinstance(scale_v, bool):
                 s = self.number(scale_v, _join(k, "scale"), positive=True)
@@ -505,9 +526,23 @@ class _Reader:
                     color=None
                     if m.get("color") is None
                     else self.color(m["color"], _join(k, "color")),
+                    kit=kit,
                 )
             )
         return out
+
+    def kit(self, item: dict[str, Any], key: str) -> KitDef:
+        """A prop's kit part: ``kit`` names it, the prop's other keys (but the
+        placement's) are its parameters."""
+        part = item["kit"]
+        params = {n: v for n, v in item.items() if n not in _PROP_KEYS and n != "kit"}
+        try:
+            return check_kit(part, params)
+        except KitParamError as exc:
+            why = exc.why
+            if why.startswith("unknown parameter"):
+                why += f"; a prop's own keys: {', '.join(k for k in _PROP_KEYS if k != 'mesh')}"
+            raise self.fail(_join(key, exc.key or "kit"), why) from None
 
     def lights(self, value: Any, key: str) -> list[LightDef]:
         if value is None:
@@ -753,6 +788,7 @@ class _Reader:
 
 
 MAX_DIRECTIONAL_LIGHTS = 4
+_PROP_KEYS = ("name", "mesh", "position", "rotation", "scale", "color")
 
 
 def _join(key: str, name: str) -> str:

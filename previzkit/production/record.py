@@ -429,12 +429,12 @@ def prop_centre(set_def: Any, name: str) -> np.ndarray | None:
     """The centre (set frame, m) of the prop an insert names (``"FILM CAN"`` is the
     set's ``film_can``): its mesh's box centre through the prop's placement; None when
     the set has no such prop."""
-    from previzkit.render.mesh import load_mesh
+    from previzkit.render.props import prop_parts
 
     key = str(name).lower().replace(" ", "_")
     for p in set_def.props:
         if p.name.lower() == key:
-            pts = np.concatenate([part.positions for part in load_mesh(p.mesh)])
+            pts = np.concatenate([part.positions for part in prop_parts(p)])
             centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
             return (p.model_matrix() @ np.r_[centre, 1.0])[:3]
     return None

@@ -1,4 +1,5 @@
-"""Props: meshes from files, shaded with normals, material colours and textures."""
+"""Props: meshes from files or kit parts, shaded with normals, material colours and
+textures."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from previzkit.core.errors import InputError
 from previzkit.render.drawable import FrameUniforms
 from previzkit.render.gl import max_anisotropy, program, set_uniform, vertex_array
 from previzkit.render.lighting import write_frame
@@ -14,6 +16,8 @@ from previzkit.render.mesh import MeshPart, load_mesh
 
 if TYPE_CHECKING:
     import moderngl
+
+    from previzkit.model.setfile import PropDef
 
 
 class _GPUPart:
@@ -119,3 +123,28 @@ class MeshDrawable:
         for p in self._parts:
             p.release()
         self._parts = []
+
+
+def prop_parts(prop: PropDef) -> list[MeshPart]:
+    """The mesh parts of a set's prop: its file's, or its kit part built at size (in
+    the prop's colour)."""
+    if prop.kit is not None:
+        from previzkit.render.kit import build_parts
+
+        return build_parts(prop.kit, prop.color)
+    if prop.mesh is None:
+        raise InputError(f"prop {prop.name!r} has neither a mesh file nor a kit part")
+    return load_mesh(prop.mesh)
+
+
+def prop_drawable(ctx: moderngl.Context, prop: PropDef, num_lights: int = 1) -> MeshDrawable:
+    """A set's prop ready to draw at its placement. A kit part carries its colours in
+    its parts (a door's leaf darker than the wall), so it gets no tint."""
+    return MeshDrawable(
+        ctx,
+        prop_parts(prop),
+        model=prop.model_matrix(),
+        color=None if prop.kit is not None else prop.color,
+        name=prop.name,
+        num_lights=num_lights,
+    )

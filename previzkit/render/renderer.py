@@ -38,7 +38,7 @@ from previzkit.render.frustums import Frustums
 from previzkit.render.ground import Ground
 from previzkit.render.lighting import SceneFrame
 from previzkit.render.marks import Marks
-from previzkit.render.props import MeshDrawable
+from previzkit.render.props import MeshDrawable, prop_drawable
 from previzkit.render.skybox import Skybox
 
 if TYPE_CHECKING:
@@ -152,17 +152,11 @@ class SetDrawables:
         )
         for i, prop in enumerate(set_def.props):
             try:
-                self.props[prop.name] = MeshDrawable.from_file(
-                    ctx,
-                    prop.mesh,
-                    model=prop.model_matrix(),
-                    color=prop.color,
-                    name=prop.name,
-                    num_lights=self.num_lights,
-                )
+                self.props[prop.name] = prop_drawable(ctx, prop, self.num_lights)
             except PrevizError as exc:
                 where = set_def.path or set_def.name
-                raise InputError(f"{where}: props[{i}].mesh ({prop.name}): {exc}") from None
+                what = "kit" if prop.kit is not None else "mesh"
+                raise InputError(f"{where}: props[{i}].{what} ({prop.name}): {exc}") from None
         self.marks = Marks(ctx, list(set_def.marks.values()))
         self.frustums = Frustums(ctx, list(set_def.cameras.values()))
         self._load_characters()

@@ -246,7 +246,7 @@ class StageLoop:
         from previzkit.core.errors import PrevizError
         from previzkit.render.frustums import Frustums
         from previzkit.render.marks import Marks
-        from previzkit.render.props import MeshDrawable
+        from previzkit.render.props import prop_drawable
 
         new = self.state.apply_to(self.base_set)
         scene = self.drawables
@@ -271,14 +271,7 @@ class StageLoop:
             if old is not None:
                 old.release()
             try:
-                scene.props[name] = MeshDrawable.from_file(
-                    self.ctx,
-                    prop.mesh,
-                    model=prop.model_matrix(),
-                    color=prop.color,
-                    name=prop.name,
-                    num_lights=scene.num_lights,
-                )
+                scene.props[name] = prop_drawable(self.ctx, prop, scene.num_lights)
             except PrevizError as exc:  # a peer's prop we cannot load: the rest goes on
                 log.warning("stage: prop %s not shown: %s", name, exc)
         chars = {c.name: c for c in new.characters}

@@ -130,6 +130,26 @@ def _mesh_text(props: Any, mesh: str, folder: Path) -> str:
     return mesh
 
 
+def _put_kit(entry: Any, kit: dict[str, Any] | None, before: dict[str, Any] | None) -> None:
+    """Write a prop's kit part (``kit``: {kit: part, parameter: value}) into ``entry``,
+    the parameters that differ from ``before``; ``kit`` None removes the part's keys."""
+    for k in before or {}:
+        if kit is None or k not in kit:
+            entry.pop(k, None)
+    if kit is None:
+        return
+    entry.pop("mesh", None)
+    for k, v in kit.items():
+        if before is not None and k in before and not _differs(v, before[k]):
+            continue
+        if k == "openings":
+            from ruamel.yaml.comments import CommentedSeq
+
+            v = CommentedSeq([_flow(dict(o)) for o in v])
+            v.fa.set_flow_style()
+        entry[k] = v
+
+
 def update_document(data: Any, state: SetState, folder: str | Path = ".") -> None:
     """Write ``state``'s changed objects into a round-trip set document in place
     (``folder``: the set file's, for prop mesh paths). Edited objects get the fields
@@ -178,7 +198,11 @@ def update_document(data: Any, state: SetState, folder: str | Path = ".") -> Non
                 base = {"scale": [1.0, 1.0, 1.0], "color": None}
             else:
                 entry = props[i]
-            if _differs(f["mesh"], base.get("mesh")):
+            if f.get("kit") is not None:
+                if _differs(f["kit"], base.get("kit")):
+                    _put_kit(entry, f["kit"], base.get("kit"))
+            elif _differs(f["mesh"], base.get("mesh")):
+                _put_kit(entry, None, base.get("kit"))
                 entry["mesh"] = _mesh_text(props, f["mesh"], Path(folder))
             if _differs(f["position"], base.get("position")):
                 entry["position"] = _seq(f["position"], M_DIGITS)

@@ -52,7 +52,8 @@ from previzkit.core.geometry import quat_from_matrix
 KINDS = ("mark", "camera", "prop", "character", "bookmark")
 OPS = ("edit", "add", "delete")
 # kind -> field -> type: n > 0 a vector of n numbers, 0 a number, "str" a non-empty
-# string, "str?" a string or None, "rgb?" three numbers in 0..1 or None
+# string, "str?" a string or None, "path?" a file's path or None, "rgb?" three numbers in 0..1 or None, "kit?" a kit
+# part's mapping ({kit: wall, length: ...}, see previzkit.model.kitparts) or None
 FIELDS: dict[str, dict[str, int | str]] = {
     "mark": {"position": 2},
     "camera": {
@@ -63,14 +64,21 @@ FIELDS: dict[str, dict[str, int | str]] = {
         "sensor_height_mm": 0,
         "focus_m": 0,
     },
-    "prop": {"position": 3, "rotation": 4, "scale": 3, "mesh": "str", "color": "rgb?"},
+    "prop": {
+        "position": 3,
+        "rotation": 4,
+        "scale": 3,
+        "mesh": "path?",
+        "color": "rgb?",
+        "kit": "kit?",
+    },
     "character": {"position": 3, "yaw_deg": 0, "mark": "str?"},
     "bookmark": {"position": 3, "yaw_deg": 0},
 }
 REQUIRED: dict[str, tuple[str, ...]] = {  # fields an add must give
     "mark": ("position",),
     "camera": ("position",),
-    "prop": ("position", "mesh"),
+    "prop": ("position",),  # and a mesh or a kit part
     "character": ("position",),
     "bookmark": ("position",),
 }
@@ -83,7 +91,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {  # the other fields of an add
         "sensor_height_mm": 18.66,
         "focus_m": 3.0,
     },
-    "prop": {"rotation": [0.0, 0.0, 0.0, 1.0], "scale": [1.0, 1.0, 1.0], "color": None},
+    "prop": {
+        "rotation": [0.0, 0.0, 0.0, 1.0],
+        "scale": [1.0, 1.0, 1.0],
+        "color": None,
+        "mesh": None,
+        "kit": None,
+    },
     "character": {"yaw_deg": 0.0, "mark": None},
     "bookmark": {"yaw_deg": 0.0},
 }
@@ -123,12 +137,20 @@ def _check_value(key: str, f: str, spec: int | str, value: Any) -> Any:
         if not isinstance(value, str) or not value:
             raise InputError(f"set state: {key}.{f}: expected a non-empty string, got {value!r}")
         return value
+    if spec == "path?":
+        if value is not None and (not isinstance(value, str) or not value):
+            raise InputError(
+                f"set state: {key}.{f}: expected a non-empty string (a file) or None, got {value!r}"
+            )
+        return value
     if spec == "str?":
         if value is not None and (not isinstance(value, str) or not value):
             raise InputError(f"set state: {key}.{f}: expected a name or None, got {value!r}")
         return value
     if spec == "rgb?" and value is None:
         return None
+    if spec == "kit?":
+        return None if value is None else kit_mapping(key, value)
     n = 3 if spec == "rgb?" else int(spec)
     scalar: float = math.nan
     vector: list[float] = []
@@ -163,6 +185,25 @@ def _check_value(key: str, f: str, spec: int | str, value: Any) -> Any:
     return scalar if n == 0 else vector
 
 
+def kit_def(key: str, value: Any) -> Any:
+    """The :class:`~previzkit.model.kitparts.KitDef` of a prop's ``kit`` field
+    ({kit: part, parameter: value...}); InputError naming the key otherwise."""
+    from previzkit.model.kitparts import KitParamError, check_kit
+
+    if not isinstance(value, dict) or "kit" not in value:
+        raise InputError(f"set state: {key}.kit: expected {{kit: PART, ...}}, got {value!r}")
+    try:
+        return check_kit(value["kit"], {k: v for k, v in value.items() if k != "kit"})
+    except KitParamError as exc:
+        raise InputError(f"set state: {key}.kit: {exc}") from None
+
+
+def kit_mapping(key: str, value: Any) -> dict[str, Any]:
+    """A prop's ``kit`` field checked and normalised (defaults filled)."""
+    mapping: dict[str, Any] = kit_def(key, value).to_mapping()
+    return mapping
+
+
 def check_fields(key: str, fields: dict[str, Any], op: str = "edit") -> dict[str, Any]:
     """Validated copies of ``fields`` for ``op`` on ``key`` (an add gets its defaults);
     InputError naming the key and field otherwise."""
@@ -187,6 +228,8 @@ def check_fields(key: str, fields: dict[str, Any], op: str = "edit") -> dict[str
         out["mark"] = None  # placed by hand: off its mark
     if op == "add":
         missing = [f for f in REQUIRED[kind] if f not in out]
+        if kind == "prop" and out.get("mesh") is None and out.get("kit") is None:
+            missing.append("mesh or kit")
         if missing:
             raise InputError(f"set state: add of {key!r} needs {', '.join(missing)}")
         out = {**{k: _copy(v) for k, v in DEFAULTS[kind].items()}, **out}
@@ -214,13 +257,16 @@ def objects_of(set_def: Any) -> dict[str, dict[str, Any]]:
             "focus_m": float(c.lens.focus_m),
         }
     for p in set_def.props:
-        mesh = str(p.mesh) if base is None else os.path.relpath(Path(p.mesh), base)
+        mesh = None
+        if p.mesh is not None:
+            mesh = str(p.mesh) if base is None else os.path.relpath(Path(p.mesh), base)
         out[f"prop/{p.name}"] = {
             "position": [float(x) for x in p.position],
             "rotation": [float(x) for x in p.rotation],
             "scale": [float(x) for x in p.scale],
-            "mesh": Path(mesh).as_posix(),
+            "mesh": None if mesh is None else Path(mesh).as_posix(),
             "color": None if p.color is None else [float(x) for x in p.color],
+            "kit": None if p.kit is None else p.kit.to_mapping(),
         }
     for ch in set_def.characters:
         out[f"character/{ch.name}"] = {
@@ -494,14 +540,18 @@ class SetState:
                 if f is None:
                     props.pop(name, None)
                     continue
-                mesh = Path(f["mesh"]).expanduser()
+                kit = None if f.get("kit") is None else kit_def(key, f["kit"])
+                mesh = None if f.get("mesh") is None else Path(f["mesh"]).expanduser()
                 props[name] = PropDef(
                     name,
-                    (mesh if mesh.is_absolute() else folder / mesh).resolve(),
+                    None
+                    if mesh is None or kit is not None
+                    else (mesh if mesh.is_absolute() else folder / mesh).resolve(),
                     tuple(f["position"]),
                     tuple(f["rotation"]),
                     tuple(f["scale"]),
                     None if f["color"] is None else tuple(f["color"]),
+                    kit,
                 )
             elif kind == "bookmark":
                 if f is None:

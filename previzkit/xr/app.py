@@ -42,13 +42,15 @@ def mapper_for(renderer: Any) -> InteractionMapper:
 
 def refresh_mapper(mapper: InteractionMapper, drawables: Any) -> None:
     """What the controllers can grab, from the set as drawn now (``drawables.set``):
-    marks, props with their reach (the mesh's scaled bounding radius), cameras."""
+    marks, props with their reach (the mesh's box in the prop's frame, and its scaled
+    bounding radius), cameras."""
     import numpy as np
 
     s = drawables.set
     mapper.marks = {n: tuple(m.position) for n, m in s.marks.items()}
     mapper.props = {p.name: p.model_matrix() for p in s.props}
     radius = {}
+    boxes = {}
     for p in s.props:
         bounds = getattr(drawables.props.get(p.name), "bounds", None)
         if bounds is None:
@@ -56,7 +58,9 @@ def refresh_mapper(mapper: InteractionMapper, drawables: Any) -> None:
             continue
         lo, hi = bounds
         radius[p.name] = float(np.linalg.norm((hi - lo) / 2 * np.asarray(p.scale)))
+        boxes[p.name] = (np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64))
     mapper.prop_radius = radius
+    mapper.prop_bounds = boxes
     mapper.cameras = {n: c.camera_to_world() for n, c in s.cameras.items()}
 
 

@@ -291,6 +291,17 @@ def _first(*poses: Mat4 | None) -> Mat4 | None:
     return next((np.array(p, dtype=np.float64) for p in poses if p is not None), None)
 
 
+def _box_distance(
+    world_from_prop: np.ndarray, box: tuple[np.ndarray, np.ndarray], p: np.ndarray
+) -> float:
+    """World distance (m) from ``p`` to the prop's box ``(lo, hi)`` in its own frame
+    (0 inside), through ``world_from_prop`` (scale included)."""
+    local = np.linalg.solve(world_from_prop, np.r_[p, 1.0])[:3]
+    nearest = np.clip(local, box[0], box[1])
+    world = world_from_prop @ np.r_[nearest, 1.0]
+    return float(np.linalg.norm(world[:3] - p))
+
+
 class InteractionMapper:
     """Edge-detects buttons and turns controller input into events (pure: no GL, no OpenXR).
 
@@ -337,6 +348,8 @@ class InteractionMapper:
         self.marks = dict(marks or {})
         self.props: dict[str, Mat4] = {k: np.array(v, np.float64) for k, v in (props or {}).items()}
         self.prop_radius = dict(prop_radius or {})
+        # name -> (lo, hi): the prop's box in its own frame; when known, reach is to the box
+        self.prop_bounds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.cameras: dict[str, Mat4] = {
             k: np.array(v, np.float64) for k, v in (cameras or {}).items()
         }
@@ -503,9 +516,12 @@ class InteractionMapper:
         grip = _position(_first(inp.right_grip, inp.right_aim))
         if grip is not None:
             for name, m in self.props.items():
-                d = float(np.linalg.norm(np.asarray(m)[:3, 3] - grip)) - self.prop_radius.get(
-                    name, 0.0
-                )
+                box = self.prop_bounds.get(name)
+                if box is not None:  # reach to the box: a long wall is not grabbed from afar
+                    d = _box_distance(np.asarray(m), box, grip)
+                else:
+                    d = float(np.linalg.norm(np.asarray(m)[:3, 3] - grip))
+                    d -= self.prop_radius.get(name, 0.0)
                 if d <= PROP_REACH:
                     out.append((0, d, f"prop/{name}"))
             for name, m in self.cameras.items():

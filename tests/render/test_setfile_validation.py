@@ -28,8 +28,10 @@ def test_sample_set_loads_with_marks_cameras_props_and_background():
     assert set(s.cameras) == {"A_35mm", "B_85mm"}
     assert s.cameras["A_35mm"].lens.focal_mm == 35 and s.cameras["B_85mm"].lens.focal_mm == 85
     assert s.cameras["B_85mm"].lens.sensor_width_mm == pytest.approx(24.89)
-    assert len(s.props) >= 3 and all(p.mesh.is_file() for p in s.props)
-    assert {p.mesh.suffix for p in s.props} >= {".glb", ".ply", ".obj"}
+    meshes = [p.mesh for p in s.props if p.kit is None]
+    assert len(meshes) >= 3 and all(m is not None and m.is_file() for m in meshes)
+    assert {m.suffix for m in meshes if m is not None} >= {".glb", ".ply", ".obj"}
+    assert {p.kit.part for p in s.props if p.kit is not None} == {"wall", "stairs"}
     assert s.background.environment == "city" and s.background.image is None
     assert [c.mark for c in s.characters] == ["A", "B"]
     assert s.characters[0].position == (s.marks["A"].position[0], 0.0, s.marks["A"].position[1])

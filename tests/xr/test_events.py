@@ -223,6 +223,23 @@ def test_grab_carries_a_prop_rigidly_with_the_hand():
     np.testing.assert_allclose(m.props["crate"], expected, atol=1e-12)
 
 
+def test_grab_reaches_a_long_wall_by_its_box_not_its_radius():
+    """A 12 m wall (a kit part) 3 m ahead is not grabbed, its end beside the hand is;
+    the floor in front gets a mark instead of the wall."""
+    wall = pose_matrix((0.0, 0.0, -3.0))
+    box = (np.array([-6.0, 0.0, -0.15]), np.array([6.0, 1.8, 0.15]))
+    m = InteractionMapper(props={"wall": wall}, prop_radius={"wall": 6.3})
+    m.prop_bounds = {"wall": box}
+    m.update(
+        frame(0.0, right=aim(0.0, 1.0, 0.0), right_grip=pose_matrix((0.0, 1.2, 0.0)), grab=True)
+    )
+    assert m.held == "mark/mark1"
+    m = InteractionMapper(props={"wall": wall}, prop_radius={"wall": 6.3})
+    m.prop_bounds = {"wall": box}
+    m.update(frame(0.0, right=aim(), right_grip=pose_matrix((5.9, 1.0, -2.8)), grab=True))
+    assert m.held == "prop/wall"
+
+
 def test_grab_prefers_the_nearest_and_carries_cameras():
     cam = pose_matrix((0.0, 1.2, 0.0))
     m = InteractionMapper(
