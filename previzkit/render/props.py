@@ -48,12 +48,15 @@ class _GPUPart:
             self.texture = ctx.texture((w, h), 4, rows.tobytes())
             self.texture.build_mipmaps()
             self.texture.anisotropy = max_anisotropy(ctx)
+        self.depth_vao: moderngl.VertexArray | None = None  # made on the first shadow pass
         self.color = part.base_color
         self.use_vertex_color = part.colors is not None
         self.triangles = part.triangle_count
 
     def release(self) -> None:
         self.vao.release()
+        if self.depth_vao is not None:
+            self.depth_vao.release()
         for b in self.buffers:
             b.release()
         self.index.release()
@@ -114,6 +117,29 @@ class MeshDrawable:
                 part.texture.use(0)
                 set_uniform(prog, "u_texture", 0)
             part.vao.render()
+
+    def draw_depth(self, ctx: moderngl.Context, light_vp: np.ndarray) -> None:
+        """Depth only through the light's view-projection (a shadow map's pass)."""
+        if not self.visible:
+            return
+        prog = program(ctx, "depth")
+        set_uniform(prog, "u_model", self.model)
+        set_uniform(prog, "u_light_vp", light_vp)
+        for part in self._parts:
+            if part.depth_vao is None:
+                part.depth_vao = vertex_array(
+                    ctx, prog, [(part.buffers[0], "3f", "in_position")], index_buffer=part.index
+                )
+            part.depth_vao.render()
+
+    def world_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """The mesh's axis-aligned box in the set (lo, hi), metres."""
+        lo, hi = self.bounds
+        corners = np.array(
+            [[x, y, z, 1.0] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+        )
+        w = corners @ self.model.T
+        return w[:, :3].min(axis=0), w[:, :3].max(axis=0)
 
     def release(self) -> None:
         for p in self._parts:

@@ -14,6 +14,9 @@ import numpy as np
 
 from previzkit.core.errors import ShapeError
 from previzkit.render.gl import program, set_uniform
+from previzkit.render.ibl import linear_radiance
+from previzkit.render.lighting import PLAIN_LOOK
+from previzkit.render.look import inverse_aces, srgb_decode
 
 if TYPE_CHECKING:
     import moderngl
@@ -31,7 +34,10 @@ def direction_to_equirect_uv(direction: np.ndarray, yaw_deg: float = 0.0) -> np.
 
 
 class Skybox:
-    """The panorama (H, W, 3) uint8, or a solid colour when ``image`` is None."""
+    """The panorama, or a solid colour when ``image`` is None: (H, W, 3|4) uint8 sRGB
+    (display values, made radiance through the inverse tone curve) or float linear radiance (kept unclamped in a half-float texture, so a
+    bright sun tone-maps rather than clips). ``radiance`` is the (H, W, 3) float32
+    linear panorama (image-based lighting), None without one."""
 
     def __init__(
         self,
@@ -44,20 +50,45 @@ class Skybox:
         self.yaw_deg = yaw_deg
         self.color = color
         self.texture = None
+        self.radiance: np.ndarray | None = None
+        self.display = False
         self._prog = program(ctx, "sky")
         self._vao = ctx.vertex_array(self._prog, [])
         if image is not None:
             img = np.asarray(image)
-            if img.ndim != 3 or img.shape[2] not in (3, 4) or img.dtype != np.uint8:
-                raise ShapeError(f"panorama must be (H, W, 3|4) uint8, got {img.shape} {img.dtype}")
+            if (
+                img.ndim != 3
+                or img.shape[2] not in (3, 4)
+                or not (img.dtype == np.uint8 or np.issubdtype(img.dtype, np.floating))
+            ):
+                raise ShapeError(
+                    f"panorama must be (H, W, 3|4) uint8 sRGB or float linear radiance, "
+                    f"got {img.shape} {img.dtype}"
+                )
             limit = int(ctx.info.get("GL_MAX_TEXTURE_SIZE", 16384))
             if max(img.shape[:2]) > limit:
                 raise ShapeError(
                     f"panorama of {img.shape[1]}x{img.shape[0]} exceeds this GL's texture limit "
                     f"{limit}x{limit}; use a smaller image or background.size"
                 )
-            img = np.ascontiguousarray(img[..., :3])
-            self.texture = ctx.texture((img.shape[1], img.shape[0]), 3, img.tobytes())
+            # an sRGB (display) panorama's radiance is the tone curve's inverse of it: it
+            # shows as itself, and its bright parts light the scene brightly
+            self.radiance = (
+                inverse_aces(srgb_decode(img[..., :3].astype(np.float32) / 255.0)).astype(
+                    np.float32
+                )
+                if img.dtype == np.uint8
+                else linear_radiance(img)
+            )
+            self.display = img.dtype == np.uint8  # the texture holds sRGB display values
+            if self.display:  # filtered as display values, made radiance in the shader
+                data = np.ascontiguousarray(img[..., :3])
+                self.texture = ctx.texture((img.shape[1], img.shape[0]), 3, data.tobytes())
+            else:
+                half = np.ascontiguousarray(np.minimum(self.radiance, 65000.0).astype(np.float16))
+                self.texture = ctx.texture(
+                    (img.shape[1], img.shape[0]), 3, half.tobytes(), dtype="f2"
+                )
             self.texture.repeat_x = True
             self.texture.repeat_y = False
             self.texture.build_mipmaps()  # no shimmer when the view is smaller than the panorama
@@ -74,6 +105,10 @@ class Skybox:
         set_uniform(prog, "u_inv_proj", np.linalg.inv(frame.proj))
         set_uniform(prog, "u_cam_rot", np.asarray(frame.view)[:3, :3].T.copy())
         set_uniform(prog, "u_yaw", math.radians(self.yaw_deg))
+        look = getattr(frame, "look", None) or PLAIN_LOOK
+        set_uniform(prog, "u_display", self.display)
+        for name in ("u_hdr", "u_exposure"):
+            set_uniform(prog, name, look.get(name, PLAIN_LOOK[name]))
         self.texture.use(0)
         set_uniform(prog, "u_pano", 0)
         ctx.depth_func = "<="  # the sky sits exactly on the far plane (depth 1.0)
