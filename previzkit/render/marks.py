@@ -53,7 +53,7 @@ class Marks:
         ctx.enable(moderngl.BLEND)
         if (getattr(frame, "look", None) or {}).get("u_hdr"):
             # an HDR target is tone mapped by its alpha (premultiplied): keep it "over"
-            ctx.blend_func = (
+            ctx.blend_func = (  # type: ignore[assignment]  # moderngl takes 2 or 4
                 moderngl.SRC_ALPHA,
                 moderngl.ONE_MINUS_SRC_ALPHA,
                 moderngl.ONE,
