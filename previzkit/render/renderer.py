@@ -769,11 +769,10 @@ class Renderer:
             halves = [(fbo, (0, 0, width, height)), (fbo, (width, 0, width, height))]
             self.render_eyes(halves, eyes, clear=False, exclude_cameras=exclude_cameras)
             return self.read_target(2 * width, height, samples)
-        images = []
-        for i, eye in enumerate(eyes):
-            fbo = self.target(width, height, samples, slot=1 + i)  # one target per eye
-            self.render_eyes([(fbo, None)], [eye], exclude_cameras=exclude_cameras)
-            images.append(self.read_target(width, height, samples, slot=1 + i))
+        # one target per eye, drawn together (one shadow pass), then read back
+        fbos = [self.target(width, height, samples, slot=1 + i) for i in range(2)]
+        self.render_eyes([(f, None) for f in fbos], eyes, exclude_cameras=exclude_cameras)
+        images = [self.read_target(width, height, samples, slot=1 + i) for i in range(2)]
         return images[0], images[1]
 
     def release(self) -> None:

@@ -51,9 +51,13 @@ vec3 aces(vec3 x) {  // Narkowicz's ACES fit
     return clamp((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0);
 }
 vec3 finish(vec3 c) {  // radiance -> what the framebuffer holds
-    return u_tonemap ? srgb_encode(aces(c * u_exposure)) : c;
+    if (u_tonemap) c = srgb_encode(aces(c * u_exposure));  // (if, not ?: -- llvmpipe
+    return c;                                               // skips an untaken branch)
 }
-vec3 albedo(vec3 c) { return u_linear ? srgb_decode(c) : c; }
+vec3 albedo(vec3 c) {
+    if (u_linear) c = srgb_decode(c);
+    return c;
+}
 
 float shadow_tap(sampler2DShadow map, vec3 p, vec2 texel) {
     float s = 0.0;

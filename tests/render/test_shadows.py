@@ -161,3 +161,23 @@ def test_a_character_casts_a_shadow_that_follows_it(gl, write_set, box_file):
     a_moved, b_moved = _patch_mean(moved, spot_a, 2), _patch_mean(moved, spot_b, 2)
     assert a_first < 0.6 * b_first, f"no shadow from the character: {a_first:.1f} vs {b_first:.1f}"
     assert b_moved < 0.6 * a_moved, f"the shadow stayed behind: {b_moved:.1f} vs {a_moved:.1f}"
+
+
+def test_stereo_renders_the_shadow_map_once_per_frame(gl, write_set, box_file, monkeypatch):
+    from previzkit.core.geometry import look_at
+    from previzkit.render.renderer import stereo_eyes
+    from previzkit.render.shadows import ShadowMaps
+
+    data = _set(write_set, box_file, {"type": "directional", "direction": [-1.0, -1.0, 0.0]})
+    calls = []
+    real = ShadowMaps.render
+    monkeypatch.setattr(ShadowMaps, "render", lambda self, *a: calls.append(a[0]) or real(self, *a))
+    with Renderer(gl, load_set(write_set(data)), look=Look(ibl=False)) as r:
+        eyes = stereo_eyes(look_at((0, 1.6, 3), (0, 0.5, 0)))
+        left, right = r.render_stereo(eyes, 64, 48, side_by_side=False)
+        assert calls == [0]  # one light, one map, for both eyes
+        r.render_stereo(eyes, 64, 48)
+        assert calls == [0, 0]
+        r.render_image("top", 64, 48)
+        assert calls == [0, 0, 0]
+    assert left.shape == right.shape == (48, 64, 3)
