@@ -30,7 +30,7 @@ from previzkit.model.kinematics import forward_kinematics_arrays, pose_arrays
 from previzkit.model.skeleton import Skeleton, default_skeleton
 from previzkit.render.drawable import FrameUniforms, gl_mat4
 from previzkit.render.gl import uniform
-from previzkit.render.lighting import write_frame
+from previzkit.render.lighting import look_defines, write_frame
 from previzkit.render.shaders import _LIGHTING
 from previzkit.render.skinning import SkinnedMesh, skin_matrices
 
@@ -79,7 +79,7 @@ _FRAGMENT = """
 #version 330
 #define TEXTURED {textured}
 #define NUM_LIGHTS {num_lights}
-uniform vec4 u_color;
+{defines}uniform vec4 u_color;
 #if TEXTURED
 uniform bool u_textured;
 uniform sampler2D u_texture;
@@ -109,11 +109,16 @@ void main() {
 _PROGRAMS: dict[tuple[int, ...], list] = {}
 
 
-def _acquire_program(ctx: moderngl.Context, key: tuple[int, ...], vertex_shader: str):
+def _acquire_program(ctx: moderngl.Context, key: tuple, vertex_shader: str):
     """The shared program for ``key`` = (id(ctx), joints, rigid, textured, lights)."""
     entry = _PROGRAMS.get(key)
     if entry is None or entry[0].ctx is not ctx:
-        fragment = _FRAGMENT.format(textured=key[3], num_lights=key[4]) + _LIGHTING + _FRAGMENT_MAIN
+        defines = "".join(f"#define {name} {value}\n" for name, value in key[5])
+        fragment = (
+            _FRAGMENT.format(textured=key[3], num_lights=key[4], defines=defines)
+            + _LIGHTING
+            + _FRAGMENT_MAIN
+        )
         entry = _PROGRAMS[key] = [
             ctx.program(vertex_shader=vertex_shader, fragment_shader=fragment),
             0,
@@ -166,7 +171,7 @@ class Character:
         textured = int(bool(mesh.textures) and mesh.uvs is not None)
         self._vertex_shader = _VERTEX.format(max_joints=k, rigid=rigid, textured=textured)
         self._prog_key = (id(ctx), k, rigid, textured)
-        self._programs: dict[int, tuple[moderngl.Program, moderngl.VertexArray]] = {}
+        self._programs: dict[tuple, tuple[moderngl.Program, moderngl.VertexArray]] = {}
         self._feedback_prog: moderngl.Program | None = None
         self._depth_prog: moderngl.Program | None = None
         self._depth_vao: Any = None
@@ -191,13 +196,16 @@ class Character:
 
     # --- GL objects ----------------------------------------------------------------
 
-    def _program(self, num_lights: int) -> tuple[moderngl.Program, moderngl.VertexArray]:
-        """The shared program for ``num_lights`` lights and this character's vertex array on it."""
-        if num_lights not in self._programs:
-            key = (*self._prog_key, num_lights)
+    def _program(
+        self, num_lights: int, look: tuple = ()
+    ) -> tuple[moderngl.Program, moderngl.VertexArray]:
+        """The shared program for ``num_lights`` lights and the look's ``#define``s
+        (sorted (name, value) pairs), and this character's vertex array on it."""
+        key = (*self._prog_key, num_lights, look)
+        if key not in self._programs:
             prog = _acquire_program(self._ctx, key, self._vertex_shader)
-            self._programs[num_lights] = (prog, self._make_vao(prog, index=True))
-        return self._programs[num_lights]
+            self._programs[key] = (prog, self._make_vao(prog, index=True))
+        return self._programs[key]
 
     def _make_vao(self, prog: moderngl.Program, index: bool) -> moderngl.VertexArray:
         names = ("in_position", "in_normal", "in_weights", "in_uv")
@@ -268,7 +276,7 @@ class Character:
         if lights is None:
             lights = [(frame.light_direction, frame.light_color)]
         lights = list(lights)[:MAX_LIGHTS] or [(frame.light_direction, np.zeros(3))]
-        prog, vao = self._program(len(lights))
+        prog, vao = self._program(len(lights), tuple(sorted(look_defines(frame).items())))
         self._upload(prog)
         write_frame(prog, frame)
         textured_program = "u_textured" in prog
@@ -342,9 +350,9 @@ class Character:
 
     def release(self) -> None:
         """Free the GL objects (safe to call twice)."""
-        for n, (_, vao) in self._programs.items():
+        for key, (_, vao) in self._programs.items():
             vao.release()
-            _release_program((*self._prog_key, n))
+            _release_program(key)
         self._programs = {}
         objs: list[moderngl.Buffer | moderngl.Texture | moderngl.VertexArray | moderngl.Program]
         objs = [self._vbo, self._jbo, self._ibo, *self._textures]

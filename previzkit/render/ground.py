@@ -11,7 +11,7 @@ from previzkit.core.optional import require
 from previzkit.model.setfile import StageDef
 from previzkit.render.drawable import FrameUniforms
 from previzkit.render.gl import max_anisotropy, program, set_uniform, vertex_array
-from previzkit.render.lighting import write_frame
+from previzkit.render.lighting import look_defines, write_frame
 
 if TYPE_CHECKING:
     import moderngl
@@ -33,6 +33,8 @@ class Ground:
         self.stage = stage
         self.visible = True
         self.tile_m = tile_m
+        self._ctx = ctx
+        self._num_lights = num_lights
         self._prog = program(ctx, "ground", {"NUM_LIGHTS": num_lights})
         self.texture = None
         if ground is not None:
@@ -48,13 +50,27 @@ class Ground:
         quad = np.array([[-hx, 0, hz], [hx, 0, hz], [-hx, 0, -hz], [hx, 0, -hz]], dtype=np.float32)
         self._vbo = ctx.buffer(quad.tobytes())
         self._vao = vertex_array(ctx, self._prog, [(self._vbo, "3f", "in_position")])
+        # one (program, vertex array) per look variant (#defines), the plain one above
+        self._variants: dict[tuple, tuple[moderngl.Program, moderngl.VertexArray]] = {
+            (): (self._prog, self._vao)
+        }
+
+    def _variant(self, look: dict[str, int]) -> tuple[moderngl.Program, moderngl.VertexArray]:
+        key = tuple(sorted(look.items()))
+        if key not in self._variants:
+            prog = program(self._ctx, "ground", {"NUM_LIGHTS": self._num_lights, **look})
+            self._variants[key] = (
+                prog,
+                vertex_array(self._ctx, prog, [(self._vbo, "3f", "in_position")]),
+            )
+        return self._variants[key]
 
     def draw(self, ctx: moderngl.Context, frame: FrameUniforms) -> None:
         if not self.visible:
             return
         moderngl = require("moderngl", "render", "rendering")
 
-        prog = self._prog
+        prog, vao = self._variant(look_defines(frame))
         write_frame(prog, frame)
         set_uniform(prog, "u_stage_half", (self.stage.width / 2, self.stage.depth / 2))
         set_uniform(prog, "u_grid", float(self.stage.grid))
@@ -65,10 +81,12 @@ class Ground:
         if self.texture is not None:
             self.texture.use(0)
             set_uniform(prog, "u_ground", 0)
-        self._vao.render(moderngl.TRIANGLE_STRIP)
+        vao.render(moderngl.TRIANGLE_STRIP)
 
     def release(self) -> None:
-        self._vao.release()
+        for _, vao in self._variants.values():
+            vao.release()
+        self._variants = {}
         self._vbo.release()
         if self.texture is not None:
             self.texture.release()

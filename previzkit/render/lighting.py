@@ -46,6 +46,24 @@ SHADOW_UNITS = (5, 6)
 SPEC_UNIT = 7
 
 
+_FLAGS = (
+    ("u_shadows", "SHADOWS"),
+    ("u_ibl", "IBL"),
+    ("u_linear", "LINEAR"),
+    ("u_tonemap", "TONEMAP"),
+)
+
+
+def look_defines(frame: FrameUniforms) -> dict[str, int]:
+    """The shader variant a frame needs: ``#define``s of the look's switches
+    (SHADOWS, IBL, LINEAR, TONEMAP) and SPOTS when some light is a spot."""
+    look = getattr(frame, "look", None) or {}
+    out = {define: 1 for key, define in _FLAGS if look.get(key)}
+    if any(float(p[3]) > 0.5 for p, _ in getattr(frame, "spots", [])):
+        out["SPOTS"] = 1
+    return out
+
+
 def write_array(prog: moderngl.Program, name: str, values: np.ndarray) -> None:
     """Write a float32 array uniform, cut to the length the driver kept."""
     if name in prog:

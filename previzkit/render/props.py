@@ -9,7 +9,7 @@ import numpy as np
 
 from previzkit.render.drawable import FrameUniforms
 from previzkit.render.gl import max_anisotropy, program, set_uniform, vertex_array
-from previzkit.render.lighting import write_frame
+from previzkit.render.lighting import look_defines, write_frame
 from previzkit.render.mesh import MeshPart, load_mesh
 
 if TYPE_CHECKING:
@@ -18,15 +18,12 @@ if TYPE_CHECKING:
 
 class _GPUPart:
     def __init__(self, ctx: moderngl.Context, part: MeshPart, num_lights: int) -> None:
-        self.prog = prog = program(
-            ctx,
-            "lit",
-            {
-                "NUM_LIGHTS": num_lights,
-                "TEXTURED": part.texture is not None and part.uvs is not None,
-                "VERTEX_COLOR": part.colors is not None,
-            },
-        )
+        self.ctx = ctx
+        self.defines: dict[str, int | bool] = {
+            "NUM_LIGHTS": num_lights,
+            "TEXTURED": part.texture is not None and part.uvs is not None,
+            "VERTEX_COLOR": part.colors is not None,
+        }
         self.buffers = [
             ctx.buffer(np.ascontiguousarray(part.positions, np.float32)),
             ctx.buffer(np.ascontiguousarray(part.normals, np.float32)),
@@ -38,8 +35,11 @@ class _GPUPart:
         if part.colors is not None:
             self.buffers.append(ctx.buffer(np.ascontiguousarray(part.colors, np.float32)))
             content.append((self.buffers[-1], "4f", "in_color"))
+        self.content = content
         self.index = ctx.buffer(np.ascontiguousarray(part.indices, np.uint32))
-        self.vao = vertex_array(ctx, prog, content, index_buffer=self.index)
+        # one (program, vertex array) per look variant, the plain one made now
+        self.variants: dict[tuple, tuple[moderngl.Program, moderngl.VertexArray]] = {}
+        self.prog, self.vao = self.variant({})
         self.texture = None
         if part.texture is not None:
             h, w = part.texture.shape[:2]
@@ -53,8 +53,21 @@ class _GPUPart:
         self.use_vertex_color = part.colors is not None
         self.triangles = part.triangle_count
 
+    def variant(self, look: dict[str, int]) -> tuple[moderngl.Program, moderngl.VertexArray]:
+        """The program and vertex array for the look's ``#define``s."""
+        key = tuple(sorted(look.items()))
+        if key not in self.variants:
+            prog = program(self.ctx, "lit", {**self.defines, **look})
+            self.variants[key] = (
+                prog,
+                vertex_array(self.ctx, prog, self.content, index_buffer=self.index),
+            )
+        return self.variants[key]
+
     def release(self) -> None:
-        self.vao.release()
+        for _, vao in self.variants.values():
+            vao.release()
+        self.variants = {}
         if self.depth_vao is not None:
             self.depth_vao.release()
         for b in self.buffers:
@@ -102,8 +115,9 @@ class MeshDrawable:
             return
         normal_matrix = np.linalg.inv(self.model[:3, :3]).T
         written = set()
+        look = look_defines(frame)
         for part in self._parts:
-            prog = part.prog
+            prog, vao = part.variant(look)
             if id(prog) not in written:  # parts share programs: write frame values once each
                 written.add(id(prog))
                 write_frame(prog, frame)
@@ -116,7 +130,7 @@ class MeshDrawable:
             if part.texture is not None:
                 part.texture.use(0)
                 set_uniform(prog, "u_texture", 0)
-            part.vao.render()
+            vao.render()
 
     def draw_depth(self, ctx: moderngl.Context, light_vp: np.ndarray) -> None:
         """Depth only through the light's view-projection (a shadow map's pass)."""

@@ -24,20 +24,19 @@ uniform vec4 u_light_pos[NUM_LIGHTS + 1];   // xyz position (m), w = 1 for a spo
 uniform vec2 u_light_cone[NUM_LIGHTS + 1];  // cos of the outer and inner half angles
 uniform vec3 u_ambient;
 uniform vec3 u_camera_pos;
-// the look (see previzkit.render.look): shadow maps of lights 0 and 1, IBL, tone map
-uniform bool u_shadows;
+// the look (see previzkit.render.look), compiled in by #defines (llvmpipe runs both
+// sides of a branch, so switches are variants): SHADOWS (maps of lights 0 and 1), IBL,
+// LINEAR (colours are sRGB: decode before lighting), TONEMAP (no HDR target: tone map
+// here), SPOTS (some light is a spot)
 uniform vec2 u_shadow_on;                   // light 0, 1 has a shadow map
 uniform mat4 u_shadow_mat[2];               // world -> shadow map [0, 1]^3
 uniform sampler2DShadow u_shadow0;
 uniform sampler2DShadow u_shadow1;
-uniform bool u_ibl;
 uniform vec3 u_sh[9];                       // irradiance SH (previzkit.render.ibl)
 uniform sampler2D u_spec;                   // prefiltered specular equirect, lod = level
 uniform float u_spec_levels;
 uniform float u_env_yaw;
 uniform float u_roughness;
-uniform bool u_linear;                      // colours are sRGB: decode before lighting
-uniform bool u_tonemap;                     // tone map here (no HDR target)
 uniform float u_exposure;                   // 2^EV
 
 vec3 srgb_decode(vec3 c) {
@@ -51,14 +50,19 @@ vec3 aces(vec3 x) {  // Narkowicz's ACES fit
     return clamp((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0);
 }
 vec3 finish(vec3 c) {  // radiance -> what the framebuffer holds
-    if (u_tonemap) c = srgb_encode(aces(c * u_exposure));  // (if, not ?: -- llvmpipe
-    return c;                                               // skips an untaken branch)
+#ifdef TONEMAP
+    c = srgb_encode(aces(c * u_exposure));
+#endif
+    return c;
 }
 vec3 albedo(vec3 c) {
-    if (u_linear) c = srgb_decode(c);
+#ifdef LINEAR
+    c = srgb_decode(c);
+#endif
     return c;
 }
 
+#ifdef SHADOWS
 float shadow_tap(sampler2DShadow map, vec3 p, vec2 texel) {
     float s = 0.0;
     for (int x = -1; x <= 1; ++x)
@@ -76,6 +80,7 @@ float shadow_vis(int i, vec3 world, vec3 n, vec3 l) {
     if (i == 0) return shadow_tap(u_shadow0, q, 1.0 / vec2(textureSize(u_shadow0, 0)));
     return shadow_tap(u_shadow1, q, 1.0 / vec2(textureSize(u_shadow1, 0)));
 }
+#endif
 vec2 equirect(vec3 d) {
     return vec2(0.5 + (atan(d.x, -d.z) + u_env_yaw) / (2.0 * PI_L),
                 acos(clamp(d.y, -1.0, 1.0)) / PI_L);
@@ -93,7 +98,8 @@ vec3 shade(vec3 base, vec3 n, vec3 world) {
     base = albedo(base);
     vec3 light = u_ambient;
     vec3 spec = vec3(0.0);
-    if (u_ibl) {  // the environment replaces the flat ambient
+#ifdef IBL
+    {  // the environment replaces the flat ambient
         light = max(sh_irradiance(n), vec3(0.0)) / PI_L;
         vec3 v = normalize(u_camera_pos - world);
         float nv = clamp(dot(n, v), 1e-3, 1.0);
@@ -107,19 +113,24 @@ vec3 shade(vec3 base, vec3 n, vec3 world) {
         vec3 env = textureLod(u_spec, equirect(r), u_roughness * (u_spec_levels - 1.0)).rgb;
         spec = env * (0.04 * ab.x + ab.y);
     }
+#endif
     for (int i = 0; i < NUM_LIGHTS; ++i) {
         vec3 l = -u_light_dir[i];
         vec3 rad = u_light_rad[i];
+#ifdef SPOTS
         if (u_light_pos[i].w > 0.5) {  // spot: inverse square, soft cone edge
             vec3 to = u_light_pos[i].xyz - world;
             float d2 = max(dot(to, to), 1e-4);
             l = to * inversesqrt(d2);
             rad *= smoothstep(u_light_cone[i].x, u_light_cone[i].y, dot(-l, u_light_dir[i])) / d2;
         }
+#endif
         float ndl = max(dot(n, l), 0.0);
-        if (u_shadows && i < 2 && u_shadow_on[i] > 0.5 && ndl > 0.0) {
+#ifdef SHADOWS
+        if (i < 2 && u_shadow_on[i] > 0.5 && ndl > 0.0) {
             ndl *= shadow_vis(i, world, n, l);
         }
+#endif
         light += rad * ndl;
     }
     return base * light + spec;
@@ -341,8 +352,8 @@ vec3 aces(vec3 x) {
 }
 uniform sampler2D u_pano;  // linear radiance
 uniform float u_yaw;
-uniform bool u_hdr;         // write radiance (an HDR target tone maps it)
-uniform bool u_display;     // the texture holds sRGB display values, not radiance
+// variants: SKY_RADIANCE (the texture holds sRGB display values: make them
+// radiance), SKY_TONEMAP (no HDR target: tone map here); neither: the texel as it is
 uniform float u_exposure;
 in vec3 v_dir;
 out vec4 f_color;
@@ -357,14 +368,16 @@ void main() {
     du = vec2(abs(du.x) < abs(du2.x) ? du.x : du2.x, abs(du.y) < abs(du2.y) ? du.y : du2.y);
     vec2 dv = vec2(dFdx(v), dFdy(v));
     vec3 c = textureGrad(u_pano, vec2(u, v), vec2(du.x, dv.x), vec2(du.y, dv.y)).rgb;
-    if (u_display) {  // radiance that the tone curve maps back to the pixel's value
+#ifdef SKY_RADIANCE
+    {  // display values: the radiance that the tone curve maps back to the pixel's value
         vec3 y = clamp(mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(0.04045, c)), 0.0, 0.999);
         vec3 a = 2.51 - 2.43 * y, b = 0.03 - 0.59 * y, k = -0.14 * y;
         c = (-b + sqrt(b * b - 4.0 * a * k)) / (2.0 * a);
     }
-    // radiance for an HDR target; else the tone curve here (an sRGB panorama's radiance
-    // is its inverse, so the plain look shows its own pixel values)
-    if (!u_hdr) c = srgb_encode(aces(c * u_exposure));
+#endif
+#ifdef SKY_TONEMAP
+    c = srgb_encode(aces(c * u_exposure));  // no HDR target: the tone curve here
+#endif
     f_color = vec4(c, 1.0);
 }
 """

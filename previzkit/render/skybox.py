@@ -8,7 +8,7 @@ about +y (positive: counterclockwise seen from above).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -54,6 +54,10 @@ class Skybox:
         self.display = False
         self._prog = program(ctx, "sky")
         self._vao = ctx.vertex_array(self._prog, [])
+        self._ctx = ctx
+        self._variants: dict[tuple[bool, bool], tuple[Any, Any]] = {
+            (False, False): (self._prog, self._vao)
+        }
         if image is not None:
             img = np.asarray(image)
             if (
@@ -94,6 +98,13 @@ class Skybox:
             self.texture.build_mipmaps()  # no shimmer when the view is smaller than the panorama
             self.texture.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
 
+    def _variant(self, radiance: bool, tonemap: bool) -> tuple[Any, Any]:
+        key = (radiance, tonemap)
+        if key not in self._variants:
+            prog = program(self._ctx, "sky", {"SKY_RADIANCE": radiance, "SKY_TONEMAP": tonemap})
+            self._variants[key] = (prog, self._ctx.vertex_array(prog, []))
+        return self._variants[key]
+
     @property
     def has_panorama(self) -> bool:
         return self.texture is not None
@@ -101,23 +112,28 @@ class Skybox:
     def draw(self, ctx: moderngl.Context, frame: FrameUniforms) -> None:
         if not self.visible or self.texture is None:
             return  # a solid background is the clear colour
-        prog = self._prog
+        look = getattr(frame, "look", None) or PLAIN_LOOK
+        hdr, exposure = bool(look.get("u_hdr")), float(look.get("u_exposure", 1.0))
+        # display values shown as they are unless they must become radiance (an HDR
+        # target) or be exposed; float radiance is always tone mapped without one
+        radiance = self.display and (hdr or exposure != 1.0)
+        tonemap = not hdr and (radiance or not self.display)
+        prog, vao = self._variant(radiance, tonemap)
         set_uniform(prog, "u_inv_proj", np.linalg.inv(frame.proj))
         set_uniform(prog, "u_cam_rot", np.asarray(frame.view)[:3, :3].T.copy())
         set_uniform(prog, "u_yaw", math.radians(self.yaw_deg))
-        look = getattr(frame, "look", None) or PLAIN_LOOK
-        set_uniform(prog, "u_display", self.display)
-        for name in ("u_hdr", "u_exposure"):
-            set_uniform(prog, name, look.get(name, PLAIN_LOOK[name]))
+        set_uniform(prog, "u_exposure", exposure)
         self.texture.use(0)
         set_uniform(prog, "u_pano", 0)
         ctx.depth_func = "<="  # the sky sits exactly on the far plane (depth 1.0)
         try:
-            self._vao.render(vertices=3)
+            vao.render(vertices=3)
         finally:
             ctx.depth_func = "<"  # moderngl's default
 
     def release(self) -> None:
-        self._vao.release()
+        for _, vao in self._variants.values():
+            vao.release()
+        self._variants = {}
         if self.texture is not None:
             self.texture.release()
