@@ -103,7 +103,7 @@ def eval_sh9(coeffs: np.ndarray, normals: np.ndarray) -> np.ndarray:
     return sh9_basis(np.asarray(normals, np.float64)) @ np.asarray(coeffs, np.float64)
 
 
-def _downsample(img: np.ndarray, height: int, width: int) -> np.ndarray:
+def downsample(img: np.ndarray, height: int, width: int) -> np.ndarray:
     """Box-average ``img`` to (height, width) (sizes dividing it), else nearest rows/cols."""
     h, w = img.shape[:2]
     if h % height == 0 and w % width == 0:
@@ -123,9 +123,9 @@ def prefilter_specular(
     if levels < 1 or width >> (levels - 1) < 2:
         raise ShapeError(f"prefilter_specular: {levels} levels from width {width} is too many")
     rad = linear_radiance(radiance).astype(np.float64)
-    out: list[F32] = [_downsample(rad, width // 2, width).astype(np.float32)]
+    out: list[F32] = [downsample(rad, width // 2, width).astype(np.float32)]
     src_w = min(64, width)
-    src = _downsample(rad, src_w // 2, src_w)
+    src = downsample(rad, src_w // 2, src_w)
     src_dir = equirect_directions(src_w // 2, src_w).reshape(-1, 3)
     src_w_sa = (src * _solid_angles(src_w // 2, src_w)[:, :, None]).reshape(-1, 3)
     sa = np.broadcast_to(_solid_angles(src_w // 2, src_w), (src_w // 2, src_w)).reshape(-1)
@@ -143,6 +143,7 @@ def prefilter_specular(
 
 
 __all__ = [
+    "downsample",
     "equirect_directions",
     "eval_sh9",
     "linear_radiance",

@@ -183,11 +183,11 @@ class SetDrawables:
         """The sky panorama's image-based lighting: (SH irradiance (9, 3), prefiltered
         specular texture, its levels), made on first use; None without a panorama."""
         if self._env is None and self.skybox.radiance is not None:
-            from previzkit.render.ibl import _downsample, prefilter_specular, sh9_irradiance
+            from previzkit.render.ibl import downsample, prefilter_specular, sh9_irradiance
 
             rad = self.skybox.radiance
             if rad.shape[0] > 128:  # irradiance is smooth: 256x128 is plenty
-                rad = _downsample(rad, 128, 256).astype(np.float32)
+                rad = downsample(rad, 128, 256).astype(np.float32)
             sh = sh9_irradiance(rad, self.set.background.yaw_deg)
             chain = prefilter_specular(rad, levels=SPEC_LEVELS)
             w, h = chain[0].shape[1], chain[0].shape[0]

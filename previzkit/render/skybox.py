@@ -14,7 +14,7 @@ import numpy as np
 
 from previzkit.core.errors import ShapeError
 from previzkit.render.gl import program, set_uniform
-from previzkit.render.ibl import linear_radiance
+from previzkit.render.ibl import downsample, linear_radiance
 from previzkit.render.lighting import PLAIN_LOOK
 from previzkit.render.look import inverse_aces, srgb_decode
 
@@ -35,9 +35,10 @@ def direction_to_equirect_uv(direction: np.ndarray, yaw_deg: float = 0.0) -> np.
 
 class Skybox:
     """The panorama, or a solid colour when ``image`` is None: (H, W, 3|4) uint8 sRGB
-    (display values, made radiance through the inverse tone curve) or float linear radiance (kept unclamped in a half-float texture, so a
-    bright sun tone-maps rather than clips). ``radiance`` is the (H, W, 3) float32
-    linear panorama (image-based lighting), None without one."""
+    (display values, made radiance through the inverse tone curve) or float linear
+    radiance (kept unclamped in a half-float texture, so a bright sun tone-maps rather
+    than clips). ``radiance`` is the float32 linear panorama for image-based lighting
+    (at most 512x256), None without one."""
 
     def __init__(
         self,
@@ -85,14 +86,17 @@ class Skybox:
                 else linear_radiance(img)
             )
             self.display = img.dtype == np.uint8  # the texture holds sRGB display values
+            radiance = self.radiance
             if self.display:  # filtered as display values, made radiance in the shader
                 data = np.ascontiguousarray(img[..., :3])
                 self.texture = ctx.texture((img.shape[1], img.shape[0]), 3, data.tobytes())
             else:
-                half = np.ascontiguousarray(np.minimum(self.radiance, 65000.0).astype(np.float16))
+                half = np.ascontiguousarray(np.minimum(radiance, 65000.0).astype(np.float16))
                 self.texture = ctx.texture(
                     (img.shape[1], img.shape[0]), 3, half.tobytes(), dtype="f2"
                 )
+            if radiance.shape[0] > 256:  # all that lighting needs: keep 512x256 at most
+                self.radiance = downsample(radiance, 256, 512).astype(np.float32)
             self.texture.repeat_x = True
             self.texture.repeat_y = False
             self.texture.build_mipmaps()  # no shimmer when the view is smaller than the panorama
