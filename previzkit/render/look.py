@@ -23,6 +23,8 @@ class Look:
     ``hdr``: render linear radiance into a float target with ``msaa`` samples (capped
     at the GL's), then expose (the set's ``background.exposure_ev``), tone map (ACES
     fit) and sRGB-encode into the output; set-file colours and textures are sRGB.
+    ``f_stop``: depth of field (HDR only) of a lens at this aperture focused at the
+    camera lens's ``focus_m`` (:meth:`Renderer.render_image`; None: everything sharp).
     ``Look.off()`` is the plain look: Lambert + ambient straight into the output."""
 
     shadows: bool = True
@@ -31,6 +33,7 @@ class Look:
     msaa: int = 4
     shadow_size: int = 2048
     roughness: float = 0.6
+    f_stop: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.msaa, int) or self.msaa < 0:
@@ -38,6 +41,12 @@ class Look:
         if not isinstance(self.shadow_size, int) or not 64 <= self.shadow_size <= 8192:
             raise InputError(
                 f"Look.shadow_size must be an integer in [64, 8192], got {self.shadow_size!r}"
+            )
+        if self.f_stop is not None and not (
+            isinstance(self.f_stop, int | float) and 0.5 <= self.f_stop <= 64
+        ):
+            raise InputError(
+                f"Look.f_stop must be None or a number in [0.5, 64], got {self.f_stop!r}"
             )
         if not 0.0 <= self.roughness <= 1.0:
             raise InputError(f"Look.roughness must be in [0, 1], got {self.roughness!r}")

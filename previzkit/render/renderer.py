@@ -303,7 +303,9 @@ class Renderer:
         self._hdr: dict[tuple[int, int, int], tuple] = {}  # HDR targets by (w, h, samples)
         self._shadow_maps: ShadowMaps | None = None
         self._shadow_state: dict[str, Any] | None = None  # this frame's, reused per eye
-        self._tonemap_vao: moderngl.VertexArray | None = None
+        # per tone-map variant: id(program) -> (program, vertex array)
+        self._tonemap_vaos: dict[int, tuple[moderngl.Program, moderngl.VertexArray]] = {}
+        self._lens: Lens | None = None  # render_image's, for depth of field
         self._t0 = time.perf_counter()
 
     # --- frame setup
@@ -537,6 +539,7 @@ class Renderer:
             dtex = ctx.depth_texture((width, height))
             for t in (tex, dtex):
                 t.filter = (ctx.NEAREST, ctx.NEAREST)
+            dtex.compare_func = ""  # read as depth values (moderngl turns compare on)
             resolve = ctx.framebuffer(color_attachments=[tex], depth_attachment=dtex)
             self._hdr[key] = (fbo, resolve, tex, dtex, color, depth)
         return self._hdr[key]
@@ -572,7 +575,17 @@ class Renderer:
         ctx.copy_framebuffer(resolve, fbo)  # MSAA resolve, colour and depth
         out.use()
         out.viewport = viewport
-        prog = program(ctx, "tonemap")
+        lens = self._lens
+        dof = self.look.f_stop is not None and lens is not None and abs(proj[3, 2]) > 0.5
+        prog = program(ctx, "tonemap", {"DOF": dof})
+        if dof:
+            assert lens is not None and self.look.f_stop is not None
+            p = np.asarray(proj, np.float64)
+            set_uniform(prog, "u_proj_z", (float(p[2, 2]), float(p[2, 3])))
+            set_uniform(prog, "u_focus_mm", float(lens.focus_m) * 1000.0)
+            set_uniform(prog, "u_aperture_mm", float(lens.focal_mm) / float(self.look.f_stop))
+            set_uniform(prog, "u_focal_mm", float(lens.focal_mm))
+            set_uniform(prog, "u_px_per_mm", w / float(lens.sensor_width_mm))
         tex.use(0)
         dtex.use(1)
         set_uniform(prog, "u_hdr", 0)
@@ -591,9 +604,10 @@ class Renderer:
             ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
 
     def _fullscreen(self, prog: moderngl.Program) -> moderngl.VertexArray:
-        if self._tonemap_vao is None:
-            self._tonemap_vao = self.ctx.vertex_array(prog, [])
-        return self._tonemap_vao
+        cached = self._tonemap_vaos.get(id(prog))
+        if cached is None or cached[0] is not prog:
+            cached = self._tonemap_vaos[id(prog)] = (prog, self.ctx.vertex_array(prog, []))
+        return cached[1]
 
     # --- offscreen
     def camera(self, camera: CameraLike) -> tuple[Mat4, Lens, str | None]:
@@ -690,7 +704,11 @@ class Renderer:
         proj = perspective_from_lens(lens, width / height, near, far)
         fbo = self.target(width, height, samples)
         exclude = (*exclude_cameras, name) if name else tuple(exclude_cameras)
-        self.render_view(fbo, view_matrix(pose), proj, exclude_cameras=exclude)
+        self._lens = lens  # the look's depth of field focuses it
+        try:
+            self.render_view(fbo, view_matrix(pose), proj, exclude_cameras=exclude)
+        finally:
+            self._lens = None
         return self.read_target(width, height, samples)
 
     def render_eyes(
@@ -805,9 +823,9 @@ class Renderer:
         if self._shadow_maps is not None:
             self._shadow_maps.release()
             self._shadow_maps = None
-        if self._tonemap_vao is not None:
-            self._tonemap_vao.release()
-            self._tonemap_vao = None
+        for _, vao in self._tonemap_vaos.values():
+            vao.release()
+        self._tonemap_vaos.clear()
         if self._owns_scene:
             self.drawables.release()
 

@@ -419,9 +419,51 @@ vec3 srgb_encode(vec3 c) {
     c = clamp(c, 0.0, 1.0);
     return mix(c * 12.92, 1.055 * pow(c, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, c));
 }
+#ifdef DOF
+// depth of field: a gathered circle of confusion from the depth (thin lens, mm)
+uniform vec2 u_proj_z;          // the projection's [2][2] and [2][3]: depth -> distance
+uniform float u_focus_mm;
+uniform float u_aperture_mm;    // focal / f-stop
+uniform float u_focal_mm;
+uniform float u_px_per_mm;      // image pixels per mm of sensor
+const float MAX_COC_PX = 16.0;
+const int TAPS = 16;  // a golden-angle spiral: taps evenly over the disc's area
+float coc_px(float depth) {  // radius in pixels
+    float d = u_proj_z.y / ((depth * 2.0 - 1.0) + u_proj_z.x) * 1000.0;
+    float c = u_aperture_mm * abs(d - u_focus_mm) / max(d, 1.0)
+            * u_focal_mm / max(u_focus_mm - u_focal_mm, 1e-3);
+    return min(0.5 * c * u_px_per_mm, MAX_COC_PX);
+}
+vec4 gather(ivec2 p) {
+    ivec2 last = textureSize(u_hdr, 0) - 1;
+    float z = texelFetch(u_depth, p, 0).r;
+    float r = coc_px(z);
+    vec4 sum = texelFetch(u_hdr, p, 0);
+    float total = 1.0;
+    // scatter as gather: search as far as the widest blur, each tap weighted by
+    // whether its own circle reaches here (an in-focus pixel keeps only itself)
+    float reach = max(r, MAX_COC_PX);
+    for (int i = 0; i < TAPS; ++i) {
+        float a = float(i) * 2.39996323;
+        vec2 o = vec2(cos(a), sin(a)) * sqrt((float(i) + 0.5) / float(TAPS)) * reach;
+        ivec2 q = clamp(p + ivec2(round(o)), ivec2(0), last);
+        float zq = texelFetch(u_depth, q, 0).r;
+        float cq = coc_px(zq);
+        if (zq > z) cq = min(cq, r);  // a blurred background does not spill over the front
+        float w = clamp(cq - length(o) + 1.0, 0.0, 1.0);
+        sum += w * texelFetch(u_hdr, q, 0);
+        total += w;
+    }
+    return sum / total;
+}
+#endif
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy) - u_origin;
+#ifdef DOF
+    vec4 c = gather(p);
+#else
     vec4 c = texelFetch(u_hdr, p, 0);  // premultiplied: cleared transparent
+#endif
     if (c.a <= 0.0) discard;
     vec3 rad = max(c.rgb, vec3(0.0)) / c.a;
     f_color = vec4(srgb_encode(aces(rad * u_exposure)) * c.a, c.a);

@@ -101,3 +101,26 @@ def test_msaa_antialiases_a_props_edge(gl, write_set, sphere_file):
         hi = v.max()
         greys[msaa] = int(np.count_nonzero((v > 0.1 * hi) & (v < 0.9 * hi)))
     assert greys[4] > 3 * max(greys[0], 1), greys  # intermediate edge pixels with MSAA
+
+
+def test_depth_of_field_blurs_what_is_out_of_focus(gl, write_set, sphere_file):
+    """A sphere whose front is 0.5 m away: its edge is sharp with the lens focused on
+    it and blurred (a wider band of in-between pixels) focused at 20 m, f/1.4; no
+    f-stop: no blur."""
+    from previzkit.model.camera import Lens
+
+    set_def = _flat_set(write_set, sphere_file, grey=1.0)
+    pose = np.eye(4)
+    pose[:3, 3] = (0, 1, 0.6)
+    bands = {}
+    for focus, f_stop in ((0.5, 1.4), (20.0, 1.4), (20.0, None)):
+        look = Look(shadows=False, ibl=False, f_stop=f_stop)
+        with Renderer(gl, set_def, look=look) as r:
+            r.show_marks = r.show_frustums = False
+            img = r.render_image((pose, Lens(50.0, focus_m=focus)), 96, 96)
+        v = img.astype(int).max(axis=2)
+        hi = v.max()
+        bands[(focus, f_stop)] = int(np.count_nonzero((v > 0.1 * hi) & (v < 0.9 * hi)))
+    sharp, blurred, off = bands[(0.5, 1.4)], bands[(20.0, 1.4)], bands[(20.0, None)]
+    assert blurred > 3 * sharp, bands
+    assert abs(sharp - off) <= 0.5 * off + 4, bands  # in focus: as without depth of field
