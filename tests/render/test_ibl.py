@@ -107,10 +107,11 @@ def test_a_white_prop_takes_the_environments_colour(gl, write_set, tmp_path):
     ratios = {}
     for env in ("sunset", "studio", "night"):
         pano = _exr(env)
-        with Renderer(gl, SetDrawables(gl, set_def, panorama=pano), look=Look(shadows=False)) as r:
-            r._owns_scene = True
+        scene = SetDrawables(gl, set_def, panorama=pano)  # the environment's sky and light
+        with Renderer(gl, scene, look=Look(shadows=False)) as r:
             r.show_marks = r.show_frustums = False
             img = r.render_image("c", 96, 96).astype(float)
+        scene.release()
         ball = img[40:56, 40:56].reshape(-1, 3).mean(axis=0)  # the ball's centre
         env_mean = linear_radiance(pano).reshape(-1, 3).mean(axis=0)
         ratios[env] = (ball[2] / ball[0], env_mean[2] / env_mean[0], ball)
@@ -121,10 +122,9 @@ def test_a_white_prop_takes_the_environments_colour(gl, write_set, tmp_path):
     spread = max(v[0] for v in ratios.values()) / min(v[0] for v in ratios.values())
     assert spread > 1.1, ratios  # measurably different colour
     # without IBL the set's flat grey ambient: a neutral ball whatever the sky
-    with Renderer(
-        gl, SetDrawables(gl, set_def, panorama=_exr("sunset")), look=Look(ibl=False, shadows=False)
-    ) as r:
-        r._owns_scene = True
+    scene = SetDrawables(gl, set_def, panorama=_exr("sunset"))
+    with Renderer(gl, scene, look=Look(ibl=False, shadows=False)) as r:
         r.show_marks = r.show_frustums = False
         flat = r.render_image("c", 96, 96).astype(float)[40:56, 40:56].reshape(-1, 3).mean(axis=0)
+    scene.release()
     assert flat.max() - flat.min() < 3, flat

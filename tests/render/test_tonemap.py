@@ -71,10 +71,8 @@ def test_a_bright_sky_gradient_tone_maps_without_clipping(gl, write_set, sphere_
     t = np.clip((u - 0.34) / 0.32, 0.0, 1.0)
     ramp = (1.0 * 6.0**t).astype(np.float32)
     pano = np.repeat(np.repeat(ramp[None, :, None], 256, axis=0), 3, axis=2)
-    with Renderer(
-        gl, SetDrawables(gl, set_def, panorama=pano), look=Look(shadows=False, ibl=False)
-    ) as r:
-        r._owns_scene = True
+    scene = SetDrawables(gl, set_def, panorama=pano)
+    with Renderer(gl, scene, look=Look(shadows=False, ibl=False)) as r:
         r.show_marks = r.show_frustums = False
         r.drawables.props["s"].visible = False
         # look down -z with a wide lens: the columns of the panorama's middle third
@@ -83,6 +81,7 @@ def test_a_bright_sky_gradient_tone_maps_without_clipping(gl, write_set, sphere_
         pose = np.eye(4)
         pose[:3, 3] = (0, 1, 0)
         row = r.render_image((pose, Lens(focal_mm=12.0)), 256, 32)[16].astype(int)
+    scene.release()
     lum = row.mean(axis=1)
     assert lum.max() < 255 or (lum >= 254).mean() < 0.05, "the bright end clipped flat"
     assert lum[-1] > lum[0] + 10
