@@ -95,12 +95,19 @@ class PropDef:
 
 @dataclass(frozen=True)
 class LightDef:
-    """A light. ``kind`` is 'directional' (``direction`` is where the light travels) or 'ambient'."""
+    """A light. ``kind`` is 'directional' (``direction`` is where the light travels),
+    'spot' (at ``position``, m, pointing along ``direction``, ``cone_deg`` the half
+    angle of its cone; ``intensity`` is the radiance at 1 m, falling off as 1/d^2) or
+    'ambient'. ``shadow``: casts shadows (None: the first directional light and every
+    spot do)."""
 
     kind: str
     color: RGB = (1.0, 1.0, 1.0)
     intensity: float = 1.0
     direction: Vec3T = (-0.4, -1.0, -0.3)
+    position: Vec3T | None = None
+    cone_deg: float = 30.0
+    shadow: bool | None = None
 
     @property
     def radiance(self) -> np.ndarray:
@@ -218,6 +225,10 @@ class SetDef:
     @property
     def directional_lights(self) -> list[LightDef]:
         return [light for light in self.lights if light.kind == "directional"]
+
+    @property
+    def spot_lights(self) -> list[LightDef]:
+        return [light for light in self.lights if light.kind == "spot"]
 
     @property
     def ambient(self) -> np.ndarray:
@@ -548,29 +559,56 @@ class _Reader:
         if value is None:
             return list(DEFAULT_LIGHTS)
         out: list[LightDef] = []
+        fields = ("type", "color", "intensity", "direction", "position", "target", "cone_deg")
         for i, item in enumerate(self.named_list(value, key)):
             k = f"{key}[{i}]"
-            m = self.mapping(item, k, ("type", "color", "intensity", "direction"))
+            m = self.mapping(item, k, (*fields, "shadow"))
             kind = self.string(self.require(m, "type", k), _join(k, "type"))
-            if kind not in ("directional", "ambient"):
+            if kind not in ("directional", "spot", "ambient"):
                 raise self.fail(
-                    _join(k, "type"), f"unknown light type {kind!r} (types: directional, ambient)"
+                    _join(k, "type"),
+                    f"unknown light type {kind!r} (types: directional, spot, ambient)",
                 )
             color = self.color(m.get("color", [1, 1, 1]), _join(k, "color"))
             intensity = self.number(m.get("intensity", 1.0), _join(k, "intensity"), nonneg=True)
+            if kind != "spot":
+                for name in ("position", "target", "cone_deg"):
+                    if name in m:
+                        raise self.fail(_join(k, name), f"only a spot light has a {name}")
             if kind == "ambient":
-                if "direction" in m:
-                    raise self.fail(_join(k, "direction"), "an ambient light has no direction")
+                for name in ("direction", "shadow"):
+                    if name in m:
+                        raise self.fail(_join(k, name), f"an ambient light has no {name}")
                 out.append(LightDef(kind, color, intensity))
                 continue
-            d = np.asarray(self.vec(m.get("direction", [-0.4, -1, -0.3]), _join(k, "direction"), 3))
+            shadow = m.get("shadow")
+            if shadow is not None and not isinstance(shadow, bool):
+                raise self.fail(_join(k, "shadow"), f"expected true or false, got {shadow!r}")
+            position = None
+            cone = 30.0
+            if kind == "spot":
+                position = self.vec3(self.require(m, "position", k), _join(k, "position"))
+                if "direction" in m and "target" in m:
+                    raise self.fail(k, "give a spot light a direction or a target, not both")
+                if "target" in m:
+                    target = self.vec3(m["target"], _join(k, "target"))
+                    d = np.subtract(target, position)
+                    if float(np.linalg.norm(d)) < 1e-9:
+                        raise self.fail(_join(k, "target"), "target is at the light's position")
+                    m = {**m, "direction": list(d)}
+                cone = self.number(m.get("cone_deg", 30.0), _join(k, "cone_deg"), positive=True)
+                if cone >= 90.0:
+                    raise self.fail(_join(k, "cone_deg"), f"must be below 90 degrees, got {cone}")
+            default_dir = [-0.4, -1, -0.3] if kind == "directional" else [0, -1, 0]
+            d = np.asarray(self.vec(m.get("direction", default_dir), _join(k, "direction"), 3))
             n = float(np.linalg.norm(d))
             if n < 1e-9:
                 raise self.fail(_join(k, "direction"), "direction has zero length")
-            out.append(LightDef(kind, color, intensity, tuple(float(c) for c in d / n)))  # type: ignore[arg-type]
-        if len([light for light in out if light.kind == "directional"]) > MAX_DIRECTIONAL_LIGHTS:
+            direction = tuple(float(c) for c in d / n)
+            out.append(LightDef(kind, color, intensity, direction, position, cone, shadow))  # type: ignore[arg-type]
+        if len([light for light in out if light.kind != "ambient"]) > MAX_DIRECTIONAL_LIGHTS:
             raise self.fail(
-                key, f"at most {MAX_DIRECTIONAL_LIGHTS} directional lights are supported"
+                key, f"at most {MAX_DIRECTIONAL_LIGHTS} directional and spot lights are supported"
             )
         return out
 

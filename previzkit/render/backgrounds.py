@@ -1,6 +1,5 @@
-"""A set's background images: the sky panorama (float32 linear radiance, from a shipped
-environment preset, an HDR or LDR file or a GAN model) and the floor texture; with
-neither, a solid colour. Pure image work; the GL side is skybox/ground."""
+"""A set's background images: the sky panorama (from a shipped environment preset, an
+HDR or LDR file or a GAN model) and the floor texture; with neither, a solid colour. Pure image work; the GL side is skybox/ground."""
 
 from __future__ import annotations
 
@@ -9,23 +8,29 @@ from collections.abc import Callable
 import numpy as np
 
 from previzkit.core.errors import DependencyMissing, InputError
-from previzkit.core.types import ImageF32
-from previzkit.media.hdr_image import check_equirect, linear_to_srgb, srgb_to_linear
+from previzkit.media.hdr_image import HDR_SUFFIXES, check_equirect
 from previzkit.media.image import read_image
 from previzkit.model.setfile import SetDef
 from previzkit.render.environments import environment_radiance
 
 
-def panorama_radiance(set_def: SetDef) -> ImageF32 | None:
-    """The set's sky panorama, (H, W, 3) float32 linear radiance equirect (2:1), or None
-    for a solid colour. An LDR image or a GAN's uint8 output is sRGB-decoded (1.0 is
-    its white); ``background.exposure_ev`` is not applied here. Precedence: ``image``,
-    ``model``, then ``environment`` (the demo swaps a GAN ``model`` into a set)."""
+def sky_panorama(set_def: SetDef) -> np.ndarray | None:
+    """The set's sky panorama, a 2:1 (H, W, 3) equirect, or None for a solid colour:
+    float32 linear radiance from an HDR source (a preset, an ``.exr``/``.hdr`` image,
+    an HDR GAN) or uint8 sRGB display values from an LDR one (a photo, an 8-bit GAN),
+    which the skybox shows as they are and turns into radiance through the inverse
+    tone curve for lighting. ``background.exposure_ev`` is not applied here.
+    Precedence: ``image``, ``model``, then ``environment`` (the demo swaps a GAN
+    ``model`` into a set)."""
     bg = set_def.background
     where = f"{set_def.path or set_def.name}: background"
     if bg.image is not None:
         try:
-            return environment_radiance(bg.image)
+            if bg.image.suffix.lower() in HDR_SUFFIXES:
+                return environment_radiance(bg.image)
+            photo = np.ascontiguousarray(read_image(bg.image)[..., :3])
+            check_equirect(photo, str(bg.image))
+            return photo
         except InputError as exc:
             raise type(exc)(f"{where}.image: {exc}") from None
     if bg.model is not None:
@@ -39,19 +44,11 @@ def panorama_radiance(set_def: SetDef) -> ImageF32 | None:
         pano = np.asarray(_gan_background(set_def, "model", panorama))
         check_equirect(pano, f"{where}.model")
         if pano.dtype == np.uint8:
-            return srgb_to_linear(pano[..., :3] / np.float32(255.0))
+            return np.ascontiguousarray(pano[..., :3])
         return np.maximum(np.asarray(pano[..., :3], dtype=np.float32), 0.0)
     if bg.environment is not None:
         return environment_radiance(bg.environment)
     return None
-
-
-def radiance_to_srgb8(radiance: np.ndarray, exposure_ev: float = 0.0) -> np.ndarray:
-    """uint8 sRGB of linear ``radiance`` scaled by 2**``exposure_ev`` (clipped at 1.0,
-    no tone curve): for a consumer that takes display-referred 8-bit pixels."""
-    scaled = np.asarray(radiance, dtype=np.float32) * np.float32(2.0**exposure_ev)
-    out: np.ndarray = (linear_to_srgb(scaled) * 255.0 + 0.5).astype(np.uint8)
-    return out
 
 
 def ground_texture_image(set_def: SetDef) -> np.ndarray | None:
@@ -84,4 +81,4 @@ def _gan_background(set_def: SetDef, key: str, make: Callable[[], np.ndarray]) -
         ) from None
 
 
-__all__ = ["ground_texture_image", "panorama_radiance", "radiance_to_srgb8"]
+__all__ = ["ground_texture_image", "sky_panorama"]

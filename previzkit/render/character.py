@@ -30,6 +30,8 @@ from previzkit.model.kinematics import forward_kinematics_arrays, pose_arrays
 from previzkit.model.skeleton import Skeleton, default_skeleton
 from previzkit.render.drawable import FrameUniforms, gl_mat4
 from previzkit.render.gl import uniform
+from previzkit.render.lighting import look_defines, write_frame
+from previzkit.render.shaders import _LIGHTING
 from previzkit.render.skinning import SkinnedMesh, skin_matrices
 
 if TYPE_CHECKING:
@@ -77,10 +79,7 @@ _FRAGMENT = """
 #version 330
 #define TEXTURED {textured}
 #define NUM_LIGHTS {num_lights}
-uniform vec3 u_light_dir[NUM_LIGHTS];  // the direction each light travels
-uniform vec3 u_light_rad[NUM_LIGHTS];  // colour x intensity
-uniform vec3 u_ambient;
-uniform vec4 u_color;
+{defines}uniform vec4 u_color;
 #if TEXTURED
 uniform bool u_textured;
 uniform sampler2D u_texture;
@@ -89,18 +88,17 @@ in vec3 v_world;
 in vec3 v_normal;
 in vec2 v_uv;
 out vec4 f_color;
-void main() {{
-    vec3 n = normalize(gl_FrontFacing ? v_normal : -v_normal);  // two-sided Lambert
-    vec3 light = u_ambient;
-    for (int i = 0; i < NUM_LIGHTS; ++i) {{  // a constant bound: unrolled
-        light += u_light_rad[i] * max(dot(n, -u_light_dir[i]), 0.0);
-    }}
+"""
+
+# lighting shared with the set's props and floor (two-sided Lambert, spots, shadows, IBL)
+_FRAGMENT_MAIN = """
+void main() {
     vec4 base = u_color;
 #if TEXTURED
     if (u_textured) base *= texture(u_texture, v_uv);
 #endif
-    f_color = vec4(base.rgb * light, base.a);
-}}
+    f_color = vec4(finish(shade(base.rgb, v_normal, v_world)), base.a);
+}
 """
 
 
@@ -111,11 +109,16 @@ void main() {{
 _PROGRAMS: dict[tuple[int, ...], list] = {}
 
 
-def _acquire_program(ctx: moderngl.Context, key: tuple[int, ...], vertex_shader: str):
+def _acquire_program(ctx: moderngl.Context, key: tuple, vertex_shader: str):
     """The shared program for ``key`` = (id(ctx), joints, rigid, textured, lights)."""
     entry = _PROGRAMS.get(key)
     if entry is None or entry[0].ctx is not ctx:
-        fragment = _FRAGMENT.format(textured=key[3], num_lights=key[4])
+        defines = "".join(f"#define {name} {value}\n" for name, value in key[5])
+        fragment = (
+            _FRAGMENT.format(textured=key[3], num_lights=key[4], defines=defines)
+            + _LIGHTING
+            + _FRAGMENT_MAIN
+        )
         entry = _PROGRAMS[key] = [
             ctx.program(vertex_shader=vertex_shader, fragment_shader=fragment),
             0,
@@ -168,8 +171,10 @@ class Character:
         textured = int(bool(mesh.textures) and mesh.uvs is not None)
         self._vertex_shader = _VERTEX.format(max_joints=k, rigid=rigid, textured=textured)
         self._prog_key = (id(ctx), k, rigid, textured)
-        self._programs: dict[int, tuple[moderngl.Program, moderngl.VertexArray]] = {}
+        self._programs: dict[tuple, tuple[moderngl.Program, moderngl.VertexArray]] = {}
         self._feedback_prog: moderngl.Program | None = None
+        self._depth_prog: moderngl.Program | None = None
+        self._depth_vao: Any = None
         uvs = mesh.uvs if mesh.uvs is not None else np.zeros((len(mesh.positions), 2), np.float32)
         f32 = np.float32
         self._vbo = ctx.buffer(
@@ -191,13 +196,16 @@ class Character:
 
     # --- GL objects ----------------------------------------------------------------
 
-    def _program(self, num_lights: int) -> tuple[moderngl.Program, moderngl.VertexArray]:
-        """The shared program for ``num_lights`` lights and this character's vertex array on it."""
-        if num_lights not in self._programs:
-            key = (*self._prog_key, num_lights)
+    def _program(
+        self, num_lights: int, look: tuple = ()
+    ) -> tuple[moderngl.Program, moderngl.VertexArray]:
+        """The shared program for ``num_lights`` lights and the look's ``#define``s
+        (sorted (name, value) pairs), and this character's vertex array on it."""
+        key = (*self._prog_key, num_lights, look)
+        if key not in self._programs:
             prog = _acquire_program(self._ctx, key, self._vertex_shader)
-            self._programs[num_lights] = (prog, self._make_vao(prog, index=True))
-        return self._programs[num_lights]
+            self._programs[key] = (prog, self._make_vao(prog, index=True))
+        return self._programs[key]
 
     def _make_vao(self, prog: moderngl.Program, index: bool) -> moderngl.VertexArray:
         names = ("in_position", "in_normal", "in_weights", "in_uv")
@@ -268,16 +276,9 @@ class Character:
         if lights is None:
             lights = [(frame.light_direction, frame.light_color)]
         lights = list(lights)[:MAX_LIGHTS] or [(frame.light_direction, np.zeros(3))]
-        prog, vao = self._program(len(lights))
+        prog, vao = self._program(len(lights), tuple(sorted(look_defines(frame).items())))
         self._upload(prog)
-        uniform(prog, "u_view").write(gl_mat4(frame.view))
-        uniform(prog, "u_proj").write(gl_mat4(frame.proj))
-        dirs = np.array([d for d, _ in lights], np.float32)
-        rads = np.array([r for _, r in lights], np.float32)
-        for name, arr in (("u_light_dir", dirs), ("u_light_rad", rads)):
-            if name in prog:  # drivers may shrink arrays to the part a shader uses
-                uniform(prog, name).write(arr[: uniform(prog, name).array_length].tobytes())
-        uniform(prog, "u_ambient").value = tuple(float(v) for v in frame.ambient)
+        write_frame(prog, frame)
         textured_program = "u_textured" in prog
         for sub in self.mesh.submeshes:
             color = sub.base_color or (*self.color, 1.0)
@@ -289,6 +290,21 @@ class Character:
                     self._textures[sub.texture].use(0)
                     uniform(prog, "u_texture").value = 0
             vao.render(vertices=sub.count, first=sub.first)
+
+    def draw_depth(self, ctx: moderngl.Context, light_vp: np.ndarray) -> None:
+        """Draw depth only, skinned as :meth:`draw`, through the light's view-projection
+        (a shadow map's pass; the renderer binds the depth target)."""
+        if self._depth_prog is None:
+            self._depth_prog = self._ctx.program(
+                vertex_shader=self._vertex_shader,
+                fragment_shader="#version 330\nvoid main() {}\n",
+            )
+            self._depth_vao = self._make_vao(self._depth_prog, index=True)
+        prog = self._depth_prog
+        self._upload(prog)
+        uniform(prog, "u_view").write(gl_mat4(np.eye(4)))
+        uniform(prog, "u_proj").write(gl_mat4(light_vp))
+        self._depth_vao.render()
 
     def gpu_vertices(self) -> npt.NDArray[np.float32]:
         """(N, 3) skinned vertex positions in the set frame, computed by the vertex shader.
@@ -334,14 +350,16 @@ class Character:
 
     def release(self) -> None:
         """Free the GL objects (safe to call twice)."""
-        for n, (_, vao) in self._programs.items():
+        for key, (_, vao) in self._programs.items():
             vao.release()
-            _release_program((*self._prog_key, n))
+            _release_program(key)
         self._programs = {}
         objs: list[moderngl.Buffer | moderngl.Texture | moderngl.VertexArray | moderngl.Program]
         objs = [self._vbo, self._jbo, self._ibo, *self._textures]
         if self._feedback_prog is not None:
             objs += [self._feedback_vao, self._feedback_prog]
+        if self._depth_prog is not None:
+            objs += [self._depth_vao, self._depth_prog]
         for obj in objs:
             obj.release()
         self._textures = []

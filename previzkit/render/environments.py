@@ -106,8 +106,8 @@ def environment_lights(
     exposure_ev: float = 0.0,
     key_fraction: float = 0.002,
 ) -> list[LightDef]:
-    """A directional key light and an ambient light standing in for a panorama's light
-    (until image-based lighting reads the panorama itself).
+    """A directional key light and an ambient light standing in for a panorama's light:
+    the key casts the sun's shadows; image-based lighting, where on, replaces the ambient.
 
     The key is the brightest ``key_fraction`` of the sphere (by solid angle): its
     direction is their radiance-weighted mean (a light travels the other way), its

@@ -8,6 +8,7 @@ instead of in front of it."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,10 +17,12 @@ from previzkit.core.optional import require
 from previzkit.model.setfile import StageDef
 from previzkit.render.drawable import FrameUniforms
 from previzkit.render.gl import max_anisotropy, program, set_uniform, vertex_array
-from previzkit.render.lighting import write_frame
+from previzkit.render.lighting import look_defines, write_frame
 
 if TYPE_CHECKING:
     import moderngl
+
+    from previzkit.render.skybox import Skybox
 
 GROUND_EXTENT_M = 200.0  # half size of a textured ground plane
 PROJECTION_EXTENT_M = 450.0  # half size of the projected panorama ground (far plane 500 m)
@@ -29,9 +32,8 @@ CAPTURE_HEIGHT_M = 1.7  # a panorama's assumed camera height above its ground
 class Ground:
     """Floor + grid at y = 0. ``ground`` is an (S, S, 3|4) uint8 tileable texture or None.
 
-    ``panorama`` (the sky's equirect, (H, W, 3) uint8 or float32, as the skybox gets it)
-    and ``yaw_deg`` (the sky's turn about +y): without ``ground``, the panorama's lower
-    half is projected onto the plane around the stage, out to the horizon.
+    ``sky``: the set's skybox; without ``ground``, its panorama's lower half is projected
+    onto the plane around the stage, out to the horizon, shaded as the sky is.
     """
 
     def __init__(
@@ -41,20 +43,18 @@ class Ground:
         ground: np.ndarray | None = None,
         tile_m: float = 4.0,
         num_lights: int = 1,
-        panorama: np.ndarray | None = None,
-        yaw_deg: float = 0.0,
+        sky: Skybox | None = None,
         capture_height_m: float = CAPTURE_HEIGHT_M,
     ) -> None:
         self.stage = stage
         self.visible = True
         self.tile_m = tile_m
-        self.yaw_deg = yaw_deg
+        self._ctx = ctx
+        self._num_lights = num_lights
         self.capture_height_m = capture_height_m
+        self._sky = sky if ground is None and sky is not None and sky.has_panorama else None
         self._prog = program(ctx, "ground", {"NUM_LIGHTS": num_lights})
         self.texture = None
-        self.projection = None
-        if ground is None and panorama is not None:
-            self.projection = _projection(ctx, panorama)
         if ground is not None:
             img = np.ascontiguousarray(ground[..., :3], dtype=np.uint8)
             self.texture = ctx.texture((img.shape[1], img.shape[0]), 3, img.tobytes())
@@ -68,32 +68,59 @@ class Ground:
         quad = np.array([[-hx, 0, hz], [hx, 0, hz], [-hx, 0, -hz], [hx, 0, -hz]], dtype=np.float32)
         self._vbo = ctx.buffer(quad.tobytes())
         self._vao = vertex_array(ctx, self._prog, [(self._vbo, "3f", "in_position")])
-        self._proj_vbo = self._proj_vao = None
-        if self.projection is not None:
+        # one (program, vertex array) per look variant (#defines), the plain one above
+        self._variants: dict[tuple, tuple[moderngl.Program, moderngl.VertexArray]] = {
+            (): (self._prog, self._vao)
+        }
+        self._proj_vbo = None
+        self._proj_variants: dict[tuple, tuple[moderngl.Program, moderngl.VertexArray]] = {}
+        if self._sky is not None:
             e = PROJECTION_EXTENT_M
             far = np.array([[-e, 0, e], [e, 0, e], [-e, 0, -e], [e, 0, -e]], dtype=np.float32)
-            self._proj_prog = program(ctx, "ground_projection")
             self._proj_vbo = ctx.buffer(far.tobytes())
-            self._proj_vao = vertex_array(
-                ctx, self._proj_prog, [(self._proj_vbo, "3f", "in_position")]
+
+    def _variant(self, look: dict[str, int]) -> tuple[moderngl.Program, moderngl.VertexArray]:
+        key = tuple(sorted(look.items()))
+        if key not in self._variants:
+            prog = program(self._ctx, "ground", {"NUM_LIGHTS": self._num_lights, **look})
+            self._variants[key] = (
+                prog,
+                vertex_array(self._ctx, prog, [(self._vbo, "3f", "in_position")]),
             )
+        return self._variants[key]
+
+    def _draw_projection(self, frame: FrameUniforms, sky: Skybox) -> None:
+        moderngl = require("moderngl", "render", "rendering")
+
+        defines, exposure = sky.shading(frame)
+        key = tuple(sorted(defines.items()))
+        if key not in self._proj_variants:
+            assert self._proj_vbo is not None  # made with the sky
+            prog = program(self._ctx, "ground_projection", dict(defines))
+            self._proj_variants[key] = (
+                prog,
+                vertex_array(self._ctx, prog, [(self._proj_vbo, "3f", "in_position")]),
+            )
+        pp, vao = self._proj_variants[key]
+        set_uniform(pp, "u_view", frame.view)
+        set_uniform(pp, "u_proj", frame.proj)
+        set_uniform(pp, "u_yaw", math.radians(sky.yaw_deg))
+        set_uniform(pp, "u_exposure", exposure)
+        set_uniform(pp, "u_capture_height", float(self.capture_height_m))
+        set_uniform(pp, "u_hole_half", (self.stage.width / 2, self.stage.depth / 2))
+        assert sky.texture is not None  # has_panorama was checked at construction
+        sky.texture.use(0)
+        set_uniform(pp, "u_pano", 0)
+        vao.render(moderngl.TRIANGLE_STRIP)
 
     def draw(self, ctx: moderngl.Context, frame: FrameUniforms) -> None:
         if not self.visible:
             return
         moderngl = require("moderngl", "render", "rendering")
 
-        if self._proj_vao is not None and self.projection is not None:
-            pp = self._proj_prog
-            set_uniform(pp, "u_view", frame.view)
-            set_uniform(pp, "u_proj", frame.proj)
-            set_uniform(pp, "u_yaw", np.radians(self.yaw_deg))
-            set_uniform(pp, "u_capture_height", float(self.capture_height_m))
-            set_uniform(pp, "u_hole_half", (self.stage.width / 2, self.stage.depth / 2))
-            self.projection.use(0)
-            set_uniform(pp, "u_pano", 0)
-            self._proj_vao.render(moderngl.TRIANGLE_STRIP)
-        prog = self._prog
+        if self._sky is not None and self._sky.visible:
+            self._draw_projection(frame, self._sky)
+        prog, vao = self._variant(look_defines(frame))
         write_frame(prog, frame)
         set_uniform(prog, "u_stage_half", (self.stage.width / 2, self.stage.depth / 2))
         set_uniform(prog, "u_grid", float(self.stage.grid))
@@ -104,25 +131,14 @@ class Ground:
         if self.texture is not None:
             self.texture.use(0)
             set_uniform(prog, "u_ground", 0)
-        self._vao.render(moderngl.TRIANGLE_STRIP)
+        vao.render(moderngl.TRIANGLE_STRIP)
 
     def release(self) -> None:
-        self._vao.release()
+        for _, vao in [*self._variants.values(), *self._proj_variants.values()]:
+            vao.release()
+        self._variants, self._proj_variants = {}, {}
+        if self._proj_vbo is not None:
+            self._proj_vbo.release()
         self._vbo.release()
-        for obj in (self._proj_vao, self._proj_vbo, self.texture, self.projection):
-            if obj is not None:
-                obj.release()
-
-
-def _projection(ctx: moderngl.Context, panorama: np.ndarray) -> moderngl.Texture:
-    """The panorama as a mipmapped texture that wraps in u (uint8 or float32 pixels)."""
-    img = np.asarray(panorama)[..., :3]
-    if img.dtype == np.uint8:
-        tex = ctx.texture((img.shape[1], img.shape[0]), 3, np.ascontiguousarray(img).tobytes())
-    else:
-        data = np.ascontiguousarray(img, dtype=np.float32).tobytes()
-        tex = ctx.texture((img.shape[1], img.shape[0]), 3, data, dtype="f4")
-    tex.repeat_x, tex.repeat_y = True, False
-    tex.build_mipmaps()
-    tex.filter = (ctx.LINEAR_MIPMAP_LINEAR, ctx.LINEAR)
-    return tex
+        if self.texture is not None:
+            self.texture.release()

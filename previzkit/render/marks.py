@@ -51,13 +51,23 @@ class Marks:
 
         write_frame(self._prog, frame)
         ctx.enable(moderngl.BLEND)
-        ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        if (getattr(frame, "look", None) or {}).get("u_hdr"):
+            # an HDR target is tone mapped by its alpha (premultiplied): keep it "over"
+            ctx.blend_func = (  # type: ignore[assignment]  # moderngl takes 2 or 4
+                moderngl.SRC_ALPHA,
+                moderngl.ONE_MINUS_SRC_ALPHA,
+                moderngl.ONE,
+                moderngl.ONE_MINUS_SRC_ALPHA,
+            )
+        else:
+            ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
         ctx.polygon_offset = -1.0, -4.0
         try:
             self._vao.render()
         finally:
             ctx.polygon_offset = 0.0, 0.0
             ctx.disable(moderngl.BLEND)
+            ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
 
     def release(self) -> None:
         if self._vao is not None:

@@ -11,7 +11,7 @@ import numpy as np
 from previzkit.core.errors import InputError
 from previzkit.render.drawable import FrameUniforms
 from previzkit.render.gl import max_anisotropy, program, set_uniform, vertex_array
-from previzkit.render.lighting import write_frame
+from previzkit.render.lighting import look_defines, write_frame
 from previzkit.render.mesh import MeshPart, load_mesh
 
 if TYPE_CHECKING:
@@ -22,15 +22,12 @@ if TYPE_CHECKING:
 
 class _GPUPart:
     def __init__(self, ctx: moderngl.Context, part: MeshPart, num_lights: int) -> None:
-        self.prog = prog = program(
-            ctx,
-            "lit",
-            {
-                "NUM_LIGHTS": num_lights,
-                "TEXTURED": part.texture is not None and part.uvs is not None,
-                "VERTEX_COLOR": part.colors is not None,
-            },
-        )
+        self.ctx = ctx
+        self.defines: dict[str, int | bool] = {
+            "NUM_LIGHTS": num_lights,
+            "TEXTURED": part.texture is not None and part.uvs is not None,
+            "VERTEX_COLOR": part.colors is not None,
+        }
         self.buffers = [
             ctx.buffer(np.ascontiguousarray(part.positions, np.float32)),
             ctx.buffer(np.ascontiguousarray(part.normals, np.float32)),
@@ -42,8 +39,11 @@ class _GPUPart:
         if part.colors is not None:
             self.buffers.append(ctx.buffer(np.ascontiguousarray(part.colors, np.float32)))
             content.append((self.buffers[-1], "4f", "in_color"))
+        self.content = content
         self.index = ctx.buffer(np.ascontiguousarray(part.indices, np.uint32))
-        self.vao = vertex_array(ctx, prog, content, index_buffer=self.index)
+        # one (program, vertex array) per look variant, the plain one made now
+        self.variants: dict[tuple, tuple[moderngl.Program, moderngl.VertexArray]] = {}
+        self.prog, self.vao = self.variant({})
         self.texture = None
         if part.texture is not None:
             h, w = part.texture.shape[:2]
@@ -52,12 +52,28 @@ class _GPUPart:
             self.texture = ctx.texture((w, h), 4, rows.tobytes())
             self.texture.build_mipmaps()
             self.texture.anisotropy = max_anisotropy(ctx)
+        self.depth_vao: moderngl.VertexArray | None = None  # made on the first shadow pass
         self.color = part.base_color
         self.use_vertex_color = part.colors is not None
         self.triangles = part.triangle_count
 
+    def variant(self, look: dict[str, int]) -> tuple[moderngl.Program, moderngl.VertexArray]:
+        """The program and vertex array for the look's ``#define``s."""
+        key = tuple(sorted(look.items()))
+        if key not in self.variants:
+            prog = program(self.ctx, "lit", {**self.defines, **look})
+            self.variants[key] = (
+                prog,
+                vertex_array(self.ctx, prog, self.content, index_buffer=self.index),
+            )
+        return self.variants[key]
+
     def release(self) -> None:
-        self.vao.release()
+        for _, vao in self.variants.values():
+            vao.release()
+        self.variants = {}
+        if self.depth_vao is not None:
+            self.depth_vao.release()
         for b in self.buffers:
             b.release()
         self.index.release()
@@ -103,8 +119,9 @@ class MeshDrawable:
             return
         normal_matrix = np.linalg.inv(self.model[:3, :3]).T
         written = set()
+        look = look_defines(frame)
         for part in self._parts:
-            prog = part.prog
+            prog, vao = part.variant(look)
             if id(prog) not in written:  # parts share programs: write frame values once each
                 written.add(id(prog))
                 write_frame(prog, frame)
@@ -117,7 +134,30 @@ class MeshDrawable:
             if part.texture is not None:
                 part.texture.use(0)
                 set_uniform(prog, "u_texture", 0)
-            part.vao.render()
+            vao.render()
+
+    def draw_depth(self, ctx: moderngl.Context, light_vp: np.ndarray) -> None:
+        """Depth only through the light's view-projection (a shadow map's pass)."""
+        if not self.visible:
+            return
+        prog = program(ctx, "depth")
+        set_uniform(prog, "u_model", self.model)
+        set_uniform(prog, "u_light_vp", light_vp)
+        for part in self._parts:
+            if part.depth_vao is None:
+                part.depth_vao = vertex_array(
+                    ctx, prog, [(part.buffers[0], "3f", "in_position")], index_buffer=part.index
+                )
+            part.depth_vao.render()
+
+    def world_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """The mesh's axis-aligned box in the set (lo, hi), metres."""
+        lo, hi = self.bounds
+        corners = np.array(
+            [[x, y, z, 1.0] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+        )
+        w = corners @ self.model.T
+        return w[:, :3].min(axis=0), w[:, :3].max(axis=0)
 
     def release(self) -> None:
         for p in self._parts:

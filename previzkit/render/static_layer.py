@@ -38,9 +38,22 @@ def static_key(renderer: Any, clear_color: Sequence[float]) -> bytes:
     scene = renderer.drawables
     parts = [np.asarray(clear_color, np.float64).tobytes()]
     s = scene.set
-    for li in s.directional_lights:
+    for li in (*s.directional_lights, *getattr(s, "spot_lights", [])):
         parts.append(np.asarray([*li.direction, *li.radiance], np.float64).tobytes())
+        parts.append(repr((li.position, li.cone_deg, li.shadow)).encode())
     parts.append(np.asarray(s.ambient, np.float64).tobytes())
+    look = getattr(renderer, "look", None)
+    parts.append(repr(look).encode())
+    if look is not None and look.shadows:
+        # characters and added drawables cast shadows on the static floor and props:
+        # the static image is stale as soon as one of them moves
+        for d in scene.dynamic():
+            parts.append(id(d).to_bytes(8, "little"))
+            parts.append(str(getattr(d, "version", "")).encode())
+            parts.append(b"v" if getattr(d, "visible", True) else b"h")
+            model = getattr(d, "model", None)
+            if model is not None:
+                parts.append(np.asarray(model, np.float64).tobytes())
     for d in (*scene.static(), scene.skybox):
         parts.append(id(d).to_bytes(8, "little"))
         parts.append(b"v" if getattr(d, "visible", True) else b"h")
@@ -57,13 +70,31 @@ class StaticLayer:
     def __init__(self, ctx: Any, size: tuple[int, int], samples: int = 0) -> None:
         self.ctx = ctx
         self.size = size
+        self.samples = samples
         self.key: _Key | None = None  # of the held image
         self.last: _Key | None = None  # of the previous frame
         self.renders = 0  # times the static image was drawn (tests, stats)
-        self.fbo = ctx.framebuffer(
-            color_attachments=[ctx.renderbuffer(size, 4, samples=samples)],
+        self.hdr = False  # holds radiance for an HDR look (remade to match the renderer's)
+        self.fbo = self._make(False, samples)
+
+    def _make(self, hdr: bool, samples: int) -> Any:
+        ctx, size = self.ctx, self.size
+        return ctx.framebuffer(
+            color_attachments=[
+                ctx.renderbuffer(size, 4, samples=samples, dtype="f2" if hdr else "f1")
+            ],
             depth_attachment=ctx.depth_renderbuffer(size, samples=samples),
         )
+
+    def _match(self, renderer: Any) -> None:
+        """An HDR look's static image is radiance at the renderer's HDR samples."""
+        look = getattr(renderer, "look", None)
+        hdr = bool(look is not None and look.hdr)
+        samples = renderer.hdr_samples() if hdr else self.samples
+        fbo_samples = self.fbo.color_attachments[0].samples
+        if hdr != self.hdr or samples != fbo_samples:
+            self.release()
+            self.fbo, self.hdr, self.key = self._make(hdr, samples), hdr, None
 
     def reuse(
         self,
@@ -83,14 +114,31 @@ class StaticLayer:
         same, self.last = _same(key, self.last), key
         if not same:
             return False
+        self._match(renderer)
         if not _same(key, self.key):
             fbo = self.fbo
             fbo.use()
             fbo.viewport = (0, 0, *self.size)
-            fbo.clear(*clear_color, depth=1.0)
+            # radiance over transparent for an HDR look (tone mapped over the target's
+            # clear colour with the dynamic part), else the clear colour
+            fbo.clear(*((0.0, 0.0, 0.0, 0.0) if self.hdr else clear_color), depth=1.0)
             renderer.render_view(fbo, view, proj, clear=False, part="static")
             self.key = key
             self.renders += 1
+        if self.hdr:
+            target.use()
+            target.viewport = (0, 0, *self.size)
+            target.clear(*clear_color, depth=1.0)
+            renderer.render_view(
+                target,
+                view,
+                proj,
+                exclude_cameras=exclude_cameras,
+                clear=False,
+                part="dynamic",
+                base=self.fbo,
+            )
+            return True
         self.ctx.copy_framebuffer(target, self.fbo)  # colour and depth (a blit)
         renderer.render_view(
             target, view, proj, exclude_cameras=exclude_cameras, clear=False, part="dynamic"

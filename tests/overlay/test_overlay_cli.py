@@ -45,6 +45,7 @@ def _truth(i: int) -> np.ndarray:
 def _board_views(gl, board_file, poses, lens, size):
     from previzkit.overlay.tracking.board_drawable import BoardDrawable
     from previzkit.overlay.tracking.charuco import load_board
+    from previzkit.render.look import Look
     from previzkit.render.renderer import Renderer
 
     stage = board_file.parent / "board_stage.yaml"
@@ -52,7 +53,7 @@ def _board_views(gl, board_file, poses, lens, size):
         "name: s\nbackground: {color: [0.5, 0.5, 0.5]}\n"
         "lights:\n  - {type: ambient, color: [1, 1, 1]}\n"
     )
-    with Renderer(gl, stage) as film:
+    with Renderer(gl, stage, look=Look.off()) as film:  # a plain "real camera" plate
         film.drawables.add(BoardDrawable(gl, load_board(board_file)))
         return [film.render_image((p, lens), *size, samples=4) for p in poses]
 

@@ -122,6 +122,7 @@ def _board_plate(gl, tmp_path):
     (board, lens, the camera's true camera-to-world, the stage's set file, the plate)."""
     from previzkit.overlay.tracking.board_drawable import BoardDrawable
     from previzkit.overlay.tracking.charuco import BoardDef
+    from previzkit.render.look import Look
     from previzkit.render.renderer import Renderer
 
     board = BoardDef(square_m=0.2, marker_m=0.15, position=(-0.7, 0.003, 2.2))  # on the floor
@@ -132,7 +133,7 @@ def _board_plate(gl, tmp_path):
         "name: s\nbackground: {color: [0.5, 0.5, 0.5]}\n"
         "lights:\n  - {type: ambient, color: [1, 1, 1]}\n"
     )
-    with Renderer(gl, stage) as film:
+    with Renderer(gl, stage, look=Look.off()) as film:  # a plain "real camera" plate
         film.drawables.add(BoardDrawable(gl, board))
         plate = film.render_image((truth, lens), W, H, samples=4)
     return board, lens, truth, stage, plate

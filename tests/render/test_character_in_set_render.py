@@ -11,6 +11,7 @@ from previzkit.core.geometry import quat_from_axis_angle, view_matrix
 from previzkit.core.types import SkeletonPose
 from previzkit.model.camera import perspective_from_lens, project_points
 from previzkit.render.gltf_export import export_mannequin_glb
+from previzkit.render.look import Look
 
 pytestmark = pytest.mark.gl
 
@@ -66,7 +67,7 @@ def test_set_characters_joints_are_covered_in_the_renderers_image(
             },
         ],
     )
-    renderer = renderer_mod.Renderer(gl, write_set(data))
+    renderer = renderer_mod.Renderer(gl, write_set(data), look=Look.off())
     try:
         renderer.show_marks = False
         renderer.show_frustums = False

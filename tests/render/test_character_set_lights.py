@@ -7,6 +7,7 @@ import pytest
 
 from previzkit.core.geometry import view_matrix
 from previzkit.model.camera import perspective_from_lens, project_points
+from previzkit.render.look import Look
 
 pytestmark = pytest.mark.gl
 
@@ -25,7 +26,7 @@ def chest_pixel(gl, write_set, lights, name):
         },
         "characters": [{"name": "hero", "position": [0, 0, 0], "color": COLOR}],
     }
-    renderer = renderer_mod.Renderer(gl, write_set(data, name))
+    renderer = renderer_mod.Renderer(gl, write_set(data, name), look=Look.off())
     try:
         renderer.show_marks = renderer.show_frustums = False
         img = renderer.render_image("front", W, H)

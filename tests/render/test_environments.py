@@ -12,7 +12,7 @@ from previzkit.core.resources import asset_path
 from previzkit.media.hdr_image import write_radiance
 from previzkit.model.environments import PRESETS
 from previzkit.model.setfile import load_set
-from previzkit.render.backgrounds import panorama_radiance
+from previzkit.render.backgrounds import sky_panorama
 from previzkit.render.environments import environment_radiance, luminance, preset_table
 
 pytest.importorskip("OpenEXR")
@@ -103,7 +103,7 @@ def test_unknown_preset_lists_the_names():
 def test_set_names_a_preset(write_set):
     s = load_set(write_set({"background": {"environment": "night", "exposure_ev": -1}}))
     assert s.background.environment == "night" and s.background.exposure_ev == -1
-    pano = panorama_radiance(s)
+    pano = sky_panorama(s)
     assert pano is not None and np.array_equal(pano, environment_radiance("night"))
 
 
@@ -125,7 +125,7 @@ def test_set_image_takes_a_user_hdri(write_set, tmp_path, suffix):
     sky = environment_radiance("sunset")
     write_radiance(tmp_path / f"mine{suffix}", sky)
     s = load_set(write_set({"background": {"image": f"mine{suffix}"}}))
-    pano = panorama_radiance(s)
+    pano = sky_panorama(s)
     assert pano is not None and pano.dtype == np.float32 and pano.shape == sky.shape
     assert pano.max() > 100  # the sun kept its HDR value
     assert _weighted_mean(luminance(pano)) == pytest.approx(PRESETS["sunset"].mean, rel=0.02)
@@ -137,7 +137,7 @@ def test_set_image_must_be_an_equirect(write_set, tmp_path):
     with pytest.raises(
         InputError, match=r"background\.image: .*strip\.exr: an equirect panorama .* got 300x256"
     ):
-        panorama_radiance(s)
+        sky_panorama(s)
 
 
 def test_shipped_sets_use_fitting_presets():

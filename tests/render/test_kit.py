@@ -322,8 +322,10 @@ def _pixel(set_def, cam_name: str, point, width: int, height: int) -> tuple[int,
     ],
 )
 def test_shipped_set_shows_its_kit_walls(gl, set_name, wall, points):
-    """In flat white light a surface renders in its own colour: where the wall should be,
-    the default camera sees the wall's colour, and the sky or background once it is gone."""
+    """In flat white light with the plain look (no tone curve) a surface renders in its
+    own colour: where the wall should be, the default camera sees the wall's colour, and
+    the sky or background once it is gone."""
+    from previzkit.render.look import Look
     from previzkit.render.renderer import Renderer
 
     base = load_set(asset_path("sets", set_name))
@@ -340,7 +342,7 @@ def test_shipped_set_shows_its_kit_walls(gl, set_name, wall, points):
     without = dataclasses.replace(flat, props=[p for p in flat.props if p.name != wall])
     images = []
     for s in (flat, without):
-        r = Renderer(gl, s)
+        r = Renderer(gl, s, look=Look.off())
         try:
             images.append(r.render_image(pose, w, h, exclude_cameras=(cam.name,)))
         finally:

@@ -11,6 +11,7 @@ from previzkit.core.geometry import look_at, view_matrix
 from previzkit.model.camera import Lens, perspective_from_lens
 from previzkit.model.setfile import load_set
 from previzkit.render.gl import program, release_programs
+from previzkit.render.look import Look
 from previzkit.render.renderer import Renderer, SetDrawables
 
 pytestmark = pytest.mark.gl
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.gl
 
 def test_render_view_into_a_caller_framebuffer_viewport(gl, write_set, sphere_file, isolated_set):
     props = [{"name": "s", "mesh": sphere_file.name, "position": [0, 20, -2], "color": [1, 0, 0]}]
-    renderer = Renderer(gl, load_set(write_set(isolated_set(props))))
+    renderer = Renderer(gl, load_set(write_set(isolated_set(props))), look=Look.off())
     # a caller-owned framebuffer, as a window or an XR swapchain would provide
     color = gl.texture((128, 64), 4)
     depth = gl.depth_renderbuffer((128, 64))
@@ -117,7 +118,7 @@ def test_framebuffer_for_a_colour_texture_adds_depth(gl, write_set, sphere_file,
         {"name": "near", "mesh": sphere_file.name, "position": [0, 20, -2], "color": [1, 0, 0]},
         {"name": "far", "mesh": sphere_file.name, "position": [0, 20, -3], "color": [0, 0, 1]},
     ]
-    renderer = Renderer(gl, load_set(write_set(isolated_set(props))))
+    renderer = Renderer(gl, load_set(write_set(isolated_set(props))), look=Look.off())
     tex = gl.texture((64, 64), 4)
     try:
         fbo = renderer.framebuffer_for(tex)

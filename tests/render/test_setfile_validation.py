@@ -159,9 +159,25 @@ def test_bad_values(write_set, sphere_file):
 
 def test_bad_light_and_rotation(write_set, sphere_file):
     data = _base(sphere_file)
-    data["lights"] = [{"type": "spot"}]
-    with pytest.raises(SetFileError, match=r"lights\[0\]\.type: unknown light type 'spot'"):
+    data["lights"] = [{"type": "point"}]
+    with pytest.raises(SetFileError, match=r"lights\[0\]\.type: unknown light type 'point'"):
         load_set(write_set(data))
+    data["lights"] = [{"type": "spot"}]  # a spot light needs its position
+    with pytest.raises(SetFileError, match=r"lights\[0\]: missing.*position|position"):
+        load_set(write_set(data))
+    data["lights"] = [{"type": "spot", "position": [0, 3, 0], "cone_deg": 95}]
+    with pytest.raises(SetFileError, match=r"lights\[0\]\.cone_deg: must be below 90"):
+        load_set(write_set(data))
+    data["lights"] = [{"type": "spot", "position": [0, 3, 0], "target": [0, 3, 0]}]
+    with pytest.raises(SetFileError, match=r"lights\[0\]\.target: target is at the light"):
+        load_set(write_set(data))
+    data["lights"] = [{"type": "directional", "shadow": "yes"}]
+    with pytest.raises(SetFileError, match=r"lights\[0\]\.shadow: expected true or false"):
+        load_set(write_set(data))
+    data["lights"] = [{"type": "spot", "position": [1, 3, 0], "target": [1, 0, 0], "shadow": False}]
+    spot = load_set(write_set(data)).lights[0]
+    assert spot.kind == "spot" and spot.position == (1.0, 3.0, 0.0) and spot.shadow is False
+    assert spot.direction == pytest.approx((0.0, -1.0, 0.0))
     data = _base(sphere_file)
     data["props"][0]["rotation"] = [0, 0, 0, 0]
     with pytest.raises(SetFileError, match=r"props\[0\]\.rotation: quaternion .* zero length"):
