@@ -15,7 +15,7 @@ from previzkit.genai.metrics import seam_phase_ratio, seam_ratio
 from previzkit.genai.panorama import ground_texture, panorama_image
 from previzkit.genai.sample import generate, seeded_noise
 
-TRAINED_ON = {"night_sky": "skimage:hubble_deep_field", "ground_gravel": "skimage:gravel"}
+TRAINED_ON = {"ground_gravel": "skimage:gravel"}
 
 
 @pytest.fixture(scope="module", params=sorted(SHIPPED_MODELS))
