@@ -74,7 +74,16 @@ def genai() -> None:
     show_default=True,
     help="Continue from OUTPUT if it exists.",
 )
-def train(image: str, out: str, channels: str | None, resume: bool, **kw: object) -> None:
+@click.option(
+    "--upsample",
+    type=click.Choice(["resize", "nearest", "transpose"]),
+    default="resize",
+    show_default=True,
+    help="PSGAN upsampling (new runs only): bilinear or nearest x2 + conv, or transposed conv.",
+)
+def train(
+    image: str, out: str, channels: str | None, resume: bool, upsample: str, **kw: object
+) -> None:
     """Train a PSGAN on IMAGE (a file or skimage:NAME, e.g. skimage:gravel), or the
     conditional 360° environment model when IMAGE is a folder of panoramas (sub-folders
     night/ dusk/ day/ interior/, or a conditions.csv of file,condition lines) or
@@ -90,8 +99,8 @@ def train(image: str, out: str, channels: str | None, resume: bool, **kw: object
     from previzkit.genai.train import train as run_train
 
     cfg = TrainConfig(**kw)  # type: ignore[arg-type]
-    if (ch := _channels(channels)) is not None:
-        cfg.model = ModelConfig(g_channels=ch)
+    ch = _channels(channels)
+    cfg.model = ModelConfig(g_channels=ch or ModelConfig().g_channels, upsample=upsample)
     img = load_image(image)
     cfg.validate(img.shape)
     if not resume and Path(out).exists():

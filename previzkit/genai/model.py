@@ -31,7 +31,9 @@ class ModelConfig:
     g_channels: tuple[int, ...] = (128, 64, 32, 16)
     d_channels: tuple[int, ...] = (32, 64, 128, 128)
     wave_hidden: int = 64
-    upsample: str = "resize"  # or "transpose" (checkpoints before resize-convolution)
+    # "resize" (bilinear x2 + conv), "nearest" (nearest x2 + conv) or "transpose"
+    # (checkpoints made before resize-convolution)
+    upsample: str = "resize"
 
     @property
     def stride(self) -> int:
@@ -65,8 +67,13 @@ def pad_wrap(x: torch.Tensor, wrap_x: bool = True, wrap_y: bool = True, n: int =
     return F.pad(x, (0, 0, n, n), mode="circular" if wrap_y else "constant")
 
 
-def up2(x: torch.Tensor, wrap_x: bool = True, wrap_y: bool = True) -> torch.Tensor:
-    """Bilinear x2 upsampling (pixel centres kept) that wraps along the wrapping axes."""
+def up2(
+    x: torch.Tensor, wrap_x: bool = True, wrap_y: bool = True, mode: str = "bilinear"
+) -> torch.Tensor:
+    """x2 upsampling (bilinear with pixel centres kept, or nearest) that wraps along the
+    wrapping axes."""
+    if mode == "nearest":
+        return F.interpolate(x, scale_factor=2, mode="nearest")
     y = F.interpolate(pad_wrap(x, wrap_x, wrap_y), scale_factor=2, mode="bilinear")
     return y[..., 2:-2, 2:-2]
 
@@ -77,7 +84,8 @@ class UpBlock(nn.Module):
 
     def __init__(self, cin: int, cout: int, last: bool = False, upsample: str = "resize") -> None:
         super().__init__()
-        self.resize = upsample == "resize"
+        self.resize = upsample in ("resize", "nearest")
+        self.mode = "nearest" if upsample == "nearest" else "bilinear"
         self.conv: nn.Conv2d | nn.ConvTranspose2d
         if self.resize:
             self.conv = nn.Conv2d(cin, cout, 3, 1, padding=0, bias=last)
@@ -89,7 +97,7 @@ class UpBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, wrap_x: bool = True, wrap_y: bool = True) -> torch.Tensor:
         if self.resize:
-            y = self.conv(pad_wrap(up2(x, wrap_x, wrap_y), wrap_x, wrap_y))
+            y = self.conv(pad_wrap(up2(x, wrap_x, wrap_y, self.mode), wrap_x, wrap_y))
         else:
             # One padded cell each side feeds output pixels -1..2H; the conv crops to 2H.
             y = self.conv(pad_wrap(x, wrap_x, wrap_y))
@@ -115,8 +123,8 @@ class Generator(nn.Module):
         )
         chans = [spec.channels, *config.g_channels]
         up = config.upsample
-        if up not in ("resize", "transpose"):
-            raise ValueError(f"upsample: {up!r} is not 'resize' or 'transpose'")
+        if up not in ("resize", "nearest", "transpose"):
+            raise ValueError(f"upsample: {up!r} is not 'resize', 'nearest' or 'transpose'")
         self.blocks = nn.ModuleList(
             UpBlock(a, b, upsample=up) for a, b in itertools.pairwise(chans)
         )

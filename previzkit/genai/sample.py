@@ -42,7 +42,8 @@ class FastGenerator(nn.Module):
         self.source = generator
         self.channels_last = channels_last
         self.convs = nn.ModuleList()
-        self.resize = generator.config.upsample == "resize"
+        self.resize = generator.config.upsample in ("resize", "nearest")
+        self.mode = "nearest" if generator.config.upsample == "nearest" else "bilinear"
         for block in [*generator.blocks, generator.out]:
             conv = block.conv
             fused: nn.Conv2d | nn.ConvTranspose2d
@@ -85,7 +86,7 @@ class FastGenerator(nn.Module):
         last = len(self.convs) - 1
         for i, conv in enumerate(self.convs):
             if self.resize:
-                x = up2(x, wrap_x, True)
+                x = up2(x, wrap_x, True, self.mode)
             xp = pad_wrap_into(x, wrap_x) if self.channels_last else pad_wrap(x, wrap_x, True)
             x = conv(xp)
             x = torch.relu_(x) if i < last else torch.tanh_(x)
