@@ -106,3 +106,54 @@ def test_latitude_is_an_input():
         x = g(z, cond, noises)
     rows = x.mean(dim=(0, 1, 3))
     assert (rows[0] - rows[-1]).abs() > 0
+
+
+def test_cli_trains_on_a_folder_resumes_strips_and_samples_a_condition(folder, tmp_path, capsys):
+    from PIL import Image
+
+    from previzkit.cli import main
+
+    out = tmp_path / "env.pt"
+    args = ["genai", "train", str(folder), "-o", str(out), "--batch", "2", "--threads", "1"]
+    assert main([*args, "--steps", "1"]) == 0
+    assert main([*args, "--steps", "2"]) == 0  # resumes
+    assert load_env_checkpoint(out).meta["steps"] == 2
+    assert "after 2 steps" in capsys.readouterr().out
+    small = tmp_path / "env_small.pt"
+    assert main(["genai", "strip", str(out), "-o", str(small)]) == 0
+    assert load_env_checkpoint(small).train is None
+    png = tmp_path / "night.png"
+    rc = main(
+        ["genai", "sample", str(small), "--condition", "night", "--size", "96x48", "-o", str(png)]
+    )
+    assert rc == 0
+    with Image.open(png) as im:
+        assert im.size == (96, 48)
+    rc = main(["genai", "sample", str(small), "--condition", "noon", "-o", str(png)])
+    assert rc == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "error: condition: 'noon' is not one of night, dusk, day, interior"
+    )
+
+
+def test_set_file_condition_reaches_the_panorama(tmp_path):
+    """``background: {model: environment.pt, condition: night}`` renders that condition;
+    a set without ``condition`` gets ``day``; a bad one is one clear error."""
+    from previzkit.core.errors import SetFileError
+    from previzkit.genai import shipped_model
+    from previzkit.model.setfile import load_set
+    from previzkit.render.backgrounds import panorama_image
+
+    model = shipped_model("environment")
+    imgs = {}
+    for cond in ("night", None):
+        key = "" if cond is None else f", condition: {cond}"
+        f = tmp_path / f"s_{cond}.yaml"
+        f.write_text(f"name: x\nbackground: {{model: {model}, seed: 3, size: [128, 64]{key}}}\n")
+        imgs[cond] = panorama_image(load_set(f))
+    assert np.array_equal(imgs["night"], generate_environment(model, "night", 3, 128, 64).srgb)
+    assert np.array_equal(imgs[None], generate_environment(model, "day", 3, 128, 64).srgb)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"name: x\nbackground: {{model: {model}, condition: noon}}\n")
+    with pytest.raises(SetFileError, match="condition"):
+        load_set(bad)
