@@ -1,16 +1,19 @@
-"""Generation time of GAN panoramas: baseline vs previzkit's inference path.
+"""Generation time of GAN panoramas: baseline vs previzkit's inference paths.
 
 Run: ``python3 benchmarks/genai.py [--device cpu|cuda] [--threads 2] [--reps 3]``.
-Prints median seconds per panorama (noise -> uint8 (H, W, 3) in host memory) and
-ratios against the baseline measured in the same process:
+Prints median seconds per panorama (noise -> image in host memory) and ratios
+against the baseline measured in the same process:
 
 - baseline: a straightforward PSGAN generator as first measured here (0.5 M
-  parameters, widths 192-96-48-24, batch norm as separate layers, NCHW, eval mode
-  under ``torch.no_grad``);
-- shipped architecture (0.3 M, widths 128-64-32-16: fewer channels at full
-  resolution), same straightforward path;
-- shipped + FastGenerator: batch norm folded into the transposed convolutions,
-  channels-last, ``torch.inference_mode``, in-place ReLU, uint8 written directly.
+  parameters, widths 192-96-48-24, transposed convolutions, batch norm as separate
+  layers, NCHW, eval mode under ``torch.no_grad``);
+- PSGAN 0.3M (widths 128-64-32-16, resize-convolution: the shipped ground model),
+  same straightforward path, then with FastGenerator (batch norm folded into the
+  convolutions, channels-last, ``torch.inference_mode``, uint8 written directly);
+- environment model (``environment.pt``): the whole
+  :func:`~previzkit.genai.environment.generate_environment` call, generating at its
+  native 128x64 and upsampling to the size asked for, returning float32 radiance and
+  the uint8 sRGB view.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ def main() -> None:
     import torch
 
     from previzkit.genai.checkpoint import load_checkpoint
+    from previzkit.genai.environment import generate_environment, load_env_checkpoint
     from previzkit.genai.model import Generator, ModelConfig, init_weights
     from previzkit.genai.sample import FastGenerator, seeded_noise, to_uint8
     from previzkit.genai.train import recalibrate_batchnorm
@@ -37,8 +41,9 @@ def main() -> None:
     ap.add_argument(
         "--model",
         default=None,
-        help="a checkpoint for the shipped rows (default: assets night_sky.pt)",
+        help="a PSGAN checkpoint for the PSGAN rows (default: assets ground_gravel.pt)",
     )
+    ap.add_argument("--condition", default="night", help="environment model condition")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     dev = torch.device(args.device)
@@ -49,12 +54,13 @@ def main() -> None:
         init_weights(g)
         return recalibrate_batchnorm(g, 4, 2, 4, 0, torch.device("cpu")).to(dev).eval()
 
-    baseline = make(ModelConfig(g_channels=(192, 96, 48, 24)))
+    baseline = make(ModelConfig(g_channels=(192, 96, 48, 24), upsample="transpose"))
     shipped = make(ModelConfig())
-    default = Path(__file__).resolve().parents[1] / "previzkit/assets/models/genai/night_sky.pt"
-    path = Path(args.model) if args.model else default
+    assets = Path(__file__).resolve().parents[1] / "previzkit/assets/models/genai"
+    path = Path(args.model) if args.model else assets / "ground_gravel.pt"
     if path.exists():  # the trained weights (an untrained net costs the same)
         shipped = load_checkpoint(path).build_generator(dev)
+    env = load_env_checkpoint(assets / "environment.pt").build_generator(dev)
 
     def sync() -> None:
         if dev.type == "cuda":
@@ -75,10 +81,15 @@ def main() -> None:
             n.local, n.global_, n.phase = n.local.to(dev), n.global_.to(dev), n.phase.to(dev)
             return f(g.make_input(n))[0].cpu().numpy()
 
+    def environment(g, seed: int, w: int, h: int):
+        e = generate_environment(g, args.condition, seed, w, h, device=dev)
+        return e.radiance, e.srgb
+
     rows = [
         ("baseline 0.5M, plain", baseline, plain),
-        ("shipped 0.3M, plain", shipped, plain),
-        ("shipped 0.3M, FastGenerator", shipped, fast),
+        ("PSGAN 0.3M resize, plain", shipped, plain),
+        ("PSGAN 0.3M resize, FastGen", shipped, fast),
+        ("environment 1.1M (128x64 up)", env, environment),
     ]
     nparams = {id(g): sum(p.numel() for p in g.parameters()) for _, g, _ in rows}
     print(f"device {dev}, torch {torch.__version__}, {torch.get_num_threads()} threads")

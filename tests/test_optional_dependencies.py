@@ -76,7 +76,7 @@ def inputs(tmp_path_factory) -> dict[str, str]:
         "set": str(asset_path("sets", "sample.yaml")),
         "script": str(asset_path("scripts", "sample.fountain")),
         "poses": str(asset_path("motion", "mara.pzt")),
-        "model": str(asset_path("models", "genai", "night_sky.pt")),
+        "model": str(asset_path("models", "genai", "environment.pt")),
         "out": str(d / "out"),
     }
     (d / "board.yaml").write_text(BOARD)

@@ -81,11 +81,11 @@ def save_checkpoint(ckpt: Checkpoint, path: str | Path, with_train_state: bool =
     return path
 
 
-def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> Checkpoint:
-    """Read a checkpoint safely (``weights_only=True``); clear errors for bad files.
+def safe_load(path: Path, map_location: str | torch.device = "cpu") -> tuple[Any, bytes]:
+    """``torch.load(weights_only=True)`` of ``path``: (object, file bytes), clear errors.
 
     Raises :class:`ModelNotFound` if missing and :class:`CheckpointError` if the file is
-    corrupt, not a torch file, carries code, or is some other program's checkpoint.
+    corrupt, not a torch file, or carries code.
     """
     path = Path(path)
     if not path.is_file():
@@ -109,6 +109,17 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
                 0
             ]
         ) from exc
+    return obj, data
+
+
+def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> Checkpoint:
+    """Read a checkpoint safely (``weights_only=True``); clear errors for bad files.
+
+    Raises :class:`ModelNotFound` if missing and :class:`CheckpointError` if the file is
+    corrupt, not a torch file, carries code, or is some other program's checkpoint.
+    """
+    path = Path(path)
+    obj, data = safe_load(path, map_location)
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         keys = sorted(map(str, obj))[:8] if isinstance(obj, dict) else type(obj).__name__
         raise CheckpointError(

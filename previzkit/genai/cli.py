@@ -74,9 +74,24 @@ def genai() -> None:
     show_default=True,
     help="Continue from OUTPUT if it exists.",
 )
-def train(image: str, out: str, channels: str | None, resume: bool, **kw: object) -> None:
-    """Train a PSGAN on IMAGE (a file or skimage:NAME, e.g. skimage:gravel)."""
+@click.option(
+    "--upsample",
+    type=click.Choice(["resize", "nearest", "transpose"]),
+    default="resize",
+    show_default=True,
+    help="PSGAN upsampling (new runs only): bilinear or nearest x2 + conv, or transposed conv.",
+)
+def train(
+    image: str, out: str, channels: str | None, resume: bool, upsample: str, **kw: object
+) -> None:
+    """Train a PSGAN on IMAGE (a file or skimage:NAME, e.g. skimage:gravel), or the
+    conditional 360° environment model when IMAGE is a folder of panoramas (sub-folders
+    night/ dusk/ day/ interior/, or a conditions.csv of file,condition lines) or
+    ``shipped`` (the 18 panoramas in assets/environments)."""
     ensure("genai", "GAN backgrounds", "torch")
+    if image == "shipped" or Path(image).is_dir():
+        _train_environment(image, out, resume, kw)
+        return
     from previzkit.core.progress import bar
     from previzkit.genai.images import load_image
     from previzkit.genai.model import ModelConfig
@@ -84,14 +99,43 @@ def train(image: str, out: str, channels: str | None, resume: bool, **kw: object
     from previzkit.genai.train import train as run_train
 
     cfg = TrainConfig(**kw)  # type: ignore[arg-type]
-    if (ch := _channels(channels)) is not None:
-        cfg.model = ModelConfig(g_channels=ch)
+    ch = _channels(channels)
+    cfg.model = ModelConfig(g_channels=ch or ModelConfig().g_channels, upsample=upsample)
     img = load_image(image)
     cfg.validate(img.shape)
     if not resume and Path(out).exists():
         Path(out).unlink()
     with bar(f"training {Path(out).name}", total=cfg.steps, unit="step") as progress:
         result = run_train(img, out, cfg, image_name=image, resume=resume, progress=progress)
+    click.echo(f"saved {result.path} after {result.steps} steps ({result.seconds:.0f} s this run)")
+
+
+def _train_environment(source: str, out: str, resume: bool, kw: dict) -> None:
+    from previzkit.core.progress import bar
+    from previzkit.genai.envdata import folder_panoramas, training_panoramas
+    from previzkit.genai.envtrain import EnvTrainConfig, train_environment
+
+    cfg = EnvTrainConfig(
+        steps=int(kw["steps"]),
+        minutes=kw["minutes"],
+        batch=int(kw["batch"]),
+        lr_g=float(kw["lr"]),
+        lr_d=float(kw["lr"]),
+        seed=int(kw["seed"]),
+        checkpoint_every=int(kw["checkpoint_every"]),
+        threads=kw["threads"],
+        device=str(kw["device"]),
+    )
+    cfg.validate()
+    panos = training_panoramas() if source == "shipped" else folder_panoramas(source)
+    if not resume and Path(out).exists():
+        Path(out).unlink()
+    counts = {c: sum(p.condition == c for p in panos) for c in sorted({p.condition for p in panos})}
+    click.echo(
+        f"{len(panos)} panoramas: " + ", ".join(f"{c} {n}" for c, n in counts.items()), err=True
+    )
+    with bar(f"training {Path(out).name}", total=cfg.steps, unit="step") as progress:
+        result = train_environment(panos, out, cfg, resume=resume, progress=progress)
     click.echo(f"saved {result.path} after {result.steps} steps ({result.seconds:.0f} s this run)")
 
 
@@ -130,6 +174,15 @@ def train(image: str, out: str, channels: str | None, resume: bool, **kw: object
 )
 @click.option("--face-size", default=None, type=int, help="Cube face size (default width/4).")
 @click.option("--device", default="cpu", show_default=True)
+@click.option(
+    "--condition",
+    default="day",
+    show_default=True,
+    help="Environment models: night, dusk, day or interior.",
+)
+@click.option(
+    "--ev", type=Finite(), default=0.0, show_default=True, help="Environment models: exposure."
+)
 def sample(
     model: str,
     size: str,
@@ -143,18 +196,27 @@ def sample(
     cubemap_dir: str | None,
     face_size: int | None,
     device: str,
+    condition: str,
+    ev: float,
 ) -> None:
     """Generate a panorama (or a tileable texture) from MODEL."""
     ensure("genai", "GAN backgrounds", "torch")
+    from previzkit.genai.environment import FORMAT, checkpoint_format, generate_environment
     from previzkit.genai.horizon import HorizonBlend, apply_horizon
     from previzkit.genai.panorama import ground_texture
     from previzkit.genai.sample import generate, parse_size
     from previzkit.genai.train import resolve_device
     from previzkit.media.image import write_image
+    from previzkit.model.conditions import check_condition
 
     w, h = parse_size(size)
     device = str(resolve_device(device))
-    img = generate(model, seed, w, h, wrap_x=not no_wrap, wrap_y=tile, device=device)
+    if checkpoint_format(model) == FORMAT:
+        img = generate_environment(
+            model, check_condition(condition), seed, w, h, ev=ev, device=device
+        ).srgb
+    else:
+        img = generate(model, seed, w, h, wrap_x=not no_wrap, wrap_y=tile, device=device)
     if horizon or ground_model:
         blend = HorizonBlend(ground_model=ground_model, ground_gain=ground_gain)
         tex = (
@@ -202,6 +264,32 @@ def eval_(
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format())
 
 
+@genai.command("eval-env")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option(
+    "--samples",
+    type=click.IntRange(1, 1024),
+    default=16,
+    show_default=True,
+    help="Generated panoramas per condition.",
+)
+@click.option(
+    "--patches",
+    type=click.IntRange(64, 1 << 20),
+    default=2048,
+    show_default=True,
+    help="SWD patches per pyramid level and set.",
+)
+@click.option("--seed", default=0, show_default=True)
+def eval_env(model: str, samples: int, patches: int, seed: int) -> None:
+    """Score an environment model on the held-out panoramas: SWD per condition beside
+    the real-vs-real floor, lattice and seam."""
+    ensure("genai", "GAN backgrounds", "torch")
+    from previzkit.genai.envevaluate import evaluate_environment
+
+    click.echo(evaluate_environment(model, samples, patches, seed).format())
+
+
 @genai.command()
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False))
@@ -209,6 +297,15 @@ def strip(model: str, out: str) -> None:
     """Copy MODEL without its training state (for shipping; cannot be resumed)."""
     ensure("genai", "GAN backgrounds", "torch")
     from previzkit.genai.checkpoint import load_checkpoint, save_checkpoint
+    from previzkit.genai.environment import (
+        FORMAT,
+        checkpoint_format,
+        load_env_checkpoint,
+        save_env_checkpoint,
+    )
 
-    path = save_checkpoint(load_checkpoint(model), out, with_train_state=False)
+    if checkpoint_format(model) == FORMAT:
+        path = save_env_checkpoint(load_env_checkpoint(model), out, with_train_state=False)
+    else:
+        path = save_checkpoint(load_checkpoint(model), out, with_train_state=False)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

@@ -221,3 +221,105 @@ class EvalReport:
             "tiles": self.tiles,
             "tile_size": self.tile_size,
         }
+
+
+def _grey_stack(images: np.ndarray) -> np.ndarray:
+    a = np.asarray(images, dtype=np.float64)
+    if a.ndim == 2:
+        a = a[None]
+    elif a.ndim == 3 and a.shape[-1] in (1, 3, 4):
+        a = a[None].mean(axis=-1) if a.shape[-1] != 1 else a[None, ..., 0]
+    elif a.ndim == 4:
+        a = a[..., :3].mean(axis=-1)
+    if a.ndim != 3:
+        raise ShapeError(
+            f"lattice_ratio: expected (H, W[, C]) or (N, H, W, C), got {np.shape(images)}"
+        )
+    return a
+
+
+def _axis_ratio(a: np.ndarray, period: int) -> float | None:
+    """Mean over harmonics of P(k*n/period) / mean P(neighbours) along the last axis."""
+    n = a.shape[-1]
+    x = a - a.mean(axis=-1, keepdims=True)
+    x = x * np.hanning(n)
+    power = (np.abs(np.fft.rfft(x, axis=-1)) ** 2).reshape(-1, n // 2 + 1).mean(axis=0)
+    ratios = []
+    step = n / period
+    k = 1
+    while round(k * step) + 3 <= n // 2:
+        f = round(k * step)
+        ref = power[[f - 3, f - 2, f + 2, f + 3]].mean()
+        if f - 3 >= 1 and ref > 0:
+            ratios.append(power[f] / ref)
+        k += 1
+    return float(np.mean(ratios)) if ratios else None
+
+
+def lattice_ratio(images: np.ndarray, period: int) -> float:
+    """How much a grid at ``period`` px shows: spectral power at the cell frequency and
+    its harmonics over the power at neighbouring frequencies.
+
+    Per row (for x) and per column (for y) of the grey image, Hann-windowed power
+    spectra are averaged over rows/columns and images; at each harmonic ``f = k * n /
+    period`` (below Nyquist) the power is divided by the mean at ``f +- 2`` and
+    ``f +- 3`` (``+-1`` are skipped: the window leaks a peak into them); the ratios are
+    averaged over harmonics, then over the x and y axes. About 1 for images without a
+    lattice (a little above 1 for natural images: their spectrum is convex); the
+    transposed-convolution PSGAN shows several times that.
+    ``images``: (H, W), (H, W, C) or (N, H, W, C).
+    """
+    if period < 2:
+        raise InputError(f"lattice_ratio: period must be at least 2 px, got {period}")
+    a = _grey_stack(images)
+    rx = _axis_ratio(a, period)
+    ry = _axis_ratio(np.swapaxes(a, -1, -2), period)
+    vals = [r for r in (rx, ry) if r is not None]
+    if not vals:
+        raise ShapeError(
+            f"lattice_ratio: images {a.shape[1]}x{a.shape[2]} are too small for period {period}"
+        )
+    return float(np.mean(vals))
+
+
+def swd_sets(
+    images_a: list[np.ndarray] | np.ndarray,
+    images_b: list[np.ndarray] | np.ndarray,
+    patches: int = 2048,
+    levels: int = 3,
+    seed: int = 0,
+    reference_norm: bool = True,
+) -> list[float]:
+    """SWD x1e3 per level, then the mean, between two *sets* of images of any counts.
+
+    ``patches`` 7x7 patches per level are drawn from each set, spread evenly over its
+    images (``patches // len(set)`` each), so a set of 2 held-out panoramas compares with
+    16 generated ones. All images (H, W, 3) uint8 of the same size.
+    With ``reference_norm`` both sets' descriptors are normalised by the per-channel
+    mean and std of ``images_b`` (the reference), so a set that is too flat or too
+    contrasty counts; ProGAN's SWD (``False``) normalises each set by its own.
+    """
+    a = _as_float(np.stack(list(images_a)), "images_a")
+    b = _as_float(np.stack(list(images_b)), "images_b")
+    if a.shape[1:] != b.shape[1:]:
+        raise ShapeError(f"swd_sets: image sizes differ, {tuple(a.shape)} vs {tuple(b.shape)}")
+    pa, pb = patches // a.shape[0], patches // b.shape[0]
+    if pa < 1 or pb < 1:
+        raise InputError(f"swd_sets: {patches} patches are fewer than the images in a set")
+    n = min(pa * a.shape[0], pb * b.shape[0])
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    with torch.no_grad():
+        for la, lb in zip(laplacian_pyramid(a, levels), laplacian_pyramid(b, levels), strict=True):
+            da, db = patch_descriptors(la, pa, g), patch_descriptors(lb, pb, g)
+            if reference_norm:
+                mean = db.mean(dim=(0, 2, 3), keepdim=True)
+                std = db.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-8)
+                da = ((da - mean) / std).reshape(da.shape[0], -1)
+                db = ((db - mean) / std).reshape(db.shape[0], -1)
+            else:
+                da, db = normalize_descriptors(da), normalize_descriptors(db)
+            ia = torch.randperm(da.shape[0], generator=g)[:n]
+            ib = torch.randperm(db.shape[0], generator=g)[:n]
+            out.append(sliced_wasserstein(da[ia], db[ib], g) * 1e3)
+    return [*out, float(np.mean(out))]

@@ -1,7 +1,11 @@
 """PSGAN generator and patch discriminator (Bergmann, Jetchev, Vollgraf 2017).
 
 The generator is fully convolutional: a noise tensor of ``h x w`` cells becomes an
-image of ``h*stride x w*stride`` pixels (``stride = 2**len(channels)``). Every layer pads
+image of ``h*stride x w*stride`` pixels (``stride = 2**len(channels)``). Each block
+doubles the size by resize-convolution (``upsample="resize"``: wrap-aware bilinear x2,
+then a 3x3 convolution), which leaves no lattice at the cell period; checkpoints made
+before that used 4x4 stride-2 transposed convolutions (``upsample="transpose"``,
+still loaded) whose overlap pattern showed as a grid at 32 px. Every layer pads
 *circularly* in x (and in y), so the output of a noise grid that wraps also wraps: an
 equirectangular panorama joins at 360° and a ground texture tiles. Images are RGB in
 [-1, 1], (B, 3, H, W), row 0 at the top.
@@ -27,6 +31,9 @@ class ModelConfig:
     g_channels: tuple[int, ...] = (128, 64, 32, 16)
     d_channels: tuple[int, ...] = (32, 64, 128, 128)
     wave_hidden: int = 64
+    # "resize" (bilinear x2 + conv), "nearest" (nearest x2 + conv) or "transpose"
+    # (checkpoints made before resize-convolution)
+    upsample: str = "resize"
 
     @property
     def stride(self) -> int:
@@ -48,6 +55,7 @@ class ModelConfig:
             g_channels=tuple(int(c) for c in d["g_channels"]),
             d_channels=tuple(int(c) for c in d["d_channels"]),
             wave_hidden=int(d["wave_hidden"]),
+            upsample=str(d.get("upsample", "transpose")),
         )
 
 
@@ -59,19 +67,40 @@ def pad_wrap(x: torch.Tensor, wrap_x: bool = True, wrap_y: bool = True, n: int =
     return F.pad(x, (0, 0, n, n), mode="circular" if wrap_y else "constant")
 
 
-class UpBlock(nn.Module):
-    """Transposed conv 4x4 stride 2 on a wrap-padded input (doubles H and W)."""
+def up2(
+    x: torch.Tensor, wrap_x: bool = True, wrap_y: bool = True, mode: str = "bilinear"
+) -> torch.Tensor:
+    """x2 upsampling (bilinear with pixel centres kept, or nearest) that wraps along the
+    wrapping axes."""
+    if mode == "nearest":
+        return F.interpolate(x, scale_factor=2, mode="nearest")
+    y = F.interpolate(pad_wrap(x, wrap_x, wrap_y), scale_factor=2, mode="bilinear")
+    return y[..., 2:-2, 2:-2]
 
-    def __init__(self, cin: int, cout: int, last: bool = False) -> None:
+
+class UpBlock(nn.Module):
+    """Doubles H and W: resize-convolution (bilinear x2 + 3x3 conv) or, in checkpoints
+    made before it, a 4x4 stride-2 transposed conv; both on wrap-padded inputs."""
+
+    def __init__(self, cin: int, cout: int, last: bool = False, upsample: str = "resize") -> None:
         super().__init__()
-        # padding=3 crops the 3 extra output pixels that the 1-cell wrap pad makes.
-        self.conv = nn.ConvTranspose2d(cin, cout, 4, 2, padding=3, bias=last)
+        self.resize = upsample in ("resize", "nearest")
+        self.mode = "nearest" if upsample == "nearest" else "bilinear"
+        self.conv: nn.Conv2d | nn.ConvTranspose2d
+        if self.resize:
+            self.conv = nn.Conv2d(cin, cout, 3, 1, padding=0, bias=last)
+        else:
+            # padding=3 crops the 3 extra output pixels that the 1-cell wrap pad makes.
+            self.conv = nn.ConvTranspose2d(cin, cout, 4, 2, padding=3, bias=last)
         self.bn = None if last else nn.BatchNorm2d(cout)
         self.last = last
 
     def forward(self, x: torch.Tensor, wrap_x: bool = True, wrap_y: bool = True) -> torch.Tensor:
-        # One padded cell each side feeds output pixels -1..2H; the conv crops to 2H.
-        y = self.conv(pad_wrap(x, wrap_x, wrap_y))
+        if self.resize:
+            y = self.conv(pad_wrap(up2(x, wrap_x, wrap_y, self.mode), wrap_x, wrap_y))
+        else:
+            # One padded cell each side feeds output pixels -1..2H; the conv crops to 2H.
+            y = self.conv(pad_wrap(x, wrap_x, wrap_y))
         if self.last:
             return torch.tanh(y)
         assert self.bn is not None  # every block but the last has one
@@ -93,8 +122,13 @@ class Generator(nn.Module):
             nn.Linear(config.wave_hidden, 2 * p),
         )
         chans = [spec.channels, *config.g_channels]
-        self.blocks = nn.ModuleList(UpBlock(a, b) for a, b in itertools.pairwise(chans))
-        self.out = UpBlock(chans[-1], 3, last=True)
+        up = config.upsample
+        if up not in ("resize", "nearest", "transpose"):
+            raise ValueError(f"upsample: {up!r} is not 'resize', 'nearest' or 'transpose'")
+        self.blocks = nn.ModuleList(
+            UpBlock(a, b, upsample=up) for a, b in itertools.pairwise(chans)
+        )
+        self.out = UpBlock(chans[-1], 3, last=True, upsample=up)
 
     @property
     def stride(self) -> int:

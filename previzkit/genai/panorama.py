@@ -1,6 +1,8 @@
 """Backgrounds for sets: 360° sky panoramas and tileable ground textures, cached.
 
-``panorama_image`` is what a set file's ``background: {model: ..., seed: ...}`` calls.
+``panorama_image`` is what a set file's ``background: {model: ..., seed: ...}`` calls;
+``model`` is a PSGAN sky (any size, no structure) or a conditional environment model
+(``environment.pt``: a 360° place with sky, horizon and ground for ``condition``).
 Results are cached as PNG in ``previzkit.core.resources.cache_dir() / "genai"``, keyed by the
 model file's sha256, the seed, the size (and the horizon settings), so a set opens
 instantly the second time and a retrained model never reuses a stale image.
@@ -58,6 +60,14 @@ def _write(path: Path, img: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
+def _is_environment(model_path: str | Path) -> bool:
+    from previzkit.genai.environment import FORMAT, checkpoint_format
+
+    if not Path(model_path).is_file():
+        return False  # _model_hash names the missing file
+    return checkpoint_format(model_path) == FORMAT
+
+
 def ground_texture(
     model_path: str | Path, seed: int, size: int, *, device: str = "cpu", cache: bool = True
 ) -> np.ndarray:
@@ -84,6 +94,7 @@ def panorama_image(
     height: int,
     *,
     horizon: HorizonBlend | None = None,
+    condition: str | None = None,
     device: str = "cpu",
     cache: bool = True,
 ) -> np.ndarray:
@@ -91,12 +102,34 @@ def panorama_image(
 
     Row 0 is straight up, column width/2 looks down -z (see genai.cubemap). With
     ``horizon``, the lower half shows a ground plane (a ground model's texture or a
-    flat colour) blended into the sky at the horizon.
+    flat colour) blended into the sky at the horizon. For an environment model,
+    ``condition`` (default ``"day"``) picks the kind of place and time of day and the
+    result is its sRGB view (:func:`previzkit.genai.environment.generate_environment`).
     """
     from previzkit.genai.horizon import apply_horizon
     from previzkit.genai.sample import check_size, generate
 
     check_size(width, height)
+    if _is_environment(model_path):
+        from previzkit.genai.environment import generate_environment
+        from previzkit.model.conditions import check_condition
+
+        cond = check_condition(condition or "day")
+        key = _cache_file("env", _model_hash(model_path), int(seed), width, height, cond)
+        if cache and (img := _read(key)) is not None and img.shape == (height, width, 3):
+            return img
+        env = generate_environment(model_path, cond, int(seed), width, height, device=device)
+        img = env.srgb
+        if horizon is not None:
+            tex = None
+            if horizon.ground_model:
+                tex = ground_texture(
+                    horizon.ground_model, horizon.ground_seed, horizon.ground_size, device=device
+                )
+            img = apply_horizon(img, tex, horizon)
+        if cache and horizon is None:
+            _write(key, img)
+        return img
     extra = ""
     ground_hash = None
     if horizon is not None:

@@ -1,6 +1,6 @@
 """Generate images from a trained PSGAN: seeded, any size, wrapping in x (and y).
 
-:class:`FastGenerator` is the inference path: batch norm folded into the transposed
+:class:`FastGenerator` is the inference path: batch norm folded into the
 convolutions, channels-last memory, ``torch.inference_mode``, in-place ReLU and the
 output written straight to uint8 (H, W, 3). It computes the same function as the
 training :class:`~previzkit.genai.model.Generator` in eval mode (to float rounding).
@@ -19,7 +19,7 @@ from torch.nn import functional as F
 from previzkit.core import sizes
 from previzkit.core.errors import InputError
 from previzkit.genai.checkpoint import Checkpoint, load_checkpoint
-from previzkit.genai.model import Generator, pad_wrap
+from previzkit.genai.model import Generator, pad_wrap, up2
 from previzkit.genai.noise import Noise, sample_noise
 
 MAX_PIXELS = 16384 * 8192
@@ -42,13 +42,21 @@ class FastGenerator(nn.Module):
         self.source = generator
         self.channels_last = channels_last
         self.convs = nn.ModuleList()
+        self.resize = generator.config.upsample in ("resize", "nearest")
+        self.mode = "nearest" if generator.config.upsample == "nearest" else "bilinear"
         for block in [*generator.blocks, generator.out]:
             conv = block.conv
-            fused = nn.ConvTranspose2d(
-                conv.in_channels, conv.out_channels, 4, 2, padding=3, bias=True
-            )
+            fused: nn.Conv2d | nn.ConvTranspose2d
+            if self.resize:
+                fused = nn.Conv2d(conv.in_channels, conv.out_channels, 3, 1, padding=0, bias=True)
+            else:
+                fused = nn.ConvTranspose2d(
+                    conv.in_channels, conv.out_channels, 4, 2, padding=3, bias=True
+                )
+            # (Cout, Cin, 3, 3) or (Cin, Cout, 4, 4): the output channel axis to scale
+            axis = 0 if self.resize else 1
             with torch.no_grad():
-                w = conv.weight.detach().clone()  # (Cin, Cout, 4, 4)
+                w = conv.weight.detach().clone()
                 b = (
                     torch.zeros(conv.out_channels)
                     if conv.bias is None
@@ -57,7 +65,7 @@ class FastGenerator(nn.Module):
                 if block.bn is not None:
                     bn = block.bn
                     scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-                    w = w * scale.view(1, -1, 1, 1)
+                    w = w * (scale.view(-1, 1, 1, 1) if axis == 0 else scale.view(1, -1, 1, 1))
                     b = (b - bn.running_mean) * scale + bn.bias
                 fused.weight.copy_(w)
                 assert fused.bias is not None  # built with bias=True
@@ -77,6 +85,8 @@ class FastGenerator(nn.Module):
         x = z
         last = len(self.convs) - 1
         for i, conv in enumerate(self.convs):
+            if self.resize:
+                x = up2(x, wrap_x, True, self.mode)
             xp = pad_wrap_into(x, wrap_x) if self.channels_last else pad_wrap(x, wrap_x, True)
             x = conv(xp)
             x = torch.relu_(x) if i < last else torch.tanh_(x)

@@ -46,6 +46,7 @@ from previzkit.core.geometry import euler_to_quat, look_at, pose_matrix
 from previzkit.core.types import Mat4
 from previzkit.core.yaml_numbers import with_yaml12_floats
 from previzkit.model.camera import SENSORS_MM, Lens
+from previzkit.model.conditions import CONDITIONS
 from previzkit.model.environments import PRESETS
 from previzkit.model.kitparts import KIT_PARTS, KitDef, KitParamError, check_kit
 
@@ -169,6 +170,7 @@ class BackgroundDef:
     yaw_deg: float = 0.0
     color: RGB = (0.12, 0.13, 0.16)
     environment: str | None = None  # a shipped HDR environment preset's name (sky and light)
+    condition: str | None = None  # an environment GAN model's condition (model.conditions)
     exposure_ev: float = 0.0  # exposure compensation of the rendered image, in stops
 
 
@@ -709,6 +711,7 @@ class _Reader:
             "color",
             "environment",
             "exposure_ev",
+            "condition",
         )
         m = self.mapping(value, key, allowed)
         if "environment" in m and ("image" in m or "model" in m):
@@ -721,6 +724,16 @@ class _Reader:
             )
         if "ground_image" in m and "ground_model" in m:
             raise self.fail(key, "give either 'ground_image' or 'ground_model', not both")
+        condition = None
+        if "condition" in m:
+            if "model" not in m:
+                raise self.fail(_join(key, "condition"), "only applies with 'model' (a GAN)")
+            cv = m["condition"]
+            if not isinstance(cv, str) or cv.strip().lower() not in CONDITIONS:
+                raise self.fail(
+                    _join(key, "condition"), f"{cv!r} is not one of {', '.join(CONDITIONS)}"
+                )
+            condition = cv.strip().lower()
         d = BackgroundDef()
         size = d.size
         if "size" in m:
@@ -762,6 +775,7 @@ class _Reader:
             color=self.color(m.get("color", d.color), _join(key, "color")),
             environment=self.environment_name(m.get("environment"), _join(key, "environment")),
             exposure_ev=self.number(m.get("exposure_ev", 0.0), _join(key, "exposure_ev")),
+            condition=condition,
         )
 
     def environment_name(self, value: Any, key: str) -> str | None:

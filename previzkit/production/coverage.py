@@ -24,6 +24,7 @@ import numpy as np
 from previzkit.core.errors import InputError
 from previzkit.core.geometry import yaw_towards
 from previzkit.model.camera import Lens
+from previzkit.model.conditions import condition_for_heading
 from previzkit.model.environments import PRESETS
 from previzkit.model.setfile import BackgroundDef, CameraDef, CharacterDef, SetDef
 
@@ -236,8 +237,17 @@ def scene_set(
     if sky:
         sky_path = assets / sky
         if sky_path.is_file():
+            # An environment model draws the place the heading names (night exterior,
+            # interior, ...); a PSGAN sky ignores the condition.
+            condition = condition_for_heading(getattr(scene, "heading", "") or "")
             bg = dataclasses.replace(
-                bg, image=None, model=sky_path, environment=None, seed=seed, size=sky_size
+                bg,
+                image=None,
+                model=sky_path,
+                seed=seed,
+                size=sky_size,
+                condition=condition,
+                environment=None,
             )
     ground = getattr(scene, "ground_model", None)
     if ground:

@@ -39,7 +39,7 @@ def sky_panorama(set_def: SetDef) -> np.ndarray | None:
             from previzkit.genai.panorama import panorama_image
 
             assert bg.model is not None  # checked before this was made
-            return panorama_image(bg.model, bg.seed, bg.size[0], bg.size[1])
+            return panorama_image(bg.model, bg.seed, bg.size[0], bg.size[1], condition=bg.condition)
 
         pano = np.asarray(_gan_background(set_def, "model", panorama))
         check_equirect(pano, f"{where}.model")

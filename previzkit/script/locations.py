@@ -2,8 +2,10 @@
 
 A location maps to ``<sets_dir>/<slug>.yaml`` (``"MARA'S WAREHOUSE - LOFT"`` tries
 ``maras_warehouse_loft.yaml``, then ``maras_warehouse.yaml``), falling back to
-``sample.yaml``. Time of day picks the GAN sky: night-like times use
-``models/genai/night_sky.pt``; exteriors get the ground model. Paths are relative
+``sample.yaml``. Time of day picks the GAN sky: night, dusk and dawn times use the
+conditional environment model ``models/genai/environment.pt`` (the scene heading then
+picks its condition, :func:`previzkit.model.conditions.condition_for_heading`); day
+scenes keep the set file's own background; exteriors get the ground model. Paths are relative
 to the assets folder (:func:`previzkit.core.resources.assets_dir`).
 """
 
@@ -15,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FALLBACK_SET = "sets/sample.yaml"
-NIGHT_SKY = "models/genai/night_sky.pt"
+ENVIRONMENT = "models/genai/environment.pt"
 GROUND = "models/genai/ground_gravel.pt"
 NIGHT_TIMES = frozenset({"NIGHT", "EVENING", "DUSK", "MIDNIGHT", "TWILIGHT"})
 DAY_TIMES = frozenset({"DAY", "MORNING", "AFTERNOON", "NOON", "DAWN", "SUNRISE", "SUNSET", "MAGIC"})
+# Times whose light a set's day background does not show: the environment model draws them.
+LOW_SUN_TIMES = frozenset({"DAWN", "SUNRISE", "SUNSET", "MAGIC"})
 # Times that carry over the previous scene's time of day.
 CARRY_TIMES = frozenset({"CONTINUOUS", "LATER", "MOMENTS", "SAME", ""})
 
@@ -73,7 +77,7 @@ def background_for(time: str, int_ext: str, previous_time: str = "DAY") -> Backg
     resolved = next((w for w in reversed(words) if w in NIGHT_TIMES | DAY_TIMES), None)
     if resolved is None:
         resolved = previous_time if time_key(time) in CARRY_TIMES else "DAY"
-    sky = NIGHT_SKY if resolved in NIGHT_TIMES else None
+    sky = ENVIRONMENT if resolved in NIGHT_TIMES | LOW_SUN_TIMES else None
     ground = GROUND if int_ext in ("EXT", "INT/EXT", "EST") else None
     return Background(resolved, sky, ground)
 

@@ -55,10 +55,11 @@ def test_broken_cache_entry_is_regenerated(tiny_model):
 
 
 def test_ground_texture_tiles_in_both_directions(tiny_model):
-    t = ground_texture(tiny_model, 1, 128)
-    assert t.shape == (128, 128, 3)
+    # Pooled over 4 seeds: one column pair of one 128 px texture is a small sample.
+    t = np.stack([ground_texture(tiny_model, s, 128) for s in range(1, 5)])
+    assert t.shape == (4, 128, 128, 3)
     assert seam_ratio(t) < 1.2
-    assert seam_ratio(t.transpose(1, 0, 2)) < 1.2
+    assert seam_ratio(t.transpose(0, 2, 1, 3)) < 1.2
 
 
 def test_horizon_blend_puts_ground_below_and_keeps_the_sky(tiny_model):

@@ -1,5 +1,5 @@
 """The scene sets of the sample script keep the right background: the NIGHT rooftop
-gets the planned GAN night sky (the shipped checkpoint), the two warehouse interiors
+gets the planned GAN sky (the shipped environment model, night condition), the two warehouse interiors
 keep their own room (an interior environment preset), not a sky."""
 
 from __future__ import annotations
@@ -27,5 +27,6 @@ def test_night_exterior_swaps_in_the_gan_sky_interiors_keep_their_room():
             assert bg.model is None and bg.environment == base.background.environment
         else:  # EXT. ROOFTOP - NIGHT: the planned night sky when its checkpoint is there
             assert sp.sky_model is not None
-            assert bg.model is not None and bg.model.name == "night_sky.pt"
+            assert bg.model is not None and bg.model.name == "environment.pt"
+            assert bg.condition == "night"  # the heading's condition
             assert bg.environment is None and bg.image is None

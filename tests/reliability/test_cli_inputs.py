@@ -68,7 +68,7 @@ def test_bad_option_is_one_error_line(capsys, tmp_path, argv, names):
 
 def test_genai_device_and_tiles(capsys, tmp_path):
     pytest.importorskip("torch")
-    model = str(asset_path("models", "genai", "night_sky.pt"))
+    model = str(asset_path("models", "genai", "environment.pt"))
     image = str(asset_path("images", "grace_hopper.jpg"))
     out = str(tmp_path / "pano.png")
     _one_error(capsys, ["genai", "sample", model, "-o", out, "--device", "cuda:7"], "--device")

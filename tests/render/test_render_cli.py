@@ -154,7 +154,7 @@ def test_gan_background_without_torch_ends_in_one_line(tmp_path):
     import subprocess
     import sys
 
-    sky = asset_path("models", "genai", "night_sky.pt")
+    sky = asset_path("models", "genai", "environment.pt")
     set_file = tmp_path / "gan.yaml"
     set_file.write_text(
         f"name: gan sky\nbackground: {{model: {sky}, seed: 3, size: [256, 128]}}\n"

@@ -100,12 +100,12 @@ def test_sample_shot_plan_rules(sample):
     assert s3.shots[0].type == "master"
     # Letters skip I and O.
     assert all(not sh.id.endswith(("-I", "-O")) for sc in plan.scenes for sh in sc.shots)
-    # Night -> night sky; exterior -> ground; CONTINUOUS carries the time over.
+    # Night -> the environment model; exterior -> ground; CONTINUOUS carries the time over.
     assert (s1.sky_model, s1.ground_model) == (
-        "models/genai/night_sky.pt",
+        "models/genai/environment.pt",
         "models/genai/ground_gravel.pt",
     )
-    assert s3.time == "NIGHT" and s3.sky_model == "models/genai/night_sky.pt"
+    assert s3.time == "NIGHT" and s3.sky_model == "models/genai/environment.pt"
     assert s1.set_file == "sets/sample.yaml"
 
 
@@ -154,7 +154,7 @@ def test_set_file_lookup_by_slug():
     assert background_for("LATER THAT NIGHT", "INT").time == "NIGHT"
     assert (
         background_for("MOMENTS LATER", "EXT", previous_time="DUSK").sky_model
-        == "models/genai/night_sky.pt"
+        == "models/genai/environment.pt"
     )
 
 
