@@ -127,5 +127,10 @@ def max_anisotropy(ctx: moderngl.Context) -> float:
     llvmpipe filters anisotropically in software; at grazing angles over a large
     framebuffer one draw can take tens of seconds, which stalls a headset's frame loop.
     """
+    return 1.0 if software_rasterizer(ctx) else 8.0
+
+
+def software_rasterizer(ctx: moderngl.Context) -> bool:
+    """Whether ``ctx`` rasterizes on the CPU (Mesa llvmpipe or softpipe), not a GPU."""
     renderer = str(ctx.info.get("GL_RENDERER", "")).lower()
-    return 1.0 if ("llvmpipe" in renderer or "softpipe" in renderer) else 8.0
+    return "llvmpipe" in renderer or "softpipe" in renderer

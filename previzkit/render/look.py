@@ -52,6 +52,14 @@ class Look:
             raise InputError(f"Look.roughness must be in [0, 1], got {self.roughness!r}")
 
     @classmethod
+    def realtime(cls, software: bool) -> Look:
+        """The look a real-time loop (stage, headset) starts with: the full look on a
+        GPU; on a software rasterizer (``software``, e.g. llvmpipe) the plain look, as
+        the full one costs about 10x a plain frame there (docs/render.md) and would take
+        the loop far below its frame rate. Offline renders keep the full look."""
+        return cls.off() if software else cls()
+
+    @classmethod
     def off(cls) -> Look:
         """No shadows, no IBL, no HDR or MSAA of its own: the renderer's first look."""
         return cls(shadows=False, ibl=False, hdr=False, msaa=0)

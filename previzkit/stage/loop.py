@@ -41,6 +41,7 @@ from previzkit.core.errors import InputError
 from previzkit.model.camera_track import CameraSample
 from previzkit.model.frame_joints import FrameJoints
 from previzkit.model.skeleton import SKELETON
+from previzkit.render.look import Look
 from previzkit.render.static_layer import StaticLayer
 from previzkit.stage.actors import Actors
 from previzkit.stage.camera import CameraSource
@@ -121,6 +122,9 @@ class StageLoop:
     recorded (characters that walk their blocking,
     :mod:`previzkit.production.performance`); names it leaves out stay where they are.
 
+    ``look``: the renderer's :class:`~previzkit.render.look.Look` (default
+    ``Look.realtime``: the full look on a GPU, the plain one on a software rasterizer).
+
     ``camera_source`` a tracked camera (:class:`~previzkit.stage.camera.CameraSource`)
     updated from each plate frame, in place of the set camera (the set then needs no
     camera; ``initial_camera`` (camera-to-world, Lens) is used until the first good
@@ -150,8 +154,10 @@ class StageLoop:
         camera_source: CameraSource | None = None,
         compositor: PlateCompositor | None = None,
         initial_camera: tuple[np.ndarray, Any] | None = None,
+        look: Look | None = None,
     ) -> None:
         from previzkit.model.setfile import load_set
+        from previzkit.render.gl import software_rasterizer
         from previzkit.render.renderer import Renderer
 
         self.options = opts = options or StageOptions()
@@ -175,7 +181,9 @@ class StageLoop:
         if camera_source is not None and camera_track is not None:
             raise InputError("stage: give a camera_source (tracked) or a camera_track, not both")
         self.ctx = ctx
-        self.renderer = Renderer(ctx, set_def)
+        if look is None:
+            look = Look.realtime(software_rasterizer(ctx))
+        self.renderer = Renderer(ctx, set_def, look=look)
         self.drawables = self.renderer.drawables
         self.source = source
         self.actors = Actors(self.drawables.characters, actors, retarget_cache=retarget_cache)

@@ -19,9 +19,11 @@ def open_renderer(ctx: Any, set_path: str | Path | None) -> Any:
         from previzkit.xr.pattern import TestPattern
 
         return TestPattern(ctx)
+    from previzkit.render.gl import software_rasterizer
+    from previzkit.render.look import Look
     from previzkit.render.renderer import Renderer
 
-    return Renderer(ctx, Path(set_path))
+    return Renderer(ctx, Path(set_path), look=Look.realtime(software_rasterizer(ctx)))
 
 
 def mapper_for(renderer: Any) -> InteractionMapper:
