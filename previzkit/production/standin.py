@@ -1,9 +1,8 @@
-"""Stand-in sets: a set for a location that has none, built from a kit of parts.
-
-The kit (:data:`PARTS`) is a handful of box meshes, each written once as a ``.glb``
-(:func:`write_kit`): ``floor`` and ``wall`` are 1 m unit boxes, scaled per use and
-tinted by the set file; ``door``, ``window``, ``table``, ``chair`` and ``steps`` are
-real-sized and carry their own colours. :func:`standin_data` lays them out (pure):
+"""Stand-in sets: a set for a location that has none, built from the set files'
+kit of parts (``kit: wall`` with its door and window openings, ``floor``,
+``stairs``: :mod:`previzkit.model.kitparts`) plus furniture (:data:`FURNITURE`,
+box meshes with their own colours, each written once as a ``.glb`` by
+:func:`write_furniture`). :func:`standin_data` lays them out (pure):
 
 - INT: a room 8 m wide and 7 m deep, walls 3 m high on three sides (the fourth side,
   toward +z where the cameras stand, is open as on a stage), a door and a window in
@@ -24,12 +23,13 @@ from typing import Any
 
 from previzkit.core.errors import InputError
 
-PARTS = ("floor", "wall", "door", "window", "table", "chair", "steps")
-KIT_DIR = "kit"
+FURNITURE = ("table", "chair")
+FURNITURE_DIR = "furniture"
 INT_KINDS = frozenset({"INT", "I"})  # INT/EXT and EST count as exteriors
 ROOM = (8.0, 7.0, 3.0)  # INT width (x), depth (z), wall height, metres
 BACK_Z = -4.0  # INT back wall / EXT house front, z (m)
 WALL_T = 0.15  # wall thickness (m)
+LEFT_WINDOW_Z = -1.0  # INT left wall's window centre, z (m)
 _MARK_SLOTS = (
     (-1.2, 0.0),
     (1.2, 0.0),
@@ -51,10 +51,9 @@ MARK_COLORS = (
 _Box = tuple[tuple[float, float, float], tuple[float, float, float], tuple[int, int, int] | None]
 
 
-def _part_boxes() -> dict[str, list[_Box]]:
-    """Each part as boxes: (extents, centre, RGB 0..255 or None for a tintable part)."""
-    wood, dark, brass = (120, 82, 50), (70, 48, 30), (200, 170, 60)
-    white, glass, stone = (235, 232, 225), (150, 190, 215), (150, 145, 138)
+def _furniture_boxes() -> dict[str, list[_Box]]:
+    """Each piece of furniture as boxes: (extents, centre, RGB 0..255 or None for a tintable part)."""
+    wood, dark = (120, 82, 50), (70, 48, 30)
     legs = [
         ((0.06, 0.73, 0.06), (sx * 0.62, 0.365, sz * 0.32), dark)
         for sx in (-1, 1)
@@ -66,43 +65,24 @@ def _part_boxes() -> dict[str, list[_Box]]:
         for sz in (-1, 1)
     ]
     return {
-        "floor": [((1.0, 0.004, 1.0), (0.0, 0.002, 0.0), None)],
-        "wall": [((1.0, 1.0, 1.0), (0.0, 0.5, 0.0), None)],
-        "door": [
-            ((1.1, 2.2, 0.06), (0.0, 1.1, 0.0), white),  # frame
-            ((0.9, 2.05, 0.05), (0.0, 1.025, 0.03), wood),  # leaf
-            ((0.1, 0.04, 0.06), (0.32, 1.0, 0.07), brass),  # handle
-        ],
-        "window": [
-            ((1.3, 0.08, 0.14), (0.0, 0.94, 0.04), white),  # sill
-            ((1.2, 0.06, 0.06), (0.0, 2.07, 0.0), white),  # head
-            ((0.06, 1.1, 0.06), (-0.57, 1.5, 0.0), white),  # jambs
-            ((0.06, 1.1, 0.06), (0.57, 1.5, 0.0), white),
-            ((0.04, 1.1, 0.05), (0.0, 1.5, 0.0), white),  # mullion
-            ((1.1, 1.08, 0.02), (0.0, 1.5, -0.01), glass),
-        ],
         "table": [((1.4, 0.05, 0.8), (0.0, 0.755, 0.0), wood), *legs],
         "chair": [
             ((0.45, 0.05, 0.45), (0.0, 0.475, 0.0), wood),
             ((0.45, 0.5, 0.05), (0.0, 0.75, -0.2), wood),  # back: the chair faces +z
             *chair_legs,
         ],
-        "steps": [  # three 0.17 m risers, 0.3 m treads, climbing toward -z
-            ((1.4, 0.17 * (k + 1), 0.3), (0.0, 0.085 * (k + 1), 0.3 - 0.3 * k), stone)
-            for k in range(3)
-        ],
     }
 
 
-def write_kit(folder: str | Path) -> dict[str, Path]:
-    """Write the kit's parts as ``<folder>/<part>.glb`` (each once: an existing file is
-    kept); returns part -> path."""
+def write_furniture(folder: str | Path) -> dict[str, Path]:
+    """Write the furniture as ``<folder>/<piece>.glb`` (each once: an existing file is
+    kept); returns piece -> path."""
     import trimesh
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
-    for name, boxes in _part_boxes().items():
+    for name, boxes in _furniture_boxes().items():
         path = folder / f"{name}.glb"
         out[name] = path
         if path.is_file():
@@ -136,20 +116,39 @@ def mark_positions(n: int) -> list[tuple[float, float]]:
 
 
 def _prop(name: str, part: str, pos: tuple[float, float, float], **kw: Any) -> dict[str, Any]:
-    d: dict[str, Any] = {"name": name, "mesh": f"{KIT_DIR}/{part}.glb", "position": list(pos)}
+    """A furniture prop (its ``.glb``), placed and turned ``yaw`` degrees about +y."""
+    d: dict[str, Any] = {"name": name, "mesh": f"{FURNITURE_DIR}/{part}.glb", "position": list(pos)}
     if kw.get("yaw"):
         d["rotation"] = {"yaw": kw["yaw"]}
-    if "scale" in kw:
-        d["scale"] = list(kw["scale"])
-    if "color" in kw:
-        d["color"] = list(kw["color"])
     return d
+
+
+def _kit(
+    name: str, part: str, pos: tuple[float, float, float], yaw: float = 0.0, **params: Any
+) -> dict[str, Any]:
+    """A kit part (``kit: PART`` and its parameters), placed and turned ``yaw`` degrees."""
+    d: dict[str, Any] = {"name": name, "kit": part, "position": list(pos), **params}
+    if yaw:
+        d["rotation"] = {"yaw": yaw}
+    return d
+
+
+DOOR = {"type": "door", "width": 0.9, "height": 2.05}
+WINDOW = {"type": "window", "width": 1.1, "height": 1.1, "sill": 0.95}
 
 
 def _furniture(x: float, z: float, floor_color: tuple[float, float, float]) -> list[dict[str, Any]]:
     """A table with a chair at each end on a floor patch, centred at (x, z)."""
     return [
-        _prop("floor", "floor", (x, 0.0, z), scale=(3.2, 1.0, 2.2), color=floor_color),
+        _kit(
+            "floor",
+            "floor",
+            (x, 0.0, z),
+            width=3.2,
+            depth=2.2,
+            thickness=0.01,
+            color=list(floor_color),
+        ),
         _prop("table", "table", (x, 0.0, z)),
         _prop("chair_left", "chair", (x - 1.0, 0.0, z), yaw=90.0),
         _prop("chair_right", "chair", (x + 1.0, 0.0, z), yaw=-90.0),
@@ -162,8 +161,8 @@ def standin_data(
     marks: int,
     sky_image: Path | None = None,
 ) -> dict[str, Any]:
-    """The set file (a dict for :func:`previzkit.model.setfile.parse_set`, parts under
-    ``kit/`` beside it) for ``location``: a room for INT, open ground for EXT, with
+    """The set file (a dict for :func:`previzkit.model.setfile.parse_set`, furniture
+    under ``furniture/`` beside it) for ``location``: a room for INT, open ground for EXT, with
     ``marks`` marks (at least 2). ``sky_image``: an equirect panorama for exteriors."""
     if not location.strip():
         raise InputError("stand-in set: the location is empty")
@@ -171,18 +170,29 @@ def standin_data(
     interior = is_interior(int_ext)
     w, d, h = ROOM
     if interior:
-        wall = (0.78, 0.74, 0.66)
+        wall = [0.78, 0.74, 0.66]
+        side = {"length": d, "height": h, "thickness": WALL_T, "color": wall}
         props = [
-            _prop("wall_back", "wall", (0.0, 0.0, BACK_Z), scale=(w, h, WALL_T), color=wall),
-            _prop(
-                "wall_left", "wall", (-w / 2, 0.0, BACK_Z + d / 2), scale=(WALL_T, h, d), color=wall
+            _kit(
+                "wall_back",
+                "wall",
+                (0.0, 0.0, BACK_Z),
+                length=w,
+                height=h,
+                thickness=WALL_T,
+                openings=[{**DOOR, "x": 2.3}, {**WINDOW, "x": -2.0}],
+                color=wall,
             ),
-            _prop(
-                "wall_right", "wall", (w / 2, 0.0, BACK_Z + d / 2), scale=(WALL_T, h, d), color=wall
+            # turned 90 degrees about +y, a wall's +x runs toward -z
+            _kit(
+                "wall_left",
+                "wall",
+                (-w / 2, 0.0, BACK_Z + d / 2),
+                yaw=90.0,
+                **side,
+                openings=[{**WINDOW, "x": (BACK_Z + d / 2) - LEFT_WINDOW_Z}],
             ),
-            _prop("door", "door", (2.3, 0.0, BACK_Z + WALL_T / 2 + 0.03)),
-            _prop("window", "window", (-2.0, 0.0, BACK_Z + WALL_T / 2 + 0.03)),
-            _prop("window_left", "window", (-w / 2 + WALL_T / 2 + 0.03, 0.0, -1.0), yaw=90.0),
+            _kit("wall_right", "wall", (w / 2, 0.0, BACK_Z + d / 2), yaw=90.0, **side),
             *_furniture(0.0, -3.0, (0.45, 0.2, 0.16)),
         ]
         stage: dict[str, Any] = {"width": w + 2, "depth": d + 4, "grid": 0.5}
@@ -196,13 +206,32 @@ def standin_data(
     else:
         step_top = 0.51
         front = BACK_Z - 1.0
+        house_t = 0.3
         props = [
-            _prop(
-                "house", "wall", (0.0, 0.0, front), scale=(12.0, 4.5, 0.3), color=(0.7, 0.6, 0.5)
+            _kit(
+                "house",
+                "wall",
+                (0.0, 0.0, front),
+                length=12.0,
+                height=4.5,
+                thickness=house_t,
+                openings=[
+                    {**DOOR, "x": 1.5, "sill": step_top},
+                    {**WINDOW, "x": -2.0, "sill": 1.15},
+                ],
+                color=[0.7, 0.6, 0.5],
             ),
-            _prop("door", "door", (1.5, step_top, front + 0.18)),
-            _prop("steps", "steps", (1.5, 0.0, front + 0.5)),
-            _prop("window", "window", (-2.0, 0.2, front + 0.18)),
+            # three 0.17 m risers up to the door, climbing toward the house (-z)
+            _kit(
+                "steps",
+                "stairs",
+                (1.5, 0.0, front + house_t / 2 + 0.45),
+                width=1.4,
+                rise=step_top,
+                run=0.9,
+                steps=3,
+                color=[0.59, 0.57, 0.54],
+            ),
             *_furniture(-3.6, -2.6, (0.55, 0.55, 0.55)),
         ]
         stage = {"width": 16, "depth": 16, "grid": 0.0}
@@ -244,14 +273,14 @@ def write_standin(
     marks: int,
     sky_image: Path | None = None,
 ) -> Path:
-    """Write the stand-in set for ``location`` as ``<folder>/<name>.yaml`` (the kit
-    under ``<folder>/kit/``), check it reads back, and return its path."""
+    """Write the stand-in set for ``location`` as ``<folder>/<name>.yaml`` (the
+    furniture under ``<folder>/furniture/``), check it reads back, and return its path."""
     import yaml
 
     from previzkit.model.setfile import load_set
 
     folder = Path(folder)
-    write_kit(folder / KIT_DIR)
+    write_furniture(folder / FURNITURE_DIR)
     data = standin_data(location, int_ext, marks, sky_image)
     path = folder / f"{name}.yaml"
     tmp = path.with_suffix(".yaml.tmp")
@@ -262,17 +291,17 @@ def write_standin(
     return path
 
 
-def kit_paths(folder: str | Path) -> Mapping[str, Path]:
-    """Where :func:`write_kit` puts each part under ``folder``."""
-    return {p: Path(folder) / KIT_DIR / f"{p}.glb" for p in PARTS}
+def furniture_paths(folder: str | Path) -> Mapping[str, Path]:
+    """Where :func:`write_furniture` puts each piece under ``folder``."""
+    return {p: Path(folder) / FURNITURE_DIR / f"{p}.glb" for p in FURNITURE}
 
 
 __all__ = [
-    "PARTS",
+    "FURNITURE",
+    "furniture_paths",
     "is_interior",
-    "kit_paths",
     "mark_positions",
     "standin_data",
-    "write_kit",
+    "write_furniture",
     "write_standin",
 ]

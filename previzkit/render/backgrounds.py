@@ -1,5 +1,6 @@
 """A set's background images: the sky panorama (from a shipped environment preset, an
-HDR or LDR file or a GAN model) and the floor texture; with neither, a solid colour. Pure image work; the GL side is skybox/ground."""
+HDR or LDR file or a GAN model) and the floor texture; with neither, a solid colour.
+Pure image work; the GL side is skybox/ground."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Stand-in sets from the kit of parts read back as set files; the user's sets are
+"""Stand-in sets built from kit parts and furniture read back as set files; the user's sets are
 found by location name."""
 
 from __future__ import annotations
@@ -24,8 +24,15 @@ def test_standin_reads_back_with_its_kit(tmp_path: Path, int_ext: str, interior:
     assert len(s.marks) == 5
     walls = [p for p in s.props if p.name.startswith("wall")]
     assert (len(walls) == 3) == interior
-    for part in standin.PARTS:
-        assert load_mesh(tmp_path / "kit" / f"{part}.glb")
+    for piece in standin.FURNITURE:
+        assert load_mesh(tmp_path / "furniture" / f"{piece}.glb")
+    kit = {p.name: p.kit for p in s.props if p.kit is not None}
+    walls_and_house = [k for k in kit.values() if k.part == "wall"]
+    openings = [o for k in walls_and_house for o in k.kwargs()["openings"]]
+    assert sorted(o.type for o in openings) == (
+        ["door", "window", "window"] if interior else ["door", "window"]
+    )  # doors and windows cut through the kit walls, no stretched boxes
+    assert interior or kit["steps"].part == "stairs"
     # every mark is clear of the furniture and inside the room's walls
     marks = np.array([m.position for m in s.marks.values()])
     table = next(p for p in s.props if p.name == "table").position
@@ -39,10 +46,10 @@ def test_marks_are_distinct_for_many_characters() -> None:
         assert len(set(marks)) == n
 
 
-def test_kit_is_written_once(tmp_path: Path) -> None:
-    first = standin.write_kit(tmp_path)
+def test_furniture_is_written_once(tmp_path: Path) -> None:
+    first = standin.write_furniture(tmp_path)
     stamp = {k: p.stat().st_mtime_ns for k, p in first.items()}
-    again = standin.write_kit(tmp_path)
+    again = standin.write_furniture(tmp_path)
     assert {k: p.stat().st_mtime_ns for k, p in again.items()} == stamp
 
 
