@@ -133,8 +133,20 @@ def _kit(
     return d
 
 
-DOOR = {"type": "door", "width": 0.9, "height": 2.05}
-WINDOW = {"type": "window", "width": 1.1, "height": 1.1, "sill": 0.95}
+DOOR_W, DOOR_H = 1.0, 2.1  # a door part and the wall opening it stands in (m)
+WINDOW_W, WINDOW_H, WINDOW_SILL = 1.2, 1.1, 0.95
+# the openings are bare: the door and window are props of their own (an insert of
+# "the door" frames the prop ``door``)
+DOOR = {"type": "door", "width": DOOR_W, "height": DOOR_H, "fill": False}
+WINDOW = {"type": "window", "width": WINDOW_W, "height": WINDOW_H, "fill": False}
+
+
+def _door(x: float, sill: float, z: float) -> dict[str, Any]:
+    return _kit("door", "door", (x, sill, z), width=DOOR_W, height=DOOR_H)
+
+
+def _window(name: str, pos: tuple[float, float, float], yaw: float = 0.0) -> dict[str, Any]:
+    return _kit(name, "window", pos, yaw=yaw, width=WINDOW_W, height=WINDOW_H)
 
 
 def _furniture(x: float, z: float, floor_color: tuple[float, float, float]) -> list[dict[str, Any]]:
@@ -180,9 +192,11 @@ def standin_data(
                 length=w,
                 height=h,
                 thickness=WALL_T,
-                openings=[{**DOOR, "x": 2.3}, {**WINDOW, "x": -2.0}],
+                openings=[{**DOOR, "x": 2.3}, {**WINDOW, "x": -2.0, "sill": WINDOW_SILL}],
                 color=wall,
             ),
+            _door(2.3, 0.0, BACK_Z),
+            _window("window", (-2.0, WINDOW_SILL, BACK_Z)),
             # turned 90 degrees about +y, a wall's +x runs toward -z
             _kit(
                 "wall_left",
@@ -190,8 +204,9 @@ def standin_data(
                 (-w / 2, 0.0, BACK_Z + d / 2),
                 yaw=90.0,
                 **side,
-                openings=[{**WINDOW, "x": (BACK_Z + d / 2) - LEFT_WINDOW_Z}],
+                openings=[{**WINDOW, "x": (BACK_Z + d / 2) - LEFT_WINDOW_Z, "sill": WINDOW_SILL}],
             ),
+            _window("window_left", (-w / 2, WINDOW_SILL, LEFT_WINDOW_Z), yaw=90.0),
             _kit("wall_right", "wall", (w / 2, 0.0, BACK_Z + d / 2), yaw=90.0, **side),
             *_furniture(0.0, -3.0, (0.45, 0.2, 0.16)),
         ]
@@ -221,6 +236,8 @@ def standin_data(
                 ],
                 color=[0.7, 0.6, 0.5],
             ),
+            _door(1.5, step_top, front),
+            _window("window", (-2.0, 1.15, front)),
             # three 0.17 m risers up to the door, climbing toward the house (-z)
             _kit(
                 "steps",

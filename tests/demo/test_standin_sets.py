@@ -32,6 +32,7 @@ def test_standin_reads_back_with_its_kit(tmp_path: Path, int_ext: str, interior:
     assert sorted(o.type for o in openings) == (
         ["door", "window", "window"] if interior else ["door", "window"]
     )  # doors and windows cut through the kit walls, no stretched boxes
+    assert kit["door"].part == "door" and kit["window"].part == "window"  # props of their own
     assert interior or kit["steps"].part == "stairs"
     # every mark is clear of the furniture and inside the room's walls
     marks = np.array([m.position for m in s.marks.values()])
