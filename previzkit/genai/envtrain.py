@@ -28,6 +28,7 @@ from previzkit.core.progress import ProgressFn
 from previzkit.genai.envdata import Panorama, resize_radiance
 from previzkit.genai.environment import EnvCheckpoint, load_env_checkpoint, save_env_checkpoint
 from previzkit.genai.envmodel import SCALE, EnvConfig, EnvDiscriminator, EnvGenerator, encode
+from previzkit.genai.gan_run import GanRun, ema_update, end_step, random_streams
 from previzkit.genai.train import resolve_device
 
 log = logging.getLogger(__name__)
@@ -126,11 +127,6 @@ def fake_inputs(
 
 
 @torch.no_grad()
-def _ema(ema: EnvGenerator, g: EnvGenerator, decay: float) -> None:
-    for pe, p in zip(ema.parameters(), g.parameters(), strict=True):
-        pe.lerp_(p, 1.0 - decay)
-
-
 def _digest(panoramas: list[Panorama]) -> list[dict[str, str]]:
     return [
         {
@@ -178,22 +174,12 @@ def train_environment(
         p.requires_grad_(False)
     opt_g = torch.optim.Adam(g.parameters(), lr=cfg.lr_g, betas=(0.0, 0.99))
     opt_d = torch.optim.Adam(d.parameters(), lr=cfg.lr_d, betas=(0.0, 0.99))
-    gens = {
-        "data": torch.Generator().manual_seed(cfg.seed * 2 + 1),
-        "noise": torch.Generator().manual_seed(cfg.seed * 2 + 2),
-    }
+    gens = random_streams(cfg.seed)
+    run = GanRun(g, ema, d, opt_g, opt_d, gens)
     step, seconds_before = 0, 0.0
     if prior is not None:
-        t = prior.train
-        assert t is not None  # checked above
-        g.load_state_dict(t["generator"])
-        ema.load_state_dict(t["ema"])
-        d.load_state_dict(t["discriminator"])
-        opt_g.load_state_dict(t["opt_g"])
-        opt_d.load_state_dict(t["opt_d"])
-        for k, s in t["rng"].items():
-            gens[k].set_state(s)
-        step = int(t["step"])
+        assert prior.train is not None  # checked above
+        step = run.restore(prior.train)
         seconds_before = float(prior.meta.get("seconds", 0.0))
         log.info("resuming %s at step %d", out, step)
     if step >= cfg.steps:
@@ -210,16 +196,7 @@ def train_environment(
             "train_config": cfg.to_dict(),
             "torch": str(torch.__version__),
         }
-        state = {
-            "generator": g.state_dict(),
-            "ema": ema.state_dict(),
-            "discriminator": d.state_dict(),
-            "opt_g": opt_g.state_dict(),
-            "opt_d": opt_d.state_dict(),
-            "rng": {k: v.get_state() for k, v in gens.items()},
-            "step": step,
-        }
-        save_env_checkpoint(EnvCheckpoint(cfg.model, ema.state_dict(), meta, state), out)
+        save_env_checkpoint(EnvCheckpoint(cfg.model, ema.state_dict(), meta, run.state(step)), out)
 
     g.train()
     d.train()
@@ -240,15 +217,9 @@ def train_environment(
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-        _ema(ema, g, cfg.ema if step >= 200 else 0.0)
+        ema_update(ema, g, cfg.ema if step >= 200 else 0.0)  # EnvGenerator has no buffers
         step += 1
         losses.append((loss_d.item(), loss_g.item()))
-        if progress is not None:
-            progress(step, cfg.steps)
-        out_of_time = cfg.minutes is not None and time.monotonic() - t0 > cfg.minutes * 60
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time:
-            save()
-        if out_of_time:
-            log.info("time budget of %.1f min reached at step %d", cfg.minutes, step)
+        if end_step(step, cfg.steps, cfg.checkpoint_every, cfg.minutes, t0, save, progress):
             break
     return EnvTrainResult(out, step, time.monotonic() - t0, losses)

@@ -22,6 +22,7 @@ from torch.nn import functional as F
 from previzkit.core.errors import InputError
 from previzkit.core.progress import ProgressFn
 from previzkit.genai.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from previzkit.genai.gan_run import GanRun, ema_update, end_step, random_streams
 from previzkit.genai.images import image_digest, split_holdout
 from previzkit.genai.model import Discriminator, Generator, ModelConfig, init_weights
 from previzkit.genai.noise import sample_noise
@@ -122,14 +123,6 @@ def random_crops(
 
 
 @torch.no_grad()
-def ema_update(ema: Generator, g: Generator, decay: float) -> None:
-    for pe, p in zip(ema.parameters(), g.parameters(), strict=True):
-        pe.lerp_(p, 1.0 - decay)
-    for be, b in zip(ema.buffers(), g.buffers(), strict=True):
-        be.copy_(b)
-
-
-@torch.no_grad()
 def recalibrate_batchnorm(
     g: Generator, cells: int, batches: int, batch: int, seed: int, device: torch.device
 ) -> Generator:
@@ -151,10 +144,6 @@ def recalibrate_batchnorm(
         if isinstance(m, torch.nn.BatchNorm2d):
             m.momentum = 0.1
     return out.eval()
-
-
-def _rng_states(gens: dict[str, torch.Generator]) -> dict[str, torch.Tensor]:
-    return {k: v.get_state() for k, v in gens.items()}
 
 
 def train(
@@ -198,23 +187,13 @@ def train(
     ema = copy.deepcopy(g)
     opt_g = torch.optim.Adam(g.parameters(), lr=cfg.lr, betas=(cfg.beta1, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=cfg.lr, betas=(cfg.beta1, 0.999))
-    gens = {
-        "data": torch.Generator().manual_seed(cfg.seed * 2 + 1),
-        "noise": torch.Generator().manual_seed(cfg.seed * 2 + 2),
-    }
+    gens = random_streams(cfg.seed)
+    run = GanRun(g, ema, d, opt_g, opt_d, gens)
     step = 0
     seconds_before = 0.0
     if prior is not None:
-        t = prior.train
-        assert t is not None  # checked when the checkpoint was loaded
-        g.load_state_dict(t["generator"])
-        ema.load_state_dict(t["ema"])
-        d.load_state_dict(t["discriminator"])
-        opt_g.load_state_dict(t["opt_g"])
-        opt_d.load_state_dict(t["opt_d"])
-        for k, s in t["rng"].items():
-            gens[k].set_state(s)
-        step = int(t["step"])
+        assert prior.train is not None  # checked when the checkpoint was loaded
+        step = run.restore(prior.train)
         seconds_before = float(prior.meta.get("seconds", 0.0))
         log.info("resuming %s at step %d", out, step)
     if step >= cfg.steps:
@@ -237,16 +216,7 @@ def train(
             "train_config": cfg.to_dict(),
             "torch": str(torch.__version__),
         }
-        train_state = {
-            "generator": g.state_dict(),
-            "ema": ema.state_dict(),
-            "discriminator": d.state_dict(),
-            "opt_g": opt_g.state_dict(),
-            "opt_d": opt_d.state_dict(),
-            "rng": _rng_states(gens),
-            "step": step,
-        }
-        save_checkpoint(Checkpoint(cfg.model, calibrated.state_dict(), meta, train_state), out)
+        save_checkpoint(Checkpoint(cfg.model, calibrated.state_dict(), meta, run.state(step)), out)
 
     g.train()
     d.train()
@@ -278,12 +248,6 @@ def train(
         ema_update(ema, g, cfg.ema if step >= 100 else 0.0)
         step += 1
         losses.append((loss_d.item(), loss_g.item()))
-        if progress is not None:
-            progress(step, cfg.steps)
-        out_of_time = cfg.minutes is not None and time.monotonic() - t0 > cfg.minutes * 60
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps or out_of_time:
-            save()
-        if out_of_time:
-            log.info("time budget of %.1f min reached at step %d", cfg.minutes, step)
+        if end_step(step, cfg.steps, cfg.checkpoint_every, cfg.minutes, t0, save, progress):
             break
     return TrainResult(out, step, time.monotonic() - t0, losses)
