@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import pickle
 import zipfile
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any
 
 import torch
 
+from previzkit.core.atomic import replacing
 from previzkit.core.errors import CheckpointError, ModelNotFound
 from previzkit.genai.model import Generator, ModelConfig
 
@@ -63,7 +63,7 @@ def file_sha256(path: str | Path) -> str:
 
 
 def save_checkpoint(ckpt: Checkpoint, path: str | Path, with_train_state: bool = True) -> Path:
-    """Write ``ckpt`` atomically (temp file then rename); drops training state if asked."""
+    """Write ``ckpt`` whole or not at all (core.atomic.replacing); drops training state if asked."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload: dict[str, Any] = {
@@ -75,9 +75,8 @@ def save_checkpoint(ckpt: Checkpoint, path: str | Path, with_train_state: bool =
     }
     if with_train_state and ckpt.train is not None:
         payload["train"] = ckpt.train
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        torch.save(payload, tmp)
     return path
 
 

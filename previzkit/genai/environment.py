@@ -16,7 +16,6 @@ Checkpoint layout (``torch.load(weights_only=True)``, no code)::
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from previzkit.core.atomic import replacing
 from previzkit.core.errors import CheckpointError
 from previzkit.genai.checkpoint import safe_load
 from previzkit.genai.envmodel import EnvConfig, EnvGenerator, decode
@@ -89,9 +89,8 @@ def save_env_checkpoint(
     }
     if with_train_state and ckpt.train is not None:
         payload["train"] = ckpt.train
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    with replacing(path) as tmp:
+        torch.save(payload, tmp)
     return path
 
 
